@@ -1,0 +1,59 @@
+"""The audit log: append-only (the schema's triggers refuse UPDATE and DELETE)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from storage.models import AuditEntry
+from storage.timefmt import from_db, to_db
+
+
+async def add_audit(
+    conn: aiosqlite.Connection,
+    *,
+    actor_id: int | None,
+    actor_label: str,
+    action: str,
+    target: str | None,
+    summary: str | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit (actor_id, actor_label, action, target, summary, at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (actor_id, actor_label, action, target, summary, to_db(now)),
+    )
+
+
+async def list_audit(
+    conn: aiosqlite.Connection,
+    *,
+    limit: int = 20,
+    target: str | None = None,
+    actor_id: int | None = None,
+) -> list[AuditEntry]:
+    sql = "SELECT * FROM audit WHERE 1 = 1"
+    args: list[object] = []
+    if target is not None:
+        sql += " AND target = ?"
+        args.append(target)
+    if actor_id is not None:
+        sql += " AND actor_id = ?"
+        args.append(actor_id)
+    sql += " ORDER BY id DESC LIMIT ?"
+    args.append(limit)
+    cur = await conn.execute(sql, args)
+    return [
+        AuditEntry(
+            id=r["id"],
+            actor_id=r["actor_id"],
+            actor_label=r["actor_label"],
+            action=r["action"],
+            target=r["target"],
+            summary=r["summary"],
+            at=from_db(r["at"]),
+        )
+        for r in await cur.fetchall()
+    ]

@@ -1,0 +1,202 @@
+"""Domain models: frozen pydantic v2 values that cross every boundary."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Role(StrEnum):
+    REQUESTER = "requester"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class OrgKind(StrEnum):
+    HOSPITAL = "hospital"
+    MUNICIPALITY = "municipality"
+    NGO = "ngo"
+    COORDINATION = "coordination"
+
+
+class Urgency(StrEnum):
+    CRITICAL = "critical"  # life at risk within 72 h
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+URGENCY_ORDER: dict[Urgency, int] = {
+    Urgency.CRITICAL: 0,
+    Urgency.HIGH: 1,
+    Urgency.NORMAL: 2,
+    Urgency.LOW: 3,
+}
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    PLEDGED = "pledged"
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_STATUSES: frozenset[Status] = frozenset(
+    {Status.NEW, Status.ACKNOWLEDGED, Status.PLEDGED, Status.IN_TRANSIT}
+)
+
+MAX_QUANTITY = 1_000_000
+
+
+def request_ref(request_id: int) -> str:
+    """The id people see and type: R-1042."""
+    return f"R-{request_id}"
+
+
+class Identity(Frozen):
+    """A person on one platform: transport name and that platform's user id."""
+
+    transport: str
+    user_id: str
+
+    def __str__(self) -> str:
+        return f"{self.transport}:{self.user_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Identity:
+        transport, sep, user_id = text.strip().partition(":")
+        if not sep or not transport or not user_id:
+            raise ValueError(f"identity must look like telegram:12345, got {text!r}")
+        return cls(transport=transport.lower(), user_id=user_id)
+
+
+class Organisation(Frozen):
+    id: int
+    kind: OrgKind
+    name: str
+    code: str | None = None  # EDRPOU
+    raion: str
+    settlement: str
+    address: str | None = None
+    created_at: datetime
+
+
+class Member(Frozen):
+    id: int
+    identity: Identity
+    chat_id: str
+    org_id: int | None
+    roles: frozenset[Role]
+    language: str
+    display_name: str | None
+    active: bool
+    created_at: datetime
+    last_seen_at: datetime | None = None
+
+    def has_any(self, roles: frozenset[Role]) -> bool:
+        return bool(self.roles & roles)
+
+
+class Invite(Frozen):
+    id: int
+    org_id: int
+    role: Role
+    expires_at: datetime
+    created_by: int | None
+    used_by: int | None
+    used_at: datetime | None
+    created_at: datetime
+
+
+class NeedItemDraft(Frozen):
+    """An item line before it is stored: a catalog key or free text, quantity, unit."""
+
+    item_key: str | None = None
+    free_text: str | None = None
+    spec: str | None = None
+    quantity: int = Field(gt=0, le=MAX_QUANTITY)
+    unit: str
+
+
+class NeedItem(Frozen):
+    id: int
+    request_id: int
+    item_key: str | None
+    free_text: str | None
+    spec: str | None = None
+    quantity: int
+    unit: str
+    pledged: int = 0
+    delivered: int = 0
+
+
+class NeedRequest(Frozen):
+    id: int
+    org_id: int
+    created_by: int | None
+    urgency: Urgency
+    needed_by: date | None
+    delivery_place: str | None
+    note: str | None
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    items: tuple[NeedItem, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return request_ref(self.id)
+
+
+class StatusEvent(Frozen):
+    id: int
+    request_id: int
+    status: Status
+    actor_id: int | None
+    note: str | None
+    at: datetime
+
+
+class OutboxMessage(Frozen):
+    id: int
+    transport: str
+    chat_id: str
+    text: str
+    choices_json: str | None = None
+    document_path: str | None = None
+    document_name: str | None = None
+    created_at: datetime
+    not_before: datetime
+    attempts: int = 0
+    sent_at: datetime | None = None
+    failed_at: datetime | None = None
+    last_error: str | None = None
+
+
+class AuditEntry(Frozen):
+    id: int
+    actor_id: int | None
+    actor_label: str
+    action: str
+    target: str | None
+    summary: str | None
+    at: datetime
+
+
+class ConversationState(Frozen):
+    transport: str
+    chat_id: str
+    user_id: str
+    flow: str
+    step: str
+    data_json: str
+    updated_at: datetime

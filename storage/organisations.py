@@ -1,0 +1,57 @@
+"""Organisations: hospitals, hromadas, NGOs and coordination bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from storage.models import Organisation, OrgKind
+from storage.timefmt import from_db, to_db
+
+_COLUMNS = "id, kind, name, code, raion, settlement, address, created_at"
+
+
+def _row(row: aiosqlite.Row) -> Organisation:
+    return Organisation(
+        id=row["id"],
+        kind=OrgKind(row["kind"]),
+        name=row["name"],
+        code=row["code"],
+        raion=row["raion"],
+        settlement=row["settlement"],
+        address=row["address"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+async def add_organisation(
+    conn: aiosqlite.Connection,
+    *,
+    kind: OrgKind,
+    name: str,
+    raion: str,
+    settlement: str,
+    code: str | None,
+    address: str | None,
+    now: datetime,
+) -> Organisation:
+    cur = await conn.execute(
+        "INSERT INTO organisations (kind, name, code, raion, settlement, address, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (kind.value, name, code, raion, settlement, address, to_db(now)),
+    )
+    org = await get_organisation(conn, int(cur.lastrowid or 0))
+    assert org is not None
+    return org
+
+
+async def get_organisation(conn: aiosqlite.Connection, org_id: int) -> Organisation | None:
+    cur = await conn.execute(f"SELECT {_COLUMNS} FROM organisations WHERE id = ?", (org_id,))
+    row = await cur.fetchone()
+    return _row(row) if row else None
+
+
+async def list_organisations(conn: aiosqlite.Connection) -> list[Organisation]:
+    cur = await conn.execute(f"SELECT {_COLUMNS} FROM organisations ORDER BY id")
+    return [_row(r) for r in await cur.fetchall()]

@@ -1,0 +1,140 @@
+"""The outbox: messages to deliver, written in the same transaction as what they report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from storage.models import OutboxMessage
+from storage.timefmt import from_db, opt_from_db, to_db
+
+
+def _row(row: aiosqlite.Row) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        transport=row["transport"],
+        chat_id=row["chat_id"],
+        text=row["text"],
+        choices_json=row["choices"],
+        document_path=None,
+        document_name=row["document_name"],
+        created_at=from_db(row["created_at"]),
+        not_before=from_db(row["not_before"]),
+        attempts=row["attempts"],
+        sent_at=opt_from_db(row["sent_at"]),
+        failed_at=opt_from_db(row["failed_at"]),
+        last_error=row["last_error"],
+    )
+
+
+async def add_outbox(
+    conn: aiosqlite.Connection,
+    *,
+    transport: str,
+    chat_id: str,
+    text: str,
+    now: datetime,
+    not_before: datetime | None = None,
+    member_id: int | None = None,
+    kind: str = "notice",
+    choices_json: str | None = None,
+    document_name: str | None = None,
+    document_mime: str | None = None,
+    document: bytes | None = None,
+) -> int:
+    cur = await conn.execute(
+        "INSERT INTO outbox (transport, chat_id, member_id, kind, text, choices, document_name,"
+        " document_mime, document, created_at, not_before)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            transport,
+            chat_id,
+            member_id,
+            kind,
+            text,
+            choices_json,
+            document_name,
+            document_mime,
+            document,
+            to_db(now),
+            to_db(not_before or now),
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+async def list_due_outbox(
+    conn: aiosqlite.Connection, now: datetime, *, transport: str | None = None, limit: int = 100
+) -> list[OutboxMessage]:
+    sql = "SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND not_before <= ?"
+    args: list[object] = [to_db(now)]
+    if transport is not None:
+        sql += " AND transport = ?"
+        args.append(transport)
+    sql += " ORDER BY not_before, id LIMIT ?"
+    args.append(limit)
+    cur = await conn.execute(sql, args)
+    return [_row(r) for r in await cur.fetchall()]
+
+
+async def get_outbox_document(
+    conn: aiosqlite.Connection, outbox_id: int
+) -> tuple[str, str, bytes] | None:
+    cur = await conn.execute(
+        "SELECT document_name, document_mime, document FROM outbox WHERE id = ?", (outbox_id,)
+    )
+    row = await cur.fetchone()
+    if row is None or row["document"] is None:
+        return None
+    return str(row["document_name"]), str(row["document_mime"]), bytes(row["document"])
+
+
+async def get_outbox(conn: aiosqlite.Connection, outbox_id: int) -> OutboxMessage | None:
+    cur = await conn.execute("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
+    row = await cur.fetchone()
+    return _row(row) if row else None
+
+
+async def set_outbox_sent(conn: aiosqlite.Connection, outbox_id: int, now: datetime) -> bool:
+    cur = await conn.execute(
+        "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ? AND sent_at IS NULL",
+        (to_db(now), outbox_id),
+    )
+    return cur.rowcount == 1
+
+
+async def set_outbox_retry(
+    conn: aiosqlite.Connection, outbox_id: int, *, not_before: datetime, error: str
+) -> None:
+    await conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?",
+        (to_db(not_before), error[:500], outbox_id),
+    )
+
+
+async def set_outbox_failed(
+    conn: aiosqlite.Connection, outbox_id: int, *, now: datetime, error: str
+) -> None:
+    await conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, failed_at = ?, last_error = ? WHERE id = ?",
+        (to_db(now), error[:500], outbox_id),
+    )
+
+
+async def set_all_pending_due(conn: aiosqlite.Connection, now: datetime) -> int:
+    """At start-up: rows that a previous process meant to send itself are now the worker's."""
+    cur = await conn.execute(
+        "UPDATE outbox SET not_before = ? WHERE sent_at IS NULL AND failed_at IS NULL"
+        " AND not_before > ? AND kind = 'reply'",
+        (to_db(now), to_db(now)),
+    )
+    return cur.rowcount
+
+
+async def count_pending_outbox(conn: aiosqlite.Connection) -> int:
+    cur = await conn.execute(
+        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+    )
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0

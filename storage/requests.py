@@ -1,0 +1,211 @@
+"""Needs requests with their item lines and status history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.models import NeedItem, NeedItemDraft, NeedRequest, Status, StatusEvent, Urgency
+from storage.timefmt import date_from_db, date_to_db, from_db, to_db
+
+_REQUEST_COLUMNS = (
+    "id, org_id, created_by, urgency, needed_by, delivery_place, note, status,"
+    " created_at, updated_at"
+)
+
+
+def _item(row: aiosqlite.Row) -> NeedItem:
+    return NeedItem(
+        id=row["id"],
+        request_id=row["request_id"],
+        item_key=row["item_key"],
+        free_text=row["free_text"],
+        spec=row["spec"],
+        quantity=row["quantity"],
+        unit=row["unit"],
+        pledged=row["pledged"],
+        delivered=row["delivered"],
+    )
+
+
+def _request(row: aiosqlite.Row, items: Sequence[NeedItem]) -> NeedRequest:
+    return NeedRequest(
+        id=row["id"],
+        org_id=row["org_id"],
+        created_by=row["created_by"],
+        urgency=Urgency(row["urgency"]),
+        needed_by=date_from_db(row["needed_by"]),
+        delivery_place=row["delivery_place"],
+        note=row["note"],
+        status=Status(row["status"]),
+        created_at=from_db(row["created_at"]),
+        updated_at=from_db(row["updated_at"]),
+        items=tuple(items),
+    )
+
+
+async def add_request(
+    conn: aiosqlite.Connection,
+    *,
+    org_id: int,
+    created_by: int | None,
+    urgency: Urgency,
+    needed_by: date | None,
+    delivery_place: str | None,
+    note: str | None,
+    items: Sequence[NeedItemDraft],
+    now: datetime,
+) -> NeedRequest:
+    """Insert the request, its items and the first `new` status event."""
+    if not items:
+        raise ValueError("a request needs at least one item")
+    cur = await conn.execute(
+        "INSERT INTO requests (org_id, created_by, urgency, needed_by, delivery_place, note,"
+        " status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            org_id,
+            created_by,
+            urgency.value,
+            date_to_db(needed_by),
+            delivery_place,
+            note,
+            Status.NEW.value,
+            to_db(now),
+            to_db(now),
+        ),
+    )
+    request_id = int(cur.lastrowid or 0)
+    await conn.executemany(
+        "INSERT INTO request_items (request_id, position, item_key, free_text, spec, quantity,"
+        " unit) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (request_id, pos, it.item_key, it.free_text, it.spec, it.quantity, it.unit)
+            for pos, it in enumerate(items)
+        ],
+    )
+    await add_status_event(
+        conn, request_id=request_id, status=Status.NEW, actor_id=created_by, note=None, now=now
+    )
+    request = await get_request(conn, request_id)
+    assert request is not None
+    return request
+
+
+async def add_status_event(
+    conn: aiosqlite.Connection,
+    *,
+    request_id: int,
+    status: Status,
+    actor_id: int | None,
+    note: str | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO status_events (request_id, status, actor_id, note, at) VALUES (?, ?, ?, ?, ?)",
+        (request_id, status.value, actor_id, note, to_db(now)),
+    )
+
+
+async def set_status(
+    conn: aiosqlite.Connection,
+    request_id: int,
+    status: Status,
+    *,
+    actor_id: int | None,
+    note: str | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "UPDATE requests SET status = ?, updated_at = ? WHERE id = ?",
+        (status.value, to_db(now), request_id),
+    )
+    await add_status_event(
+        conn, request_id=request_id, status=status, actor_id=actor_id, note=note, now=now
+    )
+
+
+async def get_request(conn: aiosqlite.Connection, request_id: int) -> NeedRequest | None:
+    cur = await conn.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE id = ?", (request_id,))
+    row = await cur.fetchone()
+    if row is None:
+        return None
+    cur = await conn.execute(
+        "SELECT * FROM request_items WHERE request_id = ? ORDER BY position", (request_id,)
+    )
+    return _request(row, [_item(r) for r in await cur.fetchall()])
+
+
+async def list_requests(
+    conn: aiosqlite.Connection,
+    *,
+    org_id: int | None = None,
+    statuses: Sequence[Status] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[NeedRequest]:
+    """Requests with their items, most urgent first, then oldest first."""
+    sql = f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE 1 = 1"
+    args: list[object] = []
+    if org_id is not None:
+        sql += " AND org_id = ?"
+        args.append(org_id)
+    if statuses is not None:
+        sql += f" AND status IN ({','.join('?' for _ in statuses)})"
+        args.extend(s.value for s in statuses)
+    sql += (
+        " ORDER BY CASE urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1"
+        " WHEN 'normal' THEN 2 ELSE 3 END, created_at, id LIMIT ? OFFSET ?"
+    )
+    args.extend((limit, offset))
+    cur = await conn.execute(sql, args)
+    rows = list(await cur.fetchall())
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    cur = await conn.execute(
+        f"SELECT * FROM request_items WHERE request_id IN ({','.join('?' for _ in ids)})"
+        " ORDER BY request_id, position",
+        ids,
+    )
+    by_request: dict[int, list[NeedItem]] = {i: [] for i in ids}
+    for r in await cur.fetchall():
+        by_request[r["request_id"]].append(_item(r))
+    return [_request(r, by_request[r["id"]]) for r in rows]
+
+
+async def count_requests(
+    conn: aiosqlite.Connection,
+    *,
+    org_id: int | None = None,
+    statuses: Sequence[Status] | None = None,
+) -> int:
+    sql = "SELECT COUNT(*) FROM requests WHERE 1 = 1"
+    args: list[object] = []
+    if org_id is not None:
+        sql += " AND org_id = ?"
+        args.append(org_id)
+    if statuses is not None:
+        sql += f" AND status IN ({','.join('?' for _ in statuses)})"
+        args.extend(s.value for s in statuses)
+    cur = await conn.execute(sql, args)
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def list_status_events(conn: aiosqlite.Connection, request_id: int) -> list[StatusEvent]:
+    cur = await conn.execute(
+        "SELECT * FROM status_events WHERE request_id = ? ORDER BY at, id", (request_id,)
+    )
+    return [
+        StatusEvent(
+            id=r["id"],
+            request_id=r["request_id"],
+            status=Status(r["status"]),
+            actor_id=r["actor_id"],
+            note=r["note"],
+            at=from_db(r["at"]),
+        )
+        for r in await cur.fetchall()
+    ]
