@@ -1,0 +1,167 @@
+"""Joining with an invite, help, language and identity: what every person can do."""
+
+from __future__ import annotations
+
+from handlers.context import Turn
+from handlers.events import Choice, Reply, rows
+from handlers.i18n import LANGUAGES, Language
+from handlers.registry import ANY_MEMBER, PUBLIC, ChoiceRoute, Command, Registry
+from handlers.render import esc
+from storage import audit, conversations, invites, members, organisations
+from storage.invites import InviteCheck
+from storage.models import Role
+
+LANGUAGE_NAMES: dict[Language, str] = {
+    "uk": "🇺🇦 Українська",
+    "de": "🇩🇪 Deutsch",
+    "en": "🇬🇧 English",
+}
+
+
+async def stranger(turn: Turn) -> list[Reply]:
+    """Everything a non-member tries gets this, and nothing else."""
+    if turn.member is not None and not turn.member.active:
+        return [Reply(text=turn.tr("account.revoked"))]
+    return [Reply(text=turn.tr("account.stranger"))]
+
+
+async def cmd_start(turn: Turn, args: str) -> list[Reply]:
+    code = args.strip()
+    if turn.roles and not code:
+        return await cmd_help(turn, "")
+    if not code:
+        return await stranger(turn)
+    status, invite = await invites.check_invite(turn.conn, code, turn.now)
+    if status is not InviteCheck.OK or invite is None:
+        await audit.add_audit(
+            turn.conn,
+            actor_id=turn.member.id if turn.member else None,
+            actor_label=str(turn.incoming.sender),
+            action="invite.refused",
+            target=None,
+            summary=status.value,
+            now=turn.now,
+        )
+        return [Reply(text=turn.tr(f"account.invite_{status.value}"))]
+    org = await organisations.get_organisation(turn.conn, invite.org_id)
+    assert org is not None
+    member = turn.member
+    if member is None:
+        member = await members.add_member(
+            turn.conn,
+            identity=turn.incoming.sender,
+            chat_id=turn.incoming.chat.chat_id,
+            org_id=org.id,
+            roles=frozenset({invite.role}),
+            language=turn.lang,
+            display_name=turn.incoming.sender_name,
+            now=turn.now,
+        )
+    else:
+        if member.active and member.org_id not in (None, org.id):
+            return [Reply(text=turn.tr("account.other_org"))]
+        roles = (member.roles if member.active else frozenset()) | {invite.role}
+        await members.set_membership(turn.conn, member.id, org_id=org.id, roles=roles)
+    if not await invites.set_invite_used(turn.conn, invite.id, member.id, turn.now):
+        raise RuntimeError("invite used concurrently")  # rolls the whole join back
+    await audit.add_audit(
+        turn.conn,
+        actor_id=member.id,
+        actor_label=str(turn.incoming.sender),
+        action="member.join",
+        target=f"org:{org.id}",
+        summary=f"role {invite.role.value} via invite {invite.id}",
+        now=turn.now,
+    )
+    turn.member = await members.get_member(turn.conn, member.id)
+    role_name = turn.tr(f"role.{invite.role.value}")
+    text = turn.tr("account.welcome", org=esc(org.name), role=esc(role_name))
+    choices: tuple[tuple[Choice, ...], ...] = ()
+    if invite.role is Role.REQUESTER:
+        text += "\n\n" + turn.tr("account.welcome_requester")
+        choices = ((Choice(label=turn.tr("btn.new_request"), payload="w:start"),),)
+    return [Reply(text=text + "\n\n" + help_text(turn), choices=choices)]
+
+
+def help_text(turn: Turn) -> str:
+    lines = [f"<b>{esc(turn.tr('help.title'))}</b>"]
+    for command in turn.registry.visible_commands(turn.roles):
+        usage = (
+            f" {esc(turn.tr(command.help_key + '.usage'))}"
+            if turn.ctx.t.has(command.help_key + ".usage")
+            else ""
+        )
+        lines.append(f"/{command.name}{usage} — {esc(turn.tr(command.help_key))}")
+    return "\n".join(lines)
+
+
+async def cmd_help(turn: Turn, args: str) -> list[Reply]:
+    return [Reply(text=help_text(turn))]
+
+
+async def cmd_lang(turn: Turn, args: str) -> list[Reply]:
+    wanted = args.strip().lower()
+    if wanted in LANGUAGES:
+        return await set_lang(turn, wanted)
+    buttons = [Choice(label=LANGUAGE_NAMES[lang], payload=f"lang:{lang}") for lang in LANGUAGES]
+    text = turn.tr("account.lang_choose")
+    if wanted:
+        text = turn.tr("account.lang_unknown", lang=esc(wanted)) + "\n" + text
+    return [Reply(text=text, choices=rows(*buttons, per_row=3))]
+
+
+async def set_lang(turn: Turn, value: str) -> list[Reply]:
+    if value not in LANGUAGES or turn.member is None:
+        return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+    lang: Language = value
+    await members.set_language(turn.conn, turn.member.id, lang)
+    turn.lang = lang
+    return [Reply(text=turn.tr("account.lang_set"), replace=turn.incoming.choice is not None)]
+
+
+async def cmd_whoami(turn: Turn, args: str) -> list[Reply]:
+    assert turn.member is not None
+    org_name = "—"
+    if turn.member.org_id is not None:
+        org = await organisations.get_organisation(turn.conn, turn.member.org_id)
+        org_name = org.name if org else "—"
+    roles = ", ".join(turn.tr(f"role.{r.value}") for r in sorted(turn.member.roles))
+    return [
+        Reply(
+            text=turn.tr(
+                "account.whoami",
+                identity=esc(turn.member.identity),
+                org=esc(org_name),
+                roles=esc(roles),
+                lang=LANGUAGE_NAMES.get(turn.lang, turn.lang),
+            )
+        )
+    ]
+
+
+async def free_text(turn: Turn, text: str) -> list[Reply]:
+    """A message outside any conversation: answer helpfully, never drop it silently."""
+    choices: tuple[tuple[Choice, ...], ...] = ()
+    if Role.REQUESTER in turn.roles or Role.ADMIN in turn.roles:
+        choices = ((Choice(label=turn.tr("btn.new_request"), payload="w:start"),),)
+        answer = turn.tr("account.free_text_requester")
+    else:
+        answer = turn.tr("account.free_text_other")
+    # A draft that was submitted leaves a marker; a new message closes it.
+    chat = turn.incoming.chat
+    await conversations.delete_conversation(
+        turn.conn, chat.transport, chat.chat_id, turn.incoming.sender.user_id
+    )
+    return [Reply(text=answer, choices=choices)]
+
+
+async def on_lang_choice(turn: Turn, value: str) -> list[Reply]:
+    return await set_lang(turn, value)
+
+
+def register(registry: Registry) -> None:
+    registry.add_command(Command("start", PUBLIC, cmd_start, "help.start", in_menu=False))
+    registry.add_command(Command("help", ANY_MEMBER, cmd_help, "help.help"))
+    registry.add_command(Command("lang", ANY_MEMBER, cmd_lang, "help.lang"))
+    registry.add_command(Command("whoami", ANY_MEMBER, cmd_whoami, "help.whoami"))
+    registry.add_choice(ChoiceRoute("lang", ANY_MEMBER, on_lang_choice))

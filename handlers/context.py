@@ -1,0 +1,80 @@
+"""What every handler is given: built once by bot/app.py, passed explicitly, never global."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from handlers.catalog import Catalog
+from handlers.events import Incoming
+from handlers.i18n import Language, Translator
+from storage.db import Database
+from storage.models import Identity, Member, Role
+
+if TYPE_CHECKING:
+    from handlers.registry import Registry
+
+
+@dataclass
+class BotLinks:
+    """How people reach the bot, learnt from the platforms when transports start."""
+
+    telegram_username: str | None = None
+    matrix_user_id: str | None = None
+
+    def telegram_start_link(self, code: str) -> str | None:
+        if not self.telegram_username:
+            return None
+        return f"https://t.me/{self.telegram_username}?start={code}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    bootstrap_admins: frozenset[Identity] = frozenset()
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Berlin"))
+    default_language: Language = "uk"
+    invite_days: int = 7
+    max_text_length: int = 4000
+    # A durable reply that the transport has not marked sent after this long is the worker's.
+    reply_grace_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class HandlerContext:
+    db: Database
+    t: Translator
+    catalog: Catalog
+    clock: Callable[[], datetime]
+    policy: Policy
+    links: BotLinks
+
+
+@dataclass
+class Turn:
+    """One incoming event being handled, inside one database transaction."""
+
+    ctx: HandlerContext
+    conn: aiosqlite.Connection
+    incoming: Incoming
+    now: datetime
+    member: Member | None
+    lang: Language
+    registry: Registry
+
+    def tr(self, key: str, **args: object) -> str:
+        return self.ctx.t(self.lang, key, **args)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.ctx.policy.timezone).date()
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        if self.member is None or not self.member.active:
+            return frozenset()
+        return self.member.roles

@@ -1,0 +1,225 @@
+"""The conversation engine: one Incoming in, Replies out, one transaction in between.
+
+Order of work for every event: drop it if its update id was seen; find the sender; enforce the
+roles that the command, button or conversation declares; run the handler; then, in the same
+transaction, record the update id, the durable replies (as outbox rows) and the menu shown to
+text-only platforms. Only after COMMIT do the replies go back to the transport.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from handlers import account, admin, intake, requester
+from handlers.context import HandlerContext, Turn
+from handlers.events import Choice, Incoming, Reply
+from handlers.i18n import normalise_language
+from handlers.registry import Registry
+from handlers.textmenu import match_menu, menu_from_replies
+from storage import conversations, members, outbox, updates
+from storage.db import DatabaseLocked
+from storage.models import Member, Role
+
+log = logging.getLogger(__name__)
+
+
+def build_registry() -> Registry:
+    registry = Registry(commands={}, choices={}, flows={})
+    for module in (account, intake, requester, admin):
+        module.register(registry)
+    return registry
+
+
+class Engine:
+    def __init__(self, ctx: HandlerContext, registry: Registry | None = None) -> None:
+        self.ctx = ctx
+        self.registry = registry if registry is not None else build_registry()
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        lang = normalise_language(incoming.language_code, self.ctx.policy.default_language)
+        try:
+            return await self._handle(incoming)
+        except DatabaseLocked:
+            log.warning("database locked while handling %s", incoming.update_id)
+            return [Reply(text=self.ctx.t(lang, "error.busy"))]
+        except Exception:
+            # Nothing was committed: the transaction rolled back, so the person may retry.
+            log.exception("handler failed for update %s", incoming.update_id)
+            return [Reply(text=self.ctx.t(lang, "error.internal"))]
+
+    async def _handle(self, incoming: Incoming) -> list[Reply]:
+        ctx = self.ctx
+        now = ctx.clock()
+        async with ctx.db.transaction() as conn:
+            transport = incoming.chat.transport
+            if await updates.is_processed(conn, transport, incoming.update_id):
+                return []
+            member = await self._member(conn, incoming, now)
+            lang = normalise_language(
+                member.language if member else incoming.language_code,
+                ctx.policy.default_language,
+            )
+            turn = Turn(
+                ctx=ctx,
+                conn=conn,
+                incoming=incoming,
+                now=now,
+                member=member,
+                lang=lang,
+                registry=self.registry,
+            )
+            replies = await self._route(turn)
+            await updates.add_processed(conn, transport, incoming.update_id, now)
+            replies = await self._persist_durable(turn, replies)
+            if not incoming.buttons:
+                await conversations.set_menu(
+                    conn, transport, incoming.chat.chat_id, menu_from_replies(replies), now
+                )
+        return replies
+
+    async def _member(
+        self, conn: aiosqlite.Connection, incoming: Incoming, now: datetime
+    ) -> Member | None:
+        member = await members.get_member_by_identity(conn, incoming.sender)
+        if member is None and incoming.sender in self.ctx.policy.bootstrap_admins:
+            member = await members.add_member(
+                conn,
+                identity=incoming.sender,
+                chat_id=incoming.chat.chat_id,
+                org_id=None,
+                roles=frozenset({Role.ADMIN}),
+                language=normalise_language(
+                    incoming.language_code, self.ctx.policy.default_language
+                ),
+                display_name=incoming.sender_name,
+                now=now,
+            )
+        elif (
+            member is not None
+            and incoming.sender in self.ctx.policy.bootstrap_admins
+            and (Role.ADMIN not in member.roles or not member.active)
+        ):
+            # A configured admin can never lock themselves out.
+            await members.set_membership(
+                conn,
+                member.id,
+                org_id=member.org_id,
+                roles=member.roles | {Role.ADMIN},
+                active=True,
+            )
+            member = await members.get_member(conn, member.id)
+        if member is not None and member.active:
+            await members.set_seen(
+                conn,
+                member.id,
+                chat_id=incoming.chat.chat_id,
+                display_name=incoming.sender_name,
+                now=now,
+            )
+        return member
+
+    async def _route(self, turn: Turn) -> list[Reply]:
+        incoming = turn.incoming
+        text = incoming.text
+        if text is not None and len(text) > turn.ctx.policy.max_text_length:
+            return [
+                Reply(
+                    text=turn.tr(
+                        "error.too_long", length=len(text), limit=turn.ctx.policy.max_text_length
+                    )
+                )
+            ]
+        choice = incoming.choice
+        if choice is None and text is not None and not incoming.buttons:
+            menu = await conversations.get_menu(
+                turn.conn, incoming.chat.transport, incoming.chat.chat_id
+            )
+            choice = match_menu(menu, text)
+        if choice is not None:
+            return await self._route_choice(turn, choice)
+        if text is None or not text.strip():
+            return [Reply(text=turn.tr("error.empty_message"))]
+        stripped = text.strip()
+        if stripped[0] in "/!" and len(stripped) > 1 and not stripped[1].isspace():
+            return await self._route_command(turn, stripped[1:])
+        return await self._route_text(turn, stripped)
+
+    async def _route_command(self, turn: Turn, body: str) -> list[Reply]:
+        head, _, args = body.partition(" ")
+        if "\n" in head:
+            head, _, rest = head.partition("\n")
+            args = rest + (" " + args if args else "")
+        # Telegram groups send /cmd@botname.
+        name = head.split("@", 1)[0].lower()
+        command = self.registry.commands.get(name)
+        if command is None:
+            if not turn.roles:
+                return await account.stranger(turn)
+            return [Reply(text=turn.tr("error.unknown_command", command=f"/{name}"))]
+        if command.roles and not (command.roles & turn.roles):
+            if not turn.roles:
+                return await account.stranger(turn)
+            return [Reply(text=turn.tr("error.not_allowed"))]
+        return await command.handler(turn, args.strip())
+
+    async def _route_choice(self, turn: Turn, payload: str) -> list[Reply]:
+        prefix, _, rest = payload.partition(":")
+        route = self.registry.choices.get(prefix)
+        if route is None:
+            return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+        if route.roles and not (route.roles & turn.roles):
+            if not turn.roles:
+                return await account.stranger(turn)
+            return [Reply(text=turn.tr("error.not_allowed"), toast=True)]
+        return await route.handler(turn, rest)
+
+    async def _route_text(self, turn: Turn, text: str) -> list[Reply]:
+        if not turn.roles:
+            return await account.stranger(turn)
+        incoming = turn.incoming
+        state = await conversations.get_conversation(
+            turn.conn, incoming.chat.transport, incoming.chat.chat_id, incoming.sender.user_id
+        )
+        if state is not None:
+            flow = self.registry.flows.get(state.flow)
+            if flow is not None and (not flow.roles or flow.roles & turn.roles):
+                return await flow.on_text(turn, text)
+        return await account.free_text(turn, text)
+
+    async def _persist_durable(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
+        """Durable replies become outbox rows in this transaction; the transport marks them."""
+        result: list[Reply] = []
+        grace = timedelta(seconds=turn.ctx.policy.reply_grace_seconds)
+        for reply in replies:
+            if reply.durable and reply.outbox_id is None:
+                chat = reply.chat or turn.incoming.chat
+                outbox_id = await outbox.add_outbox(
+                    turn.conn,
+                    transport=chat.transport,
+                    chat_id=chat.chat_id,
+                    text=reply.text,
+                    now=turn.now,
+                    not_before=turn.now + grace,
+                    member_id=turn.member.id if turn.member else None,
+                    kind="reply",
+                    choices_json=json.dumps(
+                        [[c.model_dump() for c in row] for row in reply.choices]
+                    )
+                    if reply.choices
+                    else None,
+                )
+                reply = reply.model_copy(update={"outbox_id": outbox_id})
+            result.append(reply)
+        return result
+
+    async def mark_delivered(self, outbox_id: int) -> None:
+        """Called by a transport once the platform accepted a durable reply."""
+        async with self.ctx.db.transaction() as conn:
+            await outbox.set_outbox_sent(conn, outbox_id, self.ctx.clock())
+
+
+__all__ = ["Choice", "Engine", "build_registry"]

@@ -1,0 +1,666 @@
+"""The needs-request conversation (/new wizard) and the one-line /need, up to Submit.
+
+The wizard is a table of steps. Each step knows how to prompt, how to take a button and how to
+take typed text; the draft and the step history live in the conversations table, so a restart
+or a pause of hours loses nothing. /need parses a line into the same draft and lands on the
+same summary, so both paths share one Submit.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from handlers.context import Turn
+from handlers.events import Choice, Reply, rows
+from handlers.quick import parse_need
+from handlers.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Flow, Registry
+from handlers.render import (
+    details_lines,
+    esc,
+    fmt_date,
+    fmt_qty,
+    item_line,
+    urgency_label,
+)
+from handlers.submit import submit_draft
+from handlers.units import parse_unit, unit_name
+from storage import conversations, organisations
+from storage.models import MAX_QUANTITY, NeedItemDraft, Urgency
+
+FLOW = "intake"
+MAX_ITEMS = 30
+MAX_ITEM_TEXT = 200
+MAX_PLACE = 300
+MAX_NOTE = 1000
+MAX_DAYS_AHEAD = 730
+DUE_BUTTONS = (3, 7, 14, 30)
+
+
+class Draft(BaseModel):
+    """A request being filled in. Mutable on purpose: steps update it, then it is saved."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    items: list[NeedItemDraft] = []
+    category: str | None = None
+    pending_key: str | None = None
+    pending_text: str | None = None
+    urgency: Urgency | None = None
+    needed_by: date | None = None
+    place: str | None = None
+    note: str | None = None
+    history: list[str] = []
+    # Set when a step was opened from the summary's Edit menu: finishing it returns there.
+    editing: bool = False
+    submitted_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a step did with an answer: go to ``next_step``, or stay and show ``error``."""
+
+    next_step: str | None = None
+    error: str | None = None
+    replies: tuple[Reply, ...] = ()
+
+
+Prompt = Callable[[Turn, Draft], Awaitable[Reply]]
+OnChoice = Callable[[Turn, Draft, str], Awaitable[Outcome]]
+OnText = Callable[[Turn, Draft, str], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Step:
+    prompt: Prompt
+    on_choice: OnChoice | None = None
+    on_text: OnText | None = None
+
+
+def new_draft() -> Draft:
+    return Draft(id=secrets.token_hex(4))
+
+
+# --- shared pieces -----------------------------------------------------------------------
+
+
+def nav(turn: Turn, *, back: bool = True) -> tuple[Choice, ...]:
+    buttons = []
+    if back:
+        buttons.append(Choice(label=turn.tr("btn.back"), payload="w:back", nav=True))
+    buttons.append(Choice(label=turn.tr("btn.cancel"), payload="w:cancel", nav=True))
+    return tuple(buttons)
+
+
+def progress(turn: Turn, draft: Draft) -> str:
+    """The items collected so far, shown above each prompt so the person keeps their place."""
+    if not draft.items:
+        return ""
+    lines = [
+        f"{n}. {item_line(turn.ctx.t, turn.ctx.catalog, turn.lang, it)}"
+        for n, it in enumerate(draft.items, 1)
+    ]
+    return "\n".join(lines) + "\n\n"
+
+
+def pending_name(turn: Turn, draft: Draft) -> str:
+    if draft.pending_key:
+        return turn.ctx.catalog.name(draft.pending_key, turn.lang)
+    return draft.pending_text or "?"
+
+
+def pending_unit(turn: Turn, draft: Draft) -> str:
+    if draft.pending_key:
+        item = turn.ctx.catalog.get(draft.pending_key)
+        if item is not None:
+            return item.unit
+    return "pcs"
+
+
+# --- steps -----------------------------------------------------------------------------
+
+
+async def prompt_category(turn: Turn, draft: Draft) -> Reply:
+    catalog = turn.ctx.catalog
+    buttons = [
+        Choice(label=catalog.category_name(c.key, turn.lang), payload=f"w:cat:{c.key}")
+        for c in catalog.categories()
+    ]
+    text = progress(turn, draft) + turn.tr("wizard.category")
+    return Reply(text=text, choices=(*rows(*buttons), nav(turn, back=bool(draft.history))))
+
+
+async def choice_category(turn: Turn, draft: Draft, value: str) -> Outcome:
+    if not turn.ctx.catalog.items_in(value):
+        return Outcome(error=turn.tr("error.stale_button"))
+    draft.category = value
+    return Outcome(next_step="item")
+
+
+async def text_category(turn: Turn, draft: Draft, text: str) -> Outcome:
+    # Typing an item name straight away is fine: skip the category.
+    return await text_item(turn, draft, text)
+
+
+async def prompt_item(turn: Turn, draft: Draft) -> Reply:
+    catalog = turn.ctx.catalog
+    items = catalog.items_in(draft.category) if draft.category else []
+    buttons = [
+        Choice(label=catalog.name(i.key, turn.lang), payload=f"w:item:{i.key}") for i in items
+    ]
+    category = catalog.category_name(draft.category, turn.lang) if draft.category else ""
+    text = progress(turn, draft) + turn.tr("wizard.item", category=esc(category))
+    return Reply(text=text, choices=(*rows(*buttons), nav(turn)))
+
+
+async def choice_item(turn: Turn, draft: Draft, value: str) -> Outcome:
+    if turn.ctx.catalog.get(value) is None:
+        return Outcome(error=turn.tr("error.stale_button"))
+    draft.pending_key, draft.pending_text = value, None
+    return Outcome(next_step="quantity")
+
+
+async def text_item(turn: Turn, draft: Draft, text: str) -> Outcome:
+    text = " ".join(text.split())
+    if len(text) > MAX_ITEM_TEXT:
+        return Outcome(error=turn.tr("wizard.item_too_long", limit=MAX_ITEM_TEXT, length=len(text)))
+    if sum(ch.isalpha() for ch in text) < 2:
+        return Outcome(error=turn.tr("wizard.item_unreadable", text=esc(text)))
+    match = turn.ctx.catalog.match(text)
+    if match is not None:
+        draft.pending_key, draft.pending_text = match.key, None
+    else:
+        draft.pending_key, draft.pending_text = None, text
+    return Outcome(next_step="quantity")
+
+
+async def prompt_quantity(turn: Turn, draft: Draft) -> Reply:
+    unit = pending_unit(turn, draft)
+    text = progress(turn, draft) + turn.tr(
+        "wizard.quantity",
+        item=esc(pending_name(turn, draft)),
+        unit=esc(unit_name(unit, turn.lang)),
+    )
+    if draft.pending_key is None:
+        text += "\n" + turn.tr("wizard.free_text_note")
+    return Reply(text=text, choices=(nav(turn),))
+
+
+_QTY = re.compile(r"^\s*(?P<sign>[-−–+]?)\s*(?P<num>\d[\d\s\u202f.,']*)\s*(?P<unit>.*)$", re.S)
+
+
+def parse_quantity(text: str) -> tuple[int | None, str | None, str | None]:
+    """'200 packs' -> (200, 'packs', None); on failure (None, None, error key)."""
+    match = _QTY.match(text)
+    if not match:
+        return None, None, "wizard.qty_not_number"
+    if match["sign"] in "-−–" and match["sign"]:
+        return None, None, "wizard.qty_negative"
+    digits = match["num"].strip()
+    if re.search(r"[.,]\d{1,2}$", digits) and not re.search(r"[.,]\d{3}$", digits):
+        return None, None, "wizard.qty_whole"
+    digits = re.sub(r"[\s\u202f.,']", "", digits)
+    if len(digits) > 9:
+        return None, None, "wizard.qty_too_big"
+    quantity = int(digits)
+    if quantity == 0:
+        return None, None, "wizard.qty_zero"
+    if quantity > MAX_QUANTITY:
+        return None, None, "wizard.qty_too_big"
+    unit_text = match["unit"].strip()
+    if not unit_text:
+        return quantity, None, None
+    unit = parse_unit(unit_text)
+    if unit is None:
+        return None, None, "wizard.qty_unit_unknown"
+    return quantity, unit, None
+
+
+async def text_quantity(turn: Turn, draft: Draft, text: str) -> Outcome:
+    quantity, unit, error = parse_quantity(text)
+    if error is not None or quantity is None:
+        return Outcome(
+            error=turn.tr(
+                error or "wizard.qty_not_number",
+                text=esc(text[:50]),
+                limit=fmt_qty(MAX_QUANTITY),
+            )
+        )
+    draft.items.append(
+        NeedItemDraft(
+            item_key=draft.pending_key,
+            free_text=draft.pending_text,
+            quantity=quantity,
+            unit=unit or pending_unit(turn, draft),
+        )
+    )
+    draft.pending_key = draft.pending_text = None
+    draft.category = None
+    return Outcome(next_step="summary" if draft.editing else "more")
+
+
+async def prompt_more(turn: Turn, draft: Draft) -> Reply:
+    text = progress(turn, draft) + turn.tr("wizard.more")
+    buttons: list[Choice] = []
+    if len(draft.items) < MAX_ITEMS:
+        buttons.append(Choice(label=turn.tr("btn.add_item"), payload="w:more:add"))
+    buttons.append(Choice(label=turn.tr("btn.continue"), payload="w:more:done"))
+    return Reply(text=text, choices=(tuple(buttons), nav(turn)))
+
+
+async def choice_more(turn: Turn, draft: Draft, value: str) -> Outcome:
+    if value == "add" and len(draft.items) < MAX_ITEMS:
+        return Outcome(next_step="category")
+    if value == "done" and draft.items:
+        return Outcome(next_step="summary" if draft.editing else "urgency")
+    return Outcome(error=turn.tr("error.stale_button"))
+
+
+async def prompt_urgency(turn: Turn, draft: Draft) -> Reply:
+    buttons = [
+        Choice(label=urgency_label(turn.ctx.t, turn.lang, u), payload=f"w:urg:{u.value}")
+        for u in Urgency
+    ]
+    text = progress(turn, draft) + turn.tr("wizard.urgency")
+    return Reply(text=text, choices=(*rows(*buttons), nav(turn)))
+
+
+async def choice_urgency(turn: Turn, draft: Draft, value: str) -> Outcome:
+    try:
+        draft.urgency = Urgency(value)
+    except ValueError:
+        return Outcome(error=turn.tr("error.stale_button"))
+    return Outcome(next_step="summary" if draft.editing else "needed_by")
+
+
+async def prompt_needed_by(turn: Turn, draft: Draft) -> Reply:
+    labels = {3: "btn.due_3d", 7: "btn.due_1w", 14: "btn.due_2w", 30: "btn.due_1m"}
+    buttons = [
+        Choice(
+            label=f"{turn.tr(labels[d])} ({fmt_date(turn.today + timedelta(days=d))})",
+            payload=f"w:due:{d}",
+        )
+        for d in DUE_BUTTONS
+    ]
+    text = progress(turn, draft) + turn.tr("wizard.needed_by")
+    return Reply(text=text, choices=(*rows(*buttons), nav(turn)))
+
+
+async def choice_needed_by(turn: Turn, draft: Draft, value: str) -> Outcome:
+    if not value.isdigit() or int(value) not in DUE_BUTTONS:
+        return Outcome(error=turn.tr("error.stale_button"))
+    draft.needed_by = turn.today + timedelta(days=int(value))
+    return Outcome(next_step="summary" if draft.editing else "place")
+
+
+_DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def parse_date(text: str) -> date | None:
+    text = text.strip()
+    try:
+        if m := _DMY.match(text):
+            return date(int(m[3]), int(m[2]), int(m[1]))
+        if m := _YMD.match(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+    return None
+
+
+async def text_needed_by(turn: Turn, draft: Draft, text: str) -> Outcome:
+    day = parse_date(text)
+    if day is None:
+        return Outcome(error=turn.tr("wizard.date_invalid", text=esc(text[:40])))
+    if day < turn.today:
+        return Outcome(error=turn.tr("wizard.date_past", date=fmt_date(day)))
+    if day > turn.today + timedelta(days=MAX_DAYS_AHEAD):
+        return Outcome(error=turn.tr("wizard.date_far", date=fmt_date(day)))
+    draft.needed_by = day
+    return Outcome(next_step="summary" if draft.editing else "place")
+
+
+async def org_place(turn: Turn) -> str | None:
+    if turn.member is None or turn.member.org_id is None:
+        return None
+    org = await organisations.get_organisation(turn.conn, turn.member.org_id)
+    if org is None:
+        return None
+    return org.address or f"{org.name}, {org.settlement}"
+
+
+async def prompt_place(turn: Turn, draft: Draft) -> Reply:
+    default = await org_place(turn)
+    text = progress(turn, draft) + turn.tr("wizard.place")
+    buttons: list[tuple[Choice, ...]] = []
+    if default:
+        label = default if len(default) <= 40 else default[:39] + "…"
+        buttons.append((Choice(label=f"📍 {label}", payload="w:place:org"),))
+    return Reply(text=text, choices=(*buttons, nav(turn)))
+
+
+async def choice_place(turn: Turn, draft: Draft, value: str) -> Outcome:
+    default = await org_place(turn)
+    if value != "org" or default is None:
+        return Outcome(error=turn.tr("error.stale_button"))
+    draft.place = default
+    return Outcome(next_step="summary" if draft.editing else "note")
+
+
+async def text_place(turn: Turn, draft: Draft, text: str) -> Outcome:
+    text = text.strip()
+    if len(text) > MAX_PLACE:
+        return Outcome(error=turn.tr("wizard.too_long", limit=MAX_PLACE, length=len(text)))
+    draft.place = text
+    return Outcome(next_step="summary" if draft.editing else "note")
+
+
+async def prompt_note(turn: Turn, draft: Draft) -> Reply:
+    text = progress(turn, draft) + turn.tr("wizard.note", limit=MAX_NOTE)
+    skip = Choice(label=turn.tr("btn.skip"), payload="w:note:skip", nav=True)
+    return Reply(text=text, choices=((skip,), nav(turn)))
+
+
+async def choice_note(turn: Turn, draft: Draft, value: str) -> Outcome:
+    if value != "skip":
+        return Outcome(error=turn.tr("error.stale_button"))
+    draft.note = None
+    return Outcome(next_step="summary")
+
+
+async def text_note(turn: Turn, draft: Draft, text: str) -> Outcome:
+    text = text.strip()
+    if len(text) > MAX_NOTE:
+        return Outcome(error=turn.tr("wizard.too_long", limit=MAX_NOTE, length=len(text)))
+    draft.note = text
+    return Outcome(next_step="summary")
+
+
+def summary_text(turn: Turn, draft: Draft) -> str:
+    lines = [f"<b>{esc(turn.tr('wizard.summary_title'))}</b>"]
+    for number, item in enumerate(draft.items, 1):
+        lines.append(f"{number}. {item_line(turn.ctx.t, turn.ctx.catalog, turn.lang, item)}")
+    if draft.urgency is not None:
+        lines.append(urgency_label(turn.ctx.t, turn.lang, draft.urgency))
+    lines.extend(details_lines(turn.ctx.t, turn.lang, draft.needed_by, draft.place, draft.note))
+    return "\n".join(lines)
+
+
+async def prompt_summary(turn: Turn, draft: Draft) -> Reply:
+    buttons = (
+        Choice(label=turn.tr("btn.submit"), payload=f"w:submit:{draft.id}"),
+        Choice(label=turn.tr("btn.edit"), payload="w:edit"),
+        Choice(label=turn.tr("btn.cancel"), payload="w:cancel", nav=True),
+    )
+    text = summary_text(turn, draft) + "\n\n" + turn.tr("wizard.summary_question")
+    return Reply(text=text, choices=(buttons[:2], buttons[2:]))
+
+
+async def prompt_edit(turn: Turn, draft: Draft) -> Reply:
+    buttons: list[Choice] = [
+        Choice(label=turn.tr("btn.edit_add_item"), payload="w:ed:add"),
+        Choice(label=turn.tr("btn.edit_urgency"), payload="w:ed:urgency"),
+        Choice(label=turn.tr("btn.edit_needed_by"), payload="w:ed:needed_by"),
+        Choice(label=turn.tr("btn.edit_place"), payload="w:ed:place"),
+        Choice(label=turn.tr("btn.edit_note"), payload="w:ed:note"),
+    ]
+    removals = []
+    if len(draft.items) > 1:
+        catalog = turn.ctx.catalog
+        for index, item in enumerate(draft.items):
+            name = catalog.name(item.item_key, turn.lang) if item.item_key else item.free_text
+            label = f"✖ {name} ×{fmt_qty(item.quantity)}"
+            removals.append(Choice(label=label[:60], payload=f"w:rm:{index}"))
+    back = Choice(label=turn.tr("btn.back_to_summary"), payload="w:ed:summary", nav=True)
+    text = summary_text(turn, draft) + "\n\n" + turn.tr("wizard.edit_question")
+    return Reply(text=text, choices=(*rows(*buttons), *rows(*removals, per_row=1), (back,)))
+
+
+async def choice_edit(turn: Turn, draft: Draft, value: str) -> Outcome:
+    targets = {
+        "add": "category",
+        "urgency": "urgency",
+        "needed_by": "needed_by",
+        "place": "place",
+        "note": "note",
+        "summary": "summary",
+    }
+    if value not in targets:
+        return Outcome(error=turn.tr("error.stale_button"))
+    draft.editing = value != "summary"
+    return Outcome(next_step=targets[value])
+
+
+async def choice_remove(turn: Turn, draft: Draft, value: str) -> Outcome:
+    if not value.isdigit() or int(value) >= len(draft.items) or len(draft.items) < 2:
+        return Outcome(error=turn.tr("error.stale_button"))
+    del draft.items[int(value)]
+    return Outcome(next_step="edit")
+
+
+STEPS: dict[str, Step] = {
+    "category": Step(prompt_category, choice_category, text_category),
+    "item": Step(prompt_item, choice_item, text_item),
+    "quantity": Step(prompt_quantity, None, text_quantity),
+    "more": Step(prompt_more, choice_more, None),
+    "urgency": Step(prompt_urgency, choice_urgency, None),
+    "needed_by": Step(prompt_needed_by, choice_needed_by, text_needed_by),
+    "place": Step(prompt_place, choice_place, text_place),
+    "note": Step(prompt_note, choice_note, text_note),
+    "summary": Step(prompt_summary, None, None),
+    "edit": Step(prompt_edit, None, None),
+}
+
+# Button payload prefix -> (step it belongs to, handler).
+CHOICE_HANDLERS: dict[str, tuple[str, OnChoice]] = {
+    "cat": ("category", choice_category),
+    "item": ("item", choice_item),
+    "more": ("more", choice_more),
+    "urg": ("urgency", choice_urgency),
+    "due": ("needed_by", choice_needed_by),
+    "place": ("place", choice_place),
+    "note": ("note", choice_note),
+    "ed": ("edit", choice_edit),
+    "rm": ("edit", choice_remove),
+}
+
+
+# --- state -------------------------------------------------------------------------------
+
+
+async def load(turn: Turn) -> tuple[str, Draft] | None:
+    chat = turn.incoming.chat
+    state = await conversations.get_conversation(
+        turn.conn, chat.transport, chat.chat_id, turn.incoming.sender.user_id
+    )
+    if state is None or state.flow != FLOW:
+        return None
+    try:
+        return state.step, Draft.model_validate_json(state.data_json)
+    except ValidationError:
+        # A draft from an incompatible older version: start again rather than crash.
+        return None
+
+
+async def save(turn: Turn, step: str, draft: Draft) -> None:
+    chat = turn.incoming.chat
+    await conversations.set_conversation(
+        turn.conn,
+        transport=chat.transport,
+        chat_id=chat.chat_id,
+        user_id=turn.incoming.sender.user_id,
+        flow=FLOW,
+        step=step,
+        data_json=draft.model_dump_json(),
+        now=turn.now,
+    )
+
+
+async def clear(turn: Turn) -> None:
+    chat = turn.incoming.chat
+    await conversations.delete_conversation(
+        turn.conn, chat.transport, chat.chat_id, turn.incoming.sender.user_id
+    )
+
+
+async def show(turn: Turn, step: str, draft: Draft, *, error: str | None, replace: bool) -> Reply:
+    reply = await STEPS[step].prompt(turn, draft)
+    text = reply.text
+    if error:
+        text = f"⚠️ {error}\n\n{text}"
+    return reply.model_copy(update={"text": text, "replace": replace})
+
+
+async def advance(
+    turn: Turn, step: str, draft: Draft, outcome: Outcome, replace: bool
+) -> list[Reply]:
+    if outcome.error or outcome.next_step is None:
+        await save(turn, step, draft)
+        return [await show(turn, step, draft, error=outcome.error, replace=replace)]
+    next_step = outcome.next_step
+    if next_step == "summary":
+        draft.editing = False
+        draft.history = []
+    elif next_step != step:
+        draft.history.append(step)
+    await save(turn, next_step, draft)
+    return [*outcome.replies, await show(turn, next_step, draft, error=None, replace=replace)]
+
+
+# --- entry points ------------------------------------------------------------------------
+
+
+def _needs_org(turn: Turn) -> list[Reply] | None:
+    if turn.member is None or turn.member.org_id is None:
+        return [Reply(text=turn.tr("intake.no_org"))]
+    return None
+
+
+async def cmd_new(turn: Turn, args: str) -> list[Reply]:
+    if refusal := _needs_org(turn):
+        return refusal
+    draft = new_draft()
+    await save(turn, "category", draft)
+    intro = turn.tr("wizard.intro")
+    reply = await show(turn, "category", draft, error=None, replace=False)
+    return [reply.model_copy(update={"text": f"{intro}\n\n{reply.text}"})]
+
+
+async def cmd_cancel(turn: Turn, args: str) -> list[Reply]:
+    loaded = await load(turn)
+    await clear(turn)
+    if loaded is None:
+        return [Reply(text=turn.tr("intake.nothing_to_cancel"))]
+    return [Reply(text=turn.tr("intake.cancelled"))]
+
+
+async def cmd_need(turn: Turn, args: str) -> list[Reply]:
+    if refusal := _needs_org(turn):
+        return refusal
+    parsed = parse_need(args, turn.today, catalog=turn.ctx.catalog)
+    if parsed.problems or not parsed.items:
+        lines = [turn.tr("need.refused")]
+        for problem in parsed.problems:
+            safe = {k: esc(v) for k, v in problem.args.items()}
+            lines.append("• " + turn.tr(problem.code, fragment=esc(problem.fragment), **safe))
+        lines.append("")
+        lines.append(turn.tr("need.usage"))
+        return [Reply(text="\n".join(lines))]
+    draft = new_draft()
+    draft.items = [
+        NeedItemDraft(
+            item_key=p.item_key,
+            free_text=p.free_text,
+            spec=p.spec,
+            quantity=p.quantity,
+            unit=p.unit,
+        )
+        for p in parsed.items
+    ]
+    draft.urgency = parsed.urgency
+    draft.needed_by = parsed.needed_by
+    draft.place = await org_place(turn)
+    await save(turn, "summary", draft)
+    return [await show(turn, "summary", draft, error=None, replace=False)]
+
+
+async def on_text(turn: Turn, text: str) -> list[Reply]:
+    loaded = await load(turn)
+    if loaded is None:
+        return [Reply(text=turn.tr("intake.no_draft"))]
+    step, draft = loaded
+    handler = STEPS[step].on_text
+    if handler is None:
+        # A step that only takes buttons: say so and show the buttons again.
+        return [await show(turn, step, draft, error=turn.tr("wizard.use_buttons"), replace=False)]
+    outcome = await handler(turn, draft, text)
+    return await advance(turn, step, draft, outcome, replace=False)
+
+
+async def on_choice(turn: Turn, payload: str) -> list[Reply]:
+    action, _, value = payload.partition(":")
+    if action == "start":
+        return await cmd_new(turn, "")
+    loaded = await load(turn)
+    if action == "submit":
+        return await submit(turn, loaded, value)
+    if loaded is None:
+        return [Reply(text=turn.tr("intake.no_draft"), toast=True)]
+    step, draft = loaded
+    if action == "cancel":
+        await clear(turn)
+        return [Reply(text=turn.tr("intake.cancelled"), replace=True)]
+    if action == "back":
+        previous = draft.history.pop() if draft.history else step
+        if step == "edit" or draft.editing:
+            previous, draft.editing = "summary", False
+        await save(turn, previous, draft)
+        return [await show(turn, previous, draft, error=None, replace=True)]
+    if action == "edit" and step == "summary":
+        await save(turn, "edit", draft)
+        return [await show(turn, "edit", draft, error=None, replace=True)]
+    route = CHOICE_HANDLERS.get(action)
+    if route is None or route[0] != step:
+        # A button from an older message: show where the conversation really is.
+        return [await show(turn, step, draft, error=turn.tr("error.stale_button"), replace=False)]
+    outcome = await route[1](turn, draft, value)
+    return await advance(turn, step, draft, outcome, replace=True)
+
+
+async def submit(turn: Turn, loaded: tuple[str, Draft] | None, draft_id: str) -> list[Reply]:
+    chat = turn.incoming.chat
+    if loaded is None:
+        state = await conversations.get_conversation(
+            turn.conn, chat.transport, chat.chat_id, turn.incoming.sender.user_id
+        )
+        if state is not None and state.flow == "submitted":
+            done = Draft.model_validate_json(state.data_json)
+            if done.id == draft_id and done.submitted_ref:
+                # A double tap: the request exists once, and so does its confirmation.
+                return [
+                    Reply(text=turn.tr("intake.already_saved", ref=done.submitted_ref), toast=True)
+                ]
+        return [Reply(text=turn.tr("intake.no_draft"), toast=True)]
+    step, draft = loaded
+    if step != "summary" or draft.id != draft_id:
+        return [await show(turn, step, draft, error=turn.tr("error.stale_button"), replace=False)]
+    if refusal := _needs_org(turn):
+        return refusal
+    return await submit_draft(turn, draft)
+
+
+def register(registry: Registry) -> None:
+    registry.add_command(Command("new", REQUESTER, cmd_new, "help.new"))
+    registry.add_command(
+        Command("need", REQUESTER, cmd_need, "help.need", usage="2 generator; 200 packs bandages")
+    )
+    registry.add_command(Command("cancel", ANY_MEMBER, cmd_cancel, "help.cancel"))
+    registry.add_choice(ChoiceRoute("w", REQUESTER, on_choice))
+    registry.add_flow(Flow(FLOW, REQUESTER, on_text))

@@ -1,0 +1,40 @@
+"""Writing notifications to the outbox, each in its recipient's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from handlers.context import Turn
+from handlers.i18n import Language, normalise_language
+from storage import outbox
+from storage.models import Member
+
+
+async def notify_members(
+    turn: Turn,
+    recipients: Iterable[Member],
+    render: Callable[[Language], str],
+    *,
+    kind: str = "notice",
+) -> int:
+    """One outbox row per recipient (never the sender), rendered in each one's language."""
+    count = 0
+    seen: set[int] = set()
+    for member in recipients:
+        if member.id in seen or not member.active:
+            continue
+        if turn.member is not None and member.id == turn.member.id:
+            continue
+        seen.add(member.id)
+        lang = normalise_language(member.language, turn.ctx.policy.default_language)
+        await outbox.add_outbox(
+            turn.conn,
+            transport=member.identity.transport,
+            chat_id=member.chat_id,
+            text=render(lang),
+            now=turn.now,
+            member_id=member.id,
+            kind=kind,
+        )
+        count += 1
+    return count

@@ -1,0 +1,92 @@
+"""Submit: one transaction stores the request, its first status, the audit row, the
+notifications for everyone who must hear of it and the sender's confirmation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from handlers.context import Turn
+from handlers.events import Choice, Reply
+from handlers.notify import notify_members
+from handlers.render import esc, request_block
+from storage import audit, conversations, members, organisations, requests
+from storage.models import NeedRequest, Role, Urgency
+
+if TYPE_CHECKING:
+    from handlers.intake import Draft
+
+
+async def submit_draft(turn: Turn, draft: Draft) -> list[Reply]:
+    assert turn.member is not None and turn.member.org_id is not None
+    if not draft.items:
+        return [Reply(text=turn.tr("intake.no_items"))]
+    org = await organisations.get_organisation(turn.conn, turn.member.org_id)
+    assert org is not None
+    request = await requests.add_request(
+        turn.conn,
+        org_id=org.id,
+        created_by=turn.member.id,
+        urgency=draft.urgency or Urgency.NORMAL,
+        needed_by=draft.needed_by,
+        delivery_place=draft.place,
+        note=draft.note,
+        items=draft.items,
+        now=turn.now,
+    )
+    await audit.add_audit(
+        turn.conn,
+        actor_id=turn.member.id,
+        actor_label=str(turn.member.identity),
+        action="request.create",
+        target=request.ref,
+        summary=f"{len(request.items)} items, {request.urgency.value}",
+        now=turn.now,
+    )
+    await _notify(turn, request, org.name)
+    draft.submitted_ref = request.ref
+    chat = turn.incoming.chat
+    # Keep a marker instead of the draft, so a second tap on Submit is recognised.
+    await conversations.set_conversation(
+        turn.conn,
+        transport=chat.transport,
+        chat_id=chat.chat_id,
+        user_id=turn.incoming.sender.user_id,
+        flow="submitted",
+        step="done",
+        data_json=draft.model_dump_json(),
+        now=turn.now,
+    )
+    text = (
+        turn.tr("intake.saved", ref=esc(request.ref))
+        + "\n\n"
+        + request_block(turn.ctx.t, turn.ctx.catalog, turn.lang, request, org.name)
+        + "\n\n"
+        + turn.tr("intake.saved_next", ref=esc(request.ref))
+    )
+    more = Choice(label=turn.tr("btn.new_request"), payload="w:start")
+    return [Reply(text=text, choices=((more,),), replace=True, durable=True)]
+
+
+async def _notify(turn: Turn, request: NeedRequest, org_name: str) -> None:
+    colleagues = await members.list_members(turn.conn, org_id=request.org_id)
+    await notify_members(
+        turn,
+        colleagues,
+        lambda lang: (
+            turn.ctx.t(lang, "notify.colleague_filed", ref=esc(request.ref))
+            + "\n\n"
+            + request_block(turn.ctx.t, turn.ctx.catalog, lang, request, org_name)
+        ),
+    )
+    if request.urgency is Urgency.CRITICAL:
+        coordinators = await members.list_members(turn.conn, role=Role.COORDINATOR)
+        await notify_members(
+            turn,
+            coordinators,
+            lambda lang: (
+                turn.ctx.t(lang, "notify.critical_new", ref=esc(request.ref))
+                + "\n\n"
+                + request_block(turn.ctx.t, turn.ctx.catalog, lang, request, org_name)
+            ),
+            kind="alert",
+        )
