@@ -1,0 +1,158 @@
+"""The composition root: settings -> database -> engine -> transports -> outbox worker.
+
+Everything is built here, explicitly, and handed down; nothing is looked up globally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TextIO
+
+from handlers.catalog import Catalog
+
+from bot.config import DEFAULT_TELEGRAM_API, Settings
+from bot.outbox import OutboxWorker
+from bot.pacing import Pacer
+from bot.transports.base import Transport
+from bot.transports.console import ConsoleTransport
+from bot.transports.telegram import TelegramTransport
+from handlers.context import BotLinks, HandlerContext, Policy
+from handlers.engine import Engine
+from handlers.events import Incoming, Reply
+from handlers.i18n import Language, Translator
+from storage.db import Database, open_db
+from storage.migrations import migrate
+from storage.models import Identity
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    ctx: HandlerContext
+    engine: Engine
+    worker: OutboxWorker
+    transports: dict[str, Transport] = field(default_factory=dict)
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        replies = await self.engine.handle(incoming)
+        # The handler may have written notifications: deliver them now, not at the next poll.
+        self.worker.wake()
+        return replies
+
+    async def start(self) -> None:
+        for transport in self.transports.values():
+            await transport.start()
+            if isinstance(transport, TelegramTransport):
+                self.ctx.links.telegram_username = transport.username
+        await self.worker.start()
+
+    async def stop(self) -> None:
+        await self.worker.stop()
+        for transport in reversed(list(self.transports.values())):
+            try:
+                await transport.stop()
+            except Exception:
+                log.exception("stopping %s failed", transport.name)
+        await self.db.close()
+
+
+def make_context(
+    settings: Settings, db: Database, clock: Callable[[], datetime] = utc_now
+) -> HandlerContext:
+    lang: Language = settings.default_language  # type: ignore[assignment]
+    return HandlerContext(
+        db=db,
+        t=Translator(),
+        catalog=Catalog.default(),
+        clock=clock,
+        policy=Policy(
+            bootstrap_admins=frozenset(settings.admins),
+            timezone=settings.tz,
+            default_language=lang,
+            invite_days=settings.invite_days,
+        ),
+        links=BotLinks(),
+    )
+
+
+async def open_and_migrate(settings: Settings) -> Database:
+    db = await open_db(settings.db_path)
+    try:
+        applied = await migrate(db)
+    except Exception:
+        await db.close()
+        raise
+    if applied:
+        log.info("database %s migrated to version %d", settings.db_path, applied[-1])
+    return db
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    console_identity: Identity | None = None,
+    console_io: tuple[TextIO, TextIO] | None = None,
+    on_console_eof: Callable[[], None] | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> App:
+    """Telegram when a token is set; the console when asked for or when nothing else is."""
+    db = await open_and_migrate(settings)
+    ctx = make_context(settings, db, clock)
+    engine = Engine(ctx)
+    transports: dict[str, Transport] = {}
+    pacers: dict[str, Pacer] = {}
+    worker = OutboxWorker(db, transports, pacers, clock)
+    app = App(
+        settings=settings, db=db, ctx=ctx, engine=engine, worker=worker, transports=transports
+    )
+    if settings.telegram_token is not None and console_identity is None:
+        transports["telegram"] = TelegramTransport(
+            token=settings.telegram_token.get_secret_value(),
+            api_url=settings.telegram_api_url or DEFAULT_TELEGRAM_API,
+            handle=app.handle,
+            mark_delivered=engine.mark_delivered,
+            translator=ctx.t,
+            registry=engine.registry,
+            poll_timeout=settings.telegram_poll_timeout,
+            rate_limiter=settings.telegram_rate_limiter,
+        )
+        pacers["telegram"] = Pacer(overall_per_second=30, per_chat_interval=1.0)
+    if not transports:
+        identity = console_identity or Identity(transport="console", user_id="local")
+        stdin, stdout = console_io if console_io else (None, None)
+        transports[identity.transport] = ConsoleTransport(
+            identity=identity,
+            handle=app.handle,
+            mark_delivered=engine.mark_delivered,
+            stdin=stdin,
+            stdout=stdout,
+            on_eof=on_console_eof,
+        )
+    return app
+
+
+async def run(settings: Settings, *, console_identity: Identity | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or end of input on the console)."""
+    stop = asyncio.Event()
+    app = await build_app(settings, console_identity=console_identity, on_console_eof=stop.set)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await app.start()
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        await app.stop()

@@ -1,0 +1,215 @@
+"""The `aidbridge` command: run, console, migrate, org, invite."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.app import open_and_migrate, run, utc_now
+from bot.config import ConfigError, Settings, load_settings
+from bot.logsetup import setup_logging
+from handlers.admin import issue_invite
+from handlers.context import BotLinks
+from storage import audit, organisations
+from storage.db import open_db
+from storage.migrations import DatabaseTooNew, current_version, migrate
+from storage.models import Identity, OrgKind, Role
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aidbridge",
+        description="AidBridge: needs requests from Dnipropetrovsk oblast to coordinators in NRW.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start every transport that has credentials (else the console)")
+    console = sub.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument(
+        "--as",
+        dest="identity",
+        default="console:local",
+        help="identity to chat as, e.g. telegram:12345 (default console:local)",
+    )
+    sub.add_parser("migrate", help="create or upgrade the database schema")
+
+    org = sub.add_parser("org", help="organisations").add_subparsers(
+        dest="org_command", required=True
+    )
+    add = org.add_parser("add", help="register an organisation")
+    add.add_argument("--kind", required=True, choices=[k.value for k in OrgKind])
+    add.add_argument("--name", required=True)
+    add.add_argument("--raion", required=True, help="raion (district), e.g. Дніпровський")
+    add.add_argument("--settlement", required=True, help="hromada or settlement")
+    add.add_argument("--code", help="EDRPOU code (8 digits)")
+    add.add_argument("--address", help="delivery address")
+    org.add_parser("list", help="list organisations")
+
+    invite = sub.add_parser("invite", help="create a single-use invite code")
+    invite.add_argument("org_id", type=int)
+    invite.add_argument("role", choices=[r.value for r in Role])
+    invite.add_argument("--days", type=int, default=None, help="validity in days (default 7)")
+    return parser
+
+
+async def _migrate(settings: Settings) -> int:
+    db = await open_db(settings.db_path)
+    try:
+        before = await current_version(db)
+        applied = await migrate(db)
+        after = applied[-1] if applied else before
+        print(
+            f"database {settings.db_path}: schema version {after}"
+            + (f" (applied {', '.join(map(str, applied))})" if applied else " (up to date)")
+        )
+    finally:
+        await db.close()
+    return 0
+
+
+async def _org_add(settings: Settings, args: argparse.Namespace) -> int:
+    if args.code is not None and not (args.code.isdigit() and len(args.code) == 8):
+        print("error: --code must be the 8-digit EDRPOU code", file=sys.stderr)
+        return 2
+    for field in ("name", "raion", "settlement"):
+        if not getattr(args, field).strip():
+            print(f"error: --{field} must not be empty", file=sys.stderr)
+            return 2
+    db = await open_and_migrate(settings)
+    try:
+        async with db.transaction() as conn:
+            org = await organisations.add_organisation(
+                conn,
+                kind=OrgKind(args.kind),
+                name=args.name.strip(),
+                raion=args.raion.strip(),
+                settlement=args.settlement.strip(),
+                code=args.code,
+                address=args.address.strip() if args.address else None,
+                now=utc_now(),
+            )
+            await audit.add_audit(
+                conn,
+                actor_id=None,
+                actor_label="cli",
+                action="org.add",
+                target=f"org:{org.id}",
+                summary=org.name,
+                now=utc_now(),
+            )
+        print(f"organisation {org.id} added: {org.name} ({org.kind.value}, {org.settlement})")
+        print(f"next: aidbridge invite {org.id} requester")
+    finally:
+        await db.close()
+    return 0
+
+
+async def _org_list(settings: Settings) -> int:
+    db = await open_and_migrate(settings)
+    try:
+        async with db.read() as conn:
+            orgs = await organisations.list_organisations(conn)
+        if not orgs:
+            print(
+                "no organisations yet: aidbridge org add --kind hospital --name ... "
+                "--raion ... --settlement ..."
+            )
+        for org in orgs:
+            code = f" EDRPOU {org.code}" if org.code else ""
+            print(
+                f"{org.id:>4}  {org.kind.value:<12} {org.name} — {org.settlement}, "
+                f"{org.raion}{code}"
+            )
+    finally:
+        await db.close()
+    return 0
+
+
+async def _invite(settings: Settings, args: argparse.Namespace) -> int:
+    days = args.days if args.days is not None else settings.invite_days
+    if not 1 <= days <= 90:
+        print("error: --days must be between 1 and 90", file=sys.stderr)
+        return 2
+    links = BotLinks(telegram_username=settings.telegram_bot_username)
+    db = await open_and_migrate(settings)
+    try:
+        async with db.transaction() as conn:
+            issued = await issue_invite(
+                conn,
+                org_id=args.org_id,
+                role=Role(args.role),
+                days=days,
+                actor_id=None,
+                actor_label="cli",
+                links=links,
+                now=utc_now(),
+            )
+        if issued is None:
+            print(
+                f"error: no organisation {args.org_id} (see: aidbridge org list)", file=sys.stderr
+            )
+            return 2
+        print(
+            f"invite for {issued.org.name} as {issued.role.value}, single use, "
+            f"valid until {issued.expires_at.astimezone(settings.tz):%d.%m.%Y %H:%M}:"
+        )
+        print(f"  code:      {issued.code}")
+        print(f"  in chat:   /start {issued.code}")
+        if issued.telegram_link:
+            print(f"  Telegram:  {issued.telegram_link}")
+        else:
+            print(
+                "  Telegram:  https://t.me/<your_bot>?start="
+                + issued.code
+                + "   (set AIDBRIDGE_TELEGRAM_BOT_USERNAME to print the full link)"
+            )
+    finally:
+        await db.close()
+    return 0
+
+
+async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "run":
+        await run(settings)
+        return 0
+    if args.command == "console":
+        await run(settings, console_identity=Identity.parse(args.identity))
+        return 0
+    if args.command == "migrate":
+        return await _migrate(settings)
+    if args.command == "org":
+        if args.org_command == "add":
+            return await _org_add(settings, args)
+        return await _org_list(settings)
+    if args.command == "invite":
+        return await _invite(settings, args)
+    raise AssertionError(args.command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # Time periods as timedeltas: PTB 22 otherwise warns on every RetryAfter.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    secrets = [settings.telegram_token.get_secret_value()] if settings.telegram_token else []
+    setup_logging(settings.log_level, secrets)
+    try:
+        if args.command == "console" and ":" not in args.identity:
+            print("error: --as takes an identity like telegram:12345", file=sys.stderr)
+            return 2
+        return asyncio.run(_dispatch(settings, args))
+    except DatabaseTooNew as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The console transport: chat with the bot in a terminal, as any identity.
+
+It is the same engine and the same database as Telegram, with buttons shown as numbered
+options: type the number or the label. Notifications for this identity appear as they arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import re
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import TextIO
+
+from bot.transports.base import DeliveryError
+from handlers.events import ChatRef, Incoming, Reply
+from handlers.textmenu import numbered
+from storage.models import Identity
+
+log = logging.getLogger(__name__)
+
+HandleFn = Callable[[Incoming], Awaitable[list[Reply]]]
+MarkFn = Callable[[int], Awaitable[None]]
+
+_TAG = re.compile(r"</?(b|i|code|pre|u|s)>")
+
+
+def plain(text: str, *, ansi: bool) -> str:
+    """Our HTML subset as terminal text: bold stays bold on a terminal, entities unescaped."""
+    if ansi:
+        text = re.sub(r"<b>", "\033[1m", text)
+        text = re.sub(r"</b>", "\033[0m", text)
+    return html.unescape(_TAG.sub("", text))
+
+
+def render(reply: Reply, *, ansi: bool) -> str:
+    lines = [plain(reply.text, ansi=ansi)] if reply.text else []
+    if reply.document is not None:
+        lines.append(f"[📎 {reply.document.filename}, {len(reply.document.data)} bytes]")
+    options: list[str] = []
+    words: list[str] = []
+    for number, choice in numbered(reply.flat_choices()):
+        if number is None:
+            words.append(choice.label)
+        else:
+            options.append(f"  {number}. {choice.label}")
+    if options:
+        lines.extend(options)
+    if words:
+        lines.append("  (" + " · ".join(words) + ")")
+    return "\n".join(lines)
+
+
+class ConsoleTransport:
+    name = "console"
+
+    def __init__(
+        self,
+        *,
+        identity: Identity,
+        handle: HandleFn,
+        mark_delivered: MarkFn,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        language_code: str | None = None,
+        on_eof: Callable[[], None] | None = None,
+    ) -> None:
+        self.identity = identity
+        self.chat_id = identity.user_id
+        self._handle = handle
+        self._mark_delivered = mark_delivered
+        self._stdin = stdin or sys.stdin
+        self._stdout = stdout or sys.stdout
+        self._ansi = self._stdout.isatty()
+        self._language = language_code
+        self._on_eof = on_eof
+        self._task: asyncio.Task[None] | None = None
+        self._counter = 0
+
+    def _print(self, text: str) -> None:
+        self._stdout.write(text + "\n")
+        self._stdout.flush()
+
+    async def start(self) -> None:
+        self._print(
+            f"AidBridge console as {self.identity} — type /help; buttons are numbered; "
+            "Ctrl-D quits."
+        )
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _read_line(self) -> str | None:
+        line = await asyncio.to_thread(self._stdin.readline)
+        return line if line else None
+
+    async def _loop(self) -> None:
+        while True:
+            if self._ansi:
+                self._stdout.write("> ")
+                self._stdout.flush()
+            line = await self._read_line()
+            if line is None:
+                if self._on_eof is not None:
+                    self._on_eof()
+                return
+            text = line.rstrip("\n")
+            if not text.strip():
+                continue
+            await self.send_text(text)
+
+    async def send_text(self, text: str) -> list[Reply]:
+        self._counter += 1
+        incoming = Incoming(
+            chat=ChatRef(transport=self.name, chat_id=self.chat_id),
+            sender=self.identity,
+            # Unique across runs, so the dedupe table never mistakes a new line for a replay.
+            update_id=f"{time.time_ns()}-{self._counter}",
+            text=text,
+            buttons=False,
+            language_code=self._language,
+        )
+        replies = await self._handle(incoming)
+        for reply in replies:
+            await self._show(reply)
+        return replies
+
+    async def _show(self, reply: Reply) -> None:
+        self._print(render(reply, ansi=self._ansi))
+        self._print("")
+        if reply.outbox_id is not None:
+            await self._mark_delivered(reply.outbox_id)
+
+    async def deliver(self, chat_id: str, reply: Reply) -> None:
+        if chat_id != self.chat_id:
+            # Another console identity's notification: nobody is reading it here.
+            log.info("console notification for %s kept: not this session", chat_id)
+            raise DeliveryError("console recipient not attached", retry_after=3600)
+        self._print("🔔 " + render(reply, ansi=self._ansi))
+        self._print("")

@@ -1,0 +1,282 @@
+"""Telegram through python-telegram-bot: updates become Incoming, Replies become messages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.transports.base import DeliveryError
+from handlers.events import ChatRef, Incoming, Reply
+from handlers.i18n import LANGUAGES, Translator
+from handlers.registry import REQUESTER, Registry
+from handlers.textsplit import split_message
+from storage.models import Identity
+
+log = logging.getLogger(__name__)
+
+NAME = "telegram"
+DIRECT_RETRIES = 3
+
+HandleFn = Callable[[Incoming], Awaitable[list[Reply]]]
+MarkFn = Callable[[int], Awaitable[None]]
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    # PTB 22.2+ keeps a timedelta internally; the public attribute may be an int and warns.
+    period = getattr(exc, "_retry_after", None)
+    if period is not None and hasattr(period, "total_seconds"):
+        return float(period.total_seconds())
+    return 1.0
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.choices:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(text=c.label, callback_data=c.payload) for c in row]
+            for row in reply.choices
+        ]
+    )
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """The neutral event for a Telegram update; None for updates the bot ignores."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    base = {
+        "chat": ChatRef(transport=NAME, chat_id=str(chat.id)),
+        "sender": Identity(transport=NAME, user_id=str(user.id)),
+        "update_id": str(update.update_id),
+        "sender_name": user.full_name[:100] if user.full_name else None,
+        "language_code": user.language_code,
+    }
+    if update.callback_query is not None:
+        return Incoming(**base, choice=update.callback_query.data or "")
+    message = update.message or update.edited_message
+    if message is None:
+        return None
+    text = message.text or message.caption
+    size = None
+    if message.document is not None:
+        size = message.document.file_size or 0
+    elif message.photo:
+        size = message.photo[-1].file_size or 0
+    return Incoming(**base, text=text, attachment_size=size)
+
+
+class TelegramTransport:
+    name = NAME
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        api_url: str,
+        handle: HandleFn,
+        mark_delivered: MarkFn,
+        translator: Translator,
+        registry: Registry,
+        poll_timeout: int = 30,
+        rate_limiter: bool = True,
+    ) -> None:
+        self._handle = handle
+        self._mark_delivered = mark_delivered
+        self._t = translator
+        self._registry = registry
+        self._poll_timeout = poll_timeout
+        builder = (
+            Application.builder()
+            .token(token)
+            .base_url(f"{api_url}/bot")
+            .base_file_url(f"{api_url}/file/bot")
+            .concurrent_updates(False)
+            .get_updates_read_timeout(poll_timeout + 10)
+        )
+        if rate_limiter:
+            # PTB's limiter paces the overall and group limits and retries 429 twice.
+            limiter = AIORateLimiter(max_retries=2)
+            builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB generics
+        self.app: Application = builder.build()  # type: ignore[type-arg]
+        self.app.add_handler(CallbackQueryHandler(self._on_update))
+        self.app.add_handler(MessageHandler(filters.ALL, self._on_update))
+        self.app.add_error_handler(self._on_error)
+        self.username: str | None = None
+        # Called with each update id once its replies went out: metrics and tests use it.
+        self.after_update: Callable[[int], None] | None = None
+
+    async def start(self) -> None:
+        await self.app.initialize()
+        self.username = self.app.bot.username
+        await self._set_commands()
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(
+            poll_interval=0.0,
+            timeout=self._poll_timeout,
+            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+            drop_pending_updates=False,
+        )
+        log.info("telegram transport started as @%s", self.username)
+
+    async def stop(self) -> None:
+        if self.app.updater is not None and self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+
+    async def _set_commands(self) -> None:
+        """The command menu in each language, showing what requesters use most."""
+        commands = self._registry.visible_commands(REQUESTER)
+        for lang in LANGUAGES:
+            menu = [BotCommand(c.name, self._t(lang, c.help_key)[:256]) for c in commands]
+            try:
+                await self.app.bot.set_my_commands(menu, language_code=lang)
+                if lang == "uk":
+                    await self.app.bot.set_my_commands(menu)
+            except TelegramError as exc:
+                # The menu is a convenience; the bot works without it.
+                log.warning("setMyCommands(%s) failed: %s", lang, exc)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram handler error: %s", context.error, exc_info=context.error)
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await self._process(update)
+        finally:
+            if self.after_update is not None:
+                self.after_update(update.update_id)
+
+    async def _process(self, update: Update) -> None:
+        incoming = to_incoming(update)
+        query = update.callback_query
+        if incoming is None:
+            if query is not None:
+                await self._answer(query, None)
+            return
+        replies = await self._handle(incoming)
+        toast = next((r for r in replies if r.toast), None)
+        if query is not None:
+            await self._answer(query, toast.text if toast else None)
+        for reply in replies:
+            if reply.toast:
+                continue
+            await self._reply(update, reply)
+
+    async def _answer(self, query: CallbackQuery, text: str | None) -> None:
+        try:
+            await query.answer(text=text[:200] if text else None)
+        except TelegramError as exc:
+            # An old callback (>15 min) cannot be answered; that is harmless.
+            log.debug("answerCallbackQuery failed: %s", exc)
+
+    async def _reply(self, update: Update, reply: Reply) -> None:
+        chat = update.effective_chat
+        assert chat is not None
+        target = str(reply.chat.chat_id) if reply.chat else str(chat.id)
+        query = update.callback_query
+        delivered = False
+        if (
+            reply.replace
+            and query is not None
+            and isinstance(query.message, Message)
+            and reply.document is None
+            and reply.chat is None
+            and len(reply.text) <= 4096
+        ):
+            delivered = await self._edit(query.message, reply)
+        if not delivered:
+            try:
+                await self._with_retries(lambda: self.deliver(target, reply))
+                delivered = True
+            except DeliveryError as exc:
+                # A durable reply stays in the outbox; the worker will deliver it later.
+                log.warning("reply to %s not delivered: %s", target, exc)
+        if delivered and reply.outbox_id is not None:
+            await self._mark_delivered(reply.outbox_id)
+
+    async def _edit(self, message: Message, reply: Reply) -> bool:
+        try:
+            await message.edit_text(
+                reply.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
+            )
+            return True
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return True
+            log.debug("edit failed, sending instead: %s", exc)
+            return False
+        except TelegramError as exc:
+            log.debug("edit failed, sending instead: %s", exc)
+            return False
+
+    async def _with_retries(self, action: Callable[[], Awaitable[None]]) -> None:
+        delay = 0.5
+        for attempt in range(DIRECT_RETRIES):
+            try:
+                await action()
+                return
+            except DeliveryError as exc:
+                if exc.permanent or attempt == DIRECT_RETRIES - 1:
+                    raise
+                await asyncio.sleep(exc.retry_after if exc.retry_after is not None else delay)
+                delay *= 2
+
+    async def deliver(self, chat_id: str, reply: Reply) -> None:
+        """Send as new message(s). Long text is split; the buttons go with the last part."""
+        try:
+            if reply.document is not None:
+                doc = reply.document
+                await self.app.bot.send_document(
+                    chat_id=chat_id,
+                    document=doc.data,
+                    filename=doc.filename,
+                    caption=doc.caption,
+                    parse_mode=ParseMode.HTML,
+                )
+                if not reply.text:
+                    return
+            parts = split_message(reply.text)
+            for index, part in enumerate(parts):
+                last = index == len(parts) - 1
+                await self.app.bot.send_message(
+                    chat_id=chat_id,
+                    text=part,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(reply) if last else None,
+                    disable_web_page_preview=True,
+                )
+        except RetryAfter as exc:
+            raise DeliveryError(str(exc), retry_after=retry_seconds(exc)) from exc
+        except Forbidden as exc:
+            raise DeliveryError(str(exc), permanent=True) from exc
+        except BadRequest as exc:
+            raise DeliveryError(str(exc), permanent=True) from exc
+        except NetworkError as exc:  # includes TimedOut and 5xx answers
+            raise DeliveryError(str(exc)) from exc
+        except TelegramError as exc:
+            raise DeliveryError(str(exc)) from exc
