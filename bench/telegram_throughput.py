@@ -1,0 +1,176 @@
+"""Updates through the full AidBridge stack vs a bare python-telegram-bot echo bot.
+
+    .venv/bin/python -m bench.telegram_throughput [--burst 2000] [--rate 200] [--seconds 5]
+
+Both bots poll the same fake Bot API server, which runs in its own process. Each update to
+AidBridge is a registered requester's message, so every one is a database transaction (dedupe
+row, member seen, reply). Prints updates/s for a burst, and latency percentiles at a steady
+pace. Telegram's own rate limiter is off in both: it would measure Telegram's limits, not us.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import FakeServer, fake_server, machine, percentile, summary
+from bot.app import build_app
+from bot.config import Settings
+from storage import members, organisations
+from storage.models import Identity, OrgKind, Role
+from tests.fakes.bot_api import DEFAULT_TOKEN
+from tests.fakes.echo_bot import build_echo_app
+
+USER = 4242
+
+
+def text_update(i: int, text: str) -> dict[str, Any]:
+    return {
+        "message": {
+            "message_id": 10_000 + i,
+            "date": int(time.time()),
+            "chat": {"id": USER, "type": "private"},
+            "from": {"id": USER, "is_bot": False, "first_name": "Bench", "language_code": "uk"},
+            "text": text,
+        }
+    }
+
+
+async def burst(fake: FakeServer, n: int, text: Callable[[int], str]) -> float:
+    """Push n updates at once; updates/s until the n-th reply."""
+    _, since = await fake.calls("sendMessage")
+    start = time.monotonic()
+    await fake.push([text_update(i, text(i)) for i in range(n)])
+    replies, _ = await fake.calls("sendMessage", since=since, min_count=n)
+    last = max(float(c["at"]) for c in replies[:n])
+    return n / (last - start)
+
+
+async def paced(
+    fake: FakeServer, rate: float, seconds: float, text: Callable[[int], str]
+) -> list[float]:
+    """Push at ``rate``/s; latency of each reply (the i-th reply answers the i-th update)."""
+    _, since = await fake.calls("sendMessage")
+    n = int(rate * seconds)
+    pushed: list[float] = []
+    start = time.monotonic()
+    for i in range(n):
+        target = start + i / rate
+        delay = target - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        pushed.append(time.monotonic())
+        await fake.push([text_update(i, text(i))])
+    replies, _ = await fake.calls("sendMessage", since=since, min_count=n)
+    replies.sort(key=lambda c: int(c["seq"]))
+    return [(float(c["at"]) - p) * 1000 for c, p in zip(replies[:n], pushed, strict=True)]
+
+
+async def run_bare(fake: FakeServer, args: argparse.Namespace) -> tuple[float, list[float]]:
+    app = build_echo_app(fake.url, DEFAULT_TOKEN)
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        rate = await burst(fake, args.burst, lambda i: f"echo {i}")
+        latencies = await paced(fake, args.rate, args.seconds, lambda i: f"echo {i}")
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+    return rate, latencies
+
+
+async def prepare_member(settings: Settings) -> None:
+    from bot.app import open_and_migrate, utc_now
+
+    db = await open_and_migrate(settings)
+    async with db.transaction() as conn:
+        org = await organisations.add_organisation(
+            conn,
+            kind=OrgKind.HOSPITAL,
+            name="Bench hospital",
+            raion="R",
+            settlement="S",
+            code=None,
+            address="A",
+            now=utc_now(),
+        )
+        await members.add_member(
+            conn,
+            identity=Identity(transport="telegram", user_id=str(USER)),
+            chat_id=str(USER),
+            org_id=org.id,
+            roles=frozenset({Role.REQUESTER}),
+            language="uk",
+            display_name="Bench",
+            now=utc_now(),
+        )
+    await db.close()
+
+
+async def run_full(
+    fake: FakeServer, args: argparse.Namespace, db_dir: Path
+) -> tuple[float, list[float]]:
+    settings = Settings(
+        db_path=db_dir / "bench.db",
+        telegram_token=DEFAULT_TOKEN,
+        telegram_api_url=fake.url,
+        telegram_poll_timeout=1,
+        telegram_rate_limiter=False,
+        _env_file=None,
+    )
+    await prepare_member(settings)
+    app = await build_app(settings)
+    await app.start()
+    try:
+        # Free text from a requester: engine, role check, conversation lookup, commit, reply.
+        rate = await burst(fake, args.burst, lambda i: f"Потрібні генератори {i}")
+        latencies = await paced(fake, args.rate, args.seconds, lambda i: f"Потрібні бинти {i}")
+    finally:
+        await app.stop()
+    return rate, latencies
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    print(f"machine: {machine()}")
+    print(f"burst {args.burst} updates; paced {args.rate}/s for {args.seconds} s")
+    async with fake_server() as fake:
+        bare_rate, bare_lat = await run_bare(fake, args)
+        await fake.reset()
+        with tempfile.TemporaryDirectory() as tmp:
+            full_rate, full_lat = await run_full(fake, args, Path(tmp))
+    print(f"bare echo bot : {bare_rate:8.0f} updates/s burst; paced: {summary(bare_lat)}")
+    print(f"full AidBridge: {full_rate:8.0f} updates/s burst; paced: {summary(full_lat)}")
+    ratio = full_rate / bare_rate
+    p99 = percentile(full_lat, 99)
+    print(
+        f"ratio full/bare throughput: {ratio:.2f} (target >= 0.5) "
+        f"{'OK' if ratio >= 0.5 else 'MISSED'}"
+    )
+    print(
+        f"full stack p99 at {args.rate}/s: {p99:.2f} ms (target < 25 ms) "
+        f"{'OK' if p99 < 25 else 'MISSED'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--burst", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=5)
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Drive the transport-free engine directly: Incoming in, Replies and rows out, frozen clock."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from handlers.admin import issue_invite
+from handlers.catalog import Catalog
+from handlers.context import BotLinks, HandlerContext, Policy
+from handlers.engine import Engine
+from handlers.events import ChatRef, Incoming, Reply
+from handlers.i18n import Translator
+from storage import organisations
+from storage.db import Database, open_db
+from storage.migrations import migrate
+from storage.models import Identity, Organisation, OrgKind, Role
+
+ADMIN = Identity(transport="telegram", user_id="900")
+
+
+@dataclass
+class FrozenClock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class EngineHarness:
+    def __init__(self, db: Database, engine: Engine, clock: FrozenClock) -> None:
+        self.db = db
+        self.engine = engine
+        self.clock = clock
+        self._ids = itertools.count(1)
+
+    @classmethod
+    async def create(cls, path: Path, *, start: datetime | None = None) -> EngineHarness:
+        db = await open_db(path)
+        await migrate(db)
+        clock = FrozenClock(start or datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+        ctx = HandlerContext(
+            db=db,
+            t=Translator(),
+            catalog=Catalog.default(),
+            clock=clock,
+            policy=Policy(bootstrap_admins=frozenset({ADMIN})),
+            links=BotLinks(telegram_username="aidbridge_test_bot"),
+        )
+        return cls(db, Engine(ctx), clock)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    def incoming(
+        self,
+        who: Identity,
+        *,
+        text: str | None = None,
+        choice: str | None = None,
+        update_id: str | None = None,
+        buttons: bool = True,
+        lang: str | None = "uk",
+    ) -> Incoming:
+        return Incoming(
+            chat=ChatRef(transport=who.transport, chat_id=who.user_id),
+            sender=who,
+            update_id=update_id or str(next(self._ids)),
+            text=text,
+            choice=choice,
+            buttons=buttons,
+            language_code=lang,
+            sender_name="Test Person",
+        )
+
+    async def send(self, who: Identity, text: str, **kw: Any) -> list[Reply]:
+        return await self.engine.handle(self.incoming(who, text=text, **kw))
+
+    async def press(self, who: Identity, payload: str, **kw: Any) -> list[Reply]:
+        return await self.engine.handle(self.incoming(who, choice=payload, **kw))
+
+    async def add_org(
+        self, name: str = "Лікарня №4", address: str | None = "вул. Тестова, 1"
+    ) -> Organisation:
+        async with self.db.transaction() as conn:
+            return await organisations.add_organisation(
+                conn,
+                kind=OrgKind.HOSPITAL,
+                name=name,
+                raion="Дніпровський",
+                settlement="Дніпро",
+                code=None,
+                address=address,
+                now=self.clock(),
+            )
+
+    async def invite_code(self, org_id: int, role: Role = Role.REQUESTER, days: int = 7) -> str:
+        async with self.db.transaction() as conn:
+            issued = await issue_invite(
+                conn,
+                org_id=org_id,
+                role=role,
+                days=days,
+                actor_id=None,
+                actor_label="test",
+                links=BotLinks(),
+                now=self.clock(),
+            )
+        assert issued is not None
+        return issued.code
+
+    async def join(
+        self, who: Identity, org_id: int, role: Role = Role.REQUESTER, lang: str = "uk"
+    ) -> None:
+        code = await self.invite_code(org_id, role)
+        replies = await self.send(who, f"/start {code}", lang=lang)
+        assert replies and "✅" in replies[0].text, replies
+
+    async def rows(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
+        async with self.db.read() as conn:
+            cur = await conn.execute(sql, args)
+            return [tuple(r) for r in await cur.fetchall()]
+
+    async def count(self, table: str) -> int:
+        rows = await self.rows(f"SELECT COUNT(*) FROM {table}")
+        return int(rows[0][0])
+
+
+def payloads(reply: Reply) -> list[str]:
+    return [c.payload for c in reply.flat_choices()]
+
+
+def find_payload(reply: Reply, prefix: str) -> str:
+    for payload in payloads(reply):
+        if payload.startswith(prefix):
+            return payload
+    raise AssertionError(f"no button {prefix!r} in {payloads(reply)}")
+
+
+async def scalar(db: Database, sql: str, *args: object) -> Any:
+    """The first column of the first row (None when there is no row)."""
+    async with db.read() as conn:
+        cur = await conn.execute(sql, args)
+        row = await cur.fetchone()
+    return None if row is None else row[0]

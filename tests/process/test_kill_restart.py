@@ -1,0 +1,222 @@
+"""The real `aidbridge run` process, SIGKILLed mid-wizard and right after Submit, restarted."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.bot.telegram_harness import TOKEN, button, message_id
+from tests.fakes.bot_api import FakeBotApi, RecordedCall
+
+ADMIN = 900
+NURSE = 101
+
+pytestmark = pytest.mark.slow
+
+
+class BotProcess:
+    def __init__(self, fake: FakeBotApi, db_path: Path) -> None:
+        self.fake = fake
+        self.db_path = db_path
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        env = dict(os.environ)
+        env.update(
+            AIDBRIDGE_TELEGRAM_TOKEN=TOKEN,
+            AIDBRIDGE_TELEGRAM_API_URL=self.fake.url,
+            AIDBRIDGE_DB_PATH=str(self.db_path),
+            AIDBRIDGE_ADMINS=f"telegram:{ADMIN}",
+            AIDBRIDGE_TELEGRAM_POLL_TIMEOUT="1",
+            AIDBRIDGE_TELEGRAM_RATE_LIMITER="false",
+            AIDBRIDGE_LOG_LEVEL="WARNING",
+        )
+        seq = self.fake.last_seq
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            env=env,
+            cwd=str(self.db_path.parent),
+            stdin=asyncio.subprocess.DEVNULL,
+        )
+        await self.fake.wait_for(lambda c: c.method == "getUpdates" and c.seq > seq, timeout=30)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+
+    async def wait_dead(self) -> None:
+        assert self.proc is not None
+        await self.proc.wait()
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 10)
+            except TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+    def query(self, sql: str) -> list[tuple[object, ...]]:
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=5)
+        try:
+            return list(conn.execute(sql).fetchall())
+        finally:
+            conn.close()
+
+    async def until(self, sql: str, timeout: float = 10.0) -> list[tuple[object, ...]]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            try:
+                rows = self.query(sql)
+            except sqlite3.OperationalError:
+                rows = []
+            if rows:
+                return rows
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(sql)
+            await asyncio.sleep(0.01)
+
+    async def exchange(self, update_id: int, chat_id: int, count: int = 1) -> list[RecordedCall]:
+        """Wait until the update is committed and ``count`` replies reached the chat."""
+        seq_rows = await self.until(
+            f"SELECT 1 FROM processed_updates WHERE update_id = '{update_id}'"
+        )
+        assert seq_rows
+        return await self.fake.wait_for(
+            lambda c: (
+                c.method in ("sendMessage", "editMessageText")
+                and c.chat_id == chat_id
+                and c.seq > self._mark
+            ),
+            count=count,
+        )
+
+    _mark = 0
+
+    def mark(self) -> None:
+        self._mark = self.fake.last_seq
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi(token=TOKEN)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+async def talk(bot: BotProcess, user: int, text: str) -> RecordedCall:
+    bot.mark()
+    update_id = bot.fake.push_text(user, text)
+    calls = await bot.exchange(update_id, user)
+    return calls[-1]
+
+
+async def tap(bot: BotProcess, user: int, data: str, msg: int) -> RecordedCall:
+    bot.mark()
+    update_id = bot.fake.push_callback(user, data, message_id=msg)
+    calls = await bot.exchange(update_id, user)
+    return calls[-1]
+
+
+async def test_sigkill_mid_wizard_and_after_submit(fake: FakeBotApi, tmp_path: Path) -> None:
+    db_path = tmp_path / "aidbridge.db"
+    bot = BotProcess(fake, db_path)
+    # The shell steps a newcomer takes: migrate, add an organisation.
+    env = {**os.environ, "AIDBRIDGE_DB_PATH": str(db_path)}
+    cli = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "org",
+        "add",
+        "--kind",
+        "hospital",
+        "--name",
+        "Лікарня №4",
+        "--raion",
+        "Дніпровський",
+        "--settlement",
+        "Дніпро",
+        "--address",
+        "вул. Тестова, 1",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await cli.communicate()
+    assert cli.returncode == 0 and "organisation 1 added" in out.decode()
+    await bot.start()
+    try:
+        reply = await talk(bot, ADMIN, "/invite 1 requester")
+        code = reply.params["text"].split("?start=")[1].split()[0]
+        assert "✅" in (await talk(bot, NURSE, f"/start {code}")).params["text"]
+        wizard = await talk(bot, NURSE, "/new")
+        wizard_id = message_id(wizard)
+        step = await tap(bot, NURSE, button(wizard, "w:cat:power"), wizard_id)
+        step = await tap(bot, NURSE, button(step, "w:item:generator"), wizard_id)
+        assert "Генератор" in step.params["text"]
+
+        # Killed in the middle of the wizard, restarted: the person just carries on.
+        bot.kill()
+        await bot.wait_dead()
+        await bot.start()
+        step = await talk(bot, NURSE, "3")
+        assert "Генератор — 3" in step.params["text"]
+        msg = message_id(step)
+        step = await tap(bot, NURSE, button(step, "w:more:done"), msg)
+        step = await tap(bot, NURSE, button(step, "w:urg:high"), msg)
+        step = await tap(bot, NURSE, button(step, "w:due:7"), msg)
+        step = await tap(bot, NURSE, button(step, "w:place:org"), msg)
+        summary = await tap(bot, NURSE, button(step, "w:note:skip"), msg)
+        submit = button(summary, "w:submit:")
+
+        # Killed right after Submit committed, before the confirmation got out: the fake
+        # holds the confirmation's HTTP call, so it is not delivered when the process dies.
+        fake.fail_next("editMessageText", "timeout", timeout_seconds=3)
+        fake.fail_next("sendMessage", "timeout", timeout_seconds=3)
+        fake.push_callback(NURSE, submit, message_id=message_id(summary))
+        await bot.until("SELECT id FROM requests")
+        bot.kill()
+        await bot.wait_dead()
+        fake.clear_faults()
+
+        bot.mark()
+        await bot.start()
+        confirmations = await fake.wait_for(
+            lambda c: (
+                c.method in ("sendMessage", "editMessageText")
+                and c.chat_id == NURSE
+                and "R-1001" in str(c.params.get("text"))
+            ),
+            timeout=15,
+        )
+        # Give a duplicate every chance to show up before counting.
+        await asyncio.sleep(1.5)
+        confirmations = [
+            c
+            for c in fake.calls(chat_id=NURSE)
+            if c.method in ("sendMessage", "editMessageText")
+            and "R-1001" in str(c.params.get("text"))
+            and "✅" in str(c.params.get("text"))
+        ]
+        assert len(confirmations) == 1
+        assert bot.query("SELECT COUNT(*) FROM requests") == [(1,)]
+        assert bot.query("SELECT COUNT(*) FROM request_items WHERE quantity = 3") == [(1,)]
+        assert bot.query(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'reply' AND sent_at IS NULL"
+        ) == [(0,)]
+    finally:
+        await bot.stop()
