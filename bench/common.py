@@ -58,6 +58,17 @@ class FakeServer:
             body = await resp.json()
             return [int(i) for i in body["update_ids"]]
 
+    async def pace(self, updates: list[dict[str, Any]], rate: float) -> None:
+        async with self.session.post(
+            f"{self.url}/control/pace", json={"updates": updates, "rate": rate}
+        ) as resp:
+            resp.raise_for_status()
+
+    async def pushed_at(self) -> dict[int, float]:
+        async with self.session.get(f"{self.url}/control/pushed") as resp:
+            resp.raise_for_status()
+            return {int(k): float(v) for k, v in (await resp.json()).items()}
+
     async def calls(
         self, method: str, since: int = 0, min_count: int = 0, timeout: float = 120
     ) -> tuple[list[dict[str, Any]], int]:

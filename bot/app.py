@@ -6,6 +6,7 @@ Everything is built here, explicitly, and handed down; nothing is looked up glob
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Callable
@@ -13,19 +14,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
-from handlers.catalog import Catalog
-
 from bot.config import DEFAULT_TELEGRAM_API, Settings
 from bot.outbox import OutboxWorker
 from bot.pacing import Pacer
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.telegram import TelegramTransport
+from handlers.catalog import Catalog
 from handlers.context import BotLinks, HandlerContext, Policy
 from handlers.engine import Engine
 from handlers.events import Incoming, Reply
 from handlers.i18n import Language, Translator
-from storage.db import Database, open_db
+from storage.db import Checkpointer, Database, open_db
 from storage.migrations import migrate
 from storage.models import Identity
 
@@ -43,13 +43,11 @@ class App:
     ctx: HandlerContext
     engine: Engine
     worker: OutboxWorker
+    checkpointer: Checkpointer
     transports: dict[str, Transport] = field(default_factory=dict)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        replies = await self.engine.handle(incoming)
-        # The handler may have written notifications: deliver them now, not at the next poll.
-        self.worker.wake()
-        return replies
+        return await self.engine.handle(incoming)
 
     async def start(self) -> None:
         for transport in self.transports.values():
@@ -57,8 +55,14 @@ class App:
             if isinstance(transport, TelegramTransport):
                 self.ctx.links.telegram_username = transport.username
         await self.worker.start()
+        await self.checkpointer.start()
+        # Everything built so far lives as long as the process: move it out of the
+        # collector's sight, so full collections stay short and do not stall replies.
+        gc.collect()
+        gc.freeze()
 
     async def stop(self) -> None:
+        await self.checkpointer.stop()
         await self.worker.stop()
         for transport in reversed(list(self.transports.values())):
             try:
@@ -87,8 +91,8 @@ def make_context(
     )
 
 
-async def open_and_migrate(settings: Settings) -> Database:
-    db = await open_db(settings.db_path)
+async def open_and_migrate(settings: Settings, *, background_checkpoints: bool = False) -> Database:
+    db = await open_db(settings.db_path, background_checkpoints=background_checkpoints)
     try:
         applied = await migrate(db)
     except Exception:
@@ -108,14 +112,21 @@ async def build_app(
     clock: Callable[[], datetime] = utc_now,
 ) -> App:
     """Telegram when a token is set; the console when asked for or when nothing else is."""
-    db = await open_and_migrate(settings)
+    db = await open_and_migrate(settings, background_checkpoints=True)
     ctx = make_context(settings, db, clock)
     engine = Engine(ctx)
     transports: dict[str, Transport] = {}
     pacers: dict[str, Pacer] = {}
     worker = OutboxWorker(db, transports, pacers, clock)
+    engine.on_outbox = worker.wake
     app = App(
-        settings=settings, db=db, ctx=ctx, engine=engine, worker=worker, transports=transports
+        settings=settings,
+        db=db,
+        ctx=ctx,
+        engine=engine,
+        worker=worker,
+        checkpointer=Checkpointer(db.path),
+        transports=transports,
     )
     if settings.telegram_token is not None and console_identity is None:
         transports["telegram"] = TelegramTransport(

@@ -7,7 +7,7 @@ from handlers.events import Choice, Reply, rows
 from handlers.i18n import LANGUAGES, Language
 from handlers.registry import ANY_MEMBER, PUBLIC, ChoiceRoute, Command, Registry
 from handlers.render import esc
-from storage import audit, conversations, invites, members, organisations
+from storage import audit, invites, members, organisations
 from storage.invites import InviteCheck
 from storage.models import Role
 
@@ -147,11 +147,6 @@ async def free_text(turn: Turn, text: str) -> list[Reply]:
         answer = turn.tr("account.free_text_requester")
     else:
         answer = turn.tr("account.free_text_other")
-    # A draft that was submitted leaves a marker; a new message closes it.
-    chat = turn.incoming.chat
-    await conversations.delete_conversation(
-        turn.conn, chat.transport, chat.chat_id, turn.incoming.sender.user_id
-    )
     return [Reply(text=answer, choices=choices)]
 
 

@@ -65,6 +65,8 @@ class Turn:
     member: Member | None
     lang: Language
     registry: Registry
+    # Set when the turn queued notifications, so the outbox worker is woken after commit.
+    wrote_outbox: bool = False
 
     def tr(self, key: str, **args: object) -> str:
         return self.ctx.t(self.lang, key, **args)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -26,6 +27,8 @@ from storage.models import Member, Role
 
 log = logging.getLogger(__name__)
 
+SEEN_RESOLUTION = timedelta(minutes=5)
+
 
 def build_registry() -> Registry:
     registry = Registry(commands={}, choices={}, flows={})
@@ -38,6 +41,8 @@ class Engine:
     def __init__(self, ctx: HandlerContext, registry: Registry | None = None) -> None:
         self.ctx = ctx
         self.registry = registry if registry is not None else build_registry()
+        # Called after a commit that queued notifications, so they go out at once.
+        self.on_outbox: Callable[[], None] | None = None
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         lang = normalise_language(incoming.language_code, self.ctx.policy.default_language)
@@ -56,8 +61,8 @@ class Engine:
         now = ctx.clock()
         async with ctx.db.transaction() as conn:
             transport = incoming.chat.transport
-            if await updates.is_processed(conn, transport, incoming.update_id):
-                return []
+            if not await updates.claim_update(conn, transport, incoming.update_id, now):
+                return []  # a replay: its effects are already committed
             member = await self._member(conn, incoming, now)
             lang = normalise_language(
                 member.language if member else incoming.language_code,
@@ -73,12 +78,13 @@ class Engine:
                 registry=self.registry,
             )
             replies = await self._route(turn)
-            await updates.add_processed(conn, transport, incoming.update_id, now)
             replies = await self._persist_durable(turn, replies)
             if not incoming.buttons:
                 await conversations.set_menu(
                     conn, transport, incoming.chat.chat_id, menu_from_replies(replies), now
                 )
+        if turn.wrote_outbox and self.on_outbox is not None:
+            self.on_outbox()
         return replies
 
     async def _member(
@@ -112,7 +118,7 @@ class Engine:
                 active=True,
             )
             member = await members.get_member(conn, member.id)
-        if member is not None and member.active:
+        if member is not None and member.active and self._stale_seen(member, incoming, now):
             await members.set_seen(
                 conn,
                 member.id,
@@ -121,6 +127,16 @@ class Engine:
                 now=now,
             )
         return member
+
+    @staticmethod
+    def _stale_seen(member: Member, incoming: Incoming, now: datetime) -> bool:
+        """Whether last-seen needs a write: not on every message of a busy conversation."""
+        return (
+            member.last_seen_at is None
+            or now - member.last_seen_at > SEEN_RESOLUTION
+            or member.chat_id != incoming.chat.chat_id
+            or (incoming.sender_name is not None and member.display_name != incoming.sender_name)
+        )
 
     async def _route(self, turn: Turn) -> list[Reply]:
         incoming = turn.incoming
@@ -188,6 +204,10 @@ class Engine:
             flow = self.registry.flows.get(state.flow)
             if flow is not None and (not flow.roles or flow.roles & turn.roles):
                 return await flow.on_text(turn, text)
+            # What is left of a finished conversation (the Submit marker): a new message ends it.
+            await conversations.delete_conversation(
+                turn.conn, incoming.chat.transport, incoming.chat.chat_id, incoming.sender.user_id
+            )
         return await account.free_text(turn, text)
 
     async def _persist_durable(self, turn: Turn, replies: list[Reply]) -> list[Reply]:

@@ -37,4 +37,6 @@ async def notify_members(
             kind=kind,
         )
         count += 1
+    if count:
+        turn.wrote_outbox = True
     return count

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage.db import fetch_all
 from storage.models import AuditEntry
 from storage.timefmt import from_db, to_db
 
@@ -44,7 +45,7 @@ async def list_audit(
         args.append(actor_id)
     sql += " ORDER BY id DESC LIMIT ?"
     args.append(limit)
-    cur = await conn.execute(sql, args)
+    rows = await fetch_all(conn, sql, args)
     return [
         AuditEntry(
             id=r["id"],
@@ -55,5 +56,5 @@ async def list_audit(
             summary=r["summary"],
             at=from_db(r["at"]),
         )
-        for r in await cur.fetchall()
+        for r in rows
     ]

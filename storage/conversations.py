@@ -6,6 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage.db import fetch_one
 from storage.models import ConversationState
 from storage.timefmt import from_db, to_db
 
@@ -13,11 +14,12 @@ from storage.timefmt import from_db, to_db
 async def get_conversation(
     conn: aiosqlite.Connection, transport: str, chat_id: str, user_id: str
 ) -> ConversationState | None:
-    cur = await conn.execute(
+    row = await fetch_one(
+        conn,
         "SELECT * FROM conversations WHERE transport = ? AND chat_id = ? AND user_id = ?",
         (transport, chat_id, user_id),
     )
-    row = await cur.fetchone()
+
     if row is None:
         return None
     return ConversationState(
@@ -68,10 +70,12 @@ async def delete_conversations_of(conn: aiosqlite.Connection, transport: str, us
 
 
 async def get_menu(conn: aiosqlite.Connection, transport: str, chat_id: str) -> str | None:
-    cur = await conn.execute(
-        "SELECT choices FROM chat_menus WHERE transport = ? AND chat_id = ?", (transport, chat_id)
+    row = await fetch_one(
+        conn,
+        "SELECT choices FROM chat_menus WHERE transport = ? AND chat_id = ?",
+        (transport, chat_id),
     )
-    row = await cur.fetchone()
+
     return None if row is None else str(row["choices"])
 
 

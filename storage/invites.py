@@ -10,6 +10,7 @@ from enum import StrEnum
 
 import aiosqlite
 
+from storage.db import fetch_one
 from storage.models import Invite, Role
 from storage.timefmt import from_db, opt_from_db, to_db
 
@@ -76,8 +77,8 @@ async def add_invite(
             to_db(now),
         ),
     )
-    cur = await conn.execute("SELECT * FROM invites WHERE id = ?", (cur.lastrowid,))
-    row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM invites WHERE id = ?", (cur.lastrowid,))
+
     assert row is not None
     return code, _row(row)
 
@@ -86,8 +87,8 @@ async def check_invite(
     conn: aiosqlite.Connection, code: str, now: datetime
 ) -> tuple[InviteCheck, Invite | None]:
     wanted = hash_code(code)
-    cur = await conn.execute("SELECT * FROM invites WHERE code_hash = ?", (wanted,))
-    row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM invites WHERE code_hash = ?", (wanted,))
+
     # The index lookup finds the row; compare the digests in constant time all the same.
     if row is None or not hmac.compare_digest(row["code_hash"], wanted):
         return InviteCheck.UNKNOWN, None

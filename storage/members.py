@@ -6,6 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage.db import fetch_all, fetch_one
 from storage.models import Identity, Member, Role
 from storage.timefmt import from_db, opt_from_db, to_db
 
@@ -39,17 +40,18 @@ def _row(row: aiosqlite.Row) -> Member:
 
 
 async def get_member_by_identity(conn: aiosqlite.Connection, identity: Identity) -> Member | None:
-    cur = await conn.execute(
+    row = await fetch_one(
+        conn,
         f"SELECT {_COLUMNS} FROM members WHERE transport = ? AND user_id = ?",
         (identity.transport, identity.user_id),
     )
-    row = await cur.fetchone()
+
     return _row(row) if row else None
 
 
 async def get_member(conn: aiosqlite.Connection, member_id: int) -> Member | None:
-    cur = await conn.execute(f"SELECT {_COLUMNS} FROM members WHERE id = ?", (member_id,))
-    row = await cur.fetchone()
+    row = await fetch_one(conn, f"SELECT {_COLUMNS} FROM members WHERE id = ?", (member_id,))
+
     return _row(row) if row else None
 
 
@@ -136,5 +138,5 @@ async def list_members(
         sql += " AND (',' || roles || ',') LIKE ?"
         args.append(f"%,{role.value},%")
     sql += " ORDER BY id"
-    cur = await conn.execute(sql, args)
-    return [_row(r) for r in await cur.fetchall()]
+    rows_ = await fetch_all(conn, sql, args)
+    return [_row(r) for r in rows_]

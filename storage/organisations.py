@@ -6,6 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage.db import fetch_all, fetch_one
 from storage.models import Organisation, OrgKind
 from storage.timefmt import from_db, to_db
 
@@ -47,11 +48,11 @@ async def add_organisation(
 
 
 async def get_organisation(conn: aiosqlite.Connection, org_id: int) -> Organisation | None:
-    cur = await conn.execute(f"SELECT {_COLUMNS} FROM organisations WHERE id = ?", (org_id,))
-    row = await cur.fetchone()
+    row = await fetch_one(conn, f"SELECT {_COLUMNS} FROM organisations WHERE id = ?", (org_id,))
+
     return _row(row) if row else None
 
 
 async def list_organisations(conn: aiosqlite.Connection) -> list[Organisation]:
-    cur = await conn.execute(f"SELECT {_COLUMNS} FROM organisations ORDER BY id")
-    return [_row(r) for r in await cur.fetchall()]
+    rows_ = await fetch_all(conn, f"SELECT {_COLUMNS} FROM organisations ORDER BY id")
+    return [_row(r) for r in rows_]

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage.db import fetch_all, fetch_one
 from storage.models import OutboxMessage
 from storage.timefmt import from_db, opt_from_db, to_db
 
@@ -74,25 +75,25 @@ async def list_due_outbox(
         args.append(transport)
     sql += " ORDER BY not_before, id LIMIT ?"
     args.append(limit)
-    cur = await conn.execute(sql, args)
-    return [_row(r) for r in await cur.fetchall()]
+    rows_ = await fetch_all(conn, sql, args)
+    return [_row(r) for r in rows_]
 
 
 async def get_outbox_document(
     conn: aiosqlite.Connection, outbox_id: int
 ) -> tuple[str, str, bytes] | None:
-    cur = await conn.execute(
-        "SELECT document_name, document_mime, document FROM outbox WHERE id = ?", (outbox_id,)
+    row = await fetch_one(
+        conn, "SELECT document_name, document_mime, document FROM outbox WHERE id = ?", (outbox_id,)
     )
-    row = await cur.fetchone()
+
     if row is None or row["document"] is None:
         return None
     return str(row["document_name"]), str(row["document_mime"]), bytes(row["document"])
 
 
 async def get_outbox(conn: aiosqlite.Connection, outbox_id: int) -> OutboxMessage | None:
-    cur = await conn.execute("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
-    row = await cur.fetchone()
+    row = await fetch_one(conn, "SELECT * FROM outbox WHERE id = ?", (outbox_id,))
+
     return _row(row) if row else None
 
 
@@ -133,8 +134,8 @@ async def set_all_pending_due(conn: aiosqlite.Connection, now: datetime) -> int:
 
 
 async def count_pending_outbox(conn: aiosqlite.Connection) -> int:
-    cur = await conn.execute(
-        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+    row = await fetch_one(
+        conn, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
     )
-    row = await cur.fetchone()
+
     return int(row[0]) if row else 0

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from storage.db import fetch_all, fetch_one
 from storage.models import NeedItem, NeedItemDraft, NeedRequest, Status, StatusEvent, Urgency
 from storage.timefmt import date_from_db, date_to_db, from_db, to_db
 
@@ -127,14 +128,16 @@ async def set_status(
 
 
 async def get_request(conn: aiosqlite.Connection, request_id: int) -> NeedRequest | None:
-    cur = await conn.execute(f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE id = ?", (request_id,))
-    row = await cur.fetchone()
+    row = await fetch_one(
+        conn, f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE id = ?", (request_id,)
+    )
+
     if row is None:
         return None
-    cur = await conn.execute(
-        "SELECT * FROM request_items WHERE request_id = ? ORDER BY position", (request_id,)
+    rows_ = await fetch_all(
+        conn, "SELECT * FROM request_items WHERE request_id = ? ORDER BY position", (request_id,)
     )
-    return _request(row, [_item(r) for r in await cur.fetchall()])
+    return _request(row, [_item(r) for r in rows_])
 
 
 async def list_requests(
@@ -159,18 +162,18 @@ async def list_requests(
         " WHEN 'normal' THEN 2 ELSE 3 END, created_at, id LIMIT ? OFFSET ?"
     )
     args.extend((limit, offset))
-    cur = await conn.execute(sql, args)
-    rows = list(await cur.fetchall())
+    rows = await fetch_all(conn, sql, args)
     if not rows:
         return []
     ids = [r["id"] for r in rows]
-    cur = await conn.execute(
+    items = await fetch_all(
+        conn,
         f"SELECT * FROM request_items WHERE request_id IN ({','.join('?' for _ in ids)})"
         " ORDER BY request_id, position",
         ids,
     )
     by_request: dict[int, list[NeedItem]] = {i: [] for i in ids}
-    for r in await cur.fetchall():
+    for r in items:
         by_request[r["request_id"]].append(_item(r))
     return [_request(r, by_request[r["id"]]) for r in rows]
 
@@ -189,14 +192,14 @@ async def count_requests(
     if statuses is not None:
         sql += f" AND status IN ({','.join('?' for _ in statuses)})"
         args.extend(s.value for s in statuses)
-    cur = await conn.execute(sql, args)
-    row = await cur.fetchone()
+    row = await fetch_one(conn, sql, args)
+
     return int(row[0]) if row else 0
 
 
 async def list_status_events(conn: aiosqlite.Connection, request_id: int) -> list[StatusEvent]:
-    cur = await conn.execute(
-        "SELECT * FROM status_events WHERE request_id = ? ORDER BY at, id", (request_id,)
+    rows = await fetch_all(
+        conn, "SELECT * FROM status_events WHERE request_id = ? ORDER BY at, id", (request_id,)
     )
     return [
         StatusEvent(
@@ -207,5 +210,5 @@ async def list_status_events(conn: aiosqlite.Connection, request_id: int) -> lis
             note=r["note"],
             at=from_db(r["at"]),
         )
-        for r in await cur.fetchall()
+        for r in rows
     ]

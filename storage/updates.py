@@ -9,21 +9,19 @@ import aiosqlite
 from storage.timefmt import to_db
 
 
-async def is_processed(conn: aiosqlite.Connection, transport: str, update_id: str) -> bool:
-    cur = await conn.execute(
-        "SELECT 1 FROM processed_updates WHERE transport = ? AND update_id = ?",
-        (transport, update_id),
-    )
-    return await cur.fetchone() is not None
-
-
-async def add_processed(
+async def claim_update(
     conn: aiosqlite.Connection, transport: str, update_id: str, now: datetime
-) -> None:
-    await conn.execute(
-        "INSERT INTO processed_updates (transport, update_id, processed_at) VALUES (?, ?, ?)",
+) -> bool:
+    """Record the update as processed; False when it already was (a replay).
+
+    Runs inside the transaction that applies the update, so a rollback un-claims it.
+    """
+    cur = await conn.execute(
+        "INSERT INTO processed_updates (transport, update_id, processed_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (transport, update_id, to_db(now)),
     )
+    return cur.rowcount == 1
 
 
 async def delete_processed_before(conn: aiosqlite.Connection, cutoff: datetime) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -11,6 +12,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    LinkPreviewOptions,
     Message,
     Update,
 )
@@ -26,7 +28,8 @@ from telegram.ext import (
 )
 
 from bot.transports.base import DeliveryError
-from handlers.events import ChatRef, Incoming, Reply
+from bot.transports.ordering import PerChatOrderedProcessor
+from handlers.events import ChatRef, Choice, Incoming, Reply
 from handlers.i18n import LANGUAGES, Translator
 from handlers.registry import REQUESTER, Registry
 from handlers.textsplit import split_message
@@ -36,6 +39,8 @@ log = logging.getLogger(__name__)
 
 NAME = "telegram"
 DIRECT_RETRIES = 3
+# Requests often contain addresses and links; previews would only cost a phone's data.
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 HandleFn = Callable[[Incoming], Awaitable[list[Reply]]]
 MarkFn = Callable[[int], Awaitable[None]]
@@ -50,12 +55,17 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.choices:
-        return None
+    return _markup(reply.choices) if reply.choices else None
+
+
+@functools.lru_cache(maxsize=512)
+def _markup(choices: tuple[tuple[Choice, ...], ...]) -> InlineKeyboardMarkup:
+    # Most keyboards repeat (wizard steps, "New request"); PTB objects are immutable, so
+    # building each once saves work on every message.
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(text=c.label, callback_data=c.payload) for c in row]
-            for row in reply.choices
+            for row in choices
         ]
     )
 
@@ -112,7 +122,7 @@ class TelegramTransport:
             .token(token)
             .base_url(f"{api_url}/bot")
             .base_file_url(f"{api_url}/file/bot")
-            .concurrent_updates(False)
+            .concurrent_updates(PerChatOrderedProcessor())
             .get_updates_read_timeout(poll_timeout + 10)
         )
         if rate_limiter:
@@ -268,7 +278,7 @@ class TelegramTransport:
                     text=part,
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard(reply) if last else None,
-                    disable_web_page_preview=True,
+                    link_preview_options=NO_PREVIEW,
                 )
         except RetryAfter as exc:
             raise DeliveryError(str(exc), retry_after=retry_seconds(exc)) from exc

@@ -40,6 +40,34 @@ def control_routes(fake: FakeBotApi) -> list[web.RouteDef]:
             raise web.HTTPBadRequest(text="expected a JSON list of updates")
         return web.json_response({"update_ids": [fake.push_update(u) for u in updates]})
 
+    pacers: set[asyncio.Task[None]] = set()
+
+    async def pace(request: web.Request) -> web.Response:
+        """Push updates at a steady rate from inside this process, like Telegram would.
+
+        The driver then shares no CPU with the bot it measures; push times are recorded
+        in ``pushed_at`` (see /control/pushed).
+        """
+        body = await request.json()
+        updates, rate = body["updates"], float(body["rate"])
+
+        async def run() -> None:
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            for index, update in enumerate(updates):
+                delay = start + index / rate - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                fake.push_update(update)
+
+        task = asyncio.create_task(run())
+        pacers.add(task)
+        task.add_done_callback(pacers.discard)
+        return web.json_response({"ok": True, "count": len(updates)})
+
+    async def pushed(request: web.Request) -> web.Response:
+        return web.json_response({str(k): v for k, v in fake.pushed_at.items()})
+
     async def calls(request: web.Request) -> web.Response:
         method = request.query.get("method")
         since = int(request.query.get("since", "0"))
@@ -78,6 +106,8 @@ def control_routes(fake: FakeBotApi) -> list[web.RouteDef]:
 
     return [
         web.post("/control/push_updates", push_updates),
+        web.post("/control/pace", pace),
+        web.get("/control/pushed", pushed),
         web.get("/control/calls", calls),
         web.get("/control/stats", stats),
         web.post("/control/faults", faults),
