@@ -8,18 +8,23 @@ SYNAPSE_STAMP := $(SYNAPSE_VENV)/.installed
 
 .PHONY: run test lint typecheck pytest bench clean synapse
 
+# pip's output goes to a log: shown only when something fails.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@echo "installing into $(VENV) (log: $(VENV)/install.log) ..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 \
+		&& $(BIN)/pip install -e '.[test]' >> $(VENV)/install.log 2>&1 \
+		|| { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 # Synapse lives in its own virtualenv: its pinned dependencies must not mix with the bot's.
 $(SYNAPSE_STAMP):
-	$(PYTHON) -m venv $(SYNAPSE_VENV)
-	$(SYNAPSE_VENV)/bin/pip install --quiet --upgrade pip
-	$(SYNAPSE_VENV)/bin/pip install --quiet 'matrix-synapse>=1.100'
-	touch $(SYNAPSE_STAMP)
+	@echo "installing Synapse for the Matrix tests into $(SYNAPSE_VENV) ..."
+	@$(PYTHON) -m venv $(SYNAPSE_VENV)
+	@$(SYNAPSE_VENV)/bin/pip install --quiet --upgrade pip > $(SYNAPSE_VENV)/install.log 2>&1 \
+		&& $(SYNAPSE_VENV)/bin/pip install 'matrix-synapse>=1.100' >> $(SYNAPSE_VENV)/install.log 2>&1 \
+		|| { cat $(SYNAPSE_VENV)/install.log; exit 1; }
+	@touch $(SYNAPSE_STAMP)
 
 synapse: $(SYNAPSE_STAMP)
 

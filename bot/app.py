@@ -25,11 +25,14 @@ from handlers.context import BotLinks, HandlerContext, Policy
 from handlers.engine import Engine
 from handlers.events import Incoming, Reply
 from handlers.i18n import Language, Translator
+from storage import organisations
 from storage.db import Checkpointer, Database, open_db
 from storage.migrations import migrate
 from storage.models import Identity
 
 log = logging.getLogger(__name__)
+
+LOCAL_CONSOLE = Identity(transport="console", user_id="local")
 
 
 def utc_now() -> datetime:
@@ -51,6 +54,8 @@ class App:
 
     async def start(self) -> None:
         for transport in self.transports.values():
+            if isinstance(transport, ConsoleTransport):
+                transport.banner = await self._first_steps()
             await transport.start()
             if isinstance(transport, TelegramTransport):
                 self.ctx.links.telegram_username = transport.username
@@ -60,6 +65,19 @@ class App:
         # collector's sight, so full collections stay short and do not stall replies.
         gc.collect()
         gc.freeze()
+
+    async def _first_steps(self) -> str | None:
+        """On an empty database, tell a newcomer the three commands that lead to a request."""
+        async with self.db.read() as conn:
+            if await organisations.list_organisations(conn):
+                return None
+        return (
+            "No organisations yet. In another terminal:\n"
+            '  .venv/bin/aidbridge org add --kind hospital --name "Лікарня №4" '
+            '--raion Дніпровський --settlement Дніпро --address "вул. Прикладна, 1"\n'
+            "  .venv/bin/aidbridge invite 1 requester\n"
+            "then here: /start CODE, and /new."
+        )
 
     async def stop(self) -> None:
         await self.checkpointer.stop()
@@ -113,6 +131,11 @@ async def build_app(
 ) -> App:
     """Telegram when a token is set; the console when asked for or when nothing else is."""
     db = await open_and_migrate(settings, background_checkpoints=True)
+    local_console = settings.telegram_token is None and console_identity is None
+    if local_console:
+        # Whoever sits at the server's own terminal can run the CLI anyway: make the
+        # plain console session an admin, so a newcomer can try every command.
+        settings = settings.model_copy(update={"admins": [*settings.admins, LOCAL_CONSOLE]})
     ctx = make_context(settings, db, clock)
     engine = Engine(ctx)
     transports: dict[str, Transport] = {}
@@ -141,7 +164,7 @@ async def build_app(
         )
         pacers["telegram"] = Pacer(overall_per_second=30, per_chat_interval=1.0)
     if not transports:
-        identity = console_identity or Identity(transport="console", user_id="local")
+        identity = console_identity or LOCAL_CONSOLE
         stdin, stdout = console_io if console_io else (None, None)
         transports[identity.transport] = ConsoleTransport(
             identity=identity,

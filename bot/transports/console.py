@@ -80,6 +80,8 @@ class ConsoleTransport:
         self._on_eof = on_eof
         self._task: asyncio.Task[None] | None = None
         self._counter = 0
+        # Extra lines shown at start, e.g. first steps on an empty database.
+        self.banner: str | None = None
 
     def _print(self, text: str) -> None:
         self._stdout.write(text + "\n")
@@ -87,9 +89,12 @@ class ConsoleTransport:
 
     async def start(self) -> None:
         self._print(
-            f"AidBridge console as {self.identity} — type /help; buttons are numbered; "
+            f"AidBridge console as {self.identity}. Type /help. Buttons appear as numbered "
+            "options: answer with the number, or type the word in brackets (e.g. назад). "
             "Ctrl-D quits."
         )
+        if self.banner:
+            self._print(self.banner)
         self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
