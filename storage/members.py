@@ -12,7 +12,7 @@ from storage.timefmt import from_db, opt_from_db, to_db
 
 _COLUMNS = (
     "id, transport, user_id, chat_id, org_id, roles, language, display_name, active,"
-    " created_at, last_seen_at"
+    " created_at, last_seen_at, unreachable_at"
 )
 
 
@@ -36,6 +36,7 @@ def _row(row: aiosqlite.Row) -> Member:
         active=bool(row["active"]),
         created_at=from_db(row["created_at"]),
         last_seen_at=opt_from_db(row["last_seen_at"]),
+        unreachable_at=opt_from_db(row["unreachable_at"]),
     )
 
 

@@ -101,6 +101,7 @@ class Member(Frozen):
     active: bool
     created_at: datetime
     last_seen_at: datetime | None = None
+    unreachable_at: datetime | None = None
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         return bool(self.roles & roles)
@@ -137,6 +138,12 @@ class NeedItem(Frozen):
     unit: str
     pledged: int = 0
     delivered: int = 0
+    received: int = 0
+
+    @property
+    def outstanding(self) -> int:
+        """What nobody has covered yet: requested minus the larger of pledged and delivered."""
+        return max(0, self.quantity - max(self.pledged, self.delivered))
 
 
 class NeedRequest(Frozen):
@@ -200,3 +207,38 @@ class ConversationState(Frozen):
     step: str
     data_json: str
     updated_at: datetime
+
+
+class SubscriptionKind(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    CRITICAL = "critical"  # an alert per new critical request, within seconds
+
+
+class Filters(Frozen):
+    """Which requests a subscription, /open or /export covers. Empty means all.
+
+    ``item_keys`` is how a category reaches storage: handlers expand a category into the
+    catalogue keys that belong to it (storage knows no catalogue).
+    """
+
+    urgency: Urgency | None = None
+    category: str | None = None
+    item_keys: tuple[str, ...] | None = None
+    raion: str | None = None
+    org_id: int | None = None
+
+
+class Subscription(Frozen):
+    id: int
+    member_id: int
+    transport: str
+    chat_id: str
+    language: str
+    kind: SubscriptionKind
+    cron: str | None
+    timezone: str
+    filters: Filters
+    active: bool
+    created_at: datetime
+    last_window_end: datetime | None = None

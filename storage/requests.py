@@ -28,6 +28,7 @@ def _item(row: aiosqlite.Row) -> NeedItem:
         unit=row["unit"],
         pledged=row["pledged"],
         delivered=row["delivered"],
+        received=row["received"],
     )
 
 
