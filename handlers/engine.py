@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from handlers import account, admin, intake, requester
+from handlers import account, admin, coordinator, intake, requester
 from handlers.context import HandlerContext, Turn
 from handlers.events import Choice, Incoming, Reply
 from handlers.i18n import normalise_language
@@ -32,7 +32,7 @@ SEEN_RESOLUTION = timedelta(minutes=5)
 
 def build_registry() -> Registry:
     registry = Registry(commands={}, choices={}, flows={})
-    for module in (account, intake, requester, admin):
+    for module in (account, intake, requester, coordinator, admin):
         module.register(registry)
     return registry
 

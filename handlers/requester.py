@@ -9,6 +9,7 @@ from handlers.events import Choice, Reply
 from handlers.notify import notify_members
 from handlers.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Registry
 from handlers.render import esc, request_block, request_line
+from handlers.request_view import action_buttons, progress_lines
 from storage import audit, members, organisations, requests
 from storage.models import OPEN_STATUSES, NeedRequest, Role, Status
 
@@ -81,7 +82,11 @@ async def cmd_show(turn: Turn, args: str) -> list[Reply]:
     text += "\n\n<b>" + esc(turn.tr("requests.history")) + "</b>\n" + "\n".join(history)
     choices: tuple[tuple[Choice, ...], ...] = ()
     own = turn.member is not None and request.org_id == turn.member.org_id
-    if own and request.status in OPEN_STATUSES and turn.roles & {Role.REQUESTER, Role.ADMIN}:
+    if turn.roles & {Role.COORDINATOR, Role.ADMIN}:
+        text += "\n\n<b>" + esc(turn.tr("coord.progress_title")) + "</b>\n"
+        text += "\n".join(progress_lines(turn, request))
+        choices = action_buttons(turn, request)
+    elif own and request.status in OPEN_STATUSES and Role.REQUESTER in turn.roles:
         choices = ((Choice(label=turn.tr("btn.withdraw"), payload=f"wd:ask:{request.id}"),),)
     return [Reply(text=text, choices=choices)]
 

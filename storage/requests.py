@@ -8,7 +8,15 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.db import fetch_all, fetch_one
-from storage.models import NeedItem, NeedItemDraft, NeedRequest, Status, StatusEvent, Urgency
+from storage.models import (
+    Filters,
+    NeedItem,
+    NeedItemDraft,
+    NeedRequest,
+    Status,
+    StatusEvent,
+    Urgency,
+)
 from storage.timefmt import date_from_db, date_to_db, from_db, to_db
 
 _REQUEST_COLUMNS = (
@@ -120,7 +128,7 @@ async def set_status(
     now: datetime,
 ) -> None:
     await conn.execute(
-        "UPDATE requests SET status = ?, updated_at = ? WHERE id = ?",
+        "UPDATE requests SET status = ?, updated_at = ?, reconfirm_asked_at = NULL WHERE id = ?",
         (status.value, to_db(now), request_id),
     )
     await add_status_event(
@@ -141,23 +149,49 @@ async def get_request(conn: aiosqlite.Connection, request_id: int) -> NeedReques
     return _request(row, [_item(r) for r in rows_])
 
 
+def _where(
+    org_id: int | None, statuses: Sequence[Status] | None, filters: Filters | None
+) -> tuple[str, list[object]]:
+    """The WHERE clause shared by listing, counting and exporting requests (alias r)."""
+    sql = " WHERE 1 = 1"
+    args: list[object] = []
+    if filters is not None and filters.org_id is not None:
+        org_id = filters.org_id
+    if org_id is not None:
+        sql += " AND r.org_id = ?"
+        args.append(org_id)
+    if statuses is not None:
+        sql += f" AND r.status IN ({','.join('?' for _ in statuses)})"
+        args.extend(s.value for s in statuses)
+    if filters is not None:
+        if filters.urgency is not None:
+            sql += " AND r.urgency = ?"
+            args.append(filters.urgency.value)
+        if filters.raion is not None:
+            sql += " AND r.org_id IN (SELECT id FROM organisations WHERE raion = ?)"
+            args.append(filters.raion)
+        if filters.item_keys is not None:
+            marks = ",".join("?" for _ in filters.item_keys) or "NULL"
+            sql += (
+                " AND EXISTS (SELECT 1 FROM request_items i WHERE i.request_id = r.id"
+                f" AND i.item_key IN ({marks}))"
+            )
+            args.extend(filters.item_keys)
+    return sql, args
+
+
 async def list_requests(
     conn: aiosqlite.Connection,
     *,
     org_id: int | None = None,
     statuses: Sequence[Status] | None = None,
+    filters: Filters | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[NeedRequest]:
     """Requests with their items, most urgent first, then oldest first."""
-    sql = f"SELECT {_REQUEST_COLUMNS} FROM requests WHERE 1 = 1"
-    args: list[object] = []
-    if org_id is not None:
-        sql += " AND org_id = ?"
-        args.append(org_id)
-    if statuses is not None:
-        sql += f" AND status IN ({','.join('?' for _ in statuses)})"
-        args.extend(s.value for s in statuses)
+    where, args = _where(org_id, statuses, filters)
+    sql = f"SELECT {_REQUEST_COLUMNS} FROM requests r" + where
     sql += (
         " ORDER BY CASE urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1"
         " WHEN 'normal' THEN 2 ELSE 3 END, created_at, id LIMIT ? OFFSET ?"
@@ -184,15 +218,10 @@ async def count_requests(
     *,
     org_id: int | None = None,
     statuses: Sequence[Status] | None = None,
+    filters: Filters | None = None,
 ) -> int:
-    sql = "SELECT COUNT(*) FROM requests WHERE 1 = 1"
-    args: list[object] = []
-    if org_id is not None:
-        sql += " AND org_id = ?"
-        args.append(org_id)
-    if statuses is not None:
-        sql += f" AND status IN ({','.join('?' for _ in statuses)})"
-        args.extend(s.value for s in statuses)
+    where, args = _where(org_id, statuses, filters)
+    sql = "SELECT COUNT(*) FROM requests r" + where
     row = await fetch_one(conn, sql, args)
 
     return int(row[0]) if row else 0

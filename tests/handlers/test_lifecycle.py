@@ -1,0 +1,129 @@
+"""Coordinators' lifecycle commands and the requester's receipt, through the engine."""
+
+from __future__ import annotations
+
+from storage.models import Identity, Role
+from tests.engine_harness import EngineHarness, find_payload, payloads
+
+NURSE = Identity(transport="telegram", user_id="101")
+COORD = Identity(transport="telegram", user_id="301")
+COORD_EN = Identity(transport="telegram", user_id="302")
+
+
+async def setup(h: EngineHarness, need: str = "/need 2 генератор; 200 уп бинти !high") -> None:
+    hospital = await h.add_org()
+    ngo = await h.add_org(name="Hilfswerk NRW", address=None)
+    await h.join(NURSE, hospital.id)
+    await h.join(COORD, ngo.id, role=Role.COORDINATOR, lang="de")
+    replies = await h.send(NURSE, need)
+    await h.press(NURSE, find_payload(replies[0], "w:submit:"))
+
+
+async def outbox_for(h: EngineHarness, chat: str) -> list[str]:
+    rows = await h.rows("SELECT text FROM outbox WHERE chat_id = ? AND kind != 'reply'", chat)
+    return [r[0] for r in rows]
+
+
+async def test_full_lifecycle_with_notifications(harness: EngineHarness) -> None:
+    h = harness
+    await setup(h)
+    replies = await h.send(COORD, "/ack R-1001")
+    assert "R-1001" in replies[0].text and "Bearbeitung" in replies[0].text
+    replies = await h.send(COORD, "/pledge R-1001 generator 2; бинти 50; aus Lager Köln")
+    assert "Stromerzeuger ×2" in replies[0].text or "×2" in replies[0].text
+    rows = await h.rows("SELECT item_key, pledged FROM request_items ORDER BY position")
+    assert rows == [("generator", 2), ("bandages", 50)]
+    replies = await h.send(COORD, "/pledge R-1001 2 151")
+    assert "mehr" in replies[0].text  # more than outstanding is refused
+    replies = await h.send(COORD, "/transit R-1001 LKW ab Düsseldorf")
+    assert "unterwegs" in replies[0].text
+    replies = await h.send(COORD, "/delivered R-1001 1 2")
+    assert "teilweise" in replies[0].text
+    assert (await h.rows("SELECT status FROM requests")) == [("in_transit",)]
+    replies = await h.send(COORD, "/delivered R-1001")
+    assert "vollständig" in replies[0].text
+    assert (await h.rows("SELECT status FROM requests")) == [("delivered",)]
+    replies = await h.send(NURSE, "/received R-1001")
+    assert "R-1001" in replies[0].text and replies[0].durable
+    assert (await h.rows("SELECT SUM(received) FROM request_items")) == [(202,)]
+    # The hospital heard of every step, in Ukrainian, with Ukrainian item names.
+    told = await outbox_for(h, "101")
+    assert len(told) == 5
+    assert any("прийняли" in t for t in told)
+    assert any("Генератор ×2" in t and "Hilfswerk NRW" in t for t in told)
+    assert any("в дорозі" in t.lower() for t in told)
+    # The pledging organisation heard of the receipt, in German.
+    assert any("Empfang" in t for t in await outbox_for(h, "301"))
+    events = await h.rows("SELECT status FROM status_events ORDER BY id")
+    assert [e[0] for e in events] == [
+        "new", "acknowledged", "pledged", "in_transit", "in_transit", "delivered", "delivered"
+    ]
+    actions = await h.rows("SELECT action FROM audit WHERE target = 'R-1001' ORDER BY id")
+    assert [a[0] for a in actions] == [
+        "request.create", "request.ack", "request.pledge", "request.transit",
+        "request.delivered", "request.delivered", "request.received",
+    ]
+
+
+async def test_refused_transitions_say_why(harness: EngineHarness) -> None:
+    h = harness
+    await setup(h)
+    replies = await h.send(COORD, "/transit R-1001")
+    assert "nicht möglich" in replies[0].text and "Neu" in replies[0].text
+    replies = await h.send(COORD, "/decline R-1001")
+    assert "Begründung" in replies[0].text
+    replies = await h.send(COORD, "/pledge R-1001 ventilator 1")
+    assert "keine Position" in replies[0].text
+    replies = await h.send(NURSE, "/withdraw R-1001")
+    await h.press(NURSE, find_payload(replies[0], "wd:yes:"))
+    for command in ["/ack R-1001", "/pledge R-1001", "/delivered R-1001", "/decline R-1001 x"]:
+        replies = await h.send(COORD, command)
+        assert "nicht möglich" in replies[0].text, command
+    assert (await h.rows("SELECT status FROM requests")) == [("withdrawn",)]
+
+
+async def test_requesters_cannot_run_coordinator_commands(harness: EngineHarness) -> None:
+    h = harness
+    await setup(h)
+    for command in ["/ack R-1001", "/pledge R-1001", "/open", "/transit R-1001"]:
+        replies = await h.send(NURSE, command)
+        assert "недоступна" in replies[0].text, command
+    assert (await h.rows("SELECT status FROM requests")) == [("new",)]
+
+
+async def test_show_offers_actions_to_coordinators(harness: EngineHarness) -> None:
+    h = harness
+    await setup(h)
+    replies = await h.send(COORD, "/show R-1001")
+    assert "zugesagt 0" in replies[0].text
+    assert "lc:ack:1001" in payloads(replies[0])
+    replies = await h.press(COORD, "lc:ack:1001")
+    replies = await h.send(COORD, "/show R-1001")
+    assert "lc:ack:1001" not in payloads(replies[0])
+    replies = await h.press(COORD, "lc:pledge:1001")
+    assert (await h.rows("SELECT SUM(pledged) FROM request_items")) == [(202,)]
+    replies = await h.press(NURSE, "lc:ack:1001")
+    assert replies[0].toast  # a requester pressing a coordinator's button is refused
+
+
+async def test_open_filters_and_pages(harness: EngineHarness) -> None:
+    h = harness
+    await setup(h)
+    for n in range(12):
+        urgency = "!critical" if n % 3 == 0 else ""
+        replies = await h.send(NURSE, f"/need {n + 1} намет {urgency}")
+        await h.press(NURSE, find_payload(replies[0], "w:submit:"))
+    replies = await h.send(COORD, "/open")
+    assert "13" in replies[0].text and "▶️" in [c.label for c in replies[0].flat_choices()]
+    first_line = replies[0].text.splitlines()[1]
+    assert "🔴" in first_line  # critical first
+    replies = await h.press(COORD, replies[0].flat_choices()[0].payload)
+    assert replies[0].replace and "2" in replies[0].text.splitlines()[0]
+    replies = await h.send(COORD, "/open critical")
+    assert "4" in replies[0].text.splitlines()[0]
+    replies = await h.send(COORD, "/open power")
+    assert "1" in replies[0].text.splitlines()[0] and "R-1001" in replies[0].text
+    replies = await h.send(COORD, "/open Дніпровський shelter")
+    assert "12" in replies[0].text.splitlines()[0]
+    replies = await h.send(COORD, "/open nonsense")
+    assert "nonsense" in replies[0].text
