@@ -17,6 +17,8 @@ from typing import TextIO
 from bot.config import DEFAULT_TELEGRAM_API, Settings
 from bot.outbox import OutboxWorker
 from bot.pacing import Pacer
+from bot.renderers import FileRenderers
+from bot.scheduler import DigestScheduler
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.telegram import TelegramTransport
@@ -47,6 +49,7 @@ class App:
     engine: Engine
     worker: OutboxWorker
     checkpointer: Checkpointer
+    scheduler: DigestScheduler
     transports: dict[str, Transport] = field(default_factory=dict)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -60,6 +63,7 @@ class App:
             if isinstance(transport, TelegramTransport):
                 self.ctx.links.telegram_username = transport.username
         await self.worker.start()
+        await self.scheduler.start()
         await self.checkpointer.start()
         # Everything built so far lives as long as the process: move it out of the
         # collector's sight, so full collections stay short and do not stall replies.
@@ -81,6 +85,7 @@ class App:
 
     async def stop(self) -> None:
         await self.checkpointer.stop()
+        await self.scheduler.stop()
         await self.worker.stop()
         for transport in reversed(list(self.transports.values())):
             try:
@@ -106,6 +111,7 @@ def make_context(
             invite_days=settings.invite_days,
         ),
         links=BotLinks(),
+        renderers=FileRenderers(),
     )
 
 
@@ -142,6 +148,8 @@ async def build_app(
     pacers: dict[str, Pacer] = {}
     worker = OutboxWorker(db, transports, pacers, clock)
     engine.on_outbox = worker.wake
+    scheduler = DigestScheduler(ctx, on_queued=worker.wake, clock=clock)
+    engine.on_subscriptions_changed = scheduler.request_sync
     app = App(
         settings=settings,
         db=db,
@@ -149,6 +157,7 @@ async def build_app(
         engine=engine,
         worker=worker,
         checkpointer=Checkpointer(db.path),
+        scheduler=scheduler,
         transports=transports,
     )
     if settings.telegram_token is not None and console_identity is None:

@@ -1,24 +1,43 @@
 """The outbox worker: delivers pending rows through the transport named on each row.
 
-Rows are claimed in order, delivered under each platform's pace, and marked sent only after
-the platform accepted them. 429 waits the time the platform asked for; 5xx and network errors
-back off exponentially; a permanent refusal (blocked bot, chat gone) marks the row failed.
+Delivery is exactly once as far as the platform lets us know it:
+
+- a row is marked sent only after the platform accepted it, and the mark is retried until it
+  is committed, so an accepted row is never offered again by this process;
+- a row is never in two deliveries at once: the worker tracks the rows and chats it has in
+  flight and offers a chat's next row only after the previous one has finished;
+- each chat gets its rows in the order they were written: only a chat's oldest pending row is
+  offered, so a row waiting for its retry holds back the rows behind it.
+
+What remains is the window no sender can close: a request that timed out (or a process that
+died) after the platform accepted the message but before the mark was committed. Such a row is
+sent again.
+
+429 pauses the whole transport for the time the platform asked for; 5xx and network errors
+back off exponentially with jitter, per row; a permanent refusal marks the row failed, and a
+refusal that means the recipient is gone (blocked the bot, chat deleted) also marks the
+member unreachable, which admins see in /stats.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import random
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import aiosqlite
 
 from bot.pacing import Pacer
 from bot.transports.base import DeliveryError, Transport
 from handlers.events import Choice, Document, Reply
-from storage import outbox
+from handlers.textsplit import split_message
+from storage import members, outbox
 from storage.db import Database, DatabaseLocked
 from storage.models import OutboxMessage
 
@@ -27,6 +46,22 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
 # After this many failed tries (about a day with the backoff cap) a row is given up.
 MAX_ATTEMPTS = 300
+# Deliveries (each to a different chat) in progress or waiting for the pacer at once. The
+# pacer decides the real pace; this only bounds memory and the HTTP connection pool (PTB: 256).
+MAX_IN_FLIGHT = 64
+# On stop, how long a request already sent may take to be answered (PTB reads for 5 s). Cutting
+# it off would leave an accepted row unmarked, to be sent again after the restart.
+STOP_GRACE_SECONDS = 10.0
+
+
+class Unreachable(DeliveryError):
+    """The recipient cannot be reached at all (blocked the bot, account or chat gone).
+
+    Always permanent. A transport raises it so the worker can mark the member unreachable.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
 
 
 def reply_from_row(row: OutboxMessage, document: tuple[str, str, bytes] | None) -> Reply:
@@ -40,6 +75,32 @@ def reply_from_row(row: OutboxMessage, document: tuple[str, str, bytes] | None) 
     return Reply(text=row.text, choices=choices, document=doc)
 
 
+def message_count(row: OutboxMessage) -> int:
+    """An upper bound on the messages a row becomes: a document, then the text in parts.
+
+    Parts are cut at Telegram's limit, the smallest of our platforms', so other platforms
+    are paced for at most as many messages as they get.
+    """
+    count = 1 if row.document_name else 0
+    if row.text or count == 0:
+        count += len(split_message(row.text))
+    return count
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential from half a second, capped; jitter spreads the retries of many rows."""
+    delay = min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** min(attempts, 12))
+    return float(delay * (0.75 + random.random() / 2))
+
+
+@dataclass
+class _Delivery:
+    row: OutboxMessage
+    task: asyncio.Task[None] | None = None
+    # Set once the request may have left: from then on cancelling could lose an acceptance.
+    sending: bool = False
+
+
 class OutboxWorker:
     def __init__(
         self,
@@ -49,17 +110,24 @@ class OutboxWorker:
         clock: Callable[[], datetime],
         *,
         poll_seconds: float = 0.5,
-        batch: int = 50,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         self._db = db
         self._transports = transports
-        self._pacers = pacers
+        # Public so a test can pace differently; the mapping is read at each delivery.
+        self.pacers = pacers
         self._clock = clock
         self._poll = poll_seconds
-        self._batch = batch
+        self.max_in_flight = max_in_flight
+        # Replies written before this moment belong to a previous process (see start()).
+        self._born = clock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._dispatching = asyncio.Lock()
+        self._in_flight: dict[int, _Delivery] = {}
+        self._busy_chats: set[tuple[str, str]] = set()
         self.delivered = 0
+        self.failed = 0
 
     def wake(self) -> None:
         """New rows were committed: look now instead of at the next poll."""
@@ -67,7 +135,7 @@ class OutboxWorker:
 
     async def start(self) -> None:
         async with self._db.transaction() as conn:
-            moved = await outbox.set_all_pending_due(conn, self._clock())
+            moved = await outbox.set_all_pending_due(conn, self._clock(), created_before=self._born)
         if moved:
             log.info("outbox: %d replies from before the restart are now due", moved)
         self._task = asyncio.create_task(self._run(), name="outbox-worker")
@@ -77,81 +145,190 @@ class OutboxWorker:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            self._task = None
+        # Deliveries still waiting for their turn have sent nothing: drop them, the rows stay
+        # pending. Requests already out are given time to be answered and marked.
+        for delivery in list(self._in_flight.values()):
+            if not delivery.sending and delivery.task is not None:
+                delivery.task.cancel()
+        tasks = [d.task for d in self._in_flight.values() if d.task is not None]
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+            for task in late:
+                log.warning("outbox: stopping with a delivery unanswered; it may repeat")
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
 
     async def _run(self) -> None:
         while True:
+            # Cleared before looking, so a row committed while we look wakes the next pass.
+            self._wake.clear()
             try:
-                worked = await self.drain_once()
+                await self.dispatch()
             except DatabaseLocked:
-                worked = 0
+                pass
             except Exception:
                 log.exception("outbox worker pass failed")
-                worked = 0
-            if worked:
-                continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
 
+    async def dispatch(self) -> int:
+        """Start delivering what is due now, up to the in-flight limit; returns how many."""
+        async with self._dispatching:
+            free = self.max_in_flight - len(self._in_flight)
+            if free <= 0:
+                return 0
+            async with self._db.read() as conn:
+                # Rows already in flight are still pending: ask for enough to see past them.
+                rows = await outbox.list_due_heads(
+                    conn,
+                    self._clock(),
+                    transports=sorted(self._transports),
+                    limit=free + len(self._in_flight),
+                )
+            started = 0
+            for row in rows:
+                if started >= free:
+                    break
+                chat = (row.transport, row.chat_id)
+                if row.id in self._in_flight or chat in self._busy_chats:
+                    continue
+                delivery = _Delivery(row)
+                self._in_flight[row.id] = delivery
+                self._busy_chats.add(chat)
+                delivery.task = asyncio.create_task(
+                    self._deliver(delivery), name=f"outbox-{row.id}"
+                )
+                delivery.task.add_done_callback(functools.partial(self._finished, delivery))
+                started += 1
+            return started
+
     async def drain_once(self) -> int:
-        """Deliver what is due now; returns how many rows were attempted."""
-        async with self._db.read() as conn:
-            rows = await outbox.list_due_outbox(conn, self._clock(), limit=self._batch)
-        rows = [r for r in rows if r.transport in self._transports]
-        if not rows:
-            return 0
-        # Chats are independent: deliver to different chats concurrently, each chat in order.
-        by_chat: dict[tuple[str, str], list[OutboxMessage]] = {}
-        for row in rows:
-            by_chat.setdefault((row.transport, row.chat_id), []).append(row)
-        await asyncio.gather(*(self._deliver_chat(chat_rows) for chat_rows in by_chat.values()))
-        return len(rows)
+        """Start what is due and wait until those deliveries (and any before) are done."""
+        started = await self.dispatch()
+        tasks = [d.task for d in self._in_flight.values() if d.task is not None]
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return started
 
-    async def _deliver_chat(self, rows: list[OutboxMessage]) -> None:
-        for row in rows:
-            if not await self._deliver(row):
-                return  # keep this chat's order: later rows wait for the failed one
+    def _finished(self, delivery: _Delivery, task: asyncio.Task[None]) -> None:
+        row = delivery.row
+        self._in_flight.pop(row.id, None)
+        self._busy_chats.discard((row.transport, row.chat_id))
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox row %d: delivery crashed", row.id, exc_info=task.exception())
+        # The chat's next row may be due now, and a place is free.
+        self._wake.set()
 
-    async def _deliver(self, row: OutboxMessage) -> bool:
+    async def _deliver(self, delivery: _Delivery) -> None:
+        row = delivery.row
         transport = self._transports[row.transport]
-        pacer = self._pacers.get(row.transport)
+        pacer = self.pacers.get(row.transport)
+        try:
+            # The document is read only once it is this row's turn: dozens of deliveries may
+            # be waiting for theirs, and none of them should hold a file meanwhile.
+            turn = (
+                pacer.slot(row.chat_id, messages=message_count(row))
+                if pacer is not None
+                else contextlib.nullcontext()
+            )
+            async with turn:
+                reply = await self._render(row)
+                delivery.sending = True
+                try:
+                    await transport.deliver(row.chat_id, reply)
+                except DeliveryError as exc:
+                    if exc.retry_after is not None and pacer is not None:
+                        # Before the place is given back, so no other send slips through.
+                        pacer.pause(exc.retry_after)
+                    raise
+        except DatabaseLocked:
+            return  # the document could not be read; still pending, the next pass retries
+        except DeliveryError as exc:
+            await self._record_failure(row, exc)
+            return
+        except Exception as exc:
+            log.exception("outbox row %d: unexpected delivery error", row.id)
+            await self._record_failure(row, DeliveryError(repr(exc)))
+            return
+        await self._mark_sent(row)
+
+    async def _render(self, row: OutboxMessage) -> Reply:
         document = None
         if row.document_name:
             async with self._db.read() as conn:
                 document = await outbox.get_outbox_document(conn, row.id)
-        reply = reply_from_row(row, document)
-        if pacer is not None:
-            await pacer.wait(row.chat_id)
         try:
-            await transport.deliver(row.chat_id, reply)
-        except DeliveryError as exc:
-            await self._record_failure(row, exc)
-            return False
+            return reply_from_row(row, document)
         except Exception as exc:
-            log.exception("outbox row %d: unexpected delivery error", row.id)
-            await self._record_failure(row, DeliveryError(repr(exc)))
-            return False
-        async with self._db.transaction() as conn:
-            await outbox.set_outbox_sent(conn, row.id, self._clock())
+            # A row that cannot even be read back will not get better by retrying.
+            log.exception("outbox row %d cannot be rendered", row.id)
+            raise DeliveryError(f"cannot be rendered: {exc!r}", permanent=True) from exc
+
+    async def _mark_sent(self, row: OutboxMessage) -> None:
+        # The platform has the message. Until the mark is committed the row stays in flight,
+        # so this process never offers it again; a locked database only delays the mark.
+        delay = 0.05
+        while True:
+            try:
+                async with self._db.transaction() as conn:
+                    await outbox.set_outbox_sent(conn, row.id, self._clock())
+                break
+            except Exception:
+                log.exception("outbox row %d delivered but not yet marked; retrying", row.id)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
         self.delivered += 1
-        return True
 
     async def _record_failure(self, row: OutboxMessage, exc: DeliveryError) -> None:
         now = self._clock()
-        async with self._db.transaction() as conn:
-            if exc.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
-                log.warning("outbox row %d to %s failed for good: %s", row.id, row.chat_id, exc)
-                await outbox.set_outbox_failed(conn, row.id, now=now, error=str(exc))
-                return
-            if exc.retry_after is not None:
-                delay = exc.retry_after
-                pacer = self._pacers.get(row.transport)
-                if pacer is not None:
-                    pacer.pause(delay)
-            else:
-                delay = min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** min(row.attempts, 12))
-                delay *= 0.75 + random.random() / 2  # jitter: retries of many rows spread out
-            await outbox.set_outbox_retry(
-                conn, row.id, not_before=now + timedelta(seconds=delay), error=str(exc)
-            )
+        try:
+            async with self._db.transaction() as conn:
+                if exc.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
+                    await outbox.set_outbox_failed(conn, row.id, now=now, error=str(exc))
+                    newly = False
+                    if isinstance(exc, Unreachable):
+                        newly = await self._mark_unreachable(conn, row, now)
+                    self.failed += 1
+                    log.warning(
+                        "outbox row %d to %s:%s failed for good after %d attempt(s): %s%s",
+                        row.id,
+                        row.transport,
+                        row.chat_id,
+                        row.attempts + 1,
+                        exc,
+                        "; member marked unreachable" if newly else "",
+                    )
+                    return
+                if exc.retry_after is not None:
+                    delay = exc.retry_after
+                else:
+                    delay = backoff_seconds(row.attempts)
+                await outbox.set_outbox_retry(
+                    conn, row.id, not_before=now + timedelta(seconds=delay), error=str(exc)
+                )
+        except DatabaseLocked:
+            # Nothing was recorded: the row is still pending and due, so it is simply retried.
+            log.warning("outbox row %d: failure not recorded (database locked): %s", row.id, exc)
+            return
         log.info("outbox row %d: retry in %.1fs (%s)", row.id, delay, exc)
+
+    async def _mark_unreachable(
+        self, conn: aiosqlite.Connection, row: OutboxMessage, now: datetime
+    ) -> bool:
+        member_id = await outbox.get_outbox_member_id(conn, row.id)
+        if member_id is None:
+            return False
+        member = await members.get_member(conn, member_id)
+        # Only when the row went to the member's own chat: a refusal from a team room or
+        # another chat says nothing about whether the member can be reached.
+        if (
+            member is None
+            or member.identity.transport != row.transport
+            or member.chat_id != row.chat_id
+        ):
+            return False
+        return await members.set_unreachable(conn, member.id, now)

@@ -1,50 +1,189 @@
-"""Pacing deliveries under a platform's limits: overall per second and per chat."""
+"""Pacing deliveries under a platform's limits: overall per second and per chat.
+
+Telegram allows about 30 messages a second overall and about one a second to one chat. PTB's
+AIORateLimiter paces only the overall limit, so the outbox paces both here.
+
+The rule that keeps the overall limit is built on what the sender can observe. A server counts
+a message when it arrives, which is some time after the sender let it go and before the answer
+came back. So each message occupies one place from the moment it starts until one second after
+it can no longer arrive: one second after its answer, or after ``arrival_bound`` seconds for a
+request still unanswered by then (a timed-out request must not block the pace for the whole
+read timeout). With at most ``limit - headroom`` places, no one-second window of arrivals can
+hold more than that, however the network delays individual requests: the latest request of a
+window saw all earlier ones still in their places when it started.
+
+The per-chat interval is likewise counted from the previous message's answer (or its arrival
+bound), not from its start, so a slow answer never squeezes two messages into one interval.
+
+On top of that, sends are spread evenly (``burst`` of 1), so the platform sees a steady stream
+rather than a burst each second, which is what it is least likely to flag.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import time
 from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+
+@dataclass
+class _Chat:
+    # One delivery per chat at a time: the next may start only after the previous is known.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+@dataclass
+class _Grant:
+    tokens: list[int]
+    started: float
+
+
+@dataclass
+class _Waiter:
+    messages: int
+    future: asyncio.Future[_Grant]
 
 
 class Pacer:
-    """Allows ``overall_per_second`` sends in total and one per ``per_chat_interval`` per chat.
+    """Paces sends to ``overall_per_second`` in total and one per ``per_chat_interval`` per chat.
 
-    Telegram documents ~30 messages/s overall and ~1 message/s to one chat; PTB's
-    AIORateLimiter does not pace the per-chat limit, so the outbox does it here.
+    Both figures are the platform's published limits; the pacer keeps below them by
+    ``headroom`` messages a second overall and ``chat_margin`` seconds per chat.
+
+    Use ``async with pacer.slot(chat_id, messages=n): await send()``, where ``n`` is an upper
+    bound on the messages the send becomes (a document and its text, a long text in parts).
+    The sender spaces those parts itself; the pacer reserves room for all of them.
     """
 
-    def __init__(self, overall_per_second: float, per_chat_interval: float) -> None:
-        self._overall = overall_per_second
-        self._per_chat = per_chat_interval
-        self._sent: deque[float] = deque()
-        self._next_by_chat: dict[str, float] = {}
+    def __init__(
+        self,
+        overall_per_second: float,
+        per_chat_interval: float,
+        *,
+        headroom: float = 1.0,
+        chat_margin: float = 0.05,
+        burst: int = 1,
+        arrival_bound: float = 0.5,
+    ) -> None:
+        rate = max(1.0, overall_per_second - headroom)
+        self._places = max(1, math.floor(rate))
+        self._gap = 1.0 / rate
+        self._burst = max(1, burst)
+        self._per_chat = per_chat_interval + chat_margin if per_chat_interval > 0 else 0.0
+        self._arrival_bound = arrival_bound
+        # When each occupied place frees up. A single message in flight holds its place until
+        # start + arrival_bound + 1, lowered to answer + 1 when the answer comes sooner; the
+        # parts of a multi-message send may arrive any time until the last answer.
+        self._places_free_at: dict[int, float] = {}
+        self._tokens = 0
+        self._theoretical = 0.0  # the even spacing's next start (GCRA)
         self._paused_until = 0.0
-        self._lock = asyncio.Lock()
+        # Chats ready to send, first come first served. Whoever may go is let go at once,
+        # all together: after a pause a whole burst leaves before the first answer is read.
+        self._queue: deque[_Waiter] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+        self._chats: dict[str, _Chat] = {}
+        self._chat_free_at: dict[str, float] = {}
 
     def pause(self, seconds: float) -> None:
         """The platform said 'retry after': hold every send, not just the failed one."""
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
-    async def wait(self, chat_id: str) -> None:
-        # Per chat first, without the shared lock, so one busy chat never holds up the others.
+    @property
+    def paused_until(self) -> float:
+        return self._paused_until
+
+    @contextlib.asynccontextmanager
+    async def slot(self, chat_id: str, *, messages: int = 1) -> AsyncIterator[None]:
+        """Wait for the right to send ``messages`` to ``chat_id``; send inside the block."""
+        messages = max(1, min(messages, self._places))
+        chat = self._chats.setdefault(chat_id, _Chat())
+        chat.users += 1
+        try:
+            async with chat.lock:
+                delay = self._chat_free_at.get(chat_id, 0.0) - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                grant = await self._take_places(messages)
+                try:
+                    yield
+                finally:
+                    self._give_back(chat_id, grant)
+        finally:
+            chat.users -= 1
+            if chat.users == 0:
+                del self._chats[chat_id]
+
+    async def _take_places(self, messages: int) -> _Grant:
+        waiter = _Waiter(messages, asyncio.get_running_loop().create_future())
+        self._queue.append(waiter)
+        self._grant()
+        try:
+            return await waiter.future
+        except asyncio.CancelledError:
+            if waiter.future.done() and not waiter.future.cancelled():
+                # Let go but cancelled before sending: the places were never used.
+                for token in waiter.future.result().tokens:
+                    self._places_free_at.pop(token, None)
+                self._grant()
+            raise
+
+    def _delay(self, now: float, messages: int) -> float:
+        delay = max(
+            self._paused_until - now,
+            self._theoretical - (self._burst - 1) * self._gap - now,
+        )
+        excess = len(self._places_free_at) + messages - self._places
+        if excess > 0:
+            # Wait for enough places to free up; inf: only an answer can free them.
+            delay = max(delay, sorted(self._places_free_at.values())[excess - 1] - now)
+        return delay
+
+    def _grant(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         now = time.monotonic()
-        slot = max(now, self._next_by_chat.get(chat_id, 0.0))
-        self._next_by_chat[chat_id] = slot + self._per_chat
-        if slot > now:
-            await asyncio.sleep(slot - now)
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                while self._sent and now - self._sent[0] >= 1.0:
-                    self._sent.popleft()
-                delay = self._paused_until - now
-                if len(self._sent) >= self._overall:
-                    delay = max(delay, 1.0 - (now - self._sent[0]))
-                if delay <= 0:
-                    break
-                await asyncio.sleep(delay)
-            self._sent.append(time.monotonic())
-        if len(self._next_by_chat) > 10_000:
-            now = time.monotonic()
-            self._next_by_chat = {c: t for c, t in self._next_by_chat.items() if t > now}
+        self._places_free_at = {t: free for t, free in self._places_free_at.items() if free > now}
+        while self._queue:
+            waiter = self._queue[0]
+            if waiter.future.done():  # cancelled while queued
+                self._queue.popleft()
+                continue
+            delay = self._delay(now, waiter.messages)
+            if delay > 0:
+                if not math.isinf(delay):
+                    self._timer = asyncio.get_running_loop().call_later(delay, self._grant)
+                return
+            self._queue.popleft()
+            single = waiter.messages == 1
+            free_at = now + self._arrival_bound + 1.0 if single else math.inf
+            tokens = []
+            for _ in range(waiter.messages):
+                self._theoretical = max(self._theoretical, now) + self._gap
+                self._tokens += 1
+                self._places_free_at[self._tokens] = free_at
+                tokens.append(self._tokens)
+            waiter.future.set_result(_Grant(tokens, now))
+
+    def _give_back(self, chat_id: str, grant: _Grant) -> None:
+        now = time.monotonic()
+        # The messages arrived (if at all) no later than the last answer; a single request
+        # also no later than the arrival bound.
+        arrived_by = now
+        if len(grant.tokens) == 1:
+            arrived_by = min(now, grant.started + self._arrival_bound)
+        for token in grant.tokens:
+            if token in self._places_free_at:
+                self._places_free_at[token] = min(self._places_free_at[token], arrived_by + 1.0)
+        if self._per_chat:
+            self._chat_free_at[chat_id] = arrived_by + self._per_chat
+            if len(self._chat_free_at) > 10_000:
+                self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
+        if self._queue:
+            self._grant()  # an earlier answer may free places sooner than planned

@@ -7,9 +7,9 @@ from handlers.events import Choice, Reply, rows
 from handlers.i18n import LANGUAGES, Language
 from handlers.registry import ANY_MEMBER, PUBLIC, ChoiceRoute, Command, Registry
 from handlers.render import esc
-from storage import audit, invites, members, organisations
+from storage import audit, invites, members, organisations, subscriptions
 from storage.invites import InviteCheck
-from storage.models import Role
+from storage.models import Filters, Role, SubscriptionKind
 
 LANGUAGE_NAMES: dict[Language, str] = {
     "uk": "🇺🇦 Українська",
@@ -74,6 +74,21 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
         now=turn.now,
     )
     turn.member = await members.get_member(turn.conn, member.id)
+    if invite.role is Role.COORDINATOR:
+        # Critical alerts are what coordinators need first; /unsubscribe turns them off.
+        await subscriptions.add_subscription(
+            turn.conn,
+            member_id=member.id,
+            transport=turn.incoming.chat.transport,
+            chat_id=turn.incoming.chat.chat_id,
+            language=turn.lang,
+            kind=SubscriptionKind.CRITICAL,
+            cron=None,
+            timezone=turn.ctx.policy.timezone.key,
+            filters=Filters(),
+            now=turn.now,
+        )
+        turn.changed_subscriptions = True
     role_name = turn.tr(f"role.{invite.role.value}")
     text = turn.tr("account.welcome", org=esc(org.name), role=esc(role_name))
     choices: tuple[tuple[Choice, ...], ...] = ()

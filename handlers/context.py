@@ -13,6 +13,7 @@ import aiosqlite
 from handlers.catalog import Catalog
 from handlers.events import Incoming
 from handlers.i18n import Language, Translator
+from handlers.rendering import Renderers
 from storage.db import Database
 from storage.models import Identity, Member, Role
 
@@ -52,6 +53,7 @@ class HandlerContext:
     clock: Callable[[], datetime]
     policy: Policy
     links: BotLinks
+    renderers: Renderers
 
 
 @dataclass
@@ -67,6 +69,8 @@ class Turn:
     registry: Registry
     # Set when the turn queued notifications, so the outbox worker is woken after commit.
     wrote_outbox: bool = False
+    # Set when subscriptions were added or removed, so the scheduler reloads its jobs.
+    changed_subscriptions: bool = False
 
     def tr(self, key: str, **args: object) -> str:
         return self.ctx.t(self.lang, key, **args)

@@ -15,7 +15,15 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from handlers import account, admin, coordinator, intake, requester
+from handlers import (
+    account,
+    admin,
+    coordinator,
+    intake,
+    reports,
+    requester,
+    subscriptions,
+)
 from handlers.context import HandlerContext, Turn
 from handlers.events import Choice, Incoming, Reply
 from handlers.i18n import normalise_language
@@ -32,7 +40,7 @@ SEEN_RESOLUTION = timedelta(minutes=5)
 
 def build_registry() -> Registry:
     registry = Registry(commands={}, choices={}, flows={})
-    for module in (account, intake, requester, coordinator, admin):
+    for module in (account, intake, requester, coordinator, subscriptions, reports, admin):
         module.register(registry)
     return registry
 
@@ -43,6 +51,7 @@ class Engine:
         self.registry = registry if registry is not None else build_registry()
         # Called after a commit that queued notifications, so they go out at once.
         self.on_outbox: Callable[[], None] | None = None
+        self.on_subscriptions_changed: Callable[[], None] | None = None
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         lang = normalise_language(incoming.language_code, self.ctx.policy.default_language)
@@ -85,6 +94,8 @@ class Engine:
                 )
         if turn.wrote_outbox and self.on_outbox is not None:
             self.on_outbox()
+        if turn.changed_subscriptions and self.on_subscriptions_changed is not None:
+            self.on_subscriptions_changed()
         return replies
 
     async def _member(

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 from handlers.context import Turn
 from handlers.events import Choice, Reply
+from handlers.i18n import normalise_language
 from handlers.notify import notify_members
 from handlers.render import esc, request_block
-from storage import audit, conversations, members, organisations, requests
-from storage.models import NeedRequest, Role, Urgency
+from storage import audit, conversations, members, organisations, outbox, requests, subscriptions
+from storage.models import Filters, NeedRequest, SubscriptionKind, Urgency
 
 if TYPE_CHECKING:
     from handlers.intake import Draft
@@ -42,7 +43,7 @@ async def submit_draft(turn: Turn, draft: Draft) -> list[Reply]:
         summary=f"{len(request.items)} items, {request.urgency.value}",
         now=turn.now,
     )
-    await _notify(turn, request, org.name)
+    await _notify(turn, request, org.name, org.raion)
     draft.submitted_ref = request.ref
     chat = turn.incoming.chat
     # Keep a marker instead of the draft, so a second tap on Submit is recognised.
@@ -67,7 +68,7 @@ async def submit_draft(turn: Turn, draft: Draft) -> list[Reply]:
     return [Reply(text=text, choices=((more,),), replace=True, durable=True)]
 
 
-async def _notify(turn: Turn, request: NeedRequest, org_name: str) -> None:
+async def _notify(turn: Turn, request: NeedRequest, org_name: str, org_raion: str) -> None:
     colleagues = await members.list_members(turn.conn, org_id=request.org_id)
     await notify_members(
         turn,
@@ -79,14 +80,43 @@ async def _notify(turn: Turn, request: NeedRequest, org_name: str) -> None:
         ),
     )
     if request.urgency is Urgency.CRITICAL:
-        coordinators = await members.list_members(turn.conn, role=Role.COORDINATOR)
-        await notify_members(
-            turn,
-            coordinators,
-            lambda lang: (
-                turn.ctx.t(lang, "notify.critical_new", ref=esc(request.ref))
-                + "\n\n"
-                + request_block(turn.ctx.t, turn.ctx.catalog, lang, request, org_name)
-            ),
+        await alert_critical(turn, request, org_name, org_raion)
+
+
+def matches(filters: Filters, request: NeedRequest, raion: str) -> bool:
+    """Whether a new request falls under a subscription's filters."""
+    if filters.urgency is not None and filters.urgency is not request.urgency:
+        return False
+    if filters.org_id is not None and filters.org_id != request.org_id:
+        return False
+    if filters.raion is not None and filters.raion != raion:
+        return False
+    if filters.item_keys is not None:
+        return any(i.item_key in filters.item_keys for i in request.items)
+    return True
+
+
+async def alert_critical(turn: Turn, request: NeedRequest, org_name: str, raion: str) -> None:
+    """An alert to every critical-alert subscription whose filters match, in its language."""
+    subs = await subscriptions.list_subscriptions(turn.conn, kind=SubscriptionKind.CRITICAL)
+    for sub in subs:
+        if not matches(sub.filters, request, raion):
+            continue
+        if turn.member is not None and sub.member_id == turn.member.id:
+            continue
+        lang = normalise_language(sub.language, turn.ctx.policy.default_language)
+        text = (
+            turn.ctx.t(lang, "notify.critical_new", ref=esc(request.ref))
+            + "\n\n"
+            + request_block(turn.ctx.t, turn.ctx.catalog, lang, request, org_name)
+        )
+        await outbox.add_outbox(
+            turn.conn,
+            transport=sub.transport,
+            chat_id=sub.chat_id,
+            text=text,
+            now=turn.now,
+            member_id=sub.member_id,
             kind="alert",
         )
+        turn.wrote_outbox = True

@@ -141,3 +141,15 @@ async def list_members(
     sql += " ORDER BY id"
     rows_ = await fetch_all(conn, sql, args)
     return [_row(r) for r in rows_]
+
+
+async def set_unreachable(conn: aiosqlite.Connection, member_id: int, now: datetime) -> bool:
+    """The platform refused delivery to the member for good (e.g. they blocked the bot).
+
+    The first refusal's time is kept, so admins see since when; returns True only then.
+    """
+    cur = await conn.execute(
+        "UPDATE members SET unreachable_at = ? WHERE id = ? AND unreachable_at IS NULL",
+        (to_db(now), member_id),
+    )
+    return cur.rowcount == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import aiosqlite
@@ -79,6 +80,34 @@ async def list_due_outbox(
     return [_row(r) for r in rows_]
 
 
+async def list_due_heads(
+    conn: aiosqlite.Connection, now: datetime, *, transports: Sequence[str], limit: int = 100
+) -> list[OutboxMessage]:
+    """Each chat's oldest pending row, where that row is due, oldest first.
+
+    Only a chat's oldest row is ever offered, so a row waiting for its retry holds back the
+    rows queued after it for the same chat: each chat gets its messages in the order written.
+    """
+    if not transports:
+        return []
+    marks = ", ".join("?" for _ in transports)
+    rows_ = await fetch_all(
+        conn,
+        "SELECT * FROM outbox WHERE id IN ("
+        "  SELECT MIN(id) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        f"  AND transport IN ({marks}) GROUP BY transport, chat_id"
+        ") AND not_before <= ? ORDER BY not_before, id LIMIT ?",
+        [*transports, to_db(now), limit],
+    )
+    return [_row(r) for r in rows_]
+
+
+async def get_outbox_member_id(conn: aiosqlite.Connection, outbox_id: int) -> int | None:
+    """The member a row is addressed to, if it was written for one."""
+    row = await fetch_one(conn, "SELECT member_id FROM outbox WHERE id = ?", (outbox_id,))
+    return None if row is None or row["member_id"] is None else int(row["member_id"])
+
+
 async def get_outbox_document(
     conn: aiosqlite.Connection, outbox_id: int
 ) -> tuple[str, str, bytes] | None:
@@ -123,13 +152,23 @@ async def set_outbox_failed(
     )
 
 
-async def set_all_pending_due(conn: aiosqlite.Connection, now: datetime) -> int:
-    """At start-up: rows that a previous process meant to send itself are now the worker's."""
-    cur = await conn.execute(
+async def set_all_pending_due(
+    conn: aiosqlite.Connection, now: datetime, *, created_before: datetime | None = None
+) -> int:
+    """At start-up: rows that a previous process meant to send itself are now the worker's.
+
+    ``created_before`` leaves alone the replies this process has already written (its
+    transport may be sending them right now), so the worker never sends one a second time.
+    """
+    sql = (
         "UPDATE outbox SET not_before = ? WHERE sent_at IS NULL AND failed_at IS NULL"
-        " AND not_before > ? AND kind = 'reply'",
-        (to_db(now), to_db(now)),
+        " AND not_before > ? AND kind = 'reply'"
     )
+    args: list[object] = [to_db(now), to_db(now)]
+    if created_before is not None:
+        sql += " AND created_at < ?"
+        args.append(to_db(created_before))
+    cur = await conn.execute(sql, args)
     return cur.rowcount
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.renderers import FileRenderers
 from handlers.admin import issue_invite
 from handlers.catalog import Catalog
 from handlers.context import BotLinks, HandlerContext, Policy
@@ -52,6 +53,7 @@ class EngineHarness:
             clock=clock,
             policy=Policy(bootstrap_admins=frozenset({ADMIN})),
             links=BotLinks(telegram_username="aidbridge_test_bot"),
+            renderers=FileRenderers(),
         )
         return cls(db, Engine(ctx), clock)
 

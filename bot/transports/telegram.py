@@ -17,7 +17,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -26,7 +33,9 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
+from bot.outbox import Unreachable
 from bot.transports.base import DeliveryError
 from bot.transports.ordering import PerChatOrderedProcessor
 from handlers.events import ChatRef, Choice, Incoming, Reply
@@ -256,9 +265,24 @@ class TelegramTransport:
                 await asyncio.sleep(exc.retry_after if exc.retry_after is not None else delay)
                 delay *= 2
 
+    # Seconds to wait for the answer to a send; None keeps PTB's default (5 s). Tests lower
+    # it to exercise timeouts quickly. A timed-out send may still have been delivered.
+    send_timeout: float | None = None
+    # Between the messages of one reply (document, text parts): Telegram's one message a
+    # second per chat. Sent back to back, the second would meet a 429, and the retry would
+    # repeat the first.
+    part_gap: float = 1.05
+
     async def deliver(self, chat_id: str, reply: Reply) -> None:
-        """Send as new message(s). Long text is split; the buttons go with the last part."""
+        """Send as new message(s). Long text is split; the buttons go with the last part.
+
+        Raises DeliveryError: with ``retry_after`` for 429, permanent for refusals that a
+        retry cannot change, and Unreachable when the recipient is gone for good (blocked the
+        bot, deactivated, chat not found). Timeouts, 5xx and network errors are retryable.
+        """
+        timeout = BaseRequest.DEFAULT_NONE if self.send_timeout is None else self.send_timeout
         try:
+            sent_before = False
             if reply.document is not None:
                 doc = reply.document
                 await self.app.bot.send_document(
@@ -267,25 +291,38 @@ class TelegramTransport:
                     filename=doc.filename,
                     caption=doc.caption,
                     parse_mode=ParseMode.HTML,
+                    read_timeout=timeout,
                 )
                 if not reply.text:
                     return
+                sent_before = True
             parts = split_message(reply.text)
             for index, part in enumerate(parts):
                 last = index == len(parts) - 1
+                if sent_before:
+                    await asyncio.sleep(self.part_gap)
+                sent_before = True
                 await self.app.bot.send_message(
                     chat_id=chat_id,
                     text=part,
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard(reply) if last else None,
                     link_preview_options=NO_PREVIEW,
+                    read_timeout=timeout,
                 )
         except RetryAfter as exc:
             raise DeliveryError(str(exc), retry_after=retry_seconds(exc)) from exc
         except Forbidden as exc:
-            raise DeliveryError(str(exc), permanent=True) from exc
+            # Blocked by the user, user deactivated, bot removed from the group.
+            raise Unreachable(str(exc)) from exc
         except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                raise Unreachable(str(exc)) from exc
+            # Malformed text, too long, bad markup: the same request fails the same way.
             raise DeliveryError(str(exc), permanent=True) from exc
+        except ChatMigrated as exc:
+            # The group became a supergroup under a new id; the old id will never work again.
+            raise DeliveryError(f"chat migrated to {exc.new_chat_id}", permanent=True) from exc
         except NetworkError as exc:  # includes TimedOut and 5xx answers
             raise DeliveryError(str(exc)) from exc
         except TelegramError as exc:

@@ -205,3 +205,30 @@ async def test_token_never_reaches_logs(
     assert TOKEN not in record.getMessage()
     for rec in caplog.records:
         assert TOKEN not in rec.getMessage()
+
+
+async def test_coordinator_exports_xlsx_through_telegram(tg: TelegramHarness) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    await join_as_requester(tg)
+    sent = await tg.say(NURSE, "/need 2 генератор; 200 уп бинти !critical")
+    await tg.press(NURSE, button(sent[-1], "w:submit:"), message_id(sent[-1]))
+    sent = await tg.say(ADMIN, "/invite 1 coordinator")
+    code = sent[-1].params["text"].split("?start=")[1].split()[0]
+    coordinator = 777
+    await tg.say(coordinator, f"/start {code}", language_code="de")
+    sent = await tg.say(coordinator, "/export xlsx")
+    documents = [c for c in sent if c.method == "sendDocument"]
+    assert len(documents) == 1
+    upload = next(iter(documents[0].files.values()))
+    assert upload.file_name and upload.file_name.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(upload.content)).active
+    assert sheet is not None
+    assert sheet["A2"].value == "#meta+id"
+    assert sheet["A3"].value == "R-1001" and sheet["A4"].value == "R-1001"
+    row = [c.value for c in sheet[3]]
+    assert "Stromerzeuger" in row and "Генератор" in row and "Generator" in row
+    assert 2 in row  # quantities are numbers
+    assert sheet.freeze_panes == "A3"

@@ -1,0 +1,141 @@
+"""Digest schedules with APScheduler, and the catch-up after downtime.
+
+APScheduler decides *when* to wake up; what a digest covers and whether it was already sent is
+decided by handlers/digest_jobs.py against SQLite. That keeps the traps in
+shared/FIELD-NOTES.md harmless: the memory job store forgets missed runs (so start-up catches
+up from each subscription's own last window), and the autumn DST night fires a 02:30 job twice
+(both firings share one wall-clock run key, so the second finds the run recorded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from handlers.context import HandlerContext
+from handlers.digest_jobs import run_digest
+from storage import subscriptions
+from storage.models import Subscription, SubscriptionKind
+
+log = logging.getLogger(__name__)
+
+MAX_STEPS = 10_000
+EPSILON = timedelta(microseconds=1)
+
+
+def trigger_for(sub: Subscription) -> CronTrigger:
+    assert sub.cron is not None
+    return CronTrigger.from_crontab(sub.cron, timezone=ZoneInfo(sub.timezone))
+
+
+def latest_fire_time(trigger: CronTrigger, after: datetime, now: datetime) -> datetime | None:
+    """The last scheduled time in (after, now], or None when there is none.
+
+    APScheduler 3 can answer the same fire time again for a cursor just past it (seen on the
+    autumn DST night), so the cursor only ever moves forward.
+    """
+    latest: datetime | None = None
+    # Work in UTC: an ambiguous local time (02:30 on the autumn night) compares unequal to
+    # everything in another zone (PEP 495), so local times must not be compared directly.
+    cursor = after.astimezone(UTC) + EPSILON
+    now = now.astimezone(UTC)
+    for _ in range(MAX_STEPS):
+        found = trigger.get_next_fire_time(None, cursor)
+        if found is None:
+            break
+        nxt = found.astimezone(UTC)
+        if nxt > now:
+            break
+        if nxt < cursor:
+            cursor += timedelta(minutes=1)
+            continue
+        latest = nxt
+        cursor = nxt + EPSILON
+    return latest
+
+
+class DigestScheduler:
+    def __init__(
+        self,
+        ctx: HandlerContext,
+        *,
+        on_queued: Callable[[], None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._ctx = ctx
+        self._on_queued = on_queued
+        self._clock = clock
+        self._scheduler = AsyncIOScheduler(timezone=ctx.policy.timezone)
+        self._sync_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.catch_up()
+        await self.sync()
+        self._scheduler.start()
+
+    async def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._sync_task is not None:
+            await asyncio.gather(self._sync_task, return_exceptions=True)
+
+    def request_sync(self) -> None:
+        """Subscriptions changed in chat: reload the jobs soon (called after the commit)."""
+        self._sync_task = asyncio.create_task(self.sync())
+
+    async def _digest_subscriptions(self) -> list[Subscription]:
+        async with self._ctx.db.read() as conn:
+            subs = await subscriptions.list_subscriptions(conn)
+        return [s for s in subs if s.kind is not SubscriptionKind.CRITICAL and s.cron]
+
+    async def sync(self) -> None:
+        subs = await self._digest_subscriptions()
+        wanted = {f"sub-{s.id}": s for s in subs}
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith("sub-") and job.id not in wanted:
+                job.remove()
+        for job_id, sub in wanted.items():
+            self._scheduler.add_job(
+                self.fire,
+                trigger_for(sub),
+                args=[sub.id],
+                id=job_id,
+                replace_existing=True,
+                coalesce=True,
+                misfire_grace_time=3600,
+            )
+
+    async def catch_up(self) -> int:
+        """At start: one digest per subscription whose scheduled time passed while down."""
+        sent = 0
+        now = self._clock()
+        for sub in await self._digest_subscriptions():
+            latest = latest_fire_time(trigger_for(sub), sub.last_window_end or sub.created_at, now)
+            if latest is not None and await run_digest(self._ctx, sub.id, latest):
+                log.info("caught up digest for subscription %d (%s)", sub.id, latest)
+                sent += 1
+        if sent:
+            self._on_queued()
+        return sent
+
+    async def fire(self, sub_id: int) -> bool:
+        """A scheduled time arrived: cover the window up to the latest scheduled time."""
+        async with self._ctx.db.read() as conn:
+            sub = await subscriptions.get_subscription(conn, sub_id)
+        if sub is None or not sub.active or not sub.cron:
+            return False
+        now = self._clock()
+        after = sub.last_window_end or sub.created_at
+        latest = latest_fire_time(trigger_for(sub), after, now)
+        if latest is None:
+            return False
+        queued = await run_digest(self._ctx, sub.id, latest)
+        if queued:
+            self._on_queued()
+        return queued

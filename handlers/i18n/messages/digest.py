@@ -1,0 +1,58 @@
+"""Digest texts. Counts follow a colon ("Нові запити: 3") so no language needs plural forms."""
+
+UK: dict[str, str] = {
+    "digest.title": "Зведення запитів",
+    "digest.window": "🕘 {start} – {end}",
+    "digest.quiet": "😌 Від попереднього зведення нічого нового: нових запитів, змін статусу й доставок немає.",
+    "digest.section.critical_open": "🔴 Критичні відкриті запити: {count}",
+    "digest.section.new": "🆕 Нові запити: {count}",
+    "digest.section.status_changes": "🔄 Зміни статусу: {count}",
+    "digest.section.overdue": "⏰ Прострочені: {count}",
+    "digest.section.stale": "💤 Без оновлень: {count}",
+    "digest.section.totals": "📦 Відкриті потреби за позиціями (усі заклади)",
+    "digest.section.delivered": "✅ Доставлено: {count}",
+    "digest.more": "… і ще {count}",
+    "digest.totals_other": "… інших позицій: {count}",
+    "digest.totals_line": "бракує {outstanding} {unit} (запитано {requested}, обіцяно {pledged}, доставлено {delivered}; запитів: {requests})",
+    "digest.overdue_by": "потрібно до {date}, прострочено на {days} дн.",
+    "digest.stale_unconfirmed": "підтвердження запитано {date}, відповіді немає",
+    "digest.stale_silent": "без змін з {date}",
+}
+
+DE: dict[str, str] = {
+    "digest.title": "Bedarfsübersicht",
+    "digest.window": "🕘 {start} – {end}",
+    "digest.quiet": "😌 Seit der letzten Übersicht ist nichts passiert: keine neuen Anfragen, keine Statusänderungen, keine Lieferungen.",
+    "digest.section.critical_open": "🔴 Kritisch und offen: {count}",
+    "digest.section.new": "🆕 Neue Anfragen: {count}",
+    "digest.section.status_changes": "🔄 Statusänderungen: {count}",
+    "digest.section.overdue": "⏰ Überfällig: {count}",
+    "digest.section.stale": "💤 Ohne Rückmeldung: {count}",
+    "digest.section.totals": "📦 Offener Bedarf nach Artikel (alle Einrichtungen)",
+    "digest.section.delivered": "✅ Geliefert: {count}",
+    "digest.more": "… und {count} weitere",
+    "digest.totals_other": "… weitere Artikel: {count}",
+    "digest.totals_line": "{outstanding} {unit} offen (angefragt {requested}, zugesagt {pledged}, geliefert {delivered}; Anfragen: {requests})",
+    "digest.overdue_by": "benötigt bis {date}, seit {days} Tg. überfällig",
+    "digest.stale_unconfirmed": "am {date} um Bestätigung gebeten, keine Antwort",
+    "digest.stale_silent": "keine Änderung seit {date}",
+}
+
+EN: dict[str, str] = {
+    "digest.title": "Needs digest",
+    "digest.window": "🕘 {start} – {end}",
+    "digest.quiet": "😌 All quiet since the last digest: no new requests, status changes or deliveries.",
+    "digest.section.critical_open": "🔴 Critical and open: {count}",
+    "digest.section.new": "🆕 New requests: {count}",
+    "digest.section.status_changes": "🔄 Status changes: {count}",
+    "digest.section.overdue": "⏰ Overdue: {count}",
+    "digest.section.stale": "💤 Stale: {count}",
+    "digest.section.totals": "📦 Open needs per item (all facilities)",
+    "digest.section.delivered": "✅ Delivered: {count}",
+    "digest.more": "… and {count} more",
+    "digest.totals_other": "… other items: {count}",
+    "digest.totals_line": "{outstanding} {unit} outstanding (requested {requested}, pledged {pledged}, delivered {delivered}; requests: {requests})",
+    "digest.overdue_by": "needed by {date}, {days} d overdue",
+    "digest.stale_unconfirmed": "asked to re-confirm on {date}, no answer",
+    "digest.stale_silent": "no change since {date}",
+}

@@ -1,0 +1,37 @@
+"""Files for coordinators: /export csv|xlsx with the /open filters, /chart of 8 weeks."""
+
+from __future__ import annotations
+
+from handlers.charts import chart_document
+from handlers.context import Turn
+from handlers.coordinator import parse_filters
+from handlers.events import Reply
+from handlers.export import export_document
+from handlers.registry import COORDINATOR, Command, Registry
+from handlers.render import esc
+
+FORMATS = ("csv", "xlsx")
+
+
+async def cmd_export(turn: Turn, args: str) -> list[Reply]:
+    fmt, _, rest = args.strip().partition(" ")
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        return [Reply(text=turn.tr("reports.export_usage"))]
+    filters, _, unknown = await parse_filters(turn, rest)
+    if unknown is not None:
+        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    document = await export_document(turn, fmt, filters)
+    return [Reply(document=document)]
+
+
+async def cmd_chart(turn: Turn, args: str) -> list[Reply]:
+    filters, _, unknown = await parse_filters(turn, args)
+    if unknown is not None:
+        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    return [Reply(document=await chart_document(turn, filters))]
+
+
+def register(registry: Registry) -> None:
+    registry.add_command(Command("export", COORDINATOR, cmd_export, "help.export"))
+    registry.add_command(Command("chart", COORDINATOR, cmd_chart, "help.chart"))

@@ -1,0 +1,138 @@
+"""Flat item lines for spreadsheet exports: one row per request item, one query.
+
+Contact details (who filed a request) are read only when the caller asks for them: an export
+without contacts never has them in memory, so no later formatting slip can leak them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.db import fetch_all
+from storage.models import Filters, Frozen, Identity, OrgKind, Status, Urgency
+from storage.timefmt import date_from_db, from_db
+
+
+class ExportLine(Frozen):
+    """One item line with its request, organisation and, for admins only, the requester."""
+
+    request_id: int
+    created_at: datetime
+    needed_by: date | None
+    urgency: Urgency
+    status: Status
+    note: str | None
+    org_id: int
+    org_name: str
+    org_code: str | None
+    org_kind: OrgKind
+    raion: str
+    settlement: str
+    position: int
+    item_key: str | None
+    free_text: str | None
+    spec: str | None
+    quantity: int
+    unit: str
+    pledged: int
+    delivered: int
+    creator_name: str | None = None
+    creator: Identity | None = None
+
+
+def filter_sql(
+    filters: Filters, statuses: Sequence[Status] | None = None
+) -> tuple[str, list[object]]:
+    """``AND ...`` conditions over ``r`` (requests), ``i`` (request_items), ``o`` (orgs).
+
+    ``filters.category`` is ignored here: handlers expand it into ``item_keys``. An item-key
+    filter selects item lines, not whole requests: an export of "power" lists generators,
+    not the bandages filed on the same request.
+    """
+    sql = ""
+    args: list[object] = []
+    if filters.urgency is not None:
+        sql += " AND r.urgency = ?"
+        args.append(filters.urgency.value)
+    if filters.org_id is not None:
+        sql += " AND r.org_id = ?"
+        args.append(filters.org_id)
+    if filters.raion is not None:
+        sql += " AND o.raion = ?"
+        args.append(filters.raion)
+    if filters.item_keys is not None:
+        sql += f" AND i.item_key IN ({','.join('?' for _ in filters.item_keys)})"
+        args.extend(filters.item_keys)
+    if statuses is not None:
+        sql += f" AND r.status IN ({','.join('?' for _ in statuses)})"
+        args.extend(s.value for s in statuses)
+    return sql, args
+
+
+_CONTACT_COLUMNS = "m.display_name AS creator_name, m.transport, m.user_id"
+# Same shape without reading the members row: contacts stay in the database.
+_NO_CONTACT_COLUMNS = "NULL AS creator_name, NULL AS transport, NULL AS user_id"
+
+
+async def list_export_lines(
+    conn: aiosqlite.Connection,
+    filters: Filters,
+    *,
+    include_contacts: bool,
+    statuses: Sequence[Status] | None = None,
+    limit: int = 100_000,
+) -> list[ExportLine]:
+    """Item lines ordered by request id, then item position. Empty key/status lists match none."""
+    if (filters.item_keys is not None and not filters.item_keys) or (
+        statuses is not None and not statuses
+    ):
+        return []
+    where, args = filter_sql(filters, statuses)
+    contact = _CONTACT_COLUMNS if include_contacts else _NO_CONTACT_COLUMNS
+    sql = (
+        "SELECT r.id AS request_id, r.created_at, r.needed_by, r.urgency, r.status, r.note,"
+        " r.org_id, o.name AS org_name, o.code AS org_code, o.kind AS org_kind, o.raion,"
+        " o.settlement, i.position, i.item_key, i.free_text, i.spec, i.quantity, i.unit,"
+        f" i.pledged, i.delivered, {contact}"
+        " FROM requests r"
+        " JOIN request_items i ON i.request_id = r.id"
+        " JOIN organisations o ON o.id = r.org_id"
+        " LEFT JOIN members m ON m.id = r.created_by"
+        f" WHERE 1 = 1{where}"
+        " ORDER BY r.id, i.position LIMIT ?"
+    )
+    rows = await fetch_all(conn, sql, [*args, limit])
+    return [_line(row) for row in rows]
+
+
+def _line(row: aiosqlite.Row) -> ExportLine:
+    creator = None
+    if row["transport"] is not None and row["user_id"] is not None:
+        creator = Identity(transport=row["transport"], user_id=row["user_id"])
+    return ExportLine(
+        request_id=row["request_id"],
+        created_at=from_db(row["created_at"]),
+        needed_by=date_from_db(row["needed_by"]),
+        urgency=Urgency(row["urgency"]),
+        status=Status(row["status"]),
+        note=row["note"],
+        org_id=row["org_id"],
+        org_name=row["org_name"],
+        org_code=row["org_code"],
+        org_kind=OrgKind(row["org_kind"]),
+        raion=row["raion"],
+        settlement=row["settlement"],
+        position=row["position"],
+        item_key=row["item_key"],
+        free_text=row["free_text"],
+        spec=row["spec"],
+        quantity=row["quantity"],
+        unit=row["unit"],
+        pledged=row["pledged"],
+        delivered=row["delivered"],
+        creator_name=row["creator_name"],
+        creator=creator,
+    )

@@ -1,0 +1,134 @@
+"""Digest and alert subscriptions, and the record of digests already sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import fetch_all, fetch_one
+from storage.models import Filters, Subscription, SubscriptionKind
+from storage.timefmt import from_db, opt_from_db, to_db
+
+_COLUMNS = (
+    "id, member_id, transport, chat_id, language, kind, cron, timezone, filters, active,"
+    " created_at, last_window_end"
+)
+
+
+def _row(row: aiosqlite.Row) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        member_id=row["member_id"],
+        transport=row["transport"],
+        chat_id=row["chat_id"],
+        language=row["language"],
+        kind=SubscriptionKind(row["kind"]),
+        cron=row["cron"],
+        timezone=row["timezone"],
+        filters=Filters.model_validate_json(row["filters"]),
+        active=bool(row["active"]),
+        created_at=from_db(row["created_at"]),
+        last_window_end=opt_from_db(row["last_window_end"]),
+    )
+
+
+async def add_subscription(
+    conn: aiosqlite.Connection,
+    *,
+    member_id: int,
+    transport: str,
+    chat_id: str,
+    language: str,
+    kind: SubscriptionKind,
+    cron: str | None,
+    timezone: str,
+    filters: Filters,
+    now: datetime,
+) -> Subscription:
+    cur = await conn.execute(
+        "INSERT INTO subscriptions (member_id, transport, chat_id, language, kind, cron,"
+        " timezone, filters, active, created_at, last_window_end)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+        (
+            member_id,
+            transport,
+            chat_id,
+            language,
+            kind.value,
+            cron,
+            timezone,
+            filters.model_dump_json(exclude_none=True),
+            to_db(now),
+            # The first window starts when the subscription does.
+            to_db(now),
+        ),
+    )
+    found = await get_subscription(conn, int(cur.lastrowid or 0))
+    assert found is not None
+    return found
+
+
+async def get_subscription(conn: aiosqlite.Connection, sub_id: int) -> Subscription | None:
+    row = await fetch_one(conn, f"SELECT {_COLUMNS} FROM subscriptions WHERE id = ?", (sub_id,))
+    return _row(row) if row else None
+
+
+async def list_subscriptions(
+    conn: aiosqlite.Connection,
+    *,
+    member_id: int | None = None,
+    kind: SubscriptionKind | None = None,
+    active_only: bool = True,
+) -> list[Subscription]:
+    sql = f"SELECT {_COLUMNS} FROM subscriptions WHERE 1 = 1"
+    args: list[object] = []
+    if member_id is not None:
+        sql += " AND member_id = ?"
+        args.append(member_id)
+    if kind is not None:
+        sql += " AND kind = ?"
+        args.append(kind.value)
+    if active_only:
+        sql += " AND active = 1"
+    sql += " ORDER BY id"
+    return [_row(r) for r in await fetch_all(conn, sql, args)]
+
+
+async def set_subscription_inactive(conn: aiosqlite.Connection, sub_id: int) -> None:
+    await conn.execute("UPDATE subscriptions SET active = 0 WHERE id = ?", (sub_id,))
+
+
+async def claim_digest_run(
+    conn: aiosqlite.Connection,
+    *,
+    sub_id: int,
+    run_key: str,
+    window_start: datetime,
+    window_end: datetime,
+    parts: int,
+    now: datetime,
+) -> bool:
+    """Record a digest for (subscription, run key); False when one exists already.
+
+    The run key is the scheduled local wall-clock time, so the two firings of a 02:30 job
+    on the autumn DST night are one run.
+    """
+    cur = await conn.execute(
+        "INSERT INTO digest_runs (subscription_id, window_end, window_start, created_at, parts)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (sub_id, run_key, to_db(window_start), to_db(now), parts),
+    )
+    if cur.rowcount != 1:
+        return False
+    await conn.execute(
+        "UPDATE subscriptions SET last_window_end = ? WHERE id = ?", (to_db(window_end), sub_id)
+    )
+    return True
+
+
+async def count_digest_runs(conn: aiosqlite.Connection, sub_id: int) -> int:
+    row = await fetch_one(
+        conn, "SELECT COUNT(*) FROM digest_runs WHERE subscription_id = ?", (sub_id,)
+    )
+    return int(row[0]) if row else 0

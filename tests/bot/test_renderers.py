@@ -1,0 +1,184 @@
+"""FileRenderers: the XLSX opened again with openpyxl, the chart checked as PNG bytes."""
+
+from __future__ import annotations
+
+import io
+import struct
+from datetime import UTC, datetime, timedelta
+
+from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.renderers import MAX_COLUMN_WIDTH, FileRenderers
+from handlers.catalog import Catalog
+from handlers.charts import chart_by_category, chart_document, chart_labels
+from handlers.context import Turn
+from handlers.export import XLSX_MIME, ExportTable
+from handlers.i18n import Translator
+from storage.charts import ChartCell, ChartData, ChartWeek
+from storage.models import Filters, Urgency
+from tests.engine_harness import ADMIN, EngineHarness
+from tests.handlers.test_export import HTMLISH, HXL, INJECTION, export, history, seed
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def open_sheet(data: bytes) -> Worksheet:
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
+    return sheet
+
+
+def values(sheet: Worksheet) -> list[list[object]]:
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+async def test_xlsx_cell_by_cell_for_a_coordinator(harness: EngineHarness) -> None:
+    s = await seed(harness)
+    doc = await export(harness, s.coord, "xlsx", lang="en")
+    assert doc.filename == "aidbridge-export-2026-11-24.xlsx"
+    assert doc.mime_type == XLSX_MIME
+    sheet = open_sheet(doc.data)
+    assert sheet.title == "Needs"
+    assert sheet.freeze_panes == "A3"
+    rows = values(sheet)
+    assert len(rows) == 5
+    assert rows[0][:4] == ["Request", "Reported", "Needed by", "Organisation"]
+    assert rows[1] == HXL
+    assert all(sheet.cell(row=1, column=c).font.bold for c in range(1, len(HXL) + 1))
+    bandages, free, generator = rows[2], rows[3], rows[4]
+    assert bandages == [
+        "R-1001",
+        "2026-11-25",
+        "2026-12-01",
+        "Лікарня №4",
+        "01994102",
+        "Dnipropetrovsk oblast",
+        "Дніпровський",
+        "Дніпро",
+        "Лікарня №4",
+        "Health",
+        "Бинт",
+        "Mullbinde",
+        "Bandage",
+        200,
+        0,
+        0,
+        "packs",
+        "critical",
+        "new",
+        INJECTION + "; 10 см",
+    ]
+    # Numbers are numbers; the formula-like note is a plain string, not a formula.
+    assert sheet["N3"].data_type == "n" and sheet["N3"].value == 200
+    assert sheet["T3"].data_type == "s"
+    assert free[10:13] == [HTMLISH] * 3
+    assert generator[13:16] == [2, 1, 1]
+    assert generator[2] is None and generator[8] is None
+    assert not any("Олена" in str(v) or "telegram" in str(v) for row in rows for v in row)
+
+
+async def test_xlsx_for_an_admin_has_contacts(harness: EngineHarness) -> None:
+    s = await seed(harness)
+    sheet = open_sheet((await export(harness, s.admin, "xlsx", lang="de")).data)
+    assert sheet.title == "Bedarfe"
+    rows = values(sheet)
+    assert rows[0][-1] == "Kontakt (Antragsteller)"
+    assert rows[1] == [*HXL, "#contact+name"]
+    assert rows[2][-1] == "Олена Коваль (telegram:101)"
+    assert rows[4][-1] is None
+
+
+def test_xlsx_guards_and_widths() -> None:
+    long_text = "довгий текст " * 20
+    table = ExportTable(
+        header=("a", "b", "c", "d"),
+        hxl=("#a", "#b", "#c", "#d"),
+        rows=(
+            ("=1+1", "+380", long_text, 7),
+            ("@SUM(A1:A2)", "bell\x07char", "-2", None),
+            ("#N/A", "", "12", 0),
+        ),
+    )
+    sheet = open_sheet(FileRenderers().xlsx(table, sheet_title="Потреби: [1/2]?" * 3))
+    assert len(sheet.title) <= 31 and not set("[]:*?/\\") & set(sheet.title)
+    assert values(sheet)[2:] == [
+        ["=1+1", "+380", long_text, 7],
+        ["@SUM(A1:A2)", "bellchar", "-2", None],
+        ["#N/A", None, "12", 0],
+    ]
+    for coordinate in ("A3", "B3", "A4", "C4", "A5", "C5"):
+        assert sheet[coordinate].data_type == "s", coordinate
+    assert sheet["D3"].data_type == "n"
+    widths = {k: d.width for k, d in sheet.column_dimensions.items()}
+    assert widths["C"] == MAX_COLUMN_WIDTH
+    assert 6 <= widths["A"] < 20
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data.startswith(PNG_SIGNATURE)
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def full_chart() -> ChartData:
+    end = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    catalog = Catalog.default()
+    keys = [c.key for c in catalog.categories()]
+    weeks = []
+    for week in range(8):
+        cells = tuple(
+            ChartCell(key=key, urgency=urgency, outstanding=(week + 1) * (n + 1) * 137)
+            for n, key in enumerate(keys)
+            for urgency in Urgency
+        )
+        weeks.append(ChartWeek(end=end - timedelta(weeks=7 - week), cells=cells))
+    return ChartData(weeks=tuple(weeks))
+
+
+def test_weekly_chart_png() -> None:
+    catalog = Catalog.default()
+    labels = chart_labels(Translator(), catalog, "uk")
+    png = FileRenderers().weekly_chart(
+        full_chart(), lang="uk", title="Невиконані потреби, 8 тижнів", labels=labels
+    )
+    width, height = png_size(png)
+    assert 600 <= width <= 2000 and 300 <= height <= 1500
+    assert 5_000 < len(png) < 150_000
+    # Same data, same bytes: no timestamps in the file.
+    assert png == FileRenderers().weekly_chart(
+        full_chart(), lang="uk", title="Невиконані потреби, 8 тижнів", labels=labels
+    )
+
+
+def test_weekly_chart_without_data() -> None:
+    weeks = tuple(ChartWeek(end=datetime(2026, 11, 24, tzinfo=UTC)) for _ in range(8))
+    labels = chart_labels(Translator(), Catalog.default(), "en")
+    png = FileRenderers().weekly_chart(
+        ChartData(weeks=weeks), lang="en", title="Nothing", labels=labels
+    )
+    png_size(png)
+    assert len(png) < 150_000
+
+
+async def test_chart_document_from_history(harness: EngineHarness) -> None:
+    end, _ = await history(harness)
+    catalog = Catalog.default()
+    async with harness.db.read() as conn:
+        turn = Turn(
+            ctx=harness.engine.ctx,
+            conn=conn,
+            incoming=harness.incoming(ADMIN),
+            now=end,
+            member=None,
+            lang="de",
+            registry=harness.engine.registry,
+        )
+        doc = await chart_document(turn, Filters())
+    assert doc.filename == "aidbridge-chart-2026-11-24.png"
+    assert doc.mime_type == "image/png"
+    assert doc.caption == "Offene Bedarfe nach Kategorie, letzte 8 Wochen"
+    png_size(doc.data)
+    assert len(doc.data) < 150_000
+    assert chart_by_category(ChartData(weeks=()), catalog).weeks == ()
