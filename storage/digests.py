@@ -50,8 +50,7 @@ _SUMMARY_COLUMNS = (
 )
 _FROM = "requests r JOIN organisations o ON o.id = r.org_id"
 _EVENTS_FROM = (
-    "status_events e JOIN requests r ON r.id = e.request_id"
-    " JOIN organisations o ON o.id = r.org_id"
+    "status_events e JOIN requests r ON r.id = e.request_id JOIN organisations o ON o.id = r.org_id"
 )
 # The "new" event is the creation, shown under new requests; "delivered" has its own section.
 _CHANGE_EXCLUDED = f"('{Status.NEW.value}', '{Status.DELIVERED.value}')"
@@ -123,6 +122,12 @@ class ItemTotal(Frozen):
 
 
 class DigestData(Frozen):
+    """One digest's content. Each list holds at most ``list_limit`` rows; its count is complete.
+
+    Status changes leave out `new` events (the creation, listed under new requests) and
+    `delivered` events (listed under delivered), so nothing is told twice.
+    """
+
     window_start: datetime
     window_end: datetime
     today: date
@@ -145,7 +150,6 @@ class DigestData(Frozen):
     def quiet(self) -> bool:
         """Nothing happened within the window (standing sections may still have rows)."""
         return self.new_count == 0 and self.status_change_count == 0 and self.delivered_count == 0
-
 
 
 def _fold(text: str | None) -> str | None:
@@ -175,12 +179,17 @@ def _keys_json(filters: Filters) -> str:
 
 
 def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
-    """The request conditions plus, under an item filter, "has at least one such item"."""
+    """The request conditions plus, under an item filter, "has at least one such item".
+
+    The item condition is a set of request ids read from the request_items_totals index
+    (item_key first) and built once per statement; a correlated EXISTS would read an item
+    row for each of up to 100,000 candidate requests.
+    """
     sql, args = _request_filter(filters)
     if filters.item_keys is not None:
         sql += (
-            " AND EXISTS (SELECT 1 FROM request_items fi WHERE fi.request_id = r.id"
-            " AND fi.item_key IN (SELECT value FROM json_each(?)))"
+            " AND r.id IN (SELECT fi.request_id FROM request_items fi"
+            " WHERE fi.item_key IN (SELECT value FROM json_each(?)))"
         )
         args.append(_keys_json(filters))
     return sql, args
