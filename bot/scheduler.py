@@ -20,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from handlers.context import HandlerContext
 from handlers.digest_jobs import run_digest
+from handlers.housekeeping import ask_reconfirm
 from storage import subscriptions
 from storage.models import Subscription, SubscriptionKind
 
@@ -77,7 +78,23 @@ class DigestScheduler:
     async def start(self) -> None:
         await self.catch_up()
         await self.sync()
+        # Hourly: cheap when there is nothing to do, and a restart never skips a day.
+        self._scheduler.add_job(
+            self.housekeeping,
+            "interval",
+            hours=1,
+            id="housekeeping",
+            replace_existing=True,
+            next_run_time=self._clock() + timedelta(minutes=1),
+        )
         self._scheduler.start()
+
+    async def housekeeping(self) -> int:
+        asked = await ask_reconfirm(self._ctx)
+        if asked:
+            log.info("asked requesters to re-confirm %d quiet requests", asked)
+            self._on_queued()
+        return asked
 
     async def stop(self) -> None:
         if self._scheduler.running:

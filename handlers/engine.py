@@ -19,6 +19,7 @@ from handlers import (
     account,
     admin,
     coordinator,
+    housekeeping,
     intake,
     reports,
     requester,
@@ -40,7 +41,16 @@ SEEN_RESOLUTION = timedelta(minutes=5)
 
 def build_registry() -> Registry:
     registry = Registry(commands={}, choices={}, flows={})
-    for module in (account, intake, requester, coordinator, subscriptions, reports, admin):
+    for module in (
+        account,
+        intake,
+        requester,
+        coordinator,
+        subscriptions,
+        reports,
+        housekeeping,
+        admin,
+    ):
         module.register(registry)
     return registry
 

@@ -127,3 +127,28 @@ async def test_open_filters_and_pages(harness: EngineHarness) -> None:
     assert "12" in replies[0].text.splitlines()[0]
     replies = await h.send(COORD, "/open nonsense")
     assert "nonsense" in replies[0].text
+
+
+async def test_quiet_requests_are_asked_to_reconfirm(harness: EngineHarness) -> None:
+    from handlers.housekeeping import ask_reconfirm
+
+    h = harness
+    await setup(h, "/need 5 намет")
+    h.clock.advance(days=13)
+    assert await ask_reconfirm(h.engine.ctx) == 0
+    h.clock.advance(days=2)
+    assert await ask_reconfirm(h.engine.ctx) == 1
+    assert await ask_reconfirm(h.engine.ctx) == 0  # asked once, not every hour
+    rows = await h.rows("SELECT chat_id, text, choices FROM outbox WHERE kind = 'reconfirm'")
+    assert len(rows) == 1 and rows[0][0] == "101" and "R-1001" in str(rows[0][1])
+    assert "rc:yes:1001" in str(rows[0][2])
+    replies = await h.press(NURSE, "rc:yes:1001")
+    assert "R-1001" in replies[0].text
+    assert (await h.rows("SELECT reconfirm_asked_at FROM requests")) == [(None,)]
+    replies = await h.press(COORD, "rc:yes:1001")
+    assert replies[0].toast  # only the requesting organisation answers
+    h.clock.advance(days=15)
+    assert await ask_reconfirm(h.engine.ctx) == 1
+    replies = await h.press(NURSE, "rc:wd:1001")
+    replies = await h.press(NURSE, find_payload(replies[0], "wd:yes:"))
+    assert (await h.rows("SELECT status FROM requests")) == [("withdrawn",)]
