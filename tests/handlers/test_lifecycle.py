@@ -56,12 +56,23 @@ async def test_full_lifecycle_with_notifications(harness: EngineHarness) -> None
     assert any("Empfang" in t for t in await outbox_for(h, "301"))
     events = await h.rows("SELECT status FROM status_events ORDER BY id")
     assert [e[0] for e in events] == [
-        "new", "acknowledged", "pledged", "in_transit", "in_transit", "delivered", "delivered"
+        "new",
+        "acknowledged",
+        "pledged",
+        "in_transit",
+        "in_transit",
+        "delivered",
+        "delivered",
     ]
     actions = await h.rows("SELECT action FROM audit WHERE target = 'R-1001' ORDER BY id")
     assert [a[0] for a in actions] == [
-        "request.create", "request.ack", "request.pledge", "request.transit",
-        "request.delivered", "request.delivered", "request.received",
+        "request.create",
+        "request.ack",
+        "request.pledge",
+        "request.transit",
+        "request.delivered",
+        "request.delivered",
+        "request.received",
     ]
 
 
