@@ -45,7 +45,9 @@ pytest: $(STAMP) $(SYNAPSE_STAMP)
 test: lint typecheck pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/telegram_throughput.py
+	$(BIN)/python -m bench.telegram_throughput
+	$(BIN)/python -m bench.outbox
+	$(BIN)/python -m bench.digest
 
 clean:
 	rm -rf $(VENV) $(SYNAPSE_VENV) .mypy_cache .ruff_cache .pytest_cache
