@@ -14,8 +14,6 @@ from tests.matrix_fixtures import homeserver  # noqa: F401
 # PTB 22 warns on every RetryAfter unless time periods are timedeltas; opt in, as the bot does.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
-
 
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[EngineHarness]:

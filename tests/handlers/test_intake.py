@@ -364,3 +364,18 @@ async def test_free_text_gets_a_helpful_answer(harness: EngineHarness) -> None:
     assert "/new" in replies[0].text and "w:start" in payloads(replies[0])
     replies = await harness.press(NURSE, "w:start")
     assert "w:cat:power" in payloads(replies[0])
+
+
+async def test_sample_free_text_messages_get_helpful_answers(harness: EngineHarness) -> None:
+    from tests.sample_files import sample_path
+
+    org = await harness.add_org()
+    await harness.join(NURSE, org.id)
+    lines = sample_path("free_text_messages.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= 5
+    for line in filter(None, lines):
+        replies = await harness.send(NURSE, line)
+        assert len(replies) == 1, line
+        assert "/new" in replies[0].text and "/need" in replies[0].text
+        assert "w:start" in payloads(replies[0])
+        assert "<b>ТЕРМІНОВО" not in replies[0].text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,9 +16,10 @@ from handlers.i18n.messages import quick as quick_messages
 from handlers.quick import ParsedItem, QuickParse, parse_need
 from handlers.units import UNITS
 from storage.models import MAX_QUANTITY, Urgency
+from tests.sample_files import sample_path
 
 TODAY = date(2026, 11, 24)
-SAMPLES = Path(__file__).parents[3] / "shared" / "samples" / "quick_needs.txt"
+SAMPLES = sample_path("quick_needs.txt")
 
 # Expected problem for every rejected sample line ("! /need ..."), keyed by the text after
 # /need. A new rejected sample fails test_every_rejected_sample_is_known until it is added here.
