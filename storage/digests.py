@@ -32,6 +32,7 @@ from enum import StrEnum
 import aiosqlite
 
 from storage.db import fetch_all, fetch_one
+from storage.filters import request_conditions
 from storage.models import OPEN_STATUSES, Filters, Frozen, Status, Urgency, request_ref
 from storage.timefmt import date_from_db, from_db, to_db
 
@@ -159,18 +160,7 @@ def _fold(text: str | None) -> str | None:
 
 def _request_filter(filters: Filters) -> tuple[str, list[object]]:
     """' AND ...' conditions on ``r`` (a requests row) for urgency, organisation and raion."""
-    sql = ""
-    args: list[object] = []
-    if filters.urgency is not None:
-        sql += " AND r.urgency = ?"
-        args.append(filters.urgency.value)
-    if filters.org_id is not None:
-        sql += " AND r.org_id = ?"
-        args.append(filters.org_id)
-    if filters.raion is not None:
-        sql += " AND r.org_id IN (SELECT id FROM organisations WHERE raion = ?)"
-        args.append(filters.raion)
-    return sql, args
+    return request_conditions(filters)
 
 
 def _keys_json(filters: Filters) -> str:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.db import fetch_all
+from storage.filters import request_conditions
 from storage.models import Filters, Frozen, Identity, OrgKind, Status, Urgency
 from storage.timefmt import date_from_db, from_db
 
@@ -52,23 +53,10 @@ def filter_sql(
     filter selects item lines, not whole requests: an export of "power" lists generators,
     not the bandages filed on the same request.
     """
-    sql = ""
-    args: list[object] = []
-    if filters.urgency is not None:
-        sql += " AND r.urgency = ?"
-        args.append(filters.urgency.value)
-    if filters.org_id is not None:
-        sql += " AND r.org_id = ?"
-        args.append(filters.org_id)
-    if filters.raion is not None:
-        sql += " AND o.raion = ?"
-        args.append(filters.raion)
+    sql, args = request_conditions(filters, statuses)
     if filters.item_keys is not None:
         sql += f" AND i.item_key IN ({','.join('?' for _ in filters.item_keys)})"
         args.extend(filters.item_keys)
-    if statuses is not None:
-        sql += f" AND r.status IN ({','.join('?' for _ in statuses)})"
-        args.extend(s.value for s in statuses)
     return sql, args
 
 

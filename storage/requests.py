@@ -8,6 +8,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.db import fetch_all, fetch_one
+from storage.filters import request_conditions
 from storage.models import (
     Filters,
     NeedItem,
@@ -152,31 +153,23 @@ async def get_request(conn: aiosqlite.Connection, request_id: int) -> NeedReques
 def _where(
     org_id: int | None, statuses: Sequence[Status] | None, filters: Filters | None
 ) -> tuple[str, list[object]]:
-    """The WHERE clause shared by listing, counting and exporting requests (alias r)."""
-    sql = " WHERE 1 = 1"
-    args: list[object] = []
-    if filters is not None and filters.org_id is not None:
-        org_id = filters.org_id
+    """The WHERE clause for listing and counting whole requests (alias r).
+
+    ``org_id`` is the caller's scope (a requester's own organisation) and wins over any
+    organisation in the person's filters.
+    """
+    filters = filters or Filters()
     if org_id is not None:
-        sql += " AND r.org_id = ?"
-        args.append(org_id)
-    if statuses is not None:
-        sql += f" AND r.status IN ({','.join('?' for _ in statuses)})"
-        args.extend(s.value for s in statuses)
-    if filters is not None:
-        if filters.urgency is not None:
-            sql += " AND r.urgency = ?"
-            args.append(filters.urgency.value)
-        if filters.raion is not None:
-            sql += " AND r.org_id IN (SELECT id FROM organisations WHERE raion = ?)"
-            args.append(filters.raion)
-        if filters.item_keys is not None:
-            marks = ",".join("?" for _ in filters.item_keys) or "NULL"
-            sql += (
-                " AND EXISTS (SELECT 1 FROM request_items i WHERE i.request_id = r.id"
-                f" AND i.item_key IN ({marks}))"
-            )
-            args.extend(filters.item_keys)
+        filters = filters.model_copy(update={"org_id": org_id})
+    conditions, args = request_conditions(filters, statuses)
+    sql = " WHERE 1 = 1" + conditions
+    if filters.item_keys is not None:
+        marks = ",".join("?" for _ in filters.item_keys) or "NULL"
+        sql += (
+            " AND EXISTS (SELECT 1 FROM request_items i WHERE i.request_id = r.id"
+            f" AND i.item_key IN ({marks}))"
+        )
+        args.extend(filters.item_keys)
     return sql, args
 
 
