@@ -17,6 +17,7 @@ from handlers.lifecycle import (
     ACKABLE,
     DECLINABLE,
     TRANSITABLE,
+    AmountsParse,
     ItemAmount,
     delivery_plan,
     parse_amounts,
@@ -299,13 +300,23 @@ async def do_ack(turn: Turn, request: NeedRequest, *, replace: bool = False) -> 
     return [Reply(text=turn.tr("coord.done_ack", ref=esc(request.ref)), replace=replace)]
 
 
-async def cmd_pledge(turn: Turn, args: str) -> list[Reply]:
+async def load_amounts(
+    turn: Turn, args: str
+) -> tuple[NeedRequest | None, AmountsParse | None, list[Reply] | None]:
+    """The request and its 'ITEM QTY; …; note' arguments, or the replies refusing them."""
     request, rest, refused = await load(turn, args)
     if refused is not None or request is None:
-        return refused or []
+        return None, None, refused or []
     parsed = parse_amounts(rest, request, turn.ctx.catalog)
     if parsed.error_key:
-        return refusal(turn, parsed.error_key, request, parsed.error_fragment)
+        return None, None, refusal(turn, parsed.error_key, request, parsed.error_fragment)
+    return request, parsed, None
+
+
+async def cmd_pledge(turn: Turn, args: str) -> list[Reply]:
+    request, parsed, refused = await load_amounts(turn, args)
+    if refused is not None or request is None or parsed is None:
+        return refused or []
     return await do_pledge(turn, request, parsed.amounts, parsed.note)
 
 
@@ -377,12 +388,9 @@ async def do_transit(
 
 
 async def cmd_delivered(turn: Turn, args: str) -> list[Reply]:
-    request, rest, refused = await load(turn, args)
-    if refused is not None or request is None:
+    request, parsed, refused = await load_amounts(turn, args)
+    if refused is not None or request is None or parsed is None:
         return refused or []
-    parsed = parse_amounts(rest, request, turn.ctx.catalog)
-    if parsed.error_key:
-        return refusal(turn, parsed.error_key, request, parsed.error_fragment)
     return await do_delivered(turn, request, parsed.amounts, parsed.note)
 
 
@@ -460,14 +468,11 @@ async def cmd_note(turn: Turn, args: str) -> list[Reply]:
 
 
 async def cmd_received(turn: Turn, args: str) -> list[Reply]:
-    request, rest, refused = await load(turn, args)
-    if refused is not None or request is None:
+    request, parsed, refused = await load_amounts(turn, args)
+    if refused is not None or request is None or parsed is None:
         return refused or []
     if turn.member is None or request.org_id != turn.member.org_id:
         return not_found(turn, args.split()[0] if args.split() else "")
-    parsed = parse_amounts(rest, request, turn.ctx.catalog)
-    if parsed.error_key:
-        return refusal(turn, parsed.error_key, request, parsed.error_fragment)
     plan, error = receipt_plan(request, parsed.amounts)
     if error:
         return refusal(turn, error, request)

@@ -6,6 +6,7 @@ Every refusal names a reason key, so the person is told exactly why (in their la
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from handlers.catalog import Catalog
@@ -81,52 +82,62 @@ def parse_amounts(text: str, request: NeedRequest, catalog: Catalog) -> AmountsP
     return AmountsParse(tuple(amounts), note)
 
 
-def pledge_plan(
-    request: NeedRequest, amounts: tuple[ItemAmount, ...]
+def _plan(
+    request: NeedRequest,
+    amounts: tuple[ItemAmount, ...],
+    *,
+    allowed: frozenset[Status],
+    done: Callable[[NeedItem], int],
+    too_much_key: str,
 ) -> tuple[tuple[ItemAmount, ...], str | None]:
-    """What to pledge (everything outstanding when no amounts are given) or a refusal key."""
-    if request.status not in PLEDGEABLE:
+    """What to record (everything still open when no amounts are given) or a refusal key.
+
+    ``done`` says how much of an item is already covered (pledged, delivered or received).
+    """
+    if request.status not in allowed:
         return (), "lifecycle.refused_status"
     if not amounts:
         plan = tuple(
-            ItemAmount(i, i.quantity - i.pledged) for i in request.items if i.quantity > i.pledged
+            ItemAmount(i, i.quantity - done(i)) for i in request.items if i.quantity > done(i)
         )
         return (plan, None) if plan else ((), "lifecycle.nothing_outstanding")
     for amount in amounts:
-        if amount.quantity > amount.item.quantity - amount.item.pledged:
-            return (), "lifecycle.pledge_too_much"
+        if amount.quantity > amount.item.quantity - done(amount.item):
+            return (), too_much_key
     return amounts, None
+
+
+def pledge_plan(
+    request: NeedRequest, amounts: tuple[ItemAmount, ...]
+) -> tuple[tuple[ItemAmount, ...], str | None]:
+    return _plan(
+        request,
+        amounts,
+        allowed=PLEDGEABLE,
+        done=lambda i: i.pledged,
+        too_much_key="lifecycle.pledge_too_much",
+    )
 
 
 def delivery_plan(
     request: NeedRequest, amounts: tuple[ItemAmount, ...]
 ) -> tuple[tuple[ItemAmount, ...], str | None]:
-    if request.status not in DELIVERABLE:
-        return (), "lifecycle.refused_status"
-    if not amounts:
-        plan = tuple(
-            ItemAmount(i, i.quantity - i.delivered)
-            for i in request.items
-            if i.quantity > i.delivered
-        )
-        return (plan, None) if plan else ((), "lifecycle.nothing_outstanding")
-    for amount in amounts:
-        if amount.quantity > amount.item.quantity - amount.item.delivered:
-            return (), "lifecycle.deliver_too_much"
-    return amounts, None
+    return _plan(
+        request,
+        amounts,
+        allowed=DELIVERABLE,
+        done=lambda i: i.delivered,
+        too_much_key="lifecycle.deliver_too_much",
+    )
 
 
 def receipt_plan(
     request: NeedRequest, amounts: tuple[ItemAmount, ...]
 ) -> tuple[tuple[ItemAmount, ...], str | None]:
-    if request.status not in RECEIVABLE:
-        return (), "lifecycle.refused_status"
-    if not amounts:
-        plan = tuple(
-            ItemAmount(i, i.quantity - i.received) for i in request.items if i.quantity > i.received
-        )
-        return (plan, None) if plan else ((), "lifecycle.nothing_outstanding")
-    for amount in amounts:
-        if amount.quantity > amount.item.quantity - amount.item.received:
-            return (), "lifecycle.receive_too_much"
-    return amounts, None
+    return _plan(
+        request,
+        amounts,
+        allowed=RECEIVABLE,
+        done=lambda i: i.received,
+        too_much_key="lifecycle.receive_too_much",
+    )
