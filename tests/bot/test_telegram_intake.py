@@ -232,3 +232,51 @@ async def test_coordinator_exports_xlsx_through_telegram(tg: TelegramHarness) ->
     assert "Stromerzeuger" in row and "Генератор" in row and "Generator" in row
     assert 2 in row  # quantities are numbers
     assert sheet.freeze_panes == "A3"
+
+
+async def test_lifecycle_commands_through_telegram(tg: TelegramHarness) -> None:
+    await join_as_requester(tg)
+    sent = await tg.say(NURSE, "/need 2 генератор; 200 уп бинти !high")
+    await tg.press(NURSE, button(sent[-1], "w:submit:"), message_id(sent[-1]))
+    sent = await tg.say(ADMIN, "/invite 1 coordinator")
+    code = sent[-1].params["text"].split("?start=")[1].split()[0]
+    coord = 777
+    await tg.say(coord, f"/start {code}", language_code="de")
+    steps = [
+        ("/transit R-1001", "nicht möglich"),  # refused: nothing acknowledged or pledged yet
+        ("/ack R-1001", "Bearbeitung"),
+        ("/pledge R-1001 1 2; 2 300", "mehr"),  # more bandages than requested: refused
+        ("/pledge R-1001 1 2; 2 200; Lager Köln", "Zusage"),
+        ("/transit R-1001 LKW <Düsseldorf> & Co", "unterwegs"),
+        ("/note R-1001 Ankunft Freitag", "Anmerkung"),
+        ("/delivered R-1001 1 2", "teilweise"),
+        ("/delivered R-1001", "vollständig"),
+        ("/decline R-1001 zu spät", "nicht möglich"),
+    ]
+    for command, expected in steps:
+        sent = await tg.say(coord, command, language_code="de")
+        assert expected in sent[-1].params["text"], (command, sent[-1].params["text"])
+    sent = await tg.say(NURSE, "/received R-1001")
+    assert "R-1001" in sent[-1].params["text"]
+    # The hospital heard of every change in Ukrainian, delivered by the outbox worker.
+    await tg.fake.wait_for(
+        lambda c: (
+            c.method == "sendMessage"
+            and c.chat_id == NURSE
+            and "Підтвердіть отримання" in str(c.params.get("text"))
+        ),
+        timeout=10,
+    )
+    told = "\n".join(tg.fake.sent_texts(NURSE))
+    for phrase in [
+        "прийняли до роботи",
+        "обіцянка",
+        "в дорозі",
+        "&lt;Düsseldorf&gt; &amp; Co",
+        "Ankunft Freitag",
+        "доставлено частину",
+        "усе доставлено",
+    ]:
+        assert phrase in told, phrase
+    assert "Генератор ×2" in told
+    assert not tg.fake.errors, [e.description for e in tg.fake.errors]
