@@ -7,16 +7,22 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.app import open_and_migrate, run, utc_now
 from bot.config import ConfigError, Settings, load_settings
 from bot.logsetup import setup_logging
+from bot.renderers import FileRenderers
 from handlers.admin import issue_invite
+from handlers.catalog import Catalog
 from handlers.context import BotLinks
+from handlers.export import build_table, expand_category, to_csv
+from handlers.i18n import Translator
 from storage import audit, organisations
 from storage.db import open_db
+from storage.exports import list_export_lines
 from storage.migrations import DatabaseTooNew, current_version, migrate
-from storage.models import Identity, OrgKind, Role
+from storage.models import OPEN_STATUSES, Filters, Identity, OrgKind, Role, Urgency
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +52,23 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--code", help="EDRPOU code (8 digits)")
     add.add_argument("--address", help="delivery address")
     org.add_parser("list", help="list organisations")
+
+    export = sub.add_parser("export", help="write requests to a CSV or XLSX file (with HXL)")
+    export.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
+    export.add_argument("--out", help="file to write (default aidbridge-export-DATE.FORMAT)")
+    export.add_argument(
+        "--lang", choices=["uk", "de", "en"], default="en", help="language of the header row"
+    )
+    export.add_argument("--urgency", choices=[u.value for u in Urgency])
+    export.add_argument("--category", help="catalogue category key, e.g. power")
+    export.add_argument("--raion")
+    export.add_argument("--org", type=int, help="organisation id")
+    export.add_argument("--open-only", action="store_true", help="only open requests")
+    export.add_argument(
+        "--contacts",
+        action="store_true",
+        help="include who filed each request (admins only: handle with care)",
+    )
 
     invite = sub.add_parser("invite", help="create a single-use invite code")
     invite.add_argument("org_id", type=int)
@@ -170,6 +193,52 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    catalog = Catalog.default()
+    if args.category is not None and not catalog.items_in(args.category):
+        keys = ", ".join(c.key for c in catalog.categories())
+        print(f"error: unknown --category {args.category!r}; one of: {keys}", file=sys.stderr)
+        return 2
+    filters = expand_category(
+        Filters(
+            urgency=Urgency(args.urgency) if args.urgency else None,
+            category=args.category,
+            raion=args.raion,
+            org_id=args.org,
+        ),
+        catalog,
+    )
+    db = await open_and_migrate(settings)
+    try:
+        async with db.read() as conn:
+            lines = await list_export_lines(
+                conn,
+                filters,
+                include_contacts=args.contacts,
+                statuses=sorted(OPEN_STATUSES) if args.open_only else None,
+            )
+    finally:
+        await db.close()
+    table = build_table(
+        lines,
+        lang=args.lang,
+        t=Translator(),
+        catalog=catalog,
+        include_contacts=args.contacts,
+        tz=settings.tz,
+    )
+    if args.format == "csv":
+        data = to_csv(table)
+    else:
+        data = FileRenderers().xlsx(table, sheet_title="AidBridge")
+    out = Path(
+        args.out or f"aidbridge-export-{utc_now().astimezone(settings.tz):%Y-%m-%d}.{args.format}"
+    )
+    await asyncio.to_thread(out.write_bytes, data)
+    print(f"{len(lines)} item lines written to {out}")
+    return 0
+
+
 async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "run":
         await run(settings)
@@ -185,6 +254,8 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return await _org_list(settings)
     if args.command == "invite":
         return await _invite(settings, args)
+    if args.command == "export":
+        return await _export(settings, args)
     raise AssertionError(args.command)
 
 
