@@ -282,3 +282,30 @@ async def test_cli_export_writes_csv_and_xlsx(tmp_path: Path) -> None:
     assert sheet is not None and sheet["A3"].value == "R-1001"
     code, out = await cli("export", "--category", "nonsense")
     assert code == 2 and "unknown --category" in out
+
+
+async def test_invalid_config_stops_with_one_line_naming_the_variable(tmp_path: Path) -> None:
+    secret = "987654321:AAsecret-token-that-must-not-be-printed"
+    env = {
+        **os.environ,
+        "AIDBRIDGE_DB_PATH": str(tmp_path / "x.db"),
+        "AIDBRIDGE_TIMEZONE": "Europe/Kiew",
+        "AIDBRIDGE_TELEGRAM_TOKEN": secret,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "migrate",
+        env=env,
+        cwd=str(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    text = (out + err).decode()
+    assert proc.returncode == 2
+    assert text.strip().splitlines() == [
+        "configuration error: AIDBRIDGE_TIMEZONE: unknown time zone 'Europe/Kiew'"
+    ]
+    assert secret not in text
