@@ -379,3 +379,29 @@ async def test_sample_free_text_messages_get_helpful_answers(harness: EngineHarn
         assert "/new" in replies[0].text and "/need" in replies[0].text
         assert "w:start" in payloads(replies[0])
         assert "<b>ТЕРМІНОВО" not in replies[0].text
+
+
+async def test_locked_database_gets_a_busy_answer_and_loses_nothing(
+    harness: EngineHarness,
+) -> None:
+    import sqlite3
+
+    org = await harness.add_org()
+    await harness.join(NURSE, org.id)
+    replies = await harness.send(NURSE, "/need 3 намет")
+    submit = find_payload(replies[0], "w:submit:")
+    async with harness.db.read() as conn:
+        await conn.execute("PRAGMA busy_timeout = 50")  # do not wait 5 s in a test
+    other = sqlite3.connect(harness.db.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another process (a backup, the CLI) holds the lock
+    try:
+        replies = await harness.press(NURSE, submit, update_id="5001")
+        assert len(replies) == 1 and "зайнятий" in replies[0].text
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert await harness.count("requests") == 0
+    # Telegram delivers the same update again: now it goes through, once.
+    replies = await harness.press(NURSE, submit, update_id="5001")
+    assert "R-1001" in replies[0].text
+    assert await harness.count("requests") == 1
