@@ -18,6 +18,15 @@ LANGUAGE_NAMES: dict[Language, str] = {
 }
 
 
+def notification_chat(turn: Turn) -> str:
+    """Where to reach this person privately: this chat, or (joined from a group) their own.
+
+    On Telegram a private chat's id is the user's id.
+    """
+    incoming = turn.incoming
+    return incoming.chat.chat_id if incoming.private else incoming.sender.user_id
+
+
 async def stranger(turn: Turn) -> list[Reply]:
     """Everything a non-member tries gets this, and nothing else."""
     if turn.member is not None and not turn.member.active:
@@ -50,7 +59,7 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
         member = await members.add_member(
             turn.conn,
             identity=turn.incoming.sender,
-            chat_id=turn.incoming.chat.chat_id,
+            chat_id=notification_chat(turn),
             org_id=org.id,
             roles=frozenset({invite.role}),
             language=turn.lang,
@@ -80,7 +89,7 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
             turn.conn,
             member_id=member.id,
             transport=turn.incoming.chat.transport,
-            chat_id=turn.incoming.chat.chat_id,
+            chat_id=notification_chat(turn),
             language=turn.lang,
             kind=SubscriptionKind.CRITICAL,
             cron=None,
@@ -121,7 +130,7 @@ async def cmd_lang(turn: Turn, args: str) -> list[Reply]:
     buttons = [Choice(label=LANGUAGE_NAMES[lang], payload=f"lang:{lang}") for lang in LANGUAGES]
     text = turn.tr("account.lang_choose")
     if wanted:
-        text = turn.tr("account.lang_unknown", lang=esc(wanted)) + "\n" + text
+        text = turn.tr("account.lang_unknown", language=esc(wanted[:20])) + "\n" + text
     return [Reply(text=text, choices=rows(*buttons, per_row=3))]
 
 
@@ -148,7 +157,7 @@ async def cmd_whoami(turn: Turn, args: str) -> list[Reply]:
                 identity=esc(turn.member.identity),
                 org=esc(org_name),
                 roles=esc(roles),
-                lang=LANGUAGE_NAMES.get(turn.lang, turn.lang),
+                language=LANGUAGE_NAMES.get(turn.lang, turn.lang),
             )
         )
     ]

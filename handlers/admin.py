@@ -9,6 +9,7 @@ import aiosqlite
 
 from handlers.context import BotLinks, Turn
 from handlers.events import Reply
+from handlers.numbers import small_int
 from handlers.registry import ADMIN, Command, Registry
 from handlers.render import esc, fmt_date
 from storage import audit, invites, organisations
@@ -69,7 +70,7 @@ async def issue_invite(
 async def cmd_invite(turn: Turn, args: str) -> list[Reply]:
     parts = args.split()
     usage = [Reply(text=turn.tr("admin.invite_usage"))]
-    if len(parts) not in (2, 3) or not parts[0].isdigit():
+    if len(parts) not in (2, 3) or small_int(parts[0]) is None:
         return usage
     try:
         role = Role(parts[1].lower())
@@ -77,13 +78,14 @@ async def cmd_invite(turn: Turn, args: str) -> list[Reply]:
         return [Reply(text=turn.tr("admin.unknown_role", role=esc(parts[1])))]
     days = turn.ctx.policy.invite_days
     if len(parts) == 3:
-        if not parts[2].isdigit() or not 1 <= int(parts[2]) <= MAX_INVITE_DAYS:
+        wanted = small_int(parts[2])
+        if wanted is None or not 1 <= wanted <= MAX_INVITE_DAYS:
             return [Reply(text=turn.tr("admin.invite_days", limit=MAX_INVITE_DAYS))]
-        days = int(parts[2])
+        days = wanted
     assert turn.member is not None
     issued = await issue_invite(
         turn.conn,
-        org_id=int(parts[0]),
+        org_id=small_int(parts[0]) or 0,
         role=role,
         days=days,
         actor_id=turn.member.id,

@@ -25,6 +25,7 @@ from handlers.lifecycle import (
     receipt_plan,
 )
 from handlers.notify import notify_members
+from handlers.numbers import small_int
 from handlers.registry import COORDINATOR, REQUESTER, ChoiceRoute, Command, Registry
 from handlers.render import esc, item_label, request_line, status_label
 from handlers.requester import not_found, parse_ref, visible_request
@@ -81,8 +82,9 @@ async def parse_filters(turn: Turn, args: str) -> tuple[Filters, int | None, str
         if cat is not None:
             category = cat
             continue
-        if word.isdigit() and any(o.id == int(word) for o in orgs):
-            org_id = int(word)
+        number = small_int(word)
+        if number is not None and any(o.id == number for o in orgs):
+            org_id = number
             continue
         in_raion = next((o for o in orgs if o.raion.casefold().startswith(folded)), None)
         if in_raion is not None and len(folded) >= 3:
@@ -109,14 +111,14 @@ def encode_view(filters: Filters, raion_org: int | None, page: int) -> str:
 
 async def decode_view(turn: Turn, payload: str) -> tuple[Filters, int | None, int] | None:
     parts = payload.split(":")
-    if len(parts) != 5 or not parts[0].isdigit():
+    page = small_int(parts[0]) if len(parts) == 5 else None
+    if page is None:
         return None
-    page = int(parts[0])
     codes = {v: k for k, v in _URGENCY_CODE.items()}
     urgency = codes.get(parts[1])
     category = parts[2] if parts[2] != "-" else None
-    org_id = int(parts[3]) if parts[3].isdigit() else None
-    raion_org = int(parts[4]) if parts[4].isdigit() else None
+    org_id = small_int(parts[3])
+    raion_org = small_int(parts[4])
     raion = None
     if raion_org is not None:
         org = await organisations.get_organisation(turn.conn, raion_org)

@@ -116,7 +116,7 @@ class Engine:
             member = await members.add_member(
                 conn,
                 identity=incoming.sender,
-                chat_id=incoming.chat.chat_id,
+                chat_id=incoming.chat.chat_id if incoming.private else incoming.sender.user_id,
                 org_id=None,
                 roles=frozenset({Role.ADMIN}),
                 language=normalise_language(
@@ -143,7 +143,8 @@ class Engine:
             await members.set_seen(
                 conn,
                 member.id,
-                chat_id=incoming.chat.chat_id,
+                # Notifications go to the private chat; a group must never receive them.
+                chat_id=incoming.chat.chat_id if incoming.private else member.chat_id,
                 display_name=incoming.sender_name,
                 now=now,
             )
@@ -155,7 +156,7 @@ class Engine:
         return (
             member.last_seen_at is None
             or now - member.last_seen_at > SEEN_RESOLUTION
-            or member.chat_id != incoming.chat.chat_id
+            or (incoming.private and member.chat_id != incoming.chat.chat_id)
             or (incoming.sender_name is not None and member.display_name != incoming.sender_name)
         )
 
@@ -181,9 +182,19 @@ class Engine:
         if text is None or not text.strip():
             return [Reply(text=turn.tr("error.empty_message"))]
         stripped = text.strip()
-        if stripped[0] in "/!" and len(stripped) > 1 and not stripped[1].isspace():
+        if self._is_command(stripped):
             return await self._route_command(turn, stripped[1:])
         return await self._route_text(turn, stripped)
+
+    def _is_command(self, text: str) -> bool:
+        """'/anything' is a command; '!' (Matrix's habit) only when a command follows, so
+        '!!! терміново' typed into a note stays text."""
+        if len(text) < 2 or text[0] not in "/!" or text[1].isspace():
+            return False
+        if text[0] == "/":
+            return True
+        head = text[1:].split(maxsplit=1)[0]
+        return head.split("@", 1)[0].lower() in self.registry.commands
 
     async def _route_command(self, turn: Turn, body: str) -> list[Reply]:
         head, _, args = body.partition(" ")

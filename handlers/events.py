@@ -55,6 +55,8 @@ class Incoming(Frozen):
     language_code: str | None = None
     buttons: bool = True
     attachment_size: int | None = None
+    # A one-to-one chat with the bot: only there may notifications be sent to the person.
+    private: bool = True
 
 
 class Reply(Frozen):

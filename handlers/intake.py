@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from handlers.context import Turn
 from handlers.events import Choice, Reply, rows
+from handlers.numbers import small_int
 from handlers.quick import parse_need
 from handlers.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Flow, Registry
 from handlers.render import (
@@ -293,9 +294,10 @@ async def prompt_needed_by(turn: Turn, draft: Draft) -> Reply:
 
 
 async def choice_needed_by(turn: Turn, draft: Draft, value: str) -> Outcome:
-    if not value.isdigit() or int(value) not in DUE_BUTTONS:
+    days = small_int(value)
+    if days is None or days not in DUE_BUTTONS:
         return Outcome(error=turn.tr("error.stale_button"))
-    draft.needed_by = turn.today + timedelta(days=int(value))
+    draft.needed_by = turn.today + timedelta(days=days)
     return Outcome(next_step="summary" if draft.editing else "place")
 
 
@@ -434,14 +436,17 @@ async def choice_edit(turn: Turn, draft: Draft, value: str) -> Outcome:
     }
     if value not in targets:
         return Outcome(error=turn.tr("error.stale_button"))
+    if value == "add" and len(draft.items) >= MAX_ITEMS:
+        return Outcome(error=turn.tr("wizard.max_items", limit=MAX_ITEMS))
     draft.editing = value != "summary"
     return Outcome(next_step=targets[value])
 
 
 async def choice_remove(turn: Turn, draft: Draft, value: str) -> Outcome:
-    if not value.isdigit() or int(value) >= len(draft.items) or len(draft.items) < 2:
+    index = small_int(value)
+    if index is None or index >= len(draft.items) or len(draft.items) < 2:
         return Outcome(error=turn.tr("error.stale_button"))
-    del draft.items[int(value)]
+    del draft.items[index]
     return Outcome(next_step="edit")
 
 
@@ -546,6 +551,12 @@ def _needs_org(turn: Turn) -> list[Reply] | None:
 async def cmd_new(turn: Turn, args: str) -> list[Reply]:
     if refusal := _needs_org(turn):
         return refusal
+    loaded = await load(turn)
+    if loaded is not None and (loaded[0] != "category" or loaded[1].items):
+        # A half-filled request is never thrown away by a second /new or an old button.
+        step, draft = loaded
+        reply = await show(turn, step, draft, error=None, replace=False)
+        return [reply.model_copy(update={"text": f"{turn.tr('wizard.resumed')}\n\n{reply.text}"})]
     draft = new_draft()
     await save(turn, "category", draft)
     intro = turn.tr("wizard.intro")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from handlers.catalog import Catalog
+from handlers.numbers import small_int
 from storage.models import NeedItem, NeedRequest, Status
 
 ACKABLE = frozenset({Status.NEW})
@@ -34,14 +35,16 @@ class AmountsParse:
     error_fragment: str = ""
 
 
+MAX_NOTE = 1000
 _SEGMENT = re.compile(r"^(?P<ref>.+?)\s+(?P<qty>\d{1,9})$")
 
 
 def match_item(request: NeedRequest, ref: str, catalog: Catalog) -> NeedItem | None:
     """An item of the request by its number (1, 2 ...), catalogue name or free text."""
     ref = ref.strip()
-    if ref.isdigit():
-        index = int(ref) - 1
+    number = small_int(ref)
+    if number is not None:
+        index = number - 1
         return request.items[index] if 0 <= index < len(request.items) else None
     folded = ref.casefold()
     for item in request.items:
@@ -78,8 +81,14 @@ def parse_amounts(text: str, request: NeedRequest, catalog: Catalog) -> AmountsP
         if quantity == 0:
             return AmountsParse((), None, "lifecycle.zero_quantity", segment)
         amounts.append(ItemAmount(item, quantity))
-    note = "; ".join(note_parts) or None
-    return AmountsParse(tuple(amounts), note)
+    note = "; ".join(note_parts)[:MAX_NOTE] or None
+    # The same item named twice is one amount: checked and recorded as the sum.
+    merged: dict[int, ItemAmount] = {}
+    for amount in amounts:
+        before = merged.get(amount.item.id)
+        total = amount.quantity + (before.quantity if before else 0)
+        merged[amount.item.id] = ItemAmount(amount.item, total)
+    return AmountsParse(tuple(merged.values()), note)
 
 
 def _plan(

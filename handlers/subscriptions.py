@@ -9,6 +9,7 @@ from handlers.context import Turn
 from handlers.coordinator import parse_filters
 from handlers.digest_jobs import build_parts
 from handlers.events import Reply
+from handlers.numbers import small_int
 from handlers.registry import COORDINATOR, Command, Registry
 from handlers.render import esc
 from storage import subscriptions
@@ -112,9 +113,10 @@ async def cmd_subscriptions(turn: Turn, args: str) -> list[Reply]:
 
 async def cmd_unsubscribe(turn: Turn, args: str) -> list[Reply]:
     assert turn.member is not None
-    if not args.strip().isdigit():
+    sub_id = small_int(args)
+    if sub_id is None:
         return [Reply(text=turn.tr("subs.unsubscribe_usage"))]
-    sub = await subscriptions.get_subscription(turn.conn, int(args.strip()))
+    sub = await subscriptions.get_subscription(turn.conn, sub_id)
     if sub is None or sub.member_id != turn.member.id or not sub.active:
         return [Reply(text=turn.tr("subs.not_found", id=esc(args.strip())))]
     await subscriptions.set_subscription_inactive(turn.conn, sub.id)

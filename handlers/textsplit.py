@@ -20,8 +20,9 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
             if current:
                 chunks.append(current)
                 current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
+            cut = safe_cut(line, limit)
+            chunks.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             chunks.append(current)
@@ -31,3 +32,15 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+def safe_cut(line: str, limit: int) -> int:
+    """Where to cut an over-long line: never inside an HTML entity (&amp;) or tag (<b>)."""
+    cut = limit
+    amp, semi = line.rfind("&", 0, cut), line.rfind(";", 0, cut)
+    if amp > semi:
+        cut = amp
+    lt, gt = line.rfind("<", 0, cut), line.rfind(">", 0, cut)
+    if lt > gt:
+        cut = lt
+    return cut if cut > 0 else limit

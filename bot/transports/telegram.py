@@ -91,6 +91,7 @@ def to_incoming(update: Update) -> Incoming | None:
         "update_id": str(update.update_id),
         "sender_name": user.full_name[:100] if user.full_name else None,
         "language_code": user.language_code,
+        "private": chat.type == "private",
     }
     if update.callback_query is not None:
         return Incoming(**base, choice=update.callback_query.data or "")
@@ -236,7 +237,12 @@ class TelegramTransport:
                 # A durable reply stays in the outbox; the worker will deliver it later.
                 log.warning("reply to %s not delivered: %s", target, exc)
         if delivered and reply.outbox_id is not None:
-            await self._mark_delivered(reply.outbox_id)
+            try:
+                await self._mark_delivered(reply.outbox_id)
+            except Exception:
+                # Sent but not marked: the worker may send it once more after the grace
+                # period. Better twice than never, and the update's other replies still go.
+                log.exception("could not mark reply %d as delivered", reply.outbox_id)
 
     async def _edit(self, message: Message, reply: Reply) -> bool:
         try:

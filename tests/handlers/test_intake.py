@@ -405,3 +405,55 @@ async def test_locked_database_gets_a_busy_answer_and_loses_nothing(
     replies = await harness.press(NURSE, submit, update_id="5001")
     assert "R-1001" in replies[0].text
     assert await harness.count("requests") == 1
+
+
+async def test_review_findings_stay_fixed(harness: EngineHarness) -> None:
+    """/whoami works, odd digits never crash, '!!!' in a note is text, /new resumes."""
+    org = await harness.add_org()
+    await harness.join(NURSE, org.id)
+    replies = await harness.send(NURSE, "/whoami")
+    assert "telegram:101" in replies[0].text
+    replies = await harness.send(NURSE, "/lang klingon")
+    assert "klingon" in replies[0].text
+    for text in ["/show R-²", "/withdraw ²", "/show 99999999999999999999"]:
+        replies = await harness.send(NURSE, text)
+        assert "не знайдено" in replies[0].text or "Вкажіть" in replies[0].text, text
+    for payload in ["w:due:²", "w:rm:²", "wd:yes:²", "wd:ask:99999999999999999999"]:
+        replies = await harness.press(NURSE, payload)
+        assert replies and "Щось пішло не так" not in replies[0].text, payload
+    await start_wizard(harness)
+    await harness.send(NURSE, "намет")
+    await harness.send(NURSE, "2")
+    await harness.press(NURSE, "w:more:done")
+    await harness.press(NURSE, "w:urg:high")
+    await harness.press(NURSE, "w:due:7")
+    await harness.press(NURSE, "w:place:org")
+    replies = await harness.send(NURSE, "!!! терміново, склад закрито")
+    assert find_payload(replies[0], "w:submit:")
+    assert "!!! терміново" in replies[0].text
+    # A second /new (or an old "New request" button) resumes instead of discarding.
+    replies = await harness.send(NURSE, "/new")
+    assert "незавершений" in replies[0].text and find_payload(replies[0], "w:submit:")
+    replies = await harness.press(NURSE, "w:start")
+    assert find_payload(replies[0], "w:submit:")
+
+
+async def test_group_chat_never_becomes_the_notification_chat(harness: EngineHarness) -> None:
+    from handlers.events import ChatRef, Incoming
+
+    org = await harness.add_org()
+    await harness.join(NURSE, org.id)
+    await harness.join(COLLEAGUE, org.id)
+    group = Incoming(
+        chat=ChatRef(transport="telegram", chat_id="-100555"),
+        sender=COLLEAGUE,
+        update_id="g1",
+        text="/help",
+        private=False,
+    )
+    harness.clock.advance(hours=1)
+    await harness.engine.handle(group)
+    replies = await harness.send(NURSE, "/need 2 генератор")
+    await harness.press(NURSE, find_payload(replies[0], "w:submit:"))
+    chats = await harness.rows("SELECT chat_id FROM outbox WHERE kind = 'notice'")
+    assert chats == [("102",)]

@@ -163,3 +163,18 @@ async def test_quiet_requests_are_asked_to_reconfirm(harness: EngineHarness) -> 
     replies = await h.press(NURSE, "rc:wd:1001")
     replies = await h.press(NURSE, find_payload(replies[0], "wd:yes:"))
     assert (await h.rows("SELECT status FROM requests")) == [("withdrawn",)]
+
+
+async def test_the_same_item_twice_counts_as_the_sum(harness: EngineHarness) -> None:
+    h = harness
+    await setup(h, "/need 10 генератор")
+    replies = await h.send(COORD, "/pledge R-1001 1 6; 1 6")
+    assert "mehr" in replies[0].text
+    assert (await h.rows("SELECT pledged FROM request_items")) == [(0,)]
+    await h.send(COORD, "/pledge R-1001 1 4; generator 6")
+    assert (await h.rows("SELECT pledged FROM request_items")) == [(10,)]
+    replies = await h.send(COORD, "/delivered R-1001 1 7; 1 7")
+    assert "mehr" in replies[0].text
+    assert (await h.rows("SELECT status, delivered FROM requests, request_items")) == [
+        ("pledged", 0)
+    ]
