@@ -14,10 +14,16 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+# PTB takes its semaphore *before* do_process_update, so a chat's queued updates would hold
+# its slots while they wait for that chat's lock and stall every other chat. Its limit is set
+# high enough never to bind; the real limit is taken after the chat's lock, below.
+QUEUE_LIMIT = 4096
+
 
 class PerChatOrderedProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = 16) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(QUEUE_LIMIT)
+        self._running = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int | None, asyncio.Lock] = {}
         self._waiting: dict[int | None, int] = {}
 
@@ -28,7 +34,7 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._running:
                 await coroutine
         finally:
             self._waiting[key] -= 1
