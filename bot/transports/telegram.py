@@ -38,6 +38,7 @@ from telegram.request import BaseRequest
 from bot.outbox import Unreachable
 from bot.transports.base import DeliveryError
 from bot.transports.ordering import PerChatOrderedProcessor
+from bot.transports.polling import ConfirmingPoller
 from handlers.events import ChatRef, Choice, Incoming, Reply
 from handlers.i18n import LANGUAGES, Translator
 from handlers.registry import REQUESTER, Registry
@@ -134,6 +135,7 @@ class TelegramTransport:
             .base_file_url(f"{api_url}/file/bot")
             .concurrent_updates(PerChatOrderedProcessor())
             .get_updates_read_timeout(poll_timeout + 10)
+            .updater(None)  # bot/transports/polling.py confirms updates only once handled
         )
         if rate_limiter:
             # PTB's limiter paces the overall and group limits and retries 429 twice.
@@ -143,6 +145,9 @@ class TelegramTransport:
         self.app.add_handler(CallbackQueryHandler(self._on_update))
         self.app.add_handler(MessageHandler(filters.ALL, self._on_update))
         self.app.add_error_handler(self._on_error)
+        self._poller = ConfirmingPoller(
+            self.app, timeout=poll_timeout, allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY]
+        )
         self.username: str | None = None
         # Called with each update id once its replies went out: metrics and tests use it.
         self.after_update: Callable[[int], None] | None = None
@@ -151,19 +156,13 @@ class TelegramTransport:
         await self.app.initialize()
         self.username = self.app.bot.username
         await self._set_commands()
+        await self.app.bot.delete_webhook(drop_pending_updates=False)
         await self.app.start()
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(
-            poll_interval=0.0,
-            timeout=self._poll_timeout,
-            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
-            drop_pending_updates=False,
-        )
+        await self._poller.start()
         log.info("telegram transport started as @%s", self.username)
 
     async def stop(self) -> None:
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
+        await self._poller.stop()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()

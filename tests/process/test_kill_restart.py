@@ -309,3 +309,32 @@ async def test_invalid_config_stops_with_one_line_naming_the_variable(tmp_path: 
         "configuration error: AIDBRIDGE_TIMEZONE: unknown time zone 'Europe/Kiew'"
     ]
     assert secret not in text
+
+
+async def test_update_killed_before_its_commit_is_fetched_again(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    """A message the process took but died before committing is not lost: Telegram only
+    hears that it was handled once it was."""
+    db_path = tmp_path / "aidbridge.db"
+    bot = BotProcess(fake, db_path)
+    await bot.start()
+    try:
+        assert "Організацій ще немає" in (await talk(bot, ADMIN, "/orgs")).params["text"]
+        # Another process holds the database: the bot's turn waits on the lock.
+        blocker = sqlite3.connect(db_path, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        update_id = fake.push_text(ADMIN, "/help")
+        await fake.wait_for(lambda c: c.method == "getUpdates" and c.seq > bot._mark, timeout=5)
+        await asyncio.sleep(1.0)  # PTB's own Updater would have confirmed it by now
+        assert fake.last_confirmed_offset <= update_id
+        bot.kill()
+        await bot.wait_dead()
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        bot.mark()
+        await bot.start()
+        calls = await bot.exchange(update_id, ADMIN)
+        assert "/new" in calls[-1].params["text"]  # the /help answer, after the restart
+    finally:
+        await bot.stop()
