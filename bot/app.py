@@ -193,9 +193,17 @@ async def run(settings: Settings, *, console_identity: Identity | None = None) -
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await app.start()
+    starting = asyncio.create_task(app.start())
+    stopping = asyncio.create_task(stop.wait())
     try:
-        await stop.wait()
+        # A signal while start-up still waits for the network ends it too.
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()  # a start-up error (a refused token) surfaces here
+            await stopping
     finally:
         log.info("stopping")
+        for task in (starting, stopping):
+            task.cancel()
+        await asyncio.gather(starting, stopping, return_exceptions=True)
         await app.stop()

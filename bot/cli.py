@@ -13,6 +13,7 @@ from bot.app import open_and_migrate, run, utc_now
 from bot.config import ConfigError, Settings, load_settings
 from bot.logsetup import setup_logging
 from bot.renderers import FileRenderers
+from bot.transports.base import StartupError
 from handlers.admin import issue_invite
 from handlers.catalog import Catalog
 from handlers.context import BotLinks
@@ -277,6 +278,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_dispatch(settings, args))
     except DatabaseTooNew as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except StartupError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -22,6 +22,10 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
 
 
+class StartupError(Exception):
+    """A transport cannot start for a reason the operator must fix (a wrong token)."""
+
+
 class Transport(Protocol):
     name: str
 

@@ -21,6 +21,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -36,7 +37,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.outbox import Unreachable
-from bot.transports.base import DeliveryError
+from bot.transports.base import DeliveryError, StartupError
 from bot.transports.ordering import PerChatOrderedProcessor
 from bot.transports.polling import ConfirmingPoller
 from handlers.events import ChatRef, Choice, Incoming, Reply
@@ -153,7 +154,23 @@ class TelegramTransport:
         self.after_update: Callable[[int], None] | None = None
 
     async def start(self) -> None:
-        await self.app.initialize()
+        delay = 1.0
+        while True:
+            try:
+                await self.app.initialize()
+                break
+            except InvalidToken as exc:
+                raise StartupError(
+                    "AIDBRIDGE_TELEGRAM_TOKEN: Telegram refused this token (check it with "
+                    "@BotFather)"
+                ) from exc
+            except NetworkError as exc:
+                # Power and network cuts happen: keep trying rather than exit.
+                log.warning(
+                    "cannot reach the Telegram Bot API (%s); retrying in %.0f s", exc, delay
+                )
+                await asyncio.sleep(delay)
+                delay = min(60.0, delay * 2)
         self.username = self.app.bot.username
         await self._set_commands()
         await self.app.bot.delete_webhook(drop_pending_updates=False)

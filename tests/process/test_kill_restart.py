@@ -338,3 +338,29 @@ async def test_update_killed_before_its_commit_is_fetched_again(
         assert "/new" in calls[-1].params["text"]  # the /help answer, after the restart
     finally:
         await bot.stop()
+
+
+async def test_refused_token_stops_with_one_clear_line(fake: FakeBotApi, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "AIDBRIDGE_TELEGRAM_TOKEN": "111111:WRONG-token-that-the-fake-server-refuses",
+        "AIDBRIDGE_TELEGRAM_API_URL": fake.url,
+        "AIDBRIDGE_DB_PATH": str(tmp_path / "x.db"),
+        "AIDBRIDGE_LOG_LEVEL": "WARNING",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env,
+        cwd=str(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    text = (out + err).decode()
+    assert proc.returncode == 2, text
+    assert "configuration error: AIDBRIDGE_TELEGRAM_TOKEN: Telegram refused this token" in text
+    assert "WRONG-token" not in text and "Traceback" not in text
