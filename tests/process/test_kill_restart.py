@@ -21,6 +21,37 @@ NURSE = 101
 pytestmark = pytest.mark.slow
 
 
+ORG_ADD = (
+    "org",
+    "add",
+    "--kind",
+    "hospital",
+    "--name",
+    "Лікарня №4",
+    "--raion",
+    "Дніпровський",
+    "--settlement",
+    "Дніпро",
+)
+
+
+async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str]:
+    """`aidbridge ARGS` as a subprocess: exit code and everything it printed."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env,
+        cwd=str(cwd),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    return int(proc.returncode or 0), out.decode()
+
+
 class BotProcess:
     def __init__(self, fake: FakeBotApi, db_path: Path) -> None:
         self.fake = fake
@@ -137,27 +168,8 @@ async def test_sigkill_mid_wizard_and_after_submit(fake: FakeBotApi, tmp_path: P
     bot = BotProcess(fake, db_path)
     # The shell steps a newcomer takes: migrate, add an organisation.
     env = {**os.environ, "AIDBRIDGE_DB_PATH": str(db_path)}
-    cli = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "org",
-        "add",
-        "--kind",
-        "hospital",
-        "--name",
-        "Лікарня №4",
-        "--raion",
-        "Дніпровський",
-        "--settlement",
-        "Дніпро",
-        "--address",
-        "вул. Тестова, 1",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await cli.communicate()
-    assert cli.returncode == 0 and "organisation 1 added" in out.decode()
+    code, out = await run_cli(env, tmp_path, *ORG_ADD, "--address", "вул. Тестова, 1")
+    assert code == 0 and "organisation 1 added" in out
     await bot.start()
     try:
         reply = await talk(bot, ADMIN, "/invite 1 requester")
@@ -232,31 +244,9 @@ async def test_cli_export_writes_csv_and_xlsx(tmp_path: Path) -> None:
     env = {**os.environ, "AIDBRIDGE_DB_PATH": str(db_path)}
 
     async def cli(*args: str) -> tuple[int, str]:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            *args,
-            env=env,
-            cwd=str(tmp_path),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        out, _ = await proc.communicate()
-        return int(proc.returncode or 0), out.decode()
+        return await run_cli(env, tmp_path, *args)
 
-    code, _ = await cli(
-        "org",
-        "add",
-        "--kind",
-        "hospital",
-        "--name",
-        "Лікарня №4",
-        "--raion",
-        "Дніпровський",
-        "--settlement",
-        "Дніпро",
-    )
+    code, _ = await cli(*ORG_ADD)
     assert code == 0
     # A request stored directly: the CLI export reads whatever the bot stored.
     conn = sqlite3.connect(db_path)
@@ -292,19 +282,8 @@ async def test_invalid_config_stops_with_one_line_naming_the_variable(tmp_path: 
         "AIDBRIDGE_TIMEZONE": "Europe/Kiew",
         "AIDBRIDGE_TELEGRAM_TOKEN": secret,
     }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "migrate",
-        env=env,
-        cwd=str(tmp_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    text = (out + err).decode()
-    assert proc.returncode == 2
+    code, text = await run_cli(env, tmp_path, "migrate")
+    assert code == 2
     assert text.strip().splitlines() == [
         "configuration error: AIDBRIDGE_TIMEZONE: unknown time zone 'Europe/Kiew'"
     ]
@@ -348,19 +327,7 @@ async def test_refused_token_stops_with_one_clear_line(fake: FakeBotApi, tmp_pat
         "AIDBRIDGE_DB_PATH": str(tmp_path / "x.db"),
         "AIDBRIDGE_LOG_LEVEL": "WARNING",
     }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        env=env,
-        cwd=str(tmp_path),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        stdin=asyncio.subprocess.DEVNULL,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 30)
-    text = (out + err).decode()
-    assert proc.returncode == 2, text
+    code, text = await run_cli(env, tmp_path, "run")
+    assert code == 2, text
     assert "configuration error: AIDBRIDGE_TELEGRAM_TOKEN: Telegram refused this token" in text
     assert "WRONG-token" not in text and "Traceback" not in text
