@@ -33,6 +33,22 @@ class Settings(BaseSettings):
     default_language: str = "uk"
     invite_days: int = Field(default=7, ge=1, le=90)
     log_level: str = "INFO"
+    # Abuse limits (issue 4).
+    rate_limit_per_minute: int = Field(default=20, ge=1, le=1000)
+    max_attachment_bytes: int = Field(default=10_000_000, ge=1)
+    invite_attempts_per_hour: int = Field(default=5, ge=1, le=100)
+    # Privacy and operations (issue 4).
+    retention_days: int = Field(default=365, ge=1)
+    backup_dir: Path = Path("./data/backups")
+    # Matrix (issue 5): the transport starts when the homeserver, the user id and a token or
+    # password are all set.
+    matrix_homeserver: str | None = None
+    matrix_user_id: str | None = None
+    matrix_access_token: SecretStr | None = None
+    matrix_password: SecretStr | None = None
+    matrix_device_id: str | None = None
+    # A coordinators' team room that can be chosen as a digest target.
+    matrix_team_room: str | None = None
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -43,6 +43,13 @@ class Policy:
     max_text_length: int = 4000
     # A durable reply that the transport has not marked sent after this long is the worker's.
     reply_grace_seconds: float = 60.0
+    # Messages a member may send per minute before a polite refusal.
+    rate_limit_per_minute: int = 20
+    max_attachment_bytes: int = 10_000_000
+    # Wrong invite codes an identity may try per hour before a cool-down.
+    invite_attempts_per_hour: int = 5
+    # Free-text notes of closed requests are cleared after this many days.
+    retention_days: int = 365
 
 
 @dataclass(frozen=True)
