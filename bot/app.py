@@ -27,6 +27,7 @@ from handlers.context import BotLinks, HandlerContext, Policy
 from handlers.engine import Engine
 from handlers.events import Incoming, Reply
 from handlers.i18n import Language, Translator
+from handlers.limits import RateLimiter
 from storage import organisations
 from storage.db import Checkpointer, Database, open_db
 from storage.migrations import migrate
@@ -116,6 +117,7 @@ def make_context(
         ),
         links=BotLinks(),
         renderers=FileRenderers(),
+        limiter=RateLimiter(),
     )
 
 

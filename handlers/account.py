@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime, timedelta
+
 from handlers.context import Turn
 from handlers.events import Choice, Reply, rows
 from handlers.i18n import LANGUAGES, Language
 from handlers.registry import ANY_MEMBER, PUBLIC, ChoiceRoute, Command, Registry
 from handlers.render import esc
-from storage import audit, invites, members, organisations, subscriptions
+from storage import audit, invite_failures, invites, members, organisations, subscriptions
 from storage.invites import InviteCheck
 from storage.models import Filters, Role, SubscriptionKind
 
@@ -16,6 +19,9 @@ LANGUAGE_NAMES: dict[Language, str] = {
     "de": "🇩🇪 Deutsch",
     "en": "🇬🇧 English",
 }
+
+# Refused invite codes are counted over this window (Policy.invite_attempts_per_hour).
+INVITE_WINDOW = timedelta(hours=1)
 
 
 def notification_chat(turn: Turn) -> str:
@@ -40,8 +46,18 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
         return await cmd_help(turn, "")
     if not code:
         return await stranger(turn)
+    until = await invite_cooldown_until(turn)
+    if until is not None:
+        # Even a correct code waits: otherwise the cool-down would not stop the guessing.
+        # Nothing is written, so trying on during the cool-down does not lengthen it.
+        return [Reply(text=cooldown_text(turn, until))]
     status, invite = await invites.check_invite(turn.conn, code, turn.now)
     if status is not InviteCheck.OK or invite is None:
+        # Every refusal counts, not only unknown codes: a guesser who hits a used or
+        # expired code has learnt something too.
+        await invite_failures.add_invite_failure(
+            turn.conn, turn.incoming.sender, turn.now, prune_before=turn.now - INVITE_WINDOW
+        )
         await audit.add_audit(
             turn.conn,
             actor_id=turn.member.id if turn.member else None,
@@ -51,7 +67,11 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
             summary=status.value,
             now=turn.now,
         )
-        return [Reply(text=turn.tr(f"account.invite_{status.value}"))]
+        text = turn.tr(f"account.invite_{status.value}")
+        until = await invite_cooldown_until(turn)
+        if until is not None:
+            text += "\n\n" + cooldown_text(turn, until)
+        return [Reply(text=text)]
     org = await organisations.get_organisation(turn.conn, invite.org_id)
     assert org is not None
     member = turn.member
@@ -105,6 +125,28 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
         text += "\n\n" + turn.tr("account.welcome_requester")
         choices = ((Choice(label=turn.tr("btn.new_request"), payload="w:start"),),)
     return [Reply(text=text + "\n\n" + help_text(turn), choices=choices)]
+
+
+async def invite_cooldown_until(turn: Turn) -> datetime | None:
+    """When this identity may try a code again, or None when it may now."""
+    limit = turn.ctx.policy.invite_attempts_per_hour
+    failures = await invite_failures.list_invite_failures(
+        turn.conn, turn.incoming.sender, turn.now - INVITE_WINDOW
+    )
+    if len(failures) < limit:
+        return None
+    # The count drops below the limit when the oldest failure that must go leaves the window.
+    return failures[len(failures) - limit] + INVITE_WINDOW
+
+
+def cooldown_text(turn: Turn, until: datetime) -> str:
+    # Round up to the whole minute: "try after 10:41" must never be answered "still locked".
+    shown = until.replace(second=0, microsecond=0)
+    if shown < until:
+        shown += timedelta(minutes=1)
+    minutes = max(1, math.ceil((shown - turn.now).total_seconds() / 60))
+    local = shown.astimezone(turn.ctx.policy.timezone)
+    return turn.tr("security.invite_cooldown", time=f"{local:%H:%M}", minutes=minutes)
 
 
 def help_text(turn: Turn) -> str:

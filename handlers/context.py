@@ -13,6 +13,7 @@ import aiosqlite
 from handlers.catalog import Catalog
 from handlers.events import Incoming
 from handlers.i18n import Language, Translator
+from handlers.limits import RateLimiter
 from handlers.rendering import Renderers
 from storage.db import Database
 from storage.models import Identity, Member, Role
@@ -61,6 +62,8 @@ class HandlerContext:
     policy: Policy
     links: BotLinks
     renderers: Renderers
+    # Per-person message counts (handlers/limits.py); one per process, built by bot/app.py.
+    limiter: RateLimiter = field(default_factory=RateLimiter)
 
 
 @dataclass

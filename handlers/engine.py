@@ -21,6 +21,7 @@ from handlers import (
     coordinator,
     housekeeping,
     intake,
+    limits,
     reports,
     requester,
     subscriptions,
@@ -87,6 +88,9 @@ class Engine:
                 member.language if member else incoming.language_code,
                 ctx.policy.default_language,
             )
+            screening = limits.screen(ctx, incoming, lang, now)
+            if screening.refusal is not None:
+                return screening.refusal  # over a limit: only the update claim is written
             turn = Turn(
                 ctx=ctx,
                 conn=conn,
@@ -97,6 +101,8 @@ class Engine:
                 registry=self.registry,
             )
             replies = await self._route(turn)
+            if screening.notice is not None:
+                replies = [screening.notice, *replies]
             replies = await self._persist_durable(turn, replies)
             if not incoming.buttons:
                 await conversations.set_menu(

@@ -42,7 +42,10 @@ class EngineHarness:
         self._ids = itertools.count(1)
 
     @classmethod
-    async def create(cls, path: Path, *, start: datetime | None = None) -> EngineHarness:
+    async def create(
+        cls, path: Path, *, start: datetime | None = None, **policy: Any
+    ) -> EngineHarness:
+        """``policy`` overrides Policy fields (e.g. rate_limit_per_minute) for one test."""
         db = await open_db(path)
         await migrate(db)
         clock = FrozenClock(start or datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
@@ -51,7 +54,7 @@ class EngineHarness:
             t=Translator(),
             catalog=Catalog.default(),
             clock=clock,
-            policy=Policy(bootstrap_admins=frozenset({ADMIN})),
+            policy=Policy(bootstrap_admins=frozenset({ADMIN}), **policy),
             links=BotLinks(telegram_username="aidbridge_test_bot"),
             renderers=FileRenderers(),
         )
@@ -151,3 +154,20 @@ async def scalar(db: Database, sql: str, *args: object) -> Any:
         cur = await conn.execute(sql, args)
         row = await cur.fetchone()
     return None if row is None else row[0]
+
+
+async def db_snapshot(
+    db: Database, skip: tuple[str, ...] = ("processed_updates",)
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (but ``skip``): equal snapshots mean nothing was written."""
+    async with db.read() as conn:
+        cur = await conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
+        )
+        tables = [str(r[0]) for r in await cur.fetchall() if r[0] not in skip]
+        snapshot: dict[str, list[tuple[Any, ...]]] = {}
+        for table in tables:
+            cur = await conn.execute(f"SELECT * FROM {table}")
+            snapshot[table] = sorted((tuple(r) for r in await cur.fetchall()), key=repr)
+    return snapshot
