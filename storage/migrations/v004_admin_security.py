@@ -24,6 +24,12 @@ ALTER TABLE members ADD COLUMN forgotten_at TEXT;
 
 -- Set when the retention job cleared a closed request's free-text notes.
 ALTER TABLE requests ADD COLUMN notes_cleared_at TEXT;
+
+-- INSERT OR REPLACE removes the old row without firing DELETE triggers (recursive_triggers
+-- is off), which would let an audit row be overwritten: refuse an insert onto an existing id.
+CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit
+WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 """
 
 
