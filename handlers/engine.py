@@ -18,6 +18,9 @@ import aiosqlite
 from handlers import (
     account,
     admin,
+    admin_audit,
+    admin_orgs,
+    admin_people,
     coordinator,
     housekeeping,
     intake,
@@ -51,6 +54,9 @@ def build_registry() -> Registry:
         reports,
         housekeeping,
         admin,
+        admin_orgs,
+        admin_people,
+        admin_audit,
     ):
         module.register(registry)
     return registry

@@ -34,7 +34,10 @@ async def list_audit(
     limit: int = 20,
     target: str | None = None,
     actor_id: int | None = None,
+    member_id: int | None = None,
 ) -> list[AuditEntry]:
+    """Newest first. ``member_id`` matches rows the member did or that were done to them
+    (their target is ``member_target(member_id)``)."""
     sql = "SELECT * FROM audit WHERE 1 = 1"
     args: list[object] = []
     if target is not None:
@@ -43,6 +46,9 @@ async def list_audit(
     if actor_id is not None:
         sql += " AND actor_id = ?"
         args.append(actor_id)
+    if member_id is not None:
+        sql += " AND (actor_id = ? OR target = ?)"
+        args += [member_id, member_target(member_id)]
     sql += " ORDER BY id DESC LIMIT ?"
     args.append(limit)
     rows = await fetch_all(conn, sql, args)
@@ -58,3 +64,12 @@ async def list_audit(
         )
         for r in rows
     ]
+
+
+def member_target(member_id: int) -> str:
+    """How audit rows name a member they concern, so a member filter finds them."""
+    return f"member:{member_id}"
+
+
+def org_target(org_id: int) -> str:
+    return f"org:{org_id}"

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 import aiosqlite
 
-from storage.db import fetch_one
+from storage.db import fetch_all, fetch_one
 from storage.models import Invite, Role
 from storage.timefmt import from_db, opt_from_db, to_db
 
@@ -109,5 +110,60 @@ async def set_invite_used(
     cur = await conn.execute(
         "UPDATE invites SET used_by = ?, used_at = ? WHERE id = ? AND used_by IS NULL",
         (member_id, to_db(now), invite_id),
+    )
+    return cur.rowcount == 1
+
+
+@dataclass(frozen=True)
+class PendingInvite:
+    """An invite that can still be redeemed, with the code's first letters (all we keep)."""
+
+    invite: Invite
+    hint: str
+
+
+_PENDING = "revoked_at IS NULL AND used_by IS NULL AND expires_at > ?"
+
+
+async def list_pending_invites(
+    conn: aiosqlite.Connection, now: datetime, *, hint_prefix: str | None = None
+) -> list[PendingInvite]:
+    """Unused, unexpired, unrevoked invites, soonest expiry first."""
+    sql = f"SELECT * FROM invites WHERE {_PENDING}"
+    args: list[object] = [to_db(now)]
+    if hint_prefix is not None:
+        # substr rather than LIKE: a prefix typed by a person must not act as a pattern.
+        sql += " AND substr(code_hint, 1, ?) = ?"
+        args += [len(hint_prefix), hint_prefix]
+    sql += " ORDER BY expires_at, id"
+    return [PendingInvite(_row(r), r["code_hint"]) for r in await fetch_all(conn, sql, args)]
+
+
+async def get_pending_invite_by_code(
+    conn: aiosqlite.Connection, code: str, now: datetime
+) -> PendingInvite | None:
+    """The pending invite with exactly this (whole) code."""
+    row = await fetch_one(
+        conn,
+        f"SELECT * FROM invites WHERE code_hash = ? AND {_PENDING}",
+        (hash_code(code), to_db(now)),
+    )
+    return PendingInvite(_row(row), row["code_hint"]) if row else None
+
+
+async def get_pending_invite(
+    conn: aiosqlite.Connection, invite_id: int, now: datetime
+) -> PendingInvite | None:
+    row = await fetch_one(
+        conn, f"SELECT * FROM invites WHERE id = ? AND {_PENDING}", (invite_id, to_db(now))
+    )
+    return PendingInvite(_row(row), row["code_hint"]) if row else None
+
+
+async def revoke_invite(conn: aiosqlite.Connection, invite_id: int, now: datetime) -> bool:
+    """Revoke a pending invite; False when it was used, expired or revoked meanwhile."""
+    cur = await conn.execute(
+        f"UPDATE invites SET revoked_at = ? WHERE id = ? AND {_PENDING}",
+        (to_db(now), invite_id, to_db(now)),
     )
     return cur.rowcount == 1

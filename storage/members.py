@@ -153,3 +153,28 @@ async def set_unreachable(conn: aiosqlite.Connection, member_id: int, now: datet
         (to_db(now), member_id),
     )
     return cur.rowcount == 1
+
+
+async def count_members(conn: aiosqlite.Connection, *, org_id: int | None = None) -> int:
+    """Everyone, revoked included (admins page through all of them)."""
+    sql = "SELECT COUNT(*) FROM members"
+    args: list[object] = []
+    if org_id is not None:
+        sql += " WHERE org_id = ?"
+        args.append(org_id)
+    row = await fetch_one(conn, sql, args)
+    return int(row[0]) if row else 0
+
+
+async def list_members_page(
+    conn: aiosqlite.Connection, *, org_id: int | None = None, limit: int, offset: int
+) -> list[Member]:
+    """One page of everyone, revoked included, in member-number order."""
+    sql = f"SELECT {_COLUMNS} FROM members"
+    args: list[object] = []
+    if org_id is not None:
+        sql += " WHERE org_id = ?"
+        args.append(org_id)
+    sql += " ORDER BY id LIMIT ? OFFSET ?"
+    args += [limit, offset]
+    return [_row(r) for r in await fetch_all(conn, sql, args)]

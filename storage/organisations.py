@@ -56,3 +56,21 @@ async def get_organisation(conn: aiosqlite.Connection, org_id: int) -> Organisat
 async def list_organisations(conn: aiosqlite.Connection) -> list[Organisation]:
     rows_ = await fetch_all(conn, f"SELECT {_COLUMNS} FROM organisations ORDER BY id")
     return [_row(r) for r in rows_]
+
+
+# The columns an admin may change from chat; the name is the SQL column as well.
+EDITABLE_FIELDS: tuple[str, ...] = ("name", "kind", "raion", "settlement", "code", "address")
+
+
+async def set_organisation_field(
+    conn: aiosqlite.Connection, org_id: int, field: str, value: str | None
+) -> bool:
+    """Change one field; False when the organisation does not exist.
+
+    ``field`` must be one of EDITABLE_FIELDS: it is spliced into the SQL, so it is checked
+    here rather than trusted from the caller.
+    """
+    if field not in EDITABLE_FIELDS:
+        raise ValueError(f"organisation field {field!r} cannot be edited")
+    cur = await conn.execute(f"UPDATE organisations SET {field} = ? WHERE id = ?", (value, org_id))
+    return cur.rowcount == 1

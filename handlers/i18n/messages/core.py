@@ -40,9 +40,6 @@ UK: dict[str, str] = {
     "help.show.usage": "R-1042",
     "help.withdraw": "відкликати запит",
     "help.withdraw.usage": "R-1042",
-    "help.invite": "створити код запрошення",
-    "help.invite.usage": "ID_ОРГ РОЛЬ [ДНІВ]",
-    "help.orgs": "список організацій",
     # buttons
     "btn.back": "⬅️ Назад",
     "btn.cancel": "✖️ Скасувати",
@@ -144,14 +141,6 @@ UK: dict[str, str] = {
     "org_kind.ngo": "ГО",
     "org_kind.coordination": "координація",
     # admin
-    "admin.invite_usage": "Використання: /invite ID_ОРГ РОЛЬ [ДНІВ], наприклад /invite 3 requester 7. Ролі: requester, coordinator, admin. Організації: /orgs",
-    "admin.unknown_role": "Невідома роль «{role}». Ролі: requester, coordinator, admin.",
-    "admin.invite_days": "Термін дії — від 1 до {limit} днів.",
-    "admin.org_not_found": "Організацію {org} не знайдено. Список: /orgs",
-    "admin.invite_created": "Код запрошення до «{org}» (роль: {role}), діє до {date}, одноразовий:",
-    "admin.invite_how": "Передайте код людині особисто. Вона надсилає боту: /start {code}",
-    "admin.no_orgs": "Організацій ще немає. Додайте: aidbridge org add …",
-    "admin.orgs_title": "Організації",
 }
 
 DE: dict[str, str] = {
@@ -191,9 +180,6 @@ DE: dict[str, str] = {
     "help.show.usage": "R-1042",
     "help.withdraw": "Anfrage zurückziehen",
     "help.withdraw.usage": "R-1042",
-    "help.invite": "Einladungscode erstellen",
-    "help.invite.usage": "ORG_ID ROLLE [TAGE]",
-    "help.orgs": "Organisationen auflisten",
     "btn.back": "⬅️ Zurück",
     "btn.cancel": "✖️ Abbrechen",
     "btn.skip": "Überspringen",
@@ -288,14 +274,6 @@ DE: dict[str, str] = {
     "org_kind.municipality": "Gemeinde",
     "org_kind.ngo": "NGO",
     "org_kind.coordination": "Koordination",
-    "admin.invite_usage": "Verwendung: /invite ORG_ID ROLLE [TAGE], z. B. /invite 3 requester 7. Rollen: requester, coordinator, admin. Organisationen: /orgs",
-    "admin.unknown_role": "Unbekannte Rolle „{role}“. Rollen: requester, coordinator, admin.",
-    "admin.invite_days": "Gültigkeit: 1 bis {limit} Tage.",
-    "admin.org_not_found": "Organisation {org} nicht gefunden. Liste: /orgs",
-    "admin.invite_created": "Einladungscode für „{org}“ (Rolle: {role}), gültig bis {date}, einmalig:",
-    "admin.invite_how": "Geben Sie den Code persönlich weiter. Die Person sendet dem Bot: /start {code}",
-    "admin.no_orgs": "Noch keine Organisationen. Anlegen: aidbridge org add …",
-    "admin.orgs_title": "Organisationen",
 }
 
 EN: dict[str, str] = {
@@ -335,9 +313,6 @@ EN: dict[str, str] = {
     "help.show.usage": "R-1042",
     "help.withdraw": "withdraw a request",
     "help.withdraw.usage": "R-1042",
-    "help.invite": "create an invite code",
-    "help.invite.usage": "ORG_ID ROLE [DAYS]",
-    "help.orgs": "list organisations",
     "btn.back": "⬅️ Back",
     "btn.cancel": "✖️ Cancel",
     "btn.skip": "Skip",
@@ -432,12 +407,4 @@ EN: dict[str, str] = {
     "org_kind.municipality": "hromada",
     "org_kind.ngo": "NGO",
     "org_kind.coordination": "coordination",
-    "admin.invite_usage": "Usage: /invite ORG_ID ROLE [DAYS], e.g. /invite 3 requester 7. Roles: requester, coordinator, admin. Organisations: /orgs",
-    "admin.unknown_role": "Unknown role “{role}”. Roles: requester, coordinator, admin.",
-    "admin.invite_days": "Validity: 1 to {limit} days.",
-    "admin.org_not_found": "Organisation {org} not found. List: /orgs",
-    "admin.invite_created": "Invite code for “{org}” (role: {role}), valid until {date}, single use:",
-    "admin.invite_how": "Hand the code over personally. The person sends the bot: /start {code}",
-    "admin.no_orgs": "No organisations yet. Add one: aidbridge org add …",
-    "admin.orgs_title": "Organisations",
 }

@@ -1,0 +1,103 @@
+"""/audit through the engine: newest first, counts, filters by member, request and org."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.textsplit import TELEGRAM_LIMIT
+from storage import audit
+from storage.models import Role
+from tests.engine_harness import ADMIN, EngineHarness, find_payload
+from tests.handlers.admin_steps import COORD, NURSE, admin_in_english, say, tap, text_of
+
+ENTRY = re.compile(r"^\d\d\.\d\d\.\d{4} \d\d:\d\d · ", re.MULTILINE)
+
+
+def actions(text: str) -> list[str]:
+    return re.findall(r"· <b>([a-z_.]+)</b>", text)
+
+
+async def setup(h: EngineHarness) -> None:
+    """Admin #1, nurse #2 with request R-1001, coordinator #3 who acknowledged it."""
+    await admin_in_english(h)
+    hospital = await h.add_org()
+    ngo = await h.add_org(name="Hilfswerk NRW", address=None)
+    await h.join(NURSE, hospital.id)
+    await h.join(COORD, ngo.id, Role.COORDINATOR, lang="de")
+    replies = await say(h, NURSE, "/need 2 генератор")
+    await tap(h, NURSE, find_payload(replies[0], "w:submit:"))
+    await say(h, COORD, "/ack R-1001")
+    await say(h, ADMIN, "/org 2 address Köln, Domplatz 1")
+    await say(h, ADMIN, "/role 2 coordinator add")
+
+
+async def test_audit_newest_first_with_a_count(harness: EngineHarness) -> None:
+    h = harness
+    await setup(h)
+    text = text_of(await say(h, ADMIN, "/audit"))
+    total = await h.count("audit")
+    assert f"Audit log, newest first: {total}" in text
+    found = actions(text)
+    assert found[0] == "member.role" and found[1] == "org.edit"
+    assert found[-1] == "invite.create"
+    assert "#1 · <b>member.role</b> · member:2" in text
+    assert "roles requester -&gt; coordinator,requester" in text  # summaries are escaped
+    assert "24.11.2026 10:" in text  # times in the configured zone (Berlin, UTC+1)
+
+    two = text_of(await say(h, ADMIN, "/audit 2"))
+    assert "newest first: 2" in two and actions(two) == ["member.role", "org.edit"]
+    for wrong in ("/audit 0", "/audit 5 #2 extra", "/audit x y"):
+        assert "Usage: /audit" in text_of(await say(h, ADMIN, wrong)), wrong
+
+
+async def test_audit_filters(harness: EngineHarness) -> None:
+    h = harness
+    await setup(h)
+    by_nurse = text_of(await say(h, ADMIN, "/audit #2"))
+    assert "Audit log for #2 Test Person" in by_nurse
+    # What they did (joined, filed R-1001) and what was done to them (the role change).
+    assert actions(by_nurse) == ["member.role", "request.create", "member.join"]
+    assert actions(text_of(await say(h, ADMIN, "/audit 1 telegram:101"))) == ["member.role"]
+    by_coord = text_of(await say(h, ADMIN, "/audit telegram:301"))
+    assert actions(by_coord) == ["request.ack", "member.join"]
+
+    request = text_of(await say(h, ADMIN, "/audit R-1001"))
+    assert "Audit log for R-1001" in request
+    assert actions(request) == ["request.ack", "request.create"]
+    assert actions(text_of(await say(h, ADMIN, "/audit r1001"))) == actions(request)
+    org = text_of(await say(h, ADMIN, "/audit org:2"))
+    assert actions(org) == ["org.edit", "member.join", "invite.create"]
+
+    assert "No member “#99”" in text_of(await say(h, ADMIN, "/audit #99"))
+    assert "No matching audit entries" in text_of(await say(h, ADMIN, "/audit R-2000"))
+
+
+async def test_audit_of_many_rows_is_capped_and_split(harness: EngineHarness) -> None:
+    h = harness
+    await admin_in_english(h)
+    async with h.db.transaction() as conn:
+        for n in range(230):
+            await audit.add_audit(
+                conn,
+                actor_id=1,
+                actor_label="telegram:900",
+                action="org.edit",
+                target="org:1",
+                summary=f"entry {n} " + "x" * 60 + " <&>",
+                now=h.clock(),
+            )
+    replies = await say(h, ADMIN, "/audit 500")
+    assert len(replies) > 1
+    assert all(len(r.text) <= TELEGRAM_LIMIT for r in replies)
+    text = text_of(replies)
+    assert "newest first: 200" in text
+    assert len(ENTRY.findall(text)) == 200
+    assert "entry 229 " in text and "entry 30 " in text and "entry 29 " not in text
+    assert "&lt;&amp;&gt;" in text and "<&>" not in text
+
+
+async def test_audit_is_for_admins_only(harness: EngineHarness) -> None:
+    h = harness
+    await setup(h)
+    assert "недоступна" in (await say(h, NURSE, "/audit"))[0].text
+    assert "nicht zur Verfügung" in (await say(h, COORD, "/audit R-1001"))[0].text
