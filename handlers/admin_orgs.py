@@ -219,25 +219,29 @@ async def apply_edit(
 
 
 async def on_org_choice(turn: Turn, payload: str) -> list[Reply]:
+    """'x' cancels; 'e:ID:FIELD' asks for a value; 'k:ID:KIND' sets the kind;
+    'c:ID:FIELD' clears an optional field."""
     parts = payload.split(":")
     if parts == ["x"]:
         await clear(turn)
         return [Reply(text=turn.tr("admin.cancelled"), replace=True)]
-    org_id = small_int(parts[1]) if len(parts) == 3 else None
+    action, org_ref, value = parts if len(parts) == 3 else ("", "", "")
+    valid = (
+        (action == "e" and value in EDITABLE_FIELDS)
+        or (action == "k" and value in {k.value for k in OrgKind})
+        or (action == "c" and value in OPTIONAL_FIELDS)
+    )
+    org_id = small_int(org_ref)
     org = await organisations.get_organisation(turn.conn, org_id) if org_id is not None else None
-    if org is None or parts[2] not in EDITABLE_FIELDS + tuple(k.value for k in OrgKind):
+    if not valid or org is None:
         return [Reply(text=turn.tr("error.stale_button"), toast=True)]
-    action, value = parts[0], parts[2]
-    if action == "e" and value in EDITABLE_FIELDS:
+    if action == "e":
         return await ask_field(turn, org, value, replace=False)
-    if action == "k":
-        replies, _ = await apply_edit(turn, org, "kind", value, replace=True)
-        return replies
-    if action == "c" and value in OPTIONAL_FIELDS:
+    if action == "c":
         await clear(turn)
-        replies, _ = await apply_edit(turn, org, value, CLEAR, replace=True)
-        return replies
-    return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+    field, raw = ("kind", value) if action == "k" else (value, CLEAR)
+    replies, _ = await apply_edit(turn, org, field, raw, replace=True)
+    return replies
 
 
 async def on_edit_text(turn: Turn, text: str) -> list[Reply]:

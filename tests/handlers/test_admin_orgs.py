@@ -190,7 +190,8 @@ async def test_org_edit_with_buttons(harness: EngineHarness) -> None:
     replies = await tap(h, ADMIN, "org:x")
     assert "Cancelled" in replies[0].text and await h.count("conversations") == 0
     # Forged or stale payloads change nothing.
-    for payload in ("org:e:9:name", "org:e:1:colour", "org:k:1:castle", "org:c:1:name", "org:zz"):
+    stale = ("org:e:9:name", "org:e:1:colour", "org:k:1:castle", "org:k:1:name", "org:c:1:name")
+    for payload in (*stale, "org:zz", "org:e:x:name"):
         assert (await tap(h, ADMIN, payload))[0].toast, payload
     assert len(await audit_rows(h, "org.edit")) == 4
 
@@ -211,3 +212,25 @@ async def test_only_admins_manage_organisations(harness: EngineHarness) -> None:
     for command in ("/org_add", "/orgs", "/org ", "/invites", "/uninvite", "/members", "/role"):
         assert command in admin_help, command
     assert "/revoke" in admin_help and "/restore" in admin_help and "/audit" in admin_help
+
+
+async def test_org_add_on_a_platform_without_buttons(harness: EngineHarness) -> None:
+    """Console and text-only Matrix clients answer the numbered options by number."""
+    h = harness
+    await admin_in_english(h)
+    first = await say(h, ADMIN, "/org_add", buttons=False)
+    assert "step 1 of 6" in first[0].text
+    await say(h, ADMIN, "2", buttons=False)  # the second option: municipality
+    for answer in ("Громада Х", "Синельниківський", "Синельникове"):
+        await say(h, ADMIN, answer, buttons=False)
+    await say(h, ADMIN, "-", buttons=False)  # no EDRPOU
+    replies = await say(h, ADMIN, "вул. Центральна, 1", buttons=False)
+    assert "Organisation #1 added" in text_of(replies)
+    assert await org_row(h) == (
+        "municipality",
+        "Громада Х",
+        "Синельниківський",
+        "Синельникове",
+        None,
+        "вул. Центральна, 1",
+    )
