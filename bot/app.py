@@ -114,6 +114,7 @@ def make_context(
             max_attachment_bytes=settings.max_attachment_bytes,
             invite_attempts_per_hour=settings.invite_attempts_per_hour,
             retention_days=settings.retention_days,
+            backup_dir=settings.backup_dir,
         ),
         links=BotLinks(),
         renderers=FileRenderers(),

@@ -1,4 +1,4 @@
-"""The `aidbridge` command: run, console, migrate, org, invite."""
+"""The `aidbridge` command: run, console, migrate, org, invite, export, backup."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from handlers.context import BotLinks
 from handlers.export import build_table, expand_category, to_csv
 from handlers.i18n import Translator
 from storage import audit, organisations
+from storage.backup import BackupError, backup_database
 from storage.db import open_db
 from storage.exports import list_export_lines
 from storage.migrations import DatabaseTooNew, current_version, migrate
@@ -69,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
         "--contacts",
         action="store_true",
         help="include who filed each request (admins only: handle with care)",
+    )
+
+    backup = sub.add_parser(
+        "backup", help="copy the database, consistently, while the bot may be running"
+    )
+    backup.add_argument(
+        "--dir", type=Path, help="folder for the copy (default AIDBRIDGE_BACKUP_DIR)"
     )
 
     invite = sub.add_parser("invite", help="create a single-use invite code")
@@ -240,6 +248,36 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    # Not migrated first: a copy taken before an upgrade is the one to fall back to.
+    if not settings.db_path.is_file():
+        print(f"error: no database at {settings.db_path}", file=sys.stderr)
+        return 2
+    dest = args.dir or settings.backup_dir
+    try:
+        result = await backup_database(settings.db_path, dest, utc_now())
+    except (BackupError, OSError) as exc:
+        print(f"error: backup failed: {exc}", file=sys.stderr)
+        return 1
+    db = await open_db(settings.db_path)
+    try:
+        if await current_version(db) > 0:
+            async with db.transaction() as conn:
+                await audit.add_audit(
+                    conn,
+                    actor_id=None,
+                    actor_label="cli",
+                    action="backup.create",
+                    target=result.path.name,
+                    summary=f"{result.size} bytes in {result.seconds:.2f} s",
+                    now=utc_now(),
+                )
+    finally:
+        await db.close()
+    print(f"backup written to {result.path.resolve()} ({result.size} bytes)")
+    return 0
+
+
 async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "run":
         await run(settings)
@@ -257,6 +295,8 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return await _invite(settings, args)
     if args.command == "export":
         return await _export(settings, args)
+    if args.command == "backup":
+        return await _backup(settings, args)
     raise AssertionError(args.command)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from handlers.context import HandlerContext
 from handlers.digest_jobs import run_digest
 from handlers.housekeeping import ask_reconfirm
+from handlers.privacy import apply_retention
 from storage import subscriptions
 from storage.models import Subscription, SubscriptionKind
 
@@ -74,6 +75,7 @@ class DigestScheduler:
         self._clock = clock
         self._scheduler = AsyncIOScheduler(timezone=ctx.policy.timezone)
         self._sync_task: asyncio.Task[None] | None = None
+        self._retention_day: date | None = None
 
     async def start(self) -> None:
         await self.catch_up()
@@ -94,7 +96,19 @@ class DigestScheduler:
         if asked:
             log.info("asked requesters to re-confirm %d quiet requests", asked)
             self._on_queued()
+        await self.retention()
         return asked
+
+    async def retention(self) -> int:
+        """Once a day (the first hourly run of each day, and after every start)."""
+        today = self._clock().astimezone(self._ctx.policy.timezone).date()
+        if self._retention_day == today:
+            return 0
+        cleared = await apply_retention(self._ctx)
+        self._retention_day = today
+        if cleared:
+            log.info("retention: cleared the notes of %d closed requests", cleared)
+        return cleared
 
     async def stop(self) -> None:
         if self._scheduler.running:

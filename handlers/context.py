@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,8 @@ class Policy:
     invite_attempts_per_hour: int = 5
     # Free-text notes of closed requests are cleared after this many days.
     retention_days: int = 365
+    # Where /backup writes its timestamped copies of the database.
+    backup_dir: Path = Path("data/backups")
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,16 @@ from handlers import (
     admin_audit,
     admin_orgs,
     admin_people,
+    backup,
+    broadcast,
     coordinator,
     housekeeping,
     intake,
     limits,
+    privacy,
     reports,
     requester,
+    stats,
     subscriptions,
 )
 from handlers.context import HandlerContext, Turn
@@ -57,6 +61,10 @@ def build_registry() -> Registry:
         admin_orgs,
         admin_people,
         admin_audit,
+        broadcast,
+        stats,
+        backup,
+        privacy,
     ):
         module.register(registry)
     return registry

@@ -121,11 +121,12 @@ def build_table(
     header = tuple(t(lang, f"export.col.{name}") for name, _ in columns)
     hxl = tuple(tag for _, tag in columns)
     adm1 = t(lang, "export.adm1")
+    former = t(lang, "privacy.former_member")
     rows: list[tuple[Cell, ...]] = []
     for line in lines:
         row = _row(line, catalog, adm1, tz)
         if include_contacts:
-            row = (*row, _contact(line))
+            row = (*row, _contact(line, former))
         rows.append(row)
     return ExportTable(header=header, hxl=hxl, rows=tuple(rows))
 
@@ -160,7 +161,9 @@ def _row(line: ExportLine, catalog: Catalog, adm1: str, tz: tzinfo) -> tuple[Cel
     )
 
 
-def _contact(line: ExportLine) -> str | None:
+def _contact(line: ExportLine, former: str) -> str | None:
+    if line.creator_forgotten:
+        return former
     if line.creator is None:
         return line.creator_name
     if line.creator_name:

@@ -42,6 +42,7 @@ class ExportLine(Frozen):
     delivered: int
     creator_name: str | None = None
     creator: Identity | None = None
+    creator_forgotten: bool = False
 
 
 def filter_sql(
@@ -60,9 +61,17 @@ def filter_sql(
     return sql, args
 
 
-_CONTACT_COLUMNS = "m.display_name AS creator_name, m.transport, m.user_id"
+# A forgotten member's row holds only a tombstone; it reads as "former member", nothing else.
+_CONTACT_COLUMNS = (
+    "CASE WHEN m.forgotten_at IS NULL THEN m.display_name END AS creator_name,"
+    " CASE WHEN m.forgotten_at IS NULL THEN m.transport END AS transport,"
+    " CASE WHEN m.forgotten_at IS NULL THEN m.user_id END AS user_id,"
+    " m.forgotten_at IS NOT NULL AS creator_forgotten"
+)
 # Same shape without reading the members row: contacts stay in the database.
-_NO_CONTACT_COLUMNS = "NULL AS creator_name, NULL AS transport, NULL AS user_id"
+_NO_CONTACT_COLUMNS = (
+    "NULL AS creator_name, NULL AS transport, NULL AS user_id, 0 AS creator_forgotten"
+)
 
 
 async def list_export_lines(
@@ -123,4 +132,5 @@ def _line(row: aiosqlite.Row) -> ExportLine:
         delivered=row["delivered"],
         creator_name=row["creator_name"],
         creator=creator,
+        creator_forgotten=bool(row["creator_forgotten"]),
     )

@@ -1,0 +1,105 @@
+"""Online backups with SQLite's backup API, from a connection of their own.
+
+The copy is read in ONE backup step on a separate connection: one read transaction, so one
+consistent snapshot. In WAL mode a reader never blocks the writer, so the bot keeps committing
+while the copy runs, and nothing uncommitted can be copied (a backup through the bot's own
+connection would see the open transaction of the turn that asked for it). Copying in several
+steps would let the bot's commits restart the copy again and again.
+
+The file is written under a ``.part`` name, checked, flushed and only then renamed, so a file
+with the final name is always a complete backup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from storage.db import BUSY_TIMEOUT_MS
+
+PREFIX = "aidbridge-"
+SUFFIX = ".db"
+
+
+class BackupError(RuntimeError):
+    """The copy could not be made or failed its check; the message says why."""
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size: int
+    seconds: float
+
+
+def backup_name(now: datetime, attempt: int = 0) -> str:
+    """Timestamped in UTC, so names sort by time whatever the server's zone."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%SZ")
+    return f"{PREFIX}{stamp}{f'-{attempt}' if attempt else ''}{SUFFIX}"
+
+
+def _target(dest_dir: Path, now: datetime) -> Path:
+    attempt = 0
+    while (dest_dir / backup_name(now, attempt)).exists():
+        attempt += 1
+    return dest_dir / backup_name(now, attempt)
+
+
+def _copy(source: str, part: Path) -> None:
+    src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        dst = sqlite3.connect(part)
+        try:
+            src.backup(dst, pages=-1)
+            # A single self-contained file: no -wal beside it to lose when it is copied away.
+            dst.execute("PRAGMA journal_mode = DELETE")
+            check = dst.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise BackupError(f"the copy failed its integrity check: {check}")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    with part.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _backup(source: str, dest_dir: Path, now: datetime) -> BackupResult:
+    started = time.monotonic()
+    if source == ":memory:":
+        raise BackupError("an in-memory database cannot be backed up")
+    if not Path(source).is_file():
+        raise BackupError(f"no database at {source}")
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    final = _target(dest_dir, now)
+    part = final.with_name(final.name + ".part")
+    try:
+        _copy(source, part)
+        part.rename(final)
+        _fsync_dir(dest_dir)
+    except sqlite3.Error as exc:
+        raise BackupError(str(exc)) from exc
+    finally:
+        part.unlink(missing_ok=True)
+    return BackupResult(path=final, size=final.stat().st_size, seconds=time.monotonic() - started)
+
+
+async def backup_database(source: str | Path, dest_dir: Path, now: datetime) -> BackupResult:
+    """Copy the database at ``source`` into ``dest_dir``; needs no lock of the caller's.
+
+    Runs in a worker thread, so the event loop (and the bot's own connection) keeps going.
+    """
+    return await asyncio.to_thread(_backup, str(source), dest_dir, now)
