@@ -37,6 +37,7 @@ from handlers.context import HandlerContext, Turn
 from handlers.events import Choice, Incoming, Reply
 from handlers.i18n import normalise_language
 from handlers.registry import Registry
+from handlers.render import esc
 from handlers.textmenu import match_menu, menu_from_replies
 from storage import conversations, members, outbox, updates
 from storage.db import DatabaseLocked
@@ -227,7 +228,8 @@ class Engine:
         if command is None:
             if not turn.roles:
                 return await account.stranger(turn)
-            return [Reply(text=turn.tr("error.unknown_command", command=f"/{name}"))]
+            # The name is whatever was typed: escape it, or "/<b" breaks the whole message.
+            return [Reply(text=turn.tr("error.unknown_command", command=esc(f"/{name}")))]
         if command.roles and not (command.roles & turn.roles):
             if not turn.roles:
                 return await account.stranger(turn)
