@@ -21,6 +21,7 @@ from bot.renderers import FileRenderers
 from bot.scheduler import DigestScheduler
 from bot.transports.base import Transport
 from bot.transports.console import ConsoleTransport
+from bot.transports.matrix import MatrixTransport
 from bot.transports.telegram import TelegramTransport
 from handlers.catalog import Catalog
 from handlers.context import BotLinks, HandlerContext, Policy
@@ -63,6 +64,8 @@ class App:
             await transport.start()
             if isinstance(transport, TelegramTransport):
                 self.ctx.links.telegram_username = transport.username
+            if isinstance(transport, MatrixTransport):
+                self.ctx.links.matrix_user_id = transport.user_id
         await self.worker.start()
         await self.scheduler.start()
         await self.checkpointer.start()
@@ -142,9 +145,13 @@ async def build_app(
     on_console_eof: Callable[[], None] | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> App:
-    """Telegram when a token is set; the console when asked for or when nothing else is."""
+    """Telegram and Matrix when configured; the console when asked for or when nothing else is."""
     db = await open_and_migrate(settings, background_checkpoints=True)
-    local_console = settings.telegram_token is None and console_identity is None
+    local_console = (
+        settings.telegram_token is None
+        and settings.matrix_homeserver is None
+        and console_identity is None
+    )
     if local_console:
         # Whoever sits at the server's own terminal can run the CLI anyway: make the
         # plain console session an admin, so a newcomer can try every command.
@@ -179,6 +186,25 @@ async def build_app(
             rate_limiter=settings.telegram_rate_limiter,
         )
         pacers["telegram"] = Pacer(overall_per_second=30, per_chat_interval=1.0)
+    if settings.matrix_homeserver is not None and console_identity is None:
+        assert settings.matrix_user_id is not None  # Settings checks the set is complete
+        token, password = settings.matrix_access_token, settings.matrix_password
+        transports["matrix"] = MatrixTransport(
+            homeserver=settings.matrix_homeserver,
+            user_id=settings.matrix_user_id,
+            access_token=token.get_secret_value() if token else None,
+            password=password.get_secret_value() if password else None,
+            device_id=settings.matrix_device_id,
+            team_room=settings.matrix_team_room,
+            db=db,
+            handle=app.handle,
+            mark_delivered=engine.mark_delivered,
+            commands=engine.registry.commands,
+            clock=clock,
+        )
+        # Synapse's default for a user is 0.2 messages/s after a burst of 10; homeservers
+        # differ, so pace modestly and let M_LIMIT_EXCEEDED's retry_after_ms pause the rest.
+        pacers["matrix"] = Pacer(overall_per_second=10, per_chat_interval=0.2)
     if not transports:
         identity = console_identity or LOCAL_CONSOLE
         stdin, stdout = console_io if console_io else (None, None)

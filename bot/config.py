@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.i18n import LANGUAGES
@@ -80,6 +80,41 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("matrix_homeserver")
+    @classmethod
+    def _check_homeserver(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @field_validator("matrix_user_id")
+    @classmethod
+    def _check_matrix_user(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith("@") and ":" in value):
+            raise ValueError("must look like @aidbridge:example.org")
+        return value
+
+    @model_validator(mode="after")
+    def _check_matrix_complete(self) -> Settings:
+        # Messages name the variable themselves: a model-level error has no field location.
+        if self.matrix_homeserver is None:
+            if self.matrix_user_id or self.matrix_access_token or self.matrix_password:
+                raise ValueError(
+                    "AIDBRIDGE_MATRIX_HOMESERVER is required when other AIDBRIDGE_MATRIX_* "
+                    "settings are set"
+                )
+            return self
+        if not self.matrix_user_id:
+            raise ValueError(
+                "AIDBRIDGE_MATRIX_USER_ID is required with AIDBRIDGE_MATRIX_HOMESERVER"
+            )
+        if self.matrix_access_token is None and self.matrix_password is None:
+            raise ValueError(
+                "AIDBRIDGE_MATRIX_ACCESS_TOKEN or AIDBRIDGE_MATRIX_PASSWORD is required with "
+                "AIDBRIDGE_MATRIX_HOMESERVER"
+            )
+        return self
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -94,7 +129,9 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "?"
         message = first["msg"].removeprefix("Value error, ")
         # Never echo the offending value: it might be a token.
+        if not first["loc"]:
+            raise ConfigError(message) from None  # a check across fields names them itself
+        field = str(first["loc"][0])
         raise ConfigError(f"AIDBRIDGE_{field.upper()}: {message}") from None

@@ -565,3 +565,50 @@ async def send_content(client: nio.AsyncClient, room_id: str, content: dict[str,
         raise MatrixHarnessError(f"{client.user_id} could not send to {room_id}: {resp}")
     event_id: str = resp.event_id
     return event_id
+
+
+async def drain_messages(
+    client: nio.AsyncClient, room_id: str, *, sender: str | None = None
+) -> list[dict[str, Any]]:
+    """Every message from ``sender`` already on the server that this client has not taken.
+
+    For "what did the bot answer": once the bot's sends have returned, its messages are stored,
+    so one immediate sync brings them all, however many there are.
+    """
+    await _sync_into_inbox(client, 0.001)
+    return _take(_inbox(client), room_id, sender, 10**6)
+
+
+async def wait_until_joined(
+    client: nio.AsyncClient, room_id: str, user_id: str, *, timeout: float = 10
+) -> None:
+    """Poll the room's members until ``user_id`` has joined (e.g. a bot accepting an invite)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        resp = await client.joined_members(room_id)
+        if isinstance(resp, nio.JoinedMembersResponse) and any(
+            m.user_id == user_id for m in resp.members
+        ):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{user_id} did not join {room_id} within {timeout} s")
+        await asyncio.sleep(0.02)
+
+
+async def joined_user_ids(client: nio.AsyncClient, room_id: str) -> set[str]:
+    resp = await client.joined_members(room_id)
+    if not isinstance(resp, nio.JoinedMembersResponse):
+        raise MatrixHarnessError(f"members of {room_id}: {resp}")
+    return {m.user_id for m in resp.members}
+
+
+async def admin_post(hs: Homeserver, admin: RegisteredUser, path: str, body: Any) -> Any:
+    """POST to Synapse's admin API as ``admin`` (registered with admin=True)."""
+    if hs._http is None:
+        raise MatrixHarnessError("the homeserver is not running")
+    async with hs._http.post(
+        f"{hs.url}{path}",
+        json=body,
+        headers={"Authorization": f"Bearer {admin.access_token}"},
+    ) as resp:
+        return await hs._json_or_raise(resp, f"POST {path}")

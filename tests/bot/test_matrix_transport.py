@@ -1,0 +1,196 @@
+"""The bot on Matrix against a real Synapse: joining, the wizard, /need, refusals, files.
+
+Every test starts its own bot account and database on the session's homeserver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import nio
+import pytest
+import pytest_asyncio
+from openpyxl import load_workbook
+
+from tests.bot.matrix_bot_harness import MatrixBot, Person, bodies, invite_code
+from tests.engine_harness import scalar
+from tests.matrix_harness import (
+    Homeserver,
+    create_dm,
+    joined_user_ids,
+    send_text,
+    wait_until_joined,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def setup(homeserver: Homeserver, tmp_path: Path) -> AsyncIterator[tuple[MatrixBot, Person]]:
+    """A bot whose configured admin already has a direct chat with it."""
+    admin = await Person.register(homeserver, "admin")
+    bot = await MatrixBot.start(homeserver, tmp_path / "bot.db", admins=f"matrix:{admin.user_id}")
+    await admin.open_dm(bot)
+    try:
+        yield bot, admin
+    finally:
+        await bot.stop()
+
+
+async def join(bot: MatrixBot, admin: Person, role: str, prefix: str) -> Person:
+    """A new person who opens a direct chat and sends the code the admin issued."""
+    orgs = await scalar(bot.app.db, "SELECT COUNT(*) FROM organisations")
+    org_id = 1 if orgs else await bot.add_org()
+    code = invite_code(await admin.say(bot, f"!invite {org_id} {role}"))
+    person = await Person.register(bot.hs, prefix)
+    await person.open_dm(bot)
+    answer = await person.say(bot, f"!start {code}")
+    assert "✅" in bodies(answer), bodies(answer)
+    return person
+
+
+async def test_invite_and_start_code(setup: tuple[MatrixBot, Person]) -> None:
+    bot, admin = setup
+    org_id = await bot.add_org()
+    [answer] = await admin.say(bot, f"!invite {org_id} requester")
+    # The admin is told what to send and to whom; the Telegram-style /start is shown as !start.
+    assert f"→ {bot.user_id}" in answer["body"]
+    assert "/start" not in answer["body"] and "!start" in answer["body"]
+    code = invite_code([answer])
+
+    nurse = await Person.register(bot.hs, "nurse")
+    await nurse.open_dm(bot)
+    [welcome] = await nurse.say(bot, f"!start {code}")
+    # An m.notice with an HTML body and a plain one; the organisation's name escaped in HTML.
+    assert welcome["msgtype"] == "m.notice"
+    assert welcome["format"] == "org.matrix.custom.html"
+    assert "&lt;Дніпро&gt; &amp; Co" in welcome["formatted_body"]
+    assert "<Дніпро> & Co" in welcome["body"] and "<b>" not in welcome["body"]
+    assert "<br>" in welcome["formatted_body"]
+    # The requester's button is a numbered option, and commands are offered with "!".
+    assert "1. " in welcome["body"] and "!new" in welcome["body"]
+    member = await scalar(
+        bot.app.db,
+        "SELECT chat_id FROM members WHERE transport = 'matrix' AND user_id = ?",
+        nurse.user_id,
+    )
+    assert member == nurse.room_id
+
+    # A member who invites the bot to another direct chat is joined there too; "/" works.
+    second = await create_dm(nurse.client, bot.user_id)
+    await wait_until_joined(nurse.client, second, bot.user_id)
+    assert nurse.user_id in bodies(await nurse.say(bot, "/whoami", room_id=second))
+
+
+async def test_wizard_with_numbered_answers_to_stored_request(
+    setup: tuple[MatrixBot, Person],
+) -> None:
+    bot, admin = setup
+    nurse = await join(bot, admin, "requester", "nurse")
+    [step] = await nurse.say(bot, "!new")
+    for prefix in ("w:cat:power", "w:item:generator"):
+        typed, label = await bot.option(nurse.room_id, prefix)
+        # What the engine will read back is what the person saw under that number.
+        assert f"{typed}. {label}" in step["body"]
+        [step] = await nurse.say(bot, typed)
+    [step] = await nurse.say(bot, "2")  # the quantity
+    for prefix in ("w:more:done", "w:urg:critical", "w:due:", "w:place:org"):
+        typed, label = await bot.option(nurse.room_id, prefix)
+        assert f"{typed}. {label}" in step["body"], (prefix, step["body"])
+        [step] = await nurse.say(bot, typed)
+    [summary] = await nurse.say(bot, "Нотатка з <b>тегами</b> & 🚑")
+    assert "&lt;b&gt;тегами&lt;/b&gt; &amp; 🚑" in summary["formatted_body"]
+    # Navigation is offered as a word and accepted as typed.
+    typed, label = await bot.option(nurse.room_id, "w:cancel")
+    assert typed == label and label in summary["body"]
+    typed, _ = await bot.option(nurse.room_id, "w:submit:")
+    confirmation = await nurse.say(bot, typed)
+    assert "R-1001" in bodies(confirmation)
+    assert await scalar(bot.app.db, "SELECT COUNT(*) FROM requests") == 1
+    assert await scalar(bot.app.db, "SELECT urgency FROM requests") == "critical"
+    assert (
+        await scalar(
+            bot.app.db, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND kind='reply'"
+        )
+        == 0
+    )
+
+
+async def test_need_one_liner_and_my(setup: tuple[MatrixBot, Person]) -> None:
+    bot, admin = setup
+    nurse = await join(bot, admin, "requester", "nurse")
+    [preview] = await nurse.say(
+        bot, "!need 2 генератор 30 кВт; 200 уп бинти !critical by 01.12.2026"
+    )
+    assert "Генератор" in preview["body"] and "01.12.2026" in preview["body"]
+    typed, _ = await bot.option(nurse.room_id, "w:submit:")
+    assert "R-1001" in bodies(await nurse.say(bot, typed))
+    assert "R-1001" in bodies(await nurse.say(bot, "!my"))
+    assert "не збережено" in bodies(await nurse.say(bot, "!need 2 генератор by 01.01.2020"))
+    # '!' followed by no command is text, as in a note: the person gets the free-text answer.
+    assert bodies(await nurse.say(bot, "!!! терміново"))
+
+
+async def test_stranger_is_refused_and_the_bot_leaves(setup: tuple[MatrixBot, Person]) -> None:
+    bot, _ = setup
+    stranger = await Person.register(bot.hs, "stranger")
+    await stranger.open_dm(bot)
+    [answer] = await stranger.say(bot, "hello")
+    # The same explanation as on Telegram, with the Matrix way to send the code.
+    assert "Доступ лише за запрошенням" in answer["body"] and "!start" in answer["body"]
+    assert bot.user_id not in await joined_user_ids(stranger.client, stranger.room_id)
+    assert await scalar(bot.app.db, "SELECT COUNT(*) FROM members") == 0
+
+    # A wrong code is answered and the chat stays open for a corrected one.
+    again = await Person.register(bot.hs, "stranger")
+    await again.open_dm(bot)
+    assert "не знайдено" in bodies(await again.say(bot, "!start WRONG"))
+    assert bot.user_id in await joined_user_ids(again.client, again.room_id)
+
+    # A stranger's invitation to a group room is declined.
+    resp = await stranger.client.room_create(
+        visibility=nio.RoomVisibility.private, invite=[bot.user_id], is_direct=False
+    )
+    assert isinstance(resp, nio.RoomCreateResponse)
+    await send_text(stranger.client, resp.room_id, "!help")
+    for _ in range(100):
+        state = await stranger.client.room_get_state_event(
+            resp.room_id, "m.room.member", bot.user_id
+        )
+        if getattr(state, "content", {}).get("membership") == "leave":
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the bot did not decline the group invitation")
+
+
+async def test_export_file_and_chart_image(setup: tuple[MatrixBot, Person]) -> None:
+    bot, admin = setup
+    nurse = await join(bot, admin, "requester", "nurse")
+    await nurse.say(bot, "!need 2 генератор; 200 уп бинти !critical")
+    typed, _ = await bot.option(nurse.room_id, "w:submit:")
+    await nurse.say(bot, typed)
+    coord = await join(bot, admin, "coordinator", "coord")
+    [file_msg] = await coord.say(bot, "!export xlsx")
+    assert file_msg["msgtype"] == "m.file"
+    assert file_msg["filename"].endswith(".xlsx")
+    # The caption travels as the body (Matrix 1.10 media captions), in HTML too.
+    assert "Експорт" in file_msg["body"] and file_msg["formatted_body"]
+    assert file_msg["url"].startswith("mxc://")
+    download = await coord.client.download(mxc=file_msg["url"])
+    assert isinstance(download, nio.MemoryDownloadResponse), download
+    assert file_msg["info"]["size"] == len(download.body)
+    sheet = load_workbook(io.BytesIO(download.body)).active
+    assert sheet is not None
+    assert sheet["A2"].value == "#meta+id" and sheet["A3"].value == "R-1001"
+
+    chart = await coord.say(bot, "!chart")
+    images = [c for c in chart if c["msgtype"] == "m.image"]
+    assert len(images) == 1, bodies(chart)
+    image = await coord.client.download(mxc=images[0]["url"])
+    assert isinstance(image, nio.MemoryDownloadResponse)
+    assert image.body.startswith(b"\x89PNG")
+    assert images[0]["info"]["w"] > 0 and images[0]["info"]["mimetype"] == "image/png"
