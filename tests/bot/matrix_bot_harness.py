@@ -177,5 +177,18 @@ def invite_code(contents: list[dict[str, Any]]) -> str:
     raise AssertionError(f"no invite code in {[c.get('body') for c in contents]}")
 
 
+async def join_with_invite(bot: MatrixBot, admin: Person, role: str, prefix: str) -> Person:
+    """A new person who opens a direct chat and sends the code ``admin`` issued for org 1."""
+    async with bot.app.db.read() as conn:
+        orgs = await organisations.list_organisations(conn)
+    org_id = orgs[0].id if orgs else await bot.add_org()
+    code = invite_code(await admin.say(bot, f"!invite {org_id} {role}"))
+    person = await Person.register(bot.hs, prefix)
+    await person.open_dm(bot)
+    answer = await person.say(bot, f"!start {code}")
+    assert "✅" in bodies(answer), bodies(answer)
+    return person
+
+
 def bodies(contents: list[dict[str, Any]]) -> str:
     return "\n".join(str(c.get("body", "")) for c in contents)

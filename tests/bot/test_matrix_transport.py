@@ -15,7 +15,13 @@ import pytest
 import pytest_asyncio
 from openpyxl import load_workbook
 
-from tests.bot.matrix_bot_harness import MatrixBot, Person, bodies, invite_code
+from tests.bot.matrix_bot_harness import (
+    MatrixBot,
+    Person,
+    bodies,
+    invite_code,
+    join_with_invite,
+)
 from tests.engine_harness import scalar
 from tests.matrix_harness import (
     Homeserver,
@@ -38,18 +44,6 @@ async def setup(homeserver: Homeserver, tmp_path: Path) -> AsyncIterator[tuple[M
         yield bot, admin
     finally:
         await bot.stop()
-
-
-async def join(bot: MatrixBot, admin: Person, role: str, prefix: str) -> Person:
-    """A new person who opens a direct chat and sends the code the admin issued."""
-    orgs = await scalar(bot.app.db, "SELECT COUNT(*) FROM organisations")
-    org_id = 1 if orgs else await bot.add_org()
-    code = invite_code(await admin.say(bot, f"!invite {org_id} {role}"))
-    person = await Person.register(bot.hs, prefix)
-    await person.open_dm(bot)
-    answer = await person.say(bot, f"!start {code}")
-    assert "✅" in bodies(answer), bodies(answer)
-    return person
 
 
 async def test_invite_and_start_code(setup: tuple[MatrixBot, Person]) -> None:
@@ -89,7 +83,7 @@ async def test_wizard_with_numbered_answers_to_stored_request(
     setup: tuple[MatrixBot, Person],
 ) -> None:
     bot, admin = setup
-    nurse = await join(bot, admin, "requester", "nurse")
+    nurse = await join_with_invite(bot, admin, "requester", "nurse")
     [step] = await nurse.say(bot, "!new")
     for prefix in ("w:cat:power", "w:item:generator"):
         typed, label = await bot.option(nurse.room_id, prefix)
@@ -121,7 +115,7 @@ async def test_wizard_with_numbered_answers_to_stored_request(
 
 async def test_need_one_liner_and_my(setup: tuple[MatrixBot, Person]) -> None:
     bot, admin = setup
-    nurse = await join(bot, admin, "requester", "nurse")
+    nurse = await join_with_invite(bot, admin, "requester", "nurse")
     [preview] = await nurse.say(
         bot, "!need 2 генератор 30 кВт; 200 уп бинти !critical by 01.12.2026"
     )
@@ -169,11 +163,11 @@ async def test_stranger_is_refused_and_the_bot_leaves(setup: tuple[MatrixBot, Pe
 
 async def test_export_file_and_chart_image(setup: tuple[MatrixBot, Person]) -> None:
     bot, admin = setup
-    nurse = await join(bot, admin, "requester", "nurse")
+    nurse = await join_with_invite(bot, admin, "requester", "nurse")
     await nurse.say(bot, "!need 2 генератор; 200 уп бинти !critical")
     typed, _ = await bot.option(nurse.room_id, "w:submit:")
     await nurse.say(bot, typed)
-    coord = await join(bot, admin, "coordinator", "coord")
+    coord = await join_with_invite(bot, admin, "coordinator", "coord")
     [file_msg] = await coord.say(bot, "!export xlsx")
     assert file_msg["msgtype"] == "m.file"
     assert file_msg["filename"].endswith(".xlsx")
