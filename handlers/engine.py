@@ -12,6 +12,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 import aiosqlite
 
@@ -39,9 +40,10 @@ from handlers.i18n import normalise_language
 from handlers.registry import Registry
 from handlers.render import esc
 from handlers.textmenu import match_menu, menu_from_replies
-from storage import conversations, members, outbox, updates
+from storage import conversations, members, outbox
 from storage.db import DatabaseLocked
-from storage.models import Member, Role
+from storage.models import ConversationState, Member, Role
+from storage.turn_start import TurnKey, TurnStart, open_turn
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +96,19 @@ class Engine:
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         ctx = self.ctx
         now = ctx.clock()
-        async with ctx.db.transaction() as conn:
-            transport = incoming.chat.transport
-            if not await updates.claim_update(conn, transport, incoming.update_id, now):
+        transport = incoming.chat.transport
+        key = TurnKey(
+            transport=transport,
+            update_id=incoming.update_id,
+            sender=incoming.sender,
+            chat_id=incoming.chat.chat_id,
+            now=now,
+            want_menu=not incoming.buttons,
+        )
+        async with ctx.db.transaction_opened_by(partial(open_turn, key=key)) as (conn, start):
+            if not start.claimed:
                 return []  # a replay: its effects are already committed
-            member = await self._member(conn, incoming, now)
+            member = await self._member(conn, incoming, now, start.member)
             lang = normalise_language(
                 member.language if member else incoming.language_code,
                 ctx.policy.default_language,
@@ -115,7 +125,7 @@ class Engine:
                 lang=lang,
                 registry=self.registry,
             )
-            replies = await self._route(turn)
+            replies = await self._route(turn, start)
             if screening.notice is not None:
                 replies = [screening.notice, *replies]
             replies = await self._persist_durable(turn, replies)
@@ -130,9 +140,13 @@ class Engine:
         return replies
 
     async def _member(
-        self, conn: aiosqlite.Connection, incoming: Incoming, now: datetime
+        self,
+        conn: aiosqlite.Connection,
+        incoming: Incoming,
+        now: datetime,
+        member: Member | None,
     ) -> Member | None:
-        member = await members.get_member_by_identity(conn, incoming.sender)
+        """The sender as a member (read with BEGIN), bootstrap admins created or restored."""
         if member is None and incoming.sender in self.ctx.policy.bootstrap_admins:
             member = await members.add_member(
                 conn,
@@ -181,7 +195,7 @@ class Engine:
             or (incoming.sender_name is not None and member.display_name != incoming.sender_name)
         )
 
-    async def _route(self, turn: Turn) -> list[Reply]:
+    async def _route(self, turn: Turn, start: TurnStart) -> list[Reply]:
         incoming = turn.incoming
         text = incoming.text
         if text is not None and len(text) > turn.ctx.policy.max_text_length:
@@ -194,10 +208,7 @@ class Engine:
             ]
         choice = incoming.choice
         if choice is None and text is not None and not incoming.buttons:
-            menu = await conversations.get_menu(
-                turn.conn, incoming.chat.transport, incoming.chat.chat_id
-            )
-            choice = match_menu(menu, text)
+            choice = match_menu(start.menu, text)
         if choice is not None:
             return await self._route_choice(turn, choice)
         if text is None or not text.strip():
@@ -205,7 +216,7 @@ class Engine:
         stripped = text.strip()
         if self._is_command(stripped):
             return await self._route_command(turn, stripped[1:])
-        return await self._route_text(turn, stripped)
+        return await self._route_text(turn, stripped, start.conversation)
 
     def _is_command(self, text: str) -> bool:
         """'/anything' is a command; '!' (Matrix's habit) only when a command follows, so
@@ -247,13 +258,13 @@ class Engine:
             return [Reply(text=turn.tr("error.not_allowed"), toast=True)]
         return await route.handler(turn, rest)
 
-    async def _route_text(self, turn: Turn, text: str) -> list[Reply]:
+    async def _route_text(
+        self, turn: Turn, text: str, state: ConversationState | None
+    ) -> list[Reply]:
+        """``state`` was read with BEGIN; nothing in this turn has changed it since."""
         if not turn.roles:
             return await account.stranger(turn)
         incoming = turn.incoming
-        state = await conversations.get_conversation(
-            turn.conn, incoming.chat.transport, incoming.chat.chat_id, incoming.sender.user_id
-        )
         if state is not None:
             flow = self.registry.flows.get(state.flow)
             if flow is not None and (not flow.roles or flow.roles & turn.roles):

@@ -40,6 +40,11 @@ def _row(row: aiosqlite.Row) -> Member:
     )
 
 
+# For storage.turn_start, which reads a member in the same trip as BEGIN.
+COLUMNS = _COLUMNS
+member_from_row = _row
+
+
 async def get_member_by_identity(conn: aiosqlite.Connection, identity: Identity) -> Member | None:
     row = await fetch_one(
         conn,

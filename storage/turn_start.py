@@ -1,0 +1,81 @@
+"""What every engine turn reads first, fetched together with BEGIN in one database trip.
+
+A turn needs to know whether its update id is new, who sent it, the conversation they are in
+and, on text-only platforms, the options shown last. Asking in one trip to the database
+thread instead of four keeps the write lock short (see Database.transaction_opened_by).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage import members
+from storage.models import ConversationState, Identity, Member
+from storage.timefmt import from_db, to_db
+
+
+@dataclass(frozen=True)
+class TurnStart:
+    claimed: bool  # False: the update was handled before (a replay)
+    member: Member | None
+    conversation: ConversationState | None
+    menu: str | None
+
+
+@dataclass(frozen=True)
+class TurnKey:
+    transport: str
+    update_id: str
+    sender: Identity
+    chat_id: str
+    now: datetime
+    want_menu: bool
+
+
+def open_turn(raw: sqlite3.Connection, key: TurnKey) -> TurnStart:
+    """Runs in the database thread, inside the transaction that BEGIN just opened."""
+    cur = raw.execute(
+        "INSERT INTO processed_updates (transport, update_id, processed_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (key.transport, key.update_id, to_db(key.now)),
+    )
+    if cur.rowcount != 1:
+        return TurnStart(claimed=False, member=None, conversation=None, menu=None)
+    member_row = raw.execute(
+        f"SELECT {members.COLUMNS} FROM members WHERE transport = ? AND user_id = ?",
+        (key.sender.transport, key.sender.user_id),
+    ).fetchone()
+    conversation_row = raw.execute(
+        "SELECT flow, step, data, updated_at FROM conversations"
+        " WHERE transport = ? AND chat_id = ? AND user_id = ?",
+        (key.transport, key.chat_id, key.sender.user_id),
+    ).fetchone()
+    menu_row = (
+        raw.execute(
+            "SELECT choices FROM chat_menus WHERE transport = ? AND chat_id = ?",
+            (key.transport, key.chat_id),
+        ).fetchone()
+        if key.want_menu
+        else None
+    )
+    conversation = (
+        ConversationState(
+            transport=key.transport,
+            chat_id=key.chat_id,
+            user_id=key.sender.user_id,
+            flow=conversation_row["flow"],
+            step=conversation_row["step"],
+            data_json=conversation_row["data"],
+            updated_at=from_db(conversation_row["updated_at"]),
+        )
+        if conversation_row is not None
+        else None
+    )
+    return TurnStart(
+        claimed=True,
+        member=members.member_from_row(member_row) if member_row is not None else None,
+        conversation=conversation,
+        menu=None if menu_row is None else str(menu_row["choices"]),
+    )
