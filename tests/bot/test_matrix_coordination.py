@@ -163,7 +163,7 @@ async def test_digests_in_a_direct_chat_a_group_room_and_the_team_room(team: Tea
     await submit(bot, nurse, "!need 3 намет !normal")
     window_end = bot.app.ctx.clock() + timedelta(seconds=1)
     for (sub_id,) in await _rows(bot, "SELECT id FROM subscriptions WHERE kind = 'daily'"):
-        assert await run_digest(bot.app.ctx, sub_id, window_end)
+        assert await run_digest(bot.app.ctx, int(str(sub_id)), window_end)
     bot.app.worker.wake()
     for room in (coord.room_id, group, team.team_room):
         assert "R-1001" in await collect_until(coord, bot, "R-1001", room_id=room)
