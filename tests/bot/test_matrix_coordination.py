@@ -15,7 +15,14 @@ import pytest
 import pytest_asyncio
 
 from handlers.digest_jobs import run_digest
-from tests.bot.matrix_bot_harness import MatrixBot, Person, bodies, join_with_invite
+from storage import outbox
+from tests.bot.matrix_bot_harness import (
+    MatrixBot,
+    Person,
+    bodies,
+    invite_code,
+    join_with_invite,
+)
 from tests.engine_harness import scalar
 from tests.matrix_harness import (
     Homeserver,
@@ -174,3 +181,37 @@ async def test_digests_in_a_direct_chat_a_group_room_and_the_team_room(team: Tea
 async def _rows(bot: MatrixBot, sql: str) -> list[tuple[object, ...]]:
     async with bot.app.db.read() as conn:
         return [tuple(r) for r in await conn.execute_fetchall(sql)]
+
+
+async def test_member_who_joined_in_a_group_is_reached_in_a_new_direct_chat(team: Team) -> None:
+    bot, admin = team.bot, team.admin
+    org_id = await bot.add_org()
+    code = invite_code(await admin.say(bot, f"!invite {org_id} coordinator"))
+    coord = await Person.register(bot.hs, "coord")
+    invited = await admin.client.room_invite(team.team_room, coord.user_id)
+    assert isinstance(invited, nio.RoomInviteResponse), invited
+    await join(coord.client, await wait_for_invite(coord.client))
+    assert "✅" in bodies(await coord.say(bot, f"!start {code}", room_id=team.team_room))
+    # Joined from a group: no direct chat is known yet, so the member's chat is their user id.
+    member_id = await scalar(bot.app.db, "SELECT id FROM members WHERE user_id = ?", coord.user_id)
+    assert (
+        await scalar(bot.app.db, "SELECT chat_id FROM members WHERE id = ?", member_id)
+        == coord.user_id
+    )
+    async with bot.app.db.transaction() as conn:
+        await outbox.add_outbox(
+            conn,
+            transport="matrix",
+            chat_id=coord.user_id,
+            text="Neue <b>kritische</b> Anfrage",
+            now=bot.app.ctx.clock(),
+            member_id=int(str(member_id)),
+        )
+    bot.app.worker.wake()
+    # The bot opens a direct chat with them and says it there; replies there are private.
+    dm = await wait_for_invite(coord.client)
+    await join(coord.client, dm)
+    [told] = await coord.told(bot, room_id=dm)
+    assert told["body"] == "Neue kritische Anfrage"
+    assert coord.user_id in bodies(await coord.say(bot, "!whoami", room_id=dm))
+    assert await scalar(bot.app.db, "SELECT chat_id FROM members WHERE id = ?", member_id) == dm
