@@ -76,8 +76,12 @@ def sync_filter(timeline_limit: int) -> dict[str, Any]:
     }
 
 
-def looks_like_command(text: str | None) -> bool:
-    return text is not None and len(text) > 1 and text[0] in "!/"
+def looks_like_command(text: str | None, commands: Collection[str]) -> bool:
+    """A command the engine knows: "!!! urgent" in a group is chat, not for the bot."""
+    if text is None or len(text) < 2 or text[0] not in "!/" or text[1].isspace():
+        return False
+    head = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+    return text[0] == "/" or head in commands
 
 
 def is_start(text: str | None) -> bool:
@@ -435,7 +439,7 @@ class MatrixTransport:
         info = await self._room(room_id)
         name = info.joined.get(sender)
         private = self._private(room_id, info)
-        if not private and not looks_like_command(text):
+        if not private and not looks_like_command(text, self._commands):
             return
         incoming = Incoming(
             chat=ChatRef(transport=NAME, chat_id=room_id),

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.outbox import Unreachable
-from bot.transports.matrix import delivery_error
+from bot.transports.matrix import delivery_error, looks_like_command
 from bot.transports.matrix_render import (
     file_content,
     incoming_text,
@@ -110,3 +110,12 @@ def test_homeserver_errors_map_to_outbox_decisions() -> None:
     assert not server.permanent and server.retry_after is None
     token = delivery_error(_Resp("M_UNKNOWN_TOKEN", 401))
     assert not token.permanent and token.retry_after == 60.0
+
+
+def test_group_rooms_pass_only_commands() -> None:
+    commands = {"subscribe", "help"}
+    assert looks_like_command("!subscribe daily 08:00", commands)
+    assert looks_like_command("/anything", commands)
+    assert not looks_like_command("!!! терміново", commands)
+    assert not looks_like_command("! help", commands)
+    assert not looks_like_command("Guten Morgen", commands)
