@@ -11,12 +11,20 @@ from urllib.parse import quote
 
 import pytest
 
-from bot.transports.base import DeliveryError
+from bot.app import build_app
+from bot.config import Settings
+from bot.transports.base import DeliveryError, StartupError
 from bot.transports.matrix import SYNC_KEY
 from handlers.events import Reply
 from storage import outbox, transport_state
 from storage.db import open_db
-from tests.bot.matrix_bot_harness import MatrixBot, Person, bodies, join_with_invite
+from tests.bot.matrix_bot_harness import (
+    MatrixBot,
+    Person,
+    bodies,
+    join_with_invite,
+    matrix_settings,
+)
 from tests.engine_harness import scalar
 from tests.matrix_harness import (
     Homeserver,
@@ -143,3 +151,40 @@ async def test_rate_limit_retry_after_is_honoured(homeserver: Homeserver, tmp_pa
         assert await scalar(bot.app.db, "SELECT COUNT(*) FROM outbox WHERE attempts > 0") > 0
     finally:
         await bot.stop()
+
+
+async def test_login_with_password_and_a_refused_token(
+    homeserver: Homeserver, tmp_path: Path
+) -> None:
+    user = await homeserver.register(unique_localpart("aidbridge"))
+    wrong = Settings(
+        **matrix_settings(homeserver, user, tmp_path / "a.db", matrix_access_token="syt_wrong")
+    )
+    app = await build_app(wrong)
+    try:
+        with pytest.raises(StartupError, match="AIDBRIDGE_MATRIX_ACCESS_TOKEN"):
+            await app.start()
+    finally:
+        await app.stop()
+
+    # A password instead of a token: the bot logs in and keeps one device across restarts.
+    devices: list[object] = []
+    for _ in range(2):
+        bot = await MatrixBot.start(
+            homeserver,
+            tmp_path / "b.db",
+            user=user,
+            matrix_access_token=None,
+            matrix_device_id=None,
+            matrix_password=user.password,
+        )
+        person = await Person.register(homeserver, "p")
+        await person.open_dm(bot)
+        assert "Доступ лише за запрошенням" in bodies(await person.say(bot, "hi"))
+        device = await scalar(
+            bot.app.db, "SELECT value FROM transport_state WHERE name = 'matrix.device_id'"
+        )
+        assert device and bot.transport.client.device_id == device
+        devices.append(device)
+        await bot.stop()
+    assert devices[0] == devices[1]
