@@ -16,15 +16,13 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application
 
 log = logging.getLogger(__name__)
 
 # A handler stuck longer than this must not stop the bot from hearing anyone else.
 BATCH_DEADLINE_SECONDS = 120.0
 MAX_BACKOFF_SECONDS = 30.0
-# Runs after every other handler group, so it marks an update as fully handled.
-DONE_GROUP = 1_000
 
 
 class ConfirmingPoller:
@@ -42,10 +40,11 @@ class ConfirmingPoller:
         self._batch_done = asyncio.Event()
         self._offset: int | None = None
         self._task: asyncio.Task[None] | None = None
-        app.add_handler(TypeHandler(Update, self._handled), group=DONE_GROUP)
 
-    async def _handled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        self._outstanding.discard(update.update_id)
+    def mark_handled(self, update_id: int) -> None:
+        """Called by the transport's one handler when it has finished with an update
+        (replies sent, or given up on): the batch is confirmed once all are."""
+        self._outstanding.discard(update_id)
         if not self._outstanding:
             self._batch_done.set()
 

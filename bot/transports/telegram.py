@@ -29,10 +29,8 @@ from telegram.error import (
 from telegram.ext import (
     AIORateLimiter,
     Application,
-    CallbackQueryHandler,
     ContextTypes,
-    MessageHandler,
-    filters,
+    TypeHandler,
 )
 from telegram.request import BaseRequest
 
@@ -143,8 +141,10 @@ class TelegramTransport:
             limiter = AIORateLimiter(max_retries=2)
             builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB generics
         self.app: Application = builder.build()  # type: ignore[type-arg]
-        self.app.add_handler(CallbackQueryHandler(self._on_update))
-        self.app.add_handler(MessageHandler(filters.ALL, self._on_update))
+        # One handler for every update: to_incoming decides what matters, and the poller
+        # learns in its ``finally`` that the update is done. (Separate handlers per kind, plus
+        # a last group marking updates done, cost a second handler pass on each update.)
+        self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self._poller = ConfirmingPoller(
             self.app, timeout=poll_timeout, allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -204,6 +204,7 @@ class TelegramTransport:
         try:
             await self._process(update)
         finally:
+            self._poller.mark_handled(update.update_id)
             if self.after_update is not None:
                 self.after_update(update.update_id)
 
@@ -329,7 +330,9 @@ class TelegramTransport:
                     text=part,
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard(reply) if last else None,
-                    link_preview_options=NO_PREVIEW,
+                    # Only invites carry links; sparing the option elsewhere saves encoding
+                    # it on every message.
+                    link_preview_options=NO_PREVIEW if "://" in part else None,
                     read_timeout=timeout,
                 )
         except RetryAfter as exc:
