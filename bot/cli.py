@@ -309,7 +309,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    secrets = [settings.telegram_token.get_secret_value()] if settings.telegram_token else []
+    secrets = [
+        secret.get_secret_value()
+        for secret in (
+            settings.telegram_token,
+            settings.matrix_access_token,
+            settings.matrix_password,
+        )
+        if secret is not None
+    ]
     setup_logging(settings.log_level, secrets)
     try:
         if args.command == "console" and ":" not in args.identity:

@@ -19,6 +19,7 @@ from handlers.render import esc
 from storage import audit, conversations, members, organisations, subscriptions
 from storage.members import encode_roles
 from storage.models import Filters, Member, Role, SubscriptionKind
+from storage.privacy import TOMBSTONE_PREFIX
 
 PAGE_SIZE = 10
 
@@ -42,7 +43,14 @@ async def find(turn: Turn, ref: str) -> Member | Reply:
     member = await resolve_member(turn.conn, ref) if ref else None
     if member is None:
         return Reply(text=turn.tr("admin.member_not_found", ref=esc(ref[:60])))
+    if is_forgotten(member):
+        # Their identity is erased; giving a tombstone roles back would make a ghost member.
+        return Reply(text=turn.tr("admin.member_forgotten", id=member.id))
     return member
+
+
+def is_forgotten(member: Member) -> bool:
+    return member.identity.user_id.startswith(TOMBSTONE_PREFIX)
 
 
 # --- /members --------------------------------------------------------------------------------
@@ -50,6 +58,8 @@ async def find(turn: Turn, ref: str) -> Member | Reply:
 
 def member_block(turn: Turn, member: Member, names: dict[int, str]) -> str:
     """Two short lines per member: who, then where and how they stand."""
+    if is_forgotten(member):
+        return f"<b>#{member.id}</b> {esc(turn.tr('privacy.former_member'))}"
     name = esc(member.display_name or "—")
     first = f"<b>#{member.id}</b> {name} · <code>{esc(member.identity)}</code>"
     org = names.get(member.org_id, "?") if member.org_id is not None else turn.tr("admin.no_org")

@@ -40,9 +40,9 @@ from bot.transports.ordering import PerChatOrderedProcessor
 from bot.transports.polling import ConfirmingPoller
 from handlers.events import ChatRef, Choice, Incoming, Reply
 from handlers.i18n import LANGUAGES, Translator
-from handlers.registry import REQUESTER, Registry
+from handlers.registry import Registry
 from handlers.textsplit import split_message
-from storage.models import Identity
+from storage.models import Identity, Role
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,10 @@ class TelegramTransport:
 
     async def _set_commands(self) -> None:
         """The command menu in each language, showing what requesters use most."""
-        commands = self._registry.visible_commands(REQUESTER)
+        # The menu everyone sees: what requesters use. Coordinators and admins find their
+        # commands in /help, which lists them by the caller's roles; a stranger or requester
+        # is never shown admin commands.
+        commands = self._registry.visible_commands(frozenset({Role.REQUESTER}))
         for lang in LANGUAGES:
             menu = [BotCommand(c.name, self._t(lang, c.help_key)[:256]) for c in commands]
             try:

@@ -62,6 +62,8 @@ async def test_startup_sets_commands_per_language(tg: TelegramHarness) -> None:
     for lang in ("uk", "de", "en"):
         names = [c["command"] for c in tg.fake.my_commands(language_code=lang)]
         assert "new" in names and "need" in names and "my" in names
+        # The menu everyone sees never advertises admin or coordinator commands.
+        assert not {"invite", "revoke", "backup", "broadcast", "ack", "export"} & set(names)
     german = {c["command"]: c["description"] for c in tg.fake.my_commands(language_code="de")}
     assert "Schritt" in german["new"]
 

@@ -204,6 +204,14 @@ async def test_admin_forgets_a_coordinator(harness: EngineHarness) -> None:
     # Forgetting again by number is refused with a clear answer.
     again = await say(h, ADMIN, f"/forget #{coord_id}", name="Admin")
     assert not payloads(again[0])
+    # A forgotten member cannot be brought back as a ghost: restore and roles refuse, and
+    # /members shows a former member without the erased identity.
+    for command in (f"/restore {coord_id}", f"/role {coord_id} coordinator add"):
+        refused = await say(h, ADMIN, command, name="Admin")
+        assert "/invite" in refused[0].text, command
+    assert (await h.rows("SELECT active, roles FROM members WHERE id = ?", coord_id)) == [(0, "")]
+    listing = "\n".join(r.text for r in await say(h, ADMIN, "/members", name="Admin"))
+    assert f"#{coord_id}" in listing and "forgotten-" not in listing
 
 
 async def test_forget_refusals(harness: EngineHarness) -> None:

@@ -30,6 +30,7 @@ UK: dict[str, str] = {
     "admin.btn_clear": "🗑 Очистити",
     "admin.unknown_role": "Невідома роль «{role}». Ролі: requester, coordinator, admin.",
     "admin.member_not_found": "Учасника «{ref}» не знайдено. Вкажіть номер із /members (напр. 12) або telegram:ID чи matrix:@user:server.",
+    "admin.member_forgotten": "Дані учасника #{id} стерто (його забуто). Щоб повернути людину, надішліть їй нове запрошення (/invite).",
     "admin.member_told": "Людину повідомлено.",
     # invites
     "admin.invite_usage": "Використання: /invite ID_ОРГ РОЛЬ [ДНІВ], наприклад /invite 3 requester 7. Ролі: requester, coordinator, admin. Організації: /orgs",
@@ -155,6 +156,7 @@ DE: dict[str, str] = {
     "admin.btn_clear": "🗑 Leeren",
     "admin.unknown_role": "Unbekannte Rolle „{role}“. Rollen: requester, coordinator, admin.",
     "admin.member_not_found": "Mitglied „{ref}“ nicht gefunden. Nummer aus /members (z. B. 12) oder telegram:ID bzw. matrix:@user:server angeben.",
+    "admin.member_forgotten": "Die Daten von Mitglied #{id} wurden gelöscht (vergessen). Um die Person zurückzuholen, schicken Sie ihr eine neue Einladung (/invite).",
     "admin.member_told": "Die Person wurde benachrichtigt.",
     # invites
     "admin.invite_usage": "Verwendung: /invite ORG_ID ROLLE [TAGE], z. B. /invite 3 requester 7. Rollen: requester, coordinator, admin. Organisationen: /orgs",
@@ -280,6 +282,7 @@ EN: dict[str, str] = {
     "admin.btn_clear": "🗑 Clear",
     "admin.unknown_role": "Unknown role “{role}”. Roles: requester, coordinator, admin.",
     "admin.member_not_found": "No member “{ref}”. Use the number from /members (e.g. 12) or telegram:ID or matrix:@user:server.",
+    "admin.member_forgotten": "Member #{id} was forgotten and their data erased. To bring the person back, send them a new invite (/invite).",
     "admin.member_told": "The person has been told.",
     # invites
     "admin.invite_usage": "Usage: /invite ORG_ID ROLE [DAYS], e.g. /invite 3 requester 7. Roles: requester, coordinator, admin. Organisations: /orgs",
