@@ -46,7 +46,15 @@ async def _forget(turn: Turn, member: Member, *, actor_id: int, actor_label: str
     )
 
 
+def _is_configured_admin(turn: Turn, member: Member) -> bool:
+    """Named in AIDBRIDGE_ADMINS: the engine recreates them, with the admin role, on their
+    next message, so erasing them would not make the bot forget them."""
+    return member.identity in turn.ctx.policy.bootstrap_admins
+
+
 async def cmd_forget_me(turn: Turn, args: str) -> list[Reply]:
+    if turn.member is not None and _is_configured_admin(turn, turn.member):
+        return [Reply(text=turn.tr("forget.me_configured_admin"))]
     return [Reply(text=turn.tr("forget.me_confirm"), choices=_buttons(turn, "fgme"))]
 
 
@@ -55,6 +63,8 @@ async def on_forget_me(turn: Turn, payload: str) -> list[Reply]:
         return [Reply(text=turn.tr("forget.cancelled"), replace=True)]
     member = turn.member
     assert member is not None  # the route is for members; a forgotten person is a stranger
+    if _is_configured_admin(turn, member):
+        return [Reply(text=turn.tr("forget.me_configured_admin"), replace=True)]
     # Their own number, not their identity: the audit log must not keep what is erased.
     await _forget(turn, member, actor_id=member.id, actor_label=f"member:{member.id}")
     turn.member = None
@@ -90,6 +100,8 @@ async def _refusal(turn: Turn, member: Member) -> str | None:
         return turn.tr("forget.already", id=member.id)
     if turn.member is not None and member.id == turn.member.id:
         return turn.tr("forget.use_me")
+    if _is_configured_admin(turn, member):
+        return turn.tr("admin.bootstrap", id=member.id)
     return None
 
 

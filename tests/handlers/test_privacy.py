@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from handlers.engine import Engine
 from handlers.events import Reply
 from storage.models import Identity, Role
 from tests.engine_harness import ADMIN, EngineHarness, find_payload, payloads
@@ -226,3 +229,37 @@ async def test_forget_refusals(harness: EngineHarness) -> None:
     assert not payloads(usage[0])
     by_identity = await say(h, ADMIN, "/forget telegram:101", name="Admin")
     assert NAME in by_identity[0].text and payloads(by_identity[0])
+
+
+async def test_admins_named_in_the_configuration_are_not_forgotten(
+    harness: EngineHarness,
+) -> None:
+    """The engine recreates an AIDBRIDGE_ADMINS identity on its next message, so erasing one
+    would not stick: both /forget and /forget_me say what to do first, and erase nothing."""
+    h = harness
+    second = Identity(transport="matrix", user_id="@olha:example.org")
+    ctx = h.engine.ctx
+    policy = dataclasses.replace(ctx.policy, bootstrap_admins=frozenset({ADMIN, second}))
+    h.engine = Engine(dataclasses.replace(ctx, policy=policy))
+    await setup(h)
+    await say(h, second, "/help", name="Olha")
+    second_id = await member_id(h, second)
+
+    refused = await say(h, ADMIN, f"/forget {second_id}", name="Admin")
+    assert "AIDBRIDGE_ADMINS" in refused[0].text and not payloads(refused[0])
+    forced = await tap(h, ADMIN, f"fgm:{second_id}:yes", name="Admin")
+    assert "AIDBRIDGE_ADMINS" in forced[0].text
+    own = await say(h, ADMIN, "/forget_me", name="Admin")
+    assert "AIDBRIDGE_ADMINS" in own[0].text and not payloads(own[0])
+    assert "AIDBRIDGE_ADMINS" in (await tap(h, ADMIN, "fgme:yes", name="Admin"))[0].text
+
+    rows = await h.rows(
+        "SELECT user_id, display_name FROM members WHERE user_id IN (?, ?) ORDER BY id",
+        ADMIN.user_id,
+        second.user_id,
+    )
+    assert rows == [(ADMIN.user_id, "Admin"), (second.user_id, "Olha")]
+    assert await h.rows("SELECT COUNT(*) FROM audit WHERE action = 'member.forget'") == [(0,)]
+    # Anyone else is still forgotten on request.
+    nurse_id = await member_id(h, NURSE)
+    assert payloads((await say(h, ADMIN, f"/forget {nurse_id}", name="Admin"))[0])

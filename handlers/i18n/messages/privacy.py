@@ -29,6 +29,7 @@ UK: dict[str, str] = {
     "forget.gone": "Цю дію вже виконано або вона неактуальна.",
     "btn.forget_confirm": "🗑 Так, видалити",
     "privacy.former_member": "колишній учасник",
+    "forget.me_configured_admin": "Ви адміністратор, вписаний у налаштування бота (AIDBRIDGE_ADMINS): бот відновить вас при наступному повідомленні, тож видалення нічого не дало б. Попросіть того, хто керує сервером, спершу прибрати вас звідти.",
 }
 
 DE: dict[str, str] = {
@@ -62,6 +63,7 @@ DE: dict[str, str] = {
     "forget.gone": "Das ist bereits erledigt oder nicht mehr gültig.",
     "btn.forget_confirm": "🗑 Ja, löschen",
     "privacy.former_member": "ehemaliges Mitglied",
+    "forget.me_configured_admin": "Sie sind in der Konfiguration des Bots als Admin eingetragen (AIDBRIDGE_ADMINS): Der Bot legt Sie bei der nächsten Nachricht wieder an, Löschen würde also nichts bewirken. Bitten Sie die Betreiber des Servers, Sie zuerst dort zu entfernen.",
 }
 
 EN: dict[str, str] = {
@@ -94,4 +96,5 @@ EN: dict[str, str] = {
     "forget.gone": "This was already done or is no longer valid.",
     "btn.forget_confirm": "🗑 Yes, delete",
     "privacy.former_member": "former member",
+    "forget.me_configured_admin": "You are an admin named in the bot's configuration (AIDBRIDGE_ADMINS): the bot would recreate you on your next message, so deleting your data would not stick. Ask whoever runs the server to remove you there first.",
 }
