@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from handlers.admin import local_time, long_reply
+from handlers.admin_people import is_forgotten
 from handlers.context import Turn
 from handlers.events import Reply
 from handlers.member_ref import resolve_member
@@ -62,7 +63,13 @@ async def cmd_audit(turn: Turn, args: str) -> list[Reply]:
             if member is None:
                 return [Reply(text=turn.tr("admin.member_not_found", ref=esc(word[:60])))]
             member_id = member.id
-            label = f"#{member.id} {member.display_name or member.identity}"
+            # A forgotten member's identity is a tombstone: name them as everywhere else.
+            who = (
+                turn.tr("privacy.former_member")
+                if is_forgotten(member)
+                else member.display_name or member.identity
+            )
+            label = f"#{member.id} {who}"
     entries = await audit.list_audit(turn.conn, limit=limit, target=target, member_id=member_id)
     if not entries:
         return [Reply(text=turn.tr("admin.audit_none"))]

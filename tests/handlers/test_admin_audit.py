@@ -101,3 +101,23 @@ async def test_audit_is_for_admins_only(harness: EngineHarness) -> None:
     await setup(h)
     assert "недоступна" in (await say(h, NURSE, "/audit"))[0].text
     assert "nicht zur Verfügung" in (await say(h, COORD, "/audit R-1001"))[0].text
+
+
+async def test_a_forgotten_member_is_named_as_former_member(harness: EngineHarness) -> None:
+    """Their identity is a tombstone after /forget: the title must not show it."""
+    h = harness
+    await setup(h)
+    await say(h, ADMIN, "/forget 2")
+    await tap(h, ADMIN, "fgm:2:yes")
+    text = text_of(await say(h, ADMIN, "/audit #2"))
+    assert "Audit log for #2 former member" in text
+    assert "forgotten-" not in text
+    assert actions(text)[0] == "member.forget"
+
+
+async def test_help_shows_how_to_name_a_member_for_audit(harness: EngineHarness) -> None:
+    """'/audit 12' is a count; the help must show the '#' that makes it member 12."""
+    h = harness
+    await admin_in_english(h)
+    help_text = text_of(await say(h, ADMIN, "/help"))
+    assert "/audit [N] [#MEMBER|R-1042|org:ID]" in help_text

@@ -53,13 +53,13 @@ async def test_preview_then_send_once(harness: EngineHarness) -> None:
     await setup(h)
     replies = await say(h, ADMIN, "/broadcast coordinator Depot <closed> on Monday & Tuesday")
     preview = replies[0]
-    assert "2 recipients" in preview.text
+    assert "recipients: 2" in preview.text
     assert "Depot &lt;closed&gt; on Monday &amp; Tuesday" in preview.text
     assert await broadcasts(h) == []  # a preview sends nothing
     send = find_payload(preview, "bc:send:")
 
     replies = await tap(h, ADMIN, send)
-    assert "2 recipients" in replies[0].text and replies[0].replace
+    assert "recipients: 2" in replies[0].text and replies[0].replace
     sent = await broadcasts(h)
     assert [chat for chat, _ in sent] == ["301", "302"]
     german, english = sent[0][1], sent[1][1]
@@ -81,7 +81,7 @@ async def test_to_one_organisation_with_multiline_text(harness: EngineHarness) -
     h = harness
     hospital_id, _ = await setup(h)
     replies = await say(h, ADMIN, f"/broadcast {hospital_id}\nLine one\nLine two")
-    assert "2 recipients" in replies[0].text and "Лікарня №4" in replies[0].text
+    assert "recipients: 2" in replies[0].text and "Лікарня №4" in replies[0].text
     await tap(h, ADMIN, find_payload(replies[0], "bc:send:"))
     sent = await broadcasts(h)
     assert [chat for chat, _ in sent] == ["101", "102"]

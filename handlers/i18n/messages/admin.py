@@ -21,7 +21,7 @@ UK: dict[str, str] = {
     "help.restore": "повернути доступ",
     "help.restore.usage": "УЧАСНИК",
     "help.audit": "журнал змін",
-    "help.audit.usage": "[N] [УЧАСНИК|R-1042]",
+    "help.audit.usage": "[N] [#УЧАСНИК|R-1042|org:ID]",
     # shared
     "admin.nothing_saved": "Нічого не збережено:",
     "admin.cancelled": "Скасовано, нічого не змінено.",
@@ -147,7 +147,7 @@ DE: dict[str, str] = {
     "help.restore": "Zugang wiederherstellen",
     "help.restore.usage": "MITGLIED",
     "help.audit": "Änderungsprotokoll",
-    "help.audit.usage": "[N] [MITGLIED|R-1042]",
+    "help.audit.usage": "[N] [#MITGLIED|R-1042|org:ID]",
     # shared
     "admin.nothing_saved": "Nichts gespeichert:",
     "admin.cancelled": "Abgebrochen, nichts geändert.",
@@ -273,7 +273,7 @@ EN: dict[str, str] = {
     "help.restore": "restore access",
     "help.restore.usage": "MEMBER",
     "help.audit": "audit log",
-    "help.audit.usage": "[N] [MEMBER|R-1042]",
+    "help.audit.usage": "[N] [#MEMBER|R-1042|org:ID]",
     # shared
     "admin.nothing_saved": "Nothing was saved:",
     "admin.cancelled": "Cancelled, nothing changed.",
