@@ -16,7 +16,7 @@ from handlers.notify import notify_members
 from handlers.numbers import small_int
 from handlers.registry import ADMIN, COORDINATOR, ChoiceRoute, Command, Registry
 from handlers.render import esc
-from storage import audit, conversations, members, organisations, subscriptions
+from storage import audit, conversations, members, organisations, privacy, subscriptions
 from storage.members import encode_roles
 from storage.models import Filters, Member, Role, SubscriptionKind
 from storage.privacy import TOMBSTONE_PREFIX
@@ -280,7 +280,9 @@ async def on_revoke_choice(turn: Turn, payload: str) -> list[Reply]:
     # Checked again: the member may have been revoked by another admin since the question.
     if refusal := revoke_refusal(turn, member):
         return [Reply(text=refusal, replace=True)]
-    # Told first, while the member is still active (notify_members skips inactive people).
+    # What was queued for them before (alerts, digest parts) must not arrive after access ends.
+    dropped = await privacy.drop_unsent_messages(turn.conn, member.id)
+    # Told next, while the member is still active (notify_members skips inactive people).
     told = await notify_members(turn, [member], lambda lang: turn.ctx.t(lang, "account.revoked"))
     await members.set_membership(
         turn.conn, member.id, org_id=member.org_id, roles=member.roles, active=False
@@ -295,7 +297,7 @@ async def on_revoke_choice(turn: Turn, payload: str) -> list[Reply]:
         "member.revoke",
         audit.member_target(member.id),
         f"active -> revoked; roles {encode_roles(member.roles)}; conversations dropped;"
-        f" subscriptions stopped: {stopped}",
+        f" subscriptions stopped: {stopped}; unsent messages dropped: {dropped}",
     )
     text = turn.tr("admin.revoke_done", member=member_name(member), id=member.id)
     if told:

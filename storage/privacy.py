@@ -84,6 +84,19 @@ async def forget_member(conn: aiosqlite.Connection, member: Member, now: datetim
     return Forgotten(conversations=conversations, outbox=outbox, subscriptions=len(subs))
 
 
+async def drop_unsent_messages(conn: aiosqlite.Connection, member_id: int) -> int:
+    """Delete the messages still waiting to go to a member whose access ends.
+
+    Alerts and digest parts queued before a revoke carry request data; with a backlog the
+    outbox would deliver them after access ended. Returns how many were dropped.
+    """
+    cur = await conn.execute(
+        "DELETE FROM outbox WHERE member_id = ? AND sent_at IS NULL AND failed_at IS NULL",
+        (member_id,),
+    )
+    return cur.rowcount
+
+
 @dataclass(frozen=True)
 class Cleared:
     requests: int

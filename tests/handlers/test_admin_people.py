@@ -236,3 +236,23 @@ async def test_revoked_coordinator_gets_no_more_alerts_and_restore_works(
     assert "No member" in text_of(await say(h, ADMIN, "/restore 77"))
     assert "Usage: /restore" in text_of(await say(h, ADMIN, "/restore"))
     assert len(await audit_rows(h, "member.restore")) == 1
+
+
+async def test_revoke_drops_what_was_still_queued_for_the_member(harness: EngineHarness) -> None:
+    """An alert queued before the revoke carries request data: it must not be delivered after
+    access ended. The revoke notice itself is queued after the drop, so it still goes out."""
+    h = harness
+    await setup(h)
+    replies = await say(h, NURSE, "/need 2 генератор !critical")
+    await tap(h, NURSE, find_payload(replies[0], "w:submit:"))
+    queued = (
+        "SELECT COUNT(*) FROM outbox WHERE chat_id = '301' AND kind = 'alert' AND sent_at IS NULL"
+    )
+    assert await h.rows(queued) == [(1,)]
+
+    await say(h, ADMIN, "/revoke 3")
+    await tap(h, ADMIN, "rv:y:3")
+    assert await h.rows(queued) == [(0,)]
+    assert any("Zugang zu diesem Bot wurde beendet" in t for t in await notices_to(h, "301"))
+    [(_, _, summary)] = await audit_rows(h, "member.revoke")
+    assert "unsent messages dropped: 1" in str(summary)
