@@ -16,7 +16,7 @@ from handlers.notify import notify_members
 from handlers.numbers import small_int
 from handlers.registry import ADMIN, COORDINATOR, ChoiceRoute, Command, Registry
 from handlers.render import esc
-from storage import audit, conversations, members, organisations, privacy, subscriptions
+from storage import audit, conversations, invites, members, organisations, privacy, subscriptions
 from storage.members import encode_roles
 from storage.models import Filters, Member, Role, SubscriptionKind
 from storage.privacy import TOMBSTONE_PREFIX
@@ -292,12 +292,15 @@ async def on_revoke_choice(turn: Turn, payload: str) -> list[Reply]:
         turn.conn, member.identity.transport, member.identity.user_id
     )
     stopped = await stop_subscriptions(turn, member)
+    # Codes a revoked admin handed out must not keep letting people in after them.
+    invites_revoked = await invites.revoke_invites_created_by(turn.conn, member.id, turn.now)
     await record(
         turn,
         "member.revoke",
         audit.member_target(member.id),
         f"active -> revoked; roles {encode_roles(member.roles)}; conversations dropped;"
-        f" subscriptions stopped: {stopped}; unsent messages dropped: {dropped}",
+        f" subscriptions stopped: {stopped}; unsent messages dropped: {dropped};"
+        f" pending invites revoked: {invites_revoked}",
     )
     text = turn.tr("admin.revoke_done", member=member_name(member), id=member.id)
     if told:

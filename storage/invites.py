@@ -167,3 +167,14 @@ async def revoke_invite(conn: aiosqlite.Connection, invite_id: int, now: datetim
         (to_db(now), invite_id, to_db(now)),
     )
     return cur.rowcount == 1
+
+
+async def revoke_invites_created_by(
+    conn: aiosqlite.Connection, member_id: int, now: datetime
+) -> int:
+    """Revoke every pending invite a member created (their access ended); how many."""
+    cur = await conn.execute(
+        f"UPDATE invites SET revoked_at = ? WHERE created_by = ? AND {_PENDING}",
+        (to_db(now), member_id, to_db(now)),
+    )
+    return cur.rowcount

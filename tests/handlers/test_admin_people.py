@@ -256,3 +256,26 @@ async def test_revoke_drops_what_was_still_queued_for_the_member(harness: Engine
     assert any("Zugang zu diesem Bot wurde beendet" in t for t in await notices_to(h, "301"))
     [(_, _, summary)] = await audit_rows(h, "member.revoke")
     assert "unsent messages dropped: 1" in str(summary)
+
+
+async def test_revoking_an_admin_revokes_the_invites_they_handed_out(
+    harness: EngineHarness,
+) -> None:
+    h = harness
+    await setup(h)
+    await say(h, ADMIN, "/role 3 admin add")
+    # The second admin hands out a code, then loses access before anyone uses it.
+    issued = text_of(await say(h, COORD, "/invite 1 requester"))
+    code = issued.split("<code>", 1)[1].split("</code>", 1)[0]
+    kept = text_of(await say(h, ADMIN, "/invite 1 requester"))
+    kept_code = kept.split("<code>", 1)[1].split("</code>", 1)[0]
+    replies = await say(h, ADMIN, "/revoke 3")
+    await tap(h, ADMIN, find_payload(replies[0], "rv:y:3"))
+    summary = str((await audit_rows(h, "member.revoke"))[0][2])
+    assert "pending invites revoked: 1" in summary
+
+    newcomer = Identity(transport="telegram", user_id="555")
+    refused = text_of(await say(h, newcomer, f"/start {code}"))
+    assert "✅" not in refused
+    # Invites from admins who still have access keep working.
+    assert "✅" in text_of(await say(h, newcomer, f"/start {kept_code}"))
