@@ -147,10 +147,11 @@ async def build_app(
 ) -> App:
     """Telegram and Matrix when configured; the console when asked for or when nothing else is."""
     db = await open_and_migrate(settings, background_checkpoints=True)
-    local_console = (
-        settings.telegram_token is None
+    # `aidbridge run` with no platform configured, or `aidbridge console` without --as.
+    local_console = console_identity == LOCAL_CONSOLE or (
+        console_identity is None
+        and settings.telegram_token is None
         and settings.matrix_homeserver is None
-        and console_identity is None
     )
     if local_console:
         # Whoever sits at the server's own terminal can run the CLI anyway: make the

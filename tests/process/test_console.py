@@ -1,0 +1,50 @@
+"""The console a newcomer opens: `aidbridge run` with nothing configured, or `aidbridge
+console`, is the server's own terminal and may use every command; `--as` is someone else."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ADMIN_ONLY_ANSWER = "/org_add"  # /help lists it only for admins
+STRANGER_ANSWER = "/start"
+
+
+async def chat(tmp_path: Path, *args: str, lines: list[str]) -> str:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIDBRIDGE_")}
+    env.update(
+        AIDBRIDGE_DB_PATH=str(tmp_path / "console.db"),
+        AIDBRIDGE_LOG_LEVEL="WARNING",
+        AIDBRIDGE_DEFAULT_LANGUAGE="en",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env,
+        cwd=str(tmp_path),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate("\n".join(lines).encode() + b"\n"), 60)
+    assert proc.returncode == 0, out.decode()
+    return out.decode()
+
+
+@pytest.mark.parametrize("args", [("run",), ("console",)])
+async def test_the_local_console_is_an_admin(tmp_path: Path, args: tuple[str, ...]) -> None:
+    out = await chat(tmp_path, *args, lines=["/help", "/whoami"])
+    assert ADMIN_ONLY_ANSWER in out
+    assert "console:local" in out
+
+
+async def test_console_as_someone_else_is_a_stranger(tmp_path: Path) -> None:
+    out = await chat(tmp_path, "console", "--as", "telegram:5", lines=["/help"])
+    assert ADMIN_ONLY_ANSWER not in out
+    assert STRANGER_ANSWER in out
