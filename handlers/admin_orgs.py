@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from handlers.admin import long_reply, org_names, private_only, record
 from handlers.context import Turn
 from handlers.events import Choice, Reply, rows
+from handlers.flowstate import save_state
 from handlers.numbers import small_int
 from handlers.registry import ADMIN, ChoiceRoute, Command, Flow, Registry
 from handlers.render import esc
@@ -424,17 +425,7 @@ async def load_edit(turn: Turn) -> tuple[str, EditState] | None:
 
 
 async def save(turn: Turn, flow: str, step: str, data: BaseModel) -> None:
-    chat = turn.incoming.chat
-    await conversations.set_conversation(
-        turn.conn,
-        transport=chat.transport,
-        chat_id=chat.chat_id,
-        user_id=turn.incoming.sender.user_id,
-        flow=flow,
-        step=step,
-        data_json=data.model_dump_json(),
-        now=turn.now,
-    )
+    await save_state(turn, flow, step, data)
 
 
 async def clear(turn: Turn) -> None:

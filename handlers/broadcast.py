@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from handlers.admin import private_only
 from handlers.context import Turn
 from handlers.events import Choice, Reply
+from handlers.flowstate import save_state
 from handlers.i18n import Language
 from handlers.notify import notify_members
 from handlers.numbers import small_int
@@ -78,17 +79,7 @@ async def cmd_broadcast(turn: Turn, args: str) -> list[Reply]:
     count = len(await recipients(turn, pending))
     if count == 0:
         return [Reply(text=turn.tr("broadcast.nobody", target=label))]
-    incoming = turn.incoming
-    await conversations.set_conversation(
-        turn.conn,
-        transport=incoming.chat.transport,
-        chat_id=incoming.chat.chat_id,
-        user_id=incoming.sender.user_id,
-        flow=FLOW,
-        step="confirm",
-        data_json=pending.model_dump_json(),
-        now=turn.now,
-    )
+    await save_state(turn, FLOW, "confirm", pending)
     return [
         Reply(
             text=turn.tr("broadcast.preview", count=count, target=label, text=esc(text)),

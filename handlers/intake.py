@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from handlers.context import Turn
 from handlers.events import Choice, Reply, rows
+from handlers.flowstate import save_state
 from handlers.numbers import small_int
 from handlers.quick import parse_need
 from handlers.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Flow, Registry
@@ -495,17 +496,7 @@ async def load(turn: Turn) -> tuple[str, Draft] | None:
 
 
 async def save(turn: Turn, step: str, draft: Draft) -> None:
-    chat = turn.incoming.chat
-    await conversations.set_conversation(
-        turn.conn,
-        transport=chat.transport,
-        chat_id=chat.chat_id,
-        user_id=turn.incoming.sender.user_id,
-        flow=FLOW,
-        step=step,
-        data_json=draft.model_dump_json(),
-        now=turn.now,
-    )
+    await save_state(turn, FLOW, step, draft)
 
 
 async def clear(turn: Turn) -> None:

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 from handlers.context import Turn
 from handlers.events import Choice, Reply
+from handlers.flowstate import save_state
 from handlers.i18n import normalise_language
 from handlers.notify import notify_members
 from handlers.render import esc, request_block
-from storage import audit, conversations, members, organisations, outbox, requests, subscriptions
+from storage import audit, members, organisations, outbox, requests, subscriptions
 from storage.models import Filters, NeedRequest, SubscriptionKind, Urgency
 
 if TYPE_CHECKING:
@@ -45,18 +46,8 @@ async def submit_draft(turn: Turn, draft: Draft) -> list[Reply]:
     )
     await _notify(turn, request, org.name, org.raion)
     draft.submitted_ref = request.ref
-    chat = turn.incoming.chat
     # Keep a marker instead of the draft, so a second tap on Submit is recognised.
-    await conversations.set_conversation(
-        turn.conn,
-        transport=chat.transport,
-        chat_id=chat.chat_id,
-        user_id=turn.incoming.sender.user_id,
-        flow="submitted",
-        step="done",
-        data_json=draft.model_dump_json(),
-        now=turn.now,
-    )
+    await save_state(turn, "submitted", "done", draft)
     text = (
         turn.tr("intake.saved", ref=esc(request.ref))
         + "\n\n"

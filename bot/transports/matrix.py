@@ -30,7 +30,7 @@ import aiohttp
 import nio
 
 from bot.outbox import Unreachable
-from bot.transports.base import DeliveryError, StartupError
+from bot.transports.base import DeliveryError, StartupError, send_direct_reply
 from bot.transports.matrix_render import (
     MATRIX_TEXT_LIMIT,
     NOTICE,
@@ -52,7 +52,6 @@ SYNC_KEY = "matrix.next_batch"
 DEVICE_KEY = "matrix.device_id"
 # + a user id: the direct room the bot opened to reach someone who joined from a group room.
 DM_KEY = "matrix.dm:"
-DIRECT_RETRIES = 3
 MAX_BACKOFF_SECONDS = 60.0
 # Pages of 100 events fetched to fill a gap after a long downtime, per room and sync.
 MAX_BACKFILL_PAGES = 50
@@ -460,30 +459,9 @@ class MatrixTransport:
 
     async def _reply(self, room_id: str, reply: Reply) -> None:
         target = reply.chat.chat_id if reply.chat and reply.chat.transport == NAME else room_id
-        delivered = False
-        try:
-            await self._with_retries(lambda: self.deliver(target, reply))
-            delivered = True
-        except DeliveryError as exc:
-            # A durable reply stays in the outbox; the worker will deliver it later.
-            log.warning("reply to %s not delivered: %s", target, exc)
-        if delivered and reply.outbox_id is not None:
-            try:
-                await self._mark_delivered(reply.outbox_id)
-            except Exception:
-                log.exception("could not mark reply %d as delivered", reply.outbox_id)
-
-    async def _with_retries(self, action: Callable[[], Awaitable[None]]) -> None:
-        delay = 0.5
-        for attempt in range(DIRECT_RETRIES):
-            try:
-                await action()
-                return
-            except DeliveryError as exc:
-                if exc.permanent or attempt == DIRECT_RETRIES - 1:
-                    raise
-                await asyncio.sleep(exc.retry_after if exc.retry_after is not None else delay)
-                delay *= 2
+        await send_direct_reply(
+            lambda: self.deliver(target, reply), reply, target, self._mark_delivered
+        )
 
     # -- sending -----------------------------------------------------------------------------
 

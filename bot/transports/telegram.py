@@ -35,7 +35,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.outbox import Unreachable
-from bot.transports.base import DeliveryError, StartupError
+from bot.transports.base import DeliveryError, StartupError, mark_sent, send_direct_reply
 from bot.transports.ordering import PerChatOrderedProcessor
 from bot.transports.polling import ConfirmingPoller
 from handlers.events import ChatRef, Choice, Incoming, Reply
@@ -47,7 +47,6 @@ from storage.models import Identity, Role
 log = logging.getLogger(__name__)
 
 NAME = "telegram"
-DIRECT_RETRIES = 3
 # Requests often contain addresses and links; previews would only cost a phone's data.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -249,20 +248,12 @@ class TelegramTransport:
             and len(reply.text) <= 4096
         ):
             delivered = await self._edit(query.message, reply)
-        if not delivered:
-            try:
-                await self._with_retries(lambda: self.deliver(target, reply))
-                delivered = True
-            except DeliveryError as exc:
-                # A durable reply stays in the outbox; the worker will deliver it later.
-                log.warning("reply to %s not delivered: %s", target, exc)
-        if delivered and reply.outbox_id is not None:
-            try:
-                await self._mark_delivered(reply.outbox_id)
-            except Exception:
-                # Sent but not marked: the worker may send it once more after the grace
-                # period. Better twice than never, and the update's other replies still go.
-                log.exception("could not mark reply %d as delivered", reply.outbox_id)
+        if delivered:
+            await mark_sent(reply, self._mark_delivered)
+        else:
+            await send_direct_reply(
+                lambda: self.deliver(target, reply), reply, target, self._mark_delivered
+            )
 
     async def _edit(self, message: Message, reply: Reply) -> bool:
         try:
@@ -278,18 +269,6 @@ class TelegramTransport:
         except TelegramError as exc:
             log.debug("edit failed, sending instead: %s", exc)
             return False
-
-    async def _with_retries(self, action: Callable[[], Awaitable[None]]) -> None:
-        delay = 0.5
-        for attempt in range(DIRECT_RETRIES):
-            try:
-                await action()
-                return
-            except DeliveryError as exc:
-                if exc.permanent or attempt == DIRECT_RETRIES - 1:
-                    raise
-                await asyncio.sleep(exc.retry_after if exc.retry_after is not None else delay)
-                delay *= 2
 
     # Seconds to wait for the answer to a send; None keeps PTB's default (5 s). Tests lower
     # it to exercise timeouts quickly. A timed-out send may still have been delivered.
