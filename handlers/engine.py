@@ -105,7 +105,7 @@ class Engine:
             now=now,
             want_menu=not incoming.buttons,
         )
-        async with ctx.db.transaction_opened_by(partial(open_turn, key=key)) as (conn, start):
+        async with ctx.db.grouped_transaction(partial(open_turn, key=key)) as (conn, start):
             if not start.claimed:
                 return []  # a replay: its effects are already committed
             member = await self._member(conn, incoming, now, start.member)

@@ -14,6 +14,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,10 +30,23 @@ class DatabaseLocked(RuntimeError):
     """The database stayed locked by another process past the busy timeout."""
 
 
+class GroupCommitFailed(RuntimeError):
+    """The commit shared by a group of turns failed: none of them took effect."""
+
+
+@dataclass
+class _Group:
+    """Engine turns sharing one transaction, each inside its own savepoint."""
+
+    error: BaseException | None = None
+
+
 class Database:
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        # The open group commit, if any: turns that finished their work but are not yet durable.
+        self._group: _Group | None = None
         self.path = path
 
     @property
@@ -50,13 +64,9 @@ class Database:
     async def transaction_opened_by(
         self, first: Callable[[sqlite3.Connection], T]
     ) -> AsyncIterator[tuple[aiosqlite.Connection, T]]:
-        """A transaction whose BEGIN and first statements (``first``) share one round trip.
-
-        Every trip to aiosqlite's thread costs a queue hand-off and an event-loop wake-up
-        while the lock is held; a turn that opens with its reads in the same trip holds
-        the lock for less time, which is what bounds throughput under a burst.
-        """
+        """A transaction whose BEGIN and first statements (``first``) share one round trip."""
         async with self._lock:
+            await self._commit_group()
 
             def begin(raw: sqlite3.Connection) -> T:
                 raw.execute("BEGIN IMMEDIATE")
@@ -66,12 +76,7 @@ class Database:
                     raw.rollback()
                     raise
 
-            try:
-                opened = await run_in_db_thread(self._conn, begin)
-            except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
-                    raise DatabaseLocked(str(exc)) from exc
-                raise
+            opened = await self._trip(begin)
             try:
                 yield self._conn, opened
             except BaseException:
@@ -81,17 +86,117 @@ class Database:
                 await self._conn.commit()
             except sqlite3.OperationalError as exc:
                 await self._conn.rollback()
-                if "locked" in str(exc) or "busy" in str(exc):
+                if _is_locked(exc):
                     raise DatabaseLocked(str(exc)) from exc
                 raise
 
     @asynccontextmanager
+    async def grouped_transaction(
+        self, first: Callable[[sqlite3.Connection], T]
+    ) -> AsyncIterator[tuple[aiosqlite.Connection, T]]:
+        """An engine turn: its own savepoint inside a transaction shared with the turns queued
+        behind it, committed once for all of them (group commit).
+
+        Under a burst the write lock bounds throughput: it is held across every trip to
+        aiosqlite's thread, and each trip's answer waits for a busy event loop to get round to
+        it. Here a turn holds the lock for one trip (its savepoint and ``first`` together) and
+        its own work; the COMMIT and its fsync are paid once per group.
+
+        The body's effects are durable when this context exits, as with ``transaction()``: a
+        turn whose body succeeded releases the lock, queues for it again behind the turns
+        already waiting (they join the group), and commits the group unless one of them did.
+        A body that raises rolls back to its savepoint and leaves the others' work alone. When
+        the shared COMMIT fails, every turn of the group raises (DatabaseLocked or
+        GroupCommitFailed) and none of them took effect.
+        """
+        group = _Group()  # replaced under the lock by the group this turn joins
+        try:
+            async with self._lock:
+                begin_first = self._group is None
+                if self._group is not None:
+                    group = self._group
+
+                def open_turn(raw: sqlite3.Connection) -> T:
+                    if begin_first:
+                        raw.execute("BEGIN IMMEDIATE")
+                    raw.execute("SAVEPOINT turn")
+                    try:
+                        return first(raw)
+                    except BaseException:
+                        if begin_first:
+                            raw.rollback()
+                        else:
+                            _undo_turn(raw)
+                        raise
+
+                opened = await self._trip(open_turn)
+                if begin_first:
+                    self._group = group
+                try:
+                    yield self._conn, opened
+                except BaseException:
+                    if not await self._trip(_undo_turn):
+                        # SQLite rolled the whole transaction back (a full disk, say): the
+                        # group's other turns went with it and must say so.
+                        group.error = GroupCommitFailed("the shared transaction was rolled back")
+                        self._group = None
+                    raise
+        finally:
+            # Commit the group unless a turn queued behind this one already did; after a failed
+            # body too, so an open write transaction never outlives its turns.
+            async with self._lock:
+                if self._group is group:
+                    await self._commit_group()
+        if group.error is not None:
+            if isinstance(group.error, DatabaseLocked):
+                raise DatabaseLocked(str(group.error)) from group.error
+            raise GroupCommitFailed(str(group.error)) from group.error
+
+    async def _commit_group(self) -> None:
+        """Commit the open group, if any; called with the lock held."""
+        group = self._group
+        if group is None:
+            return
+        self._group = None
+        try:
+            await self._conn.commit()
+        except sqlite3.Error as exc:
+            group.error = DatabaseLocked(str(exc)) if _is_locked(exc) else exc
+            with contextlib.suppress(sqlite3.Error):
+                await self._conn.rollback()
+
+    async def _trip(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            return await run_in_db_thread(self._conn, fn)
+        except sqlite3.OperationalError as exc:
+            if _is_locked(exc):
+                raise DatabaseLocked(str(exc)) from exc
+            raise
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
+            # A reader must never see a group's rows before they are committed (the outbox
+            # worker would send a notification whose turn could still fail).
+            await self._commit_group()
             yield self._conn
 
     async def close(self) -> None:
+        async with self._lock:
+            await self._commit_group()
         await self._conn.close()
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _undo_turn(raw: sqlite3.Connection) -> bool:
+    """Roll back to the turn's savepoint; False when no transaction is left to roll back in."""
+    if not raw.in_transaction:
+        return False
+    raw.execute("ROLLBACK TO turn")
+    return True
 
 
 async def open_db(path: str | Path, *, background_checkpoints: bool = False) -> Database:

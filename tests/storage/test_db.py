@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from storage.db import Database, DatabaseLocked, open_db, run_in_db_thread
+from storage.db import Database, DatabaseLocked, GroupCommitFailed, open_db, run_in_db_thread
 
 
 async def _db(tmp_path: Path) -> Database:
@@ -97,4 +99,130 @@ async def test_run_in_db_thread_uses_the_same_connection(tmp_path: Path) -> None
             conn, lambda raw: int(raw.execute("SELECT COUNT(*) FROM t").fetchone()[0])
         )
         assert seen == 1
+    await db.close()
+
+
+# --- group commit: engine turns sharing one COMMIT ------------------------------------------
+
+
+def _insert(value: int) -> Callable[[sqlite3.Connection], None]:
+    def first(raw: sqlite3.Connection) -> None:
+        raw.execute("INSERT INTO t VALUES (?)", (value,))
+
+    return first
+
+
+async def _values(db: Database) -> list[int]:
+    async with db.read() as conn:
+        rows = await conn.execute_fetchall("SELECT x FROM t ORDER BY x")
+    return [int(r[0]) for r in rows]
+
+
+async def test_queued_turns_share_one_commit_and_each_is_durable_on_exit(
+    tmp_path: Path,
+) -> None:
+    db = await _db(tmp_path)
+    commits = 0
+    original_commit = db.raw.commit
+
+    async def counting_commit() -> None:
+        nonlocal commits
+        commits += 1
+        await original_commit()
+
+    db.raw.commit = counting_commit  # type: ignore[method-assign]
+    durable: list[int] = []
+
+    async def turn(value: int) -> None:
+        async with db.grouped_transaction(_insert(value)) as (conn, _):
+            await conn.execute("INSERT INTO t VALUES (?)", (value + 100,))
+        # On exit the turn's rows are committed: a second connection sees them.
+        other = sqlite3.connect(tmp_path / "t.db")
+        seen = {r[0] for r in other.execute("SELECT x FROM t")}
+        other.close()
+        assert {value, value + 100} <= seen
+        durable.append(value)
+
+    await asyncio.gather(*(turn(v) for v in range(1, 9)))
+    assert sorted(durable) == list(range(1, 9))
+    assert await _values(db) == [*range(1, 9), *range(101, 109)]
+    # Eight turns queued together: far fewer COMMITs than turns.
+    assert 1 <= commits < 8
+    await db.close()
+
+
+async def test_a_failing_turn_leaves_the_others_of_its_group_alone(tmp_path: Path) -> None:
+    db = await _db(tmp_path)
+
+    async def good(value: int) -> None:
+        async with db.grouped_transaction(_insert(value)):
+            await asyncio.sleep(0)
+
+    async def bad() -> None:
+        async with db.grouped_transaction(_insert(50)) as (conn, _):
+            await conn.execute("INSERT INTO t VALUES (51)")
+            raise RuntimeError("handler failed")
+
+    results = await asyncio.gather(good(1), bad(), good(2), return_exceptions=True)
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], RuntimeError)
+    assert await _values(db) == [1, 2]
+    await db.close()
+
+
+async def test_a_failed_shared_commit_fails_every_turn_of_the_group(tmp_path: Path) -> None:
+    db = await _db(tmp_path)
+    async with db.transaction() as conn:
+        # A deferred foreign key is checked at COMMIT: the way to make a COMMIT fail here.
+        await conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        await conn.execute(
+            "CREATE TABLE child (parent_id INTEGER REFERENCES parent(id)"
+            " DEFERRABLE INITIALLY DEFERRED)"
+        )
+
+    async def turn(sql: str) -> None:
+        async with db.grouped_transaction(lambda raw: raw.execute(sql)):
+            await asyncio.sleep(0)
+
+    results = await asyncio.gather(
+        turn("INSERT INTO t VALUES (1)"),
+        turn("INSERT INTO child VALUES (999)"),  # no parent 999: the COMMIT fails
+        turn("INSERT INTO t VALUES (2)"),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, GroupCommitFailed) for r in results), results
+    assert await _values(db) == []
+    # The database is usable afterwards.
+    async with db.grouped_transaction(_insert(3)):
+        pass
+    assert await _values(db) == [3]
+    await db.close()
+
+
+async def test_a_reader_never_sees_a_group_before_it_commits(tmp_path: Path) -> None:
+    db = await _db(tmp_path)
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_turn() -> None:
+        async with db.grouped_transaction(_insert(1)):
+            inside.set()
+            await release.wait()
+
+    async def read_committed() -> list[int]:
+        async with db.read():
+            # Whatever this reader could see must already be durable: ask another connection.
+            other = sqlite3.connect(tmp_path / "t.db")
+            rows = [int(r[0]) for r in other.execute("SELECT x FROM t")]
+            other.close()
+            return rows
+
+    task = asyncio.create_task(slow_turn())
+    await inside.wait()
+    reader = asyncio.create_task(read_committed())
+    await asyncio.sleep(0.01)
+    assert not reader.done()  # waits for the turn, then commits its group before reading
+    release.set()
+    await task
+    assert await reader == [1]
     await db.close()
