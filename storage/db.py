@@ -47,6 +47,9 @@ class Database:
         self._lock = asyncio.Lock()
         # The open group commit, if any: turns that finished their work but are not yet durable.
         self._group: _Group | None = None
+        # Engine turns waiting for the lock: while there are any, a finished turn leaves the
+        # group open for them to join.
+        self._turns_waiting = 0
         self.path = path
 
     @property
@@ -103,15 +106,20 @@ class Database:
         its own work; the COMMIT and its fsync are paid once per group.
 
         The body's effects are durable when this context exits, as with ``transaction()``: a
-        turn whose body succeeded releases the lock, queues for it again behind the turns
-        already waiting (they join the group), and commits the group unless one of them did.
+        turn whose body succeeded commits at once when no other turn is waiting; otherwise it
+        releases the lock, queues for it again behind the turns already waiting (they join the
+        group), and commits the group unless one of them did.
         A body that raises rolls back to its savepoint and leaves the others' work alone. When
         the shared COMMIT fails, every turn of the group raises (DatabaseLocked or
         GroupCommitFailed) and none of them took effect.
         """
         group = _Group()  # replaced under the lock by the group this turn joins
+        self._turns_waiting += 1
+        acquired = False
         try:
             async with self._lock:
+                self._turns_waiting -= 1
+                acquired = True
                 begin_first = self._group is None
                 if self._group is not None:
                     group = self._group
@@ -141,12 +149,18 @@ class Database:
                         group.error = GroupCommitFailed("the shared transaction was rolled back")
                         self._group = None
                     raise
-        finally:
-            # Commit the group unless a turn queued behind this one already did; after a failed
-            # body too, so an open write transaction never outlives its turns.
-            async with self._lock:
-                if self._group is group:
+                if self._turns_waiting == 0:
+                    # Nobody queued to join: commit now rather than hand the lock round again.
                     await self._commit_group()
+        finally:
+            if not acquired:
+                self._turns_waiting -= 1
+            # Otherwise commit the group unless a turn queued behind this one already did;
+            # after a failed body too, so an open write transaction never outlives its turns.
+            if self._group is group:
+                async with self._lock:
+                    if self._group is group:
+                        await self._commit_group()
         if group.error is not None:
             if isinstance(group.error, DatabaseLocked):
                 raise DatabaseLocked(str(group.error)) from group.error
