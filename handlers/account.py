@@ -181,6 +181,14 @@ async def set_lang(turn: Turn, value: str) -> list[Reply]:
         return [Reply(text=turn.tr("error.stale_button"), toast=True)]
     lang: Language = value
     await members.set_language(turn.conn, turn.member.id, lang)
+    # Alerts and digests to the person's own chat are written in the subscription's language.
+    await subscriptions.set_language_for_chat(
+        turn.conn,
+        turn.member.id,
+        turn.member.identity.transport,
+        turn.member.chat_id,
+        lang,
+    )
     turn.lang = lang
     return [Reply(text=turn.tr("account.lang_set"), replace=turn.incoming.choice is not None)]
 

@@ -132,3 +132,16 @@ async def count_digest_runs(conn: aiosqlite.Connection, sub_id: int) -> int:
         conn, "SELECT COUNT(*) FROM digest_runs WHERE subscription_id = ?", (sub_id,)
     )
     return int(row[0]) if row else 0
+
+
+async def set_language_for_chat(
+    conn: aiosqlite.Connection, member_id: int, transport: str, chat_id: str, language: str
+) -> int:
+    """A member changed language: their subscriptions to their own chat follow. Those of a
+    group room keep the room's language."""
+    cur = await conn.execute(
+        "UPDATE subscriptions SET language = ? WHERE member_id = ? AND transport = ?"
+        " AND chat_id = ?",
+        (language, member_id, transport, chat_id),
+    )
+    return cur.rowcount

@@ -178,3 +178,17 @@ async def test_the_same_item_twice_counts_as_the_sum(harness: EngineHarness) -> 
     assert (await h.rows("SELECT status, delivered FROM requests, request_items")) == [
         ("pledged", 0)
     ]
+
+
+async def test_alerts_follow_a_coordinators_language_change(harness: EngineHarness) -> None:
+    # Matrix sends no language, so a coordinator often joins in Ukrainian and switches later.
+    h = harness
+    hospital = await h.add_org()
+    ngo = await h.add_org(name="Hilfswerk NRW", address=None)
+    await h.join(NURSE, hospital.id)
+    await h.join(COORD, ngo.id, role=Role.COORDINATOR, lang="uk")
+    await h.send(COORD, "/lang de")
+    replies = await h.send(NURSE, "/need 2 генератор !critical")
+    await h.press(NURSE, find_payload(replies[0], "w:submit:"))
+    alerts = [t for t in await outbox_for(h, "301") if "R-1001" in t]
+    assert alerts and "Kritische Anfrage R-1001" in alerts[0], alerts
