@@ -216,10 +216,9 @@ NEED_AND_COORDINATION = Scenario(
             options=("✅ Надіслати", "✏️ Змінити"),
         ),
         Pick("nurse", "✅ Надіслати", expect=("R-1001",)),
-        # A coordinator is subscribed to critical requests on joining. The alert's language is
-        # the one the subscription recorded at the join (Ukrainian here, as the coordinator
-        # switched to German afterwards), so only the language-neutral parts are checked.
-        Told("coord", ("R-1001 · 🔴",)),
+        # A coordinator is subscribed to critical requests on joining; the alert follows the
+        # language chosen afterwards (Matrix sends none, so the join itself was Ukrainian).
+        Told("coord", ("Kritische Anfrage R-1001", "R-1001 · 🔴")),
         Say("coord", "/ack R-1001", expect=("R-1001", "Bearbeitung")),
         Say("coord", "/pledge R-1001", expect=("Zusage", "R-1001")),
         Told("nurse", ("R-1001", "прийняли до роботи", "обіцянка")),
