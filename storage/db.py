@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -50,6 +51,7 @@ class Database:
         # Engine turns waiting for the lock: while there are any, a finished turn leaves the
         # group open for them to join.
         self._turns_waiting = 0
+        self._turn_seq = 0
         self.path = path
 
     @property
@@ -79,7 +81,12 @@ class Database:
                     raw.rollback()
                     raise
 
-            opened = await self._trip(begin)
+            try:
+                opened = await self._trip(begin)
+            except asyncio.CancelledError:
+                # The trip still runs after its await was cancelled: roll back behind it.
+                await asyncio.shield(self._trip(_rollback_if_open))
+                raise
             try:
                 yield self._conn, opened
             except BaseException:
@@ -124,26 +131,37 @@ class Database:
                 if self._group is not None:
                     group = self._group
 
+                # A name of its own: undoing one turn can never reach another's savepoint.
+                self._turn_seq += 1
+                savepoint = f"turn{self._turn_seq}"
+
                 def open_turn(raw: sqlite3.Connection) -> T:
                     if begin_first:
                         raw.execute("BEGIN IMMEDIATE")
-                    raw.execute("SAVEPOINT turn")
+                    raw.execute(f"SAVEPOINT {savepoint}")
                     try:
                         return first(raw)
                     except BaseException:
-                        if begin_first:
-                            raw.rollback()
-                        else:
-                            _undo_turn(raw)
+                        _abandon_turn(raw, begin_first, savepoint)
                         raise
 
-                opened = await self._trip(open_turn)
+                try:
+                    opened = await self._trip(open_turn)
+                except asyncio.CancelledError:
+                    # The trip still runs after its await was cancelled (at shutdown): undo it
+                    # behind it on the database thread, or its update claim would commit with
+                    # the group and the redelivered update would be dropped as a replay.
+                    await asyncio.shield(
+                        self._trip(partial(_abandon_turn, first=begin_first, savepoint=savepoint))
+                    )
+                    raise
                 if begin_first:
                     self._group = group
                 try:
                     yield self._conn, opened
                 except BaseException:
-                    if not await self._trip(_undo_turn):
+                    undone = self._trip(partial(_undo_turn, savepoint=savepoint))
+                    if not await asyncio.shield(undone):
                         # SQLite rolled the whole transaction back (a full disk, say): the
                         # group's other turns went with it and must say so.
                         group.error = GroupCommitFailed("the shared transaction was rolled back")
@@ -205,12 +223,26 @@ def _is_locked(exc: sqlite3.Error) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
-def _undo_turn(raw: sqlite3.Connection) -> bool:
+def _undo_turn(raw: sqlite3.Connection, savepoint: str) -> bool:
     """Roll back to the turn's savepoint; False when no transaction is left to roll back in."""
     if not raw.in_transaction:
         return False
-    raw.execute("ROLLBACK TO turn")
+    with contextlib.suppress(sqlite3.OperationalError):  # no such savepoint: nothing to undo
+        raw.execute(f"ROLLBACK TO {savepoint}")
     return True
+
+
+def _rollback_if_open(raw: sqlite3.Connection) -> None:
+    if raw.in_transaction:
+        raw.rollback()
+
+
+def _abandon_turn(raw: sqlite3.Connection, first: bool, savepoint: str) -> None:
+    """Undo a turn that did not get to its body: all of the transaction if it began it."""
+    if first:
+        _rollback_if_open(raw)
+    else:
+        _undo_turn(raw, savepoint)
 
 
 async def open_db(path: str | Path, *, background_checkpoints: bool = False) -> Database:

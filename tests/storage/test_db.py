@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -225,4 +226,66 @@ async def test_a_reader_never_sees_a_group_before_it_commits(tmp_path: Path) -> 
     release.set()
     await task
     assert await reader == [1]
+    await db.close()
+
+
+def _slow_insert(value: int) -> Callable[[sqlite3.Connection], None]:
+    def first(raw: sqlite3.Connection) -> None:
+        raw.execute("INSERT INTO t VALUES (?)", (value,))
+        time.sleep(0.2)  # on the database thread: long enough to be cancelled meanwhile
+
+    return first
+
+
+async def test_a_turn_cancelled_in_its_opening_trip_leaves_nothing(tmp_path: Path) -> None:
+    db = await _db(tmp_path)
+    release = asyncio.Event()
+
+    async def first_turn() -> None:
+        async with db.grouped_transaction(_insert(1)):
+            await release.wait()
+
+    async def cancelled_turn() -> None:
+        async with db.grouped_transaction(_slow_insert(2)):
+            raise AssertionError("the body must not run")
+
+    a = asyncio.create_task(first_turn())
+    await asyncio.sleep(0.01)
+    b = asyncio.create_task(cancelled_turn())  # queued: it will join the first turn's group
+    await asyncio.sleep(0.01)
+    release.set()
+    await asyncio.sleep(0.05)  # b is now in its opening trip, on the database thread
+    b.cancel()
+    await asyncio.gather(a, b, return_exceptions=True)
+    assert b.cancelled()
+    assert await _values(db) == [1]
+
+    # Alone, opening the transaction itself: cancelled in the trip, nothing stays open.
+    c = asyncio.create_task(cancelled_turn())
+    await asyncio.sleep(0.05)
+    c.cancel()
+    await asyncio.gather(c, return_exceptions=True)
+    async with db.grouped_transaction(_insert(3)):
+        pass
+    assert await _values(db) == [1, 3]
+    await db.close()
+
+
+async def test_a_turn_cancelled_in_its_body_is_undone(tmp_path: Path) -> None:
+    db = await _db(tmp_path)
+    inside = asyncio.Event()
+
+    async def turn() -> None:
+        async with db.grouped_transaction(_insert(1)) as (conn, _):
+            await conn.execute("INSERT INTO t VALUES (2)")
+            inside.set()
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(turn())
+    await inside.wait()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    async with db.grouped_transaction(_insert(3)):
+        pass
+    assert await _values(db) == [3]
     await db.close()
