@@ -138,6 +138,10 @@ class Database:
                 def open_turn(raw: sqlite3.Connection) -> T:
                     if begin_first:
                         raw.execute("BEGIN IMMEDIATE")
+                    elif not raw.in_transaction:
+                        # SAVEPOINT would silently start a new transaction, and the group's
+                        # earlier turns would return as if committed.
+                        raise GroupCommitFailed("the shared transaction was rolled back")
                     raw.execute(f"SAVEPOINT {savepoint}")
                     try:
                         return first(raw)
@@ -154,6 +158,12 @@ class Database:
                     await asyncio.shield(
                         self._trip(partial(_abandon_turn, first=begin_first, savepoint=savepoint))
                     )
+                    self._check_group_alive(group)
+                    raise
+                except BaseException:
+                    # A full disk makes SQLite roll back the whole transaction, the group's
+                    # earlier turns included: they must fail, not return as committed.
+                    self._check_group_alive(group)
                     raise
                 if begin_first:
                     self._group = group
@@ -184,12 +194,32 @@ class Database:
                 raise DatabaseLocked(str(group.error)) from group.error
             raise GroupCommitFailed(str(group.error)) from group.error
 
+    def _check_group_alive(self, group: _Group) -> None:
+        """After a failure: if no transaction is left, the group is lost; say so to its turns."""
+        if self._group is group and not self._conn.in_transaction:
+            group.error = GroupCommitFailed("the shared transaction was rolled back")
+            self._group = None
+
     async def _commit_group(self) -> None:
-        """Commit the open group, if any; called with the lock held."""
+        """Commit the open group, if any; called with the lock held.
+
+        The commit runs to its end even when the caller is cancelled (at shutdown), with the
+        lock still held: the group's other turns must learn its outcome, never guess it.
+        """
         group = self._group
         if group is None:
             return
         self._group = None
+        finishing = asyncio.ensure_future(self._finish_group(group))
+        try:
+            await asyncio.shield(finishing)
+        except asyncio.CancelledError:
+            while not finishing.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(finishing)
+            raise
+
+    async def _finish_group(self, group: _Group) -> None:
         try:
             await self._conn.commit()
         except sqlite3.Error as exc:
