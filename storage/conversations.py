@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 import aiosqlite
@@ -19,9 +20,10 @@ async def get_conversation(
         "SELECT * FROM conversations WHERE transport = ? AND chat_id = ? AND user_id = ?",
         (transport, chat_id, user_id),
     )
+    return None if row is None else conversation_from_row(row)
 
-    if row is None:
-        return None
+
+def conversation_from_row(row: sqlite3.Row) -> ConversationState:
     return ConversationState(
         transport=row["transport"],
         chat_id=row["chat_id"],

@@ -10,7 +10,7 @@ from storage.db import fetch_all, fetch_one
 from storage.models import Identity, Member, Role
 from storage.timefmt import from_db, opt_from_db, to_db
 
-_COLUMNS = (
+COLUMNS = (
     "id, transport, user_id, chat_id, org_id, roles, language, display_name, active,"
     " created_at, last_seen_at, unreachable_at"
 )
@@ -24,7 +24,7 @@ def decode_roles(text: str) -> frozenset[Role]:
     return frozenset(Role(part) for part in text.split(",") if part)
 
 
-def _row(row: aiosqlite.Row) -> Member:
+def member_from_row(row: aiosqlite.Row) -> Member:
     return Member(
         id=row["id"],
         identity=Identity(transport=row["transport"], user_id=row["user_id"]),
@@ -40,25 +40,20 @@ def _row(row: aiosqlite.Row) -> Member:
     )
 
 
-# For storage.turn_start, which reads a member in the same trip as BEGIN.
-COLUMNS = _COLUMNS
-member_from_row = _row
-
-
 async def get_member_by_identity(conn: aiosqlite.Connection, identity: Identity) -> Member | None:
     row = await fetch_one(
         conn,
-        f"SELECT {_COLUMNS} FROM members WHERE transport = ? AND user_id = ?",
+        f"SELECT {COLUMNS} FROM members WHERE transport = ? AND user_id = ?",
         (identity.transport, identity.user_id),
     )
 
-    return _row(row) if row else None
+    return member_from_row(row) if row else None
 
 
 async def get_member(conn: aiosqlite.Connection, member_id: int) -> Member | None:
-    row = await fetch_one(conn, f"SELECT {_COLUMNS} FROM members WHERE id = ?", (member_id,))
+    row = await fetch_one(conn, f"SELECT {COLUMNS} FROM members WHERE id = ?", (member_id,))
 
-    return _row(row) if row else None
+    return member_from_row(row) if row else None
 
 
 async def add_member(
@@ -132,7 +127,7 @@ async def list_members(
     role: Role | None = None,
     active_only: bool = True,
 ) -> list[Member]:
-    sql = f"SELECT {_COLUMNS} FROM members WHERE 1 = 1"
+    sql = f"SELECT {COLUMNS} FROM members WHERE 1 = 1"
     args: list[object] = []
     if org_id is not None:
         sql += " AND org_id = ?"
@@ -145,7 +140,7 @@ async def list_members(
         args.append(f"%,{role.value},%")
     sql += " ORDER BY id"
     rows_ = await fetch_all(conn, sql, args)
-    return [_row(r) for r in rows_]
+    return [member_from_row(r) for r in rows_]
 
 
 async def set_unreachable(conn: aiosqlite.Connection, member_id: int, now: datetime) -> bool:
@@ -175,11 +170,11 @@ async def list_members_page(
     conn: aiosqlite.Connection, *, org_id: int | None = None, limit: int, offset: int
 ) -> list[Member]:
     """One page of everyone, revoked included, in member-number order."""
-    sql = f"SELECT {_COLUMNS} FROM members"
+    sql = f"SELECT {COLUMNS} FROM members"
     args: list[object] = []
     if org_id is not None:
         sql += " WHERE org_id = ?"
         args.append(org_id)
     sql += " ORDER BY id LIMIT ? OFFSET ?"
     args += [limit, offset]
-    return [_row(r) for r in await fetch_all(conn, sql, args)]
+    return [member_from_row(r) for r in await fetch_all(conn, sql, args)]

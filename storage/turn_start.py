@@ -2,7 +2,7 @@
 
 A turn needs to know whether its update id is new, who sent it, the conversation they are in
 and, on text-only platforms, the options shown last. Asking in one trip to the database
-thread instead of four keeps the write lock short (see Database.transaction_opened_by).
+thread instead of four keeps the write lock short (see Database.grouped_transaction).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage import members
+from storage import conversations, members
 from storage.models import ConversationState, Identity, Member
-from storage.timefmt import from_db, to_db
+from storage.timefmt import to_db
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,7 @@ def open_turn(raw: sqlite3.Connection, key: TurnKey) -> TurnStart:
         (key.sender.transport, key.sender.user_id),
     ).fetchone()
     conversation_row = raw.execute(
-        "SELECT flow, step, data, updated_at FROM conversations"
-        " WHERE transport = ? AND chat_id = ? AND user_id = ?",
+        "SELECT * FROM conversations WHERE transport = ? AND chat_id = ? AND user_id = ?",
         (key.transport, key.chat_id, key.sender.user_id),
     ).fetchone()
     menu_row = (
@@ -60,22 +59,11 @@ def open_turn(raw: sqlite3.Connection, key: TurnKey) -> TurnStart:
         if key.want_menu
         else None
     )
-    conversation = (
-        ConversationState(
-            transport=key.transport,
-            chat_id=key.chat_id,
-            user_id=key.sender.user_id,
-            flow=conversation_row["flow"],
-            step=conversation_row["step"],
-            data_json=conversation_row["data"],
-            updated_at=from_db(conversation_row["updated_at"]),
-        )
-        if conversation_row is not None
-        else None
-    )
     return TurnStart(
         claimed=True,
         member=members.member_from_row(member_row) if member_row is not None else None,
-        conversation=conversation,
+        conversation=conversations.conversation_from_row(conversation_row)
+        if conversation_row is not None
+        else None,
         menu=None if menu_row is None else str(menu_row["choices"]),
     )
