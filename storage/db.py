@@ -62,33 +62,16 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK when the body raises."""
-        async with self.transaction_opened_by(_nothing) as (conn, _):
-            yield conn
-
-    @asynccontextmanager
-    async def transaction_opened_by(
-        self, first: Callable[[sqlite3.Connection], T]
-    ) -> AsyncIterator[tuple[aiosqlite.Connection, T]]:
-        """A transaction whose BEGIN and first statements (``first``) share one round trip."""
         async with self._lock:
             await self._commit_group()
-
-            def begin(raw: sqlite3.Connection) -> T:
-                raw.execute("BEGIN IMMEDIATE")
-                try:
-                    return first(raw)
-                except BaseException:
-                    raw.rollback()
-                    raise
-
             try:
-                opened = await self._trip(begin)
+                await self._trip(_begin_immediate)
             except asyncio.CancelledError:
                 # The trip still runs after its await was cancelled: roll back behind it.
                 await asyncio.shield(self._trip(_rollback_if_open))
                 raise
             try:
-                yield self._conn, opened
+                yield self._conn
             except BaseException:
                 await self._conn.rollback()
                 raise
@@ -335,8 +318,8 @@ class Checkpointer:
                 log.warning("WAL checkpoint failed (will retry): %s", exc)
 
 
-def _nothing(raw: sqlite3.Connection) -> None:
-    return None
+def _begin_immediate(raw: sqlite3.Connection) -> None:
+    raw.execute("BEGIN IMMEDIATE")
 
 
 async def run_in_db_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:

@@ -1,4 +1,4 @@
-"""Database: the one-trip transaction opener and what happens when it fails."""
+"""Database: transactions, the group commit of engine turns, and what happens when they fail."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ async def test_opener_statements_commit_with_the_body(tmp_path: Path) -> None:
         raw.execute("INSERT INTO t VALUES (1)")
         return int(raw.execute("SELECT COUNT(*) FROM t").fetchone()[0])
 
-    async with db.transaction_opened_by(first) as (conn, seen):
+    async with db.grouped_transaction(first) as (conn, seen):
         assert seen == 1
         await conn.execute("INSERT INTO t VALUES (2)")
     assert await _count(db) == 2
@@ -47,7 +47,7 @@ async def test_a_failing_body_rolls_back_the_opener_too(tmp_path: Path) -> None:
         raw.execute("INSERT INTO t VALUES (1)")
 
     with pytest.raises(RuntimeError):
-        async with db.transaction_opened_by(first) as (conn, _):
+        async with db.grouped_transaction(first) as (conn, _):
             await conn.execute("INSERT INTO t VALUES (2)")
             raise RuntimeError("handler failed")
     assert await _count(db) == 0
@@ -66,7 +66,7 @@ async def test_a_failing_opener_leaves_no_transaction_open(tmp_path: Path) -> No
         raw.execute("INSERT INTO no_such_table VALUES (1)")
 
     with pytest.raises(sqlite3.OperationalError):
-        async with db.transaction_opened_by(first):
+        async with db.grouped_transaction(first):
             pass
     assert await _count(db) == 0
     async with db.transaction() as conn:
