@@ -173,7 +173,7 @@ async def ask_field(turn: Turn, org: Organisation, field: str, *, replace: bool)
         text = turn.tr("admin.org_ask_kind", org=esc(org.name))
         choices = rows(*kind_buttons(turn, f"org:k:{org.id}:"), cancel, per_row=2)
         return [Reply(text=text, choices=choices, replace=replace)]
-    await save(turn, EDIT_FLOW, field, EditState(org_id=org.id))
+    await save_state(turn, EDIT_FLOW, field, EditState(org_id=org.id))
     text = turn.tr(
         "admin.org_ask_field",
         field=esc(field_label(turn, field)),
@@ -270,7 +270,7 @@ async def on_edit_text(turn: Turn, text: str) -> list[Reply]:
 async def cmd_org_add(turn: Turn, args: str) -> list[Reply]:
     if not args:
         draft = OrgDraft()
-        await save(turn, ADD_FLOW, "kind", draft)
+        await save_state(turn, ADD_FLOW, "kind", draft)
         return [add_prompt(turn, "kind", error=None)]
     if ";" not in args:
         return [Reply(text=turn.tr("admin.org_add_usage"))]
@@ -320,7 +320,7 @@ async def add_step(turn: Turn, step: str, draft: OrgDraft, value: str | None) ->
     if following == len(ADD_STEPS):
         await clear(turn)
         return await create(turn, draft)
-    await save(turn, ADD_FLOW, ADD_STEPS[following], draft)
+    await save_state(turn, ADD_FLOW, ADD_STEPS[following], draft)
     return [add_prompt(turn, ADD_STEPS[following], error=None)]
 
 
@@ -422,10 +422,6 @@ async def load_edit(turn: Turn) -> tuple[str, EditState] | None:
         return loaded[0], EditState.model_validate_json(loaded[1])
     except ValidationError:
         return None
-
-
-async def save(turn: Turn, flow: str, step: str, data: BaseModel) -> None:
-    await save_state(turn, flow, step, data)
 
 
 async def clear(turn: Turn) -> None:

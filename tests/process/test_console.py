@@ -3,12 +3,12 @@ console`, is the server's own terminal and may use every command; `--as` is some
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.process.test_kill_restart import run_cli
 
 ADMIN_ONLY_ANSWER = "/org_add"  # /help lists it only for admins
 STRANGER_ANSWER = "/start"
@@ -21,20 +21,9 @@ async def chat(tmp_path: Path, *args: str, lines: list[str]) -> str:
         AIDBRIDGE_LOG_LEVEL="WARNING",
         AIDBRIDGE_DEFAULT_LANGUAGE="en",
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        env=env,
-        cwd=str(tmp_path),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate("\n".join(lines).encode() + b"\n"), 60)
-    assert proc.returncode == 0, out.decode()
-    return out.decode()
+    code, out = await run_cli(env, tmp_path, *args, typed="\n".join(lines) + "\n")
+    assert code == 0, out
+    return out
 
 
 @pytest.mark.parametrize("args", [("run",), ("console",)])

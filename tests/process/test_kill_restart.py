@@ -35,8 +35,11 @@ ORG_ADD = (
 )
 
 
-async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str]:
-    """`aidbridge ARGS` as a subprocess: exit code and everything it printed."""
+async def run_cli(
+    env: dict[str, str], cwd: Path, *args: str, typed: str | None = None
+) -> tuple[int, str]:
+    """`aidbridge ARGS` as a subprocess: exit code and everything it printed. ``typed`` is
+    what a person types at its terminal (the console transport reads it)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -44,11 +47,12 @@ async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str]
         *args,
         env=env,
         cwd=str(cwd),
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.DEVNULL if typed is None else asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    stdin = None if typed is None else typed.encode()
+    out, _ = await asyncio.wait_for(proc.communicate(stdin), 60)
     return int(proc.returncode or 0), out.decode()
 
 
