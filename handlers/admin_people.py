@@ -19,7 +19,6 @@ from handlers.render import esc
 from storage import audit, conversations, invites, members, organisations, privacy, subscriptions
 from storage.members import encode_roles
 from storage.models import Filters, Member, Role, SubscriptionKind
-from storage.privacy import TOMBSTONE_PREFIX
 
 PAGE_SIZE = 10
 
@@ -50,7 +49,7 @@ async def find(turn: Turn, ref: str) -> Member | Reply:
 
 
 def is_forgotten(member: Member) -> bool:
-    return member.identity.user_id.startswith(TOMBSTONE_PREFIX)
+    return member.forgotten_at is not None
 
 
 # --- /members --------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ async def cmd_forget(turn: Turn, args: str) -> list[Reply]:
 
 
 async def _refusal(turn: Turn, member: Member) -> str | None:
-    if await privacy.get_forgotten_at(turn.conn, member.id) is not None:
+    if member.forgotten_at is not None:
         return turn.tr("forget.already", id=member.id)
     if turn.member is not None and member.id == turn.member.id:
         return turn.tr("forget.use_me")

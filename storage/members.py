@@ -12,7 +12,7 @@ from storage.timefmt import from_db, opt_from_db, to_db
 
 COLUMNS = (
     "id, transport, user_id, chat_id, org_id, roles, language, display_name, active,"
-    " created_at, last_seen_at, unreachable_at"
+    " created_at, last_seen_at, unreachable_at, forgotten_at"
 )
 
 
@@ -37,6 +37,7 @@ def member_from_row(row: aiosqlite.Row) -> Member:
         created_at=from_db(row["created_at"]),
         last_seen_at=opt_from_db(row["last_seen_at"]),
         unreachable_at=opt_from_db(row["unreachable_at"]),
+        forgotten_at=opt_from_db(row["forgotten_at"]),
     )
 
 

@@ -102,6 +102,9 @@ class Member(Frozen):
     created_at: datetime
     last_seen_at: datetime | None = None
     unreachable_at: datetime | None = None
+    # Set when the person was forgotten: the identity is a tombstone, the row stays so their
+    # requests keep an author ("former member").
+    forgotten_at: datetime | None = None
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         return bool(self.roles & roles)

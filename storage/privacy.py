@@ -15,9 +15,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import fetch_all, fetch_one
+from storage.db import fetch_all
 from storage.models import Member, Status
-from storage.timefmt import opt_from_db, to_db
+from storage.timefmt import to_db
 
 # Telegram ids are numbers, Matrix ids start with "@": no platform user can ever have this id.
 TOMBSTONE_PREFIX = "forgotten-"
@@ -37,11 +37,6 @@ class Forgotten:
     conversations: int
     outbox: int
     subscriptions: int
-
-
-async def get_forgotten_at(conn: aiosqlite.Connection, member_id: int) -> datetime | None:
-    row = await fetch_one(conn, "SELECT forgotten_at FROM members WHERE id = ?", (member_id,))
-    return None if row is None else opt_from_db(row["forgotten_at"])
 
 
 async def forget_member(conn: aiosqlite.Connection, member: Member, now: datetime) -> Forgotten:
