@@ -20,6 +20,17 @@ async def _db(tmp_path: Path) -> Database:
     return db
 
 
+async def add_tables_whose_commit_can_fail(db: Database) -> None:
+    """A deferred foreign key is checked at COMMIT: inserting a child without its parent
+    makes the COMMIT fail, the way to test a failed shared commit."""
+    async with db.transaction() as conn:
+        await conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        await conn.execute(
+            "CREATE TABLE child (parent_id INTEGER REFERENCES parent(id)"
+            " DEFERRABLE INITIALLY DEFERRED)"
+        )
+
+
 async def _count(db: Database) -> int:
     async with db.read() as conn:
         rows = list(await conn.execute_fetchall("SELECT COUNT(*) FROM t"))
@@ -173,13 +184,7 @@ async def test_a_failing_turn_leaves_the_others_of_its_group_alone(tmp_path: Pat
 
 async def test_a_failed_shared_commit_fails_every_turn_of_the_group(tmp_path: Path) -> None:
     db = await _db(tmp_path)
-    async with db.transaction() as conn:
-        # A deferred foreign key is checked at COMMIT: the way to make a COMMIT fail here.
-        await conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
-        await conn.execute(
-            "CREATE TABLE child (parent_id INTEGER REFERENCES parent(id)"
-            " DEFERRABLE INITIALLY DEFERRED)"
-        )
+    await add_tables_whose_commit_can_fail(db)
 
     async def turn(sql: str) -> None:
         async with db.grouped_transaction(lambda raw: raw.execute(sql)):

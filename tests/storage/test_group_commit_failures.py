@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from storage.db import Database, GroupCommitFailed, open_db
+from tests.storage.test_db import add_tables_whose_commit_can_fail
 
 
 async def _db(tmp_path: Path) -> Database:
@@ -89,13 +90,7 @@ async def test_a_turn_whose_group_committer_is_cancelled_mid_commit_is_not_confi
     committed -- before the COMMIT finished, and even when it failed (which also leaves the
     write transaction open on the connection, with nobody to roll it back)."""
     db = await _db(tmp_path)
-    async with db.transaction() as conn:
-        # A deferred foreign key is checked at COMMIT: the way to make a COMMIT fail here.
-        await conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
-        await conn.execute(
-            "CREATE TABLE child (parent_id INTEGER REFERENCES parent(id)"
-            " DEFERRABLE INITIALLY DEFERRED)"
-        )
+    await add_tables_whose_commit_can_fail(db)
     committing = asyncio.Event()
     original_commit = db.raw.commit
 
