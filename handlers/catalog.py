@@ -99,13 +99,25 @@ class CatalogItem(Frozen):
     de: str
     en: str
     synonyms: tuple[str, ...] = ()
+    # Narrower names (a drug, a fuel type) that find this item but must be kept on the line.
+    narrow_forms: tuple[str, ...] = ()
+    # Above this quantity (in the item's own unit) the bot asks before storing: a hospital
+    # does not plausibly need 200,000 ventilators, and a slip of the thumb must not go out.
+    plausible_max: int = 10_000
 
     def name(self, lang: Language) -> str:
         return _pick(lang, self.uk, self.de, self.en)
 
     def forms(self) -> tuple[str, ...]:
         """Everything that names this item: display names, the key, synonyms."""
-        return (self.uk, self.de, self.en, self.key.replace("_", " "), *self.synonyms)
+        return (
+            self.uk,
+            self.de,
+            self.en,
+            self.key.replace("_", " "),
+            *self.synonyms,
+            *self.narrow_forms,
+        )
 
 
 def _pick(lang: Language, uk: str, de: str, en: str) -> str:
@@ -150,6 +162,9 @@ class Catalog:
         exact, conflicts, forms = _build_forms(self._items)
         self._exact: Mapping[str, str] = MappingProxyType(exact)
         self._conflicts = tuple(conflicts)
+        self._narrow = frozenset(
+            normalise(form) for item in self._items for form in item.narrow_forms
+        )
         self._forms = tuple(forms)
         vocab: dict[str, list[int]] = {}
         for index, form in enumerate(self._forms):
@@ -188,22 +203,23 @@ class Catalog:
         categories = [
             Category(key=c.key, uk=c.uk, de=c.de, en=c.en) for c in catalog_data.CATEGORIES
         ]
-        items = [
-            CatalogItem(
-                key=row.key,
-                category=row.category,
-                unit=row.unit,
-                uk=row.uk,
-                de=row.de,
-                en=row.en,
-                synonyms=tuple(
-                    s.strip()
-                    for s in "|".join((row.syn_uk, row.syn_de, row.syn_en)).split("|")
-                    if s.strip()
-                ),
+        items = []
+        for row in catalog_data.ITEMS:
+            names = [s.strip() for s in "|".join((row.syn_uk, row.syn_de, row.syn_en)).split("|")]
+            items.append(
+                CatalogItem(
+                    key=row.key,
+                    category=row.category,
+                    unit=row.unit,
+                    uk=row.uk,
+                    de=row.de,
+                    en=row.en,
+                    # "=name" in the data marks a narrower name (see ItemData).
+                    synonyms=tuple(n for n in names if n and not n.startswith("=")),
+                    narrow_forms=tuple(n[1:].strip() for n in names if n.startswith("=")),
+                    plausible_max=catalog_data.plausible_max(row),
+                )
             )
-            for row in catalog_data.ITEMS
-        ]
         return cls(categories, items)
 
     @staticmethod
@@ -281,6 +297,60 @@ class Catalog:
                 if score >= _SEARCH_MIN_SCORE and item not in found:
                     found.append(item)
         return found[:limit]
+
+    def word_items(self, word: str) -> dict[str, str]:
+        """Items one typed word can name, with how: "exact", "stem", "compound" or "typo".
+
+        The reader uses this to check that the word a phrase is about (its head noun) is the
+        catalog item, not only a word beside it: in "фільтри кисневого концентратора" the
+        catalog knows "концентратора", but the head "фільтри" names no catalog item.
+        """
+        norm = normalise(word)
+        found: dict[str, str] = {}
+        if not norm or " " in norm:
+            return found
+        rank = {"exact": 3, "stem": 2, "compound": 1, "typo": 0}
+        for vocab_word, _score in self._similar_words(norm, _WORD_FLOOR, prefixes=False).items():
+            if vocab_word == norm:
+                kind = "exact"
+            elif _stem_similarity(norm, vocab_word) > 0:
+                kind = "stem"
+            elif norm.endswith(vocab_word):
+                kind = "compound"
+            else:
+                kind = "typo"
+            for index in self._vocab[vocab_word]:
+                key = self._forms[index].item_key
+                if key not in found or rank[kind] > rank[found[key]]:
+                    found[key] = kind
+        return found
+
+    def _extends_a_word(self, word: str) -> bool:
+        """A Latin word made of a catalog word and more ("generatoröl"): not a typo of it."""
+        if _is_cyrillic(word):
+            return False
+        return any(
+            len(other) >= _MIN_TYPO_WORD
+            and word.startswith(other)
+            and word[len(other) :] not in _LATIN_ENDINGS
+            for other in self._by_prefix.get(word[:_PREFIX], ())
+        )
+
+    def in_display_name(self, item: CatalogItem, word: str) -> bool:
+        """True when ``word`` (in any form) is a word of the item's own name in uk, de or en:
+        "кисневий" in "кисневий концентратор" is the name; "дизельний" beside "генератор"
+        is a qualifier to keep, even though a synonym spells it out."""
+        norm = normalise(word)
+        for name in (item.uk, item.de, item.en):
+            for part in normalise(name).split():
+                if part == norm or _stem_similarity(norm, part) > 0:
+                    return True
+        return False
+
+    def is_narrow(self, text: str) -> bool:
+        """True when ``text`` is a narrower name kept in the catalog for one item (a drug or
+        a fuel type): it finds the item, but the line must keep the name as typed."""
+        return normalise(text) in self._narrow
 
     def _whole_phrase(self, joined: str) -> CatalogItem | None:
         """Last resort for typos inside compounds ("Feuerwehrfahrzeuk")."""
@@ -360,7 +430,7 @@ class Catalog:
                     score = 0.7  # a word being typed: "генер" -> "генератор"
                 if score >= floor and other != word:
                     found[other] = score
-        if len(word) >= _MIN_TYPO_WORD:
+        if len(word) >= _MIN_TYPO_WORD and not self._extends_a_word(word):
             grams = _bigrams(word)
             shared: dict[str, int] = {}
             for gram in grams:
@@ -388,8 +458,17 @@ class Catalog:
         return found
 
 
+def _is_cyrillic(word: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in word)
+
+
 def _bigrams(word: str) -> frozenset[str]:
     return frozenset(word[i : i + 2] for i in range(len(word) - 1))
+
+
+# German and English endings that leave the thing the same: "Zelt"/"Zelte", "pump"/"pumps".
+# Anything longer after a catalog word is another word: "Generatoröl" is oil, not a generator.
+_LATIN_ENDINGS: Final = frozenset({"", "s", "es", "e", "en", "n", "er", "ern", "nen", "ns"})
 
 
 def _stem_similarity(word: str, other: str) -> float:
@@ -400,6 +479,10 @@ def _stem_similarity(word: str, other: str) -> float:
         if a != b:
             break
         prefix += 1
+    if not _is_cyrillic(word) and (
+        word[prefix:] not in _LATIN_ENDINGS or other[prefix:] not in _LATIN_ENDINGS
+    ):
+        return 0.0
     if (prefix >= 4 and prefix >= 0.6 * longer) or (prefix >= 3 and prefix >= 0.75 * longer):
         return 0.9 + 0.05 * prefix / longer
     return 0.0
@@ -409,6 +492,10 @@ def _typo_similarity(word: str, other: str, matcher: SequenceMatcher[str]) -> fl
     """Ratio-based score for a typo ("гинератори"), or 0.0; ``matcher`` holds ``word``."""
     longer = max(len(word), len(other))
     if min(len(word), len(other)) < _MIN_TYPO_WORD:
+        return 0.0
+    # A typo changes, swaps, adds or drops a letter or two; a word longer by a whole syllable
+    # is a compound or another word ("Generatoröl").
+    if abs(len(word) - len(other)) > 1:
         return 0.0
     # Short words get less slack: one letter off in "water" already makes "weather".
     needed = _FUZZY_WORD if longer >= 8 else _FUZZY_SHORT_WORD

@@ -16,11 +16,20 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from handlers.catalog import Catalog
 from handlers.context import Turn
 from handlers.events import Choice, Reply, rows
 from handlers.flowstate import save_state
 from handlers.numbers import small_int
-from handlers.quick import parse_need
+from handlers.quick import (
+    ASKING_PROBLEMS,
+    Q_CONFIRM_QTY,
+    Q_TYPO,
+    Q_UNIT,
+    Q_WHICH_ITEM,
+    ParsedItem,
+    parse_need,
+)
 from handlers.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Flow, Registry
 from handlers.render import (
     details_lines,
@@ -31,7 +40,7 @@ from handlers.render import (
     urgency_label,
 )
 from handlers.submit import submit_draft
-from handlers.units import parse_unit, unit_name
+from handlers.units import DEFAULT_UNIT, parse_unit, unit_name
 from storage import conversations, organisations
 from storage.models import MAX_QUANTITY, NeedItemDraft, Urgency
 
@@ -42,6 +51,16 @@ MAX_PLACE = 300
 MAX_NOTE = 1000
 MAX_DAYS_AHEAD = 730
 DUE_BUTTONS = (3, 7, 14, 30)
+
+
+class ItemQuestion(BaseModel):
+    """A question the preview asks about one line before the request can be sent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    index: int
+    kind: str  # handlers.quick.Q_WHICH_ITEM / Q_UNIT / Q_CONFIRM_QTY
+    candidates: list[str] = []
 
 
 class Draft(BaseModel):
@@ -62,6 +81,12 @@ class Draft(BaseModel):
     # Set when a step was opened from the summary's Edit menu: finishing it returns there.
     editing: bool = False
     submitted_ref: str | None = None
+    # Questions still open on the preview (asked one at a time), lines whose name was read
+    # from a misspelling (shown with what was typed), lines counted in pieces because no unit
+    # was typed (shown with a one-tap switch to the catalog's package).
+    questions: list[ItemQuestion] = []
+    typos: list[int] = []
+    unit_hints: list[int] = []
 
 
 @dataclass(frozen=True)
@@ -389,7 +414,14 @@ async def text_note(turn: Turn, draft: Draft, text: str) -> Outcome:
 def summary_text(turn: Turn, draft: Draft) -> str:
     lines = [f"<b>{esc(turn.tr('wizard.summary_title'))}</b>"]
     for number, item in enumerate(draft.items, 1):
-        lines.append(f"{number}. {item_line(turn.ctx.t, turn.ctx.catalog, turn.lang, item)}")
+        line = f"{number}. {item_line(turn.ctx.t, turn.ctx.catalog, turn.lang, item)}"
+        if number - 1 in draft.typos and item.source:
+            line += "\n   " + turn.tr("need.you_wrote", text=esc(item.source))
+        if number - 1 in draft.unit_hints:
+            line += "\n   " + turn.tr(
+                "need.unit_assumed", unit=esc(unit_name(item.unit, turn.lang))
+            )
+        lines.append(line)
     if draft.urgency is not None:
         lines.append(urgency_label(turn.ctx.t, turn.lang, draft.urgency))
     lines.extend(details_lines(turn.ctx.t, turn.lang, draft.needed_by, draft.place, draft.note))
@@ -397,13 +429,132 @@ def summary_text(turn: Turn, draft: Draft) -> str:
 
 
 async def prompt_summary(turn: Turn, draft: Draft) -> Reply:
+    if draft.questions:
+        return question_reply(turn, draft)
     buttons = (
         Choice(label=turn.tr("btn.submit"), payload=f"w:submit:{draft.id}"),
         Choice(label=turn.tr("btn.edit"), payload="w:edit"),
         Choice(label=turn.tr("btn.cancel"), payload="w:cancel", nav=True),
     )
     text = summary_text(turn, draft) + "\n\n" + turn.tr("wizard.summary_question")
-    return Reply(text=text, choices=(buttons[:2], buttons[2:]))
+    hints = [unit_switch(turn, draft, index) for index in draft.unit_hints]
+    switches = tuple(rows(*(h for h in hints if h is not None), per_row=1))
+    return Reply(text=text, choices=(*switches, buttons[:2], buttons[2:]))
+
+
+def unit_switch(turn: Turn, draft: Draft, index: int) -> Choice | None:
+    """One tap to count a line in the catalog's package instead of pieces."""
+    if index >= len(draft.items):
+        return None
+    item = draft.items[index]
+    catalog_item = turn.ctx.catalog.get(item.item_key) if item.item_key else None
+    if catalog_item is None or catalog_item.unit == item.unit:
+        return None
+    label = turn.tr(
+        "need.unit_switch",
+        qty=fmt_qty(item.quantity),
+        unit=unit_name(catalog_item.unit, turn.lang),
+        name=catalog_item.name(turn.lang),
+    )
+    return Choice(label=label[:60], payload=f"w:qu:{index}:{catalog_item.unit}")
+
+
+def question_reply(turn: Turn, draft: Draft) -> Reply:
+    """The first open question, with its buttons; Submit appears once none is left."""
+    question = draft.questions[0]
+    item = draft.items[question.index]
+    catalog = turn.ctx.catalog
+    number = question.index + 1
+    buttons: list[Choice] = []
+    if question.kind == Q_WHICH_ITEM:
+        asked = turn.tr("need.q_which", n=number, text=esc(item.free_text or ""))
+        for key in question.candidates:
+            if catalog.get(key) is not None:
+                buttons.append(Choice(label=catalog.name(key, turn.lang), payload=f"w:q:k:{key}"))
+        buttons.append(Choice(label=turn.tr("need.keep_as_written"), payload="w:q:keep"))
+    elif question.kind == Q_UNIT:
+        name = catalog.name(item.item_key, turn.lang) if item.item_key else item.free_text
+        asked = turn.tr("need.q_unit", n=number, qty=fmt_qty(item.quantity), name=esc(name or ""))
+        for unit in unit_options(item.unit):
+            label = f"{fmt_qty(item.quantity)} {unit_name(unit, turn.lang)}"
+            buttons.append(Choice(label=label, payload=f"w:q:u:{unit}"))
+    else:
+        name = catalog.name(item.item_key, turn.lang) if item.item_key else item.free_text
+        asked = turn.tr(
+            "need.q_confirm_qty",
+            n=number,
+            qty=fmt_qty(item.quantity),
+            unit=esc(unit_name(item.unit, turn.lang)),
+            name=esc(name or ""),
+        )
+        buttons.append(Choice(label=turn.tr("need.confirm_qty"), payload="w:q:ok"))
+        buttons.append(Choice(label=turn.tr("need.drop_line"), payload="w:q:drop"))
+    cancel = Choice(label=turn.tr("btn.cancel"), payload="w:cancel", nav=True)
+    text = summary_text(turn, draft) + "\n\n❓ " + asked
+    return Reply(text=text, choices=(*rows(*buttons, per_row=1), (cancel,)))
+
+
+def unit_options(current: str) -> list[str]:
+    """The catalog's unit first, then the other amounts people use for bulk goods."""
+    options = [current, *(u for u in ("l", "kg", "t", DEFAULT_UNIT) if u != current)]
+    return options[:4]
+
+
+async def answer_question(turn: Turn, draft: Draft, value: str) -> Outcome:
+    """Apply the answer to the first open question; the same preview then asks the next."""
+    if not draft.questions:
+        return Outcome(error=turn.tr("error.stale_button"))
+    question = draft.questions[0]
+    item = draft.items[question.index]
+    kind, _, arg = value.partition(":")
+    if question.kind == Q_WHICH_ITEM and kind == "k" and arg in question.candidates:
+        # The typed words stay on the line as its specification: nothing typed is lost.
+        typed = " ".join(p for p in (item.free_text, item.spec) if p)
+        draft.items[question.index] = item.model_copy(
+            update={"item_key": arg, "free_text": None, "spec": typed or None}
+        )
+    elif question.kind == Q_WHICH_ITEM and kind == "keep":
+        pass
+    elif question.kind == Q_UNIT and kind == "u" and arg in unit_options(item.unit):
+        draft.items[question.index] = item.model_copy(update={"unit": arg})
+    elif question.kind == Q_CONFIRM_QTY and kind == "ok":
+        pass
+    elif question.kind == Q_CONFIRM_QTY and kind == "drop":
+        return drop_line(turn, draft, question.index)
+    else:
+        return Outcome(error=turn.tr("error.stale_button"))
+    draft.questions.pop(0)
+    return Outcome(next_step="summary")
+
+
+def drop_line(turn: Turn, draft: Draft, index: int) -> Outcome:
+    if len(draft.items) < 2:
+        return Outcome(error=turn.tr("need.drop_last"))
+    del draft.items[index]
+
+    def shift(indexes: list[int]) -> list[int]:
+        return [i - (i > index) for i in indexes if i != index]
+
+    draft.typos = shift(draft.typos)
+    draft.unit_hints = shift(draft.unit_hints)
+    kept = []
+    for question in draft.questions:
+        if question.index != index:
+            kept.append(
+                question.model_copy(update={"index": question.index - (question.index > index)})
+            )
+    draft.questions = kept
+    return Outcome(next_step="summary")
+
+
+async def switch_unit(turn: Turn, draft: Draft, value: str) -> Outcome:
+    index_text, _, unit = value.partition(":")
+    index = small_int(index_text)
+    if index is None or index not in draft.unit_hints or unit_switch(turn, draft, index) is None:
+        return Outcome(error=turn.tr("error.stale_button"))
+    draft.items[index] = draft.items[index].model_copy(update={"unit": unit})
+    draft.unit_hints.remove(index)
+    return Outcome(next_step="summary")
 
 
 async def prompt_edit(turn: Turn, draft: Draft) -> Reply:
@@ -475,6 +626,8 @@ CHOICE_HANDLERS: dict[str, tuple[str, OnChoice]] = {
     "note": ("note", choice_note),
     "ed": ("edit", choice_edit),
     "rm": ("edit", choice_remove),
+    "q": ("summary", answer_question),
+    "qu": ("summary", switch_unit),
 }
 
 
@@ -568,29 +721,49 @@ async def cmd_need(turn: Turn, args: str) -> list[Reply]:
         return refusal
     parsed = parse_need(args, turn.today, catalog=turn.ctx.catalog)
     if parsed.problems or not parsed.items:
-        lines = [turn.tr("need.refused")]
+        asking = all(p.code in ASKING_PROBLEMS for p in parsed.problems) and parsed.problems
+        lines = [turn.tr("need.asking" if asking else "need.refused")]
         for problem in parsed.problems:
             safe = {k: esc(v) for k, v in problem.args.items()}
             lines.append("• " + turn.tr(problem.code, fragment=esc(problem.fragment), **safe))
         lines.append("")
         lines.append(turn.tr("need.usage"))
         return [Reply(text="\n".join(lines))]
-    draft = new_draft()
-    draft.items = [
-        NeedItemDraft(
-            item_key=p.item_key,
-            free_text=p.free_text,
-            spec=p.spec,
-            quantity=p.quantity,
-            unit=p.unit,
-        )
-        for p in parsed.items
-    ]
+    draft = draft_from_parse(parsed.items, turn.ctx.catalog)
     draft.urgency = parsed.urgency
     draft.needed_by = parsed.needed_by
     draft.place = await org_place(turn)
     await save(turn, "summary", draft)
     return [await show(turn, "summary", draft, error=None, replace=False)]
+
+
+def draft_from_parse(items: tuple[ParsedItem, ...], catalog: Catalog) -> Draft:
+    """A draft whose preview asks, one by one, what the reader could not settle alone."""
+    draft = new_draft()
+    for index, p in enumerate(items):
+        draft.items.append(
+            NeedItemDraft(
+                item_key=p.item_key,
+                free_text=p.free_text,
+                spec=p.spec,
+                quantity=p.quantity,
+                unit=p.unit,
+                source=p.source,
+                pack_size=p.pack_size,
+                pack_unit=p.pack_unit,
+            )
+        )
+        for kind in (Q_WHICH_ITEM, Q_UNIT, Q_CONFIRM_QTY):
+            if kind in p.questions:
+                draft.questions.append(
+                    ItemQuestion(index=index, kind=kind, candidates=list(p.candidates))
+                )
+        if Q_TYPO in p.questions:
+            draft.typos.append(index)
+        known = catalog.get(p.item_key) if p.item_key else None
+        if not p.unit_typed and not p.pack_size and known is not None and known.unit != p.unit:
+            draft.unit_hints.append(index)
+    return draft
 
 
 async def on_text(turn: Turn, text: str) -> list[Reply]:
@@ -651,7 +824,7 @@ async def submit(turn: Turn, loaded: tuple[str, Draft] | None, draft_id: str) ->
                 ]
         return [Reply(text=turn.tr("intake.no_draft"), toast=True)]
     step, draft = loaded
-    if step != "summary" or draft.id != draft_id:
+    if step != "summary" or draft.id != draft_id or draft.questions:
         return [await show(turn, step, draft, error=turn.tr("error.stale_button"), replace=False)]
     if refusal := _needs_org(turn):
         return refusal

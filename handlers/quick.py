@@ -1,30 +1,37 @@
-"""The one-line ``/need`` parser: "2 генератор 30 кВт; 200 уп бинти !critical by 15.12.2026".
+"""The one-line ``/need`` reader: "2 генератори 30 кВт; бинти 150 уп терміново до 5 грудня".
 
-Grammar, per message (the text after the command):
+Per message (the text after the command):
 
-- items are separated by ``;`` or line breaks;
-- each item is ``QUANTITY [UNIT] PHRASE [SPEC]``: a positive whole number, an optional unit
-  ("уп", "Stk.", "boxes"), the item as typed, and an optional size starting at the first later
-  number ("30 кВт", "5 мл"), kept as free text;
-- ``!flag`` anywhere sets the urgency; ``by|bis|до DATE`` anywhere sets the needed-by date, with
-  DATE as DD.MM.YYYY (or D.M.YYYY) or YYYY-MM-DD.
+- urgency anywhere, as a word in uk/de/en/ru ("терміново", "dringend", "ASAP", "критично") or a
+  ``!flag`` (handlers/reader/urgency.py); dates anywhere, in the forms people type
+  (handlers/reader/dates.py); both are taken out of the text before items are read;
+- items are separated by ``;``, line breaks, bullets, or commas and "та/und/and" between items
+  that each have a quantity;
+- in an item the quantity stands before or after the thing ("бинти 150 уп", "Zelte: 4 Stück",
+  "генератор х3", "три генератори"), with an optional unit; a pack size ("40 каністр по 20 л",
+  "10 Kartons à 100 Stück") is kept as count × size; later numbers with their units ("30 кВт",
+  "5 мл") are the specification, kept as typed;
+- the thing is read by handlers/reader/items.py, which never answers with a neighbour.
 
-The parser never raises and never guesses silently: anything it cannot read becomes a
-``ParseProblem`` whose ``fragment`` is the piece of input at fault, so the reply can quote it.
-A phrase that is not in the catalog is not a problem; it is kept as free text for a human.
+The reader never raises and never guesses: what it cannot read is a ``ParseProblem`` quoting
+the fragment at fault; what it can read only with the person's help is a question on the item
+(``ParsedItem.questions``) that the preview asks before anything is stored.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from types import MappingProxyType
 from typing import Final
 
 from pydantic import Field
 
-from handlers.catalog import Catalog
-from handlers.units import DEFAULT_UNIT, parse_unit
+from handlers.catalog import Catalog, CatalogItem
+from handlers.reader.dates import find_dates
+from handlers.reader.items import read_item
+from handlers.reader.numbers import number_word
+from handlers.reader.urgency import combine, find_urgency
+from handlers.units import DEFAULT_UNIT, MEASURE_UNITS, parse_unit
 from storage.models import MAX_QUANTITY, Frozen, Urgency
 
 MAX_ITEMS: Final = 30
@@ -49,6 +56,7 @@ DATE_TOO_FAR: Final = "quick.date_too_far"
 UNKNOWN_FLAG: Final = "quick.unknown_flag"
 CONFLICTING_URGENCY: Final = "quick.conflicting_urgency"
 CONFLICTING_DATE: Final = "quick.conflicting_date"
+AMBIGUOUS_QUANTITY: Final = "quick.ambiguous_quantity"
 
 PROBLEM_CODES: Final = (
     EMPTY,
@@ -66,64 +74,69 @@ PROBLEM_CODES: Final = (
     UNKNOWN_FLAG,
     CONFLICTING_URGENCY,
     CONFLICTING_DATE,
+    AMBIGUOUS_QUANTITY,
 )
 
-# "Urgent" ("терміново", "dringend", "urgent") means HIGH in every language: CRITICAL is
-# reserved for life at risk and must be asked for with the explicit word.
-URGENCY_FLAGS: Final = MappingProxyType(
-    {
-        "critical": Urgency.CRITICAL,
-        "kritisch": Urgency.CRITICAL,
-        "критично": Urgency.CRITICAL,
-        "критичний": Urgency.CRITICAL,
-        "критична": Urgency.CRITICAL,
-        "критичне": Urgency.CRITICAL,
-        "high": Urgency.HIGH,
-        "urgent": Urgency.HIGH,
-        "hoch": Urgency.HIGH,
-        "dringend": Urgency.HIGH,
-        "висока": Urgency.HIGH,
-        "високий": Urgency.HIGH,
-        "високе": Urgency.HIGH,
-        "терміново": Urgency.HIGH,
-        "терміновий": Urgency.HIGH,
-        "термінова": Urgency.HIGH,
-        "normal": Urgency.NORMAL,
-        "звичайна": Urgency.NORMAL,
-        "звичайний": Urgency.NORMAL,
-        "звичайне": Urgency.NORMAL,
-        "нормальна": Urgency.NORMAL,
-        "нормальний": Urgency.NORMAL,
-        "low": Urgency.LOW,
-        "niedrig": Urgency.LOW,
-        "низька": Urgency.LOW,
-        "низький": Urgency.LOW,
-        "низьке": Urgency.LOW,
-    }
+# Problems that are questions in disguise: the line was readable except for one thing the
+# person must say (how many, which date, which urgency). The bench counts them as asking.
+ASKING_PROBLEMS: Final = frozenset(
+    {MISSING_QUANTITY, AMBIGUOUS_QUANTITY, CONFLICTING_URGENCY, CONFLICTING_DATE}
 )
 
-# A flag is "!" at the start of a word; "!!!" on its own is emphasis and is dropped.
-_FLAG_RE: Final = re.compile(r"(?<![^\s;])![^\s;]*")
-# "by 15.12.2026", "до 2026-12-01", "bis 1.3.2027р."; two-part dates are caught so that
-# "до 15.12" gets a helpful error instead of silently becoming part of the item name.
-_DATE_RE: Final = re.compile(
-    r"(?<![^\s;])(?:by|bis|до)\s+(?P<date>[0-9]{1,4}(?:[./-][0-9]{1,4}){1,2})"
-    r"(?:\s?(?:року|р\.?))?(?!\w)",
-    re.IGNORECASE,
-)
-_DMY_RE: Final = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
-_ISO_RE: Final = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+# Questions the preview asks about one item before the request can be sent.
+Q_WHICH_ITEM: Final = "which_item"  # no catalog item named with confidence: offer candidates
+Q_UNIT: Final = "unit"  # a bulk good with no unit typed: litres? kilograms?
+Q_CONFIRM_QTY: Final = "confirm_qty"  # far above what one request plausibly needs
+Q_TYPO: Final = "typo"  # a misspelt name was read as a catalog item: shown, not asked
+
+
 _SEPARATOR_RE: Final = re.compile(r"[;\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # List markers people paste: "• 5 генераторів", "- 3 насоси", "1) 5 генераторів". A dash needs
 # a space after it ("-5" is a negative quantity), a number needs "." or ")" and a space.
 _BULLET_RE: Final = re.compile(r"^(?:[•·▪◦‣*]\s*|[-–—]\s+|[0-9]{1,2}[.)]\s+)")
-# Ukrainian numeral endings: "2-х генераторів", "5-ти насосів".
-_NUMERAL_ENDING_RE: Final = re.compile(r"^-(?:х|ох|ух|ти|ми)(?!\w)", re.IGNORECASE)
-_QUANTITY_RE: Final = re.compile(r"(?P<sign>[-−–+]?)(?P<digits>[0-9]+)")
-_DECIMAL_RE: Final = re.compile(r"[.,][0-9]+")
-_GROUPED_RE: Final = re.compile(r"(?:[ \u00a0\u202f][0-9]{3})+(?![0-9])")
-_TIMES_RE: Final = re.compile(r"^[x×х*](?:\s+|$)", re.IGNORECASE)
-_SPEC_START_RE: Final = re.compile(r"\s\(?[0-9]")
+# "1) намети 3 шт 2) ковдри 60 шт": a numbered list typed on one line.
+_INLINE_NUMBERING_RE: Final = re.compile(r"(?:(?<=\s)|^)[0-9]{1,2}\)\s")
+# Between two items that each have their own quantity: "2 генератори, 5 насосів".
+_ITEM_JOIN_RE: Final = re.compile(r",|\s(?:та|і|й|и|und|and|sowie|plus|\+|&)\s", re.IGNORECASE)
+# Words that ask but name nothing: "Нам терміново потрібні ...", "Wir brauchen ...".
+_FILLER_RE: Final = re.compile(
+    r"(?<![\w])(?:нам|нас|у нас|нужно|нужны|нужен|потрібно|потрібні|потрібен|потрібна|треба|"
+    r"необхідно|необхідні|необхідний|просимо|прошу|будь ласка|пожалуйста|запит|заявка|"
+    r"wir|brauchen|benötigen|benoetigen|benötigt|benoetigt|bitte|dringend benötigt|"
+    r"we|need|needed|needs|please|request|required|требуется|"
+    r"потребуємо|потребує|потреба)(?![\w])",
+    re.IGNORECASE,
+)
+_TOKEN_RE: Final = re.compile(
+    r"(?P<num>[-−–+]?[0-9]+(?:[.,][0-9]+)*)|(?P<word>[^\W\d_]+(?:['ʼ’`][^\W\d_]+)*)|(?P<sym>\S)"
+)
+_NUMERAL_ENDING_RE: Final = re.compile(r"-(?:х|ох|ух|ти|ми|ма|ьох|ьом|ть)(?!\w)", re.IGNORECASE)
+_TIMES: Final = frozenset({"x", "х", "×", "*"})
+_PACK_MARKERS: Final = frozenset({"по", "à", "a", "á", "je", "of", "zu", "x", "х", "×", "*"})
+# Containers counted in a line with a pack size: "40 каністр по 20 л".
+_CONTAINERS: Final = frozenset(
+    "каністра каністри каністр каністру канистра канистры канистр мішок мішки мішків мішка "
+    "бочка бочки бочок балон балони балонів kanister kanistern sack säcke saecke fass fässer "
+    "canister canisters jerrycan jerrycans jerry can cans can drum drums bag bags sacks".split()
+)
+# Units of a specification, never of a quantity: "30 кВт", "500 мг", "16 Fr".
+_SPEC_UNITS: Final = frozenset(
+    "квт kw kva ква кВа вт w в v а a ah ач mah мач мг mg мкг mcg µg г g мм mm см cm fr ch "
+    "g % бар bar атм мл/год мл/г мм рт iu од мо ме mmol ммоль гц hz кв kv дюйм inch ″ куб m3 "
+    "м3 м³ m³ л/хв l/min л/год кг/год gb гб tb тб mp мп kwh квт/год кВт·год".split()
+)
+# Amounts that do not say how many: the bot asks rather than picks one end of a range.
+_VAGUE_RE: Final = re.compile(
+    r"(?<!\w)(?:пару|пара\s+(?=\w+ів)|кілька|декілька|кількох|несколько|з\s+десяток|"
+    r"ein\s+paar|einige|mehrere|a\s+couple(?:\s+of)?|a\s+few|several|some)(?!\w)"
+    r"|[0-9]+\s*(?:-|–|—|до|або|чи|или|or|oder|bis)\s*[0-9]+(?!\s*(?:см|cm|мм|mm|кв|kw|kva|ква|мг|mg|мл|ml|%|x|х|×))",
+    re.IGNORECASE,
+)
+# "10х10", "60х90 см", "4x4": a size or a drive, never a quantity.
+_DIMENSION_RE: Final = re.compile(
+    r"(?<![\w.,])[0-9]+(?:[.,][0-9]+)?\s?[xх×](?:\s?[0-9]+(?:[.,][0-9]+)?)+(?:\s?(?:см|cm|мм|mm|м|m)(?!\w))?",
+    re.IGNORECASE,
+)
 
 
 class ParsedItem(Frozen):
@@ -133,6 +146,11 @@ class ParsedItem(Frozen):
     quantity: int
     unit: str
     source: str
+    pack_size: int | None = None
+    pack_unit: str | None = None
+    unit_typed: bool = True
+    questions: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
 
 
 class ParseProblem(Frozen):
@@ -151,18 +169,24 @@ class QuickParse(Frozen):
     def ok(self) -> bool:
         return not self.problems and bool(self.items)
 
+    @property
+    def asks(self) -> bool:
+        """Readable, but the preview has questions before anything can be stored."""
+        return self.ok and any(item.questions for item in self.items)
+
 
 def parse_need(text: str, today: date, *, catalog: Catalog | None = None) -> QuickParse:
-    """Parse the text after ``/need``. Never raises; see the module docstring."""
+    """Read the text after ``/need``. Never raises; see the module docstring."""
     catalog = catalog if catalog is not None else Catalog.default()
     problems: list[ParseProblem] = []
     blanked = list(text)
 
-    needed_by = _read_dates(text, today, blanked, problems)
-    urgency = _read_flags(text, blanked, problems)
+    urgency = _read_urgency(text, blanked, problems)
+    needed_by = _read_dates("".join(blanked), today, blanked, problems)
+    for match in _FILLER_RE.finditer("".join(blanked)):
+        _blank(blanked, match.start(), match.end())
 
-    segments = [_strip_bullet(part.strip()) for part in _SEPARATOR_RE.split("".join(blanked))]
-    segments = [segment for segment in segments if segment]
+    segments = split_items("".join(blanked))
     if not segments:
         problems.insert(0, ParseProblem(code=EMPTY, fragment="", args=_example_args(today)))
     if len(segments) > MAX_ITEMS:
@@ -176,7 +200,7 @@ def parse_need(text: str, today: date, *, catalog: Catalog | None = None) -> Qui
 
     items: list[ParsedItem] = []
     for segment in segments[:MAX_ITEMS]:
-        item = _parse_item(segment, catalog, problems)
+        item = parse_item(segment, catalog, problems)
         if item is not None:
             items.append(item)
 
@@ -188,95 +212,197 @@ def parse_need(text: str, today: date, *, catalog: Catalog | None = None) -> Qui
     )
 
 
+def split_items(text: str) -> list[str]:
+    """The item segments of a message, bullets and stray punctuation removed."""
+    out: list[str] = []
+    for part in _SEPARATOR_RE.split(_INLINE_NUMBERING_RE.sub(";", text)):
+        part = _strip_bullet(part.strip()).rstrip(" \t,.:;-–—!").lstrip(" \t,.:;!?")
+        if not part:
+            continue
+        out.extend(_split_joined(part))
+    return [segment for segment in out if any(ch.isalnum() for ch in segment)]
+
+
+def _split_joined(part: str) -> list[str]:
+    """ "2 генератори, 5 насосів" is two items; "генератор 30 кВт, дизельний" is one."""
+    pieces: list[str] = []
+    last = 0
+    for match in _ITEM_JOIN_RE.finditer(part):
+        pieces.append(part[last : match.start()])
+        last = match.end()
+    pieces.append(part[last:])
+    if len(pieces) == 1:
+        return [part.strip()]
+    counted = [_has_quantity(piece) for piece in pieces]
+    if sum(counted) < 2:
+        return [part.strip()]
+    merged: list[str] = []
+    for piece, has in zip(pieces, counted, strict=True):
+        piece = piece.strip(" \t,.:;-–—")
+        if not piece:
+            continue
+        if merged and not has:
+            merged[-1] = f"{merged[-1]}, {piece}"
+        else:
+            merged.append(piece)
+    return merged
+
+
+def _has_quantity(piece: str) -> bool:
+    tokens = _tokens(piece)
+    words = [t for t in tokens if t.kind == "word"]
+    if not words:
+        return False
+    for token in tokens:
+        if token.kind == "num" or (token.kind == "word" and number_word(token.text) is not None):
+            return True
+    return False
+
+
 def _read_dates(
     text: str, today: date, blanked: list[str], problems: list[ParseProblem]
 ) -> date | None:
     found: date | None = None
-    for match in _DATE_RE.finditer(text):
-        raw = match.group("date")
-        parts = re.split(r"[./-]", raw)
-        if len(parts) == 2 and not _looks_like_day_month(parts):
-            continue  # "до 0.5 л" is a size, not a date
-        _blank(blanked, match.start(), match.end())
-        parsed = _parse_date(raw)
-        if parsed is None:
+    for hit in find_dates(text, today):
+        _blank(blanked, hit.start, hit.end)
+        if hit.day is None:
             problems.append(
-                ParseProblem(code=INVALID_DATE, fragment=raw, args=_example_args(today))
+                ParseProblem(code=INVALID_DATE, fragment=hit.text, args=_example_args(today))
             )
-        elif parsed < today:
-            problems.append(ParseProblem(code=PAST_DATE, fragment=raw, args={"today": _fmt(today)}))
-        elif parsed > (latest := _years_later(today, MAX_YEARS_AHEAD)):
+        elif hit.past or hit.day < today:
             problems.append(
-                ParseProblem(code=DATE_TOO_FAR, fragment=raw, args={"latest": _fmt(latest)})
+                ParseProblem(code=PAST_DATE, fragment=hit.text, args={"today": _fmt(today)})
+            )
+        elif hit.day > (latest := _years_later(today, MAX_YEARS_AHEAD)):
+            problems.append(
+                ParseProblem(code=DATE_TOO_FAR, fragment=hit.text, args={"latest": _fmt(latest)})
             )
         elif found is None:
-            found = parsed
-        elif parsed != found:
-            problems.append(ParseProblem(code=CONFLICTING_DATE, fragment=raw))
+            found = hit.day
+        elif hit.day != found:
+            problems.append(ParseProblem(code=CONFLICTING_DATE, fragment=hit.text))
     return found
 
 
-def _read_flags(text: str, blanked: list[str], problems: list[ParseProblem]) -> Urgency:
-    urgency: Urgency | None = None
-    for match in _FLAG_RE.finditer(text):
-        token = match.group()
-        _blank(blanked, match.start(), match.end())
-        word = token.lstrip("!").rstrip(".,:!)").casefold()
-        if not word:
-            continue  # bare "!" or "!!!": emphasis, not a flag
-        flagged = URGENCY_FLAGS.get(word)
-        if flagged is None:
-            problems.append(ParseProblem(code=UNKNOWN_FLAG, fragment=token))
-        elif urgency is None:
-            urgency = flagged
-        elif flagged != urgency:
-            problems.append(ParseProblem(code=CONFLICTING_URGENCY, fragment=token))
-    return urgency if urgency is not None else Urgency.NORMAL
+def _read_urgency(text: str, blanked: list[str], problems: list[ParseProblem]) -> Urgency:
+    levels: list[Urgency] = []
+    conflict: str | None = None
+    for hit in find_urgency(text):
+        _blank(blanked, hit.start, hit.end)
+        if hit.level is None:
+            problems.append(ParseProblem(code=UNKNOWN_FLAG, fragment=hit.text))
+            continue
+        levels.append(hit.level)
+        if conflict is None and combine(levels) is None:
+            conflict = hit.text
+    combined = combine(levels)
+    if combined is None:
+        problems.append(ParseProblem(code=CONFLICTING_URGENCY, fragment=conflict or ""))
+        return Urgency.NORMAL
+    return combined
 
 
-def _parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> ParsedItem | None:
-    quantity_match = _QUANTITY_RE.match(segment)
-    if quantity_match is None:
-        problems.append(ParseProblem(code=MISSING_QUANTITY, fragment=segment))
+class _Token(Frozen):
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def _tokens(segment: str) -> list[_Token]:
+    out = []
+    for match in _TOKEN_RE.finditer(segment):
+        kind = match.lastgroup or "sym"
+        out.append(_Token(kind=kind, text=match.group(), start=match.start(), end=match.end()))
+    return out
+
+
+class _Number(Frozen):
+    index: int  # token index
+    value_text: str
+    sign: str
+    decimal: bool
+    unit: str | None = None  # unit key typed right after it
+    unit_index: int | None = None
+    container: bool = False
+    spec: bool = False  # a size ("30 кВт", "А-95", "16Fr")
+    pack_marker: int | None = None  # token index of "по"/"à"/"of" before it
+    times: int | None = None  # token index of "x" beside it
+    from_word: bool = False
+
+
+def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> ParsedItem | None:
+    """One item segment; problems are appended, None returned, when it cannot be read."""
+    vague = _VAGUE_RE.search(segment)
+    if vague:
+        problems.append(ParseProblem(code=AMBIGUOUS_QUANTITY, fragment=vague.group()))
         return None
-    quantity_text = quantity_match.group()
-    rest = segment[quantity_match.end() :]
+    tokens = _tokens(segment)
+    numbers = _numbers(segment, tokens)
+    for dimension in _DIMENSION_RE.finditer(segment):
+        numbers = [
+            n.model_copy(update={"spec": True})
+            if dimension.start() <= tokens[n.index].start < dimension.end()
+            else n
+            for n in numbers
+        ]
+    numbers = _unit_before(tokens, numbers)
+    consumed: set[int] = set()
 
-    if decimal := _DECIMAL_RE.match(rest):
-        problems.append(ParseProblem(code=BAD_QUANTITY, fragment=quantity_text + decimal.group()))
-        return None
-    digits = quantity_match.group("digits")
-    sign = quantity_match.group("sign")
-    grouped = _GROUPED_RE.match(rest)
-    if grouped and not sign and len(digits) <= 3:
+    grouped = _LEADING_GROUPED_RE.match(segment)
+    if grouped:
         # "1 000 генераторів" must not become one generator and an item called "000 ...".
-        problems.append(ParseProblem(code=BAD_QUANTITY, fragment=quantity_text + grouped.group()))
+        problems.append(ParseProblem(code=BAD_QUANTITY, fragment=grouped.group()))
         return None
-    if sign and sign != "+":
-        problems.append(ParseProblem(code=NEGATIVE_QUANTITY, fragment=quantity_text))
+    quantity_at = _choose_quantity(numbers)
+    if quantity_at is None:
+        if any(not n.spec for n in numbers):
+            problems.append(ParseProblem(code=AMBIGUOUS_QUANTITY, fragment=segment))
+        else:
+            problems.append(ParseProblem(code=MISSING_QUANTITY, fragment=segment))
         return None
-    significant = digits.lstrip("0")
-    if not significant:
-        problems.append(ParseProblem(code=ZERO_QUANTITY, fragment=quantity_text))
+    number = numbers[quantity_at]
+    quantity = _check_quantity(number, tokens, segment, problems)
+    if quantity is None:
         return None
-    # Length first: int() of a very long digit string is slow and may be refused outright.
-    if len(significant) > len(str(MAX_QUANTITY)) or int(significant) > MAX_QUANTITY:
-        problems.append(
-            ParseProblem(
-                code=QUANTITY_TOO_LARGE, fragment=quantity_text, args={"max": str(MAX_QUANTITY)}
-            )
-        )
-        return None
-    quantity = int(significant)
+    consumed.add(number.index)
+    for extra in (number.unit_index, number.times):
+        if extra is not None:
+            consumed.add(extra)
+    consumed.update(_numeral_ending(tokens, number.index, segment))
 
-    rest = _NUMERAL_ENDING_RE.sub("", rest, count=1)
-    rest = _TIMES_RE.sub("", rest.lstrip(), count=1)
-    unit: str | None = None
-    words = rest.split(None, 1)
-    if words and (unit := parse_unit(words[0])) is not None:
-        rest = words[1] if len(words) > 1 else ""
-    phrase = rest.strip()
-    if not any(ch.isalnum() for ch in phrase):
+    pack_size: int | None = None
+    pack_unit: str | None = None
+    before = _pack_before(numbers, quantity_at)
+    if before is not None:
+        pack_size, pack_unit = int(before.value_text), before.unit
+        consumed.add(before.index)
+        if before.unit_index is not None:
+            consumed.add(before.unit_index)
+    for other in numbers[quantity_at + 1 :]:
+        if pack_size is not None:
+            break
+        if other.spec:
+            continue
+        if other.pack_marker is not None and not other.decimal and not other.sign:
+            pack_size = int(other.value_text) if other.value_text.isdigit() else None
+            if pack_size:
+                pack_unit = other.unit or DEFAULT_UNIT
+                consumed.update({other.index, other.pack_marker})
+                if other.unit_index is not None:
+                    consumed.add(other.unit_index)
+            break
+    unit = number.unit
+    if number.container:
+        if pack_size is None:
+            # "10 каністр дизпалива" with no size: the container word stays in the phrase.
+            consumed.discard(number.unit_index or -1)
+            unit = None
+        else:
+            unit = DEFAULT_UNIT
+
+    phrase = _remaining(segment, tokens, consumed)
+    if not any(ch.isalpha() for ch in phrase):
         problems.append(ParseProblem(code=MISSING_ITEM, fragment=segment))
         return None
     if len(phrase) > MAX_PHRASE_CHARS:
@@ -290,18 +416,230 @@ def _parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) ->
         )
         return None
 
-    name, spec = _split_spec(phrase)
-    item = catalog.match(name)
+    name, size_spec = _split_spec(phrase)
+    reading = read_item(name, catalog)
+    item = reading.item
+    spec = " ".join(part for part in (reading.spec, size_spec) if part) or None
+    questions: list[str] = []
+    if item is None:
+        questions.append(Q_WHICH_ITEM)
+    elif reading.kind == "typo":
+        questions.append(Q_TYPO)  # not a question: the preview shows what was typed
+    unit_typed = unit is not None
     if unit is None:
-        unit = item.unit if item is not None else DEFAULT_UNIT
+        if item is not None and item.unit in MEASURE_UNITS:
+            unit = item.unit
+            questions.append(Q_UNIT)
+        else:
+            unit = DEFAULT_UNIT  # "300 рукавичок" is 300 gloves, whatever a box holds
+    if _implausible(item, quantity, unit):
+        questions.append(Q_CONFIRM_QTY)
     return ParsedItem(
         item_key=item.key if item is not None else None,
-        free_text=None if item is not None else name,
+        free_text=None if item is not None else " ".join(name.split()),
         spec=spec,
         quantity=quantity,
         unit=unit,
-        source=segment,
+        source=" ".join(segment.split()),
+        pack_size=pack_size,
+        pack_unit=pack_unit,
+        unit_typed=unit_typed,
+        questions=tuple(questions),
+        candidates=reading.candidates,
     )
+
+
+def _numbers(segment: str, tokens: list[_Token]) -> list[_Number]:
+    out: list[_Number] = []
+    for index, token in enumerate(tokens):
+        word_value = number_word(token.text) if token.kind == "word" else None
+        if token.kind != "num" and word_value is None:
+            continue
+        if token.kind == "num":
+            raw = token.text
+            sign = raw[0] if raw[0] in "-−–+" else ""
+            digits = raw[len(sign) :]
+            glued_before = token.start > 0 and segment[token.start - 1].isalpha()
+            if sign and token.start > 0 and segment[token.start - 1].isalnum():
+                sign, glued_before = "", True  # "А-95", "G-22": a code, not a negative number
+        else:
+            sign, digits, glued_before = "", str(word_value), False
+        number = _Number(
+            index=index,
+            value_text=digits,
+            sign=sign,
+            decimal=bool(re.search(r"[.,]", digits)),
+            from_word=token.kind == "word",
+        )
+        prev = tokens[index - 1] if index > 0 else None
+        if glued_before and prev is not None and prev.text.casefold() not in _TIMES:
+            number = number.model_copy(update={"spec": True})
+        if prev is not None and prev.text.casefold() in _TIMES:
+            number = number.model_copy(update={"times": index - 1})
+        after = index + 1
+        if after < len(tokens) and tokens[after].kind == "sym" and tokens[after].text == "-":
+            after += 1  # "2-х": the ending is dropped below
+        nxt = tokens[after] if after < len(tokens) else None
+        if nxt is not None and nxt.text.casefold() in _TIMES and number.times is None:
+            number = number.model_copy(update={"times": after})
+            after += 1
+            nxt = tokens[after] if after < len(tokens) else None
+        if nxt is not None:
+            folded = nxt.text.casefold().rstrip(".")
+            if nxt.kind == "sym" and nxt.text == "%":
+                number = number.model_copy(update={"spec": True})
+            elif nxt.kind == "word":
+                unit = parse_unit(nxt.text)
+                if unit is not None:
+                    number = number.model_copy(update={"unit": unit, "unit_index": after})
+                elif folded in _CONTAINERS:
+                    number = number.model_copy(update={"container": True, "unit_index": after})
+                elif folded in _SPEC_UNITS or nxt.text in _SPEC_UNITS:
+                    number = number.model_copy(update={"spec": True})
+        measured_before = bool(out) and out[-1].unit in MEASURE_UNITS
+        if prev is not None and prev.text.casefold() in _TIMES and measured_before:
+            pass  # "5 л х 10": the 10 is the count, the 5 l the size of each
+        elif prev is not None and prev.text.casefold() in _PACK_MARKERS and out:
+            number = number.model_copy(update={"pack_marker": index - 1})
+        out.append(number)
+    return out
+
+
+def _pack_before(numbers: list[_Number], at: int) -> _Number | None:
+    """ "5 л х 10", "подовжувачі 50 м 10 шт": a measured size before a counted quantity."""
+    number = numbers[at]
+    # Only "5 л х 10" / "5 l x 10 Kanister": a size then a count of containers. A measure
+    # before a counted unit ("шприци 5 мл 300 шт", "1000 ml x 200 bottles") is the size of
+    # each thing, kept in the specification.
+    counted = number.times is not None and number.times < number.index and number.unit is None
+    if at == 0 or not counted:
+        return None
+    previous = numbers[at - 1]
+    if (
+        previous.unit in MEASURE_UNITS
+        and not previous.spec
+        and not previous.decimal
+        and previous.value_text.isdigit()
+    ):
+        return previous
+    return None
+
+
+def _unit_before(tokens: list[_Token], numbers: list[_Number]) -> list[_Number]:
+    """ "кеторолак амп. 300", "vials 300": a unit word just before a bare final number."""
+    out = []
+    for number in numbers:
+        at = number.index - 1
+        while at >= 0 and tokens[at].kind == "sym" and tokens[at].text in ".:-–":
+            at -= 1
+        if (
+            number.unit is None
+            and not number.spec
+            and number.times is None
+            and number.index == len(tokens) - 1
+            and at >= 0
+            and tokens[at].kind == "word"
+            and (unit := parse_unit(tokens[at].text)) is not None
+            and not any(n.unit_index == at for n in numbers)
+        ):
+            number = number.model_copy(update={"unit": unit, "unit_index": at})
+        out.append(number)
+    return out
+
+
+def _choose_quantity(numbers: list[_Number]) -> int | None:
+    """Which number is the quantity: one with a count unit or an "x", else the only one."""
+    candidates = [i for i, n in enumerate(numbers) if not n.spec and n.pack_marker is None]
+    if not candidates:
+        return None
+    strong = [
+        i
+        for i in candidates
+        if numbers[i].times is not None
+        or numbers[i].container
+        or (numbers[i].unit is not None and numbers[i].unit not in MEASURE_UNITS)
+    ]
+    if strong:
+        return strong[0]
+    if len(candidates) == 1:
+        return candidates[0]
+    bare = [i for i in candidates if numbers[i].unit is None]
+    measured = [i for i in candidates if numbers[i].unit is not None]
+    if len(bare) == 1 and all(m > bare[0] for m in measured):
+        return bare[0]  # "300 шприців 5 мл": the later measure is the syringe's size
+    if not bare and measured:
+        return measured[0]
+    return None
+
+
+def _check_quantity(
+    number: _Number, tokens: list[_Token], segment: str, problems: list[ParseProblem]
+) -> int | None:
+    text = tokens[number.index].text
+    if number.decimal:
+        problems.append(ParseProblem(code=BAD_QUANTITY, fragment=text))
+        return None
+    if number.sign and number.sign != "+":
+        problems.append(ParseProblem(code=NEGATIVE_QUANTITY, fragment=text))
+        return None
+    digits = number.value_text.lstrip("+")
+    following = segment[tokens[number.index].end :]
+    grouped = _GROUPED_RE.match(following)
+    if grouped and len(digits) <= 3:
+        # "1 000 генераторів" must not become one generator and an item called "000 ...".
+        problems.append(ParseProblem(code=BAD_QUANTITY, fragment=text + grouped.group()))
+        return None
+    significant = digits.lstrip("0")
+    if not significant:
+        problems.append(ParseProblem(code=ZERO_QUANTITY, fragment=text))
+        return None
+    # Length first: int() of a very long digit string is slow and may be refused outright.
+    if len(significant) > len(str(MAX_QUANTITY)) or int(significant) > MAX_QUANTITY:
+        problems.append(
+            ParseProblem(code=QUANTITY_TOO_LARGE, fragment=text, args={"max": str(MAX_QUANTITY)})
+        )
+        return None
+    return int(significant)
+
+
+_GROUPED_RE: Final = re.compile(r"(?:[ \u00a0\u202f][0-9]{3})+(?![0-9])")
+_LEADING_GROUPED_RE: Final = re.compile(r"^[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+(?![0-9])")
+
+
+def _numeral_ending(tokens: list[_Token], index: int, segment: str) -> set[int]:
+    end = tokens[index].end
+    match = _NUMERAL_ENDING_RE.match(segment, end)
+    if match is None:
+        return set()
+    return {i for i, t in enumerate(tokens) if t.start >= end and t.end <= match.end()}
+
+
+def _remaining(segment: str, tokens: list[_Token], consumed: set[int]) -> str:
+    kept = [t for i, t in enumerate(tokens) if i not in consumed]
+    out: list[str] = []
+    previous_end: int | None = None
+    for token in kept:
+        if previous_end is not None:
+            gap = segment[previous_end : token.start]
+            out.append(gap if gap and not gap.strip() else (" " if gap else ""))
+        out.append(token.text)
+        previous_end = token.end
+    phrase = "".join(out).strip(" \t,.:;-–—")
+    if phrase.startswith("(") and ")" not in phrase:
+        phrase = phrase[1:]
+    if phrase.endswith(")") and "(" not in phrase:
+        phrase = phrase[:-1]
+    return phrase.strip()
+
+
+def _implausible(item: CatalogItem | None, quantity: int, unit: str) -> bool:
+    if unit in MEASURE_UNITS and (item is None or item.unit != unit):
+        return quantity > 1_000_000 // 2
+    limit = item.plausible_max if item is not None else 20_000
+    return quantity > limit
+
+
+_SPEC_START_RE: Final = re.compile(r"\s\(?[^\s]*[0-9]")
 
 
 def _split_spec(phrase: str) -> tuple[str, str | None]:
@@ -325,24 +663,6 @@ def _blank(chars: list[str], start: int, end: int) -> None:
     for index in range(start, end):
         if not _SEPARATOR_RE.match(chars[index]):
             chars[index] = " "
-
-
-def _looks_like_day_month(parts: list[str]) -> bool:
-    day, month = parts
-    return len(day) <= 2 and len(month) <= 2 and 1 <= int(day) <= 31 and 1 <= int(month) <= 12
-
-
-def _parse_date(raw: str) -> date | None:
-    if found := _DMY_RE.fullmatch(raw):
-        day, month, year = (int(part) for part in found.groups())
-    elif found := _ISO_RE.fullmatch(raw):
-        year, month, day = (int(part) for part in found.groups())
-    else:
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 def _years_later(start: date, years: int) -> date:

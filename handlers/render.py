@@ -51,12 +51,24 @@ def item_line(
 ) -> str:
     """'Generator — 2 pcs (30 kVA)' with every part escaped; free text is marked as such."""
     name = esc(item_label(catalog, lang, item.item_key, item.free_text))
-    line = f"{name} — {fmt_qty(item.quantity)} {esc(unit_name(item.unit, lang))}"
+    line = f"{name} — {amount(lang, item)}"
     if item.spec:
         line += f" ({esc(item.spec)})"
     if item.item_key is None:
         line += f" <i>{esc(t(lang, 'item.free_text_mark'))}</i>"
     return line
+
+
+def amount(lang: Language, item: NeedItemDraft | NeedItem) -> str:
+    """ "2 pcs", or for a pack size "40 × 20 l (800 l)" so the total is never left to guess."""
+    if item.pack_size and item.pack_unit:
+        pack = f"{fmt_qty(item.pack_size)} {esc(unit_name(item.pack_unit, lang))}"
+        total = item.quantity * item.pack_size
+        return (
+            f"{fmt_qty(item.quantity)} × {pack}"
+            f" (= {fmt_qty(total)} {esc(unit_name(item.pack_unit, lang))})"
+        )
+    return f"{fmt_qty(item.quantity)} {esc(unit_name(item.unit, lang))}"
 
 
 def urgency_label(t: Translator, lang: Language, urgency: Urgency) -> str:

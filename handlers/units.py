@@ -15,6 +15,8 @@ from typing import Final, NamedTuple
 from handlers.i18n import Language
 
 DEFAULT_UNIT: Final = "pcs"
+# Units of amount rather than count: a bare number cannot say which of them is meant.
+MEASURE_UNITS: Final = frozenset({"l", "ml", "kg", "t", "m"})
 
 
 class Unit(NamedTuple):
@@ -110,7 +112,7 @@ _UNITS: Final[tuple[Unit, ...]] = (
         "амп.",
         "Amp.",
         "ampoules",
-        "амп|ампула|ампули|ампул|amp|ampulle|ampullen|ampoule|ampoules|ampule|ampules",
+        "амп|ампула|ампули|ампул|ампул.|amp|amps|ampulle|ampullen|ampoule|ampoules|ampule|ampules",
     ),
     _unit(
         "rolls",

@@ -129,6 +129,10 @@ class NeedItemDraft(Frozen):
     spec: str | None = None
     quantity: int = Field(gt=0, le=MAX_QUANTITY)
     unit: str
+    # What the person typed for this line, and "40 × 20 l" kept as count and size.
+    source: str | None = None
+    pack_size: int | None = Field(default=None, gt=0, le=MAX_QUANTITY)
+    pack_unit: str | None = None
 
 
 class NeedItem(Frozen):
@@ -142,6 +146,9 @@ class NeedItem(Frozen):
     pledged: int = 0
     delivered: int = 0
     received: int = 0
+    source: str | None = None
+    pack_size: int | None = None
+    pack_unit: str | None = None
 
     @property
     def outstanding(self) -> int:

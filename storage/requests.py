@@ -38,6 +38,9 @@ def _item(row: aiosqlite.Row) -> NeedItem:
         pledged=row["pledged"],
         delivered=row["delivered"],
         received=row["received"],
+        source=row["source"],
+        pack_size=row["pack_size"],
+        pack_unit=row["pack_unit"],
     )
 
 
@@ -90,9 +93,20 @@ async def add_request(
     request_id = int(cur.lastrowid or 0)
     await conn.executemany(
         "INSERT INTO request_items (request_id, position, item_key, free_text, spec, quantity,"
-        " unit) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " unit, source, pack_size, pack_unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (request_id, pos, it.item_key, it.free_text, it.spec, it.quantity, it.unit)
+            (
+                request_id,
+                pos,
+                it.item_key,
+                it.free_text,
+                it.spec,
+                it.quantity,
+                it.unit,
+                it.source,
+                it.pack_size,
+                it.pack_unit,
+            )
             for pos, it in enumerate(items)
         ],
     )

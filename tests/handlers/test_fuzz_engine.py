@@ -137,6 +137,8 @@ async def build_world(path: Path) -> EngineHarness:
     await h.join(NURSE_B, org_b.id)
     await h.join(COORD, ngo.id, role=Role.COORDINATOR, lang="de")
     replies = await h.send(NURSE_A, "/need 2 генератор; 5 <b>ліжко & co</b> !high")
+    # Not a catalog item as typed: the preview asks, and the nurse keeps it as written.
+    replies = await h.press(NURSE_A, find_payload(replies[0], "w:q:keep"))
     replies = await h.press(NURSE_A, find_payload(replies[0], "w:submit:"))
     await h.send(COORD, "/ack R-1001 <i>Lager & Co")
     assert await h.count("requests") == 1

@@ -46,6 +46,10 @@ UK: dict[str, str] = {
         "<code>{fragment}</code>: терміновість у запиті вже вказано інакше. Залиште одну позначку."
     ),
     "quick.conflicting_date": ("<code>{fragment}</code>: у запиті дві різні дати. Залиште одну."),
+    "quick.ambiguous_quantity": (
+        "<code>{fragment}</code>: тут кілька чисел, і незрозуміло, яке з них кількість. "
+        "Напишіть, наприклад: <code>5 шт генератор 30 кВт</code>"
+    ),
 }
 
 DE: dict[str, str] = {
@@ -100,6 +104,10 @@ DE: dict[str, str] = {
         "<code>{fragment}</code>: Die Anfrage enthält zwei verschiedene Daten. Bitte nur eines "
         "angeben."
     ),
+    "quick.ambiguous_quantity": (
+        "<code>{fragment}</code>: Hier stehen mehrere Zahlen, und es ist unklar, welche die "
+        "Menge ist. Schreiben Sie z. B.: <code>5 Stk. Stromerzeuger 30 kVA</code>"
+    ),
 }
 
 EN: dict[str, str] = {
@@ -149,5 +157,9 @@ EN: dict[str, str] = {
     ),
     "quick.conflicting_date": (
         "<code>{fragment}</code>: the request has two different dates. Please give one."
+    ),
+    "quick.ambiguous_quantity": (
+        "<code>{fragment}</code>: there are several numbers here and it is unclear which is "
+        "the quantity. Write, for example: <code>5 pcs generator 30 kVA</code>"
     ),
 }

@@ -1,0 +1,176 @@
+"""What an item phrase names: one catalog item, or nothing, and never its neighbour.
+
+"фільтри до кисневого концентратора" mentions a catalog item but asks for filters; "шини для
+швидкої" asks for tyres; "Ladegerät für Funkgeräte" for chargers. A phrase names an item only
+when the word the phrase is about, its head, is a name of that item:
+
+- Ukrainian puts the head first, after its adjectives ("кисневий концентратор", "фільтри
+  кисневого концентратора"): the head is the first noun (pymorphy3 tells nouns from adjectives);
+- English and German phrases end in their head ("oxygen concentrator filters", "elastische
+  Binden"), and German compounds end in theirs ("Hochleistungspumpe");
+- a preposition ("для", "до", "під", "for", "für", "zum") starts a complement that qualifies the
+  head; when that complement names another catalog item, the line is about an accessory or a
+  part of it, and the bot asks.
+
+Words beside the head that the item's name does not cover (a drug name, a size, "дизельний",
+"nitrile") are kept, as typed, as the line's specification.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, NamedTuple
+
+from handlers.catalog import Catalog, CatalogItem, normalise
+from handlers.reader import morph
+
+_PREPOSITIONS: Final = frozenset(
+    "для до під від на з із зі без проти для_ for für fuer zum zur zu von gegen ohne with "
+    "mit without from against".split()
+)
+# Words that describe a thing rather than name it, in languages where the tagger cannot tell.
+_QUALIFIERS: Final = frozenset(
+    "diesel benzin petrol gasoline gas sterile steril sterilen sterilized elastic elastische "
+    "elastisch elastischen nitrile nitril latex vinyl adult adults erwachsene child children "
+    "kinder pediatric paediatric large small big groß gross grosse große klein kleine medium "
+    "portable tragbar tragbare tragbarer mobile mobil mobiler electric elektrisch elektrische "
+    "new neu neue used gebraucht gebrauchte medical medizinisch medizinische disposable einweg "
+    "reusable heavy duty industrial industrie inverter silent leise "
+    "дизель бензин газ xs s m l xl xxl xxxl".split()
+)
+_WORD_RE: Final = re.compile(r"[^\W_]*[^\W\d_][^\W_]*(?:['ʼ’`][^\W_]+)*", re.UNICODE)
+
+
+# Words that name a kind of thing the catalog splits further: "фільтри" could be water or
+# concentrator filters, "паливо" diesel or petrol, "ліжка" hospital or camp beds. Alone they
+# are a question, with these candidates; with a telling word beside them they read as usual.
+_GENERIC_HEADS: Final = {
+    ("фільтр", "filter", "filters", "filtern"): ("water_filter",),
+    ("паливо", "пальне", "kraftstoff", "treibstoff", "fuel", "fuels"): ("diesel_fuel", "petrol"),
+    ("ліжко", "ліжка", "betten", "bett", "beds", "bed"): ("hospital_bed", "camp_bed"),
+    ("катетер", "katheter", "catheter", "catheters"): ("iv_cannula", "foley_catheter"),
+    ("шланг", "schlauch", "schläuche", "schlaeuche", "hoses"): ("hose",),
+    ("батарея", "батареї", "батарей"): ("battery", "heater"),
+    ("антисептик",): ("antiseptic", "disinfectant"),
+}
+_GENERIC: Final = {word: keys for words, keys in _GENERIC_HEADS.items() for word in words}
+
+
+class ItemReading(NamedTuple):
+    item: CatalogItem | None
+    spec: str | None
+    kind: str  # "exact", "typo" (a misspelt name), "none"
+    candidates: tuple[str, ...]  # item keys to offer when ``item`` is None
+
+
+def read_item(phrase: str, catalog: Catalog) -> ItemReading:
+    phrase = phrase.strip(" ,.;:-–—")
+    head_words = _WORD_RE.findall(_split_complement(phrase)[0])
+    if len(head_words) == 1:
+        only = head_words[0]
+        generic = _GENERIC.get(only.casefold()) or _GENERIC.get(morph.lemma(only))
+        if generic is not None:
+            keys = tuple(k for k in generic if catalog.get(k) is not None)
+            return ItemReading(None, None, "none", keys or _candidates(catalog, phrase))
+    whole = catalog.match(phrase)
+    if whole is not None and _exact_form(phrase, whole):
+        # The phrase is one of the item's own names ("таблетки для очищення води").
+        words = _WORD_RE.findall(phrase)
+        return ItemReading(whole, _spec(catalog, whole, phrase, words, "", ""), "exact", ())
+    head_part, complement = _split_complement(phrase)
+    words = _WORD_RE.findall(head_part)
+    if not words:
+        return ItemReading(None, None, "none", _candidates(catalog, phrase))
+    head = _head_word(words)
+    hits = catalog.word_items(head)
+    item = catalog.match(head_part)
+    if item is None or item.key not in hits:
+        return ItemReading(None, None, "none", _candidates(catalog, phrase))
+    if complement and _names_other_item(catalog, complement, item):
+        # "бинти для швидкої", "Öl für Generatoren": about another item's needs or parts.
+        return ItemReading(None, None, "none", _candidates(catalog, phrase, first=item.key))
+    kind = "typo" if hits[item.key] == "typo" else "exact"
+    if kind == "typo" and morph.is_known(head):
+        # A real word one letter away from a catalog word is a different word.
+        return ItemReading(None, None, "none", _candidates(catalog, phrase, first=item.key))
+    spec = _spec(catalog, item, head_part, words, head, complement)
+    return ItemReading(item, spec, kind, ())
+
+
+def _spec(
+    catalog: Catalog,
+    item: CatalogItem,
+    text: str,
+    words: list[str],
+    head: str,
+    complement: str,
+) -> str | None:
+    """The typed words the item's own name does not say, in their order, then the complement."""
+    keep = [
+        w for w in words if (w != head or catalog.is_narrow(w)) and _qualifies(catalog, item, w)
+    ]
+    parts = [" ".join(keep)] if keep else []
+    if catalog.is_narrow(text) and not keep:
+        parts.append(text)
+    if complement:
+        parts.append(complement.strip())
+    return " ".join(p for p in parts if p) or None
+
+
+def _exact_form(phrase: str, item: CatalogItem) -> bool:
+    norm = normalise(phrase)
+    return any(normalise(form) == norm for form in item.forms())
+
+
+def _qualifies(catalog: Catalog, item: CatalogItem, word: str) -> bool:
+    """A typed word to keep beside the catalog name: a narrower name ("ібупрофен"), a word the
+    item's names do not know ("Фолея", "M"), or a describing word ("дизельний", "nitrile")
+    even where a synonym spells it out. Other words of a synonym ("ліки" in "ліки від
+    тиску") are the item's name and add nothing."""
+    if catalog.is_narrow(word):
+        return True
+    if catalog.in_display_name(item, word):
+        return False
+    if item.key not in catalog.word_items(word):
+        return True
+    return word.casefold() in _QUALIFIERS or morph.is_adjective(word)
+
+
+def _split_complement(phrase: str) -> tuple[str, str]:
+    for match in _WORD_RE.finditer(phrase):
+        if match.group().casefold() in _PREPOSITIONS and match.start() > 0:
+            return phrase[: match.start()].strip(), phrase[match.start() :].strip()
+    return phrase, ""
+
+
+def _head_word(words: list[str]) -> str:
+    content = [w for w in words if w.casefold() not in _QUALIFIERS] or words
+    if morph.is_cyrillic(content[0]):
+        for word in content:
+            if morph.is_noun(word):
+                return word
+        return content[0]
+    return content[-1]
+
+
+def _names_other_item(catalog: Catalog, complement: str, item: CatalogItem) -> bool:
+    for word in _WORD_RE.findall(complement):
+        if word.casefold() in _PREPOSITIONS or len(word) < 3:
+            continue
+        hits = catalog.word_items(word)
+        if any(key != item.key and how != "typo" for key, how in hits.items()):
+            return True
+    return False
+
+
+def _in_order(text: str, words: list[str]) -> str:
+    wanted = set(words)
+    return " ".join(w for w in _WORD_RE.findall(text) if w in wanted)
+
+
+def _candidates(catalog: Catalog, phrase: str, first: str | None = None) -> tuple[str, ...]:
+    keys: list[str] = [first] if first else []
+    for found in catalog.search(phrase, limit=4):
+        if found.key not in keys:
+            keys.append(found.key)
+    return tuple(keys[:3])
