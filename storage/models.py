@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Frozen(BaseModel):
@@ -129,6 +129,13 @@ class NeedItemDraft(Frozen):
     spec: str | None = None
     quantity: int = Field(gt=0, le=MAX_QUANTITY)
     unit: str
+
+    @model_validator(mode="after")
+    def _names_something(self) -> NeedItemDraft:
+        # The database refuses such a line at Submit; refusing it here keeps it out of drafts.
+        if not self.item_key and not (self.free_text and self.free_text.strip()):
+            raise ValueError("an item needs a catalogue key or free text")
+        return self
 
 
 class NeedItem(Frozen):
