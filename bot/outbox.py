@@ -111,6 +111,7 @@ class OutboxWorker:
         *,
         poll_seconds: float = 0.5,
         max_in_flight: int = MAX_IN_FLIGHT,
+        only_chats: frozenset[tuple[str, str]] | None = None,
     ) -> None:
         self._db = db
         self._transports = transports
@@ -119,6 +120,11 @@ class OutboxWorker:
         self._clock = clock
         self._poll = poll_seconds
         self.max_in_flight = max_in_flight
+        # (transport, chat_id) pairs this worker serves, None for all. A console process sets
+        # its own identity's chat: several consoles share one database, and a row taken by
+        # the wrong one could not be shown there, so it would be pushed back and hold up
+        # every later row of that chat.
+        self._only_chats = only_chats
         # Replies written before this moment belong to a previous process (see start()).
         self._born = clock()
         self._wake = asyncio.Event()
@@ -135,7 +141,9 @@ class OutboxWorker:
 
     async def start(self) -> None:
         async with self._db.transaction() as conn:
-            moved = await outbox.set_all_pending_due(conn, self._clock(), created_before=self._born)
+            moved = await outbox.set_all_pending_due(
+                conn, self._clock(), created_before=self._born, chats=self._only_chats
+            )
         if moved:
             log.info("outbox: %d replies from before the restart are now due", moved)
         self._task = asyncio.create_task(self._run(), name="outbox-worker")
@@ -189,6 +197,7 @@ class OutboxWorker:
                     self._clock(),
                     transports=sorted(self._transports),
                     limit=free + len(self._in_flight),
+                    chats=self._only_chats,
                 )
             started = 0
             for row in rows:
