@@ -34,8 +34,9 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.pacing import Pacer
-from bot.transports.base import DeliveryError, Transport
+from bot.transports.base import CommandMenus, DeliveryError, Transport
 from handlers.events import Choice, Document, Reply
+from handlers.menus import MENU_KIND, decode_menu
 from handlers.textsplit import split_message
 from storage import members, outbox
 from storage.db import Database, DatabaseLocked
@@ -245,10 +246,8 @@ class OutboxWorker:
                 else contextlib.nullcontext()
             )
             async with turn:
-                reply = await self._render(row)
-                delivery.sending = True
                 try:
-                    await transport.deliver(row.chat_id, reply)
+                    await self._send(transport, delivery)
                 except DeliveryError as exc:
                     if exc.retry_after is not None and pacer is not None:
                         # Before the place is given back, so no other send slips through.
@@ -264,6 +263,22 @@ class OutboxWorker:
             await self._record_failure(row, DeliveryError(repr(exc)))
             return
         await self._mark_sent(row)
+
+    async def _send(self, transport: Transport, delivery: _Delivery) -> None:
+        row = delivery.row
+        if row.kind != MENU_KIND:
+            reply = await self._render(row)
+            delivery.sending = True
+            await transport.deliver(row.chat_id, reply)
+            return
+        # A command menu: platforms without one have nothing to do, and the row is done.
+        if isinstance(transport, CommandMenus):
+            try:
+                commands = decode_menu(row.text)
+            except ValueError as exc:
+                raise DeliveryError(f"menu cannot be read: {exc!r}", permanent=True) from exc
+            delivery.sending = True
+            await transport.set_menu(row.chat_id, commands)
 
     async def _render(self, row: OutboxMessage) -> Reply:
         document = None

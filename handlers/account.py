@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from handlers.context import Turn
 from handlers.events import Choice, Reply, rows
 from handlers.i18n import LANGUAGES, Language
+from handlers.menus import queue_menu
 from handlers.registry import ANY_MEMBER, PUBLIC, ChoiceRoute, Command, Registry
 from handlers.render import esc
 from storage import audit, invite_failures, invites, members, organisations, subscriptions
@@ -103,6 +104,8 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
         now=turn.now,
     )
     turn.member = await members.get_member(turn.conn, member.id)
+    assert turn.member is not None
+    await queue_menu(turn, turn.member)
     if invite.role is Role.COORDINATOR:
         # Critical alerts are what coordinators need first; /unsubscribe turns them off.
         await subscriptions.add_subscription(
@@ -186,6 +189,7 @@ async def set_lang(turn: Turn, value: str) -> list[Reply]:
     await subscriptions.set_language_for_chats(
         turn.conn, turn.member.id, turn.member.identity.transport, own_chats(turn), lang
     )
+    await queue_menu(turn, turn.member, lang=lang)
     turn.lang = lang
     return [Reply(text=turn.tr("account.lang_set"), replace=turn.incoming.choice is not None)]
 

@@ -188,6 +188,8 @@ class OutboxMessage(Frozen):
     transport: str
     chat_id: str
     text: str
+    # "reply", "notice", "alert", "broadcast", "digest", "menu" (a command menu, text is JSON)...
+    kind: str = "notice"
     choices_json: str | None = None
     document_path: str | None = None
     document_name: str | None = None

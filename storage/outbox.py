@@ -18,6 +18,7 @@ def _row(row: aiosqlite.Row) -> OutboxMessage:
         transport=row["transport"],
         chat_id=row["chat_id"],
         text=row["text"],
+        kind=row["kind"],
         choices_json=row["choices"],
         document_path=None,
         document_name=row["document_name"],
