@@ -161,7 +161,16 @@ async def build_app(
     engine = Engine(ctx)
     transports: dict[str, Transport] = {}
     pacers: dict[str, Pacer] = {}
-    worker = OutboxWorker(db, transports, pacers, clock)
+    console = console_identity or (LOCAL_CONSOLE if local_console else None)
+    worker = OutboxWorker(
+        db,
+        transports,
+        pacers,
+        clock,
+        # A console delivers only to the identity typing at it (the console's chat id is the
+        # identity's user id); other consoles on the same database deliver theirs.
+        only_chats=frozenset({(console.transport, console.user_id)}) if console else None,
+    )
     engine.on_outbox = worker.wake
     scheduler = DigestScheduler(ctx, on_queued=worker.wake, clock=clock)
     engine.on_subscriptions_changed = scheduler.request_sync

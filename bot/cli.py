@@ -300,6 +300,23 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
+def opens_console(args: argparse.Namespace, settings: Settings) -> bool:
+    """Whether this command chats in the terminal (`run` does when no platform is set up)."""
+    if args.command == "console":
+        return True
+    return (
+        args.command == "run"
+        and settings.telegram_token is None
+        and settings.matrix_homeserver is None
+    )
+
+
+def console_log_file(settings: Settings) -> Path:
+    """Where a console process logs: beside the database, as the terminal is the chat."""
+    db = settings.db_path
+    return db.with_name(f"{db.stem}-console.log")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Time periods as timedeltas: PTB 22 otherwise warns on every RetryAfter.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -318,7 +335,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if secret is not None
     ]
-    setup_logging(settings.log_level, secrets)
+    log_file = console_log_file(settings) if opens_console(args, settings) else None
+    setup_logging(settings.log_level, secrets, log_file=log_file)
+    if log_file is not None:
+        print(f"(log: {log_file})")
     try:
         if args.command == "console" and ":" not in args.identity:
             print("error: --as takes an identity like telegram:12345", file=sys.stderr)

@@ -34,8 +34,9 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.pacing import Pacer
-from bot.transports.base import DeliveryError, Transport
+from bot.transports.base import CommandMenus, DeliveryError, Transport
 from handlers.events import Choice, Document, Reply
+from handlers.menus import MENU_KIND, decode_menu
 from handlers.textsplit import split_message
 from storage import members, outbox
 from storage.db import Database, DatabaseLocked
@@ -111,6 +112,7 @@ class OutboxWorker:
         *,
         poll_seconds: float = 0.5,
         max_in_flight: int = MAX_IN_FLIGHT,
+        only_chats: frozenset[tuple[str, str]] | None = None,
     ) -> None:
         self._db = db
         self._transports = transports
@@ -119,6 +121,11 @@ class OutboxWorker:
         self._clock = clock
         self._poll = poll_seconds
         self.max_in_flight = max_in_flight
+        # (transport, chat_id) pairs this worker serves, None for all. A console process sets
+        # its own identity's chat: several consoles share one database, and a row taken by
+        # the wrong one could not be shown there, so it would be pushed back and hold up
+        # every later row of that chat.
+        self._only_chats = only_chats
         # Replies written before this moment belong to a previous process (see start()).
         self._born = clock()
         self._wake = asyncio.Event()
@@ -135,7 +142,9 @@ class OutboxWorker:
 
     async def start(self) -> None:
         async with self._db.transaction() as conn:
-            moved = await outbox.set_all_pending_due(conn, self._clock(), created_before=self._born)
+            moved = await outbox.set_all_pending_due(
+                conn, self._clock(), created_before=self._born, chats=self._only_chats
+            )
         if moved:
             log.info("outbox: %d replies from before the restart are now due", moved)
         self._task = asyncio.create_task(self._run(), name="outbox-worker")
@@ -189,6 +198,7 @@ class OutboxWorker:
                     self._clock(),
                     transports=sorted(self._transports),
                     limit=free + len(self._in_flight),
+                    chats=self._only_chats,
                 )
             started = 0
             for row in rows:
@@ -236,10 +246,8 @@ class OutboxWorker:
                 else contextlib.nullcontext()
             )
             async with turn:
-                reply = await self._render(row)
-                delivery.sending = True
                 try:
-                    await transport.deliver(row.chat_id, reply)
+                    await self._send(transport, delivery)
                 except DeliveryError as exc:
                     if exc.retry_after is not None and pacer is not None:
                         # Before the place is given back, so no other send slips through.
@@ -255,6 +263,22 @@ class OutboxWorker:
             await self._record_failure(row, DeliveryError(repr(exc)))
             return
         await self._mark_sent(row)
+
+    async def _send(self, transport: Transport, delivery: _Delivery) -> None:
+        row = delivery.row
+        if row.kind != MENU_KIND:
+            reply = await self._render(row)
+            delivery.sending = True
+            await transport.deliver(row.chat_id, reply)
+            return
+        # A command menu: platforms without one have nothing to do, and the row is done.
+        if isinstance(transport, CommandMenus):
+            try:
+                commands = decode_menu(row.text)
+            except ValueError as exc:
+                raise DeliveryError(f"menu cannot be read: {exc!r}", permanent=True) from exc
+            delivery.sending = True
+            await transport.set_menu(row.chat_id, commands)
 
     async def _render(self, row: OutboxMessage) -> Reply:
         document = None

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from handlers.context import Turn
 from handlers.events import Choice, Reply, rows
 from handlers.i18n import LANGUAGES, Language
+from handlers.menus import queue_menu
 from handlers.registry import ANY_MEMBER, PUBLIC, ChoiceRoute, Command, Registry
 from handlers.render import esc
 from storage import audit, invite_failures, invites, members, organisations, subscriptions
@@ -103,6 +104,8 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
         now=turn.now,
     )
     turn.member = await members.get_member(turn.conn, member.id)
+    assert turn.member is not None
+    await queue_menu(turn, turn.member)
     if invite.role is Role.COORDINATOR:
         # Critical alerts are what coordinators need first; /unsubscribe turns them off.
         await subscriptions.add_subscription(
@@ -181,16 +184,29 @@ async def set_lang(turn: Turn, value: str) -> list[Reply]:
         return [Reply(text=turn.tr("error.stale_button"), toast=True)]
     lang: Language = value
     await members.set_language(turn.conn, turn.member.id, lang)
-    # Alerts and digests to the person's own chat are written in the subscription's language.
-    await subscriptions.set_language_for_chat(
-        turn.conn,
-        turn.member.id,
-        turn.member.identity.transport,
-        turn.member.chat_id,
-        lang,
+    # Alerts and digests are written in the subscription's language, so every subscription
+    # to one of the person's own chats follows (own_chats says why there are several).
+    await subscriptions.set_language_for_chats(
+        turn.conn, turn.member.id, turn.member.identity.transport, own_chats(turn), lang
     )
+    await queue_menu(turn, turn.member, lang=lang)
     turn.lang = lang
     return [Reply(text=turn.tr("account.lang_set"), replace=turn.incoming.choice is not None)]
+
+
+def own_chats(turn: Turn) -> set[str]:
+    """The chat ids that reach this person privately.
+
+    The member row's chat (as read when the turn began), this chat when it is private (the
+    engine may have just moved the member here), and the user id: joining from a group room
+    subscribes the user id, which on Matrix the transport resolves to a direct room later,
+    while the member row moves on to that room's id.
+    """
+    assert turn.member is not None
+    chats = {turn.member.chat_id, turn.member.identity.user_id}
+    if turn.incoming.private and turn.incoming.chat.transport == turn.member.identity.transport:
+        chats.add(turn.incoming.chat.chat_id)
+    return chats
 
 
 async def cmd_whoami(turn: Turn, args: str) -> list[Reply]:

@@ -307,10 +307,12 @@ def add_prompt(turn: Turn, step: str, *, error: str | None) -> Reply:
     cancel = Choice(label=turn.tr("btn.cancel"), payload="oa:x", nav=True)
     if step == "kind":
         return Reply(text=text, choices=rows(*kind_buttons(turn, "oa:k:"), cancel, per_row=2))
+    # Back names the step it leaves, so a Back from an older question cannot skip two.
+    back = Choice(label=turn.tr("btn.back"), payload=f"oa:b:{step}", nav=True)
     if step in OPTIONAL_FIELDS:
         skip = Choice(label=turn.tr("btn.skip"), payload=f"oa:s:{step}", nav=True)
-        return Reply(text=text, choices=((skip, cancel),))
-    return Reply(text=text, choices=((cancel,),))
+        return Reply(text=text, choices=((skip,), (back, cancel)))
+    return Reply(text=text, choices=((back, cancel),))
 
 
 async def add_step(turn: Turn, step: str, draft: OrgDraft, value: str | None) -> list[Reply]:
@@ -357,6 +359,12 @@ async def on_add_choice(turn: Turn, payload: str) -> list[Reply]:
         return await add_step(turn, step, draft, value)
     if action == "s" and step == value and step in OPTIONAL_FIELDS:
         return await add_step(turn, step, draft, None)
+    if action == "b" and step == value and step != ADD_STEPS[0]:
+        # The answers given so far stay in the draft; the earlier question is simply asked
+        # again, and its new answer replaces the old one.
+        previous = ADD_STEPS[ADD_STEPS.index(step) - 1]
+        await save_state(turn, ADD_FLOW, previous, draft)
+        return [add_prompt(turn, previous, error=None).model_copy(update={"replace": True})]
     # A button from an earlier question: ask the current one again.
     return [add_prompt(turn, step, error=turn.tr("error.stale_button"))]
 

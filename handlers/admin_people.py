@@ -12,6 +12,7 @@ from handlers.admin import local_date, local_time, long_reply, org_names, privat
 from handlers.context import Turn
 from handlers.events import Choice, Reply
 from handlers.member_ref import resolve_member
+from handlers.menus import queue_menu
 from handlers.notify import notify_members
 from handlers.numbers import small_int
 from handlers.registry import ADMIN, COORDINATOR, ChoiceRoute, Command, Registry
@@ -165,6 +166,7 @@ async def cmd_role(turn: Turn, args: str) -> list[Reply]:
         turn.conn, member.id, org_id=member.org_id, roles=roles, active=member.active
     )
     extra = await follow_role_change(turn, member, roles)
+    await queue_menu(turn, member.model_copy(update={"roles": roles}))
     await record(
         turn,
         "member.role",
@@ -291,6 +293,8 @@ async def on_revoke_choice(turn: Turn, payload: str) -> list[Reply]:
         turn.conn, member.identity.transport, member.identity.user_id
     )
     stopped = await stop_subscriptions(turn, member)
+    # Queued after the unsent messages were dropped: their menu must not offer commands any more.
+    await queue_menu(turn, member, roles=frozenset())
     # Codes a revoked admin handed out must not keep letting people in after them.
     invites_revoked = await invites.revoke_invites_created_by(turn.conn, member.id, turn.now)
     await record(
@@ -326,6 +330,7 @@ async def cmd_restore(turn: Turn, args: str) -> list[Reply]:
         f"revoked -> active; roles {encode_roles(member.roles)}",
     )
     restored = member.model_copy(update={"active": True})
+    await queue_menu(turn, restored)
     told = await notify_members(
         turn, [restored], lambda lang: turn.ctx.t(lang, "admin.notice_restored")
     )

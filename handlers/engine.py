@@ -113,7 +113,11 @@ class Engine:
                 member.language if member else incoming.language_code,
                 ctx.policy.default_language,
             )
-            screening = limits.screen(ctx, incoming, lang, now)
+            # Typed text that picks a shown option is a button press, on the buttons' budget.
+            menu_choice = self._menu_choice(incoming, start)
+            screening = limits.screen(
+                ctx, incoming, lang, now, selects_option=menu_choice is not None
+            )
             if screening.refusal is not None:
                 return screening.refusal  # over a limit: only the update claim is written
             turn = Turn(
@@ -125,7 +129,7 @@ class Engine:
                 lang=lang,
                 registry=self.registry,
             )
-            replies = await self._route(turn, start)
+            replies = await self._route(turn, start, menu_choice)
             if screening.notice is not None:
                 replies = [screening.notice, *replies]
             replies = await self._persist_durable(turn, replies)
@@ -195,7 +199,14 @@ class Engine:
             or (incoming.sender_name is not None and member.display_name != incoming.sender_name)
         )
 
-    async def _route(self, turn: Turn, start: TurnStart) -> list[Reply]:
+    @staticmethod
+    def _menu_choice(incoming: Incoming, start: TurnStart) -> str | None:
+        """The payload typed text selects from the last menu (platforms without buttons)."""
+        if incoming.choice is not None or incoming.text is None or incoming.buttons:
+            return None
+        return match_menu(start.menu, incoming.text)
+
+    async def _route(self, turn: Turn, start: TurnStart, menu_choice: str | None) -> list[Reply]:
         incoming = turn.incoming
         text = incoming.text
         if text is not None and len(text) > turn.ctx.policy.max_text_length:
@@ -206,9 +217,7 @@ class Engine:
                     )
                 )
             ]
-        choice = incoming.choice
-        if choice is None and text is not None and not incoming.buttons:
-            choice = match_menu(start.menu, text)
+        choice = incoming.choice or menu_choice
         if choice is not None:
             return await self._route_choice(turn, choice)
         if text is None or not text.strip():

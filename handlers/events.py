@@ -31,6 +31,13 @@ class Choice(Frozen):
             raise ValueError(f"choice payload over {MAX_PAYLOAD_BYTES} bytes: {self.payload!r}")
 
 
+class MenuCommand(Frozen):
+    """One entry of a platform's command menu (handlers/menus.py): /name and what it does."""
+
+    name: str
+    description: str
+
+
 class Document(Frozen):
     filename: str
     mime_type: str
@@ -88,4 +95,4 @@ def rows(*choices: Choice, per_row: int = 2) -> tuple[tuple[Choice, ...], ...]:
     return tuple(tuple(items[i : i + per_row]) for i in range(0, len(items), per_row))
 
 
-__all__ = ["ChatRef", "Choice", "Document", "Field", "Incoming", "Reply", "rows"]
+__all__ = ["ChatRef", "Choice", "Document", "Field", "Incoming", "MenuCommand", "Reply", "rows"]

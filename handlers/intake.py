@@ -250,6 +250,10 @@ def parse_quantity(text: str) -> tuple[int | None, str | None, str | None]:
 
 
 async def text_quantity(turn: Turn, draft: Draft, text: str) -> Outcome:
+    if draft.pending_key is None and draft.pending_text is None:
+        # A draft left here by an older version's Back: there is no item to count, so ask
+        # for one instead of adding an empty line that Submit would refuse.
+        return Outcome(next_step="category")
     quantity, unit, error = parse_quantity(text)
     if error is not None or quantity is None:
         return Outcome(
@@ -267,8 +271,9 @@ async def text_quantity(turn: Turn, draft: Draft, text: str) -> Outcome:
             unit=unit or pending_unit(turn, draft),
         )
     )
+    # The category stays: Back from the next step returns to this item, and further Back to
+    # the item step, which lists this category's items.
     draft.pending_key = draft.pending_text = None
-    draft.category = None
     return Outcome(next_step="summary" if draft.editing else "more")
 
 
@@ -779,6 +784,39 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
     return await advance(turn, step, draft, outcome, replace=False)
 
 
+def step_back(turn: Turn, step: str, draft: Draft) -> str:
+    """Where Back from ``step`` leads, with the draft made to fit that step.
+
+    The quantity step's answer turned the pending item into the last item of the list, so
+    going back to that step takes the item back out: otherwise the step would ask about no
+    item at all, and the next number would add an item with neither key nor text.
+    """
+    if step == "edit" or draft.editing:
+        # The Edit menu, and every step opened from it, go back to the summary; a half-chosen
+        # item is dropped, as Back from the summary's detour means "never mind".
+        draft.editing = False
+        draft.history = []
+        draft.pending_key = draft.pending_text = None
+        return "summary"
+    previous = draft.history.pop() if draft.history else step
+    if previous in ("category", "more"):
+        # Back to before an item was picked: no item is being counted any more.
+        draft.pending_key = draft.pending_text = None
+    if (
+        previous == "quantity"
+        and draft.pending_key is None
+        and draft.pending_text is None
+        and draft.items
+    ):
+        item = draft.items.pop()
+        draft.pending_key, draft.pending_text = item.item_key, item.free_text
+        known = turn.ctx.catalog.get(item.item_key) if item.item_key else None
+        if known is not None:
+            # Back once more leads to the item step, which lists this item's category.
+            draft.category = known.category
+    return previous
+
+
 async def on_choice(turn: Turn, payload: str) -> list[Reply]:
     action, _, value = payload.partition(":")
     if action == "start":
@@ -793,9 +831,7 @@ async def on_choice(turn: Turn, payload: str) -> list[Reply]:
         await clear(turn)
         return [Reply(text=turn.tr("intake.cancelled"), replace=True)]
     if action == "back":
-        previous = draft.history.pop() if draft.history else step
-        if step == "edit" or draft.editing:
-            previous, draft.editing = "summary", False
+        previous = step_back(turn, step, draft)
         await save(turn, previous, draft)
         return [await show(turn, previous, draft, error=None, replace=True)]
     if action == "edit" and step == "summary":

@@ -1,11 +1,12 @@
 """Abuse limits applied to every event before any handler runs: message rate and attachments.
 
 What counts against the rate limit (Policy.rate_limit_per_minute, per identity, strangers too):
-typed text and commands, including captions and text typed into a menu on text-only platforms
-(telling those from free text would need a database read for every flooded message). Button
-presses do NOT count against that budget: a nurse tapping through /new presses a dozen buttons in
-a few seconds, and each press only moves along options the bot itself offered. They have their
-own budget, BUTTON_FACTOR times larger, so a script replaying callback data cannot flood either.
+typed text and commands, including captions. Button presses do NOT count against that budget: a
+nurse tapping through /new presses a dozen buttons in a few seconds, and each press only moves
+along options the bot itself offered. They have their own budget, BUTTON_FACTOR times larger, so
+a script replaying callback data cannot flood either. On text-only platforms (console, Matrix) a
+typed number or label that selects one of the options shown is that same button press and
+counts as one: the engine reads the last menu with the turn's first database trip anyway.
 
 Only admitted events enter the sliding window: a person who keeps sending while throttled is
 served again as soon as their oldest admitted message is a minute old, and the refused ones cost
@@ -108,9 +109,19 @@ class Screening:
     notice: Reply | None = None
 
 
-def screen(ctx: HandlerContext, incoming: Incoming, lang: Language, now: datetime) -> Screening:
-    """Rate and attachment limits. A refusal is the whole answer; nothing else is written."""
-    button = incoming.choice is not None
+def screen(
+    ctx: HandlerContext,
+    incoming: Incoming,
+    lang: Language,
+    now: datetime,
+    *,
+    selects_option: bool = False,
+) -> Screening:
+    """Rate and attachment limits. A refusal is the whole answer; nothing else is written.
+
+    ``selects_option``: typed text that picks one of the options last shown (see above).
+    """
+    button = incoming.choice is not None or selects_option
     kind = "button" if button else "message"
     factor = BUTTON_FACTOR if button else 1
     admission = ctx.limiter.admit(

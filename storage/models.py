@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Frozen(BaseModel):
@@ -134,6 +134,13 @@ class NeedItemDraft(Frozen):
     pack_size: int | None = Field(default=None, gt=0, le=MAX_QUANTITY)
     pack_unit: str | None = None
 
+    @model_validator(mode="after")
+    def _names_something(self) -> NeedItemDraft:
+        # The database refuses such a line at Submit; refusing it here keeps it out of drafts.
+        if not self.item_key and not (self.free_text and self.free_text.strip()):
+            raise ValueError("an item needs a catalogue key or free text")
+        return self
+
 
 class NeedItem(Frozen):
     id: int
@@ -188,6 +195,8 @@ class OutboxMessage(Frozen):
     transport: str
     chat_id: str
     text: str
+    # "reply", "notice", "alert", "broadcast", "digest", "menu" (a command menu, text is JSON)...
+    kind: str = "notice"
     choices_json: str | None = None
     document_path: str | None = None
     document_name: str | None = None

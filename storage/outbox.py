@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import aiosqlite
@@ -18,6 +18,7 @@ def _row(row: aiosqlite.Row) -> OutboxMessage:
         transport=row["transport"],
         chat_id=row["chat_id"],
         text=row["text"],
+        kind=row["kind"],
         choices_json=row["choices"],
         document_path=None,
         document_name=row["document_name"],
@@ -80,24 +81,45 @@ async def list_due_outbox(
     return [_row(r) for r in rows_]
 
 
+Chat = tuple[str, str]
+
+
+def _chats_clause(chats: Collection[Chat] | None) -> tuple[str, list[object]]:
+    """SQL restricting rows to ``chats`` (transport, chat_id); no restriction for None."""
+    if chats is None:
+        return "", []
+    if not chats:
+        return " AND 0", []
+    ordered = sorted(chats)
+    sql = " AND (" + " OR ".join("(transport = ? AND chat_id = ?)" for _ in ordered) + ")"
+    return sql, [part for chat in ordered for part in chat]
+
+
 async def list_due_heads(
-    conn: aiosqlite.Connection, now: datetime, *, transports: Sequence[str], limit: int = 100
+    conn: aiosqlite.Connection,
+    now: datetime,
+    *,
+    transports: Sequence[str],
+    limit: int = 100,
+    chats: Collection[Chat] | None = None,
 ) -> list[OutboxMessage]:
     """Each chat's oldest pending row, where that row is due, oldest first.
 
     Only a chat's oldest row is ever offered, so a row waiting for its retry holds back the
     rows queued after it for the same chat: each chat gets its messages in the order written.
+    ``chats`` limits the rows to those chats (a console process delivers only its own).
     """
     if not transports:
         return []
     marks = ", ".join("?" for _ in transports)
+    only, only_args = _chats_clause(chats)
     rows_ = await fetch_all(
         conn,
         "SELECT * FROM outbox WHERE id IN ("
         "  SELECT MIN(id) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
-        f"  AND transport IN ({marks}) GROUP BY transport, chat_id"
+        f"  AND transport IN ({marks}){only} GROUP BY transport, chat_id"
         ") AND not_before <= ? ORDER BY not_before, id LIMIT ?",
-        [*transports, to_db(now), limit],
+        [*transports, *only_args, to_db(now), limit],
     )
     return [_row(r) for r in rows_]
 
@@ -153,18 +175,24 @@ async def set_outbox_failed(
 
 
 async def set_all_pending_due(
-    conn: aiosqlite.Connection, now: datetime, *, created_before: datetime | None = None
+    conn: aiosqlite.Connection,
+    now: datetime,
+    *,
+    created_before: datetime | None = None,
+    chats: Collection[Chat] | None = None,
 ) -> int:
     """At start-up: rows that a previous process meant to send itself are now the worker's.
 
     ``created_before`` leaves alone the replies this process has already written (its
     transport may be sending them right now), so the worker never sends one a second time.
+    ``chats`` leaves alone the replies of chats another process serves.
     """
+    only, only_args = _chats_clause(chats)
     sql = (
         "UPDATE outbox SET not_before = ? WHERE sent_at IS NULL AND failed_at IS NULL"
-        " AND not_before > ? AND kind = 'reply'"
+        f" AND not_before > ? AND kind = 'reply'{only}"
     )
-    args: list[object] = [to_db(now), to_db(now)]
+    args: list[object] = [to_db(now), to_db(now), *only_args]
     if created_before is not None:
         sql += " AND created_at < ?"
         args.append(to_db(created_before))

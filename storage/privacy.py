@@ -83,10 +83,13 @@ async def drop_unsent_messages(conn: aiosqlite.Connection, member_id: int) -> in
     """Delete the messages still waiting to go to a member whose access ends.
 
     Alerts and digest parts queued before a revoke carry request data; with a backlog the
-    outbox would deliver them after access ended. Returns how many were dropped.
+    outbox would deliver them after access ended. Returns how many were dropped. Command
+    menus (kind 'menu') are not messages and stay: the empty menu the revoke queues after them
+    is the one that counts.
     """
     cur = await conn.execute(
-        "DELETE FROM outbox WHERE member_id = ? AND sent_at IS NULL AND failed_at IS NULL",
+        "DELETE FROM outbox WHERE member_id = ? AND sent_at IS NULL AND failed_at IS NULL"
+        " AND kind != 'menu'",
         (member_id,),
     )
     return cur.rowcount

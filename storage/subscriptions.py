@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 import aiosqlite
@@ -134,14 +135,26 @@ async def count_digest_runs(conn: aiosqlite.Connection, sub_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-async def set_language_for_chat(
-    conn: aiosqlite.Connection, member_id: int, transport: str, chat_id: str, language: str
+async def set_language_for_chats(
+    conn: aiosqlite.Connection,
+    member_id: int,
+    transport: str,
+    chat_ids: Collection[str],
+    language: str,
 ) -> int:
-    """A member changed language: their subscriptions to their own chat follow. Those of a
-    group room keep the room's language."""
+    """A member changed language: their subscriptions to any of their own chats follow.
+
+    Several ids can name one person's chat: the private chat they write from now, the one
+    their notifications went to when they joined (on Matrix, a user id the transport turns into
+    a direct room) and the one read at the start of the turn. Those of a group room keep the
+    room's language.
+    """
+    if not chat_ids:
+        return 0
+    marks = ", ".join("?" for _ in chat_ids)
     cur = await conn.execute(
         "UPDATE subscriptions SET language = ? WHERE member_id = ? AND transport = ?"
-        " AND chat_id = ?",
-        (language, member_id, transport, chat_id),
+        f" AND chat_id IN ({marks})",
+        (language, member_id, transport, *chat_ids),
     )
     return cur.rowcount

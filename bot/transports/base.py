@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from handlers.events import Reply
+from handlers.events import MenuCommand, Reply
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,15 @@ class Transport(Protocol):
 
     async def deliver(self, chat_id: str, reply: Reply) -> None:
         """Send ``reply`` as new message(s); raise DeliveryError on failure."""
+        ...
+
+
+@runtime_checkable
+class CommandMenus(Protocol):
+    """A transport whose platform shows each chat a menu of commands (Telegram)."""
+
+    async def set_menu(self, chat_id: str, commands: tuple[MenuCommand, ...]) -> None:
+        """Make ``commands`` the menu of ``chat_id``; raise DeliveryError on failure."""
         ...
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -38,7 +40,7 @@ from bot.outbox import Unreachable
 from bot.transports.base import DeliveryError, StartupError, mark_sent, send_direct_reply
 from bot.transports.ordering import PerChatOrderedProcessor
 from bot.transports.polling import ConfirmingPoller
-from handlers.events import ChatRef, Choice, Incoming, Reply
+from handlers.events import ChatRef, Choice, Incoming, MenuCommand, Reply
 from handlers.i18n import LANGUAGES, Translator
 from handlers.registry import Registry
 from handlers.textsplit import split_message
@@ -111,6 +113,31 @@ def to_incoming(update: Update) -> Incoming | None:
     elif message.photo:
         size = message.photo[-1].file_size or 0
     return Incoming(**base, text=text, attachment_size=size)
+
+
+@contextlib.contextmanager
+def delivery_errors() -> Iterator[None]:
+    """Telegram's errors as DeliveryError: with ``retry_after`` for 429, permanent for
+    refusals a retry cannot change, Unreachable when the recipient is gone for good."""
+    try:
+        yield
+    except RetryAfter as exc:
+        raise DeliveryError(str(exc), retry_after=retry_seconds(exc)) from exc
+    except Forbidden as exc:
+        # Blocked by the user, user deactivated, bot removed from the group.
+        raise Unreachable(str(exc)) from exc
+    except BadRequest as exc:
+        if "chat not found" in str(exc).lower():
+            raise Unreachable(str(exc)) from exc
+        # Malformed text, too long, bad markup: the same request fails the same way.
+        raise DeliveryError(str(exc), permanent=True) from exc
+    except ChatMigrated as exc:
+        # The group became a supergroup under a new id; the old id will never work again.
+        raise DeliveryError(f"chat migrated to {exc.new_chat_id}", permanent=True) from exc
+    except NetworkError as exc:  # includes TimedOut and 5xx answers
+        raise DeliveryError(str(exc)) from exc
+    except TelegramError as exc:
+        raise DeliveryError(str(exc)) from exc
 
 
 class TelegramTransport:
@@ -192,10 +219,10 @@ class TelegramTransport:
         await self.app.shutdown()
 
     async def _set_commands(self) -> None:
-        """The command menu in each language, showing what requesters use most."""
-        # The menu everyone sees: what requesters use. Coordinators and admins find their
-        # commands in /help, which lists them by the caller's roles; a stranger or requester
-        # is never shown admin commands.
+        """The default command menu in each language, showing what requesters use most."""
+        # The menu of chats that have none of their own yet (strangers, people who joined
+        # before per-chat menus): what requesters use, never admin commands. Members get
+        # their own menu for their roles and language through set_menu.
         commands = self._registry.visible_commands(frozenset({Role.REQUESTER}))
         for lang in LANGUAGES:
             menu = [BotCommand(c.name, self._t(lang, c.help_key)[:256]) for c in commands]
@@ -300,7 +327,7 @@ class TelegramTransport:
         bot, deactivated, chat not found). Timeouts, 5xx and network errors are retryable.
         """
         timeout = BaseRequest.DEFAULT_NONE if self.send_timeout is None else self.send_timeout
-        try:
+        with delivery_errors():
             sent_before = False
             if reply.document is not None:
                 doc = reply.document
@@ -331,20 +358,12 @@ class TelegramTransport:
                     link_preview_options=NO_PREVIEW if "://" in part else None,
                     read_timeout=timeout,
                 )
-        except RetryAfter as exc:
-            raise DeliveryError(str(exc), retry_after=retry_seconds(exc)) from exc
-        except Forbidden as exc:
-            # Blocked by the user, user deactivated, bot removed from the group.
-            raise Unreachable(str(exc)) from exc
-        except BadRequest as exc:
-            if "chat not found" in str(exc).lower():
-                raise Unreachable(str(exc)) from exc
-            # Malformed text, too long, bad markup: the same request fails the same way.
-            raise DeliveryError(str(exc), permanent=True) from exc
-        except ChatMigrated as exc:
-            # The group became a supergroup under a new id; the old id will never work again.
-            raise DeliveryError(f"chat migrated to {exc.new_chat_id}", permanent=True) from exc
-        except NetworkError as exc:  # includes TimedOut and 5xx answers
-            raise DeliveryError(str(exc)) from exc
-        except TelegramError as exc:
-            raise DeliveryError(str(exc)) from exc
+
+    async def set_menu(self, chat_id: str, commands: tuple[MenuCommand, ...]) -> None:
+        """This chat's own command menu (handlers/menus.py): its person's commands in their
+        /lang language. A chat scope outranks the per-language menus everyone else gets, so
+        the phone's language no longer decides."""
+        chat: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+        menu = [BotCommand(c.name, c.description) for c in commands]
+        with delivery_errors():
+            await self.app.bot.set_my_commands(menu, scope=BotCommandScopeChat(chat_id=chat))

@@ -507,6 +507,25 @@ class FakeBotApi:
     ) -> list[dict[str, Any]]:
         return list(self._commands.get(_commands_key(scope, language_code), []))
 
+    def menu_shown(self, chat_id: int, language_code: str = "") -> list[str]:
+        """The command names Telegram shows in a private chat to a user whose app is in
+        ``language_code``: the first scope set, in Telegram's order (the chat's own menu for
+        that language, then for any, then all private chats, then the default)."""
+        chat_scope = {"type": "chat", "chat_id": chat_id}
+        private_scope = {"type": "all_private_chats"}
+        for scope, lang in (
+            (chat_scope, language_code),
+            (chat_scope, ""),
+            (private_scope, language_code),
+            (private_scope, ""),
+            (None, language_code),
+            (None, ""),
+        ):
+            key = _commands_key(scope, lang)
+            if key in self._commands:
+                return [str(c["command"]) for c in self._commands[key]]
+        return []
+
     def reset(self) -> None:
         """Forget recordings, pending updates, faults, blocks and rate windows.
 

@@ -20,7 +20,9 @@ async def setup(h: EngineHarness, need: str = "/need 2 генератор; 200 �
 
 
 async def outbox_for(h: EngineHarness, chat: str) -> list[str]:
-    rows = await h.rows("SELECT text FROM outbox WHERE chat_id = ? AND kind != 'reply'", chat)
+    rows = await h.rows(
+        "SELECT text FROM outbox WHERE chat_id = ? AND kind NOT IN ('reply', 'menu')", chat
+    )
     return [r[0] for r in rows]
 
 

@@ -233,3 +233,26 @@ async def test_text_over_the_limit_is_refused_and_nothing_is_written(
     replies = await h.send(NURSE, "<b>" + "х" * 3997)
     too_long = T("uk", "error.too_long", length=4000, limit=4000)
     assert replies[0].text != too_long and "200" in replies[0].text
+
+
+async def test_typed_option_numbers_count_as_button_presses(harness: EngineHarness) -> None:
+    """On the console, answering the wizard's options by number is pressing its buttons: a
+    nurse who typed a lot just before is not stopped halfway through /new (issue 9)."""
+    h = harness
+    await joined(h, NURSE)
+    for _ in range(LIMIT - 3):
+        assert not throttled((await h.send(NURSE, "/my", buttons=False))[0].text)
+    await h.send(NURSE, "/new", buttons=False)  # the typed budget is now one short of full
+    # Back and forth through the first two steps, by number and by the Back word: far more
+    # than the typed budget, all within the same second.
+    for _ in range(LIMIT):
+        replies = await h.send(NURSE, "1", buttons=False)  # the first category
+        assert replies and not throttled(replies[0].text), replies
+        replies = await h.send(NURSE, "назад", buttons=False)
+        assert replies and not throttled(replies[0].text), replies
+    # Typed text that selects nothing still counts as a message: one left, then the refusal.
+    await h.send(NURSE, "1", buttons=False)
+    replies = await h.send(NURSE, "Генератор", buttons=False)
+    assert replies and not throttled(replies[0].text)
+    replies = await h.send(NURSE, "2", buttons=False)  # a quantity, not an option
+    assert len(replies) == 1 and throttled(replies[0].text), replies

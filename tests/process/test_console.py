@@ -37,3 +37,20 @@ async def test_console_as_someone_else_is_a_stranger(tmp_path: Path) -> None:
     out = await chat(tmp_path, "console", "--as", "telegram:5", lines=["/help"])
     assert ADMIN_ONLY_ANSWER not in out
     assert STRANGER_ANSWER in out
+
+
+async def test_console_logs_go_to_a_file_beside_the_database(tmp_path: Path) -> None:
+    """The terminal is the conversation: log lines (here the INFO of creating the database)
+    go to <db>-console.log next to the database, not between the messages."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIDBRIDGE_")}
+    env.update(
+        AIDBRIDGE_DB_PATH=str(tmp_path / "data" / "console.db"),
+        AIDBRIDGE_LOG_LEVEL="INFO",
+        AIDBRIDGE_DEFAULT_LANGUAGE="en",
+    )
+    code, out = await run_cli(env, tmp_path, "console", typed="/whoami\n")
+    assert code == 0, out
+    assert " INFO " not in out and "migrated" not in out, out
+    log_file = tmp_path / "data" / "console-console.log"
+    assert f"(log: {log_file})" in out
+    assert "migrated" in log_file.read_text(encoding="utf-8")
