@@ -268,7 +268,9 @@ def describe(turn: Turn, amounts: Sequence[ItemAmount], lang: Language = "en") -
 
 
 async def load(turn: Turn, args: str) -> tuple[NeedRequest | None, str, list[Reply] | None]:
-    ref_text, _, rest = args.strip().partition(" ")
+    # Any whitespace ends the reference: item lines may start on the next line.
+    parts = args.split(maxsplit=1)
+    ref_text, rest = [*parts, "", ""][:2]
     if not ref_text:
         return None, "", [Reply(text=turn.tr("coord.usage_ref"))]
     request = await visible_request(turn, ref_text)
