@@ -138,9 +138,9 @@ def _read_line(segment: str, request: NeedRequest, catalog: Catalog) -> _Line | 
 
 
 def _is_free_text_of(item: NeedItem, tokens: list[str]) -> bool:
-    return bool(item.free_text) and (
-        " ".join(item.free_text.casefold().split()) == " ".join(tokens).casefold()
-    )
+    if not item.free_text:
+        return False
+    return " ".join(item.free_text.casefold().split()) == " ".join(tokens).casefold()
 
 
 def _holds_item_line(tokens: list[str], request: NeedRequest, catalog: Catalog) -> bool:
