@@ -8,11 +8,10 @@ member of the requesting organisation in their own language.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from handlers.context import Turn
 from handlers.events import Choice, Reply
-from handlers.i18n import Language
 from handlers.lifecycle import (
     ACKABLE,
     DECLINABLE,
@@ -27,10 +26,20 @@ from handlers.lifecycle import (
 from handlers.notify import notify_members
 from handlers.numbers import small_int
 from handlers.registry import COORDINATOR, REQUESTER, ChoiceRoute, Command, Registry
-from handlers.render import esc, item_label, request_line, status_label
+from handlers.render import describe_lines, esc, request_line, status_label
 from handlers.requester import not_found, parse_ref, visible_request
 from storage import audit, lifecycle, members, organisations, requests
-from storage.models import OPEN_STATUSES, Filters, NeedRequest, Role, Status, Urgency
+from storage.models import (
+    OPEN_STATUSES,
+    EventKind,
+    Filters,
+    NeedItem,
+    NeedRequest,
+    ProgressLine,
+    Role,
+    Status,
+    Urgency,
+)
 
 PAGE_SIZE = 10
 MAX_NOTE = 1000
@@ -203,12 +212,25 @@ async def record(
     notify_key: str,
     notify_coordinators: bool = False,
     amounts: Sequence[ItemAmount] = (),
-) -> None:
-    """Status event (or a touch), audit row and notifications: one place for every change."""
+    stage: EventKind = EventKind.NOTE,
+) -> tuple[ProgressLine, ...]:
+    """History event, audit row and notifications: one place for every change.
+
+    Only a real change of status is a status event. A pledge on a pledged request, a partial
+    delivery, a receipt or a note is an event of its own ``stage`` that keeps the status, so
+    neither /show nor the digest reads it as "In transit -> In transit".
+    """
     assert turn.member is not None
-    if new_status is not None:
+    lines = await progress_of(turn, request.id, amounts, stage)
+    if new_status is not None and new_status is not request.status:
         await requests.set_status(
-            turn.conn, request.id, new_status, actor_id=turn.member.id, note=note, now=turn.now
+            turn.conn,
+            request.id,
+            new_status,
+            actor_id=turn.member.id,
+            note=note,
+            now=turn.now,
+            lines=lines,
         )
     else:
         await requests.add_status_event(
@@ -218,6 +240,8 @@ async def record(
             actor_id=turn.member.id,
             note=note,
             now=turn.now,
+            kind=stage,
+            lines=lines,
         )
         await lifecycle.touch_request(turn.conn, request.id, turn.now)
     await audit.add_audit(
@@ -226,7 +250,7 @@ async def record(
         actor_label=str(turn.member.identity),
         action=action,
         target=request.ref,
-        summary=summary[:500],
+        summary=(describe_lines(turn.ctx.t, turn.ctx.catalog, "en", lines) or summary)[:500],
         now=turn.now,
     )
     actor_org = ""
@@ -250,19 +274,40 @@ async def record(
                 ref=esc(request.ref),
                 status=esc(status_label(turn.ctx.t, lang, status)),
                 org=esc(actor_org),
-                # Item names in the reader's language, not the actor's.
-                summary=esc(describe(turn, amounts, lang) if amounts else summary),
+                # Item names in the reader's language, not the actor's; always "N of M".
+                summary=esc(describe_lines(turn.ctx.t, turn.ctx.catalog, lang, lines) or summary),
             )
             + note_line
         ),
     )
+    return lines
 
 
-def describe(turn: Turn, amounts: Sequence[ItemAmount], lang: Language = "en") -> str:
-    """'Generator ×2, Bandages ×200' (English for the audit log, else the reader's language)."""
-    catalog = turn.ctx.catalog
-    return ", ".join(
-        f"{item_label(catalog, lang, a.item.item_key, a.item.free_text)} ×{a.quantity}"
+async def progress_of(
+    turn: Turn, request_id: int, amounts: Sequence[ItemAmount], stage: EventKind
+) -> tuple[ProgressLine, ...]:
+    """Each amount with the item's total at this stage after it, read back from the rows."""
+    if not amounts:
+        return ()
+    after = await requests.get_request(turn.conn, request_id)
+    assert after is not None
+    by_id = {i.id: i for i in after.items}
+    counter: dict[EventKind, Callable[[NeedItem], int]] = {
+        EventKind.PLEDGE: lambda i: i.pledged,
+        EventKind.DELIVERY: lambda i: i.delivered,
+        EventKind.RECEIPT: lambda i: i.received,
+    }
+    done = counter[stage]
+    return tuple(
+        ProgressLine(
+            stage=stage,
+            item_key=a.item.item_key,
+            free_text=a.item.free_text,
+            unit=a.item.unit,
+            added=a.quantity,
+            done=done(by_id[a.item.id]),
+            of=a.item.quantity,
+        )
         for a in amounts
     )
 
@@ -347,18 +392,18 @@ async def do_pledge(
             note=note,
             now=turn.now,
         )
-    summary = describe(turn, plan)
-    await record(
+    lines = await record(
         turn,
         request,
         action="request.pledge",
         new_status=Status.PLEDGED,
         note=note,
-        summary=summary,
+        summary="pledge",
         notify_key="notify.pledged",
         amounts=plan,
+        stage=EventKind.PLEDGE,
     )
-    mine = describe(turn, plan, turn.lang)
+    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
     return [
         Reply(
             text=turn.tr("coord.done_pledge", ref=esc(request.ref), summary=esc(mine)),
@@ -414,19 +459,19 @@ async def do_delivered(
     after = await requests.get_request(turn.conn, request.id)
     assert after is not None
     complete = all(i.delivered >= i.quantity for i in after.items)
-    summary = describe(turn, plan)
-    await record(
+    lines = await record(
         turn,
         request,
         action="request.delivered",
         new_status=Status.DELIVERED if complete else None,
         note=note,
-        summary=summary,
+        summary="delivery",
         notify_key="notify.delivered" if complete else "notify.partly_delivered",
         amounts=plan,
+        stage=EventKind.DELIVERY,
     )
     key = "coord.done_delivered" if complete else "coord.done_partly_delivered"
-    mine = describe(turn, plan, turn.lang)
+    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
     return [Reply(text=turn.tr(key, ref=esc(request.ref), summary=esc(mine)), replace=replace)]
 
 
@@ -489,20 +534,20 @@ async def cmd_received(turn: Turn, args: str) -> list[Reply]:
     after = await requests.get_request(turn.conn, request.id)
     assert after is not None
     complete = all(i.received >= i.quantity for i in after.items)
-    summary = describe(turn, plan)
-    await record(
+    lines = await record(
         turn,
         request,
         action="request.received",
-        new_status=Status.DELIVERED if complete and request.status != Status.DELIVERED else None,
+        new_status=Status.DELIVERED if complete else None,
         note=parsed.note,
-        summary=summary,
+        summary="receipt",
         notify_key="notify.received",
         notify_coordinators=True,
         amounts=plan,
+        stage=EventKind.RECEIPT,
     )
     key = "coord.done_received" if complete else "coord.done_partly_received"
-    mine = describe(turn, plan, turn.lang)
+    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
     return [Reply(text=turn.tr(key, ref=esc(request.ref), summary=esc(mine)), durable=True)]
 
 
