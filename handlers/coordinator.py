@@ -15,6 +15,7 @@ from handlers.events import Choice, Reply
 from handlers.lifecycle import (
     ACKABLE,
     DECLINABLE,
+    RECEIVABLE,
     TRANSITABLE,
     AmountsParse,
     ItemAmount,
@@ -26,7 +27,14 @@ from handlers.lifecycle import (
 from handlers.notify import notify_members
 from handlers.numbers import small_int
 from handlers.registry import COORDINATOR, REQUESTER, ChoiceRoute, Command, Registry
-from handlers.render import describe_lines, esc, request_line, status_label
+from handlers.render import (
+    describe_lines,
+    esc,
+    item_label,
+    progress_phrase,
+    request_line,
+    status_label,
+)
 from handlers.requester import not_found, parse_ref, visible_request
 from storage import audit, lifecycle, members, organisations, requests
 from storage.models import (
@@ -522,7 +530,62 @@ async def cmd_received(turn: Turn, args: str) -> list[Reply]:
         return refused or []
     if turn.member is None or request.org_id != turn.member.org_id:
         return not_found(turn, args.split()[0] if args.split() else "")
-    plan, error = receipt_plan(request, parsed.amounts)
+    fully_delivered = all(i.delivered >= i.quantity for i in request.items)
+    if parsed.everything and not fully_delivered and request.status in RECEIVABLE:
+        # "Everything" is only obvious once everything was delivered; before that, ask.
+        return ask_receipt(turn, request)
+    return await do_received(turn, request, parsed.amounts, parsed.note)
+
+
+def ask_receipt(turn: Turn, request: NeedRequest) -> list[Reply]:
+    """What arrived? All that was delivered / type quantities / cancel."""
+    lines = [
+        f"{number}. {esc(item_label(turn.ctx.catalog, turn.lang, i.item_key, i.free_text))}"
+        f" ×{i.quantity}"
+        + (f" — {esc(phrase)}" if (phrase := progress_phrase(turn.ctx.t, turn.lang, i)) else "")
+        for number, i in enumerate(request.items, 1)
+    ]
+    buttons: list[Choice] = []
+    if any(i.delivered > i.received for i in request.items):
+        buttons.append(Choice(label=turn.tr("btn.rcv_delivered"), payload=f"rcv:dlv:{request.id}"))
+    else:
+        lines.append(turn.tr("rcv.nothing_delivered"))
+    buttons.append(Choice(label=turn.tr("btn.rcv_type"), payload=f"rcv:type:{request.id}"))
+    buttons.append(Choice(label=turn.tr("btn.cancel"), payload=f"rcv:no:{request.id}", nav=True))
+    text = turn.tr("rcv.ask", ref=esc(request.ref), lines="\n".join(lines))
+    return [Reply(text=text, choices=tuple((b,) for b in buttons))]
+
+
+async def on_receipt_choice(turn: Turn, payload: str) -> list[Reply]:
+    action, _, ref = payload.partition(":")
+    request = await visible_request(turn, ref)
+    own = request is not None and turn.member is not None and request.org_id == turn.member.org_id
+    if request is None or not own:
+        return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+    if action == "no":
+        return [Reply(text=turn.tr("rcv.cancelled"), replace=True)]
+    if action == "type":
+        return [Reply(text=turn.tr("rcv.type_hint", ref=esc(request.ref)), replace=True)]
+    if action != "dlv":
+        return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+    # Read at the tap, not at the question: a delivery reported since then counts.
+    amounts = tuple(
+        ItemAmount(i, i.delivered - i.received) for i in request.items if i.delivered > i.received
+    )
+    if not amounts:
+        return refusal(turn, "lifecycle.nothing_outstanding", request)
+    return await do_received(turn, request, amounts, None, replace=True)
+
+
+async def do_received(
+    turn: Turn,
+    request: NeedRequest,
+    amounts: tuple[ItemAmount, ...],
+    note: str | None,
+    *,
+    replace: bool = False,
+) -> list[Reply]:
+    plan, error = receipt_plan(request, amounts)
     if error:
         return refusal(turn, error, request)
     for amount in plan:
@@ -539,7 +602,7 @@ async def cmd_received(turn: Turn, args: str) -> list[Reply]:
         request,
         action="request.received",
         new_status=Status.DELIVERED if complete else None,
-        note=parsed.note,
+        note=note,
         summary="receipt",
         notify_key="notify.received",
         notify_coordinators=True,
@@ -548,7 +611,13 @@ async def cmd_received(turn: Turn, args: str) -> list[Reply]:
     )
     key = "coord.done_received" if complete else "coord.done_partly_received"
     mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
-    return [Reply(text=turn.tr(key, ref=esc(request.ref), summary=esc(mine)), durable=True)]
+    return [
+        Reply(
+            text=turn.tr(key, ref=esc(request.ref), summary=esc(mine)),
+            durable=True,
+            replace=replace,
+        )
+    ]
 
 
 async def on_action(turn: Turn, payload: str) -> list[Reply]:
@@ -579,3 +648,4 @@ def register(registry: Registry) -> None:
     registry.add_command(Command("received", REQUESTER, cmd_received, "help.received"))
     registry.add_choice(ChoiceRoute("op", COORDINATOR, on_open_page))
     registry.add_choice(ChoiceRoute("lc", COORDINATOR, on_action))
+    registry.add_choice(ChoiceRoute("rcv", REQUESTER, on_receipt_choice))
