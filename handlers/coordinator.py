@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from handlers.context import Turn
+from handlers.duplicates import duplicate_marks
 from handlers.events import Choice, Reply
 from handlers.lifecycle import (
     ACKABLE,
@@ -160,11 +161,13 @@ async def open_page(
     if not found:
         return [Reply(text=turn.tr("coord.open_none"), replace=replace)]
     names = {o.id: o.name for o in await organisations.list_organisations(turn.conn)}
+    marks = await duplicate_marks(turn, (r.id for r in found))
     lines = [f"<b>{esc(turn.tr('coord.open_title', count=total, page=page + 1, pages=pages))}</b>"]
     for request in found:
         lines.append(
             request_line(turn.ctx.t, turn.ctx.catalog, turn.lang, request)
             + f" · {esc(names.get(request.org_id, '?'))}"
+            + marks.get(request.id, "")
         )
     lines.append("")
     lines.append(turn.tr("coord.open_hint"))

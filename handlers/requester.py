@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from handlers.context import Turn
+from handlers.duplicates import duplicate_marks
 from handlers.events import Choice, Reply
 from handlers.notify import notify_members
 from handlers.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Registry
@@ -90,6 +91,9 @@ async def cmd_show(turn: Turn, args: str) -> list[Reply]:
     text = request_block(
         turn.ctx.t, turn.ctx.catalog, turn.lang, request, org.name if org else None
     )
+    if turn.roles & {Role.COORDINATOR, Role.ADMIN}:
+        mark = (await duplicate_marks(turn, [request.id])).get(request.id, "")
+        text += "\n" + mark.removeprefix(" · ") if mark else ""
     events = await requests.list_status_events(turn.conn, request.id)
     history = [history_line(turn, e) for e in events]
     text += "\n\n<b>" + esc(turn.tr("requests.history")) + "</b>\n" + "\n".join(history)

@@ -13,7 +13,7 @@ import pytest
 from handlers.catalog import Catalog
 from handlers.lifecycle import parse_amounts
 from storage.models import NeedItem, NeedRequest, Status, Urgency
-from tests.engine_harness import EngineHarness, find_payload
+from tests.engine_harness import EngineHarness
 from tests.handlers.test_lifecycle import COORD, NURSE, outbox_for, setup
 
 CATALOG = Catalog.default()
@@ -185,4 +185,3 @@ async def test_english_and_ukrainian_coordinators(harness: EngineHarness) -> Non
     await h.send(COORD, "/delivered R-1001 бинти 100 машина з Кельна")
     rows = await h.rows("SELECT delivered FROM request_items ORDER BY position")
     assert rows == [(0,), (100,)]
-    _ = find_payload  # keeps the helper import shared with the other lifecycle tests
