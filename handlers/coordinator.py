@@ -8,14 +8,15 @@ member of the requesting organisation in their own language.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from handlers.context import Turn
+from handlers.duplicates import duplicate_marks
 from handlers.events import Choice, Reply
-from handlers.i18n import Language
 from handlers.lifecycle import (
     ACKABLE,
     DECLINABLE,
+    RECEIVABLE,
     TRANSITABLE,
     AmountsParse,
     ItemAmount,
@@ -27,10 +28,27 @@ from handlers.lifecycle import (
 from handlers.notify import notify_members
 from handlers.numbers import small_int
 from handlers.registry import COORDINATOR, REQUESTER, ChoiceRoute, Command, Registry
-from handlers.render import esc, item_label, request_line, status_label
+from handlers.render import (
+    describe_lines,
+    esc,
+    item_label,
+    progress_phrase,
+    request_line,
+    status_label,
+)
 from handlers.requester import not_found, parse_ref, visible_request
 from storage import audit, lifecycle, members, organisations, requests
-from storage.models import OPEN_STATUSES, Filters, NeedRequest, Role, Status, Urgency
+from storage.models import (
+    OPEN_STATUSES,
+    EventKind,
+    Filters,
+    NeedItem,
+    NeedRequest,
+    ProgressLine,
+    Role,
+    Status,
+    Urgency,
+)
 
 PAGE_SIZE = 10
 MAX_NOTE = 1000
@@ -143,11 +161,13 @@ async def open_page(
     if not found:
         return [Reply(text=turn.tr("coord.open_none"), replace=replace)]
     names = {o.id: o.name for o in await organisations.list_organisations(turn.conn)}
+    marks = await duplicate_marks(turn, (r.id for r in found))
     lines = [f"<b>{esc(turn.tr('coord.open_title', count=total, page=page + 1, pages=pages))}</b>"]
     for request in found:
         lines.append(
             request_line(turn.ctx.t, turn.ctx.catalog, turn.lang, request)
             + f" · {esc(names.get(request.org_id, '?'))}"
+            + marks.get(request.id, "")
         )
     lines.append("")
     lines.append(turn.tr("coord.open_hint"))
@@ -203,12 +223,25 @@ async def record(
     notify_key: str,
     notify_coordinators: bool = False,
     amounts: Sequence[ItemAmount] = (),
-) -> None:
-    """Status event (or a touch), audit row and notifications: one place for every change."""
+    stage: EventKind = EventKind.NOTE,
+) -> tuple[ProgressLine, ...]:
+    """History event, audit row and notifications: one place for every change.
+
+    Only a real change of status is a status event. A pledge on a pledged request, a partial
+    delivery, a receipt or a note is an event of its own ``stage`` that keeps the status, so
+    neither /show nor the digest reads it as "In transit -> In transit".
+    """
     assert turn.member is not None
-    if new_status is not None:
+    lines = await progress_of(turn, request.id, amounts, stage)
+    if new_status is not None and new_status is not request.status:
         await requests.set_status(
-            turn.conn, request.id, new_status, actor_id=turn.member.id, note=note, now=turn.now
+            turn.conn,
+            request.id,
+            new_status,
+            actor_id=turn.member.id,
+            note=note,
+            now=turn.now,
+            lines=lines,
         )
     else:
         await requests.add_status_event(
@@ -218,6 +251,8 @@ async def record(
             actor_id=turn.member.id,
             note=note,
             now=turn.now,
+            kind=stage,
+            lines=lines,
         )
         await lifecycle.touch_request(turn.conn, request.id, turn.now)
     await audit.add_audit(
@@ -226,7 +261,7 @@ async def record(
         actor_label=str(turn.member.identity),
         action=action,
         target=request.ref,
-        summary=summary[:500],
+        summary=(describe_lines(turn.ctx.t, turn.ctx.catalog, "en", lines) or summary)[:500],
         now=turn.now,
     )
     actor_org = ""
@@ -250,25 +285,48 @@ async def record(
                 ref=esc(request.ref),
                 status=esc(status_label(turn.ctx.t, lang, status)),
                 org=esc(actor_org),
-                # Item names in the reader's language, not the actor's.
-                summary=esc(describe(turn, amounts, lang) if amounts else summary),
+                # Item names in the reader's language, not the actor's; always "N of M".
+                summary=esc(describe_lines(turn.ctx.t, turn.ctx.catalog, lang, lines) or summary),
             )
             + note_line
         ),
     )
+    return lines
 
 
-def describe(turn: Turn, amounts: Sequence[ItemAmount], lang: Language = "en") -> str:
-    """'Generator ×2, Bandages ×200' (English for the audit log, else the reader's language)."""
-    catalog = turn.ctx.catalog
-    return ", ".join(
-        f"{item_label(catalog, lang, a.item.item_key, a.item.free_text)} ×{a.quantity}"
+async def progress_of(
+    turn: Turn, request_id: int, amounts: Sequence[ItemAmount], stage: EventKind
+) -> tuple[ProgressLine, ...]:
+    """Each amount with the item's total at this stage after it, read back from the rows."""
+    if not amounts:
+        return ()
+    after = await requests.get_request(turn.conn, request_id)
+    assert after is not None
+    by_id = {i.id: i for i in after.items}
+    counter: dict[EventKind, Callable[[NeedItem], int]] = {
+        EventKind.PLEDGE: lambda i: i.pledged,
+        EventKind.DELIVERY: lambda i: i.delivered,
+        EventKind.RECEIPT: lambda i: i.received,
+    }
+    done = counter[stage]
+    return tuple(
+        ProgressLine(
+            stage=stage,
+            item_key=a.item.item_key,
+            free_text=a.item.free_text,
+            unit=a.item.unit,
+            added=a.quantity,
+            done=done(by_id[a.item.id]),
+            of=a.item.quantity,
+        )
         for a in amounts
     )
 
 
 async def load(turn: Turn, args: str) -> tuple[NeedRequest | None, str, list[Reply] | None]:
-    ref_text, _, rest = args.strip().partition(" ")
+    # Any whitespace ends the reference: item lines may start on the next line.
+    parts = args.split(maxsplit=1)
+    ref_text, rest = [*parts, "", ""][:2]
     if not ref_text:
         return None, "", [Reply(text=turn.tr("coord.usage_ref"))]
     request = await visible_request(turn, ref_text)
@@ -345,18 +403,18 @@ async def do_pledge(
             note=note,
             now=turn.now,
         )
-    summary = describe(turn, plan)
-    await record(
+    lines = await record(
         turn,
         request,
         action="request.pledge",
         new_status=Status.PLEDGED,
         note=note,
-        summary=summary,
+        summary="pledge",
         notify_key="notify.pledged",
         amounts=plan,
+        stage=EventKind.PLEDGE,
     )
-    mine = describe(turn, plan, turn.lang)
+    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
     return [
         Reply(
             text=turn.tr("coord.done_pledge", ref=esc(request.ref), summary=esc(mine)),
@@ -412,19 +470,19 @@ async def do_delivered(
     after = await requests.get_request(turn.conn, request.id)
     assert after is not None
     complete = all(i.delivered >= i.quantity for i in after.items)
-    summary = describe(turn, plan)
-    await record(
+    lines = await record(
         turn,
         request,
         action="request.delivered",
         new_status=Status.DELIVERED if complete else None,
         note=note,
-        summary=summary,
+        summary="delivery",
         notify_key="notify.delivered" if complete else "notify.partly_delivered",
         amounts=plan,
+        stage=EventKind.DELIVERY,
     )
     key = "coord.done_delivered" if complete else "coord.done_partly_delivered"
-    mine = describe(turn, plan, turn.lang)
+    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
     return [Reply(text=turn.tr(key, ref=esc(request.ref), summary=esc(mine)), replace=replace)]
 
 
@@ -475,7 +533,62 @@ async def cmd_received(turn: Turn, args: str) -> list[Reply]:
         return refused or []
     if turn.member is None or request.org_id != turn.member.org_id:
         return not_found(turn, args.split()[0] if args.split() else "")
-    plan, error = receipt_plan(request, parsed.amounts)
+    fully_delivered = all(i.delivered >= i.quantity for i in request.items)
+    if parsed.everything and not fully_delivered and request.status in RECEIVABLE:
+        # "Everything" is only obvious once everything was delivered; before that, ask.
+        return ask_receipt(turn, request)
+    return await do_received(turn, request, parsed.amounts, parsed.note)
+
+
+def ask_receipt(turn: Turn, request: NeedRequest) -> list[Reply]:
+    """What arrived? All that was delivered / type quantities / cancel."""
+    lines = [
+        f"{number}. {esc(item_label(turn.ctx.catalog, turn.lang, i.item_key, i.free_text))}"
+        f" ×{i.quantity}"
+        + (f" — {esc(phrase)}" if (phrase := progress_phrase(turn.ctx.t, turn.lang, i)) else "")
+        for number, i in enumerate(request.items, 1)
+    ]
+    buttons: list[Choice] = []
+    if any(i.delivered > i.received for i in request.items):
+        buttons.append(Choice(label=turn.tr("btn.rcv_delivered"), payload=f"rcv:dlv:{request.id}"))
+    else:
+        lines.append(turn.tr("rcv.nothing_delivered"))
+    buttons.append(Choice(label=turn.tr("btn.rcv_type"), payload=f"rcv:type:{request.id}"))
+    buttons.append(Choice(label=turn.tr("btn.cancel"), payload=f"rcv:no:{request.id}", nav=True))
+    text = turn.tr("rcv.ask", ref=esc(request.ref), lines="\n".join(lines))
+    return [Reply(text=text, choices=tuple((b,) for b in buttons))]
+
+
+async def on_receipt_choice(turn: Turn, payload: str) -> list[Reply]:
+    action, _, ref = payload.partition(":")
+    request = await visible_request(turn, ref)
+    own = request is not None and turn.member is not None and request.org_id == turn.member.org_id
+    if request is None or not own:
+        return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+    if action == "no":
+        return [Reply(text=turn.tr("rcv.cancelled"), replace=True)]
+    if action == "type":
+        return [Reply(text=turn.tr("rcv.type_hint", ref=esc(request.ref)), replace=True)]
+    if action != "dlv":
+        return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+    # Read at the tap, not at the question: a delivery reported since then counts.
+    amounts = tuple(
+        ItemAmount(i, i.delivered - i.received) for i in request.items if i.delivered > i.received
+    )
+    if not amounts:
+        return refusal(turn, "lifecycle.nothing_outstanding", request)
+    return await do_received(turn, request, amounts, None, replace=True)
+
+
+async def do_received(
+    turn: Turn,
+    request: NeedRequest,
+    amounts: tuple[ItemAmount, ...],
+    note: str | None,
+    *,
+    replace: bool = False,
+) -> list[Reply]:
+    plan, error = receipt_plan(request, amounts)
     if error:
         return refusal(turn, error, request)
     for amount in plan:
@@ -487,21 +600,27 @@ async def cmd_received(turn: Turn, args: str) -> list[Reply]:
     after = await requests.get_request(turn.conn, request.id)
     assert after is not None
     complete = all(i.received >= i.quantity for i in after.items)
-    summary = describe(turn, plan)
-    await record(
+    lines = await record(
         turn,
         request,
         action="request.received",
-        new_status=Status.DELIVERED if complete and request.status != Status.DELIVERED else None,
-        note=parsed.note,
-        summary=summary,
+        new_status=Status.DELIVERED if complete else None,
+        note=note,
+        summary="receipt",
         notify_key="notify.received",
         notify_coordinators=True,
         amounts=plan,
+        stage=EventKind.RECEIPT,
     )
     key = "coord.done_received" if complete else "coord.done_partly_received"
-    mine = describe(turn, plan, turn.lang)
-    return [Reply(text=turn.tr(key, ref=esc(request.ref), summary=esc(mine)), durable=True)]
+    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
+    return [
+        Reply(
+            text=turn.tr(key, ref=esc(request.ref), summary=esc(mine)),
+            durable=True,
+            replace=replace,
+        )
+    ]
 
 
 async def on_action(turn: Turn, payload: str) -> list[Reply]:
@@ -532,3 +651,4 @@ def register(registry: Registry) -> None:
     registry.add_command(Command("received", REQUESTER, cmd_received, "help.received"))
     registry.add_choice(ChoiceRoute("op", COORDINATOR, on_open_page))
     registry.add_choice(ChoiceRoute("lc", COORDINATOR, on_action))
+    registry.add_choice(ChoiceRoute("rcv", REQUESTER, on_receipt_choice))

@@ -17,17 +17,30 @@ from zoneinfo import ZoneInfo
 
 from handlers.catalog import Catalog
 from handlers.i18n import Language, Translator
-from handlers.render import URGENCY_ICON, esc, fmt_date, fmt_qty, item_label, status_label
+from handlers.render import (
+    URGENCY_ICON,
+    describe_lines,
+    duplicate_refs,
+    esc,
+    fmt_date,
+    fmt_qty,
+    item_label,
+    progress_phrase,
+    request_status,
+    status_label,
+)
 from handlers.textsplit import TELEGRAM_LIMIT, split_message
 from handlers.units import unit_name
 from storage.digests import (
     DigestData,
+    ItemLine,
     ItemTotal,
     RequestSummary,
     StaleReason,
     StaleRequest,
     StatusChange,
 )
+from storage.models import EventKind
 
 # Strictly under Telegram's 4,096, whatever the transport does with a message of exactly 4,096.
 PART_LIMIT = TELEGRAM_LIMIT - 1
@@ -167,11 +180,7 @@ class _Renderer:
 
     def summary(self, r: RequestSummary) -> str:
         """'R-1042 🔴 Лікарня №4 (Дніпровський): Stromerzeuger 2 Stk., Verbände 200 Pkg. +1'."""
-        names = ", ".join(
-            f"{self.item_name(i.item_key, i.free_text)} {fmt_qty(i.quantity)}"
-            f" {esc(unit_name(i.unit, self.lang))}"
-            for i in r.items
-        )
+        names = ", ".join(self.item_text(i) for i in r.items)
         if r.item_count > len(r.items):
             names += f" +{r.item_count - len(r.items)}"
         return (
@@ -179,8 +188,23 @@ class _Renderer:
             f" ({esc(_clip(r.raion, _RAION_CHARS))}): {names}"
         )
 
+    def item_text(self, i: ItemLine) -> str:
+        """'Verbände 200 Pkg. (geliefert 100 von 200)': partial never reads as full."""
+        text = (
+            f"{self.item_name(i.item_key, i.free_text)} {fmt_qty(i.quantity)}"
+            f" {esc(unit_name(i.unit, self.lang))}"
+        )
+        phrase = progress_phrase(self.t, self.lang, i)
+        return f"{text} ({esc(phrase)})" if phrase else text
+
+    def duplicate_mark(self, r: RequestSummary) -> str:
+        if not r.duplicate_of:
+            return ""
+        return f" · {self.tr('dup.mark', refs=duplicate_refs(r.duplicate_of))}"
+
     def with_status(self, r: RequestSummary) -> str:
-        return f"{self.summary(r)} · {esc(status_label(self.t, self.lang, r.status))}"
+        status = request_status(self.t, self.lang, r.status, r.covered)
+        return f"{self.summary(r)} · {esc(status)}{self.duplicate_mark(r)}"
 
     def critical_line(self, r: RequestSummary) -> str:
         line = self.with_status(r)
@@ -189,9 +213,14 @@ class _Renderer:
         return line
 
     def change_line(self, c: StatusChange) -> str:
-        new = esc(status_label(self.t, self.lang, c.status))
-        if c.previous_status is not None:
-            new = f"{esc(status_label(self.t, self.lang, c.previous_status))} → {new}"
+        if c.kind is EventKind.STATUS:
+            new = esc(status_label(self.t, self.lang, c.status))
+            if c.previous_status is not None:
+                new = f"{esc(status_label(self.t, self.lang, c.previous_status))} → {new}"
+        else:  # progress or a note: the status did not change, so no "A → A"
+            new = self.tr(f"lc.event.{c.kind.value}")
+        if c.lines:
+            new += ": " + esc(describe_lines(self.t, self.catalog, self.lang, c.lines))
         line = f"{self.summary(c.request)} · {new} · {self.moment(c.at)}"
         if c.note:
             line += f" · 📝 {esc(_clip(c.note, _NOTE_CHARS))}"

@@ -18,8 +18,8 @@ from handlers.render import esc, request_block
 from handlers.requester import ask_withdraw, visible_request
 from storage import audit, lifecycle, members, organisations, outbox, updates
 from storage.db import fetch_all
-from storage.models import OPEN_STATUSES
-from storage.requests import get_request
+from storage.models import OPEN_STATUSES, EventKind
+from storage.requests import add_status_event, get_request
 from storage.timefmt import to_db
 
 QUIET_FOR = timedelta(days=14)
@@ -87,6 +87,17 @@ async def on_reconfirm(turn: Turn, payload: str) -> list[Reply]:
     if action == "wd":
         return await ask_withdraw(turn, ref, replace=True)
     assert turn.member is not None
+    # The digest's stale query reads the request's events, not updated_at: without an event
+    # a re-confirmed request still counted as silent a week later.
+    await add_status_event(
+        turn.conn,
+        request_id=request.id,
+        status=request.status,
+        actor_id=turn.member.id,
+        note=None,
+        now=turn.now,
+        kind=EventKind.RECONFIRM,
+    )
     await lifecycle.touch_request(turn.conn, request.id, turn.now)
     await audit.add_audit(
         turn.conn,

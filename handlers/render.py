@@ -7,12 +7,22 @@ or from the database passes through ``esc`` before it is put into a message.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Protocol
 
 from handlers.catalog import Catalog
 from handlers.i18n import Language, Translator
 from handlers.units import unit_name
-from storage.models import NeedItem, NeedItemDraft, NeedRequest, Status, Urgency
+from storage.models import (
+    EventKind,
+    NeedItem,
+    NeedItemDraft,
+    NeedRequest,
+    ProgressLine,
+    Status,
+    Urgency,
+)
 
 URGENCY_ICON: dict[Urgency, str] = {
     Urgency.CRITICAL: "🔴",
@@ -56,6 +66,8 @@ def item_line(
         line += f" ({esc(item.spec)})"
     if item.item_key is None:
         line += f" <i>{esc(t(lang, 'item.free_text_mark'))}</i>"
+    if isinstance(item, NeedItem) and (phrase := progress_phrase(t, lang, item)):
+        line += f" · {esc(phrase)}"
     return line
 
 
@@ -69,6 +81,76 @@ def amount(lang: Language, item: NeedItemDraft | NeedItem) -> str:
             f" (= {fmt_qty(total)} {esc(unit_name(item.pack_unit, lang))})"
         )
     return f"{fmt_qty(item.quantity)} {esc(unit_name(item.unit, lang))}"
+
+
+class Progress(Protocol):
+    """An item line with its lifecycle counters (a NeedItem, a digest's ItemLine)."""
+
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def pledged(self) -> int: ...
+    @property
+    def delivered(self) -> int: ...
+    @property
+    def received(self) -> int: ...
+
+
+_STAGE_KEY: dict[EventKind, str] = {
+    EventKind.PLEDGE: "lc.pledged_of",
+    EventKind.DELIVERY: "lc.delivered_of",
+    EventKind.RECEIPT: "lc.received_of",
+}
+
+
+def progress_phrase(t: Translator, lang: Language, item: Progress) -> str:
+    """'delivered 100 of 200' for the furthest stage an item reached; '' before any pledge.
+
+    Always "N of M", so a partial pledge, delivery or receipt never reads as a full one.
+    """
+    for done, stage in (
+        (item.received, EventKind.RECEIPT),
+        (item.delivered, EventKind.DELIVERY),
+        (item.pledged, EventKind.PLEDGE),
+    ):
+        if done:
+            return t(lang, _STAGE_KEY[stage], done=fmt_qty(done), of=fmt_qty(item.quantity))
+    return ""
+
+
+def is_covered(items: Iterable[Progress]) -> bool:
+    """Every line pledged or delivered in full."""
+    return all(max(i.pledged, i.delivered) >= i.quantity for i in items)
+
+
+def request_status(t: Translator, lang: Language, status: Status, covered: bool) -> str:
+    """The status as people should read it: 'Pledged' only when every line is pledged."""
+    if status is Status.PLEDGED and not covered:
+        return t(lang, "lc.status.partly_pledged")
+    return status_label(t, lang, status)
+
+
+def describe_lines(
+    t: Translator, catalog: Catalog, lang: Language, lines: Sequence[ProgressLine]
+) -> str:
+    """'Generator ×5 (pledged 5 of 10), Bandages ×100 (delivered 100 of 200)'."""
+    parts = []
+    for line in lines:
+        text = f"{item_label(catalog, lang, line.item_key, line.free_text)} ×{fmt_qty(line.added)}"
+        key = _STAGE_KEY.get(line.stage)
+        if key is not None:
+            text += f" ({t(lang, key, done=fmt_qty(line.done), of=fmt_qty(line.of))})"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+DUPLICATE_REFS_SHOWN = 3
+
+
+def duplicate_refs(ids: Sequence[int]) -> str:
+    """'R-1001, R-1002, R-1003 …': a few refs; storage returns one more when there are more."""
+    refs = ", ".join(f"R-{i}" for i in ids[:DUPLICATE_REFS_SHOWN])
+    return refs + (" …" if len(ids) > DUPLICATE_REFS_SHOWN else "")
 
 
 def urgency_label(t: Translator, lang: Language, urgency: Urgency) -> str:
@@ -85,7 +167,7 @@ def request_block(
     """The full description of a stored request."""
     lines = [
         f"<b>{esc(request.ref)}</b> · {urgency_label(t, lang, request.urgency)}"
-        f" · {esc(status_label(t, lang, request.status))}"
+        f" · {esc(request_status(t, lang, request.status, is_covered(request.items)))}"
     ]
     if org_name:
         lines.append(f"🏥 {esc(org_name)}")
@@ -110,13 +192,16 @@ def details_lines(
 
 def request_line(t: Translator, catalog: Catalog, lang: Language, request: NeedRequest) -> str:
     """One line for lists: 'R-1042 🔴 Generator ×2, Bandages ×200 · New'."""
-    names = ", ".join(
-        f"{esc(item_label(catalog, lang, i.item_key, i.free_text))} ×{fmt_qty(i.quantity)}"
-        for i in request.items[:3]
-    )
+    names = ", ".join(_item_with_progress(t, catalog, lang, i) for i in request.items[:3])
     if len(request.items) > 3:
         names += f" +{len(request.items) - 3}"
-    return (
-        f"<b>{esc(request.ref)}</b> {URGENCY_ICON[request.urgency]} {names}"
-        f" · {esc(status_label(t, lang, request.status))}"
-    )
+    status = request_status(t, lang, request.status, is_covered(request.items))
+    return f"<b>{esc(request.ref)}</b> {URGENCY_ICON[request.urgency]} {names} · {esc(status)}"
+
+
+def _item_with_progress(t: Translator, catalog: Catalog, lang: Language, item: NeedItem) -> str:
+    """'Generator ×10 (pledged 5 of 10)'."""
+    name = esc(item_label(catalog, lang, item.item_key, item.free_text))
+    text = f"{name} ×{fmt_qty(item.quantity)}"
+    phrase = progress_phrase(t, lang, item)
+    return f"{text} ({esc(phrase)})" if phrase else text

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 from handlers.context import Turn
+from handlers.duplicates import duplicate_marks
 from handlers.events import Choice, Reply
 from handlers.notify import notify_members
 from handlers.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Registry
-from handlers.render import esc, request_block, request_line
+from handlers.render import describe_lines, esc, request_block, request_line
 from handlers.request_view import action_buttons, progress_lines
 from storage import audit, members, organisations, requests
-from storage.models import OPEN_STATUSES, NeedRequest, Role, Status
+from storage.models import OPEN_STATUSES, EventKind, NeedRequest, Role, Status, StatusEvent
 
 _REF = re.compile(r"^\s*[RrРр]?\s*-?\s*(\d{1,9})\s*$")
 MY_LIMIT = 30
@@ -36,6 +37,23 @@ async def visible_request(turn: Turn, ref_text: str) -> NeedRequest | None:
     if turn.member is not None and request.org_id == turn.member.org_id:
         return request
     return None
+
+
+def history_line(turn: Turn, event: StatusEvent) -> str:
+    """'24.11 10:00 Partial delivery: Bandages ×100 (delivered 100 of 200) — note'.
+
+    Only a status event names a status; progress, notes and re-confirmations say what they
+    are, so a partial delivery never reads as a second "In transit".
+    """
+    when = f"{event.at.astimezone(turn.ctx.policy.timezone):%d.%m %H:%M}"
+    if event.kind is EventKind.STATUS:
+        what = turn.tr("status." + event.status.value)
+    else:
+        what = turn.tr(f"lc.event.{event.kind.value}")
+    line = f"{when} {esc(what)}"
+    if event.lines:
+        line += ": " + esc(describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, event.lines))
+    return line + (f" — {esc(event.note)}" if event.note else "")
 
 
 def not_found(turn: Turn, ref_text: str) -> list[Reply]:
@@ -73,12 +91,11 @@ async def cmd_show(turn: Turn, args: str) -> list[Reply]:
     text = request_block(
         turn.ctx.t, turn.ctx.catalog, turn.lang, request, org.name if org else None
     )
+    if turn.roles & {Role.COORDINATOR, Role.ADMIN}:
+        mark = (await duplicate_marks(turn, [request.id])).get(request.id, "")
+        text += "\n" + mark.removeprefix(" · ") if mark else ""
     events = await requests.list_status_events(turn.conn, request.id)
-    history = [
-        f"{e.at.astimezone(turn.ctx.policy.timezone):%d.%m %H:%M} "
-        f"{esc(turn.tr('status.' + e.status.value))}" + (f" — {esc(e.note)}" if e.note else "")
-        for e in events
-    ]
+    history = [history_line(turn, e) for e in events]
     text += "\n\n<b>" + esc(turn.tr("requests.history")) + "</b>\n" + "\n".join(history)
     choices: tuple[tuple[Choice, ...], ...] = ()
     own = turn.member is not None and request.org_id == turn.member.org_id

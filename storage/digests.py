@@ -33,7 +33,17 @@ import aiosqlite
 
 from storage.db import fetch_all, fetch_one
 from storage.filters import request_conditions
-from storage.models import OPEN_STATUSES, Filters, Frozen, Status, Urgency, request_ref
+from storage.models import (
+    OPEN_STATUSES,
+    EventKind,
+    Filters,
+    Frozen,
+    ProgressLine,
+    Status,
+    Urgency,
+    request_ref,
+)
+from storage.requests import lines_from_json, list_duplicate_ids
 from storage.timefmt import date_from_db, from_db, to_db
 
 RECONFIRM_GRACE = timedelta(days=7)
@@ -66,6 +76,9 @@ class ItemLine(Frozen):
     free_text: str | None
     quantity: int
     unit: str
+    pledged: int = 0
+    delivered: int = 0
+    received: int = 0
 
 
 class RequestSummary(Frozen):
@@ -79,6 +92,8 @@ class RequestSummary(Frozen):
     created_at: datetime
     items: tuple[ItemLine, ...] = ()  # the first ITEMS_PER_SUMMARY lines
     item_count: int = 0  # all lines of the request
+    covered: bool = True  # every line (not only those shown) pledged or delivered in full
+    duplicate_of: tuple[int, ...] = ()  # other open requests of the org with the same item
 
     @property
     def ref(self) -> str:
@@ -86,11 +101,16 @@ class RequestSummary(Frozen):
 
 
 class StatusChange(Frozen):
+    """An event within the window: a change of status, or (``kind`` other than STATUS)
+    progress, a note or a re-confirmation that kept the status."""
+
     request: RequestSummary
     status: Status
     previous_status: Status | None
     at: datetime
     note: str | None
+    kind: EventKind = EventKind.STATUS
+    lines: tuple[ProgressLine, ...] = ()
 
 
 class StaleReason(StrEnum):
@@ -203,11 +223,11 @@ async def _top_requests(
     )
 
 
-_Items = dict[int, tuple[tuple[ItemLine, ...], int]]
+_Items = dict[int, tuple[tuple[ItemLine, ...], int, bool]]
 
 
-def _summary(row: sqlite3.Row, items: _Items) -> RequestSummary:
-    lines, count = items.get(row["id"], ((), 0))
+def _summary(row: sqlite3.Row, items: _Items, duplicates: dict[int, list[int]]) -> RequestSummary:
+    lines, count, covered = items.get(row["id"], ((), 0, True))
     return RequestSummary(
         id=row["id"],
         org_id=row["org_id"],
@@ -219,6 +239,8 @@ def _summary(row: sqlite3.Row, items: _Items) -> RequestSummary:
         created_at=from_db(row["created_at"]),
         items=lines,
         item_count=count,
+        covered=covered,
+        duplicate_of=tuple(duplicates.get(row["id"], ())),
     )
 
 
@@ -282,33 +304,36 @@ async def load_digest_data(
         for row in rows
     }
     items = await _item_lines(conn, shown, filters.item_keys)
+    duplicates = await list_duplicate_ids(conn, shown)
 
     return DigestData(
         window_start=window_start,
         window_end=window_end,
         today=today,
-        critical_open=[_summary(r, items) for r in critical_rows],
+        critical_open=[_summary(r, items, duplicates) for r in critical_rows],
         critical_open_count=critical_count,
-        new=[_summary(r, items) for r in new_rows],
+        new=[_summary(r, items, duplicates) for r in new_rows],
         new_count=new_count,
         status_changes=[
             StatusChange(
-                request=_summary(r, items),
+                request=_summary(r, items, duplicates),
                 status=Status(r["event_status"]),
                 previous_status=(
                     Status(r["previous_status"]) if r["previous_status"] is not None else None
                 ),
                 at=from_db(r["event_at"]),
                 note=r["event_note"],
+                kind=EventKind(r["event_kind"]),
+                lines=lines_from_json(r["event_detail"]),
             )
             for r in change_rows
         ],
         status_change_count=change_count,
-        overdue=[_summary(r, items) for r in overdue_rows],
+        overdue=[_summary(r, items, duplicates) for r in overdue_rows],
         overdue_count=overdue_count,
         stale=[
             StaleRequest(
-                request=_summary(r, items),
+                request=_summary(r, items, duplicates),
                 reason=StaleReason.UNCONFIRMED if r["is_unconfirmed"] else StaleReason.SILENT,
                 since=from_db(
                     r["reconfirm_asked_at"] if r["is_unconfirmed"] else r["last_event_at"]
@@ -320,7 +345,7 @@ async def load_digest_data(
         totals=totals,
         totals_other_count=other,
         delivered=[
-            DeliveredRequest(request=_summary(r, items), at=from_db(r["delivered_at"]))
+            DeliveredRequest(request=_summary(r, items, duplicates), at=from_db(r["delivered_at"]))
             for r in delivered_rows
         ],
         delivered_count=delivered_count,
@@ -335,8 +360,15 @@ async def _status_changes(
     fargs: list[object],
     limit: int,
 ) -> tuple[int, list[sqlite3.Row]]:
-    """Status events within the window, newest first; the previous status only for those shown."""
-    change_where = f"e.at >= ? AND e.at < ? AND e.status NOT IN {_CHANGE_EXCLUDED}" + where
+    """Events within the window, newest first; the previous status only for those shown.
+
+    A status change into `new` or `delivered` has its own section; every other event (progress,
+    notes, re-confirmations) is listed here with its own wording.
+    """
+    change_where = (
+        f"e.at >= ? AND e.at < ? AND (e.kind != '{EventKind.STATUS.value}'"
+        f" OR e.status NOT IN {_CHANGE_EXCLUDED})" + where
+    )
     args = [start, end, *fargs]
     count = await _count(
         conn,
@@ -347,7 +379,7 @@ async def _status_changes(
     rows = await fetch_all(
         conn,
         f"SELECT {_SUMMARY_COLUMNS}, e.status AS event_status, e.at AS event_at,"
-        " e.note AS event_note,"
+        " e.note AS event_note, e.kind AS event_kind, e.detail AS event_detail,"
         " (SELECT p.status FROM status_events p WHERE p.request_id = e.request_id"
         "  AND (p.at < e.at OR (p.at = e.at AND p.id < e.id))"
         "  ORDER BY p.at DESC, p.id DESC LIMIT 1) AS previous_status"
@@ -424,7 +456,11 @@ async def _delivered(
     limit: int,
 ) -> tuple[int, list[sqlite3.Row]]:
     """Requests with a `delivered` event within the window, latest delivery first."""
-    delivered_where = f"e.status = '{Status.DELIVERED.value}' AND e.at >= ? AND e.at < ?" + where
+    # A receipt after delivery keeps the status 'delivered' but is no second delivery.
+    delivered_where = (
+        f"e.kind = '{EventKind.STATUS.value}' AND e.status = '{Status.DELIVERED.value}'"
+        " AND e.at >= ? AND e.at < ?" + where
+    )
     args = [start, end, *fargs]
     count = await _count(
         conn,
@@ -523,8 +559,10 @@ async def _item_lines(
         return {}
     rows = await fetch_all(
         conn,
-        "SELECT request_id, item_key, free_text, quantity, unit, lines FROM ("
-        " SELECT request_id, item_key, free_text, quantity, unit,"
+        "SELECT request_id, item_key, free_text, quantity, unit, pledged, delivered, received,"
+        " lines, covered FROM ("
+        " SELECT request_id, item_key, free_text, quantity, unit, pledged, delivered, received,"
+        "  MIN(MAX(pledged, delivered) >= quantity) OVER (PARTITION BY request_id) AS covered,"
         "  ROW_NUMBER() OVER (PARTITION BY request_id ORDER BY"
         "   CASE WHEN item_key IN (SELECT value FROM json_each(?)) THEN 0 ELSE 1 END,"
         "   position) AS rn,"
@@ -535,6 +573,7 @@ async def _item_lines(
     )
     lines: dict[int, list[ItemLine]] = {}
     counts: dict[int, int] = {}
+    covered: dict[int, bool] = {}
     for r in rows:
         lines.setdefault(r["request_id"], []).append(
             ItemLine(
@@ -542,7 +581,11 @@ async def _item_lines(
                 free_text=r["free_text"],
                 quantity=r["quantity"],
                 unit=r["unit"],
+                pledged=r["pledged"],
+                delivered=r["delivered"],
+                received=r["received"],
             )
         )
         counts[r["request_id"]] = r["lines"]
-    return {rid: (tuple(found), counts[rid]) for rid, found in lines.items()}
+        covered[r["request_id"]] = bool(r["covered"])
+    return {rid: (tuple(found), counts[rid], covered[rid]) for rid, found in lines.items()}

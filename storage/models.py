@@ -181,6 +181,35 @@ class NeedRequest(Frozen):
         return request_ref(self.id)
 
 
+class EventKind(StrEnum):
+    """What a request's event records. Only STATUS is a change of status; the others keep the
+    status the request had (stored on the event too, so history reads stay simple)."""
+
+    STATUS = "status"
+    NOTE = "note"
+    PLEDGE = "pledge"
+    DELIVERY = "delivery"
+    RECEIPT = "receipt"
+    RECONFIRM = "reconfirm"
+    ITEMS = "items"  # item lines appended to an open request
+
+
+class ProgressLine(Frozen):
+    """One item's share of a progress event: ``added`` now, ``done`` in all, ``of`` requested.
+
+    The item is named by key or typed text (not by row id), so a digest can render the line
+    in any language without reading the request again.
+    """
+
+    stage: EventKind  # PLEDGE, DELIVERY, RECEIPT or ITEMS: what ``done`` counts
+    item_key: str | None
+    free_text: str | None
+    unit: str
+    added: int
+    done: int
+    of: int
+
+
 class StatusEvent(Frozen):
     id: int
     request_id: int
@@ -188,6 +217,8 @@ class StatusEvent(Frozen):
     actor_id: int | None
     note: str | None
     at: datetime
+    kind: EventKind = EventKind.STATUS
+    lines: tuple[ProgressLine, ...] = ()
 
 
 class OutboxMessage(Frozen):

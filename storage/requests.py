@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 import aiosqlite
@@ -10,15 +11,41 @@ import aiosqlite
 from storage.db import fetch_all, fetch_one
 from storage.filters import request_conditions
 from storage.models import (
+    OPEN_STATUSES,
+    EventKind,
     Filters,
+    Frozen,
     NeedItem,
     NeedItemDraft,
     NeedRequest,
+    ProgressLine,
     Status,
     StatusEvent,
     Urgency,
 )
 from storage.timefmt import date_from_db, date_to_db, from_db, to_db
+
+FOLD_FUNCTION = "aidbridge_fold"
+# Fixed enum values inlined as literals: the planner then sees a constant IN list.
+_OPEN = "(" + ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)) + ")"
+
+
+def fold_text(text: str | None) -> str | None:
+    """Case and spacing folded; SQLite's lower() folds ASCII only, and "Генератор" and
+    "генератор " must be the same item."""
+    return None if text is None else " ".join(text.casefold().split())
+
+
+class OpenItem(Frozen):
+    """An item line of an open request, as duplicate checks need it."""
+
+    request_id: int
+    status: Status
+    item_key: str | None
+    free_text: str | None
+    quantity: int
+    unit: str
+
 
 _REQUEST_COLUMNS = (
     "id, org_id, created_by, urgency, needed_by, delivery_place, note, status,"
@@ -118,6 +145,18 @@ async def add_request(
     return request
 
 
+def lines_to_json(lines: Sequence[ProgressLine]) -> str | None:
+    if not lines:
+        return None
+    return json.dumps([line.model_dump() for line in lines], ensure_ascii=False)
+
+
+def lines_from_json(text: str | None) -> tuple[ProgressLine, ...]:
+    if not text:
+        return ()
+    return tuple(ProgressLine.model_validate(line) for line in json.loads(text))
+
+
 async def add_status_event(
     conn: aiosqlite.Connection,
     *,
@@ -126,10 +165,23 @@ async def add_status_event(
     actor_id: int | None,
     note: str | None,
     now: datetime,
+    kind: EventKind = EventKind.STATUS,
+    lines: Sequence[ProgressLine] = (),
 ) -> None:
+    """An event in the request's history. ``status`` is the request's status after it; only
+    ``EventKind.STATUS`` events change it (the rest are progress, notes, re-confirmations)."""
     await conn.execute(
-        "INSERT INTO status_events (request_id, status, actor_id, note, at) VALUES (?, ?, ?, ?, ?)",
-        (request_id, status.value, actor_id, note, to_db(now)),
+        "INSERT INTO status_events (request_id, status, actor_id, note, at, kind, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            request_id,
+            status.value,
+            actor_id,
+            note,
+            to_db(now),
+            kind.value,
+            lines_to_json(lines),
+        ),
     )
 
 
@@ -141,13 +193,20 @@ async def set_status(
     actor_id: int | None,
     note: str | None,
     now: datetime,
+    lines: Sequence[ProgressLine] = (),
 ) -> None:
     await conn.execute(
         "UPDATE requests SET status = ?, updated_at = ?, reconfirm_asked_at = NULL WHERE id = ?",
         (status.value, to_db(now), request_id),
     )
     await add_status_event(
-        conn, request_id=request_id, status=status, actor_id=actor_id, note=note, now=now
+        conn,
+        request_id=request_id,
+        status=status,
+        actor_id=actor_id,
+        note=note,
+        now=now,
+        lines=lines,
     )
 
 
@@ -246,6 +305,101 @@ async def list_status_events(conn: aiosqlite.Connection, request_id: int) -> lis
             actor_id=r["actor_id"],
             note=r["note"],
             at=from_db(r["at"]),
+            kind=EventKind(r["kind"]),
+            lines=lines_from_json(r["detail"]),
         )
         for r in rows
     ]
+
+
+async def add_items(
+    conn: aiosqlite.Connection, request_id: int, items: Sequence[NeedItemDraft]
+) -> None:
+    """Append item lines after the request's last position."""
+    row = await fetch_one(
+        conn,
+        "SELECT COALESCE(MAX(position), -1) + 1 FROM request_items WHERE request_id = ?",
+        (request_id,),
+    )
+    first = int(row[0]) if row is not None else 0
+    await conn.executemany(
+        "INSERT INTO request_items (request_id, position, item_key, free_text, spec, quantity,"
+        " unit) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (request_id, first + n, it.item_key, it.free_text, it.spec, it.quantity, it.unit)
+            for n, it in enumerate(items)
+        ],
+    )
+
+
+async def list_open_items_like(
+    conn: aiosqlite.Connection,
+    *,
+    org_id: int,
+    item_keys: Sequence[str],
+    free_texts: Sequence[str],
+) -> list[OpenItem]:
+    """Item lines of the organisation's open requests with one of these catalogue keys or
+    (folded) typed texts. Driven by requests_org_status: an org has few open requests."""
+    await conn.create_function(FOLD_FUNCTION, 1, fold_text, deterministic=True)
+    rows = await fetch_all(
+        conn,
+        "SELECT r.id AS request_id, r.status, i.item_key, i.free_text, i.quantity, i.unit"
+        " FROM requests r JOIN request_items i ON i.request_id = r.id"
+        f" WHERE r.org_id = ? AND r.status IN {_OPEN}"
+        " AND (i.item_key IN (SELECT value FROM json_each(?))"
+        f"  OR (i.item_key IS NULL AND {FOLD_FUNCTION}(i.free_text)"
+        "   IN (SELECT value FROM json_each(?))))"
+        " ORDER BY r.id, i.position",
+        (
+            org_id,
+            json.dumps(list(item_keys)),
+            json.dumps([fold_text(t) for t in free_texts]),
+        ),
+    )
+    return [
+        OpenItem(
+            request_id=r["request_id"],
+            status=Status(r["status"]),
+            item_key=r["item_key"],
+            free_text=r["free_text"],
+            quantity=r["quantity"],
+            unit=r["unit"],
+        )
+        for r in rows
+    ]
+
+
+async def list_duplicate_ids(
+    conn: aiosqlite.Connection, request_ids: Iterable[int], per_request: int = 4
+) -> dict[int, list[int]]:
+    """For each open request among ``request_ids``: the other open requests of the same
+    organisation holding the same catalogue item (or the same folded typed text), lowest
+    ids first, at most ``per_request`` of them (a mark names a few, not hundreds).
+
+    One statement for a whole view (a page of /open, a digest), not one per line.
+    """
+    ids = sorted(set(request_ids))
+    if not ids:
+        return {}
+    await conn.create_function(FOLD_FUNCTION, 1, fold_text, deterministic=True)
+    rows = await fetch_all(
+        conn,
+        "SELECT id, other FROM (SELECT id, other,"
+        "  ROW_NUMBER() OVER (PARTITION BY id ORDER BY other) AS rn FROM ("
+        " SELECT DISTINCT a.request_id AS id, b.request_id AS other"
+        " FROM request_items a"
+        " JOIN requests ra ON ra.id = a.request_id"
+        " JOIN requests rb ON rb.org_id = ra.org_id AND rb.id != ra.id"
+        " JOIN request_items b ON b.request_id = rb.id"
+        " WHERE a.request_id IN (SELECT value FROM json_each(?))"
+        f" AND ra.status IN {_OPEN} AND rb.status IN {_OPEN}"
+        " AND (a.item_key = b.item_key OR (a.item_key IS NULL AND b.item_key IS NULL"
+        f"  AND {FOLD_FUNCTION}(a.free_text) = {FOLD_FUNCTION}(b.free_text)))"
+        ")) WHERE rn <= ? ORDER BY id, other",
+        (json.dumps(ids), per_request),
+    )
+    found: dict[int, list[int]] = {}
+    for r in rows:
+        found.setdefault(int(r["id"]), []).append(int(r["other"]))
+    return found
