@@ -18,12 +18,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from handlers.catalog import Catalog
 from handlers.context import Turn
+from handlers.duplicates import append_items, find_open_duplicates
 from handlers.events import Choice, Reply, rows
 from handlers.flowstate import save_state
 from handlers.numbers import small_int
 from handlers.quick import (
     ASKING_PROBLEMS,
     Q_CONFIRM_QTY,
+    Q_DUPLICATE,
     Q_TYPO,
     Q_UNIT,
     Q_WHICH_ITEM,
@@ -37,12 +39,13 @@ from handlers.render import (
     fmt_date,
     fmt_qty,
     item_line,
+    status_label,
     urgency_label,
 )
 from handlers.submit import submit_draft
 from handlers.units import DEFAULT_UNIT, parse_unit, unit_name
 from storage import conversations, organisations
-from storage.models import MAX_QUANTITY, NeedItemDraft, Urgency
+from storage.models import MAX_QUANTITY, NeedItemDraft, Status, Urgency
 
 FLOW = "intake"
 MAX_ITEMS = 30
@@ -483,6 +486,18 @@ def question_reply(turn: Turn, draft: Draft) -> Reply:
         for unit in unit_options(item.unit):
             label = f"{fmt_qty(item.quantity)} {unit_name(unit, turn.lang)}"
             buttons.append(Choice(label=label, payload=f"w:q:u:{unit}"))
+    elif question.kind == Q_DUPLICATE:
+        _id, ref, qty, unit, status = question.candidates
+        asked = turn.tr(
+            "need.q_duplicate",
+            n=number,
+            ref=esc(ref),
+            qty=fmt_qty(int(qty)),
+            unit=esc(unit_name(unit, turn.lang)),
+            status=esc(status_label(turn.ctx.t, turn.lang, Status(status))),
+        )
+        buttons.append(Choice(label=turn.tr("need.dup_anyway"), payload="w:q:anyway"))
+        buttons.append(Choice(label=turn.tr("need.dup_add", ref=ref), payload="w:q:add"))
     else:
         name = catalog.name(item.item_key, turn.lang) if item.item_key else item.free_text
         asked = turn.tr(
@@ -497,6 +512,18 @@ def question_reply(turn: Turn, draft: Draft) -> Reply:
     cancel = Choice(label=turn.tr("btn.cancel"), payload="w:cancel", nav=True)
     text = summary_text(turn, draft) + "\n\n❓ " + asked
     return Reply(text=text, choices=(*rows(*buttons, per_row=1), (cancel,)))
+
+
+async def add_to_existing(turn: Turn, draft: Draft) -> list[Reply]:
+    """ "Add to that request": the draft's lines join the open request instead of a new one."""
+    question = draft.questions[0] if draft.questions else None
+    if question is None or question.kind != Q_DUPLICATE:
+        return [
+            await show(turn, "summary", draft, error=turn.tr("error.stale_button"), replace=False)
+        ]
+    request_id = int(question.candidates[0])
+    await clear(turn)
+    return await append_items(turn, request_id, draft.items)
 
 
 def unit_options(current: str) -> list[str]:
@@ -522,7 +549,9 @@ async def answer_question(turn: Turn, draft: Draft, value: str) -> Outcome:
         pass
     elif question.kind == Q_UNIT and kind == "u" and arg in unit_options(item.unit):
         draft.items[question.index] = item.model_copy(update={"unit": arg})
-    elif question.kind == Q_CONFIRM_QTY and kind == "ok":
+    elif (question.kind == Q_CONFIRM_QTY and kind == "ok") or (
+        question.kind == Q_DUPLICATE and kind == "anyway"
+    ):
         pass
     elif question.kind == Q_CONFIRM_QTY and kind == "drop":
         return drop_line(turn, draft, question.index)
@@ -735,11 +764,31 @@ async def cmd_need(turn: Turn, args: str) -> list[Reply]:
         lines.append(turn.tr("need.usage"))
         return [Reply(text="\n".join(lines))]
     draft = draft_from_parse(parsed.items, turn.ctx.catalog)
+    await ask_about_duplicates(turn, draft)
     draft.urgency = parsed.urgency
     draft.needed_by = parsed.needed_by
     draft.place = await org_place(turn)
     await save(turn, "summary", draft)
     return [await show(turn, "summary", draft, error=None, replace=False)]
+
+
+async def ask_about_duplicates(turn: Turn, draft: Draft) -> None:
+    """The same item already open for this organisation: say so before a second request."""
+    if turn.member is None or turn.member.org_id is None:
+        return
+    hits = await find_open_duplicates(turn, turn.member.org_id, draft.items)
+    seen: set[int] = set()
+    for hit in hits:
+        if hit.item_index in seen:
+            continue
+        seen.add(hit.item_index)
+        draft.questions.append(
+            ItemQuestion(
+                index=hit.item_index,
+                kind=Q_DUPLICATE,
+                candidates=[str(hit.request_id), hit.ref, str(hit.quantity), hit.unit, hit.status],
+            )
+        )
 
 
 def draft_from_parse(items: tuple[ParsedItem, ...], catalog: Catalog) -> Draft:
@@ -837,6 +886,8 @@ async def on_choice(turn: Turn, payload: str) -> list[Reply]:
     if action == "edit" and step == "summary":
         await save(turn, "edit", draft)
         return [await show(turn, "edit", draft, error=None, replace=True)]
+    if action == "q" and value == "add" and step == "summary":
+        return await add_to_existing(turn, draft)
     route = CHOICE_HANDLERS.get(action)
     if route is None or route[0] != step:
         # A button from an older message: show where the conversation really is.

@@ -87,6 +87,7 @@ ASKING_PROBLEMS: Final = frozenset(
 Q_WHICH_ITEM: Final = "which_item"  # no catalog item named with confidence: offer candidates
 Q_UNIT: Final = "unit"  # a bulk good with no unit typed: litres? kilograms?
 Q_CONFIRM_QTY: Final = "confirm_qty"  # far above what one request plausibly needs
+Q_DUPLICATE: Final = "duplicate"  # the organisation already has this item open (asked last)
 Q_TYPO: Final = "typo"  # a misspelt name was read as a catalog item: shown, not asked
 
 

@@ -70,8 +70,9 @@ def read_item(phrase: str, catalog: Catalog) -> ItemReading:
         only = head_words[0]
         generic = _GENERIC.get(only.casefold()) or _GENERIC.get(morph.lemma(only))
         if generic is not None:
-            keys = tuple(k for k in generic if catalog.get(k) is not None)
-            return ItemReading(None, None, "none", keys or _candidates(catalog, phrase))
+            keys = [k for k in generic if catalog.get(k) is not None]
+            keys += [k for k in _candidates(catalog, phrase) if k not in keys]
+            return ItemReading(None, None, "none", tuple(keys[:3]))
     whole = catalog.match(phrase)
     if whole is not None and _exact_form(phrase, whole):
         # The phrase is one of the item's own names ("таблетки для очищення води").

@@ -16,6 +16,12 @@ UK: dict[str, str] = {
         "закладу. Кількість правильна?"
     ),
     "need.confirm_qty": "✅ Так, кількість правильна",
+    "need.q_duplicate": (
+        "Позиція {n}: ваш заклад уже просить це в {ref} ({qty} {unit}, {status}). "
+        "Це нова, окрема потреба?"
+    ),
+    "need.dup_anyway": "➕ Так, окремий запит",
+    "need.dup_add": "↪ Додати до {ref}",
     "need.drop_line": "✖ Прибрати цю позицію",
     "need.drop_last": (
         "Це єдина позиція запиту. Скасуйте запит і надішліть /need з правильною кількістю."
@@ -38,6 +44,12 @@ DE: dict[str, str] = {
         "üblicherweise braucht. Stimmt die Menge?"
     ),
     "need.confirm_qty": "✅ Ja, die Menge stimmt",
+    "need.q_duplicate": (
+        "Position {n}: Ihre Einrichtung hat das schon in {ref} angefragt ({qty} {unit}, "
+        "{status}). Ist das ein neuer, zusätzlicher Bedarf?"
+    ),
+    "need.dup_anyway": "➕ Ja, eigene Anfrage",
+    "need.dup_add": "↪ Zu {ref} hinzufügen",
     "need.drop_line": "✖ Diese Position entfernen",
     "need.drop_last": (
         "Das ist die einzige Position. Brechen Sie ab und senden Sie /need mit der richtigen Menge."
@@ -60,6 +72,12 @@ EN: dict[str, str] = {
         "Is the quantity right?"
     ),
     "need.confirm_qty": "✅ Yes, the quantity is right",
+    "need.q_duplicate": (
+        "Line {n}: your facility already asks for this in {ref} ({qty} {unit}, {status}). "
+        "Is this a new, additional need?"
+    ),
+    "need.dup_anyway": "➕ Yes, a separate request",
+    "need.dup_add": "↪ Add to {ref}",
     "need.drop_line": "✖ Remove this line",
     "need.drop_last": "This is the only line. Cancel and send /need with the right quantity.",
 }
