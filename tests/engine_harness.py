@@ -90,6 +90,28 @@ class EngineHarness:
     async def press(self, who: Identity, payload: str, **kw: Any) -> list[Reply]:
         return await self.engine.handle(self.incoming(who, choice=payload, **kw))
 
+    async def need_and_submit(self, who: Identity, text: str) -> list[Reply]:
+        """Send a /need line, answer the preview's questions as asked (a separate request,
+        keep as written, the quantity is right, the catalog's unit), then Submit."""
+        replies = await self.send(who, text)
+        for _ in range(40):
+            options = payloads(replies[0])
+            if any(p.startswith("w:submit:") for p in options):
+                break
+            answer = next(
+                (
+                    p
+                    for want in ("w:q:anyway", "w:q:keep", "w:q:ok", "w:q:u:")
+                    for p in options
+                    if p.startswith(want)
+                ),
+                None,
+            )
+            if answer is None:
+                break
+            replies = await self.press(who, answer)
+        return await self.press(who, find_payload(replies[0], "w:submit:"))
+
     async def add_org(
         self, name: str = "Лікарня №4", address: str | None = "вул. Тестова, 1"
     ) -> Organisation:

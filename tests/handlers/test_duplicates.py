@@ -33,18 +33,17 @@ async def turn_of(h: EngineHarness, who: Identity) -> AsyncIterator[Turn]:
 
 
 async def need(h: EngineHarness, who: Identity, text: str) -> None:
-    replies = await h.send(who, text)
-    await h.press(who, find_payload(replies[0], "w:submit:"))
+    await h.need_and_submit(who, text)
 
 
 async def test_find_open_duplicates_by_key_and_folded_text(harness: EngineHarness) -> None:
     h = harness
-    await setup(h, "/need 2 генератор; 3 Дрова колоті вільхові")
+    await setup(h, "/need 2 генератор; 3 Тепловізори Флір")
     await need(h, NURSE, "/need 5 генератор")  # R-1002
     drafts = [
         NeedItemDraft(item_key="bandages", quantity=1, unit="packs"),
         NeedItemDraft(item_key="generator", quantity=1, unit="pcs"),
-        NeedItemDraft(free_text="  дрова КОЛОТІ  вільхові", quantity=1, unit="pcs"),
+        NeedItemDraft(free_text="  тепловізори  ФЛІР ", quantity=1, unit="pcs"),
     ]
     async with turn_of(h, NURSE) as turn:
         hits = await find_open_duplicates(turn, 1, drafts)

@@ -77,8 +77,7 @@ async def test_every_own_subscription_follows_lang_and_back(harness: EngineHarne
     await h.press(coord, "lang:en")
     assert await h.rows("SELECT language FROM subscriptions ORDER BY id") == [("en",), ("en",)]
     h.clock.advance(seconds=5)
-    replies = await h.send(NURSE, "/need 1 генератор !critical")
-    await h.press(NURSE, find_payload(replies[0], "w:submit:"))
+    await h.need_and_submit(NURSE, "/need 1 генератор !critical")
     texts = [text for _, text in await alert_texts(h)]
     assert "Kritische Anfrage R-1001" in texts[0]
     assert "Critical request R-1002" in texts[1]

@@ -15,8 +15,7 @@ async def setup(h: EngineHarness, need: str = "/need 2 генератор; 200 �
     ngo = await h.add_org(name="Hilfswerk NRW", address=None)
     await h.join(NURSE, hospital.id)
     await h.join(COORD, ngo.id, role=Role.COORDINATOR, lang="de")
-    replies = await h.send(NURSE, need)
-    await h.press(NURSE, find_payload(replies[0], "w:submit:"))
+    await h.need_and_submit(NURSE, need)
 
 
 async def outbox_for(h: EngineHarness, chat: str) -> list[str]:
@@ -126,8 +125,7 @@ async def test_open_filters_and_pages(harness: EngineHarness) -> None:
     await setup(h)
     for n in range(12):
         urgency = "!critical" if n % 3 == 0 else ""
-        replies = await h.send(NURSE, f"/need {n + 1} намет {urgency}")
-        await h.press(NURSE, find_payload(replies[0], "w:submit:"))
+        await h.need_and_submit(NURSE, f"/need {n + 1} намет {urgency}")
     replies = await h.send(COORD, "/open")
     assert "13" in replies[0].text and "▶️" in [c.label for c in replies[0].flat_choices()]
     first_line = replies[0].text.splitlines()[1]
