@@ -19,6 +19,7 @@ from typing import Final, NamedTuple
 
 from handlers import catalog_data
 from handlers.i18n import Language
+from handlers.reader.morph import is_cyrillic
 from handlers.units import is_unit
 from storage.models import Frozen
 
@@ -327,7 +328,7 @@ class Catalog:
 
     def _extends_a_word(self, word: str) -> bool:
         """A Latin word made of a catalog word and more ("generatoröl"): not a typo of it."""
-        if _is_cyrillic(word):
+        if is_cyrillic(word):
             return False
         return any(
             len(other) >= _MIN_TYPO_WORD
@@ -458,10 +459,6 @@ class Catalog:
         return found
 
 
-def _is_cyrillic(word: str) -> bool:
-    return any("\u0400" <= ch <= "\u04ff" for ch in word)
-
-
 def _bigrams(word: str) -> frozenset[str]:
     return frozenset(word[i : i + 2] for i in range(len(word) - 1))
 
@@ -479,7 +476,7 @@ def _stem_similarity(word: str, other: str) -> float:
         if a != b:
             break
         prefix += 1
-    if not _is_cyrillic(word) and (
+    if not is_cyrillic(word) and (
         word[prefix:] not in _LATIN_ENDINGS or other[prefix:] not in _LATIN_ENDINGS
     ):
         return 0.0

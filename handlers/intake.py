@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from handlers.catalog import Catalog
 from handlers.context import Turn
-from handlers.duplicates import append_items, find_open_duplicates
+from handlers.duplicates import DuplicateHit, append_items, find_open_duplicates
 from handlers.events import Choice, Reply, rows
 from handlers.flowstate import save_state
 from handlers.numbers import small_int
@@ -45,7 +45,7 @@ from handlers.render import (
 from handlers.submit import submit_draft
 from handlers.units import DEFAULT_UNIT, parse_unit, unit_name
 from storage import conversations, organisations
-from storage.models import MAX_QUANTITY, NeedItemDraft, Status, Urgency
+from storage.models import MAX_QUANTITY, NeedItemDraft, Urgency
 
 FLOW = "intake"
 MAX_ITEMS = 30
@@ -62,8 +62,9 @@ class ItemQuestion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     index: int
-    kind: str  # handlers.quick.Q_WHICH_ITEM / Q_UNIT / Q_CONFIRM_QTY
-    candidates: list[str] = []
+    kind: str  # handlers.quick.Q_WHICH_ITEM / Q_UNIT / Q_CONFIRM_QTY / Q_DUPLICATE
+    candidates: list[str] = []  # item keys offered for Q_WHICH_ITEM
+    duplicate: DuplicateHit | None = None  # the open request found, for Q_DUPLICATE
 
 
 class Draft(BaseModel):
@@ -486,18 +487,17 @@ def question_reply(turn: Turn, draft: Draft) -> Reply:
         for unit in unit_options(item.unit):
             label = f"{fmt_qty(item.quantity)} {unit_name(unit, turn.lang)}"
             buttons.append(Choice(label=label, payload=f"w:q:u:{unit}"))
-    elif question.kind == Q_DUPLICATE:
-        _id, ref, qty, unit, status = question.candidates
+    elif question.kind == Q_DUPLICATE and (hit := question.duplicate) is not None:
         asked = turn.tr(
             "need.q_duplicate",
             n=number,
-            ref=esc(ref),
-            qty=fmt_qty(int(qty)),
-            unit=esc(unit_name(unit, turn.lang)),
-            status=esc(status_label(turn.ctx.t, turn.lang, Status(status))),
+            ref=esc(hit.ref),
+            qty=fmt_qty(hit.quantity),
+            unit=esc(unit_name(hit.unit, turn.lang)),
+            status=esc(status_label(turn.ctx.t, turn.lang, hit.status)),
         )
         buttons.append(Choice(label=turn.tr("need.dup_anyway"), payload="w:q:anyway"))
-        buttons.append(Choice(label=turn.tr("need.dup_add", ref=ref), payload="w:q:add"))
+        buttons.append(Choice(label=turn.tr("need.dup_add", ref=hit.ref), payload="w:q:add"))
     else:
         name = catalog.name(item.item_key, turn.lang) if item.item_key else item.free_text
         asked = turn.tr(
@@ -517,13 +517,12 @@ def question_reply(turn: Turn, draft: Draft) -> Reply:
 async def add_to_existing(turn: Turn, draft: Draft) -> list[Reply]:
     """ "Add to that request": the draft's lines join the open request instead of a new one."""
     question = draft.questions[0] if draft.questions else None
-    if question is None or question.kind != Q_DUPLICATE:
+    if question is None or question.duplicate is None:
         return [
             await show(turn, "summary", draft, error=turn.tr("error.stale_button"), replace=False)
         ]
-    request_id = int(question.candidates[0])
     await clear(turn)
-    return await append_items(turn, request_id, draft.items)
+    return await append_items(turn, question.duplicate.request_id, draft.items)
 
 
 def unit_options(current: str) -> list[str]:
@@ -782,13 +781,7 @@ async def ask_about_duplicates(turn: Turn, draft: Draft) -> None:
         if hit.item_index in seen:
             continue
         seen.add(hit.item_index)
-        draft.questions.append(
-            ItemQuestion(
-                index=hit.item_index,
-                kind=Q_DUPLICATE,
-                candidates=[str(hit.request_id), hit.ref, str(hit.quantity), hit.unit, hit.status],
-            )
-        )
+        draft.questions.append(ItemQuestion(index=hit.item_index, kind=Q_DUPLICATE, duplicate=hit))
 
 
 def draft_from_parse(items: tuple[ParsedItem, ...], catalog: Catalog) -> Draft:

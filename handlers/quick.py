@@ -21,6 +21,7 @@ the fragment at fault; what it can read only with the person's help is a questio
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Final
 
@@ -303,7 +304,8 @@ def _read_urgency(text: str, blanked: list[str], problems: list[ParseProblem]) -
     return combined
 
 
-class _Token(Frozen):
+@dataclass(frozen=True)
+class _Token:
     kind: str
     text: str
     start: int
@@ -318,7 +320,10 @@ def _tokens(segment: str) -> list[_Token]:
     return out
 
 
-class _Number(Frozen):
+@dataclass(frozen=True)
+class _Number:
+    """One number in an item segment, with what stands around it (internal to the reader)."""
+
     index: int  # token index
     value_text: str
     sign: str
@@ -342,7 +347,7 @@ def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> 
     numbers = _numbers(segment, tokens)
     for dimension in _DIMENSION_RE.finditer(segment):
         numbers = [
-            n.model_copy(update={"spec": True})
+            replace(n, spec=True)
             if dimension.start() <= tokens[n.index].start < dimension.end()
             else n
             for n in numbers
@@ -474,34 +479,34 @@ def _numbers(segment: str, tokens: list[_Token]) -> list[_Number]:
         )
         prev = tokens[index - 1] if index > 0 else None
         if glued_before and prev is not None and prev.text.casefold() not in _TIMES:
-            number = number.model_copy(update={"spec": True})
+            number = replace(number, spec=True)
         if prev is not None and prev.text.casefold() in _TIMES:
-            number = number.model_copy(update={"times": index - 1})
+            number = replace(number, times=index - 1)
         after = index + 1
         if after < len(tokens) and tokens[after].kind == "sym" and tokens[after].text == "-":
             after += 1  # "2-х": the ending is dropped below
         nxt = tokens[after] if after < len(tokens) else None
         if nxt is not None and nxt.text.casefold() in _TIMES and number.times is None:
-            number = number.model_copy(update={"times": after})
+            number = replace(number, times=after)
             after += 1
             nxt = tokens[after] if after < len(tokens) else None
         if nxt is not None:
             folded = nxt.text.casefold().rstrip(".")
             if nxt.kind == "sym" and nxt.text == "%":
-                number = number.model_copy(update={"spec": True})
+                number = replace(number, spec=True)
             elif nxt.kind == "word":
                 unit = parse_unit(nxt.text)
                 if unit is not None:
-                    number = number.model_copy(update={"unit": unit, "unit_index": after})
+                    number = replace(number, unit=unit, unit_index=after)
                 elif folded in _CONTAINERS:
-                    number = number.model_copy(update={"container": True, "unit_index": after})
+                    number = replace(number, container=True, unit_index=after)
                 elif folded in _SPEC_UNITS or nxt.text in _SPEC_UNITS:
-                    number = number.model_copy(update={"spec": True})
+                    number = replace(number, spec=True)
         measured_before = bool(out) and out[-1].unit in MEASURE_UNITS
         if prev is not None and prev.text.casefold() in _TIMES and measured_before:
             pass  # "5 л х 10": the 10 is the count, the 5 l the size of each
         elif prev is not None and prev.text.casefold() in _PACK_MARKERS and out:
-            number = number.model_copy(update={"pack_marker": index - 1})
+            number = replace(number, pack_marker=index - 1)
         out.append(number)
     return out
 
@@ -543,7 +548,7 @@ def _unit_before(tokens: list[_Token], numbers: list[_Number]) -> list[_Number]:
             and (unit := parse_unit(tokens[at].text)) is not None
             and not any(n.unit_index == at for n in numbers)
         ):
-            number = number.model_copy(update={"unit": unit, "unit_index": at})
+            number = replace(number, unit=unit, unit_index=at)
         out.append(number)
     return out
 

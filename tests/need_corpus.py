@@ -18,7 +18,7 @@ from handlers.catalog import Catalog, normalise
 from handlers.events import Reply
 from storage.models import Identity, NeedRequest
 from storage.requests import get_request
-from tests.engine_harness import EngineHarness
+from tests.engine_harness import EngineHarness, payloads
 
 CORPUS = Path(__file__).parent / "data" / "need_lines.tsv"
 TODAY = date(2026, 11, 30)
@@ -181,11 +181,7 @@ def _describe(request: NeedRequest) -> str:
 
 
 def _payload(reply: Reply, prefix: str) -> str | None:
-    for row in reply.choices:
-        for choice in row:
-            if choice.payload.startswith(prefix):
-                return choice.payload
-    return None
+    return next((p for p in payloads(reply) if p.startswith(prefix)), None)
 
 
 def _is_asking(harness: EngineHarness, reply: Reply) -> bool:

@@ -65,21 +65,16 @@ class ItemReading(NamedTuple):
 
 def read_item(phrase: str, catalog: Catalog) -> ItemReading:
     phrase = phrase.strip(" ,.;:-–—")
-    head_words = _WORD_RE.findall(_split_complement(phrase)[0])
-    if len(head_words) == 1:
-        only = head_words[0]
-        generic = _GENERIC.get(only.casefold()) or _GENERIC.get(morph.lemma(only))
-        if generic is not None:
-            keys = [k for k in generic if catalog.get(k) is not None]
-            keys += [k for k in _candidates(catalog, phrase) if k not in keys]
-            return ItemReading(None, None, "none", tuple(keys[:3]))
+    head_part, complement = _split_complement(phrase)
+    words = _WORD_RE.findall(head_part)
+    if len(words) == 1 and (generic := _generic_keys(catalog, words[0])):
+        keys = generic + [k for k in _candidates(catalog, phrase) if k not in generic]
+        return ItemReading(None, None, "none", tuple(keys[:3]))
     whole = catalog.match(phrase)
     if whole is not None and _exact_form(phrase, whole):
         # The phrase is one of the item's own names ("таблетки для очищення води").
-        words = _WORD_RE.findall(phrase)
-        return ItemReading(whole, _spec(catalog, whole, phrase, words, "", ""), "exact", ())
-    head_part, complement = _split_complement(phrase)
-    words = _WORD_RE.findall(head_part)
+        every = _WORD_RE.findall(phrase)
+        return ItemReading(whole, _spec(catalog, whole, phrase, every, "", ""), "exact", ())
     if not words:
         return ItemReading(None, None, "none", _candidates(catalog, phrase))
     head = _head_word(words)
@@ -96,6 +91,12 @@ def read_item(phrase: str, catalog: Catalog) -> ItemReading:
         return ItemReading(None, None, "none", _candidates(catalog, phrase, first=item.key))
     spec = _spec(catalog, item, head_part, words, head, complement)
     return ItemReading(item, spec, kind, ())
+
+
+def _generic_keys(catalog: Catalog, word: str) -> list[str]:
+    """The catalog items a lone generic word could mean ("паливо"), or [] for any other."""
+    keys = _GENERIC.get(word.casefold()) or _GENERIC.get(morph.lemma(word)) or ()
+    return [k for k in keys if catalog.get(k) is not None]
 
 
 def _spec(
