@@ -17,6 +17,8 @@ from difflib import SequenceMatcher
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
+from rapidfuzz.distance import OSA
+
 from handlers import catalog_data
 from handlers.i18n import Language
 from handlers.reader.morph import is_cyrillic
@@ -27,7 +29,12 @@ from storage.models import Frozen
 # "перевʼязка", "перев’язка") and many people leave them out entirely ("перевязка").
 _APOSTROPHES: Final = frozenset("'ʼ’‘`´ʹ")
 # Russian letters typed on a Russian layout, and "ґ", which is often typed as "г".
-_LETTER_FOLD: Final = MappingProxyType({"ґ": "г", "ы": "и", "э": "е", "ъ": ""})
+# Ukrainian and Russian spellings of one word compare equal ("інсулін"/"инсулин",
+# "антисептик"/"антисептік"): many people in the oblast type on a Russian layout. NFKD has
+# already turned "ї" and "й" into "і" and "и" with a mark that is dropped.
+_LETTER_FOLD: Final = MappingProxyType(
+    {"ґ": "г", "ы": "и", "і": "и", "э": "е", "є": "е", "ъ": "", "ё": "е"}
+)
 # Words that carry no item meaning in a phrase ("таблетки для очищення води").
 _STOPWORDS_RAW: Final = (
     "for of the a an and with to in on per by from "
@@ -40,6 +47,8 @@ _STOPWORDS_RAW: Final = (
 _FUZZY_WORD: Final = 0.8
 _FUZZY_SHORT_WORD: Final = 0.86
 _MIN_TYPO_WORD: Final = 5
+# Edits a typo may make: (in a word under 8 letters, in a longer word).
+_MAX_EDITS: Final = (1, 2)
 _MIN_DICE: Final = 0.4
 _PREFIX: Final = 3
 _WORD_FLOOR: Final = 0.75
@@ -299,12 +308,14 @@ class Catalog:
                     found.append(item)
         return found[:limit]
 
-    def word_items(self, word: str) -> dict[str, str]:
+    def word_items(self, word: str, *, single: bool = False) -> dict[str, str]:
         """Items one typed word can name, with how: "exact", "stem", "compound" or "typo".
 
         The reader uses this to check that the word a phrase is about (its head noun) is the
         catalog item, not only a word beside it: in "фільтри кисневого концентратора" the
         catalog knows "концентратора", but the head "фільтри" names no catalog item.
+        With ``single`` only one-word names count ("мішки" alone is no item, though it is a
+        word of "спальні мішки").
         """
         norm = normalise(word)
         found: dict[str, str] = {}
@@ -321,6 +332,8 @@ class Catalog:
             else:
                 kind = "typo"
             for index in self._vocab[vocab_word]:
+                if single and len(self._forms[index].words) != 1:
+                    continue
                 key = self._forms[index].item_key
                 if key not in found or rank[kind] > rank[found[key]]:
                     found[key] = kind
@@ -500,7 +513,17 @@ def _typo_similarity(word: str, other: str, matcher: SequenceMatcher[str]) -> fl
     if matcher.real_quick_ratio() < needed or matcher.quick_ratio() < needed:
         return 0.0
     ratio = matcher.ratio()
-    return ratio * 0.95 if ratio >= needed else 0.0
+    if ratio < needed:
+        return 0.0
+    # The ratio alone lets a long word through with a different ending ("Zeltheringe" is
+    # not "Zeltheizung", ratio 0.82): a typo is at most two edits (one in a short word),
+    # a swap of neighbours counting as one.
+    if (
+        OSA.distance(word, other, score_cutoff=_MAX_EDITS[longer >= 8] + 1)
+        > _MAX_EDITS[longer >= 8]
+    ):
+        return 0.0
+    return ratio * 0.95
 
 
 def _build_forms(

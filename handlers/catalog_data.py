@@ -39,6 +39,9 @@ class ItemData(NamedTuple):
 # What one request plausibly asks for, in the item's unit, above which the bot asks before
 # storing (a typed 200000 where 20 was meant). Generous on purpose: the aim is to catch slips
 # of the thumb, not to judge needs; 370 generators went out in one real delivery.
+# Things bought by the piece or by the metre: a bare number could be either, so it is asked.
+COUNT_OR_LENGTH: Final = frozenset({"hose"})
+
 _PLAUSIBLE_BY_UNIT: Final = {
     "pcs": 20_000,
     "packs": 20_000,

@@ -527,7 +527,7 @@ async def add_to_existing(turn: Turn, draft: Draft) -> list[Reply]:
 
 def unit_options(current: str) -> list[str]:
     """The catalog's unit first, then the other amounts people use for bulk goods."""
-    options = [current, *(u for u in ("l", "kg", "t", DEFAULT_UNIT) if u != current)]
+    options = [current, *(u for u in ("l", "kg", "t", "m", DEFAULT_UNIT) if u != current)]
     return options[:4]
 
 
@@ -766,6 +766,7 @@ async def cmd_need(turn: Turn, args: str) -> list[Reply]:
     await ask_about_duplicates(turn, draft)
     draft.urgency = parsed.urgency
     draft.needed_by = parsed.needed_by
+    draft.note = parsed.note
     draft.place = await org_place(turn)
     await save(turn, "summary", draft)
     return [await show(turn, "summary", draft, error=None, replace=False)]

@@ -28,8 +28,10 @@ from typing import Final
 from pydantic import Field
 
 from handlers.catalog import Catalog, CatalogItem
+from handlers.catalog_data import COUNT_OR_LENGTH
+from handlers.reader import morph
 from handlers.reader.dates import find_dates
-from handlers.reader.items import read_item
+from handlers.reader.items import is_qualifier, read_item
 from handlers.reader.numbers import number_word
 from handlers.reader.urgency import combine, find_urgency
 from handlers.units import DEFAULT_UNIT, MEASURE_UNITS, parse_unit
@@ -92,6 +94,7 @@ Q_DUPLICATE: Final = "duplicate"  # the organisation already has this item open 
 Q_TYPO: Final = "typo"  # a misspelt name was read as a catalog item: shown, not asked
 
 
+_WORDISH_RE: Final = re.compile(r"[^\W\d_]+(?:['ʼ’`][^\W\d_]+)*")
 _SEPARATOR_RE: Final = re.compile(r"[;\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # List markers people paste: "• 5 генераторів", "- 3 насоси", "1) 5 генераторів". A dash needs
 # a space after it ("-5" is a negative quantity), a number needs "." or ")" and a space.
@@ -99,7 +102,16 @@ _BULLET_RE: Final = re.compile(r"^(?:[•·▪◦‣*]\s*|[-–—]\s+|[0-9]{1,2
 # "1) намети 3 шт 2) ковдри 60 шт": a numbered list typed on one line.
 _INLINE_NUMBERING_RE: Final = re.compile(r"(?:(?<=\s)|^)[0-9]{1,2}\)\s")
 # Between two items that each have their own quantity: "2 генератори, 5 насосів".
-_ITEM_JOIN_RE: Final = re.compile(r",|\s(?:та|і|й|и|und|and|sowie|plus|\+|&)\s", re.IGNORECASE)
+# A comma between digits is a decimal comma ("0,4 мл"), never a separator.
+_ITEM_JOIN_RE: Final = re.compile(
+    r"(?<![0-9]),|,(?![0-9])|\s(?:та|і|й|и|und|and|sowie|plus|\+|&)\s", re.IGNORECASE
+)
+# "к-ть 2", "Menge: 4", "qty 10": a label before the quantity, not part of the thing.
+_QUANTITY_LABEL_RE: Final = re.compile(
+    r"(?<![\w])(?:к-ть|к-сть|кількість|кол-во|количество|menge|anzahl|stückzahl|qty|quantity)"
+    r"(?![\w])\s*[:=-]?",
+    re.IGNORECASE,
+)
 # Words that ask but name nothing: "Нам терміново потрібні ...", "Wir brauchen ...".
 _FILLER_RE: Final = re.compile(
     r"(?<![\w])(?:нам|нас|у нас|нужно|нужны|нужен|потрібно|потрібні|потрібен|потрібна|треба|"
@@ -121,11 +133,13 @@ _CONTAINERS: Final = frozenset(
     "бочка бочки бочок балон балони балонів kanister kanistern sack säcke saecke fass fässer "
     "canister canisters jerrycan jerrycans jerry can cans can drum drums bag bags sacks".split()
 )
+_NOT_THINGS: Final = _TIMES | _PACK_MARKERS | _CONTAINERS
 # Units of a specification, never of a quantity: "30 кВт", "500 мг", "16 Fr".
 _SPEC_UNITS: Final = frozenset(
     "квт kw kva ква кВа вт w в v а a ah ач mah мач мг mg мкг mcg µg г g мм mm см cm fr ch "
     "g % бар bar атм мл/год мл/г мм рт iu од мо ме mmol ммоль гц hz кв kv дюйм inch ″ куб m3 "
-    "м3 м³ m³ л/хв l/min л/год кг/год gb гб tb тб mp мп kwh квт/год кВт·год".split()
+    "м3 м³ m³ л/хв l/min л/год кг/год gb гб tb тб mp мп kwh квт/год кВт·год "
+    "octane oktan октан октанове".split()
 )
 # Amounts that do not say how many: the bot asks rather than picks one end of a range.
 _VAGUE_RE: Final = re.compile(
@@ -135,8 +149,12 @@ _VAGUE_RE: Final = re.compile(
     re.IGNORECASE,
 )
 # "10х10", "60х90 см", "4x4": a size or a drive, never a quantity.
+_DIM_LEN: Final = r"(?:\s?(?:см|cm|мм|mm|м|m)(?!\w))"
+_DIM_NUM: Final = r"[0-9]+(?:[.,][0-9]+)?"
 _DIMENSION_RE: Final = re.compile(
-    r"(?<![\w.,])[0-9]+(?:[.,][0-9]+)?\s?[xх×](?:\s?[0-9]+(?:[.,][0-9]+)?)+(?:\s?(?:см|cm|мм|mm|м|m)(?!\w))?",
+    rf"(?<![\w.,]){_DIM_NUM}(?:\s?[xх×]\s?{_DIM_NUM})+{_DIM_LEN}?"
+    # "2,5 см х 5 м", "8 cm x 4 m": a length on each side
+    rf"|(?<![\w.,]){_DIM_NUM}{_DIM_LEN}(?:\s?[xх×]\s?{_DIM_NUM}{_DIM_LEN})+",
     re.IGNORECASE,
 )
 
@@ -165,6 +183,7 @@ class QuickParse(Frozen):
     items: tuple[ParsedItem, ...] = ()
     urgency: Urgency = Urgency.NORMAL
     needed_by: date | None = None
+    note: str | None = None  # a heading before the items ("для ЦРЛ:"), kept as typed
     problems: tuple[ParseProblem, ...] = ()
 
     @property
@@ -185,9 +204,11 @@ def parse_need(text: str, today: date, *, catalog: Catalog | None = None) -> Qui
 
     urgency = _read_urgency(text, blanked, problems)
     needed_by = _read_dates("".join(blanked), today, blanked, problems)
-    for match in _FILLER_RE.finditer("".join(blanked)):
-        _blank(blanked, match.start(), match.end())
+    for pattern in (_FILLER_RE, _QUANTITY_LABEL_RE):
+        for match in pattern.finditer("".join(blanked)):
+            _blank(blanked, match.start(), match.end())
 
+    note = _read_heading(text, blanked)
     segments = split_items("".join(blanked))
     if not segments:
         problems.insert(0, ParseProblem(code=EMPTY, fragment="", args=_example_args(today)))
@@ -203,6 +224,8 @@ def parse_need(text: str, today: date, *, catalog: Catalog | None = None) -> Qui
     items: list[ParsedItem] = []
     for segment in segments[:MAX_ITEMS]:
         item = parse_item(segment, catalog, problems)
+        if item is not None and items and _names_nothing(item):
+            item = _same_thing_again(items[-1], item, catalog)
         if item is not None:
             items.append(item)
 
@@ -210,7 +233,71 @@ def parse_need(text: str, today: date, *, catalog: Catalog | None = None) -> Qui
         items=tuple(items),
         urgency=urgency,
         needed_by=needed_by,
+        note=note,
         problems=tuple(problems),
+    )
+
+
+_HEADING_MAX_WORDS: Final = 6
+
+
+def _read_heading(text: str, blanked: list[str]) -> str | None:
+    """ "для ЦРЛ: бинти 100 уп; ...", "generator fuel: 60 jerrycans of 20 l diesel": words
+    before a colon at the start, with no number, followed by a whole item, head the request.
+    They are taken out of the items and kept, as typed, as the request's note (never
+    dropped). "Zelte: 4 Stück" has no thing after the colon: it is an item, not a heading."""
+    current = "".join(blanked)
+    colon = current.find(":")
+    if colon <= 0:
+        return None
+    head = current[:colon]
+    if _SEPARATOR_RE.search(head) or any(ch.isdigit() for ch in head):
+        return None
+    words = _WORDISH_RE.findall(head)
+    if not words or len(words) > _HEADING_MAX_WORDS:
+        return None
+    rest = _SEPARATOR_RE.split(current[colon + 1 :], maxsplit=1)[0]
+    if not (_has_quantity(rest) and _names_thing(rest)):
+        return None
+    _blank(blanked, 0, colon + 1)
+    return " ".join(text[:colon].split()).strip(" -–—•*") or None
+
+
+def _names_nothing(item: ParsedItem) -> bool:
+    """ "22G", "дитячі", "size L": what a line says after a comma when it means the item
+    before it again, in another size or kind."""
+    if item.item_key is not None or item.free_text is None:
+        return False
+    words = [w for w in _WORDISH_RE.findall(item.free_text) if w.casefold() not in _SPEC_UNITS]
+    words = [w for w in words if len(w) > 1]
+    if not words:
+        return True
+    if all(morph.is_cyrillic(w) for w in words):
+        return not any(morph.is_noun(w) for w in words) and all(
+            morph.is_adjective(w) for w in words
+        )
+    return all(is_qualifier(w) for w in words)
+
+
+def _same_thing_again(previous: ParsedItem, item: ParsedItem, catalog: Catalog) -> ParsedItem:
+    spec = " ".join(p for p in (item.free_text, item.spec) if p) or None
+    questions = [q for q in item.questions if q not in (Q_WHICH_ITEM, Q_TYPO, Q_UNIT)]
+    if Q_WHICH_ITEM in previous.questions:
+        questions.insert(0, Q_WHICH_ITEM)
+    unit = item.unit
+    known = catalog.get(previous.item_key) if previous.item_key else None
+    if not item.unit_typed and known is not None and known.unit in MEASURE_UNITS:
+        unit = known.unit
+        questions.append(Q_UNIT)
+    return item.model_copy(
+        update={
+            "item_key": previous.item_key,
+            "free_text": previous.free_text,
+            "spec": spec,
+            "unit": unit,
+            "questions": tuple(questions),
+            "candidates": previous.candidates,
+        }
     )
 
 
@@ -235,30 +322,62 @@ def _split_joined(part: str) -> list[str]:
     pieces.append(part[last:])
     if len(pieces) == 1:
         return [part.strip()]
-    counted = [_has_quantity(piece) for piece in pieces]
-    if sum(counted) < 2:
-        return [part.strip()]
+    # A piece is an item of its own only when it has both a count and a thing: in
+    # "Heizlüfter 2 kW, 40 Stück" the first has only a size and the second only a count.
     merged: list[str] = []
-    for piece, has in zip(pieces, counted, strict=True):
+    previous_whole = False
+    for piece in pieces:
         piece = piece.strip(" \t,.:;-–—")
         if not piece:
             continue
-        if merged and not has:
+        counted = _has_quantity(piece)
+        is_item = counted and _names_thing(piece)
+        # "венозні катетери 20G 500 шт, 22G 300 шт": a count with its own size after a whole
+        # item is the same thing again (read by parse_need), not more of the first.
+        elliptical = previous_whole and counted and not is_item and _has_size(piece)
+        if merged and not is_item and not elliptical:
             merged[-1] = f"{merged[-1]}, {piece}"
         else:
             merged.append(piece)
+            previous_whole = is_item or elliptical
+    if len(merged) < 2:
+        return [part.strip()]
     return merged
 
 
 def _has_quantity(piece: str) -> bool:
+    """A number here could be how many: not a size ("2 kW", "10х10") nor a pack size."""
     tokens = _tokens(piece)
-    words = [t for t in tokens if t.kind == "word"]
-    if not words:
-        return False
-    for token in tokens:
-        if token.kind == "num" or (token.kind == "word" and number_word(token.text) is not None):
+    numbers = _mark_dimensions(piece, tokens, _numbers(piece, tokens))
+    return any(not n.spec and n.pack_marker is None for n in numbers)
+
+
+def _has_size(piece: str) -> bool:
+    tokens = _tokens(piece)
+    return any(n.spec for n in _mark_dimensions(piece, tokens, _numbers(piece, tokens)))
+
+
+def _names_thing(piece: str) -> bool:
+    """A word here could name a thing: not a unit, number word, size unit or container."""
+    for token in _tokens(piece):
+        if token.kind != "word" or number_word(token.text) is not None:
+            continue
+        folded = token.text.casefold()
+        if parse_unit(token.text) is None and folded not in _SPEC_UNITS | _NOT_THINGS:
             return True
     return False
+
+
+def _mark_dimensions(segment: str, tokens: list[_Token], numbers: list[_Number]) -> list[_Number]:
+    """Numbers inside "10х10", "60х90 см", "4x4" are a size."""
+    for dimension in _DIMENSION_RE.finditer(segment):
+        numbers = [
+            replace(n, spec=True)
+            if dimension.start() <= tokens[n.index].start < dimension.end()
+            else n
+            for n in numbers
+        ]
+    return numbers
 
 
 def _read_dates(
@@ -344,14 +463,7 @@ def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> 
         problems.append(ParseProblem(code=AMBIGUOUS_QUANTITY, fragment=vague.group()))
         return None
     tokens = _tokens(segment)
-    numbers = _numbers(segment, tokens)
-    for dimension in _DIMENSION_RE.finditer(segment):
-        numbers = [
-            replace(n, spec=True)
-            if dimension.start() <= tokens[n.index].start < dimension.end()
-            else n
-            for n in numbers
-        ]
+    numbers = _mark_dimensions(segment, tokens, _numbers(segment, tokens))
     numbers = _unit_before(tokens, numbers)
     consumed: set[int] = set()
 
@@ -382,9 +494,7 @@ def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> 
     before = _pack_before(numbers, quantity_at)
     if before is not None:
         pack_size, pack_unit = int(before.value_text), before.unit
-        consumed.add(before.index)
-        if before.unit_index is not None:
-            consumed.add(before.unit_index)
+        consumed.update(_number_tokens(tokens, before))
     for other in numbers[quantity_at + 1 :]:
         if pack_size is not None:
             break
@@ -393,10 +503,15 @@ def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> 
         if other.pack_marker is not None and not other.decimal and not other.sign:
             pack_size = int(other.value_text) if other.value_text.isdigit() else None
             if pack_size:
-                pack_unit = other.unit or DEFAULT_UNIT
+                pack_unit = other.unit
                 consumed.update({other.index, other.pack_marker})
                 if other.unit_index is not None:
                     consumed.add(other.unit_index)
+                elif (named := _count_unit_word(tokens, consumed)) is not None:
+                    # "lidocaine 5 ml ampoules, 40 packs of 10": ten ampoules in each pack.
+                    pack_unit = parse_unit(tokens[named].text)
+                    consumed.add(named)
+                pack_unit = pack_unit or DEFAULT_UNIT
             break
     unit = number.unit
     if number.container:
@@ -406,34 +521,38 @@ def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> 
             unit = None
         else:
             unit = DEFAULT_UNIT
+    named = _count_unit_word(tokens, consumed) if unit is None and pack_size is None else None
+    if named is not None and _last_word_or_before(tokens, consumed, named, number.times):
+        # "100 bed linen sets", "heparin vials x 60": the count's unit typed after the thing.
+        unit = parse_unit(tokens[named].text)
+        consumed.add(named)
 
-    phrase = _remaining(segment, tokens, consumed)
-    if not any(ch.isalpha() for ch in phrase):
-        problems.append(ParseProblem(code=MISSING_ITEM, fragment=segment))
+    reading = _read_phrase(segment, tokens, consumed, catalog, problems)
+    if reading is None:
         return None
-    if len(phrase) > MAX_PHRASE_CHARS:
-        preview = phrase[:_PREVIEW_CHARS].rstrip() + "…"
-        problems.append(
-            ParseProblem(
-                code=ITEM_TOO_LONG,
-                fragment=phrase,
-                args={"limit": str(MAX_PHRASE_CHARS), "preview": preview},
-            )
-        )
-        return None
-
-    name, size_spec = _split_spec(phrase)
-    reading = read_item(name, catalog)
-    item = reading.item
-    spec = " ".join(part for part in (reading.spec, size_spec) if part) or None
+    name, item, spec, candidates, how = reading
+    measured = _measured_size(numbers, consumed, item, unit, pack_size, number.container)
+    if measured is not None:
+        # "подовжувачі 50 м 10 шт", "Händedesinfektion 500 ml, 200 Flaschen": the item is
+        # counted in litres or metres, so each thing's size is kept as count × size and the
+        # totals add up.
+        pack_size, pack_unit = int(measured.value_text), measured.unit
+        consumed.update(_number_tokens(tokens, measured))
+        if number.container and number.unit_index is not None:
+            consumed.add(number.unit_index)
+        unit = unit if unit is not None and not number.container else DEFAULT_UNIT
+        reading = _read_phrase(segment, tokens, consumed, catalog, problems)
+        if reading is None:
+            return None
+        name, item, spec, candidates, how = reading
     questions: list[str] = []
-    if item is None:
+    if item is None and how != "unknown":
         questions.append(Q_WHICH_ITEM)
-    elif reading.kind == "typo":
+    elif how == "typo":
         questions.append(Q_TYPO)  # not a question: the preview shows what was typed
     unit_typed = unit is not None
     if unit is None:
-        if item is not None and item.unit in MEASURE_UNITS:
+        if item is not None and (item.unit in MEASURE_UNITS or item.key in COUNT_OR_LENGTH):
             unit = item.unit
             questions.append(Q_UNIT)
         else:
@@ -451,8 +570,115 @@ def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> 
         pack_unit=pack_unit,
         unit_typed=unit_typed,
         questions=tuple(questions),
-        candidates=reading.candidates,
+        candidates=candidates,
     )
+
+
+_Reading = tuple[str, CatalogItem | None, str | None, tuple[str, ...], str]
+
+
+def _read_phrase(
+    segment: str,
+    tokens: list[_Token],
+    consumed: set[int],
+    catalog: Catalog,
+    problems: list[ParseProblem],
+) -> _Reading | None:
+    """(name, item, spec, candidates, how) from the words left once the numbers are read;
+    ``how`` is read_item's kind."""
+    phrase = _remaining(segment, tokens, consumed)
+    if not any(ch.isalpha() for ch in phrase):
+        problems.append(ParseProblem(code=MISSING_ITEM, fragment=segment))
+        return None
+    if len(phrase) > MAX_PHRASE_CHARS:
+        preview = phrase[:_PREVIEW_CHARS].rstrip() + "…"
+        problems.append(
+            ParseProblem(
+                code=ITEM_TOO_LONG,
+                fragment=phrase,
+                args={"limit": str(MAX_PHRASE_CHARS), "preview": preview},
+            )
+        )
+        return None
+    name, size_spec = _split_spec(phrase)
+    reading = read_item(name, catalog)
+    spec = " ".join(part for part in (reading.spec, size_spec) if part) or None
+    return name, reading.item, spec, reading.candidates, reading.kind
+
+
+def _number_tokens(tokens: list[_Token], number: _Number) -> set[int]:
+    """The number's tokens with its unit and what glues them: "5-Liter-Kanister" entire."""
+    out = {number.index}
+    if number.unit_index is None:
+        return out
+    out.update(range(number.index, number.unit_index + 1))
+    at = number.unit_index + 1
+    glued = at + 1 < len(tokens) and tokens[at].end == tokens[at + 1].start
+    if glued and tokens[at].text == "-" and tokens[at + 1].text.casefold() in _CONTAINERS:
+        out.update({at, at + 1})
+    return out
+
+
+def _count_unit_word(tokens: list[_Token], consumed: set[int]) -> int | None:
+    """The one word left in the phrase that is a count unit ("ampoules", "sets"), if exactly
+    one is and it is not the only word."""
+    words = [i for i, t in enumerate(tokens) if t.kind == "word" and i not in consumed]
+    found = [
+        i
+        for i in words
+        if (u := parse_unit(tokens[i].text)) is not None
+        and u not in MEASURE_UNITS
+        and number_word(tokens[i].text) is None
+    ]
+    if len(found) != 1 or len(words) < 2:
+        return None
+    return found[0]
+
+
+def _last_word_or_before(
+    tokens: list[_Token], consumed: set[int], at: int, times: int | None
+) -> bool:
+    if times is not None and times == at + 1:
+        return True
+    return not any(
+        t.kind == "word" and i not in consumed for i, t in enumerate(tokens[at + 1 :], at + 1)
+    )
+
+
+_FAMILIES: Final = ({"l", "ml"}, {"kg", "t"}, {"m"})
+
+
+def _measured_size(
+    numbers: list[_Number],
+    consumed: set[int],
+    item: CatalogItem | None,
+    unit: str | None,
+    pack_size: int | None,
+    container: bool,
+) -> _Number | None:
+    """A whole measure ("50 м", "500 ml") left beside a count of an item measured that way,
+    or beside a count of containers ("5 l, 10 Kanister")."""
+    if pack_size is not None or (unit is not None and unit in MEASURE_UNITS):
+        return None
+    if container:
+        family = set(MEASURE_UNITS)
+    elif item is not None and item.key in COUNT_OR_LENGTH:
+        family = {"m"}
+    elif item is not None and item.unit in MEASURE_UNITS:
+        family = next((f for f in _FAMILIES if item.unit in f), set())
+    else:
+        return None
+    sizes = [
+        n
+        for n in numbers
+        if n.index not in consumed
+        and n.unit in family
+        and not n.decimal
+        and not n.sign
+        and n.value_text.isdigit()
+        and int(n.value_text) > 0
+    ]
+    return sizes[0] if len(sizes) == 1 else None
 
 
 def _numbers(segment: str, tokens: list[_Token]) -> list[_Number]:
@@ -502,13 +728,31 @@ def _numbers(segment: str, tokens: list[_Token]) -> list[_Number]:
                     number = replace(number, container=True, unit_index=after)
                 elif folded in _SPEC_UNITS or nxt.text in _SPEC_UNITS:
                     number = replace(number, spec=True)
+        if number.decimal and number.unit not in MEASURE_UNITS and _THOUSANDS_RE.match(digits):
+            # "1,000 gloves", "1.000 Handschuhe": a count is whole, so the comma or dot groups
+            # thousands. With litres or tonnes "1,500" could be one and a half: refused below.
+            number = replace(number, value_text=re.sub(r"[.,]", "", digits), decimal=False)
         measured_before = bool(out) and out[-1].unit in MEASURE_UNITS
         if prev is not None and prev.text.casefold() in _TIMES and measured_before:
             pass  # "5 л х 10": the 10 is the count, the 5 l the size of each
-        elif prev is not None and prev.text.casefold() in _PACK_MARKERS and out:
+        elif (
+            prev is not None
+            and prev.text.casefold() in _PACK_MARKERS
+            and any(not o.spec for o in out)
+            and not (
+                prev.text.casefold() in _TIMES and number.unit is None and _is_last(tokens, index)
+            )
+        ):
+            # "40 каністр по 20 л": a size after a count. But "генератор 10 кВт х3" and
+            # "catheters 14Fr x 100" end in their count: a bare "x N" at the end is how many.
             number = replace(number, pack_marker=index - 1)
         out.append(number)
     return out
+
+
+def _is_last(tokens: list[_Token], index: int) -> bool:
+    """Nothing but punctuation after this token."""
+    return all(t.kind == "sym" for t in tokens[index + 1 :])
 
 
 def _pack_before(numbers: list[_Number], at: int) -> _Number | None:
@@ -558,6 +802,10 @@ def _choose_quantity(numbers: list[_Number]) -> int | None:
     candidates = [i for i, n in enumerate(numbers) if not n.spec and n.pack_marker is None]
     if not candidates:
         return None
+    whole = [i for i in candidates if not numbers[i].decimal]
+    if whole and len(whole) < len(candidates):
+        # "еноксапарин 0,4 мл 100 шприців": a fraction is a dose or a size, never a count.
+        candidates = whole
     strong = [
         i
         for i in candidates
@@ -608,6 +856,7 @@ def _check_quantity(
     return int(significant)
 
 
+_THOUSANDS_RE: Final = re.compile(r"^[0-9]{1,3}(?:[.,][0-9]{3})+$")
 _GROUPED_RE: Final = re.compile(r"(?:[ \u00a0\u202f][0-9]{3})+(?![0-9])")
 _LEADING_GROUPED_RE: Final = re.compile(r"^[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+(?![0-9])")
 
@@ -648,8 +897,22 @@ def _implausible(item: CatalogItem | None, quantity: int, unit: str) -> bool:
 _SPEC_START_RE: Final = re.compile(r"\s\(?[^\s]*[0-9]")
 
 
+# "size M", "Gr. L", "розмір XL", "р. 42": a size with its label, wherever it stands.
+_SIZE_RE: Final = re.compile(
+    r"(?<!\w)(?:size|sizes|gr\.?|größe|grösse|groesse|розмір|розміру|размер|р\.)\s*"
+    r"(?:xxs|xs|s|m|l|xl|xxl|xxxl|[0-9]+(?:[.,][0-9]+)?)(?!\w)",
+    re.IGNORECASE,
+)
+
+
 def _split_spec(phrase: str) -> tuple[str, str | None]:
     """("генератор", "30 кВт") from "генератор 30 кВт"; the name never starts with the spec."""
+    sized = _SIZE_RE.search(phrase)
+    if sized is not None:
+        rest = (phrase[: sized.start()] + " " + phrase[sized.end() :]).strip(" ,.:;-–—")
+        if any(ch.isalpha() for ch in rest):
+            name, spec = _split_spec(rest)
+            return name, " ".join(p for p in (sized.group(), spec) if p)
     found = _SPEC_START_RE.search(phrase)
     if found is None:
         return phrase, None

@@ -38,6 +38,7 @@ _QUALIFIERS: Final = frozenset(
     "reusable heavy duty industrial industrie inverter silent leise "
     "дизель бензин газ xs s m l xl xxl xxxl".split()
 )
+_OR_WORDS: Final = frozenset({"або", "чи", "или", "либо", "oder", "or"})
 _WORD_RE: Final = re.compile(r"[^\W_]*[^\W\d_][^\W_]*(?:['ʼ’`][^\W_]+)*", re.UNICODE)
 
 
@@ -49,9 +50,10 @@ _GENERIC_HEADS: Final = {
     ("паливо", "пальне", "kraftstoff", "treibstoff", "fuel", "fuels"): ("diesel_fuel", "petrol"),
     ("ліжко", "ліжка", "betten", "bett", "beds", "bed"): ("hospital_bed", "camp_bed"),
     ("катетер", "katheter", "catheter", "catheters"): ("iv_cannula", "foley_catheter"),
-    ("шланг", "schlauch", "schläuche", "schlaeuche", "hoses"): ("hose",),
     ("батарея", "батареї", "батарей"): ("battery", "heater"),
     ("антисептик",): ("antiseptic", "disinfectant"),
+    # "шини" are splints in a hospital and tyres in a garage
+    ("шина", "шини", "шин"): ("splint",),
 }
 _GENERIC: Final = {word: keys for words, keys in _GENERIC_HEADS.items() for word in words}
 
@@ -59,7 +61,7 @@ _GENERIC: Final = {word: keys for words, keys in _GENERIC_HEADS.items() for word
 class ItemReading(NamedTuple):
     item: CatalogItem | None
     spec: str | None
-    kind: str  # "exact", "typo" (a misspelt name), "none"
+    kind: str  # "exact", "typo" (a misspelt name), "none" (ask), "unknown" (keep as typed)
     candidates: tuple[str, ...]  # item keys to offer when ``item`` is None
 
 
@@ -67,22 +69,50 @@ def read_item(phrase: str, catalog: Catalog) -> ItemReading:
     phrase = phrase.strip(" ,.;:-–—")
     head_part, complement = _split_complement(phrase)
     words = _WORD_RE.findall(head_part)
-    if len(words) == 1 and (generic := _generic_keys(catalog, words[0])):
-        keys = generic + [k for k in _candidates(catalog, phrase) if k not in generic]
-        return ItemReading(None, None, "none", tuple(keys[:3]))
-    whole = catalog.match(phrase)
-    if whole is not None and _exact_form(phrase, whole):
-        # The phrase is one of the item's own names ("таблетки для очищення води").
-        every = _WORD_RE.findall(phrase)
-        return ItemReading(whole, _spec(catalog, whole, phrase, every, "", ""), "exact", ())
     if not words:
         return ItemReading(None, None, "none", _candidates(catalog, phrase))
+    if any(w.casefold() in _OR_WORDS for w in words):
+        # "Pumpe oder Generator", "намети або модульний будинок": the person must choose.
+        return ItemReading(None, None, "none", _candidates(catalog, phrase))
     head = _head_word(words)
+    generic = _generic_keys(catalog, head)
+    whole = catalog.match(phrase)
+    if whole is not None and _exact_form(phrase, whole) and not (generic and len(words) == 1):
+        # The phrase is one of the item's own names ("таблетки для очищення води",
+        # "антисептик для рук").
+        every = _WORD_RE.findall(phrase)
+        return ItemReading(whole, _spec(catalog, whole, phrase, every, "", ""), "exact", ())
+    if generic:
+        # "паливо", "Katheter", "батареї опалення": a word for several things. Read only when
+        # another word of the phrase names one of them ("дизельне паливо", "катетер Фолея").
+        told = _told_by_other_word(catalog, head_part, words, head, generic)
+        if told is None:
+            keys = generic + [k for k in _candidates(catalog, phrase) if k not in generic]
+            return ItemReading(None, None, "none", tuple(keys[:3]))
+        spec = _spec(catalog, told, head_part, words, head, complement)
+        return ItemReading(told, spec, "exact", ())
     hits = catalog.word_items(head)
     item = catalog.match(head_part)
     if item is None or item.key not in hits:
+        # "інсулін короткої дії", "пічок": the head alone names one item (by one of its
+        # one-word names, in any form); the other words say which kind and are kept below.
+        sure = [key for key, how in _head_hits(catalog, head).items() if how != "typo"]
+        if len(sure) == 1:
+            item = catalog.get(sure[0])
+            hits = {**hits, sure[0]: "exact"}
+    if not hits and not _any_word_known(catalog, words):
+        # "Kabelbinder", "пральний порошок": nothing here is, or looks like, a catalog name.
+        # Kept as typed, marked as not in the catalog; there is nothing to offer instead.
+        return ItemReading(None, None, "unknown", ())
+    if not hits and complement:
+        # "фільтри до кисневого концентратора", "Ladegerät für Funkgeräte": the thing asked
+        # for is not in the catalog, whatever the complement names. Kept as typed.
+        return ItemReading(None, None, "unknown", ())
+    if item is None or item.key not in hits:
         return ItemReading(None, None, "none", _candidates(catalog, phrase))
-    if complement and _names_other_item(catalog, complement, item):
+    if _noun_names_other_item(catalog, words, head, item) or (
+        complement and _names_other_item(catalog, complement, item)
+    ):
         # "бинти для швидкої", "Öl für Generatoren": about another item's needs or parts.
         return ItemReading(None, None, "none", _candidates(catalog, phrase, first=item.key))
     kind = "typo" if hits[item.key] == "typo" else "exact"
@@ -91,6 +121,54 @@ def read_item(phrase: str, catalog: Catalog) -> ItemReading:
         return ItemReading(None, None, "none", _candidates(catalog, phrase, first=item.key))
     spec = _spec(catalog, item, head_part, words, head, complement)
     return ItemReading(item, spec, kind, ())
+
+
+def _noun_names_other_item(
+    catalog: Catalog, words: list[str], head: str, item: CatalogItem
+) -> bool:
+    """ "генератори кисню": a noun after the head that names another item makes the phrase
+    about something else (an oxygen generator), as a preposition's complement would."""
+    after = words[words.index(head) + 1 :] if head in words else []
+    return any(
+        morph.is_noun(w) and _names_other_item(catalog, w, item)
+        for w in after
+        if morph.is_cyrillic(w)
+    )
+
+
+def _told_by_other_word(
+    catalog: Catalog, head_part: str, words: list[str], head: str, generic: list[str]
+) -> CatalogItem | None:
+    item = catalog.match(head_part)
+    if item is None or item.key not in generic:
+        return None
+    for word in words:
+        if word == head or _generic_keys(catalog, word):
+            continue
+        if catalog.word_items(word).get(item.key) in ("exact", "stem"):
+            return item
+    return None
+
+
+def is_qualifier(word: str) -> bool:
+    """A describing word the tagger cannot judge: "adult", "steril", "XL"."""
+    return word.casefold() in _QUALIFIERS
+
+
+def _head_hits(catalog: Catalog, head: str) -> dict[str, str]:
+    """Items with a one-word name that the head word is, trying its dictionary form when the
+    typed form is not a catalog word ("пічок" is "пічка"). A word of a longer name does not
+    count: "мішки" is in "спальні мішки", but "мішки для сміття" are not sleeping bags."""
+    hits = catalog.word_items(head, single=True)
+    if hits or not morph.is_cyrillic(head):
+        return hits
+    base = morph.lemma(head)
+    # Only the dictionary form itself: "дрон" shares a stem-like start with "дрова".
+    return {k: how for k, how in catalog.word_items(base, single=True).items() if how == "exact"}
+
+
+def _any_word_known(catalog: Catalog, words: list[str]) -> bool:
+    return any(catalog.word_items(w) for w in words if w.casefold() not in _QUALIFIERS)
 
 
 def _generic_keys(catalog: Catalog, word: str) -> list[str]:
@@ -134,6 +212,10 @@ def _qualifies(catalog: Catalog, item: CatalogItem, word: str) -> bool:
     if catalog.in_display_name(item, word):
         return False
     if item.key not in catalog.word_items(word):
+        return True
+    # "CAT" in "турнікети CAT": a model or standard in capitals says which one, even where a
+    # synonym of the item spells it out.
+    if len(word) > 1 and word.isupper():
         return True
     return word.casefold() in _QUALIFIERS or morph.is_adjective(word)
 

@@ -1,4 +1,5 @@
-"""Quantities said in words, up to twenty, in uk (and the common Russian forms), de and en.
+"""Quantities said in words, up to twenty, and the counting words "десяток", "a dozen",
+"a hundred", in uk (and the common Russian forms), de and en.
 
 "пару" / "ein paar" / "a couple" are not here on purpose: they do not say how many.
 """
@@ -29,6 +30,10 @@ _GROUPS: Final = (
     (18, "вісімнадцять восемнадцать achtzehn eighteen"),
     (19, "девятнадцять девятнадцать neunzehn nineteen"),
     (20, "двадцять двадцать zwanzig twenty"),
+    # counting words people use for round amounts
+    (10, "десяток"),
+    (12, "дюжина дюжину dozen dutzend"),
+    (100, "сотня сотню hundred hundert"),
 )
 
 NUMBER_WORDS: Final = MappingProxyType(

@@ -74,6 +74,19 @@ WORDS: Final = MappingProxyType(
         "на вчера": _H,
         "hohe priorität": _H,
         "високий пріоритет": _H,
+        "пріоритет високий": _H,
+        "пріоритет критичний": _C,
+        "priorität hoch": _H,
+        "priority high": _H,
+        # intensified "urgent" is still HIGH: critical needs its own word
+        "дуже терміново": _H,
+        "вкрай терміново": _H,
+        "дуже срочно": _H,
+        "очень срочно": _H,
+        "sehr dringend": _H,
+        "äußerst dringend": _H,
+        "very urgent": _H,
+        "extremely urgent": _H,
         # normal
         "звичайна": _N,
         "звичайний": _N,
@@ -90,6 +103,9 @@ WORDS: Final = MappingProxyType(
         "низький": _L,
         "низьке": _L,
         "низький пріоритет": _L,
+        "пріоритет низький": _L,
+        "priorität niedrig": _L,
+        "priority low": _L,
         "nicht dringend": _L,
         "niedrig": _L,
         "niedrige priorität": _L,
@@ -126,9 +142,11 @@ FLAG_ONLY: Final = frozenset(
     }
 )
 
+# Between the words of a phrase: spaces, or a colon ("Пріоритет: низький").
+_GAP: Final = r"(?:\s*:\s*|\s+)"
 _PHRASES: Final = sorted((w for w in WORDS if w not in FLAG_ONLY), key=len, reverse=True)
 _WORD_RE: Final = re.compile(
-    r"(?<![\w!])(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in _PHRASES) + r")(?!\w)",
+    r"(?<![\w!])(?:" + "|".join(re.escape(p).replace(r"\ ", _GAP) for p in _PHRASES) + r")(?!\w)",
     re.IGNORECASE,
 )
 # A flag is "!" at the start of a word; "!!!" on its own is emphasis.
@@ -155,7 +173,7 @@ def find_urgency(text: str) -> list[UrgencyHit]:
     for match in _WORD_RE.finditer(text):
         if any(s <= match.start() < e for s, e in taken):
             continue
-        phrase = " ".join(match.group().casefold().split())
+        phrase = " ".join(match.group().casefold().replace(":", " ").split())
         hits.append(UrgencyHit(match.start(), match.end(), WORDS[phrase], match.group()))
     hits.sort(key=lambda h: h.start)
     return hits

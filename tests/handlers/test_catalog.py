@@ -180,13 +180,17 @@ def test_bad_data_is_refused_at_build_time() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("  Перев'язувальний   МАТЕРІАЛ ", "перевязувальнии матеріал"),
-        ("перевʼязувальний матеріал", "перевязувальнии матеріал"),
-        ("перев’язувальний матеріал", "перевязувальнии матеріал"),
+        ("  Перев'язувальний   МАТЕРІАЛ ", "перевязувальнии материал"),
+        ("перевʼязувальний матеріал", "перевязувальнии материал"),
+        ("перев’язувальний матеріал", "перевязувальнии материал"),
         ("Erste-Hilfe-Set", "erste hilfe set"),
         ("Rüstwagen", "rustwagen"),
         ("Großraumzelt", "grossraumzelt"),
         ("🔥🔥", ""),
+        # Russian and Ukrainian spellings of one word are one word
+        ("инсулин", "инсулин"),
+        ("Інсулін", "инсулин"),
+        ("Єдиний", "единии"),
     ],
 )
 def test_normalise(raw: str, expected: str) -> None:

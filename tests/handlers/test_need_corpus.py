@@ -14,16 +14,8 @@ from pathlib import Path
 from tests import need_corpus as corpus
 from tests.engine_harness import EngineHarness
 
-# Line numbers in need_lines.tsv, with why they are still misread (issue 9 note).
-KNOWN_MISREADS = {
-    130: "'подовжувачі 50 м 10 шт': an extension cord's length is read as a spec, not a size",
-    215: "'батареї опалення': a genitive noun complement without a preposition is not seen",
-    359: "'5-Liter-Kanister': a size inside a German compound is not read as a pack size",
-    374: "'5 l, 10 Kanister': the comma split makes the containers a second item",
-    388: "'Zeltheringe': a compound is matched to a look-alike item",
-    447: "'100 bed linen sets': a unit after the item name is not read",
-    514: "'Betten / ліжка 15': a slash between two languages hides the generic word",
-}
+# Line numbers in need_lines.tsv, with why they are still misread (none at present).
+KNOWN_MISREADS: dict[int, str] = {}
 
 
 async def test_no_silent_misread(tmp_path: Path) -> None:

@@ -1,0 +1,138 @@
+"""How the /need reader takes apart the shapes people type (issue 9, second round).
+
+Each case is a line and what must be stored from it, or the question that must be asked.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from handlers import quick
+from handlers.quick import QuickParse, parse_need
+
+TODAY = date(2026, 11, 30)
+
+
+def parse(text: str) -> QuickParse:
+    return parse_need(text, TODAY)
+
+
+def lines(result: QuickParse) -> list[tuple[int, str, str | None, int | None, str | None]]:
+    assert result.problems == (), result.problems
+    return [
+        (i.quantity, i.unit, i.item_key or i.free_text, i.pack_size, i.pack_unit)
+        for i in result.items
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a decimal comma is not an item separator, a fraction is a dose, not a count
+        ("еноксапарин 0,4 мл 100 шприців", [(100, "pcs", "anticoagulants", None, None)]),
+        ("хлоргексидин 0,05% 100 фл", [(100, "bottles", "antiseptic", None, None)]),
+        # "x N" at the end is the count, after a size with its unit
+        ("генератор 10 кВт х3", [(3, "pcs", "generator", None, None)]),
+        ("generators 20kW x2", [(2, "pcs", "generator", None, None)]),
+        ("Foley catheters 14Fr x 100", [(100, "pcs", "foley_catheter", None, None)]),
+        # sizes "10х10", "2,5 см х 5 м" are sizes
+        ("матраци 90х200 50 шт", [(50, "pcs", "mattress", None, None)]),
+        ("пластир 2,5 см х 5 м 100 шт", [(100, "pcs", "dressings", None, None)]),
+        # a comma before the count does not make the count a second item
+        ("Heizlüfter 2 kW, 40 Stück", [(40, "pcs", "heater", None, None)]),
+        ("Генератор 15 кВт, к-ть 2", [(2, "pcs", "generator", None, None)]),
+        # a count with its own size after a whole item is the same item again
+        (
+            "венозні катетери 20G 500 шт, 22G 300 шт",
+            [(500, "pcs", "iv_cannula", None, None), (300, "pcs", "iv_cannula", None, None)],
+        ),
+        (
+            "кисневі маски дорослі 100 шт, дитячі 50 шт",
+            [(100, "pcs", "oxygen_mask", None, None), (50, "pcs", "oxygen_mask", None, None)],
+        ),
+        # a measure beside a count of a measured item, or of containers, is the size of each
+        ("подовжувачі 50 м 10 шт", [(10, "pcs", "cable", 50, "m")]),
+        ("Händedesinfektion 500 ml, 200 Flaschen", [(200, "bottles", "disinfectant", 500, "ml")]),
+        ("Trinkwasser 5-Liter-Kanister 400 Stk", [(400, "pcs", "drinking_water", 5, "l")]),
+        ("Ultraschallgel 5 l, 10 Kanister", [(10, "pcs", "ultrasound_gel", 5, "l")]),
+        ("шприци 5 мл 300 шт", [(300, "pcs", "syringe", None, None)]),
+        # a unit typed after the thing
+        ("100 bed linen sets", [(100, "sets", "bed_linen", None, None)]),
+        (
+            "lidocaine 2% 5 ml ampoules, 40 packs of 10",
+            [(40, "packs", "anaesthetics", 10, "ampoules")],
+        ),
+        # thousands grouped with a comma or dot in a count
+        ("1,000 nitrile gloves size L", [(1000, "pcs", "gloves", None, None)]),
+        ("1.000 Handschuhe", [(1000, "pcs", "gloves", None, None)]),
+        # counting words
+        ("десяток вогнегасників", [(10, "pcs", "fire_extinguisher", None, None)]),
+        ("a dozen blankets", [(12, "pcs", "blanket", None, None)]),
+        # Russian spellings of catalog words, dictionary forms of Ukrainian ones
+        ("инсулин 20 уп", [(20, "packs", "insulin", None, None)]),
+        ("10 пічок", [(10, "pcs", "tent_heater", None, None)]),
+        ("інсулін короткої дії 40 уп", [(40, "packs", "insulin", None, None)]),
+        # a thing the catalog does not know and nothing resembles: kept as typed, no question
+        ("Kabelbinder 500 Stk", [(500, "pcs", "Kabelbinder", None, None)]),
+        ("Ladegerät für Funkgeräte 10 Stk", [(10, "pcs", "Ladegerät für Funkgeräte", None, None)]),
+    ],
+)
+def test_reads(text: str, expected: list[tuple[int, str, str, int | None, str | None]]) -> None:
+    result = parse(text)
+    assert lines(result) == expected
+    assert all(not i.questions or i.questions == (quick.Q_TYPO,) for i in result.items)
+
+
+@pytest.mark.parametrize(
+    ("text", "spec"),
+    [
+        ("турнікети CAT 100 шт дуже терміново", "CAT"),
+        ("1,000 nitrile gloves size L", "size L"),
+        ("Nitrilhandschuhe Gr. L, 20 Kartons", "Gr. L"),
+        ("інсулін короткої дії 40 уп", "короткої дії"),
+        ("кисневі маски дорослі 100 шт, дитячі 50 шт", "дитячі"),
+        ("венозні катетери 20G 500 шт, 22G 300 шт", "22G"),
+    ],
+)
+def test_keeps_the_qualifier(text: str, spec: str) -> None:
+    assert spec in (parse(text).items[-1].spec or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pumpe oder Generator, 2 Stk",  # an alternative: the person chooses
+        "намети 4 шт або модульний будинок 1",
+        "генератори кисню 3 шт",  # a noun after the head names another item
+        "батареї опалення 10 шт",  # a word for several things, nothing telling which
+        "Betten / ліжка 15",
+        "шини 10 шт",
+        "фільтри 50 шт",
+        "Schläuche 200",  # by the piece or by the metre?
+    ],
+)
+def test_asks(text: str) -> None:
+    result = parse(text)
+    assert result.ok and result.asks, result
+
+
+def test_urgency_said_with_priority_or_intensifier() -> None:
+    assert parse("пріоритет низький. ковдри 50 шт").urgency.value == "low"
+    assert parse("Пріоритет: високий — 5 генераторів").urgency.value == "high"
+    assert parse("турнікети 100 шт дуже терміново").urgency.value == "high"
+
+
+def test_heading_before_a_colon_is_the_note_not_an_item() -> None:
+    result = parse("для ЦРЛ: бинти 100 уп; марля 50 уп")
+    assert result.note == "для ЦРЛ"
+    assert [i.item_key for i in result.items] == ["bandages", "gauze"]
+    # "Zelte: 4 Stück" is an item whose count follows a colon
+    assert parse("Zelte: 4 Stück").note is None
+    assert lines(parse("Zelte: 4 Stück")) == [(4, "pcs", "tent", None, None)]
+
+
+def test_thousands_with_a_measure_unit_are_refused_not_guessed() -> None:
+    # "1,500 л" may be one and a half litres or fifteen hundred
+    assert quick.BAD_QUANTITY in [p.code for p in parse("1,500 л води").problems]
