@@ -466,10 +466,23 @@ class Catalog:
         # The head must have at least 5 letters and the modifier at least 3.
         for cut in range(3, len(word) - 4):
             tail = word[cut:]
+            if is_cyrillic(word) and word[:cut] not in _CYRILLIC_PREFIXES:
+                # Ukrainian compounds of this kind start with a short known stem
+                # ("мотопомпа", "дизельгенератор"); "рентгенплівка" is not a "плівка".
+                continue
             if tail in self._vocab:
                 found[tail] = max(found.get(tail, 0.0), 0.85)
                 break
         return found
+
+
+_CYRILLIC_PREFIXES: Final = frozenset(
+    normalise(word)
+    for word in (
+        "авто мото електро електро- бензо дизель дизель- міні мікро термо гідро радіо "
+        "пневмо турбо вело фото відео теле аква"
+    ).split()
+)
 
 
 def _bigrams(word: str) -> frozenset[str]:

@@ -91,6 +91,12 @@ _PLAUSIBLE_BY_ITEM: Final = {
     "starlink": 500,
     "laptop": 1_000,
     "chainsaw": 500,
+    # Fuel for generators and boiler houses: a week for a district hospital's 200 kVA
+    # generator alone is about 7,000 l, and a hromada fuels several.
+    "fuel": 100_000,
+    "diesel_fuel": 100_000,
+    "petrol": 50_000,
+    "engine_oil": 5_000,
 }
 
 
@@ -247,7 +253,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Einmalhandschuhe",
         "Medical gloves",
         "рукавички|рукавичок|нітрилові рукавички|нітрилових рукавичок|оглядові рукавички"
-        "|хірургічні рукавички|стерильні рукавички|медичних рукавичок",
+        "|хірургічні рукавички|стерильні рукавички|медичних рукавичок"
+        "|перчатки|перчаток",
         "Handschuhe|Untersuchungshandschuhe|Nitrilhandschuhe|Einweghandschuhe|OP-Handschuhe"
         "|Medizinische Handschuhe",
         "gloves|nitrile gloves|examination gloves|exam gloves|surgical gloves|disposable gloves",
@@ -975,7 +982,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Tent heater",
         "обігрівачі для наметів|обігрівачів для наметів|обігрівач для наметів|пічка для намету"
         "|пічки для наметів|пічок для наметів|наметова пічка|буржуйка|буржуйки|буржуйок"
-        "|пічка|пічки|піч|печі",
+        "|пічка|пічки|піч|печі|печка|печки|печек|печку",
         "Zeltheizungen|Zeltofen|Zeltöfen|Ofen|Öfen|Holzofen|Kanonenofen|Zeltheizgerät",
         "tent heaters|tent stove|tent stoves|stove|stoves|wood stove|wood burner",
     ),

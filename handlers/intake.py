@@ -13,10 +13,12 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from handlers.catalog import Catalog
+from handlers.catalog_data import COUNT_OR_LENGTH
 from handlers.context import Turn
 from handlers.duplicates import DuplicateHit, append_items, find_open_duplicates
 from handlers.events import Choice, Reply, rows
@@ -31,6 +33,7 @@ from handlers.quick import (
     Q_WHICH_ITEM,
     ParsedItem,
     parse_need,
+    read_thing,
 )
 from handlers.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Flow, Registry
 from handlers.render import (
@@ -77,6 +80,10 @@ class Draft(BaseModel):
     category: str | None = None
     pending_key: str | None = None
     pending_text: str | None = None
+    # The words typed beside a catalog name in the item step ("30 кВт", "дитячі"), and the
+    # "did you mean" items offered when the typed name matched none with confidence.
+    pending_spec: str | None = None
+    pending_candidates: list[str] = []
     urgency: Urgency | None = None
     needed_by: date | None = None
     place: str | None = None
@@ -142,7 +149,8 @@ def progress(turn: Turn, draft: Draft) -> str:
 
 def pending_name(turn: Turn, draft: Draft) -> str:
     if draft.pending_key:
-        return turn.ctx.catalog.name(draft.pending_key, turn.lang)
+        name = turn.ctx.catalog.name(draft.pending_key, turn.lang)
+        return f"{name} ({draft.pending_spec})" if draft.pending_spec else name
     return draft.pending_text or "?"
 
 
@@ -181,6 +189,16 @@ async def text_category(turn: Turn, draft: Draft, text: str) -> Outcome:
 
 async def prompt_item(turn: Turn, draft: Draft) -> Reply:
     catalog = turn.ctx.catalog
+    if draft.pending_candidates and draft.pending_text:
+        # The typed name matched nothing with confidence: offer what it may mean.
+        offered = [
+            Choice(label=catalog.name(key, turn.lang), payload=f"w:item:{key}")
+            for key in draft.pending_candidates
+            if catalog.get(key) is not None
+        ]
+        offered.append(Choice(label=turn.tr("need.keep_as_written"), payload=f"w:item:{KEEP}"))
+        text = progress(turn, draft) + turn.tr("wizard.item_which", text=esc(draft.pending_text))
+        return Reply(text=text, choices=(*rows(*offered, per_row=1), nav(turn)))
     items = catalog.items_in(draft.category) if draft.category else []
     buttons = [
         Choice(label=catalog.name(i.key, turn.lang), payload=f"w:item:{i.key}") for i in items
@@ -190,10 +208,19 @@ async def prompt_item(turn: Turn, draft: Draft) -> Reply:
     return Reply(text=text, choices=(*rows(*buttons), nav(turn)))
 
 
+KEEP: Final = "=keep"  # the item step's "keep as written" button
+
+
 async def choice_item(turn: Turn, draft: Draft, value: str) -> Outcome:
+    if value == KEEP and draft.pending_text and draft.pending_candidates:
+        draft.pending_key, draft.pending_spec, draft.pending_candidates = None, None, []
+        return Outcome(next_step="quantity")
     if turn.ctx.catalog.get(value) is None:
         return Outcome(error=turn.tr("error.stale_button"))
-    draft.pending_key, draft.pending_text = value, None
+    # A candidate picked for a typed name keeps the typed words beside the catalog name.
+    typed = draft.pending_text if draft.pending_candidates else None
+    draft.pending_key, draft.pending_text, draft.pending_candidates = value, None, []
+    draft.pending_spec = typed
     return Outcome(next_step="quantity")
 
 
@@ -203,12 +230,19 @@ async def text_item(turn: Turn, draft: Draft, text: str) -> Outcome:
         return Outcome(error=turn.tr("wizard.item_too_long", limit=MAX_ITEM_TEXT, length=len(text)))
     if sum(ch.isalpha() for ch in text) < 2:
         return Outcome(error=turn.tr("wizard.item_unreadable", text=esc(text)))
-    match = turn.ctx.catalog.match(text)
-    if match is not None:
-        draft.pending_key, draft.pending_text = match.key, None
-    else:
-        draft.pending_key, draft.pending_text = None, text
-    return Outcome(next_step="quantity")
+    # The same reader as /need: a name matches an item only when it names it ("фільтри до
+    # кисневого концентратора" is not a concentrator); otherwise the step asks.
+    reading = read_thing(text, turn.ctx.catalog)
+    draft.pending_candidates = []
+    if reading.item_key is not None:
+        draft.pending_key, draft.pending_text = reading.item_key, None
+        draft.pending_spec = reading.spec
+        return Outcome(next_step="quantity")
+    draft.pending_key, draft.pending_text, draft.pending_spec = None, text, None
+    if reading.how == "unknown" or not reading.candidates:
+        return Outcome(next_step="quantity")
+    draft.pending_candidates = list(reading.candidates)
+    return Outcome(next_step="item")
 
 
 async def prompt_quantity(turn: Turn, draft: Draft) -> Reply:
@@ -271,13 +305,14 @@ async def text_quantity(turn: Turn, draft: Draft, text: str) -> Outcome:
         NeedItemDraft(
             item_key=draft.pending_key,
             free_text=draft.pending_text,
+            spec=draft.pending_spec,
             quantity=quantity,
             unit=unit or pending_unit(turn, draft),
         )
     )
     # The category stays: Back from the next step returns to this item, and further Back to
     # the item step, which lists this category's items.
-    draft.pending_key = draft.pending_text = None
+    draft.pending_key = draft.pending_text = draft.pending_spec = None
     return Outcome(next_step="summary" if draft.editing else "more")
 
 
@@ -484,7 +519,7 @@ def question_reply(turn: Turn, draft: Draft) -> Reply:
     elif question.kind == Q_UNIT:
         name = catalog.name(item.item_key, turn.lang) if item.item_key else item.free_text
         asked = turn.tr("need.q_unit", n=number, qty=fmt_qty(item.quantity), name=esc(name or ""))
-        for unit in unit_options(item.unit):
+        for unit in unit_options(item.unit, item.item_key):
             label = f"{fmt_qty(item.quantity)} {unit_name(unit, turn.lang)}"
             buttons.append(Choice(label=label, payload=f"w:q:u:{unit}"))
     elif question.kind == Q_DUPLICATE and (hit := question.duplicate) is not None:
@@ -525,9 +560,12 @@ async def add_to_existing(turn: Turn, draft: Draft) -> list[Reply]:
     return await append_items(turn, question.duplicate.request_id, draft.items)
 
 
-def unit_options(current: str) -> list[str]:
-    """The catalog's unit first, then the other amounts people use for bulk goods."""
-    options = [current, *(u for u in ("l", "kg", "t", "m", DEFAULT_UNIT) if u != current)]
+def unit_options(current: str, item_key: str | None = None) -> list[str]:
+    """The catalog's unit first, then the other amounts people use for bulk goods; for a
+    thing bought by the piece or by the metre (a hose), just those two."""
+    if item_key in COUNT_OR_LENGTH:
+        return [current, *(u for u in (DEFAULT_UNIT, "m") if u != current)]
+    options = [current, *(u for u in ("l", "kg", "t", DEFAULT_UNIT) if u != current)]
     return options[:4]
 
 
@@ -546,7 +584,7 @@ async def answer_question(turn: Turn, draft: Draft, value: str) -> Outcome:
         )
     elif question.kind == Q_WHICH_ITEM and kind == "keep":
         pass
-    elif question.kind == Q_UNIT and kind == "u" and arg in unit_options(item.unit):
+    elif question.kind == Q_UNIT and kind == "u" and arg in unit_options(item.unit, item.item_key):
         draft.items[question.index] = item.model_copy(update={"unit": arg})
     elif (question.kind == Q_CONFIRM_QTY and kind == "ok") or (
         question.kind == Q_DUPLICATE and kind == "anyway"
@@ -839,12 +877,17 @@ def step_back(turn: Turn, step: str, draft: Draft) -> str:
         # item is dropped, as Back from the summary's detour means "never mind".
         draft.editing = False
         draft.history = []
-        draft.pending_key = draft.pending_text = None
+        draft.pending_key = draft.pending_text = draft.pending_spec = None
+        draft.pending_candidates = []
         return "summary"
     previous = draft.history.pop() if draft.history else step
+    if previous == "item" or step == "item":
+        # Back from "did you mean" (or to the item step) shows the category's list again.
+        draft.pending_candidates = []
     if previous in ("category", "more"):
         # Back to before an item was picked: no item is being counted any more.
-        draft.pending_key = draft.pending_text = None
+        draft.pending_key = draft.pending_text = draft.pending_spec = None
+        draft.pending_candidates = []
     if (
         previous == "quantity"
         and draft.pending_key is None
@@ -853,6 +896,7 @@ def step_back(turn: Turn, step: str, draft: Draft) -> str:
     ):
         item = draft.items.pop()
         draft.pending_key, draft.pending_text = item.item_key, item.free_text
+        draft.pending_spec = item.spec
         known = turn.ctx.catalog.get(item.item_key) if item.item_key else None
         if known is not None:
             # Back once more leads to the item step, which lists this item's category.

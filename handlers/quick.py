@@ -108,7 +108,8 @@ _ITEM_JOIN_RE: Final = re.compile(
 )
 # "к-ть 2", "Menge: 4", "qty 10": a label before the quantity, not part of the thing.
 _QUANTITY_LABEL_RE: Final = re.compile(
-    r"(?<![\w])(?:к-ть|к-сть|кількість|кол-во|количество|menge|anzahl|stückzahl|qty|quantity)"
+    r"(?<![\w])(?:к-ть|к-сть|кількість|кол-во|количество|menge|anzahl|stückzahl|qty|quantity"
+    r"|each|jeweils|кожна|кожен|кожний|кожного)"
     r"(?![\w])\s*[:=-]?",
     re.IGNORECASE,
 )
@@ -131,7 +132,8 @@ _PACK_MARKERS: Final = frozenset({"по", "à", "a", "á", "je", "of", "zu", "x"
 _CONTAINERS: Final = frozenset(
     "каністра каністри каністр каністру канистра канистры канистр мішок мішки мішків мішка "
     "бочка бочки бочок балон балони балонів kanister kanistern sack säcke saecke fass fässer "
-    "canister canisters jerrycan jerrycans jerry can cans can drum drums bag bags sacks".split()
+    "canister canisters jerrycan jerrycans jerry can cans can drum drums bag bags sacks "
+    "бутль бутля бутлі бутлів бутель бутлях бутлі".split()
 )
 _NOT_THINGS: Final = _TIMES | _PACK_MARKERS | _CONTAINERS
 # Units of a specification, never of a quantity: "30 кВт", "500 мг", "16 Fr".
@@ -222,7 +224,12 @@ def parse_need(text: str, today: date, *, catalog: Catalog | None = None) -> Qui
         )
 
     items: list[ParsedItem] = []
+    remarks: list[str] = []
     for segment in segments[:MAX_ITEMS]:
+        remark = _REMARK_RE.search(segment)
+        if remark and _has_quantity(segment[: remark.start()]):
+            remarks.append(" ".join(remark.group("remark").split()))
+            segment = segment[: remark.start()]
         item = parse_item(segment, catalog, problems)
         if item is not None and items and _names_nothing(item):
             item = _same_thing_again(items[-1], item, catalog)
@@ -233,12 +240,16 @@ def parse_need(text: str, today: date, *, catalog: Catalog | None = None) -> Qui
         items=tuple(items),
         urgency=urgency,
         needed_by=needed_by,
-        note=note,
+        note="; ".join(part for part in (note, *remarks) if part) or None,
         problems=tuple(problems),
     )
 
 
 _HEADING_MAX_WORDS: Final = 6
+_NUMERO_RE: Final = re.compile(r"№\s*[0-9]+")
+# "водоочисна установка 1 шт — місто без води": words after a spaced dash, with no number,
+# at the end of an item say why; they are the note, not part of the thing.
+_REMARK_RE: Final = re.compile(r"\s[–—]\s+(?P<remark>[^0-9]*[^\W\d_][^0-9]*)$")
 
 
 def _read_heading(text: str, blanked: list[str]) -> str | None:
@@ -251,16 +262,41 @@ def _read_heading(text: str, blanked: list[str]) -> str | None:
     if colon <= 0:
         return None
     head = current[:colon]
-    if _SEPARATOR_RE.search(head) or any(ch.isdigit() for ch in head):
+    # "КНП «Лікарня №4»:" may carry a number after "№"; any other number makes it an item.
+    unnumbered = _NUMERO_RE.sub("", head)
+    if _SEPARATOR_RE.search(head) or any(ch.isdigit() for ch in unnumbered):
         return None
     words = _WORDISH_RE.findall(head)
     if not words or len(words) > _HEADING_MAX_WORDS:
         return None
-    rest = _SEPARATOR_RE.split(current[colon + 1 :], maxsplit=1)[0]
+    following = [p for p in _SEPARATOR_RE.split(current[colon + 1 :]) if p.strip()]
+    rest = _strip_bullet(following[0].strip()) if following else ""
     if not (_has_quantity(rest) and _names_thing(rest)):
         return None
     _blank(blanked, 0, colon + 1)
     return " ".join(text[:colon].split()).strip(" -–—•*") or None
+
+
+class ThingReading(Frozen):
+    """What a typed name alone says (the wizard's item step): the catalog item with the
+    words to keep beside it, or nothing with "did you mean" candidates, or "unknown" (not in
+    the catalog and like nothing in it: kept as typed)."""
+
+    item_key: str | None
+    spec: str | None
+    how: str  # read_item's kind: "exact", "typo", "none", "unknown"
+    candidates: tuple[str, ...] = ()
+
+
+def read_thing(text: str, catalog: Catalog) -> ThingReading:
+    name, size_spec = _split_spec(" ".join(text.split()))
+    reading = read_item(name, catalog)
+    spec = " ".join(part for part in (reading.spec, size_spec) if part) or None
+    if reading.item is None:
+        return ThingReading(
+            item_key=None, spec=None, how=reading.kind, candidates=reading.candidates
+        )
+    return ThingReading(item_key=reading.item.key, spec=spec, how=reading.kind)
 
 
 def _names_nothing(item: ParsedItem) -> bool:
@@ -458,7 +494,7 @@ class _Number:
 
 def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> ParsedItem | None:
     """One item segment; problems are appended, None returned, when it cannot be read."""
-    vague = _VAGUE_RE.search(segment)
+    vague = _vague(segment)
     if vague:
         problems.append(ParseProblem(code=AMBIGUOUS_QUANTITY, fragment=vague.group()))
         return None
@@ -527,6 +563,13 @@ def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> 
         unit = parse_unit(tokens[named].text)
         consumed.add(named)
 
+    if unit is None and pack_size is not None:
+        unit = DEFAULT_UNIT  # "10 Kabeltrommeln à 25 m": ten of them, each 25 m
+    if number.container and number.unit_index is not None:
+        # "jerry cans": a container named in two words
+        after = number.unit_index + 1
+        if after < len(tokens) and tokens[after].text.casefold() in _CONTAINERS:
+            consumed.add(after) if pack_size is not None else None
     reading = _read_phrase(segment, tokens, consumed, catalog, problems)
     if reading is None:
         return None
@@ -540,6 +583,9 @@ def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> 
         consumed.update(_number_tokens(tokens, measured))
         if number.container and number.unit_index is not None:
             consumed.add(number.unit_index)
+            after = number.unit_index + 1
+            if after < len(tokens) and tokens[after].text.casefold() in _CONTAINERS:
+                consumed.add(after)
         unit = unit if unit is not None and not number.container else DEFAULT_UNIT
         reading = _read_phrase(segment, tokens, consumed, catalog, problems)
         if reading is None:
@@ -750,6 +796,22 @@ def _numbers(segment: str, tokens: list[_Token]) -> list[_Number]:
     return out
 
 
+_SPACED_DASH_RE: Final = re.compile(r"[0-9]\s+[–—]\s+[0-9]")
+_MODEL_BEFORE_RE: Final = re.compile(r"(?:[A-Za-z][A-Za-z0-9]*|ch|fr|g)\s*$", re.IGNORECASE)
+
+
+def _vague(segment: str) -> re.Match[str] | None:
+    """The first amount that does not say how many ("кілька", "10-20"), if any. "NAN 1 — 60
+    уп", "Ch 16 – 50 Stück": a spaced dash after a model or size name separates the name from
+    the count; it is not a range."""
+    for match in _VAGUE_RE.finditer(segment):
+        spaced = _SPACED_DASH_RE.search(match.group())
+        if spaced and _MODEL_BEFORE_RE.search(segment, 0, match.start()):
+            continue
+        return match
+    return None
+
+
 def _is_last(tokens: list[_Token], index: int) -> bool:
     """Nothing but punctuation after this token."""
     return all(t.kind == "sym" for t in tokens[index + 1 :])
@@ -766,7 +828,9 @@ def _pack_before(numbers: list[_Number], at: int) -> _Number | None:
         return None
     previous = numbers[at - 1]
     if (
-        previous.unit in MEASURE_UNITS
+        previous.unit_index is not None
+        and previous.unit_index + 1 == number.times
+        and previous.unit in MEASURE_UNITS
         and not previous.spec
         and not previous.decimal
         and previous.value_text.isdigit()
@@ -837,6 +901,12 @@ def _check_quantity(
         problems.append(ParseProblem(code=NEGATIVE_QUANTITY, fragment=text))
         return None
     digits = number.value_text.lstrip("+")
+    preceding = _GROUP_BEFORE_RE.search(segment, 0, tokens[number.index].start)
+    if preceding and len(digits) == 3 and not number.from_word:
+        # "шприци 10 мл — 1 500 шт": the "1" belongs to the count; refused with the whole
+        # number quoted rather than read as 500.
+        problems.append(ParseProblem(code=BAD_QUANTITY, fragment=preceding.group() + text))
+        return None
     following = segment[tokens[number.index].end :]
     grouped = _GROUPED_RE.match(following)
     if grouped and len(digits) <= 3:
@@ -858,6 +928,9 @@ def _check_quantity(
 
 _THOUSANDS_RE: Final = re.compile(r"^[0-9]{1,3}(?:[.,][0-9]{3})+$")
 _GROUPED_RE: Final = re.compile(r"(?:[ \u00a0\u202f][0-9]{3})+(?![0-9])")
+_GROUP_BEFORE_RE: Final = re.compile(
+    r"(?:(?<=\s)|^)[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})*[ \u00a0\u202f]$"
+)
 _LEADING_GROUPED_RE: Final = re.compile(r"^[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+(?![0-9])")
 
 
@@ -880,6 +953,7 @@ def _remaining(segment: str, tokens: list[_Token], consumed: set[int]) -> str:
         out.append(token.text)
         previous_end = token.end
     phrase = "".join(out).strip(" \t,.:;-–—")
+    phrase = _LEADING_OF_RE.sub("", phrase)  # "500 litres of diesel"
     if phrase.startswith("(") and ")" not in phrase:
         phrase = phrase[1:]
     if phrase.endswith(")") and "(" not in phrase:
@@ -894,7 +968,12 @@ def _implausible(item: CatalogItem | None, quantity: int, unit: str) -> bool:
     return quantity > limit
 
 
-_SPEC_START_RE: Final = re.compile(r"\s\(?[^\s]*[0-9]")
+_LEADING_OF_RE: Final = re.compile(r"^(?:of|an)\s+", re.IGNORECASE)
+# The specification starts at the first word with a digit, or at a size's label before it
+# ("Ch 16", "Fr 14", "№ 4").
+_SPEC_START_RE: Final = re.compile(
+    r"\s(?:(?:ch|fr|gr\.?|№|nr\.?|no\.?)\s?(?=[0-9]))?\(?[^\s]*[0-9]", re.IGNORECASE
+)
 
 
 # "size M", "Gr. L", "розмір XL", "р. 42": a size with its label, wherever it stands.

@@ -41,7 +41,9 @@ WEEKDAYS: Final = {
     **dict.fromkeys(["вівторка", "вівторок", "вторника", "dienstag", "tuesday"], 1),
     **dict.fromkeys(["середи", "середу", "середа", "среды", "mittwoch", "wednesday"], 2),
     **dict.fromkeys(["четверга", "четвер", "четверг", "donnerstag", "thursday"], 3),
-    **dict.fromkeys(["пятниці", "пятницю", "пятниця", "пятницы", "freitag", "friday"], 4),
+    **dict.fromkeys(
+        ["пятниці", "пятницю", "пятниця", "пятницы", "пятници", "пятницу", "freitag", "friday"], 4
+    ),
     **dict.fromkeys(["суботи", "суботу", "субота", "субботы", "samstag", "saturday"], 5),
     **dict.fromkeys(["неділі", "неділю", "неділя", "воскресенья", "sonntag", "sunday"], 6),
 }
@@ -137,13 +139,20 @@ _END_OF_WEEK: Final = (
     r"(?P<eow>(?:до\s+)?кінця\s+тижня|(?:bis\s+)?(?:zum\s+)?ende\s+(?:der|dieser)\s+woche"
     r"|(?:by\s+)?(?:the\s+)?end\s+of\s+(?:the|this)\s+week)"
 )
+# "до кінця місяця", "bis Ende des Jahres", "by end of month": the last day of it.
+_END_OF_PERIOD: Final = (
+    r"(?:(?:до|к)\s+)?(?:кінця|конца)\s+(?P<eop_uk>місяця|року|месяца|года)"
+    r"|(?:bis\s+)?(?:zum\s+)?ende\s+(?:des|dieses)\s+(?P<eop_de>monats|jahres)"
+    r"|(?:by\s+)?(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<eop_en>month|year)"
+)
 _DATE_RE: Final = re.compile(
     rf"(?<![\w.])(?:(?:{_MARK})\s+)?(?:{_DAY_MONTH}|{_WEEKDAY}|{_RELATIVE})(?!\w)"
     rf"|(?<![\w.])(?:{_MARK})\s+{_NUMERIC}{_YEAR_WORD}(?![\w])"
     rf"|(?<![\w.,])(?P<full>[0-9]{{1,2}}\.[0-9]{{1,2}}\.(?:[0-9]{{4}}|[0-9]{{2}}))(?:{_YEAR_WORD})(?![\w.,])"
     rf"|(?<![\w.,])(?P<iso>[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})(?![\w])"
     rf"|(?<![\w])(?:{_MARK}\s+)?{_SPAN}(?!\w)"
-    rf"|(?<![\w]){_END_OF_WEEK}(?!\w)",
+    rf"|(?<![\w]){_END_OF_WEEK}(?!\w)"
+    rf"|(?<![\w]){_END_OF_PERIOD}(?!\w)",
     re.IGNORECASE,
 )
 
@@ -219,6 +228,12 @@ def _read(match: re.Match[str], today: date) -> object:
         return (today + timedelta(days=size * count), False)
     if groups.get("eow"):
         return None  # Friday or Sunday? The person is asked for a date.
+    period = groups.get("eop_uk") or groups.get("eop_de") or groups.get("eop_en")
+    if period:
+        if _fold(period) in ("року", "года", "jahres", "year"):
+            return (date(today.year, 12, 31), False)
+        first_next = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+        return (first_next - timedelta(days=1), False)
     return _NOT_A_DATE
 
 
@@ -239,6 +254,9 @@ def _numeric(raw: str, today: date) -> object:
             return None
         return _make(day, month, year, today)
     if len(parts) == 2:
+        if "/" in raw and 1 <= numbers[0] <= 12 and 12 < numbers[1] <= 31:
+            # "by 12/20": month first, as in English; the other order has no such month.
+            return _make(numbers[1], numbers[0], None, today)
         if len(parts[0]) > 2 or len(parts[1]) > 2 or not (1 <= numbers[1] <= 12):
             return _NOT_A_DATE
         if not 1 <= numbers[0] <= 31:

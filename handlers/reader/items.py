@@ -23,6 +23,7 @@ from typing import Final, NamedTuple
 
 from handlers.catalog import Catalog, CatalogItem, normalise
 from handlers.reader import morph
+from handlers.units import MEASURE_UNITS
 
 _PREPOSITIONS: Final = frozenset(
     "для до під від на з із зі без проти для_ for für fuer zum zur zu von gegen ohne with "
@@ -39,6 +40,8 @@ _QUALIFIERS: Final = frozenset(
     "дизель бензин газ xs s m l xl xxl xxxl".split()
 )
 _OR_WORDS: Final = frozenset({"або", "чи", "или", "либо", "oder", "or"})
+_AND_WORDS: Final = frozenset({"та", "і", "й", "и", "und", "and", "sowie"})
+_AND_SIGN_RE: Final = re.compile(r"[&+]")
 _WORD_RE: Final = re.compile(r"[^\W_]*[^\W\d_][^\W_]*(?:['ʼ’`][^\W_]+)*", re.UNICODE)
 
 
@@ -71,13 +74,15 @@ def read_item(phrase: str, catalog: Catalog) -> ItemReading:
     words = _WORD_RE.findall(head_part)
     if not words:
         return ItemReading(None, None, "none", _candidates(catalog, phrase))
-    if any(w.casefold() in _OR_WORDS for w in words):
-        # "Pumpe oder Generator", "намети або модульний будинок": the person must choose.
+    if any(w.casefold() in _OR_WORDS | _AND_WORDS for w in words) or _AND_SIGN_RE.search(phrase):
+        # "Pumpe oder Generator", "намети або модульний будинок": the person must choose;
+        # "антибіотики & шприци" as one name is two things: neither is guessed.
         return ItemReading(None, None, "none", _candidates(catalog, phrase))
     head = _head_word(words)
     generic = _generic_keys(catalog, head)
     whole = catalog.match(phrase)
-    if whole is not None and _exact_form(phrase, whole) and not (generic and len(words) == 1):
+    bare_generic = generic and len(words) == 1 and not complement
+    if whole is not None and _exact_form(phrase, whole) and not bare_generic:
         # The phrase is one of the item's own names ("таблетки для очищення води",
         # "антисептик для рук").
         every = _WORD_RE.findall(phrase)
@@ -85,9 +90,9 @@ def read_item(phrase: str, catalog: Catalog) -> ItemReading:
     if generic:
         # "паливо", "Katheter", "батареї опалення": a word for several things. Read only when
         # another word of the phrase names one of them ("дизельне паливо", "катетер Фолея").
-        told = _told_by_other_word(catalog, head_part, words, head, generic)
+        told = _told_by_other_word(catalog, phrase, head, generic)
         if told is None:
-            keys = generic + [k for k in _candidates(catalog, phrase) if k not in generic]
+            keys = generic + [k for k in _candidates(catalog, head_part) if k not in generic]
             return ItemReading(None, None, "none", tuple(keys[:3]))
         spec = _spec(catalog, told, head_part, words, head, complement)
         return ItemReading(told, spec, "exact", ())
@@ -114,7 +119,7 @@ def read_item(phrase: str, catalog: Catalog) -> ItemReading:
         complement and _names_other_item(catalog, complement, item)
     ):
         # "бинти для швидкої", "Öl für Generatoren": about another item's needs or parts.
-        return ItemReading(None, None, "none", _candidates(catalog, phrase, first=item.key))
+        return ItemReading(None, None, "none", _candidates(catalog, head_part, first=item.key))
     kind = "typo" if hits[item.key] == "typo" else "exact"
     if kind == "typo" and morph.is_known(head):
         # A real word one letter away from a catalog word is a different word.
@@ -137,12 +142,14 @@ def _noun_names_other_item(
 
 
 def _told_by_other_word(
-    catalog: Catalog, head_part: str, words: list[str], head: str, generic: list[str]
+    catalog: Catalog, phrase: str, head: str, generic: list[str]
 ) -> CatalogItem | None:
-    item = catalog.match(head_part)
+    item = catalog.match(phrase)
     if item is None or item.key not in generic:
         return None
-    for word in words:
+    for word in _WORD_RE.findall(phrase):
+        if word.casefold() in _PREPOSITIONS:
+            continue
         if word == head or _generic_keys(catalog, word):
             continue
         if catalog.word_items(word).get(item.key) in ("exact", "stem"):
@@ -229,6 +236,11 @@ def _split_complement(phrase: str) -> tuple[str, str]:
 
 def _head_word(words: list[str]) -> str:
     content = [w for w in words if w.casefold() not in _QUALIFIERS] or words
+    cyrillic = [w for w in content if morph.is_cyrillic(w)]
+    if cyrillic and len(cyrillic) * 2 >= len(content):
+        # Mostly Ukrainian, with a Latin brand or size inside ("турнікети CAT", "генератор
+        # Honda"): the Ukrainian order decides.
+        content = cyrillic
     if morph.is_cyrillic(content[0]):
         for word in content:
             if morph.is_noun(word):
@@ -238,12 +250,19 @@ def _head_word(words: list[str]) -> str:
 
 
 def _names_other_item(catalog: Catalog, complement: str, item: CatalogItem) -> bool:
+    """True when the complement names another thing that has parts, chargers or consumables
+    of its own (a device, a vehicle). A substance counted in litres or kilograms ("для
+    води", "für Diesel") says what the thing is for, not what it belongs to."""
     for word in _WORD_RE.findall(complement):
         if word.casefold() in _PREPOSITIONS or len(word) < 3:
             continue
         hits = catalog.word_items(word)
-        if any(key != item.key and how != "typo" for key, how in hits.items()):
-            return True
+        for key, how in hits.items():
+            other = catalog.get(key)
+            if key == item.key or how == "typo" or other is None:
+                continue
+            if other.unit not in MEASURE_UNITS:
+                return True
     return False
 
 
@@ -253,6 +272,8 @@ def _in_order(text: str, words: list[str]) -> str:
 
 
 def _candidates(catalog: Catalog, phrase: str, first: str | None = None) -> tuple[str, ...]:
+    """ "Did you mean" items for a phrase. Callers pass the head part only when a complement
+    names another item: "filters for a concentrator" must never offer the concentrator."""
     keys: list[str] = [first] if first else []
     for found in catalog.search(phrase, limit=4):
         if found.key not in keys:

@@ -282,3 +282,28 @@ async def test_lifecycle_commands_through_telegram(tg: TelegramHarness) -> None:
         assert phrase in told, phrase
     assert "Генератор ×2" in told
     assert not tg.fake.errors, [e.description for e in tg.fake.errors]
+
+
+async def test_need_preview_questions_answered_with_buttons(tg: TelegramHarness) -> None:
+    """Issue 9: the /need preview's questions, through PTB and the fake Bot API."""
+    await join_as_requester(tg)
+    sent = await tg.say(NURSE, "/need паливо 500 л; Schläuche 20; 3 генератори терміново")
+    preview = sent[-1]
+    # The first question: which fuel. No Submit while a question is open.
+    assert not any(data.startswith("w:submit:") for _, data in buttons(preview))
+    assert "Дизельне паливо" in [label for label, _ in buttons(preview)]
+    sent = await tg.press(NURSE, button(preview, "w:q:k:diesel_fuel"), message_id(preview))
+    # Next: 20 hoses or 20 metres of hose.
+    question = sent[-1]
+    assert any(data == "w:q:u:m" for _, data in buttons(question))
+    sent = await tg.press(NURSE, "w:q:u:m", message_id(question))
+    submit = button(sent[-1], "w:submit:")
+    sent = await tg.press(NURSE, submit, message_id(sent[-1]))
+    assert "R-" in sent[-1].params["text"]
+    async with tg.app.db.read() as conn:
+        cursor = await conn.execute(
+            "SELECT item_key, quantity, unit FROM request_items ORDER BY id"
+        )
+        rows = [tuple(row) for row in await cursor.fetchall()]
+    assert rows == [("diesel_fuel", 500, "l"), ("hose", 20, "m"), ("generator", 3, "pcs")]
+    assert await scalar(tg.app.db, "SELECT urgency FROM requests") == "high"

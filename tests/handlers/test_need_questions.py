@@ -17,7 +17,9 @@ async def test_unknown_thing_offers_candidates_and_keep_as_written(harness: Engi
     await _nurse(harness)
     replies = await harness.send(NURSE, "/need 5 фільтри до кисневого концентратора")
     assert not any(p.startswith("w:submit:") for p in payloads(replies[0]))
-    assert "w:q:k:oxygen_concentrator" in payloads(replies[0])
+    # "Which filters?" offers filters, never the concentrator the filters are for.
+    assert "w:q:k:water_filter" in payloads(replies[0])
+    assert "w:q:k:oxygen_concentrator" not in payloads(replies[0])
     replies = await harness.press(NURSE, "w:q:keep")
     await harness.press(NURSE, find_payload(replies[0], "w:submit:"))
     rows = await harness.rows("SELECT item_key, free_text, quantity FROM request_items")

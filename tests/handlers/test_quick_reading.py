@@ -136,3 +136,65 @@ def test_heading_before_a_colon_is_the_note_not_an_item() -> None:
 def test_thousands_with_a_measure_unit_are_refused_not_guessed() -> None:
     # "1,500 л" may be one and a half litres or fifteen hundred
     assert quick.BAD_QUANTITY in [p.code for p in parse("1,500 л води").problems]
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("дрова 30 т до кінця року", date(2026, 12, 31)),
+        ("5 Zelte bis Ende des Monats", date(2026, 11, 30)),
+        ("дизель 800л до пятници", date(2026, 12, 4)),
+        ("sleeping bags 100, by 12/20", date(2026, 12, 20)),
+    ],
+)
+def test_more_date_forms(text: str, due: date) -> None:
+    result = parse(text)
+    assert result.problems == () and result.needed_by == due
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a spaced dash after a model or size name separates it from the count
+        ("дитяча суміш NAN 1 — 60 уп", (60, "packs", "baby_food")),
+        # a reason after a spaced dash is the note
+        ("водоочисна установка 1 шт КРИТИЧНО — місто без води", (1, "pcs", "water_treatment_unit")),
+        # a heading on its own line, a heading with "№"
+        ("Для ЦРЛ:\n- бинти 100 уп", (100, "packs", "bandages")),
+        ("КНП «Лікарня №4»: рукавички 10 уп. по 100 шт", (10, "packs", "gloves")),
+        # a pack after "à" makes the count pieces; "of" before the thing is not its name
+        ("10 Kabeltrommeln à 25 m", (10, "pcs", "cable")),
+        ("500 litres of diesel by Friday", (500, "l", "diesel_fuel")),
+        ("5 jerry cans of petrol, 20 l each", (5, "pcs", "petrol")),
+        # words between a measure and "x N" mean the measure is not a pack size
+        ("heparin 5000 IU/ml 5 ml vials x 40", (40, "bottles", "anticoagulants")),
+        ("питна вода 500 бутлів по 19 л", (500, "pcs", "drinking_water")),
+        # fuel by the thousand litres is ordinary, not a question
+        ("Diesel 3000 Liter", (3000, "l", "diesel_fuel")),
+    ],
+)
+def test_reads_more(text: str, expected: tuple[int, str, str]) -> None:
+    result = parse(text)
+    assert result.problems == (), result.problems
+    item = result.items[0]
+    assert (item.quantity, item.unit, item.item_key) == expected
+    assert not [q for q in item.questions if q != quick.Q_TYPO]
+
+
+def test_remarks_and_headings_become_the_note() -> None:
+    assert parse("водоочисна установка 1 шт — місто без води").note == "місто без води"
+    assert parse("КНП «Лікарня №4»: рукавички 10 уп").note == "КНП «Лікарня №4»"
+
+
+def test_a_count_split_by_a_space_is_refused_not_cut() -> None:
+    # "1 500" must not become 500 with a "1" left in the name
+    assert quick.BAD_QUANTITY in [p.code for p in parse("шприци 10 мл — 1 500 шт").problems]
+    # numbers glued to letters before a count are sizes, not thousands
+    assert lines(parse("респіратори FFP2 500 шт"))[0][:2] == (500, "pcs")
+    assert lines(parse("бензин А-95 500 л"))[0][:2] == (500, "l")
+
+
+def test_an_unknown_ukrainian_compound_is_not_its_tail() -> None:
+    # "рентгенплівка" (X-ray film) is not "плівка" (plastic sheeting); "мотопомпа" is a pump
+    assert parse("рентгенплівка 35х43 30 уп").items[0].item_key is None
+    assert parse("мотопомпа 2 шт").items[0].item_key == "pump"
