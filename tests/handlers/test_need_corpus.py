@@ -36,3 +36,18 @@ def test_corpus_expectations_are_well_formed() -> None:
     lines = corpus.load()
     assert len(lines) >= 250
     assert {line.kind for line in lines} == {"store", "ask", "refuse"}
+
+
+HOLDOUT = corpus.CORPUS.parent / "need_lines_holdout.tsv"
+
+
+async def test_no_silent_misread_in_the_held_out_lines(tmp_path: Path) -> None:
+    """Lines written by someone who had not seen the reader; a misread here is a defect."""
+    harness = await EngineHarness.create(tmp_path / "holdout.db", start=corpus.START)
+    try:
+        summary = await corpus.run_corpus(harness, corpus.load(HOLDOUT))
+    finally:
+        await harness.close()
+    misread = {r.line.number: r.detail for r in summary.results if r.outcome == corpus.MISREAD}
+    assert misread == {}
+    assert len(summary.results) >= 150
