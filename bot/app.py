@@ -19,7 +19,7 @@ from bot.outbox import OutboxWorker
 from bot.pacing import Pacer
 from bot.renderers import FileRenderers
 from bot.scheduler import DigestScheduler
-from bot.transports.base import Transport
+from bot.transports.base import CommandMenus, Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.matrix import MatrixTransport
 from bot.transports.telegram import TelegramTransport
@@ -29,6 +29,7 @@ from handlers.engine import Engine
 from handlers.events import Incoming, Reply
 from handlers.i18n import Language, Translator
 from handlers.limits import RateLimiter
+from handlers.menus import sync_menus
 from storage import organisations
 from storage.db import Checkpointer, Database, open_db
 from storage.migrations import migrate
@@ -66,6 +67,9 @@ class App:
                 self.ctx.links.telegram_username = transport.username
             if isinstance(transport, MatrixTransport):
                 self.ctx.links.matrix_user_id = transport.user_id
+        with_menus = {n for n, t in self.transports.items() if isinstance(t, CommandMenus)}
+        if with_menus and await sync_menus(self.ctx, self.engine.registry, with_menus):
+            self.worker.wake()
         await self.worker.start()
         await self.scheduler.start()
         await self.checkpointer.start()

@@ -37,6 +37,7 @@ from handlers import (
 from handlers.context import HandlerContext, Turn
 from handlers.events import Choice, Incoming, Reply
 from handlers.i18n import normalise_language
+from handlers.menus import queue_member_menu
 from handlers.registry import Registry
 from handlers.render import esc
 from handlers.textmenu import match_menu, menu_from_replies
@@ -109,6 +110,12 @@ class Engine:
             if not start.claimed:
                 return []  # a replay: its effects are already committed
             member = await self._member(conn, incoming, now, start.member)
+            bootstrapped = member is not None and (
+                start.member is None or start.member.roles != member.roles
+            )
+            if bootstrapped and member is not None:
+                # A configured admin created or restored just now: their menu lists theirs.
+                await queue_member_menu(ctx, self.registry, conn, member, now)
             lang = normalise_language(
                 member.language if member else incoming.language_code,
                 ctx.policy.default_language,
@@ -128,6 +135,7 @@ class Engine:
                 member=member,
                 lang=lang,
                 registry=self.registry,
+                wrote_outbox=bootstrapped,
             )
             replies = await self._route(turn, start, menu_choice)
             if screening.notice is not None:

@@ -11,13 +11,16 @@ to do. Handlers stay free of any platform: they only say what the menu holds.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
+import aiosqlite
 from pydantic import TypeAdapter
 
-from handlers.context import Turn
+from handlers.context import HandlerContext, Turn
 from handlers.events import MenuCommand
-from handlers.i18n import Language, normalise_language
-from storage import outbox
+from handlers.i18n import Language, Translator, normalise_language
+from handlers.registry import Registry
+from storage import members, outbox
 from storage.models import Member, Role
 
 MENU_KIND = "menu"
@@ -28,6 +31,12 @@ _COMMANDS = TypeAdapter(tuple[MenuCommand, ...])
 
 
 def menu_for(turn: Turn, roles: frozenset[Role], lang: Language) -> tuple[MenuCommand, ...]:
+    return menu_of(turn.registry, turn.ctx.t, roles, lang)
+
+
+def menu_of(
+    registry: Registry, t: Translator, roles: frozenset[Role], lang: Language
+) -> tuple[MenuCommand, ...]:
     """The commands the registry shows these roles, described in ``lang``.
 
     No roles (a revoked member) means only /start, which a new invite code needs: never the
@@ -35,11 +44,11 @@ def menu_for(turn: Turn, roles: frozenset[Role], lang: Language) -> tuple[MenuCo
     chat's own" and fall back to the default one.
     """
     if not roles:
-        start = turn.registry.commands["start"]
-        return (MenuCommand(name=start.name, description=turn.ctx.t(lang, start.help_key)),)
+        start = registry.commands["start"]
+        return (MenuCommand(name=start.name, description=t(lang, start.help_key)),)
     return tuple(
-        MenuCommand(name=c.name, description=turn.ctx.t(lang, c.help_key)[:MAX_DESCRIPTION])
-        for c in turn.registry.visible_commands(roles)
+        MenuCommand(name=c.name, description=t(lang, c.help_key)[:MAX_DESCRIPTION])
+        for c in registry.visible_commands(roles)
     )
 
 
@@ -63,17 +72,57 @@ async def queue_menu(
     ``roles`` and ``lang`` default to the member row's; pass them when the row read earlier
     in the turn is older than the change being made.
     """
+    await queue_member_menu(
+        turn.ctx, turn.registry, turn.conn, member, turn.now, roles=roles, lang=lang
+    )
+    turn.wrote_outbox = True
+
+
+async def queue_member_menu(
+    ctx: HandlerContext,
+    registry: Registry,
+    conn: aiosqlite.Connection,
+    member: Member,
+    now: datetime,
+    *,
+    roles: frozenset[Role] | None = None,
+    lang: Language | None = None,
+) -> str:
+    """The outbox row for ``member``'s menu (see queue_menu); returns the encoded menu."""
     if roles is None:
         roles = member.roles if member.active and member.forgotten_at is None else frozenset()
     if lang is None:
-        lang = normalise_language(member.language, turn.ctx.policy.default_language)
+        lang = normalise_language(member.language, ctx.policy.default_language)
+    text = encode_menu(menu_of(registry, ctx.t, roles, lang))
     await outbox.add_outbox(
-        turn.conn,
+        conn,
         transport=member.identity.transport,
         chat_id=member.chat_id,
-        text=encode_menu(menu_for(turn, roles, lang)),
-        now=turn.now,
+        text=text,
+        now=now,
         member_id=member.id,
         kind=MENU_KIND,
     )
-    turn.wrote_outbox = True
+    return text
+
+
+async def sync_menus(ctx: HandlerContext, registry: Registry, transports: set[str]) -> int:
+    """At start: queue the menu of every member whose last queued menu is not what they
+    should see now. Members who joined before per-chat menus existed, configured admins, and
+    everyone after an update that changed the commands or their descriptions get theirs
+    without waiting for their next /lang. Returns how many were queued."""
+    now = ctx.clock()
+    queued = 0
+    async with ctx.db.transaction() as conn:
+        shown = await outbox.latest_texts(conn, kind=MENU_KIND)
+        for member in await members.list_members(conn, active_only=False):
+            if member.identity.transport not in transports or member.forgotten_at is not None:
+                continue
+            roles = member.roles if member.active else frozenset()
+            lang = normalise_language(member.language, ctx.policy.default_language)
+            wanted = encode_menu(menu_of(registry, ctx.t, roles, lang))
+            if shown.get(member.id) == wanted:
+                continue
+            await queue_member_menu(ctx, registry, conn, member, now, roles=roles, lang=lang)
+            queued += 1
+    return queued

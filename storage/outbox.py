@@ -206,3 +206,15 @@ async def count_pending_outbox(conn: aiosqlite.Connection) -> int:
     )
 
     return int(row[0]) if row else 0
+
+
+async def latest_texts(conn: aiosqlite.Connection, *, kind: str) -> dict[int, str]:
+    """member id -> the text of that member's newest row of this kind, delivered or not.
+    One pass over the table (run once at start), not one query per member."""
+    cursor = await conn.execute(
+        "SELECT member_id, text FROM outbox WHERE id IN"
+        " (SELECT MAX(id) FROM outbox WHERE kind = ? AND member_id IS NOT NULL"
+        " GROUP BY member_id)",
+        (kind,),
+    )
+    return {int(row[0]): str(row[1]) for row in await cursor.fetchall()}

@@ -114,3 +114,53 @@ async def test_strangers_keep_the_default_menu(tg: TelegramHarness) -> None:
     """Chats without a menu of their own see the requesters' default menu, per language."""
     default = tg.fake.menu_shown(666, "de")
     assert "new" in default and "invite" not in default and "open" not in default
+
+
+async def test_members_from_before_get_their_menu_at_start_once(tmp_path: Path) -> None:
+    """A coordinator who joined before per-chat menus existed (no menu row), and a configured
+    admin, get their own menus when the bot starts, without waiting for /lang; a second start
+    sets nothing again."""
+    from datetime import UTC, datetime
+
+    from storage import members
+    from storage.db import open_db
+    from storage.migrations import migrate
+    from storage.models import Identity, Role
+
+    db_path = tmp_path / "bot.db"
+    db = await open_db(db_path)
+    await migrate(db)
+    async with db.transaction() as conn:
+        await members.add_member(
+            conn,
+            identity=Identity(transport="telegram", user_id=str(COORD)),
+            chat_id=str(COORD),
+            org_id=None,
+            roles=frozenset({Role.COORDINATOR}),
+            language="de",
+            display_name="Koordination",
+            now=datetime(2026, 11, 1, tzinfo=UTC),
+        )
+    await db.close()
+
+    fake = FakeBotApi(token=TOKEN)
+    await fake.start()
+    try:
+        harness = await TelegramHarness.start(fake, db_path)
+        call = await next_menu(harness, COORD, 1)
+        names = descriptions(call)
+        assert "open" in names and "export" in names  # the coordinator's commands
+        assert "Offene" in names["open"] or "offen" in names["open"].lower()  # in German
+        # A configured admin gets theirs on the first message, before any /lang.
+        await harness.say(ADMIN, "/help")
+        admin_menu = descriptions(await next_menu(harness, ADMIN, 1))
+        assert "invite" in admin_menu
+        await harness.stop()
+        before = len([c for c in fake.calls("setMyCommands") if chat_menus(COORD)(c)])
+        harness = await TelegramHarness.start(fake, db_path)
+        await harness.say(ADMIN, "/help")
+        after = len([c for c in fake.calls("setMyCommands") if chat_menus(COORD)(c)])
+        assert after == before  # nothing new to set
+        await harness.stop()
+    finally:
+        await fake.stop()
