@@ -119,7 +119,16 @@ _FILLER_RE: Final = re.compile(
     r"необхідно|необхідні|необхідний|просимо|прошу|будь ласка|пожалуйста|запит|заявка|"
     r"wir|brauchen|benötigen|benoetigen|benötigt|benoetigt|bitte|dringend benötigt|"
     r"we|need|needed|needs|please|request|required|требуется|"
-    r"потребуємо|потребує|потреба)(?![\w])",
+    r"потребуємо|потребує|потреба|"
+    # greetings, thanks and asking words around the list: "Добрий день! Просимо допомогти ..."
+    r"добрий день|доброго дня|добрий вечір|доброго ранку|добрий ранок|вітаю|привіт|"
+    r"здравствуйте|добрый день|дякуємо|дякую|щиро дякуємо|спасибо|допомогти|забезпечити|"
+    r"guten tag|hallo|liebe kollegen|danke|vielen dank|"
+    r"hello|hi team|hi|dear colleagues|thanks|thank you|could you send|can you send|"
+    r"please send|send us|could you|"
+    # "(EcoFlow Delta 2 or similar)": any equal model will do, not an alternative to ask about
+    r"або аналог|або аналоги|або подібне|или аналог|oder ähnlich|oder vergleichbar|"
+    r"or similar|or equivalent)(?![\w])",
     re.IGNORECASE,
 )
 _TOKEN_RE: Final = re.compile(
@@ -133,8 +142,9 @@ _CONTAINERS: Final = frozenset(
     "каністра каністри каністр каністру канистра канистры канистр мішок мішки мішків мішка "
     "бочка бочки бочок балон балони балонів kanister kanistern sack säcke saecke fass fässer "
     "canister canisters jerrycan jerrycans jerry can cans can drum drums bag bags sacks "
-    "бутль бутля бутлі бутлів бутель бутлях бутлі".split()
+    "бутль бутля бутлі бутлів бутель бутлях бут".split()
 )
+_EURO: Final = frozenset({"euro", "євро", "евро"})
 _NOT_THINGS: Final = _TIMES | _PACK_MARKERS | _CONTAINERS
 # Units of a specification, never of a quantity: "30 кВт", "500 мг", "16 Fr".
 _SPEC_UNITS: Final = frozenset(
@@ -147,7 +157,7 @@ _SPEC_UNITS: Final = frozenset(
 _VAGUE_RE: Final = re.compile(
     r"(?<!\w)(?:пару|пара\s+(?=\w+ів)|кілька|декілька|кількох|несколько|з\s+десяток|"
     r"ein\s+paar|einige|mehrere|a\s+couple(?:\s+of)?|a\s+few|several|some)(?!\w)"
-    r"|[0-9]+\s*(?:-|–|—|до|або|чи|или|or|oder|bis)\s*[0-9]+(?!\s*(?:см|cm|мм|mm|кв|kw|kva|ква|мг|mg|мл|ml|%|x|х|×))",
+    r"|[0-9]+\s*(?:-|–|—|до|або|чи|или|or|oder|bis)\s*[0-9]+(?![0-9])(?!\s*(?:см|cm|мм|mm|кв|kw|kva|ква|мг|mg|мл|ml|%|x|х|×))",
     re.IGNORECASE,
 )
 # "10х10", "60х90 см", "4x4": a size or a drive, never a quantity.
@@ -204,6 +214,8 @@ def parse_need(text: str, today: date, *, catalog: Catalog | None = None) -> Qui
     problems: list[ParseProblem] = []
     blanked = list(text)
 
+    text = _untable(text)
+    blanked = list(text)
     urgency = _read_urgency(text, blanked, problems)
     needed_by = _read_dates("".join(blanked), today, blanked, problems)
     for pattern in (_FILLER_RE, _QUANTITY_LABEL_RE):
@@ -250,6 +262,44 @@ _NUMERO_RE: Final = re.compile(r"№\s*[0-9]+")
 # "водоочисна установка 1 шт — місто без води": words after a spaced dash, with no number,
 # at the end of an item say why; they are the note, not part of the thing.
 _REMARK_RE: Final = re.compile(r"\s[–—]\s+(?P<remark>[^0-9]*[^\W\d_][^0-9]*)$")
+
+
+_COLUMN_WORDS: Final = frozenset(
+    "№ n nr no найменування назва найм позиція к-сть кількість кол-во количество од од.вим "
+    "одиниця одиниці вим ціна примітка bezeichnung artikel menge einheit anzahl pos position "
+    "item items description name qty quantity unit units note".split()
+)
+_ROW_NUMBER_RE: Final = re.compile(
+    r"^\s*(?:pos\.?\s*)?[0-9]{1,3}[.)]?(?:\s{2,}|\t|\s+(?=[^\W\d_]))", re.I
+)
+
+
+_POS_RE: Final = re.compile(r"^\s*(?:pos\.?\s*[0-9]{1,3}\s+|[0-9]{1,3}(?:\s{2,}|\t))", re.I)
+
+
+def _untable(text: str) -> str:
+    """A list pasted from a spreadsheet or a memo: "№ Найменування К-сть Од." over rows
+    "1   Шприц 2 мл   3000   шт", or "Бинт 7х14;500;шт". The header row names columns,
+    not things, and goes; inside rows the cell separators (";", tabs) become spaces and the row
+    numbers go, so each row reads as one item line."""
+    lines = text.splitlines()
+    if len(lines) < 2:
+        return text
+    header = [w for w in re.split(r"[\s;,\t|]+", lines[0].casefold()) if w]
+    header = [w.rstrip(".:") for w in header]
+    cells = re.compile(r"[;\t|]")
+    if not header or not all(w in _COLUMN_WORDS for w in header):
+        # Without a header only unmistakable row numbers: "Pos. 1", or a number set apart
+        # by a tab or several spaces ("2 насоси" is two pumps, not row 2).
+        if not all(_POS_RE.match(line) for line in lines if line.strip()):
+            return text
+        return "\n".join(_POS_RE.sub("", cells.sub(" ", row)) for row in lines)
+    rows = [cells.sub(" ", row) for row in lines[1:]]
+    # Under a header, a leading number is the row's when another number (the count) follows.
+    return "\n".join(
+        _ROW_NUMBER_RE.sub("", row) if re.search(r"[0-9]", _ROW_NUMBER_RE.sub("", row)) else row
+        for row in rows
+    )
 
 
 def _read_heading(text: str, blanked: list[str]) -> str | None:
@@ -371,12 +421,16 @@ def _split_joined(part: str) -> list[str]:
         # "венозні катетери 20G 500 шт, 22G 300 шт": a count with its own size after a whole
         # item is the same thing again (read by parse_need), not more of the first.
         elliptical = previous_whole and counted and not is_item and _has_size(piece)
-        if merged and not is_item and not elliptical:
+        if merged and not counted and _says_something(piece):
+            # "дизпаливо 2000л, генератори стоять": a clause about the need, not a thing;
+            # handed on as a remark after a dash, which parse_need keeps as the note.
+            merged[-1] = f"{merged[-1]} — {piece}"
+        elif merged and not is_item and not elliptical:
             merged[-1] = f"{merged[-1]}, {piece}"
         else:
             merged.append(piece)
             previous_whole = is_item or elliptical
-    if len(merged) < 2:
+    if not merged:
         return [part.strip()]
     return merged
 
@@ -388,9 +442,24 @@ def _has_quantity(piece: str) -> bool:
     return any(not n.spec and n.pack_marker is None for n in numbers)
 
 
+_SIZE_LETTERS: Final = frozenset("xxs xs s m l xl xxl xxxl".split())
+
+
 def _has_size(piece: str) -> bool:
+    """A size of its own: "22G", "18 Fr", or a clothing size "M" before the count."""
     tokens = _tokens(piece)
+    for at, token in enumerate(tokens):
+        after_number = at > 0 and tokens[at - 1].kind == "num"  # "20 l" is litres
+        if token.kind == "word" and token.text.casefold() in _SIZE_LETTERS and not after_number:
+            return True
     return any(n.spec for n in _mark_dimensions(piece, tokens, _numbers(piece, tokens)))
+
+
+def _says_something(piece: str) -> bool:
+    """A clause with a verb ("генератори стоять", "місто без води" has none)."""
+    return any(
+        morph.is_verb(t.text) for t in _tokens(piece) if t.kind == "word" and len(t.text) > 2
+    )
 
 
 def _names_thing(piece: str) -> bool:
@@ -498,6 +567,7 @@ def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> 
     if vague:
         problems.append(ParseProblem(code=AMBIGUOUS_QUANTITY, fragment=vague.group()))
         return None
+    segment = _JOIN_GROUPS_RE.sub(_join_groups, segment)
     tokens = _tokens(segment)
     numbers = _mark_dimensions(segment, tokens, _numbers(segment, tokens))
     numbers = _unit_before(tokens, numbers)
@@ -523,6 +593,10 @@ def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> 
     for extra in (number.unit_index, number.times):
         if extra is not None:
             consumed.add(extra)
+    if number.unit_index is not None and number.unit_index > number.index + 1:
+        between = range(number.index + 1, number.unit_index)
+        if all(tokens[i].text.casefold() in _EURO | {"-"} for i in between):
+            consumed.update(between)  # "2 Euro-Paletten"
     consumed.update(_numeral_ending(tokens, number.index, segment))
 
     pack_size: int | None = None
@@ -538,6 +612,7 @@ def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> 
             continue
         if other.pack_marker is not None and not other.decimal and not other.sign:
             pack_size = int(other.value_text) if other.value_text.isdigit() else None
+            pack_size = pack_size or None  # "x 0" is no pack size
             if pack_size:
                 pack_unit = other.unit
                 consumed.update({other.index, other.pack_marker})
@@ -768,6 +843,12 @@ def _numbers(segment: str, tokens: list[_Token]) -> list[_Number]:
                 number = replace(number, spec=True)
             elif nxt.kind == "word":
                 unit = parse_unit(nxt.text)
+                glued = after + 2 < len(tokens) and tokens[after + 1].text == "-"
+                if unit is None and folded in _EURO and glued:
+                    # "2 Euro-Paletten", "3 євро-палети": the unit after the prefix
+                    after += 2
+                    nxt = tokens[after]
+                    unit = parse_unit(nxt.text)
                 if unit is not None:
                     number = replace(number, unit=unit, unit_index=after)
                 elif folded in _CONTAINERS:
@@ -796,7 +877,8 @@ def _numbers(segment: str, tokens: list[_Token]) -> list[_Number]:
     return out
 
 
-_SPACED_DASH_RE: Final = re.compile(r"[0-9]\s+[–—]\s+[0-9]")
+_SPACED_DASH_RE: Final = re.compile(r"[0-9]\s+[-–—]\s+[0-9]")
+_SIZE_BEFORE_RE: Final = re.compile(r"(?:[xх×№./,W-]|[^\W\d_]\.?)$", re.IGNORECASE)
 _MODEL_BEFORE_RE: Final = re.compile(r"(?:[A-Za-z][A-Za-z0-9]*|ch|fr|g)\s*$", re.IGNORECASE)
 
 
@@ -808,8 +890,28 @@ def _vague(segment: str) -> re.Match[str] | None:
         spaced = _SPACED_DASH_RE.search(match.group())
         if spaced and _MODEL_BEFORE_RE.search(segment, 0, match.start()):
             continue
+        if spaced and _SIZE_BEFORE_RE.search(segment, 0, match.start()):
+            # "бинт 7х14 - 500 шт", "р.7,5 - 500 пар", "№3 — 80 уп", "10W-40 – 20": the first
+            # number is part of a size or a name, the dash stands before the count.
+            continue
         return match
     return None
+
+
+# "10 000 шт", "1 500 Stk": digits grouped by spaces with a count unit right after.
+_JOIN_GROUPS_RE: Final = re.compile(
+    r"(?:(?<=\s)|^)(?P<num>[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+)(?![0-9.,])"
+    r"(?=\s*(?P<unit>[^\W\d_]+\.?))"
+)
+
+
+def _join_groups(match: re.Match[str]) -> str:
+    """One number when a unit of count follows ("10 000 шт" is ten thousand pieces); left
+    as typed otherwise ("12 300 шприців" may be 12 packs of 300) and refused later."""
+    unit = parse_unit(match.group("unit"))
+    if unit is None or unit in MEASURE_UNITS:
+        return match.group()
+    return re.sub(r"[ \u00a0\u202f]", "", match.group("num"))
 
 
 def _is_last(tokens: list[_Token], index: int) -> bool:
@@ -834,6 +936,7 @@ def _pack_before(numbers: list[_Number], at: int) -> _Number | None:
         and not previous.spec
         and not previous.decimal
         and previous.value_text.isdigit()
+        and int(previous.value_text) > 0
     ):
         return previous
     return None

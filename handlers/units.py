@@ -63,7 +63,7 @@ _UNITS: Final[tuple[Unit, ...]] = (
         "уп.",
         "Pkg.",
         "packs",
-        "уп|упак|упаковка|упаковки|упаковок|упаковку|пач|пачка|пачки|пачок"
+        "уп|упак|упаковка|упаковки|упаковок|упаковку|пач|пачка|пачки|пачок|пачек"
         "|pkg|pck|pckg|pkt|packung|packungen|packg|päckchen"
         "|pack|package|packages|packet|packets|pk",
     ),
@@ -133,7 +133,7 @@ _UNITS: Final[tuple[Unit, ...]] = (
         "л",
         "l",
         "l",
-        "л|літр|літри|літрів|літра|liter|ltr|lt|litre|litres|liters",
+        "л|літр|літри|літрів|літра|литр|литра|литров|литры|liter|ltr|lt|litre|litres|liters",
     ),
     _unit(
         "ml",
@@ -154,14 +154,14 @@ _UNITS: Final[tuple[Unit, ...]] = (
         "т",
         "t",
         "t",
-        "т|тонна|тонни|тонн|тон|тонну|tonne|tonnen|tonnes|ton|tons",
+        "т|тонна|тонни|тонн|тон|тонну|тонны|tonne|tonnen|tonnes|ton|tons",
     ),
     _unit(
         "m",
         "м",
         "m",
         "m",
-        "м|метр|метри|метрів|метра|meter|metre|metres|meters",
+        "м|метр|метри|метрів|метра|метров|meter|metre|metres|meters",
     ),
 )
 

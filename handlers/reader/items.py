@@ -37,7 +37,18 @@ _QUALIFIERS: Final = frozenset(
     "portable tragbar tragbare tragbarer mobile mobil mobiler electric elektrisch elektrische "
     "new neu neue used gebraucht gebrauchte medical medizinisch medizinische disposable einweg "
     "reusable heavy duty industrial industrie inverter silent leise "
-    "дизель бензин газ xs s m l xl xxl xxxl".split()
+    "дизель бензин газ xs s m l xl xxl xxxl mini maxi pro plus".split()
+)
+# Words that say "a device" and leave the naming to the next word: "апарат ШВЛ", "Gerät".
+_LIGHT_HEADS: Final = frozenset(
+    "апарат апарати апарату аппарат аппараты пристрій пристрої прилад прилади "
+    "gerät geräte device devices machine machines".split()
+)
+# Places a thing is for, never things of their own: "для лікарні", "for the ICU".
+_PLACE_WORDS: Final = frozenset(
+    "лікарня лікарні лікарень лікарню больница больницы відділення відділень реанімація "
+    "реанімації котельня котельні котелень школа школи амбулаторія амбулаторії црл кнп "
+    "icu hospital hospitals krankenhaus klinik station intensivstation kesselhaus ward".split()
 )
 _OR_WORDS: Final = frozenset({"або", "чи", "или", "либо", "oder", "or"})
 _AND_WORDS: Final = frozenset({"та", "і", "й", "и", "und", "and", "sowie"})
@@ -236,6 +247,12 @@ def _split_complement(phrase: str) -> tuple[str, str]:
 
 def _head_word(words: list[str]) -> str:
     content = [w for w in words if w.casefold() not in _QUALIFIERS] or words
+    named = [w for w in content if w.casefold() not in _LIGHT_HEADS]
+    content = named or content
+    if not all(morph.is_cyrillic(w) for w in content):
+        # "Verbandskasten DIN": a short code in capitals is a standard, not the thing
+        plain = [w for w in content if not (w.isupper() and len(w) <= 4)]
+        content = plain or content
     cyrillic = [w for w in content if morph.is_cyrillic(w)]
     if cyrillic and len(cyrillic) * 2 >= len(content):
         # Mostly Ukrainian, with a Latin brand or size inside ("турнікети CAT", "генератор
@@ -254,7 +271,7 @@ def _names_other_item(catalog: Catalog, complement: str, item: CatalogItem) -> b
     of its own (a device, a vehicle). A substance counted in litres or kilograms ("для
     води", "für Diesel") says what the thing is for, not what it belongs to."""
     for word in _WORD_RE.findall(complement):
-        if word.casefold() in _PREPOSITIONS or len(word) < 3:
+        if word.casefold() in _PREPOSITIONS | _PLACE_WORDS or len(word) < 3:
             continue
         hits = catalog.word_items(word)
         for key, how in hits.items():

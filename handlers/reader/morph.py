@@ -56,3 +56,11 @@ def lemma(word: str) -> str:
     if not is_cyrillic(word):
         return word.casefold()
     return str(_analyzer().parse(word.casefold())[0].normal_form)
+
+
+def is_verb(word: str) -> bool:
+    """True when the word's likely reading is a verb ("стоять", "закінчується")."""
+    if not is_cyrillic(word):
+        return False
+    best = _analyzer().parse(word.casefold())[0]
+    return "VERB" in best.tag

@@ -186,9 +186,12 @@ def test_remarks_and_headings_become_the_note() -> None:
     assert parse("КНП «Лікарня №4»: рукавички 10 уп").note == "КНП «Лікарня №4»"
 
 
-def test_a_count_split_by_a_space_is_refused_not_cut() -> None:
-    # "1 500" must not become 500 with a "1" left in the name
-    assert quick.BAD_QUANTITY in [p.code for p in parse("шприци 10 мл — 1 500 шт").problems]
+def test_a_count_grouped_by_spaces() -> None:
+    # with a unit of count after it, "1 500" / "10 000" is one number, never cut to 500
+    assert lines(parse("шприци 10 мл — 1 500 шт"))[0][:2] == (1500, "pcs")
+    assert lines(parse("Маски медичні 10 000 шт"))[0][:2] == (10000, "pcs")
+    # without one, "12 300 шприців" may be 12 packs of 300: refused with the number quoted
+    assert quick.BAD_QUANTITY in [p.code for p in parse("12 300 шприців").problems]
     # numbers glued to letters before a count are sizes, not thousands
     assert lines(parse("респіратори FFP2 500 шт"))[0][:2] == (500, "pcs")
     assert lines(parse("бензин А-95 500 л"))[0][:2] == (500, "l")
@@ -198,3 +201,9 @@ def test_an_unknown_ukrainian_compound_is_not_its_tail() -> None:
     # "рентгенплівка" (X-ray film) is not "плівка" (plastic sheeting); "мотопомпа" is a pump
     assert parse("рентгенплівка 35х43 30 уп").items[0].item_key is None
     assert parse("мотопомпа 2 шт").items[0].item_key == "pump"
+
+
+@pytest.mark.parametrize("text", ["1001 <i>x 0", "5 л х 0", "10 каністр по 0 л", "0 л х 10"])
+def test_a_zero_size_is_never_a_pack(text: str) -> None:
+    for item in parse(text).items:
+        assert item.pack_size is None or item.pack_size > 0

@@ -133,7 +133,8 @@ async def test_stats_figures_match_the_data(harness: EngineHarness) -> None:
     assert figure(text, "⚪ Low") == 0
     # Four active coordinators and the admin; seen within 7 days: three and the admin.
     assert "5 active, 4 seen in the last 7 days, 1 unreachable" in text
-    assert "3 waiting, oldest 3 h ago; 1 undeliverable" in text
+    # three notices and the configured admin's command menu, queued on their first message
+    assert "4 waiting, oldest 3 h ago; 1 undeliverable" in text
     assert f"No. {ids['daily']} (daily, member #{ids['seen_1']}): 22.11.2026 08:00" in text
     assert f"No. {ids['weekly']} (weekly, member #{ids['seen_1']}): none yet" in text
 
