@@ -13,7 +13,7 @@ import aiosqlite
 from handlers.context import BotLinks, Turn
 from handlers.events import Choice, Reply
 from handlers.numbers import small_int
-from handlers.registry import ADMIN, ChoiceRoute, Command, Handler, Registry
+from handlers.registry import ADMIN, ChoiceRoute, Command, Registry
 from handlers.render import esc, fmt_date
 from handlers.textsplit import split_message
 from storage import audit, invites, organisations
@@ -118,21 +118,6 @@ async def cmd_invite(turn: Turn, args: str) -> list[Reply]:
 
 
 # --- shared by the admin modules ------------------------------------------------------------
-
-
-def private_only(handler: Handler) -> Handler:
-    """An admin command answered only in a private chat with the bot.
-
-    Its answers carry invite codes, people's names and messenger ids: typed in a team's group
-    room they would be shown to everyone there. The role check has already run (engine).
-    """
-
-    async def guarded(turn: Turn, args: str) -> list[Reply]:
-        if not turn.incoming.private:
-            return [Reply(text=turn.tr("admin.private_only"))]
-        return await handler(turn, args)
-
-    return guarded
 
 
 async def record(turn: Turn, action: str, target: str | None, summary: str) -> None:
@@ -258,7 +243,7 @@ async def on_uninvite_choice(turn: Turn, payload: str) -> list[Reply]:
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(Command("invite", ADMIN, private_only(cmd_invite), "help.invite"))
-    registry.add_command(Command("invites", ADMIN, private_only(cmd_invites), "help.invites"))
-    registry.add_command(Command("uninvite", ADMIN, private_only(cmd_uninvite), "help.uninvite"))
+    registry.add_command(Command("invite", ADMIN, cmd_invite, "help.invite"))
+    registry.add_command(Command("invites", ADMIN, cmd_invites, "help.invites"))
+    registry.add_command(Command("uninvite", ADMIN, cmd_uninvite, "help.uninvite"))
     registry.add_choice(ChoiceRoute("ui", ADMIN, on_uninvite_choice))
