@@ -52,7 +52,7 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
         # Even a correct code waits: otherwise the cool-down would not stop the guessing.
         # Nothing is written, so trying on during the cool-down does not lengthen it.
         return [Reply(text=cooldown_text(turn, until))]
-    status, invite = await invites.check_invite(turn.conn, code, turn.now)
+    status, invite = await invites.check_invite(turn.conn, turn.ctx.invite_key, code, turn.now)
     if status is not InviteCheck.OK or invite is None:
         # Every refusal counts, not only unknown codes: a guesser who hits a used or
         # expired code has learnt something too.

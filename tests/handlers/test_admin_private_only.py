@@ -21,7 +21,7 @@ GROUP = ChatRef(transport="telegram", chat_id="-100777")
 # Arguments that would make each command do something real in a private chat.
 ARGS = {
     "invite": "1 coordinator",
-    "uninvite": "ABC",
+    "uninvite": "1",
     "org_add": "hospital; Klinik; Raion; Ort",
     "org": "1",
     "members": "",
@@ -109,7 +109,7 @@ async def test_a_button_or_a_conversation_in_a_group_is_refused_too(
             now=h.clock(),
         )
     before = await db_snapshot(h.db)
-    for payload in ("op:0", "w:start", "mp:1", "ui:1", "fgme:yes"):
+    for payload in ("op:0", "w:start", "mp:1", "org:1", "fgme:yes"):
         h.clock.advance(seconds=4)
         incoming = h.incoming(ADMIN, choice=payload, lang="en")
         replies = await h.engine.handle(
