@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.config import DEFAULT_TELEGRAM_API, Settings
+from bot.invite_key import load_invite_key
 from bot.outbox import OutboxWorker
 from bot.pacing import Pacer
 from bot.renderers import FileRenderers
@@ -32,6 +33,7 @@ from handlers.limits import RateLimiter
 from handlers.menus import sync_menus
 from storage import organisations
 from storage.db import Checkpointer, Database, open_db
+from storage.invites import InviteKey
 from storage.migrations import migrate
 from storage.models import Identity
 
@@ -104,7 +106,11 @@ class App:
 
 
 def make_context(
-    settings: Settings, db: Database, clock: Callable[[], datetime] = utc_now
+    settings: Settings,
+    db: Database,
+    clock: Callable[[], datetime] = utc_now,
+    *,
+    invite_key: InviteKey,
 ) -> HandlerContext:
     lang: Language = settings.default_language  # type: ignore[assignment]
     return HandlerContext(
@@ -125,6 +131,7 @@ def make_context(
         ),
         links=BotLinks(),
         renderers=FileRenderers(),
+        invite_key=invite_key,
         limiter=RateLimiter(),
     )
 
@@ -150,6 +157,8 @@ async def build_app(
     clock: Callable[[], datetime] = utc_now,
 ) -> App:
     """Telegram and Matrix when configured; the console when asked for or when nothing else is."""
+    # Before the database: a key file others may read stops start-up with nothing opened.
+    invite_key = load_invite_key(settings.invite_key_file)
     db = await open_and_migrate(settings, background_checkpoints=True)
     # `aidbridge run` with no platform configured, or `aidbridge console` without --as.
     local_console = console_identity == LOCAL_CONSOLE or (
@@ -161,7 +170,7 @@ async def build_app(
         # Whoever sits at the server's own terminal can run the CLI anyway: make the
         # plain console session an admin, so a newcomer can try every command.
         settings = settings.model_copy(update={"admins": [*settings.admins, LOCAL_CONSOLE]})
-    ctx = make_context(settings, db, clock)
+    ctx = make_context(settings, db, clock, invite_key=invite_key)
     engine = Engine(ctx)
     transports: dict[str, Transport] = {}
     pacers: dict[str, Pacer] = {}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.app import open_and_migrate, run, utc_now
 from bot.config import ConfigError, Settings, load_settings
+from bot.invite_key import load_invite_key
 from bot.logsetup import setup_logging
 from bot.renderers import FileRenderers
 from bot.transports.base import StartupError
@@ -165,11 +166,13 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
         print("error: --days must be between 1 and 90", file=sys.stderr)
         return 2
     links = BotLinks(telegram_username=settings.telegram_bot_username)
+    key = load_invite_key(settings.invite_key_file)  # the running bot's key, from its file
     db = await open_and_migrate(settings)
     try:
         async with db.transaction() as conn:
             issued = await issue_invite(
                 conn,
+                key=key,
                 org_id=args.org_id,
                 role=Role(args.role),
                 days=days,
@@ -347,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseTooNew as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except StartupError as exc:
+    except (StartupError, ConfigError) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

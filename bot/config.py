@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # Privacy and operations (issue 4).
     retention_days: int = Field(default=365, ge=1)
     backup_dir: Path = Path("./data/backups")
+    # The secret the invite codes' MACs are keyed with (bot/invite_key.py); never inside the
+    # database, so a copy of the database gives no code back. Default: beside the database.
+    invite_key_path: Path | None = None
     # Matrix (issue 5): the transport starts when the homeserver, the user id and a token or
     # password are all set.
     matrix_homeserver: str | None = None
@@ -118,6 +121,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def invite_key_file(self) -> Path:
+        return self.invite_key_path or self.db_path.with_name(self.db_path.name + ".invite-key")
 
 
 class ConfigError(Exception):

@@ -9,7 +9,7 @@ from handlers.context import Turn
 from handlers.events import Choice, Reply, rows
 from handlers.i18n import LANGUAGES, Language
 from handlers.menus import queue_menu
-from handlers.registry import ANY_MEMBER, PUBLIC, ChoiceRoute, Command, Registry
+from handlers.registry import ANY_MEMBER, PUBLIC, ChoiceRoute, Command, Registry, Where
 from handlers.render import esc
 from storage import audit, invite_failures, invites, members, organisations, subscriptions
 from storage.invites import InviteCheck
@@ -52,7 +52,7 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
         # Even a correct code waits: otherwise the cool-down would not stop the guessing.
         # Nothing is written, so trying on during the cool-down does not lengthen it.
         return [Reply(text=cooldown_text(turn, until))]
-    status, invite = await invites.check_invite(turn.conn, code, turn.now)
+    status, invite = await invites.check_invite(turn.conn, turn.ctx.invite_key, code, turn.now)
     if status is not InviteCheck.OK or invite is None:
         # Every refusal counts, not only unknown codes: a guesser who hits a used or
         # expired code has learnt something too.
@@ -245,8 +245,15 @@ async def on_lang_choice(turn: Turn, value: str) -> list[Reply]:
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(Command("start", PUBLIC, cmd_start, "help.start", in_menu=False))
-    registry.add_command(Command("help", ANY_MEMBER, cmd_help, "help.help"))
-    registry.add_command(Command("lang", ANY_MEMBER, cmd_lang, "help.lang"))
+    # Answered in groups too (registry.Where). /start: a code typed in a group has been read
+    # there already, and redeeming it at once is what stops someone else using it; the welcome
+    # names only the sender's own organisation and role. /help lists commands, /lang and its
+    # buttons change only the sender's language: none shows anyone else or any request.
+    registry.add_command(
+        Command("start", PUBLIC, cmd_start, "help.start", in_menu=False, where=Where.ANY_CHAT)
+    )
+    registry.add_command(Command("help", ANY_MEMBER, cmd_help, "help.help", where=Where.ANY_CHAT))
+    registry.add_command(Command("lang", ANY_MEMBER, cmd_lang, "help.lang", where=Where.ANY_CHAT))
+    # Private: it shows the person's messenger id, which the people in a group need not learn.
     registry.add_command(Command("whoami", ANY_MEMBER, cmd_whoami, "help.whoami"))
-    registry.add_choice(ChoiceRoute("lang", ANY_MEMBER, on_lang_choice))
+    registry.add_choice(ChoiceRoute("lang", ANY_MEMBER, on_lang_choice, where=Where.ANY_CHAT))

@@ -13,12 +13,12 @@ import aiosqlite
 from handlers.context import BotLinks, Turn
 from handlers.events import Choice, Reply
 from handlers.numbers import small_int
-from handlers.registry import ADMIN, ChoiceRoute, Command, Handler, Registry
+from handlers.registry import ADMIN, Command, Registry
 from handlers.render import esc, fmt_date
 from handlers.textsplit import split_message
 from storage import audit, invites, organisations
-from storage.invites import CODE_LENGTH, HINT_LENGTH, PendingInvite
-from storage.models import Organisation, Role
+from storage.invites import InviteKey
+from storage.models import Invite, Organisation, Role
 
 MAX_INVITE_DAYS = 90
 
@@ -36,6 +36,7 @@ class IssuedInvite:
 async def issue_invite(
     conn: aiosqlite.Connection,
     *,
+    key: InviteKey,
     org_id: int,
     role: Role,
     days: int,
@@ -50,7 +51,13 @@ async def issue_invite(
         return None
     expires_at = now + timedelta(days=days)
     code, invite = await invites.add_invite(
-        conn, org_id=org.id, role=role, expires_at=expires_at, created_by=actor_id, now=now
+        conn,
+        key=key,
+        org_id=org.id,
+        role=role,
+        expires_at=expires_at,
+        created_by=actor_id,
+        now=now,
     )
     await audit.add_audit(
         conn,
@@ -58,7 +65,8 @@ async def issue_invite(
         actor_label=actor_label,
         action="invite.create",
         target=f"org:{org.id}",
-        summary=f"invite {invite.id} ({code[:HINT_LENGTH]}…) role {role.value} for {days} days",
+        # The audit log names the invite by its number: no part of a code is written anywhere.
+        summary=f"invite {invite.id} role {role.value} for {days} days",
         now=now,
     )
     matrix_hint = f"!start {code} → {links.matrix_user_id}" if links.matrix_user_id else None
@@ -90,6 +98,7 @@ async def cmd_invite(turn: Turn, args: str) -> list[Reply]:
     assert turn.member is not None
     issued = await issue_invite(
         turn.conn,
+        key=turn.ctx.invite_key,
         org_id=small_int(parts[0]) or 0,
         role=role,
         days=days,
@@ -118,21 +127,6 @@ async def cmd_invite(turn: Turn, args: str) -> list[Reply]:
 
 
 # --- shared by the admin modules ------------------------------------------------------------
-
-
-def private_only(handler: Handler) -> Handler:
-    """An admin command answered only in a private chat with the bot.
-
-    Its answers carry invite codes, people's names and messenger ids: typed in a team's group
-    room they would be shown to everyone there. The role check has already run (engine).
-    """
-
-    async def guarded(turn: Turn, args: str) -> list[Reply]:
-        if not turn.incoming.private:
-            return [Reply(text=turn.tr("admin.private_only"))]
-        return await handler(turn, args)
-
-    return guarded
 
 
 async def record(turn: Turn, action: str, target: str | None, summary: str) -> None:
@@ -164,20 +158,18 @@ def local_time(turn: Turn, moment: datetime) -> str:
 
 
 # --- /invites and /uninvite ------------------------------------------------------------------
+# Admins name an invite by its number: the code itself is kept nowhere (storage/invites.py), so
+# there is nothing of it to list or to match a prefix against.
 
 
-def invite_role(turn: Turn, pending: PendingInvite) -> str:
-    return f"#{pending.invite.org_id} · {turn.tr(f'role.{pending.invite.role.value}')}"
-
-
-def invite_line(turn: Turn, pending: PendingInvite, names: dict[int, str]) -> str:
+def invite_line(turn: Turn, invite: Invite, names: dict[int, str]) -> str:
     return turn.tr(
-        "admin.invite_line",
-        hint=esc(pending.hint),
-        org=esc(names.get(pending.invite.org_id, "?")),
-        org_id=pending.invite.org_id,
-        role=esc(turn.tr(f"role.{pending.invite.role.value}")),
-        date=local_date(turn, pending.invite.expires_at),
+        "invites.line",
+        id=invite.id,
+        org=esc(names.get(invite.org_id, "?")),
+        org_id=invite.org_id,
+        role=esc(turn.tr(f"role.{invite.role.value}")),
+        date=local_date(turn, invite.expires_at),
     )
 
 
@@ -192,73 +184,34 @@ async def cmd_invites(turn: Turn, args: str) -> list[Reply]:
     names = await org_names(turn)
     lines = [f"<b>{esc(turn.tr('admin.invites_title', count=len(pending)))}</b>"]
     lines += [invite_line(turn, p, names) for p in pending]
-    lines += ["", turn.tr("admin.invites_hint")]
+    lines += ["", turn.tr("invites.hint")]
     return long_reply("\n".join(lines))
 
 
 async def cmd_uninvite(turn: Turn, args: str) -> list[Reply]:
-    prefix = invites.normalise_code(args)
-    if not prefix:
-        return [Reply(text=turn.tr("admin.uninvite_usage", hint=HINT_LENGTH))]
-    if len(prefix) == CODE_LENGTH:
-        exact = await invites.get_pending_invite_by_code(turn.conn, prefix, turn.now)
-        found = [exact] if exact else []
-    elif len(prefix) <= HINT_LENGTH:
-        found = await invites.list_pending_invites(turn.conn, turn.now, hint_prefix=prefix)
-    else:
-        # Only the first letters are stored: a longer prefix cannot be checked, and guessing
-        # from its start could revoke an invite the admin did not mean.
-        return [Reply(text=turn.tr("admin.uninvite_length", hint=HINT_LENGTH, full=CODE_LENGTH))]
-    if not found:
-        return [Reply(text=turn.tr("admin.uninvite_none", prefix=esc(prefix)))]
-    names = await org_names(turn)
-    if len(found) > 1:
-        lines = [turn.tr("admin.uninvite_ambiguous", count=len(found), prefix=esc(prefix))]
-        lines += [invite_line(turn, p, names) for p in found]
-        # One button per match (a handful at most: the hint has 3 letters of 31).
-        buttons = tuple(
-            (Choice(label=f"✖️ {p.hint}… · {invite_role(turn, p)}", payload=f"ui:{p.invite.id}"),)
-            for p in found[:8]
-        )
-        return long_reply("\n".join(lines), buttons)
-    return await revoke_pending(turn, found[0], names, replace=False)
-
-
-async def revoke_pending(
-    turn: Turn, pending: PendingInvite, names: dict[int, str], *, replace: bool
-) -> list[Reply]:
-    invite = pending.invite
-    if not await invites.revoke_invite(turn.conn, invite.id, turn.now):
-        return [Reply(text=turn.tr("admin.uninvite_gone"), replace=replace)]
+    invite_id = small_int(args.strip().removeprefix("#"))
+    if invite_id is None:
+        return [Reply(text=turn.tr("invites.uninvite_usage"))]
+    invite = await invites.get_pending_invite(turn.conn, invite_id, turn.now)
+    if invite is None or not await invites.revoke_invite(turn.conn, invite.id, turn.now):
+        return [Reply(text=turn.tr("invites.uninvite_none", id=invite_id))]
     await record(
         turn,
         "invite.revoke",
         audit.org_target(invite.org_id),
-        f"invite {invite.id} ({pending.hint}…) role {invite.role.value}: pending -> revoked",
+        f"invite {invite.id} role {invite.role.value}: pending -> revoked",
     )
+    names = await org_names(turn)
     text = turn.tr(
-        "admin.uninvite_done",
-        hint=esc(pending.hint),
+        "invites.uninvite_done",
+        id=invite.id,
         org=esc(names.get(invite.org_id, "?")),
         role=esc(turn.tr(f"role.{invite.role.value}")),
     )
-    return [Reply(text=text, replace=replace)]
-
-
-async def on_uninvite_choice(turn: Turn, payload: str) -> list[Reply]:
-    invite_id = small_int(payload)
-    pending = (
-        await invites.get_pending_invite(turn.conn, invite_id, turn.now)
-        if invite_id is not None
-        else None
-    )
-    if pending is None:
-        return [Reply(text=turn.tr("admin.uninvite_gone"), replace=True)]
-    return await revoke_pending(turn, pending, await org_names(turn), replace=True)
+    return [Reply(text=text)]
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(Command("invite", ADMIN, private_only(cmd_invite), "help.invite"))
-    registry.add_command(Command("invites", ADMIN, private_only(cmd_invites), "help.invites"))
-    registry.add_command(Command("uninvite", ADMIN, private_only(cmd_uninvite), "help.uninvite"))
-    registry.add_choice(ChoiceRoute("ui", ADMIN, on_uninvite_choice))
+    registry.add_command(Command("invite", ADMIN, cmd_invite, "help.invite"))
+    registry.add_command(Command("invites", ADMIN, cmd_invites, "help.invites"))
+    registry.add_command(Command("uninvite", ADMIN, cmd_uninvite, "help.uninvite"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.admin import local_time, long_reply, private_only
+from handlers.admin import local_time, long_reply
 from handlers.admin_people import is_forgotten
 from handlers.context import Turn
 from handlers.events import Reply
@@ -82,4 +82,4 @@ async def cmd_audit(turn: Turn, args: str) -> list[Reply]:
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(Command("audit", ADMIN, private_only(cmd_audit), "help.audit"))
+    registry.add_command(Command("audit", ADMIN, cmd_audit, "help.audit"))

@@ -11,7 +11,7 @@ import re
 
 from pydantic import BaseModel, ValidationError
 
-from handlers.admin import long_reply, org_names, private_only, record
+from handlers.admin import long_reply, org_names, record
 from handlers.context import Turn
 from handlers.events import Choice, Reply, rows
 from handlers.flowstate import save_state
@@ -445,9 +445,9 @@ async def clear(turn: Turn) -> None:
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(Command("org_add", ADMIN, private_only(cmd_org_add), "help.org_add"))
-    registry.add_command(Command("orgs", ADMIN, private_only(cmd_orgs), "help.orgs"))
-    registry.add_command(Command("org", ADMIN, private_only(cmd_org), "help.org"))
+    registry.add_command(Command("org_add", ADMIN, cmd_org_add, "help.org_add"))
+    registry.add_command(Command("orgs", ADMIN, cmd_orgs, "help.orgs"))
+    registry.add_command(Command("org", ADMIN, cmd_org, "help.org"))
     registry.add_choice(ChoiceRoute("org", ADMIN, on_org_choice))
     registry.add_choice(ChoiceRoute("oa", ADMIN, on_add_choice))
     registry.add_flow(Flow(ADD_FLOW, ADMIN, on_add_text))

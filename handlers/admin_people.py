@@ -8,7 +8,7 @@ are told in their language. All of it, with the audit row, is one transaction.
 
 from __future__ import annotations
 
-from handlers.admin import local_date, local_time, long_reply, org_names, private_only, record
+from handlers.admin import local_date, local_time, long_reply, org_names, record
 from handlers.context import Turn
 from handlers.events import Choice, Reply
 from handlers.member_ref import resolve_member
@@ -349,9 +349,9 @@ async def cmd_restore(turn: Turn, args: str) -> list[Reply]:
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(Command("members", ADMIN, private_only(cmd_members), "help.members"))
-    registry.add_command(Command("role", ADMIN, private_only(cmd_role), "help.role"))
-    registry.add_command(Command("revoke", ADMIN, private_only(cmd_revoke), "help.revoke"))
-    registry.add_command(Command("restore", ADMIN, private_only(cmd_restore), "help.restore"))
+    registry.add_command(Command("members", ADMIN, cmd_members, "help.members"))
+    registry.add_command(Command("role", ADMIN, cmd_role, "help.role"))
+    registry.add_command(Command("revoke", ADMIN, cmd_revoke, "help.revoke"))
+    registry.add_command(Command("restore", ADMIN, cmd_restore, "help.restore"))
     registry.add_choice(ChoiceRoute("mp", ADMIN, on_members_page))
     registry.add_choice(ChoiceRoute("rv", ADMIN, on_revoke_choice))

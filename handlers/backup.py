@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-from handlers.admin import private_only
 from handlers.context import Turn
 from handlers.events import Reply
 from handlers.registry import ADMIN, Command, Registry
@@ -55,4 +54,4 @@ async def cmd_backup(turn: Turn, args: str) -> list[Reply]:
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(Command("backup", ADMIN, private_only(cmd_backup), "help.backup"))
+    registry.add_command(Command("backup", ADMIN, cmd_backup, "help.backup"))

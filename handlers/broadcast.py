@@ -14,7 +14,6 @@ import secrets
 
 from pydantic import ValidationError
 
-from handlers.admin import private_only
 from handlers.context import Turn
 from handlers.events import Choice, Reply
 from handlers.flowstate import save_state
@@ -138,5 +137,5 @@ async def on_broadcast(turn: Turn, payload: str) -> list[Reply]:
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(Command("broadcast", ADMIN, private_only(cmd_broadcast), "help.broadcast"))
+    registry.add_command(Command("broadcast", ADMIN, cmd_broadcast, "help.broadcast"))
     registry.add_choice(ChoiceRoute("bc", ADMIN, on_broadcast))

@@ -17,6 +17,7 @@ from handlers.i18n import Language, Translator
 from handlers.limits import RateLimiter
 from handlers.rendering import Renderers
 from storage.db import Database
+from storage.invites import InviteKey
 from storage.models import Identity, Member, Role
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ class HandlerContext:
     policy: Policy
     links: BotLinks
     renderers: Renderers
+    # Keys the invite codes' MACs; read from its own file by bot/, never from the database.
+    invite_key: InviteKey
     # Per-person message counts (handlers/limits.py); one per process, built by bot/app.py.
     limiter: RateLimiter = field(default_factory=RateLimiter)
 

@@ -641,6 +641,9 @@ async def on_action(turn: Turn, payload: str) -> list[Reply]:
 
 
 def register(registry: Registry) -> None:
+    # All private (registry.Where's default). /open lists organisations' needs with names;
+    # the changes answer with a request's items and amounts, and their refusals may list the
+    # request's lines as the hospital typed them: a group learns nothing of a request.
     registry.add_command(Command("open", COORDINATOR, cmd_open, "help.open"))
     registry.add_command(Command("ack", COORDINATOR, cmd_ack, "help.ack"))
     registry.add_command(Command("pledge", COORDINATOR, cmd_pledge, "help.pledge"))

@@ -1,9 +1,10 @@
 """The conversation engine: one Incoming in, Replies out, one transaction in between.
 
 Order of work for every event: drop it if its update id was seen; find the sender; enforce the
-roles that the command, button or conversation declares; run the handler; then, in the same
-transaction, record the update id, the durable replies (as outbox rows) and the menu shown to
-text-only platforms. Only after COMMIT do the replies go back to the transport.
+roles that the command, button or conversation declares, then where it may answer (a group
+gets nothing that shows people, places, notes or files: registry.Where); run the handler;
+then, in the same transaction, record the update id, the durable replies (as outbox rows) and
+the menu shown to text-only platforms. Only after COMMIT do the replies go back to the transport.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from handlers.context import HandlerContext, Turn
 from handlers.events import Choice, Incoming, Reply
 from handlers.i18n import normalise_language
 from handlers.menus import queue_member_menu
-from handlers.registry import Registry
+from handlers.registry import Registry, Where
 from handlers.render import esc
 from handlers.textmenu import match_menu, menu_from_replies
 from storage import conversations, members, outbox
@@ -262,6 +263,9 @@ class Engine:
             if not turn.roles:
                 return await account.stranger(turn)
             return [Reply(text=turn.tr("error.not_allowed"))]
+        refusal = self._outside_private_chat(turn, command.where)
+        if refusal is not None:
+            return refusal
         return await command.handler(turn, args.strip())
 
     async def _route_choice(self, turn: Turn, payload: str) -> list[Reply]:
@@ -273,7 +277,30 @@ class Engine:
             if not turn.roles:
                 return await account.stranger(turn)
             return [Reply(text=turn.tr("error.not_allowed"), toast=True)]
+        # A button under an old answer in a group (sent before this rule) must not page on.
+        refusal = self._outside_private_chat(turn, route.where, toast=True)
+        if refusal is not None:
+            return refusal
         return await route.handler(turn, rest)
+
+    @staticmethod
+    def _outside_private_chat(
+        turn: Turn, where: Where, *, toast: bool = False
+    ) -> list[Reply] | None:
+        """The one place that keeps private answers out of groups, for every role.
+
+        Runs after the role check, so someone who may not use the command at all still gets
+        the generic denial (which names nothing) rather than a hint that it exists for them.
+        The refusal names no argument the person typed: the group already saw it, and
+        repeating it would add nothing but a second copy.
+        """
+        if where is Where.ANY_CHAT or turn.incoming.private:
+            return None
+        text = turn.tr("policy.private_only")
+        link = private_chat_link(turn)
+        if link is not None and not toast:
+            text += "\n" + turn.tr("policy.private_only_link", link=esc(link))
+        return [Reply(text=text, toast=toast)]
 
     async def _route_text(
         self, turn: Turn, text: str, state: ConversationState | None
@@ -285,7 +312,8 @@ class Engine:
         if state is not None:
             flow = self.registry.flows.get(state.flow)
             if flow is not None and (not flow.roles or flow.roles & turn.roles):
-                return await flow.on_text(turn, text)
+                refusal = self._outside_private_chat(turn, flow.where)
+                return refusal if refusal is not None else await flow.on_text(turn, text)
             # What is left of a finished conversation (the Submit marker): a new message ends it.
             await conversations.delete_conversation(
                 turn.conn, incoming.chat.transport, incoming.chat.chat_id, incoming.sender.user_id
@@ -322,6 +350,17 @@ class Engine:
         """Called by a transport once the platform accepted a durable reply."""
         async with self.ctx.db.transaction() as conn:
             await outbox.set_outbox_sent(conn, outbox_id, self.ctx.clock())
+
+
+def private_chat_link(turn: Turn) -> str | None:
+    """How to open a private chat with the bot on this platform, when the bot knows it."""
+    links = turn.ctx.links
+    transport = turn.incoming.chat.transport
+    if transport == "telegram" and links.telegram_username:
+        return f"https://t.me/{links.telegram_username}"
+    if transport == "matrix" and links.matrix_user_id:
+        return links.matrix_user_id
+    return None
 
 
 __all__ = ["Choice", "Engine", "build_registry"]

@@ -35,7 +35,7 @@ from handlers.quick import (
     parse_need,
     read_thing,
 )
-from handlers.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Flow, Registry
+from handlers.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Flow, Registry, Where
 from handlers.render import (
     details_lines,
     esc,
@@ -961,6 +961,11 @@ def register(registry: Registry) -> None:
     registry.add_command(
         Command("need", REQUESTER, cmd_need, "help.need", usage="2 generator; 200 packs bandages")
     )
-    registry.add_command(Command("cancel", ANY_MEMBER, cmd_cancel, "help.cancel"))
+    # /cancel ends the sender's own conversation in this chat and shows nothing, so it works in
+    # a group too; the wizard itself (/new, /need, its buttons and typed steps) stays private:
+    # it asks for the delivery place and notes and shows them back in the summary.
+    registry.add_command(
+        Command("cancel", ANY_MEMBER, cmd_cancel, "help.cancel", where=Where.ANY_CHAT)
+    )
     registry.add_choice(ChoiceRoute("w", REQUESTER, on_choice))
     registry.add_flow(Flow(FLOW, REQUESTER, on_text))

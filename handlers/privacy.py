@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.admin import private_only
 from handlers.context import HandlerContext, Turn
 from handlers.events import Choice, Reply
 from handlers.member_ref import resolve_member
@@ -123,8 +122,10 @@ async def on_forget_member(turn: Turn, payload: str) -> list[Reply]:
 
 
 def register(registry: Registry) -> None:
+    # Private (registry.Where's default): erasing a person is their own business, asked and
+    # confirmed with buttons that belong in their own chat.
     registry.add_command(Command("forget_me", ANY_MEMBER, cmd_forget_me, "help.forget_me"))
-    registry.add_command(Command("forget", ADMIN, private_only(cmd_forget), "help.forget"))
+    registry.add_command(Command("forget", ADMIN, cmd_forget, "help.forget"))
     registry.add_choice(ChoiceRoute("fgme", ANY_MEMBER, on_forget_me))
     registry.add_choice(ChoiceRoute("fgm", ADMIN, on_forget_member))
 

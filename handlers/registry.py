@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from handlers.context import Turn
 from handlers.events import Reply
@@ -19,6 +20,24 @@ ADMIN: frozenset[Role] = frozenset({Role.ADMIN})
 PUBLIC: frozenset[Role] = frozenset()
 
 
+class Where(StrEnum):
+    """Where a command's (or button's, or conversation's) answers may be shown.
+
+    One rule for every role, enforced once by the engine after the role check: anything that
+    shows people (names, messenger ids), organisations' requests and needs, delivery places,
+    notes, or a file of them answers only in a one-to-one chat with the bot (Incoming.private:
+    a Telegram private chat, a Matrix direct room that is not the team room). Typed in a group,
+    it gets a short refusal that points to the private chat, and the handler never runs.
+
+    PRIVATE is the default, so a command added later is private until someone decides that
+    its answers are fit for a room of people the bot does not know. The few declared ANY_CHAT
+    say why at their registration.
+    """
+
+    PRIVATE = "private"
+    ANY_CHAT = "any_chat"
+
+
 @dataclass(frozen=True)
 class Command:
     name: str
@@ -28,6 +47,7 @@ class Command:
     help_key: str
     usage: str = ""
     in_menu: bool = True
+    where: Where = Where.PRIVATE
 
 
 @dataclass(frozen=True)
@@ -37,6 +57,7 @@ class ChoiceRoute:
     prefix: str
     roles: frozenset[Role]
     handler: Handler
+    where: Where = Where.PRIVATE
 
 
 @dataclass(frozen=True)
@@ -46,6 +67,7 @@ class Flow:
     name: str
     roles: frozenset[Role]
     on_text: Handler
+    where: Where = Where.PRIVATE
 
 
 @dataclass

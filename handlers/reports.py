@@ -7,7 +7,7 @@ from handlers.context import Turn
 from handlers.coordinator import parse_filters
 from handlers.events import Reply
 from handlers.export import export_document
-from handlers.registry import COORDINATOR, Command, Registry
+from handlers.registry import COORDINATOR, Command, Registry, Where
 from handlers.render import esc
 
 FORMATS = ("csv", "xlsx")
@@ -33,5 +33,12 @@ async def cmd_chart(turn: Turn, args: str) -> list[Reply]:
 
 
 def register(registry: Registry) -> None:
+    # Private: the spreadsheet has every request's organisation, place and notes, and for an
+    # admin the contact column with people's names and messenger ids.
     registry.add_command(Command("export", COORDINATOR, cmd_export, "help.export"))
-    registry.add_command(Command("chart", COORDINATOR, cmd_chart, "help.chart"))
+    # Any chat: the chart draws totals per catalog category and urgency; it names no
+    # organisation, place, person or note (a filter typed in a group is only what the group
+    # has just read), so it is fit for the coordinators' team room.
+    registry.add_command(
+        Command("chart", COORDINATOR, cmd_chart, "help.chart", where=Where.ANY_CHAT)
+    )

@@ -187,6 +187,9 @@ async def on_withdraw_choice(turn: Turn, payload: str) -> list[Reply]:
 
 
 def register(registry: Registry) -> None:
+    # All private (registry.Where's default): /show has the place, notes and history, /my the
+    # organisation's open needs (what a hospital lacks is not for a room of strangers), and
+    # /withdraw's buttons act on one organisation's request.
     registry.add_command(Command("my", REQUESTER, cmd_my, "help.my"))
     registry.add_command(Command("show", ANY_MEMBER, cmd_show, "help.show"))
     registry.add_command(Command("withdraw", REQUESTER, cmd_withdraw, "help.withdraw"))

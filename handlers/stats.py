@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from handlers.admin import private_only
 from handlers.context import Turn
 from handlers.events import Reply
 from handlers.registry import ADMIN, Command, Registry
@@ -78,4 +77,4 @@ async def cmd_stats(turn: Turn, args: str) -> list[Reply]:
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(Command("stats", ADMIN, private_only(cmd_stats), "help.stats"))
+    registry.add_command(Command("stats", ADMIN, cmd_stats, "help.stats"))

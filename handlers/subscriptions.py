@@ -10,7 +10,7 @@ from handlers.coordinator import parse_filters
 from handlers.digest_jobs import build_parts
 from handlers.events import Reply
 from handlers.numbers import small_int
-from handlers.registry import COORDINATOR, Command, Registry
+from handlers.registry import COORDINATOR, Command, Registry, Where
 from handlers.render import esc
 from storage import subscriptions
 from storage.models import Filters, Subscription, SubscriptionKind
@@ -141,9 +141,19 @@ async def cmd_digest(turn: Turn, args: str) -> list[Reply]:
 
 
 def register(registry: Registry) -> None:
-    registry.add_command(Command("subscribe", COORDINATOR, cmd_subscribe, "help.subscribe"))
+    # Any chat: subscribing in a group room makes that room a digest target on purpose (the
+    # team room, README); the answers list only schedules and filter words. /digest (a digest
+    # now, with organisation names and note excerpts) is private like every other view.
+    anywhere = Where.ANY_CHAT
     registry.add_command(
-        Command("subscriptions", COORDINATOR, cmd_subscriptions, "help.subscriptions")
+        Command("subscribe", COORDINATOR, cmd_subscribe, "help.subscribe", where=anywhere)
     )
-    registry.add_command(Command("unsubscribe", COORDINATOR, cmd_unsubscribe, "help.unsubscribe"))
+    registry.add_command(
+        Command(
+            "subscriptions", COORDINATOR, cmd_subscriptions, "help.subscriptions", where=anywhere
+        )
+    )
+    registry.add_command(
+        Command("unsubscribe", COORDINATOR, cmd_unsubscribe, "help.unsubscribe", where=anywhere)
+    )
     registry.add_command(Command("digest", COORDINATOR, cmd_digest, "help.digest"))

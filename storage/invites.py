@@ -1,13 +1,26 @@
-"""Invite codes: single-use, expiring, stored only as a SHA-256 hash."""
+"""Invite codes: single-use, expiring, kept only as an HMAC-SHA256 under a server secret.
+
+A copy of the database does not give a code back. A row holds HMAC-SHA256(key, code) and no
+letter of the code, and the key is not in the database: bot/invite_key.py keeps it in a file
+of its own (0600, beside the database by default) and bot/app.py hands it down in the
+HandlerContext. Without the key an offline search has nothing to test guesses against; with
+it, 18 letters from 31 (about 89 bits) are still far beyond one. A keyed MAC rather than a
+salted slow hash, because the same code always gives the same MAC: a typed code is found
+through the unique index, so no hint of the code has to be stored to narrow the search.
+
+Codes written before schema v008 were unsalted SHA-256 beside their first three letters; they
+cannot be converted (the codes are not known), so that migration expired them.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 import aiosqlite
 
@@ -16,9 +29,34 @@ from storage.models import Invite, Role
 from storage.timefmt import from_db, opt_from_db, to_db
 
 # No 0/O, 1/I/L: codes get read out over a bad phone line and typed on small keyboards.
-_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 10
-HINT_LENGTH = 3
+ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH: Final = 18  # 18 × log2(31) ≈ 89.2 bits
+GROUP_LENGTH: Final = 6  # shown as ABCDEF-GHJKMN-PQRSTU; dashes and spaces are ignored
+KEY_BYTES: Final = 32
+# Binds the MAC to this one use of the key, should the key ever serve anything else.
+MAC_CONTEXT: Final = b"aidbridge/invite-code/v1\x00"
+# Look-alike Cyrillic capitals typed on a Ukrainian keyboard read as the Latin letters meant.
+_CYRILLIC_LOOKALIKES: Final = str.maketrans("АВСЕНКМРТХ", "ABCEHKMPTX")
+
+
+@dataclass(frozen=True)
+class InviteKey:
+    """The server secret the codes' MACs are keyed with. Never stored in the database."""
+
+    secret: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.secret) < KEY_BYTES:
+            raise ValueError(f"an invite key needs at least {KEY_BYTES} bytes")
+
+    @classmethod
+    def generate(cls) -> InviteKey:
+        return cls(secrets.token_bytes(KEY_BYTES))
+
+    def mac(self, code: str) -> str:
+        """HMAC-SHA256 of the normalised code, hex: what the invites table stores."""
+        message = MAC_CONTEXT + normalise_code(code).encode()
+        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
 
 class InviteCheck(StrEnum):
@@ -30,15 +68,14 @@ class InviteCheck(StrEnum):
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
+    """A fresh code, grouped for reading out: 'K7PM3X-Q9TRZD-4WHN2B'."""
+    letters = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(letters[i : i + GROUP_LENGTH] for i in range(0, CODE_LENGTH, GROUP_LENGTH))
 
 
 def normalise_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
-
-
-def hash_code(code: str) -> str:
-    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+    """What a person typed, as the code: any case, dashes and spaces dropped."""
+    return "".join(ch for ch in code.upper().translate(_CYRILLIC_LOOKALIKES) if ch.isalnum())
 
 
 def _row(row: aiosqlite.Row) -> Invite:
@@ -57,6 +94,7 @@ def _row(row: aiosqlite.Row) -> Invite:
 async def add_invite(
     conn: aiosqlite.Connection,
     *,
+    key: InviteKey,
     org_id: int,
     role: Role,
     expires_at: datetime,
@@ -66,11 +104,10 @@ async def add_invite(
     """Create an invite; the plain code is returned once and never stored."""
     code = new_code()
     cur = await conn.execute(
-        "INSERT INTO invites (code_hash, code_hint, org_id, role, expires_at, created_by,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO invites (code_mac, org_id, role, expires_at, created_by, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
         (
-            hash_code(code),
-            code[:HINT_LENGTH],
+            key.mac(code),
             org_id,
             role.value,
             to_db(expires_at),
@@ -85,13 +122,13 @@ async def add_invite(
 
 
 async def check_invite(
-    conn: aiosqlite.Connection, code: str, now: datetime
+    conn: aiosqlite.Connection, key: InviteKey, code: str, now: datetime
 ) -> tuple[InviteCheck, Invite | None]:
-    wanted = hash_code(code)
-    row = await fetch_one(conn, "SELECT * FROM invites WHERE code_hash = ?", (wanted,))
+    wanted = key.mac(code)
+    row = await fetch_one(conn, "SELECT * FROM invites WHERE code_mac = ?", (wanted,))
 
     # The index lookup finds the row; compare the digests in constant time all the same.
-    if row is None or not hmac.compare_digest(row["code_hash"], wanted):
+    if row is None or not hmac.compare_digest(row["code_mac"], wanted):
         return InviteCheck.UNKNOWN, None
     invite = _row(row)
     if row["revoked_at"] is not None:
@@ -114,50 +151,24 @@ async def set_invite_used(
     return cur.rowcount == 1
 
 
-@dataclass(frozen=True)
-class PendingInvite:
-    """An invite that can still be redeemed, with the code's first letters (all we keep)."""
-
-    invite: Invite
-    hint: str
-
-
 _PENDING = "revoked_at IS NULL AND used_by IS NULL AND expires_at > ?"
 
 
-async def list_pending_invites(
-    conn: aiosqlite.Connection, now: datetime, *, hint_prefix: str | None = None
-) -> list[PendingInvite]:
-    """Unused, unexpired, unrevoked invites, soonest expiry first."""
-    sql = f"SELECT * FROM invites WHERE {_PENDING}"
-    args: list[object] = [to_db(now)]
-    if hint_prefix is not None:
-        # substr rather than LIKE: a prefix typed by a person must not act as a pattern.
-        sql += " AND substr(code_hint, 1, ?) = ?"
-        args += [len(hint_prefix), hint_prefix]
-    sql += " ORDER BY expires_at, id"
-    return [PendingInvite(_row(r), r["code_hint"]) for r in await fetch_all(conn, sql, args)]
-
-
-async def get_pending_invite_by_code(
-    conn: aiosqlite.Connection, code: str, now: datetime
-) -> PendingInvite | None:
-    """The pending invite with exactly this (whole) code."""
-    row = await fetch_one(
-        conn,
-        f"SELECT * FROM invites WHERE code_hash = ? AND {_PENDING}",
-        (hash_code(code), to_db(now)),
+async def list_pending_invites(conn: aiosqlite.Connection, now: datetime) -> list[Invite]:
+    """Unused, unexpired, unrevoked invites, soonest expiry first; admins name them by id."""
+    rows = await fetch_all(
+        conn, f"SELECT * FROM invites WHERE {_PENDING} ORDER BY expires_at, id", (to_db(now),)
     )
-    return PendingInvite(_row(row), row["code_hint"]) if row else None
+    return [_row(r) for r in rows]
 
 
 async def get_pending_invite(
     conn: aiosqlite.Connection, invite_id: int, now: datetime
-) -> PendingInvite | None:
+) -> Invite | None:
     row = await fetch_one(
         conn, f"SELECT * FROM invites WHERE id = ? AND {_PENDING}", (invite_id, to_db(now))
     )
-    return PendingInvite(_row(row), row["code_hint"]) if row else None
+    return _row(row) if row else None
 
 
 async def revoke_invite(conn: aiosqlite.Connection, invite_id: int, now: datetime) -> bool:

@@ -17,6 +17,7 @@ from handlers.events import ChatRef, Incoming, Reply
 from handlers.i18n import Translator
 from storage import organisations
 from storage.db import Database, open_db
+from storage.invites import InviteKey
 from storage.migrations import migrate
 from storage.models import Identity, Organisation, OrgKind, Role
 
@@ -57,6 +58,7 @@ class EngineHarness:
             policy=Policy(bootstrap_admins=frozenset({ADMIN}), **policy),
             links=BotLinks(telegram_username="aidbridge_test_bot"),
             renderers=FileRenderers(),
+            invite_key=InviteKey.generate(),
         )
         return cls(db, Engine(ctx), clock)
 
@@ -131,6 +133,7 @@ class EngineHarness:
         async with self.db.transaction() as conn:
             issued = await issue_invite(
                 conn,
+                key=self.engine.ctx.invite_key,
                 org_id=org_id,
                 role=role,
                 days=days,

@@ -141,6 +141,7 @@ async def invite(tg: TelegramHarness, org_id: int, role: Role) -> str:
     async with tg.app.db.transaction() as conn:
         issued = await issue_invite(
             conn,
+            key=tg.app.ctx.invite_key,
             org_id=org_id,
             role=role,
             days=7,

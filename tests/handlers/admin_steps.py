@@ -35,7 +35,7 @@ def text_of(replies: list[Reply]) -> str:
 
 
 def invite_code(replies: list[Reply]) -> str:
-    found = re.search(r"<code>([A-Z0-9]{10})</code>", text_of(replies))
+    found = re.search(r"<code>([A-Z0-9]{6}(?:-[A-Z0-9]{6}){2})</code>", text_of(replies))
     assert found, text_of(replies)
     return found.group(1)
 

@@ -289,7 +289,7 @@ async def test_invites_are_single_use_and_expire(harness: EngineHarness) -> None
     assert "минув" in replies[0].text
     replies = await harness.send(COLLEAGUE, "/start WRONGCODE12")
     assert "не знайдено" in replies[0].text
-    stored = await harness.rows("SELECT code_hash FROM invites")
+    stored = await harness.rows("SELECT code_mac FROM invites")
     assert all(code not in row[0] for row in stored)
     assert await harness.count("members") == 1
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from handlers.i18n import Translator
-from storage import invites
 from storage.models import Identity, Role
 from tests.engine_harness import EngineHarness
 
@@ -155,4 +154,5 @@ async def test_the_code_is_compared_in_constant_time(
     monkeypatch.setattr(hmac, "compare_digest", watching)
     replies = await h.send(GUESSER, f"/start {code.lower()}")
     assert "✅" in replies[0].text
-    assert compared == [(invites.hash_code(code), invites.hash_code(code))]
+    mac = h.engine.ctx.invite_key.mac(code)
+    assert compared == [(mac, mac)]
