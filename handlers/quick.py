@@ -60,6 +60,7 @@ UNKNOWN_FLAG: Final = "quick.unknown_flag"
 CONFLICTING_URGENCY: Final = "quick.conflicting_urgency"
 CONFLICTING_DATE: Final = "quick.conflicting_date"
 AMBIGUOUS_QUANTITY: Final = "quick.ambiguous_quantity"
+VAGUE_QUANTITY: Final = "quick.vague_quantity"  # "кілька", "a few", "10-20": how many?
 
 PROBLEM_CODES: Final = (
     EMPTY,
@@ -78,12 +79,13 @@ PROBLEM_CODES: Final = (
     CONFLICTING_URGENCY,
     CONFLICTING_DATE,
     AMBIGUOUS_QUANTITY,
+    VAGUE_QUANTITY,
 )
 
 # Problems that are questions in disguise: the line was readable except for one thing the
 # person must say (how many, which date, which urgency). The bench counts them as asking.
 ASKING_PROBLEMS: Final = frozenset(
-    {MISSING_QUANTITY, AMBIGUOUS_QUANTITY, CONFLICTING_URGENCY, CONFLICTING_DATE}
+    {MISSING_QUANTITY, AMBIGUOUS_QUANTITY, VAGUE_QUANTITY, CONFLICTING_URGENCY, CONFLICTING_DATE}
 )
 
 # Questions the preview asks about one item before the request can be sent.
@@ -128,7 +130,10 @@ _FILLER_RE: Final = re.compile(
     r"please send|send us|could you|"
     # "(EcoFlow Delta 2 or similar)": any equal model will do, not an alternative to ask about
     r"або аналог|або аналоги|або подібне|или аналог|oder ähnlich|oder vergleichbar|"
-    r"or similar|or equivalent)(?![\w])",
+    r"or similar|or equivalent|"
+    r"хоча б|хоч би|хотя бы|at least|mindestens|mind\.|"
+    r"shortage|дефіцит|нестача|mangel|engpass|"
+    r"просить|просять|просит|bittet um|bitten um|asks for|requests|weiterleiten)(?![\w])",
     re.IGNORECASE,
 )
 _TOKEN_RE: Final = re.compile(
@@ -157,7 +162,12 @@ _SPEC_UNITS: Final = frozenset(
 _VAGUE_RE: Final = re.compile(
     r"(?<!\w)(?:пару|пара\s+(?=\w+ів)|кілька|декілька|кількох|несколько|з\s+десяток|"
     r"ein\s+paar|einige|mehrere|a\s+couple(?:\s+of)?|a\s+few|several|some)(?!\w)"
-    r"|[0-9]+\s*(?:-|–|—|до|або|чи|или|or|oder|bis)\s*[0-9]+(?![0-9])(?!\s*(?:см|cm|мм|mm|кв|kw|kva|ква|мг|mg|мл|ml|%|x|х|×))",
+    # "5 або 7 кВт": an alternative, even of sizes, is the person's to choose
+    r"|[0-9]+\s*(?:або|чи|или|or|oder)\s*[0-9]+"
+    r"|(?<![0-9])(?<![0-9][-–])[0-9]+\s*(?:-|–|—|до|bis)\s*[0-9]+(?![0-9])(?![-–][0-9])"
+    # not a range of amounts: sizes, powers, ages ("5-10 кВт", "0-6 міс", "122-140 см")
+    r"(?!\s*(?:см|cm|мм|mm|кв|kw|kva|ква|мг|mg|мл|ml|%|x|х|×|міс|мес|months?|monate?|"
+    r"років|лет|years?|jahre?|р\b|г\b))",
     re.IGNORECASE,
 )
 # "10х10", "60х90 см", "4x4": a size or a drive, never a quantity.
@@ -411,6 +421,7 @@ def _split_joined(part: str) -> list[str]:
     # A piece is an item of its own only when it has both a count and a thing: in
     # "Heizlüfter 2 kW, 40 Stück" the first has only a size and the second only a count.
     merged: list[str] = []
+    remarks_first: list[str] = []
     previous_whole = False
     for piece in pieces:
         piece = piece.strip(" \t,.:;-–—")
@@ -421,6 +432,10 @@ def _split_joined(part: str) -> list[str]:
         # "венозні катетери 20G 500 шт, 22G 300 шт": a count with its own size after a whole
         # item is the same thing again (read by parse_need), not more of the first.
         elliptical = previous_whole and counted and not is_item and _has_size(piece)
+        if not merged and not counted and len(pieces) > 1 and _says_something(piece):
+            # "У нас знову немає світла, потрібен генератор": the clause before the items
+            remarks_first.append(piece)
+            continue
         if merged and not counted and _says_something(piece):
             # "дизпаливо 2000л, генератори стоять": a clause about the need, not a thing;
             # handed on as a remark after a dash, which parse_need keeps as the note.
@@ -432,6 +447,8 @@ def _split_joined(part: str) -> list[str]:
             previous_whole = is_item or elliptical
     if not merged:
         return [part.strip()]
+    if remarks_first:
+        merged[0] = f"{merged[0]} — {', '.join(remarks_first)}"
     return merged
 
 
@@ -565,7 +582,7 @@ def parse_item(segment: str, catalog: Catalog, problems: list[ParseProblem]) -> 
     """One item segment; problems are appended, None returned, when it cannot be read."""
     vague = _vague(segment)
     if vague:
-        problems.append(ParseProblem(code=AMBIGUOUS_QUANTITY, fragment=vague.group()))
+        problems.append(ParseProblem(code=VAGUE_QUANTITY, fragment=vague.group()))
         return None
     segment = _JOIN_GROUPS_RE.sub(_join_groups, segment)
     tokens = _tokens(segment)
@@ -855,9 +872,15 @@ def _numbers(segment: str, tokens: list[_Token]) -> list[_Number]:
                     number = replace(number, container=True, unit_index=after)
                 elif folded in _SPEC_UNITS or nxt.text in _SPEC_UNITS:
                     number = replace(number, spec=True)
-        if number.decimal and number.unit not in MEASURE_UNITS and _THOUSANDS_RE.match(digits):
-            # "1,000 gloves", "1.000 Handschuhe": a count is whole, so the comma or dot groups
-            # thousands. With litres or tonnes "1,500" could be one and a half: refused below.
+        dot_thousands = "." in digits and "," not in digits
+        if (
+            number.decimal
+            and (number.unit not in MEASURE_UNITS or dot_thousands)
+            and _THOUSANDS_RE.match(digits)
+        ):
+            # "1,000 gloves", "1.000 Handschuhe", "2.000 Liter": a count is whole, so the comma
+            # or dot groups thousands. With litres "1,500" could be one and a half (a decimal
+            # comma in uk and de): refused below. Nobody writes 2.000 for two litres.
             number = replace(number, value_text=re.sub(r"[.,]", "", digits), decimal=False)
         measured_before = bool(out) and out[-1].unit in MEASURE_UNITS
         if prev is not None and prev.text.casefold() in _TIMES and measured_before:
@@ -878,6 +901,10 @@ def _numbers(segment: str, tokens: list[_Token]) -> list[_Number]:
 
 
 _SPACED_DASH_RE: Final = re.compile(r"[0-9]\s+[-–—]\s+[0-9]")
+_SIZE_LABEL_RE: Final = re.compile(
+    r"(?:розмір|розміри|розмірів|ріст|зріст|размер|размеры|size|sizes|größe|größen|gr\.)\s*$",
+    re.IGNORECASE,
+)
 _SIZE_BEFORE_RE: Final = re.compile(r"(?:[xх×№./,W-]|[^\W\d_]\.?)$", re.IGNORECASE)
 _MODEL_BEFORE_RE: Final = re.compile(r"(?:[A-Za-z][A-Za-z0-9]*|ch|fr|g)\s*$", re.IGNORECASE)
 
@@ -890,6 +917,8 @@ def _vague(segment: str) -> re.Match[str] | None:
         spaced = _SPACED_DASH_RE.search(match.group())
         if spaced and _MODEL_BEFORE_RE.search(segment, 0, match.start()):
             continue
+        if _SIZE_LABEL_RE.search(segment, 0, match.start()):
+            continue  # "розміри 122-140", "sizes 36-42": a span of sizes
         if spaced and _SIZE_BEFORE_RE.search(segment, 0, match.start()):
             # "бинт 7х14 - 500 шт", "р.7,5 - 500 пар", "№3 — 80 уп", "10W-40 – 20": the first
             # number is part of a size or a name, the dash stands before the count.
@@ -1075,7 +1104,8 @@ _LEADING_OF_RE: Final = re.compile(r"^(?:of|an)\s+", re.IGNORECASE)
 # The specification starts at the first word with a digit, or at a size's label before it
 # ("Ch 16", "Fr 14", "№ 4").
 _SPEC_START_RE: Final = re.compile(
-    r"\s(?:(?:ch|fr|gr\.?|№|nr\.?|no\.?)\s?(?=[0-9]))?\(?[^\s]*[0-9]", re.IGNORECASE
+    r"\s\(?(?:(?:ch|fr|gr\.?|№|nr\.?|no\.?|на|по|je|à)\s?(?=[0-9]))?\(?[^\s]*[0-9]",
+    re.IGNORECASE,
 )
 
 

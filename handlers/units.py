@@ -56,7 +56,8 @@ _UNITS: Final[tuple[Unit, ...]] = (
         "шт.",
         "Stk.",
         "pcs",
-        "шт|штук|штука|штуки|штуку|штучок|stk|stück|stueck|stck|st|pc|piece|pieces|ea|each",
+        "шт|штук|штука|штуки|штуку|штучок|stk|stück|stueck|stck|st|pc|piece|pieces|ea|each"
+        "|unit|units",
     ),
     _unit(
         "packs",

@@ -130,6 +130,18 @@ _DAY_MONTH: Final = (
 _NEXT: Final = r"(?:(?:next|nächsten|naechsten|наступної|наступного|наступну)\s+)?"
 _WEEKDAY: Final = rf"{_NEXT}(?P<wd>{_alternation(list(WEEKDAYS))})"
 _RELATIVE: Final = rf"(?P<rel>{_alternation(list(RELATIVE_DAYS))})"
+# "до пт", "bis Fr.", "by Fri": a short weekday, only after a word that marks a date (alone,
+# "Fr" is a catheter size and "ср" an abbreviation of many things).
+WEEKDAY_ABBREVIATIONS: Final = {
+    **dict.fromkeys(["пн", "mo", "mon"], 0),
+    **dict.fromkeys(["вт", "di", "tue", "tues"], 1),
+    **dict.fromkeys(["ср", "mi", "wed"], 2),
+    **dict.fromkeys(["чт", "do", "thu", "thur", "thurs"], 3),
+    **dict.fromkeys(["пт", "fr", "fri"], 4),
+    **dict.fromkeys(["сб", "sa", "sat"], 5),
+    **dict.fromkeys(["нд", "вс", "so", "sun"], 6),
+}
+_WEEKDAY_ABBR: Final = rf"(?P<wda>{_alternation(list(WEEKDAY_ABBREVIATIONS))})\.?"
 _SPAN: Final = (
     r"(?:через|за|протягом|впродовж|in|innerhalb(?:\s+von)?|binnen|within)\s+"
     rf"(?P<n>[0-9]{{1,3}}|{_alternation(list(_SPAN_WORDS))})?\s*"
@@ -152,7 +164,8 @@ _DATE_RE: Final = re.compile(
     rf"|(?<![\w.,])(?P<iso>[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})(?![\w])"
     rf"|(?<![\w])(?:{_MARK}\s+)?{_SPAN}(?!\w)"
     rf"|(?<![\w]){_END_OF_WEEK}(?!\w)"
-    rf"|(?<![\w]){_END_OF_PERIOD}(?!\w)",
+    rf"|(?<![\w]){_END_OF_PERIOD}(?!\w)"
+    rf"|(?<![\w.])(?:до|к|by|bis|until|till)\s+{_WEEKDAY_ABBR}(?![\w])",
     re.IGNORECASE,
 )
 
@@ -210,6 +223,10 @@ def _read(match: re.Match[str], today: date) -> object:
         day = int(groups.get("d") or groups.get("d2") or "0")
         year_text = groups.get("y") or groups.get("y2")
         return _make(day, month, int(year_text) if year_text else None, today)
+    if groups.get("wda"):
+        weekday = WEEKDAY_ABBREVIATIONS[_fold(groups["wda"])]
+        ahead = (weekday - today.weekday()) % 7 or 7
+        return (today + timedelta(days=ahead), False)
     if groups.get("wd"):
         weekday = WEEKDAYS[_fold(groups["wd"])]
         ahead = (weekday - today.weekday()) % 7 or 7

@@ -153,6 +153,10 @@ _WORD_RE: Final = re.compile(
 _FLAG_RE: Final = re.compile(r"(?<![^\s;:,(])![^\s;,]*")
 
 
+# Looked up casefolded: "ÄUßERST DRINGEND" folds to "äusserst dringend".
+_FOLDED: Final = MappingProxyType({word.casefold(): level for word, level in WORDS.items()})
+
+
 class UrgencyHit(NamedTuple):
     start: int
     end: int
@@ -168,13 +172,15 @@ def find_urgency(text: str) -> list[UrgencyHit]:
         word = token.lstrip("!").rstrip(".,:!)").casefold()
         if not word:
             continue  # bare "!" or "!!!"
-        hits.append(UrgencyHit(match.start(), match.end(), WORDS.get(word), token))
+        hits.append(UrgencyHit(match.start(), match.end(), _FOLDED.get(word), token))
     taken = [(h.start, h.end) for h in hits]
     for match in _WORD_RE.finditer(text):
         if any(s <= match.start() < e for s, e in taken):
             continue
         phrase = " ".join(match.group().casefold().replace(":", " ").split())
-        hits.append(UrgencyHit(match.start(), match.end(), WORDS[phrase], match.group()))
+        level = _FOLDED.get(phrase)
+        if level is not None:
+            hits.append(UrgencyHit(match.start(), match.end(), level, match.group()))
     hits.sort(key=lambda h: h.start)
     return hits
 

@@ -207,3 +207,56 @@ def test_an_unknown_ukrainian_compound_is_not_its_tail() -> None:
 def test_a_zero_size_is_never_a_pack(text: str) -> None:
     for item in parse(text).items:
         assert item.pack_size is None or item.pack_size > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a clause before the items is a remark; "хоча б один" is one
+        (
+            "У нас знову немає світла, потрібен генератор на 10 кВт хоча б один",
+            (1, "pcs", "generator"),
+        ),
+        # spans of ages, sizes and model numbers are not ranges of amounts
+        ("дитячі суміші 0-6 міс 50 уп", (50, "packs", "baby_food")),
+        ("насос ЕЦВ 6-16-110 2 шт терміново", (2, "pcs", "pump")),
+        ("куртки зимові дитячі 40 шт розміри 122-140", (40, "pcs", "winter_clothing")),
+        # "2.000 Liter": a dot before three digits groups thousands
+        ("2.000 Liter Diesel", (2000, "l", "diesel_fuel")),
+        ("oxygen concentrators 10L, 2 units", (2, "pcs", "oxygen_concentrator")),
+        # IU are a dose, never a count
+        ("гепарин 5000 ОД 30 фл", (30, "bottles", "anticoagulants")),
+        ("Verbandskasten DIN 13164 – 40 Stk", (40, "pcs", "first_aid_kit")),
+        ("Апарат ШВЛ транспортний - 2 шт", (2, "pcs", "ventilator")),
+    ],
+)
+def test_reads_chatty_and_pasted_lines(text: str, expected: tuple[int, str, str]) -> None:
+    result = parse(text)
+    assert result.problems == (), result.problems
+    item = result.items[0]
+    assert (item.quantity, item.unit, item.item_key) == expected
+
+
+def test_tables_pasted_from_a_spreadsheet() -> None:
+    table = "№  Найменування   К-сть   Од.\n1   Шприц 2 мл   3000   шт\n2   Шприц 5 мл   2000   шт"
+    assert [(i.quantity, i.item_key, i.spec) for i in parse(table).items] == [
+        (3000, "syringe", "2 мл"),
+        (2000, "syringe", "5 мл"),
+    ]
+    csv = "Найменування;Кількість;Од.вим.\nБинт 7х14;500;шт\nВата 100г;200;уп"
+    assert lines(parse(csv)) == [
+        (500, "pcs", "bandages", None, None),
+        (200, "packs", "cotton_wool", None, None),
+    ]
+    # a numbered list without a header is items, not rows: "2 насоси" is two pumps
+    assert lines(parse("2 насоси\n3 трансформатори")) == [
+        (2, "pcs", "pump", None, None),
+        (3, "pcs", "transformer", None, None),
+    ]
+
+
+def test_short_weekdays_after_a_date_word_and_alternatives_asked() -> None:
+    assert parse("ковдри 80 шт до пт").needed_by == date(2026, 12, 4)
+    assert parse("Zelte 4 Stk bis Fr.").needed_by == date(2026, 12, 4)
+    assert parse("катетер Фолея 16 Fr 200 шт").needed_by is None
+    assert quick.VAGUE_QUANTITY in [p.code for p in parse("генератор 5 або 7 кВт 1 шт").problems]

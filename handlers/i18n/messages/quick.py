@@ -46,6 +46,10 @@ UK: dict[str, str] = {
         "<code>{fragment}</code>: терміновість у запиті вже вказано інакше. Залиште одну позначку."
     ),
     "quick.conflicting_date": ("<code>{fragment}</code>: у запиті дві різні дати. Залиште одну."),
+    "quick.vague_quantity": (
+        "<code>{fragment}</code> — скільки саме? Напишіть одне число, наприклад: "
+        "<code>3 генератори</code>"
+    ),
     "quick.ambiguous_quantity": (
         "<code>{fragment}</code>: тут кілька чисел, і незрозуміло, яке з них кількість. "
         "Напишіть, наприклад: <code>5 шт генератор 30 кВт</code>"
@@ -104,6 +108,10 @@ DE: dict[str, str] = {
         "<code>{fragment}</code>: Die Anfrage enthält zwei verschiedene Daten. Bitte nur eines "
         "angeben."
     ),
+    "quick.vague_quantity": (
+        "<code>{fragment}</code> – wie viele genau? Schreiben Sie eine Zahl, z. B.: "
+        "<code>3 Stromerzeuger</code>"
+    ),
     "quick.ambiguous_quantity": (
         "<code>{fragment}</code>: Hier stehen mehrere Zahlen, und es ist unklar, welche die "
         "Menge ist. Schreiben Sie z. B.: <code>5 Stk. Stromerzeuger 30 kVA</code>"
@@ -157,6 +165,10 @@ EN: dict[str, str] = {
     ),
     "quick.conflicting_date": (
         "<code>{fragment}</code>: the request has two different dates. Please give one."
+    ),
+    "quick.vague_quantity": (
+        "<code>{fragment}</code> – how many exactly? Write one number, for example: "
+        "<code>3 generators</code>"
     ),
     "quick.ambiguous_quantity": (
         "<code>{fragment}</code>: there are several numbers here and it is unclear which is "
