@@ -131,7 +131,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Mullbinde",
         "Bandage",
         "бинти|бинтів|бинта|бинтом|марлевий бинт|марлеві бинти|марлевих бинтів"
-        "|еластичний бинт|еластичні бинти|еластичних бинтів",
+        "|еластичний бинт|еластичні бинти|еластичних бинтів"
+        "|бинтов|марлевые бинты|марлевых бинтов|эластичные бинты|эластичных бинтов",
         "Binde|Binden|Mullbinden|Elastikbinde|Elastikbinden|Fixierbinde|Fixierbinden"
         "|Verband|Verbände|Bandagen",
         "bandages|gauze bandage|gauze bandages|elastic bandage|elastic bandages|roller bandage",
@@ -143,7 +144,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Марля",
         "Verbandmull",
         "Gauze",
-        "марлі|марлю|марлею|медична марля|марлеві серветки|марлевих серветок",
+        "марлі|марлю|марлею|медична марля|марлеві серветки|марлевих серветок"
+        "|медицинская марля|марлевые салфетки|марлевых салфеток",
         "Mull|Gaze|Mullkompresse|Mullkompressen|Kompresse|Kompressen",
         "gauze swab|gauze swabs|gauze pad|gauze pads|sterile gauze",
     ),
@@ -156,7 +158,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Wound dressing",
         "перев'язувальні матеріали|перев'язувальних матеріалів|перев'язувального матеріалу"
         "|перев'язувальний|перев'язка|пов'язка|пов'язки|пов'язок|стерильні пов'язки"
-        "|пластир|пластирі|пластирів",
+        "|пластир|пластирі|пластирів"
+        "|перевязочный материал|перевязочные материалы|перевязочных материалов"
+        "|перевязочного материала|стерильные повязки|пластырь|пластырей|лейкопластырь",
         "Wundauflagen|Verbandmaterial|Verbandsmaterial|Verbandstoffe|Wundverband"
         "|Pflaster|Heftpflaster",
         "dressing|dressings|wound dressings|dressing material|dressing materials"
@@ -170,7 +174,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Blutstillende Gaze",
         "Hemostatic gauze",
         "гемостатичні бинти|гемостатичних бинтів|гемостатик|гемостатики|гемостатиків"
-        "|кровоспинний бинт|кровоспинні бинти|гемостатична марля|=целокс",
+        "|кровоспинний бинт|кровоспинні бинти|гемостатична марля|=целокс"
+        "|гемостатический бинт|гемостатические бинты|гемостатических бинтов"
+        "|кровоостанавливающий бинт|кровоостанавливающие бинты|гемостатическая марля",
         "Hämostatische Gaze|Hämostyptikum|Hämostatikum|Blutstillender Verband|=Quikclot|=Celox",
         "haemostatic gauze|hemostatic dressing|hemostatic dressings|hemostatics|combat gauze",
     ),
@@ -181,7 +187,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Турнікет",
         "Tourniquet",
         "Tourniquet",
-        "турнікети|турнікетів|турнікета|джгут|джгути|джгутів|кровоспинний джгут|кровоспинні джгути",
+        "турнікети|турнікетів|турнікета|джгут|джгути|джгутів|кровоспинний джгут|кровоспинні джгути"
+        "|жгут|жгуты|жгутов|кровоостанавливающий жгут|турникетов",
         "Tourniquets|Abbindesystem|Abbindesysteme|Aderpresse|Aderpressen|Abbinder",
         "tourniquets|cat tourniquet|cat tourniquets",
     ),
@@ -193,7 +200,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Erste-Hilfe-Set",
         "First aid kit",
         "аптечки|аптечок|аптечку|тактична аптечка|тактичні аптечки|тактичних аптечок"
-        "|індивідуальна аптечка|автомобільна аптечка",
+        "|індивідуальна аптечка|автомобільна аптечка"
+        "|аптечек|тактическая аптечка|тактические аптечки|тактических аптечек"
+        "|индивидуальная аптечка|автомобильная аптечка",
         "Erste-Hilfe-Sets|Erste-Hilfe-Kasten|Verbandkasten|Verbandskasten|Verbandkästen"
         "|Sanitätstasche|Notfallrucksack",
         "first aid kits|ifak|ifaks|medical kit|trauma kit",
@@ -206,7 +215,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Spritze",
         "Syringe",
         "шприци|шприців|шприца|шприцу|одноразові шприци|одноразових шприців|одноразовий шприц"
-        "|інсулінові шприци|інсулінових шприців",
+        "|інсулінові шприци|інсулінових шприців"
+        "|шприцов|одноразовые шприцы|одноразовых шприцов|инсулиновые шприцы|инсулиновых шприцов",
         "Spritzen|Einwegspritze|Einwegspritzen|Einmalspritze|Einmalspritzen|Insulinspritzen",
         "syringes|disposable syringe|disposable syringes|insulin syringe|insulin syringes",
     ),
@@ -217,7 +227,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Ін'єкційна голка",
         "Kanüle",
         "Injection needle",
-        "голка|голки|голок|ін'єкційні голки|ін'єкційних голок",
+        "голка|голки|голок|ін'єкційні голки|ін'єкційних голок"
+        "|игла|иглы|игл|иголки|инъекционные иглы|инъекционных игл",
         "Kanülen|Injektionsnadel|Injektionsnadeln|Nadel|Nadeln",
         "needle|needles|injection needles|hypodermic needle|hypodermic needles",
     ),
@@ -228,7 +239,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Венозний катетер",
         "Venenverweilkanüle",
         "IV cannula",
-        "венозні катетери|венозних катетерів|канюля|канюлі|канюль|внутрішньовенний катетер",
+        "венозні катетери|венозних катетерів|канюля|канюлі|канюль|внутрішньовенний катетер"
+        "|венозные катетеры|венозных катетеров|внутривенный катетер",
         "Venenverweilkanülen|Braunüle|Braunülen|Venenkatheter|Flexüle|Katheter",
         "iv cannulas|cannula|cannulas|iv catheter|iv catheters|catheter|catheters",
     ),
@@ -241,7 +253,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Infusion set",
         "системи для інфузій|систем для інфузій|інфузійна система|інфузійні системи"
         "|інфузійних систем|система для переливання|системи для переливання"
-        "|крапельниця|крапельниці|крапельниць",
+        "|крапельниця|крапельниці|крапельниць"
+        "|капельница|капельницы|капельниц|инфузионная система|инфузионные системы"
+        "|инфузионных систем|система для переливания|системы для переливания",
         "Infusionsbestecke|Infusionssystem|Infusionssysteme|Infusionsleitung|Infusionsleitungen",
         "infusion sets|iv set|iv sets|giving set|giving sets|drip set|drip sets|iv line|iv lines",
     ),
@@ -254,7 +268,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Medical gloves",
         "рукавички|рукавичок|нітрилові рукавички|нітрилових рукавичок|оглядові рукавички"
         "|хірургічні рукавички|стерильні рукавички|медичних рукавичок"
-        "|перчатки|перчаток",
+        "|перчатки|перчаток"
+        "|медицинские перчатки|медицинских перчаток|нитриловые перчатки|нитриловых перчаток"
+        "|смотровые перчатки|хирургические перчатки|стерильные перчатки",
         "Handschuhe|Untersuchungshandschuhe|Nitrilhandschuhe|Einweghandschuhe|OP-Handschuhe"
         "|Medizinische Handschuhe",
         "gloves|nitrile gloves|examination gloves|exam gloves|surgical gloves|disposable gloves",
@@ -266,7 +282,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Медична маска",
         "OP-Maske",
         "Face mask",
-        "маска|маски|масок|медичні маски|медичних масок|респіратор|респіратори|респіраторів",
+        "маска|маски|масок|медичні маски|медичних масок|респіратор|респіратори|респіраторів"
+        "|медицинская маска|медицинские маски|медицинских масок|респираторов",
         "Maske|Masken|OP-Masken|Mund-Nasen-Schutz|Atemschutzmaske|Atemschutzmasken"
         "|FFP2-Maske|FFP2-Masken",
         "mask|masks|face masks|surgical mask|surgical masks|respirator|respirators|ffp2 masks",
@@ -280,7 +297,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Surgical instrument set",
         "хірургічні інструменти|хірургічних інструментів|хірургічний інструмент"
         "|хірургічний набір|хірургічні набори|хірургічних наборів|скальпель|скальпелі"
-        "|скальпелів",
+        "|скальпелів"
+        "|хирургические инструменты|хирургических инструментов|хирургический инструмент"
+        "|хирургический набор|хирургические наборы|скальпелей",
         "Chirurgische Instrumente|Chirurgisches Besteck|OP-Besteck|OP-Instrumente"
         "|Skalpell|Skalpelle",
         "surgical instruments|surgical instrument|surgical kit|scalpel|scalpels",
@@ -292,7 +311,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Шовний матеріал",
         "Nahtmaterial",
         "Suture material",
-        "шовного матеріалу|шовні матеріали|хірургічні нитки|хірургічних ниток|кетгут",
+        "шовного матеріалу|шовні матеріали|хірургічні нитки|хірургічних ниток|кетгут"
+        "|шовного материала|шовные материалы|хирургические нити|хирургических нитей",
         "Chirurgisches Nahtmaterial|Nahtmaterialien|Chirurgische Fäden",
         "sutures|suture|surgical sutures",
     ),
@@ -305,7 +325,10 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Hospital bed",
         "лікарняні ліжка|лікарняних ліжок|лікарняного ліжка|ліжко|ліжка|ліжок"
         "|медичне ліжко|медичні ліжка|медичних ліжок|функціональне ліжко|функціональні ліжка"
-        "|функціональних ліжок|реанімаційне ліжко|реанімаційні ліжка",
+        "|функціональних ліжок|реанімаційне ліжко|реанімаційні ліжка"
+        "|больничная кровать|больничные кровати|больничных кроватей|медицинская кровать"
+        "|медицинские кровати|функциональная кровать|функциональные кровати"
+        "|функциональных кроватей|реанимационная кровать",
         "Krankenhausbetten|Krankenbett|Krankenbetten|Pflegebett|Pflegebetten|Klinikbett"
         "|Klinikbetten|Intensivbett|Bett|Betten",
         "hospital beds|medical bed|medical beds|patient bed|patient beds|bed|beds|icu bed",
@@ -318,7 +341,10 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Krankenhausmöbel",
         "Hospital furniture",
         "меблі|меблів|медичні меблі|медичних меблів|лікарняних меблів|приліжкова тумба"
-        "|приліжкові тумби|медична шафа|медичні шафи|кушетка|кушетки|кушеток",
+        "|приліжкові тумби|медична шафа|медичні шафи|кушетка|кушетки|кушеток"
+        "|мебель|мебели|медицинская мебель|медицинской мебели|больничная мебель"
+        "|прикроватная тумбочка|прикроватные тумбочки|тумбочка|тумбочки|медицинский шкаф"
+        "|медицинские шкафы",
         "Krankenhausmobiliar|Klinikmöbel|Möbel|Nachttisch|Nachttische|Untersuchungsliege"
         "|Untersuchungsliegen|Liege|Liegen",
         "furniture|medical furniture|bedside cabinet|bedside cabinets|examination couch"
@@ -331,7 +357,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Ноші",
         "Krankentrage",
         "Stretcher",
-        "нош|евакуаційні ноші|м'які ноші|ноші-волокуші|волокуші|волокуша|каталка|каталки|каталок",
+        "нош|евакуаційні ноші|м'які ноші|ноші-волокуші|волокуші|волокуша|каталка|каталки|каталок"
+        "|носилки|носилок|эвакуационные носилки|мягкие носилки|носилки-волокуши",
         "Trage|Tragen|Krankentragen|Rettungstrage|Rettungstragen|Schleiftrage|Schaufeltrage"
         "|Rolltrage",
         "stretchers|litter|litters|gurney|gurneys|evacuation stretcher",
@@ -344,7 +371,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Rollstuhl",
         "Wheelchair",
         "інвалідні візки|інвалідних візків|інвалідного візка|крісло колісне|крісла колісні"
-        "|крісел колісних|візок інвалідний|візки інвалідні",
+        "|крісел колісних|візок інвалідний|візки інвалідні"
+        "|инвалидная коляска|инвалидные коляски|инвалидных колясок|инвалидной коляски"
+        "|коляска инвалидная|кресло-коляска|кресла-коляски|кресел-колясок",
         "Rollstühle|Rollstuhls|Rollstühlen|Faltrollstuhl",
         "wheelchairs|wheel chair|wheel chairs",
     ),
@@ -355,7 +384,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Милиці",
         "Unterarmgehstützen",
         "Crutches",
-        "милиця|милиць|милицю",
+        "милиця|милиць|милицю|костыли|костылей|костыль",
         "Gehstützen|Gehstütze|Krücken|Krücke|Unterarmgehstütze",
         "crutch",
     ),
@@ -367,7 +396,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Patientenmonitor",
         "Patient monitor",
         "монітори пацієнта|моніторів пацієнта|кардіомонітор|кардіомонітори|кардіомоніторів"
-        "|приліжковий монітор",
+        "|приліжковий монітор"
+        "|мониторов пациента|кардиомониторов|прикроватный монитор",
         "Patientenmonitore|Überwachungsmonitor|Vitaldatenmonitor|Monitor",
         "patient monitors|vital signs monitor|bedside monitor|monitor",
     ),
@@ -378,7 +408,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Дефібрилятор",
         "Defibrillator",
         "Defibrillator",
-        "дефібрилятори|дефібриляторів|дефібрилятора|автоматичний зовнішній дефібрилятор",
+        "дефібрилятори|дефібриляторів|дефібрилятора|автоматичний зовнішній дефібрилятор"
+        "|дефибриллятор|дефибрилляторы|дефибрилляторов|дефибриллятора"
+        "|автоматический наружный дефибриллятор",
         "Defibrillatoren|Defi|Defis|AED",
         "defibrillators|aeds|defib",
     ),
@@ -390,7 +422,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Beatmungsgerät",
         "Ventilator",
         "швл|апарати швл|апаратів швл|апарат штучної вентиляції легень"
-        "|апарати штучної вентиляції легень",
+        "|апарати штучної вентиляції легень"
+        "|ивл|аппарат ивл|аппараты ивл|аппаратов ивл|аппарат искусственной вентиляции легких",
         "Beatmungsgeräte|Intensivbeatmungsgerät|Transportbeatmungsgerät",
         "ventilators|mechanical ventilator|breathing machine",
     ),
@@ -402,7 +435,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Sauerstoffkonzentrator",
         "Oxygen concentrator",
         "кисневі концентратори|кисневих концентраторів|концентратор кисню|концентратори кисню"
-        "|концентраторів кисню",
+        "|концентраторів кисню"
+        "|кислородный концентратор|кислородные концентраторы|кислородных концентраторов"
+        "|концентратор кислорода|концентраторы кислорода|концентраторов кислорода",
         "Sauerstoffkonzentratoren|Sauerstoffgerät|Sauerstoffgeräte",
         "oxygen concentrators|o2 concentrator",
     ),
@@ -413,7 +448,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Апарат УЗД",
         "Ultraschallgerät",
         "Ultrasound scanner",
-        "узд|апарати узд|апаратів узд|ультразвуковий апарат|ультразвуковий сканер",
+        "узд|апарати узд|апаратів узд|ультразвуковий апарат|ультразвуковий сканер"
+        "|узи|аппарат узи|аппараты узи|аппаратов узи|ультразвуковой аппарат"
+        "|ультразвуковой сканер",
         "Ultraschallgeräte|Ultraschall|Sonografiegerät",
         "ultrasound|ultrasound machine|ultrasound machines|ultrasound scanners",
     ),
@@ -424,7 +461,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Термоковдра",
         "Rettungsdecke",
         "Rescue blanket",
-        "термоковдри|термоковдр|ізотермічна ковдра|ізотермічні ковдри|рятувальна ковдра",
+        "термоковдри|термоковдр|ізотермічна ковдра|ізотермічні ковдри|рятувальна ковдра"
+        "|термоодеяло|термоодеяла|термоодеял|спасательное одеяло|спасательные одеяла"
+        "|изотермическое одеяло|изотермические одеяла",
         "Rettungsdecken|Notfalldecke|Rettungsfolie",
         "rescue blankets|emergency blanket|emergency blankets|space blanket|thermal blanket"
         "|foil blanket",
@@ -438,9 +477,24 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Antibiotika",
         "Antibiotics",
         "антибіотик|антибіотиків|антибіотика|антибактеріальні препарати"
-        "|антибактеріальних препаратів|=амоксицилін|=цефтріаксон",
-        "Antibiotikum|Antibiotikums",
-        "antibiotic|antibacterials|=amoxicillin|=ceftriaxone",
+        "|антибактеріальних препаратів|=амоксицилін|=цефтріаксон"
+        "|антибиотиков|антибактериальные препараты|антибактериальных препаратов|=цефтріаксону"
+        "|=амоксициліну|=амоксициллин|=азитроміцин|=кларитроміцин|=доксициклін|=ампіцилін"
+        "|=ампіциліну|=ампициллин|=бензилпеніцилін|=бензилпенициллин|=цефазолін|=цефазоліну"
+        "|=цефуроксим|=цефуроксиму|=цефотаксим|=цефотаксиму|=цефтазидим|=цефепім|=цефіксим"
+        "|=цефалексин|=ципрофлоксацин|=левофлоксацин|=метронідазол|=метронідазолу|=гентаміцин"
+        "|=гентаміцину|=амікацин|=амікацину|=ванкоміцин|=ванкоміцину|=меропенем|=меропенему"
+        "|=іміпенем|=піперацилін|=пиперациллин|=лінезолід|=кліндаміцин|=колістин|=ко-тримоксазол"
+        "|=нітрофурантоїн|=фосфоміцин",
+        "Antibiotikum|Antibiotikums"
+        "|=Ceftriaxon|=Cefuroxim|=Cefotaxim|=Ceftazidim|=Cefepim|=Cefixim|=Doxycyclin"
+        "|=Metronidazol|=Cotrimoxazol",
+        "antibiotic|antibacterials|=amoxicillin|=ceftriaxone"
+        "|=azithromycin|=clarithromycin|=doxycycline|=ampicillin|=benzylpenicillin|=cefazolin"
+        "|=cefuroxime|=cefotaxime|=ceftazidime|=cefepime|=cefixime|=cefalexin|=ciprofloxacin"
+        "|=levofloxacin|=metronidazole|=gentamicin|=amikacin|=vancomycin|=meropenem|=imipenem"
+        "|=piperacillin|=linezolid|=clindamycin|=colistin|=co-trimoxazole|=nitrofurantoin"
+        "|=fosfomycin",
     ),
     ItemData(
         "painkillers",
@@ -451,10 +505,16 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Painkillers",
         "знеболювальне|знеболювальних|знеболювальні засоби|знеболювальних засобів"
         "|знеболюючі|знеболюючих|знеболююче|анальгетики|анальгетиків|анальгетик"
-        "|=парацетамол|=ібупрофен|=кеторолак",
+        "|=парацетамол|=ібупрофен|=кеторолак"
+        "|обезболивающие|обезболивающих|обезболивающее|обезболивающие средства"
+        "|обезболивающих средств|анальгетиков|=парацетамолу|=ібупрофену|=кеторолаку|=метамізол"
+        "|=метамізолу|=метамізол натрію|=метамизол натрия|=анальгін|=анальгіну|=диклофенак"
+        "|=диклофенаку|=трамадол|=трамадолу",
         "Schmerzmitteln|Schmerztabletten|Analgetika|Analgetikum|Schmerzmedikamente"
-        "|=Ibuprofen|=Paracetamol",
-        "painkiller|pain killers|pain relievers|pain medication|analgesics|analgesic|=acetaminophen",
+        "|=Ibuprofen|=Paracetamol"
+        "|=Metamizol|=Novaminsulfon",
+        "painkiller|pain killers|pain relievers|pain medication|analgesics|analgesic|=acetaminophen"
+        "|=ketorolac|=metamizole|=dipyrone|=diclofenac|=tramadol",
     ),
     ItemData(
         "antihypertensives",
@@ -466,12 +526,18 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "антигіпертензивні|антигіпертензивні препарати|антигіпертензивних препаратів"
         "|гіпотензивні|гіпотензивні препарати|гіпотензивних препаратів|ліки від тиску"
         "|препаратів від тиску|таблетки від тиску|ліки від гіпертонії|=еналаприл|=амлодипін"
-        "|=лізиноприл",
+        "|=лізиноприл"
+        "|от давления|таблетки от давления|лекарства от давления|лекарство от давления"
+        "|препараты от давления|препаратов от давления|гипотензивные|гипотензивные препараты"
+        "|гипотензивных препаратов|антигипертензивные препараты|антигипертензивных препаратов"
+        "|=бісопролол|=метопролол|=лозартан|=каптоприл|=раміприл",
         "Blutdruckmittel|Blutdrucksenkende Mittel|Blutdrucksenkende Medikamente"
-        "|Blutdruckmedikamente|Blutdrucktabletten|Antihypertensiva|Antihypertonika",
+        "|Blutdruckmedikamente|Blutdrucktabletten|Antihypertensiva|Antihypertonika"
+        "|=Amlodipin",
         "antihypertensives|antihypertensive|blood pressure medicine|blood pressure medicines"
         "|blood pressure medications|blood pressure pills|hypertension medication|=enalapril"
-        "|=amlodipine|=lisinopril",
+        "|=amlodipine|=lisinopril"
+        "|=bisoprolol|=metoprolol|=losartan|=captopril|=ramipril",
     ),
     ItemData(
         "insulin",
@@ -480,7 +546,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Інсулін",
         "Insulin",
         "Insulin",
-        "інсуліну|інсуліни|інсулінів|інсулінові ручки|інсулінові шприц-ручки",
+        "інсуліну|інсуліни|інсулінів|інсулінові ручки|інсулінові шприц-ручки"
+        "|инсулиновые ручки|инсулиновые шприц-ручки",
         "Insuline|Insulinpen|Insulinpens",
         "insulins|insulin pen|insulin pens",
     ),
@@ -492,12 +559,19 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Infusionslösungen",
         "IV fluids",
         "інфузійний розчин|інфузійних розчинів|розчини для інфузій|розчинів для інфузій"
-        "|розчин для інфузій|фізрозчин|фізрозчину|фізіологічний розчин"
-        "|фізіологічного розчину|натрію хлорид|розчин рінгера|рінгер|глюкоза|глюкози",
-        "Infusionslösung|Kochsalzlösung|Kochsalzlösungen|Ringerlösung|Ringer-Laktat"
-        "|Glukoselösung|Infusionen|NaCl",
-        "iv fluid|intravenous fluids|infusion solution|infusion solutions|saline"
-        "|normal saline|ringers|ringer lactate|glucose solution",
+        "|розчин для інфузій|=фізрозчин|=фізрозчину|=фізіологічний розчин"
+        "|=фізіологічного розчину|=натрію хлорид|=розчин рінгера|=рінгер|=глюкоза|=глюкози"
+        "|инфузионный раствор|инфузионные растворы|инфузионных растворов|растворы для инфузий"
+        "|раствор для инфузий|=физраствор|=физраствора|=физиологический раствор"
+        "|=физиологического раствора|=натрію хлориду|=натрия хлорид|=натрия хлорида"
+        "|=раствор рингера|=рінгер-лактат|=калію хлорид|=калия хлорид|=натрію гідрокарбонат"
+        "|=натрия гидрокарбонат",
+        "Infusionslösung|=Kochsalzlösung|=Kochsalzlösungen|=Ringerlösung|=Ringer-Laktat"
+        "|=Glukoselösung|Infusionen|=NaCl"
+        "|=Kaliumchlorid|=Natriumhydrogencarbonat|=Natriumbicarbonat",
+        "iv fluid|intravenous fluids|infusion solution|infusion solutions|=saline"
+        "|=normal saline|=ringers|=ringer lactate|=glucose solution"
+        "|=sodium chloride|=potassium chloride|=sodium bicarbonate|=glucose|=dextrose",
     ),
     ItemData(
         "antiseptic",
@@ -506,12 +580,16 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Антисептик",
         "Antiseptikum",
         "Antiseptic",
-        "антисептики|антисептиків|антисептика|=хлоргексидин|=хлоргексидину|перекис водню"
-        "|перекису водню|йод|йоду|=бетадин|повідон-йод|медичний спирт|спирт медичний",
-        "Antiseptika|Wundantiseptikum|Wunddesinfektion|Wasserstoffperoxid|Jod|Jodlösung"
-        "|=Betaisodona|=Octenisept|=Chlorhexidin",
-        "antiseptics|=chlorhexidine|hydrogen peroxide|iodine|povidone iodine|=betadine"
-        "|medical alcohol|rubbing alcohol",
+        "антисептики|антисептиків|антисептика|=хлоргексидин|=хлоргексидину|=перекис водню"
+        "|=перекису водню|=йод|=йоду|=бетадин|=повідон-йод|=медичний спирт|=спирт медичний"
+        "|антисептиков|=перекись водорода|=перекиси водорода|=медицинский спирт"
+        "|=спирт медицинский|=етиловий спирт|=етанол|=повідон-йоду|=октенідин|=октенісепт",
+        "Antiseptika|Wundantiseptikum|Wunddesinfektion|=Wasserstoffperoxid|=Jod|=Jodlösung"
+        "|=Betaisodona|=Octenisept|=Chlorhexidin"
+        "|=Povidon-Iod|=Octenidin|=Ethanol",
+        "antiseptics|=chlorhexidine|=hydrogen peroxide|=iodine|=povidone iodine|=betadine"
+        "|=medical alcohol|=rubbing alcohol"
+        "|=octenidine",
     ),
     ItemData(
         "anaesthetics",
@@ -521,9 +599,13 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Anästhetika",
         "Anaesthetics",
         "анестетик|анестетиків|місцеві анестетики|засоби для наркозу|препарати для наркозу"
-        "|наркоз|=лідокаїн|=лідокаїну|=новокаїн|=кетамін|=пропофол",
-        "Anästhetikum|Narkosemittel|Lokalanästhetika|Lokalanästhetikum|=Lidocain|=Ketamin|=Propofol",
-        "anesthetics|anaesthetic|anesthetic|local anaesthetics|=lidocaine|=ketamine",
+        "|наркоз|=лідокаїн|=лідокаїну|=новокаїн|=кетамін|=пропофол"
+        "|анестетиков|местные анестетики|средства для наркоза|препараты для наркоза|=кетаміну"
+        "|=пропофолу|=прокаїн|=бупівакаїн|=бупівакаїну|=севофлуран|=ізофлуран|=тіопентал",
+        "Anästhetikum|Narkosemittel|Lokalanästhetika|Lokalanästhetikum|=Lidocain|=Ketamin|=Propofol"
+        "|=Procain|=Bupivacain|=Sevofluran|=Isofluran|=Thiopental",
+        "anesthetics|anaesthetic|anesthetic|local anaesthetics|=lidocaine|=ketamine"
+        "|=procaine|=bupivacaine|=sevoflurane|=isoflurane",
     ),
     ItemData(
         "cardiac_medicines",
@@ -533,10 +615,18 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Herzmedikamente",
         "Cardiac medicines",
         "серцеві ліки|серцевих препаратів|кардіологічні препарати|кардіологічних препаратів"
-        "|ліки для серця|антиаритмічні препарати|=аміодарон|=нітрогліцерин",
-        "Herzmittel|Herzmedikament|Kardiaka|Antiarrhythmika|=Nitroglycerin|=Amiodaron",
+        "|ліки для серця|антиаритмічні препарати|=аміодарон|=нітрогліцерин"
+        "|сердечные препараты|сердечных препаратов|сердечные лекарства"
+        "|кардиологические препараты|кардиологических препаратов|лекарства для сердца"
+        "|антиаритмические препараты|=аміодарону|=нітрогліцерину|=дигоксин|=верапаміл"
+        "|=ізосорбіду динітрат|=изосорбида динитрат|=допамін|=дофамін|=клопідогрель"
+        "|=аторвастатин|=симвастатин",
+        "Herzmittel|Herzmedikament|Kardiaka|Antiarrhythmika|=Nitroglycerin|=Amiodaron"
+        "|=Isosorbiddinitrat|=Dopamin",
         "cardiac drugs|heart medication|heart medicines|cardiac medication|antiarrhythmics"
-        "|=amiodarone",
+        "|=amiodarone"
+        "|=glyceryl trinitrate|=digoxin|=verapamil|=isosorbide dinitrate|=dopamine|=clopidogrel"
+        "|=atorvastatin|=simvastatin",
     ),
     ItemData(
         "anticoagulants",
@@ -545,9 +635,10 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Антикоагулянти",
         "Antikoagulanzien",
         "Anticoagulants",
-        "антикоагулянт|антикоагулянтів|=гепарин|=гепарину|=еноксапарин",
+        "антикоагулянт|антикоагулянтів|=гепарин|=гепарину|=еноксапарин"
+        "|антикоагулянтов|=еноксапарину|=варфарин|=ривароксабан|=апіксабан|=дабігатран",
         "Blutverdünner|Gerinnungshemmer|=Heparin|=Enoxaparin|Antikoagulans",
-        "anticoagulant|blood thinners|blood thinner",
+        "anticoagulant|blood thinners|blood thinner|=warfarin|=rivaroxaban|=apixaban|=dabigatran",
     ),
     ItemData(
         "antidiabetics",
@@ -556,9 +647,11 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Протидіабетичні препарати",
         "Antidiabetika",
         "Diabetes medication",
-        "ліки від діабету|препарати від діабету|цукрознижувальні препарати|=метформін|=метформіну",
-        "Diabetesmedikamente|Antidiabetikum|=Metformin",
-        "antidiabetics|diabetes medicines|diabetes drugs",
+        "ліки від діабету|препарати від діабету|цукрознижувальні препарати|=метформін|=метформіну"
+        "|лекарства от диабета|препараты от диабета|сахароснижающие препараты|сахароснижающие"
+        "|=гліклазид|=глібенкламід|=емпагліфлозин",
+        "Diabetesmedikamente|Antidiabetikum|=Metformin|=Gliclazid|=Glibenclamid",
+        "antidiabetics|diabetes medicines|diabetes drugs|=gliclazide|=glibenclamide|=empagliflozin",
     ),
     ItemData(
         "vaccines",
@@ -567,7 +660,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Вакцини",
         "Impfstoffe",
         "Vaccines",
-        "вакцина|вакцин|правцевий анатоксин|вакцина від правця",
+        "вакцина|вакцин|правцевий анатоксин|вакцина від правця"
+        "|столбнячный анатоксин|вакцина от столбняка",
         "Impfstoff|Tetanusimpfstoff|Tetanus-Impfstoff",
         "vaccine|tetanus vaccine|tetanus toxoid",
     ),
@@ -579,9 +673,12 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Brandwundenversorgung",
         "Burn care",
         "протиопікові пов'язки|протиопікових пов'язок|протиопікова пов'язка|протиопіковий гель"
-        "|мазь від опіків|засоби від опіків",
-        "Brandgel|Brandwundengel|Verbrennungsgel|Brandwundenverband|Brandwundenverbände|Brandsalbe",
-        "burn dressings|burn dressing|burn gel|burn kit|burn care products",
+        "|мазь від опіків|засоби від опіків"
+        "|противоожоговые повязки|противоожоговых повязок|противоожоговая повязка"
+        "|противоожоговый гель|мазь от ожогов|средства от ожогов|=сульфадіазин срібла",
+        "Brandgel|Brandwundengel|Verbrennungsgel|Brandwundenverband|Brandwundenverbände|Brandsalbe"
+        "|=Silbersulfadiazin",
+        "burn dressings|burn dressing|burn gel|burn kit|burn care products|=silver sulfadiazine",
     ),
     ItemData(
         "antihistamines",
@@ -590,9 +687,14 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Антигістамінні препарати",
         "Antihistaminika",
         "Antihistamines",
-        "антигістамінні|антигістамінних препаратів|антигістамінних|протиалергічні|ліки від алергії",
-        "Antihistaminikum|Allergiemittel|Allergietabletten",
-        "antihistamine|allergy medication|allergy medicines",
+        "антигістамінні|антигістамінних препаратів|антигістамінних|протиалергічні|ліки від алергії"
+        "|антигистаминные|антигистаминные препараты|антигистаминных препаратов"
+        "|противоаллергические|противоаллергические препараты|лекарства от аллергии|=лоратадин"
+        "|=цетиризин|=хлоропірамін|=супрастин|=дифенгідрамін|=димедрол",
+        "Antihistaminikum|Allergiemittel|Allergietabletten"
+        "|=Loratadin|=Cetirizin|=Chloropyramin|=Diphenhydramin",
+        "antihistamine|allergy medication|allergy medicines"
+        "|=loratadine|=cetirizine|=chloropyramine|=diphenhydramine",
     ),
     # --- power ---
     ItemData(
@@ -605,7 +707,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "генератори|генераторів|генератора|генератору|генераторами|дизельний генератор"
         "|дизельні генератори|дизельних генераторів|дизель-генератор|дизель-генератори"
         "|дизельгенератор|електрогенератор|електрогенератори|бензиновий генератор"
-        "|бензогенератор|бензогенератори",
+        "|бензогенератор|бензогенератори"
+        "|генераторов|дизельные генераторы|дизельных генераторов|бензиновые генераторы",
         "Generatoren|Notstromaggregat|Notstromaggregate|Notstromaggregaten|Stromaggregat"
         "|Stromaggregate|Aggregat|Aggregate|Stromerzeugern|Dieselgenerator|Dieselgeneratoren"
         "|Notstromgenerator",
@@ -620,7 +723,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Transformator",
         "Transformer",
         "трансформатори|трансформаторів|трансформатора|трансформаторна підстанція"
-        "|трансформаторні підстанції|підстанція|підстанції",
+        "|трансформаторні підстанції|підстанція|підстанції"
+        "|трансформаторов|трансформаторная подстанция|трансформаторные подстанции|подстанция"
+        "|подстанции",
         "Transformatoren|Trafo|Trafos|Trafostation|Umspanner",
         "transformers|substation|power transformer",
     ),
@@ -631,7 +736,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Пальне",
         "Kraftstoff",
         "Fuel",
-        "пального|паливо|палива|паливу|пально-мастильні матеріали|пмм",
+        "пального|паливо|палива|паливу|пально-мастильні матеріали|пмм"
+        "|топливо|топлива|горючее|горючего|гсм|горюче-смазочные материалы",
         "Treibstoff|Treibstoffe|Kraftstoffe|=Heizöl",
         "fuels|=heating oil",
     ),
@@ -645,7 +751,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Dieselkraftstoff",
         "Diesel fuel",
         "дизельного палива|дизельному паливі|дизпаливо|дизпалива|дизпаливу|дизель|дизеля"
-        "|дизелю|солярка|солярки|соляри|дп|дизельне пальне|дизельного пального",
+        "|дизелю|солярка|солярки|соляри|дп|дизельне пальне|дизельного пального"
+        "|дизельное топливо|дизельного топлива|дизтопливо|дизтоплива|дт|соляра",
         "Diesel|Dieselöl|Diesel-Kraftstoff|Dieselkraftstoffs",
         "diesel|gasoil|gas oil",
     ),
@@ -656,7 +763,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Бензин",
         "Benzin",
         "Petrol",
-        "бензину|бензином|бензин а-95|бензину а-95|бензин а-92|бензину а-92|а-95|а-92",
+        "бензину|бензином|бензин а-95|бензину а-95|бензин а-92|бензину а-92|а-95|а-92"
+        "|бензина|бензин аи-95|бензина аи-95|бензин аи-92|бензина аи-92|аи-95|аи-92",
         "Ottokraftstoff|Super|Super E10|Superbenzin|Normalbenzin",
         "gasoline|gas|unleaded|unleaded petrol",
     ),
@@ -668,7 +776,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Kabel",
         "Cable",
         "кабелі|кабелю|кабелів|кабеля|силовий кабель|силового кабелю|електрокабель|провід"
-        "|проводи|проводів|подовжувач|подовжувачі|подовжувачів",
+        "|проводи|проводів|подовжувач|подовжувачі|подовжувачів"
+        "|кабелей|силовой кабель|силового кабеля|провод|провода|проводов|удлинитель|удлинители"
+        "|удлинителей",
         "Kabeln|Stromkabel|Starkstromkabel|Verlängerungskabel|Kabeltrommel|Kabeltrommeln",
         "cables|power cable|power cables|extension cord|extension cords|extension cable"
         "|wire|cable reel",
@@ -681,7 +791,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Akku",
         "Battery",
         "акумулятори|акумуляторів|акумулятора|акб|батарея|батареї|батарей|батарейки"
-        "|батарейок|акумуляторна батарея|акумуляторні батареї",
+        "|батарейок|акумуляторна батарея|акумуляторні батареї"
+        "|аккумулятор|аккумуляторы|аккумуляторов|аккумулятора|аккумуляторная батарея"
+        "|аккумуляторные батареи",
         "Akkus|Akkumulator|Batterie|Batterien|Autobatterie|Starterbatterie",
         "batteries|accumulator|car battery|aa batteries",
     ),
@@ -693,7 +805,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Powerbank",
         "Power bank",
         "павербанки|павербанків|павербанка|повербанк|повербанки|повербанків"
-        "|портативний акумулятор|портативні акумулятори|зовнішній акумулятор",
+        "|портативний акумулятор|портативні акумулятори|зовнішній акумулятор"
+        "|портативный аккумулятор|портативные аккумуляторы|внешний аккумулятор",
         "Powerbanks|Zusatzakku|Externer Akku",
         "power banks|powerbanks|portable charger",
     ),
@@ -705,7 +818,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Powerstation",
         "Portable power station",
         "зарядні станції|зарядних станцій|зарядну станцію|портативна зарядна станція"
-        "|портативні зарядні станції|екофлоу",
+        "|портативні зарядні станції|екофлоу"
+        "|зарядная станция|зарядные станции|портативная зарядная станция"
+        "|портативные зарядные станции",
         "Powerstations|Tragbare Powerstation|Stromspeicher|Akkustation",
         "power station|power stations|portable power stations|charging station|ecoflow|bluetti",
     ),
@@ -717,7 +832,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Solarmodul",
         "Solar panel",
         "сонячні панелі|сонячних панелей|сонячну панель|сонячна батарея|сонячні батареї"
-        "|сонячних батарей",
+        "|сонячних батарей"
+        "|солнечная панель|солнечные панели|солнечных панелей|солнечная батарея"
+        "|солнечные батареи|солнечных батарей",
         "Solarmodule|Solarpanel|Solarpanels|Solarpaneele|PV-Modul|PV-Module|Photovoltaikmodul",
         "solar panels|solar module|solar modules|pv panel|pv panels",
     ),
@@ -728,7 +845,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Інвертор",
         "Wechselrichter",
         "Inverter",
-        "інвертори|інверторів|інвертора|гібридний інвертор",
+        "інвертори|інверторів|інвертора|гібридний інвертор|инверторов",
         "Wechselrichtern",
         "inverters|power inverter|hybrid inverter",
     ),
@@ -739,7 +856,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Джерело безперебійного живлення",
         "USV",
         "UPS",
-        "дбж|безперебійник|безперебійники|безперебійників|джерела безперебійного живлення",
+        "дбж|безперебійник|безперебійники|безперебійників|джерела безперебійного живлення"
+        "|ибп|бесперебойник|бесперебойники|бесперебойников|источник бесперебойного питания"
+        "|источники бесперебойного питания",
         "USV-Anlage|USV-Anlagen|Unterbrechungsfreie Stromversorgung",
         "uninterruptible power supply|ups units",
     ),
@@ -751,7 +870,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Taschenlampe",
         "Torch",
         "ліхтарики|ліхтариків|ліхтар|ліхтарі|ліхтарів|налобний ліхтар|налобні ліхтарі"
-        "|налобних ліхтарів|кемпінговий ліхтар",
+        "|налобних ліхтарів|кемпінговий ліхтар"
+        "|фонарик|фонарики|фонариков|фонарь|фонари|фонарей|налобный фонарь|налобные фонари"
+        "|налобных фонарей|кемпинговый фонарь",
         "Taschenlampen|Stirnlampe|Stirnlampen|Campinglampe|Laterne|Laternen",
         "torches|flashlight|flashlights|headlamp|headlamps|headtorch|lantern|lanterns",
     ),
@@ -763,7 +884,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Baustrahler",
         "Floodlight",
         "прожектори|прожекторів|прожектора|світлодіодний прожектор|освітлювальна щогла"
-        "|освітлювальна вежа",
+        "|освітлювальна вежа"
+        "|прожекторов|светодиодный прожектор",
         "Strahler|Scheinwerfer|LED-Strahler|Flutlicht|Lichtmast|Beleuchtungsmast",
         "floodlights|work light|work lights|light tower|lighting tower",
     ),
@@ -774,7 +896,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Каністра",
         "Kanister",
         "Jerrycan",
-        "каністри|каністр|каністру|каністра для пального",
+        "каністри|каністр|каністру|каністра для пального|канистра для топлива",
         "Benzinkanister|Dieselkanister|Reservekanister",
         "jerrycans|jerry can|jerry cans|fuel can|fuel canister|canister|canisters",
     ),
@@ -789,7 +911,10 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "водоочисні установки|водоочисних установок|водоочисну установку"
         "|установка очищення води|установки очищення води|станція очищення води"
         "|станція водоочищення|водоочисна станція|водоочисні станції"
-        "|мобільна водоочисна станція|водоочищувальна установка",
+        "|мобільна водоочисна станція|водоочищувальна установка"
+        "|водоочистная установка|водоочистные установки|водоочистных установок"
+        "|установка очистки воды|установки очистки воды|станция очистки воды"
+        "|водоочистная станция",
         "Wasseraufbereitungsanlagen|Wasseraufbereitung|Trinkwasseraufbereitungsanlage"
         "|Trinkwasseraufbereitungsanlagen|Trinkwasseraufbereitung|Wasseraufbereiter"
         "|Wasserreinigungsanlage",
@@ -805,7 +930,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Pump",
         "насоси|насосів|насоса|насосу|помпа|помпи|мотопомпа|мотопомпи|мотопомп|водяний насос"
         "|водяні насоси|насос для води|насоси для води|дренажний насос|дренажні насоси"
-        "|занурювальний насос|заглибний насос|фекальний насос",
+        "|занурювальний насос|заглибний насос|фекальний насос"
+        "|насосов|погружной насос|погружные насосы|водяной насос|водяные насосы",
         "Pumpen|Wasserpumpe|Wasserpumpen|Tauchpumpe|Tauchpumpen|Motorpumpe|Motorpumpen"
         "|Schmutzwasserpumpe|Kreiselpumpe",
         "pumps|water pump|water pumps|submersible pump|motor pump|trash pump|drainage pump",
@@ -819,7 +945,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Water tank",
         "ємності для води|ємностей для води|ємність|ємності|ємностей|бак для води"
         "|баки для води|резервуар|резервуари|резервуарів|єврокуб|єврокуби|єврокубів"
-        "|бочка|бочки",
+        "|бочка|бочки"
+        "|емкость|емкости|емкостей|емкость для воды|емкости для воды|емкостей для воды|еврокубов"
+        "|бочки для воды",
         "Wassertanks|Wasserbehälter|Tank|Tanks|IBC-Container|Faltbehälter|Wasserkanister",
         "water tanks|water container|water containers|tank|tanks|ibc tote|ibc|bladder tank",
     ),
@@ -831,7 +959,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Trinkwasser",
         "Drinking water",
         "вода|води|воду|питної води|питну воду|бутильована вода|бутильованої води"
-        "|вода в пляшках|мінеральна вода",
+        "|вода в пляшках|мінеральна вода"
+        "|питьевая вода|питьевой воды|питьевую воду|бутилированная вода|бутилированной воды"
+        "|вода в бутылках|минеральная вода",
         "Wasser|Mineralwasser|Flaschenwasser|Wasserflaschen|Trinkwasserflaschen",
         "water|bottled water|potable water|mineral water",
     ),
@@ -843,7 +973,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Wasserfilter",
         "Water filter",
         "фільтри для води|фільтрів для води|водяний фільтр|водяні фільтри|фільтр|фільтри"
-        "|фільтрів|картриджі для фільтрів",
+        "|фільтрів|картриджі для фільтрів"
+        "|фильтров для воды",
         "Filter|Filterkartusche|Filterkartuschen|Trinkwasserfilter",
         "water filters|filters|filter cartridges|portable water filter",
     ),
@@ -855,7 +986,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Wasserentkeimungstabletten",
         "Water purification tablets",
         "таблетки для очищення води|таблеток для очищення води|таблеток для знезараження води"
-        "|хлорні таблетки|хлорних таблеток|таблетки для води|акватабс",
+        "|хлорні таблетки|хлорних таблеток|таблетки для води|акватабс"
+        "|таблетки для очистки воды|таблеток для очистки воды|таблетки для обеззараживания воды"
+        "|таблеток для обеззараживания воды|хлорные таблетки",
         "Wasserreinigungstabletten|Entkeimungstabletten|Chlortabletten"
         "|Wasserdesinfektionstabletten|Micropur",
         "water purification tablet|chlorine tablets|aquatabs|water tablets",
@@ -870,7 +1003,10 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "дезінфекційні засоби|дезінфекційних засобів|дезінфекційного засобу|дезінфектант"
         "|дезінфектанти|дезінфектантів|дезрозчин|дезрозчини|засіб для дезінфекції"
         "|засоби для дезінфекції|засобів для дезінфекції|дезінфекція|санітайзер|санітайзери"
-        "|антисептик для рук",
+        "|антисептик для рук"
+        "|дезинфицирующее средство|дезинфицирующие средства|дезинфицирующих средств"
+        "|средство для дезинфекции|средства для дезинфекции|средств для дезинфекции|дезсредство"
+        "|дезсредства|дезраствор",
         "Desinfektionsmitteln|Flächendesinfektion|Flächendesinfektionsmittel"
         "|Händedesinfektion|Händedesinfektionsmittel|Handdesinfektionsmittel|Desinfektion"
         "|Sterillium",
@@ -886,7 +1022,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Hygiene kit",
         "гігієнічні набори|гігієнічних наборів|гігієнічного набору|набір гігієни|набори гігієни"
         "|засоби гігієни|засобів гігієни|засоби особистої гігієни|гігієнічні засоби"
-        "|гігієнічних засобів",
+        "|гігієнічних засобів"
+        "|гигиенический набор|гигиенические наборы|гигиенических наборов|средства гигиены"
+        "|средств гигиены|средства личной гигиены",
         "Hygienesets|Hygienepaket|Hygienepakete|Hygieneartikel|Hygienebeutel|Hygieneprodukte",
         "hygiene kits|hygiene products|hygiene items|hygiene supplies|toiletries|dignity kit",
     ),
@@ -897,7 +1035,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Мило",
         "Seife",
         "Soap",
-        "мила|рідке мило|рідкого мила|господарське мило",
+        "мила|рідке мило|рідкого мила|господарське мило"
+        "|жидкое мыло|жидкого мыла|хозяйственное мыло",
         "Seifen|Flüssigseife|Flüssigseifen|Kernseife",
         "liquid soap|bar soap|soaps",
     ),
@@ -909,7 +1048,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Windeln",
         "Diapers",
         "підгузок|підгузків|підгузники|підгузників|памперси|памперсів|підгузки для дорослих"
-        "|дитячі підгузки|пелюшки",
+        "|дитячі підгузки|пелюшки"
+        "|подгузники|подгузников|подгузники для взрослых|детские подгузники|пеленки|пеленок",
         "Windel|Erwachsenenwindeln|Inkontinenzmaterial|Inkontinenzhosen|Babywindeln"
         "|Krankenunterlagen",
         "diaper|nappies|nappy|adult diapers|incontinence pads|baby diapers",
@@ -922,7 +1062,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Mobiltoilette",
         "Portable toilet",
         "біотуалети|біотуалетів|мобільний туалет|мобільні туалети|туалетна кабіна"
-        "|туалетні кабіни|хімтуалет",
+        "|туалетні кабіни|хімтуалет"
+        "|биотуалетов|мобильные туалеты|туалетная кабина|туалетные кабины",
         "Mobiltoiletten|Dixi|Toilettenkabine|Toilettenkabinen|Chemietoilette|Chemietoiletten",
         "portable toilets|chemical toilet|chemical toilets|toilet cabin|porta potty",
     ),
@@ -933,7 +1074,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Туалетний папір",
         "Toilettenpapier",
         "Toilet paper",
-        "туалетного паперу|папір туалетний",
+        "туалетного паперу|папір туалетний|туалетная бумага|туалетной бумаги|бумага туалетная",
         "Klopapier|Toilettenpapierrollen",
         "toilet rolls|loo roll|toilet tissue",
     ),
@@ -944,7 +1085,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Шланг",
         "Schlauch",
         "Hose",
-        "шланги|шлангів|шланга|пожежний рукав|пожежні рукави|пожежних рукавів|напірний рукав",
+        "шланги|шлангів|шланга|пожежний рукав|пожежні рукави|пожежних рукавів|напірний рукав"
+        "|шлангов|пожарный рукав|пожарные рукава|пожарных рукавов",
         "Schläuche|Feuerwehrschlauch|Feuerwehrschläuche|Wasserschlauch",
         "hoses|fire hose|fire hoses|water hose|garden hose",
     ),
@@ -955,7 +1097,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Мобільний душ",
         "Duschcontainer",
         "Mobile shower",
-        "мобільні душі|мобільних душів|душова кабіна|душові кабіни|польовий душ|душ",
+        "мобільні душі|мобільних душів|душова кабіна|душові кабіни|польовий душ|душ"
+        "|мобильные души|мобильных душей|душевая кабина|душевые кабины|полевой душ",
         "Mobile Dusche|Feldduschen|Campingdusche|Dusche|Duschen",
         "mobile showers|shower unit|field shower|camp shower|shower|showers",
     ),
@@ -968,7 +1111,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Zelt",
         "Tent",
         "намети|наметів|намета|намету|палатка|палатки|палаток|модульний намет|модульні намети"
-        "|армійський намет|пневмокаркасний намет|пневмокаркасні намети",
+        "|армійський намет|пневмокаркасний намет|пневмокаркасні намети"
+        "|палатку|армейская палатка|армейские палатки|армейских палаток|модульная палатка"
+        "|модульные палатки",
         "Zelte|Zelten|Zelts|Großraumzelt|Großraumzelte|Mannschaftszelt|Sanitätszelt"
         "|Sanitätszelte|Pneumatikzelt|Schnelleinsatzzelt",
         "tents|army tent|field tent|inflatable tent|shelter tent|medical tent",
@@ -982,7 +1127,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Tent heater",
         "обігрівачі для наметів|обігрівачів для наметів|обігрівач для наметів|пічка для намету"
         "|пічки для наметів|пічок для наметів|наметова пічка|буржуйка|буржуйки|буржуйок"
-        "|пічка|пічки|піч|печі|печка|печки|печек|печку",
+        "|пічка|пічки|піч|печі|печка|печки|печек|печку"
+        "|печь|печей|печка для палатки|печки для палаток|обогреватель для палатки"
+        "|обогреватели для палаток|палаточная печь|палаточные печи",
         "Zeltheizungen|Zeltofen|Zeltöfen|Ofen|Öfen|Holzofen|Kanonenofen|Zeltheizgerät",
         "tent heaters|tent stove|tent stoves|stove|stoves|wood stove|wood burner",
     ),
@@ -995,7 +1142,10 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Heater",
         "обігрівачі|обігрівачів|обігрівача|електрообігрівач|електрообігрівачі|газовий обігрівач"
         "|газові обігрівачі|теплова гармата|теплові гармати|теплових гармат|тепловентилятор"
-        "|тепловентилятори|конвектор|конвектори|масляний радіатор",
+        "|тепловентилятори|конвектор|конвектори|масляний радіатор"
+        "|обогреватель|обогреватели|обогревателей|обогревателя|электрообогреватель"
+        "|электрообогреватели|газовый обогреватель|газовые обогреватели|тепловая пушка"
+        "|тепловые пушки|тепловых пушек|тепловую пушку",
         "Heizgeräte|Heizlüfter|Heizkanone|Heizkanonen|Heizstrahler|Gasheizer|Gasheizung"
         "|Elektroheizung|Radiator|Ölradiator|Konvektor",
         "heaters|space heater|space heaters|electric heater|gas heater|heat cannon"
@@ -1009,7 +1159,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Schlafsack",
         "Sleeping bag",
         "спальні мішки|спальних мішків|спального мішка|спальник|спальники|спальників"
-        "|зимовий спальник|зимові спальники",
+        "|зимовий спальник|зимові спальники"
+        "|спальный мешок|спальные мешки|спальных мешков|спальников",
         "Schlafsäcke|Schlafsäcken|Winterschlafsack",
         "sleeping bags|winter sleeping bag",
     ),
@@ -1020,7 +1171,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Ковдра",
         "Decke",
         "Blanket",
-        "ковдри|ковдр|ковдру|плед|пледи|пледів|вовняна ковдра|вовняні ковдри|теплі ковдри",
+        "ковдри|ковдр|ковдру|плед|пледи|пледів|вовняна ковдра|вовняні ковдри|теплі ковдри"
+        "|одеяло|одеяла|одеял|пледов|шерстяное одеяло|шерстяные одеяла|теплые одеяла",
         "Decken|Wolldecke|Wolldecken|Fleecedecke|Bettdecke|Bettdecken",
         "blankets|wool blanket|wool blankets|fleece blanket",
     ),
@@ -1032,7 +1184,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Matratze",
         "Mattress",
         "матраци|матраців|матраца|матрас|матраси|матрасів|каремат|каремати|карематів|карімат"
-        "|туристичний килимок|туристичні килимки",
+        "|туристичний килимок|туристичні килимки"
+        "|матрасов|матрацев|туристический коврик|туристические коврики",
         "Matratzen|Isomatte|Isomatten|Schaumstoffmatratze|Luftmatratze|Luftmatratzen",
         "mattresses|sleeping mat|sleeping mats|camping mat|foam mat|air mattress",
     ),
@@ -1044,7 +1197,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Feldbett",
         "Camp bed",
         "розкладні ліжка|розкладних ліжок|розкладачка|розкладачки|розкладачок|розкладушка"
-        "|розкладушки|похідне ліжко|армійське ліжко",
+        "|розкладушки|похідне ліжко|армійське ліжко"
+        "|раскладушка|раскладушки|раскладушек|раскладная кровать|раскладные кровати"
+        "|раскладных кроватей|походная кровать|армейская кровать",
         "Feldbetten|Klappbett|Klappbetten|Campingbett|Campingbetten|Faltbett",
         "camp beds|cot|cots|folding bed|folding beds|field bed|army cot",
     ),
@@ -1055,7 +1210,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Тент брезентовий",
         "Plane",
         "Tarpaulin",
-        "брезент|брезенту|тент|тенти|тентів|тенту",
+        "брезент|брезенту|тент|тенти|тентів|тенту|тентов",
         "Planen|Abdeckplane|Abdeckplanen|Schutzplane|Gewebeplane|LKW-Plane",
         "tarpaulins|tarp|tarps|canvas",
     ),
@@ -1067,7 +1222,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Folie",
         "Plastic sheeting",
         "плівки|плівку|поліетиленова плівка|поліетиленової плівки|плівка для вікон"
-        "|плівки для вікон|армована плівка|армованої плівки|укривна плівка|поліетилен",
+        "|плівки для вікон|армована плівка|армованої плівки|укривна плівка|поліетилен"
+        "|полиэтиленовая пленка|полиэтиленовой пленки|пленка для окон|пленки для окон"
+        "|армированная пленка|укрывная пленка",
         "Folien|Baufolie|Baufolien|Abdeckfolie|Schutzfolie|Fensterfolie|Plastikfolie"
         "|Polyethylenfolie|PE-Folie",
         "plastic sheet|plastic sheets|plastic film|polyethylene sheeting|poly sheeting"
@@ -1091,7 +1248,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Фанера",
         "Sperrholz",
         "Plywood",
-        "фанери|фанеру|лист фанери|листи фанери|листів фанери",
+        "фанери|фанеру|лист фанери|листи фанери|листів фанери|листов фанеры",
         "Sperrholzplatte|Sperrholzplatten",
         "plywood sheets|plywood sheet|plywood boards",
     ),
@@ -1104,7 +1261,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Modular housing unit",
         "модульні будинки|модульних будинків|модульного будинку|модульне житло"
         "|побутовий контейнер|побутові контейнери|житловий контейнер|житлові контейнери"
-        "|контейнер|контейнери|контейнерів|модульне містечко",
+        "|контейнер|контейнери|контейнерів|модульне містечко"
+        "|модульный дом|модульные дома|модульных домов|бытовой контейнер|бытовые контейнеры"
+        "|жилой контейнер|жилые контейнеры|бытовка|бытовки|контейнеров",
         "Wohncontainern|Wohnmodul|Wohnmodule|Containerhaus|Modulhaus|Modulhäuser"
         "|Bürocontainer|Container",
         "modular houses|modular house|modular homes|housing container|container home"
@@ -1121,7 +1280,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "швидка допомога|швидкої допомоги|машина швидкої допомоги"
         "|машини швидкої допомоги|машину швидкої допомоги|автомобілі швидкої допомоги"
         "|автомобілів швидкої допомоги|карета швидкої допомоги|реанімобіль|реанімобілі"
-        "|реанімобілів|санітарний автомобіль|санітарні автомобілі|санітарних автомобілів",
+        "|реанімобілів|санітарний автомобіль|санітарні автомобілі|санітарних автомобілів"
+        "|скорая помощь|скорой помощи|машина скорой помощи|машины скорой помощи"
+        "|автомобиль скорой помощи|автомобили скорой помощи|реанимобилей|санитарные автомобили",
         "Rettungswägen|Krankenwagen|Krankenwägen|Krankentransportwagen|Notarztwagen|RTW|KTW",
         "ambulances|ambulance vehicle|emergency ambulance|patient transport vehicle",
     ),
@@ -1134,7 +1295,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Fire engine",
         "пожежні автомобілі|пожежних автомобілів|пожежного автомобіля|пожежна машина"
         "|пожежні машини|пожежних машин|пожежну машину|пожежна автоцистерна"
-        "|пожежні автоцистерни|пожежних автоцистерн|пожежка|пожежки",
+        "|пожежні автоцистерни|пожежних автоцистерн|пожежка|пожежки"
+        "|пожарный автомобиль|пожарные автомобили|пожарных автомобилей|пожарная машина"
+        "|пожарные машины|пожарных машин|пожарная автоцистерна",
         "Feuerwehrfahrzeuge|Feuerwehrauto|Feuerwehrautos|Feuerwehrwagen|Löschfahrzeug"
         "|Löschfahrzeuge|Tanklöschfahrzeug|Tanklöschfahrzeuge|Löschgruppenfahrzeug|HLF|TLF",
         "fire engines|fire truck|fire trucks|fire tender|fire appliance|firefighting vehicle"
@@ -1149,7 +1312,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Rescue vehicle",
         "аварійно-рятувальні автомобілі|аварійно-рятувальних автомобілів"
         "|рятувальний автомобіль|рятувальні автомобілі|рятувальних автомобілів"
-        "|рятувальна машина|рятувальні машини|рятувальних машин|аварійно-рятувальна машина",
+        "|рятувальна машина|рятувальні машини|рятувальних машин|аварійно-рятувальна машина"
+        "|аварийно-спасательный автомобиль|аварийно-спасательные автомобили"
+        "|спасательный автомобиль|спасательные автомобили|спасательная машина",
         "Rüstwägen|Rettungsfahrzeug|Rettungsfahrzeuge|Hilfeleistungsfahrzeug|Gerätewagen",
         "rescue vehicles|rescue truck|rescue trucks|technical rescue vehicle|heavy rescue vehicle",
     ),
@@ -1160,7 +1325,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Пікап",
         "Pick-up",
         "Pickup truck",
-        "пікапи|пікапів|пікапа|позашляховик|позашляховики|позашляховиків",
+        "пікапи|пікапів|пікапа|позашляховик|позашляховики|позашляховиків"
+        "|пикапов|внедорожник|внедорожники|внедорожников",
         "Pick-ups|Pickups|Geländewagen|Geländefahrzeug",
         "pickup|pickup trucks|off-road vehicle|4x4|suv",
     ),
@@ -1172,7 +1338,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Lkw",
         "Truck",
         "вантажівки|вантажівок|вантажний автомобіль|вантажні автомобілі"
-        "|вантажних автомобілів|фура|фури",
+        "|вантажних автомобілів|фура|фури"
+        "|грузовик|грузовики|грузовиков|грузовой автомобиль|грузовые автомобили"
+        "|грузовых автомобилей",
         "Lkws|Lastwagen|Lastkraftwagen",
         "trucks|lorry|lorries|cargo truck",
     ),
@@ -1183,7 +1351,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Мікроавтобус",
         "Kleinbus",
         "Minibus",
-        "мікроавтобуси|мікроавтобусів|бус|буси|бусів|бусик",
+        "мікроавтобуси|мікроавтобусів|бус|буси|бусів|бусик|микроавтобусов|бусов",
         "Kleinbusse|Transporter|Kleintransporter|Sprinter",
         "minibuses|van|vans|minivan",
     ),
@@ -1194,7 +1362,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Автобус",
         "Bus",
         "Bus",
-        "автобуси|автобусів|автобуса|евакуаційний автобус",
+        "автобуси|автобусів|автобуса|евакуаційний автобус|автобусов|эвакуационный автобус",
         "Busse|Reisebus|Linienbus",
         "buses|coach|coaches",
     ),
@@ -1205,7 +1373,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Екскаватор",
         "Bagger",
         "Excavator",
-        "екскаватори|екскаваторів|екскаватора|екскаватор-навантажувач|екскаватори-навантажувачі",
+        "екскаватори|екскаваторів|екскаватора|екскаватор-навантажувач|екскаватори-навантажувачі"
+        "|экскаваторов|экскаватор-погрузчик",
         "Minibagger|Baggerlader|Kettenbagger|Mobilbagger",
         "excavators|digger|backhoe|backhoe loader|mini excavator",
     ),
@@ -1216,7 +1385,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Трактор",
         "Traktor",
         "Tractor",
-        "трактори|тракторів|трактора",
+        "трактори|тракторів|трактора|тракторов",
         "Traktoren|Schlepper|Trecker",
         "tractors",
     ),
@@ -1228,7 +1397,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Wassertankwagen",
         "Water tanker",
         "водовоз|водовози|водовозів|водовозка|автоцистерна|автоцистерни|автоцистерн"
-        "|цистерна для води|цистерни для води",
+        "|цистерна для води|цистерни для води"
+        "|водовозов",
         "Tankwagen|Trinkwasserwagen|Wasserwagen|Wassertankfahrzeug",
         "water tankers|water truck|water trucks|water bowser|bowser|tanker",
     ),
@@ -1239,7 +1409,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Причіп",
         "Anhänger",
         "Trailer",
-        "причепи|причепів|причепа|напівпричіп|напівпричепи",
+        "причепи|причепів|причепа|напівпричіп|напівпричепи"
+        "|прицеп|прицепы|прицепов|полуприцеп|полуприцепы",
         "Anhängern|Sattelauflieger|Auflieger",
         "trailers|semi-trailer",
     ),
@@ -1253,7 +1424,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Food parcel",
         "продуктові набори|продуктових наборів|продуктового набору|продуктовий пакет"
         "|продуктові пакети|продуктових пакетів|продукти|продуктів|харчові набори"
-        "|харчових наборів|продукти харчування|продуктів харчування",
+        "|харчових наборів|продукти харчування|продуктів харчування"
+        "|продуктовый набор|продуктовые наборы|продуктовых наборов|продуктов|продукты питания"
+        "|продуктов питания|продуктовые пакеты",
         "Lebensmittelpakete|Lebensmittel|Nahrungsmittel|Essenspakete|Lebensmittelspenden",
         "food parcels|food kit|food kits|food package|food packages|food|groceries|food supplies",
     ),
@@ -1265,7 +1438,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Babynahrung",
         "Baby food",
         "дитячого харчування|дитяча суміш|дитячі суміші|дитячих сумішей|суміш|суміші|сумішей"
-        "|молочна суміш|молочні суміші|дитяче пюре|дитячі каші",
+        "|молочна суміш|молочні суміші|дитяче пюре|дитячі каші"
+        "|детское питание|детского питания|детская смесь|детские смеси|детских смесей"
+        "|молочная смесь|молочные смеси|детское пюре|детские каши",
         "Säuglingsnahrung|Babybrei|Babymilch|Milchpulver|Anfangsmilch|Kindernahrung|Babygläschen",
         "infant formula|formula|baby formula|baby milk|baby cereal",
     ),
@@ -1277,7 +1452,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Konserven",
         "Canned food",
         "консерв|консервів|консерва|м'ясні консерви|рибні консерви|тушонка|тушонки"
-        "|тушкованка|тушкованки",
+        "|тушкованка|тушкованки"
+        "|консервов|тушенка|тушенки|мясные консервы|рыбные консервы",
         "Konserve|Konservendosen|Dosen|Dosennahrung|Fleischkonserven|Fischkonserven",
         "canned goods|tinned food|cans|canned meat|tinned goods",
     ),
@@ -1299,7 +1475,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Крупи",
         "Getreide",
         "Grains",
-        "крупа|круп|гречка|гречки|рис|рису|макарони|макаронів|вівсянка|пластівці",
+        "крупа|круп|гречка|гречки|рис|рису|макарони|макаронів|вівсянка|пластівці"
+        "|риса|макарон|овсянка|хлопья",
         "Reis|Nudeln|Haferflocken|Buchweizen|Grieß|Teigwaren",
         "rice|pasta|buckwheat|oats|oatmeal|cereals|cereal",
     ),
@@ -1311,7 +1488,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Einsatzverpflegung",
         "Ready-to-eat meals",
         "сухпайки|сухпайків|сухпайок|сухі пайки|сухих пайків|ірп|готові страви|готових страв"
-        "|польові раціони",
+        "|польові раціони"
+        "|сухпаек|сухпайков|сухой паек|сухие пайки|сухих пайков|готовые блюда",
         "EPa|Notverpflegung|Fertiggerichte|Fertiggericht|Feldration|Feldrationen",
         "mre|mres|field rations|rations|ration packs|ready meals",
     ),
@@ -1323,7 +1501,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Trinknahrung",
         "Medical nutrition",
         "ентеральне харчування|ентерального харчування|лікувального харчування"
-        "|зондове харчування|парентеральне харчування|нутрідрінк",
+        "|зондове харчування|парентеральне харчування|нутрідрінк"
+        "|энтеральное питание|энтерального питания|лечебное питание|лечебного питания"
+        "|парентеральное питание|зондовое питание",
         "Sondennahrung|Klinische Ernährung|Enterale Ernährung|Parenterale Ernährung"
         "|Astronautennahrung",
         "enteral nutrition|clinical nutrition|parenteral nutrition"
@@ -1336,7 +1516,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Цукор",
         "Zucker",
         "Sugar",
-        "цукру",
+        "цукру|сахар|сахара",
     ),
     ItemData(
         "cooking_oil",
@@ -1345,7 +1525,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Олія",
         "Speiseöl",
         "Cooking oil",
-        "олії|олію|соняшникова олія|соняшникової олії",
+        "олії|олію|соняшникова олія|соняшникової олії"
+        "|подсолнечное масло|подсолнечного масла|растительное масло|растительного масла",
         "Öl|Sonnenblumenöl|Pflanzenöl",
         "sunflower oil|vegetable oil|oil",
     ),
@@ -1358,7 +1539,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Winterkleidung",
         "Winter clothing",
         "теплий одяг|теплого одягу|зимового одягу|одяг|одягу|куртки|куртка|курток"
-        "|зимові куртки|термобілизна|термобілизни",
+        "|зимові куртки|термобілизна|термобілизни"
+        "|зимняя одежда|зимней одежды|теплая одежда|теплой одежды|одежда|одежды|зимние куртки"
+        "|термобелье",
         "Warme Kleidung|Kleidung|Winterjacke|Winterjacken|Jacken|Thermounterwäsche"
         "|Winterbekleidung",
         "warm clothes|warm clothing|clothes|clothing|winter jackets|winter jacket|jackets"
@@ -1371,7 +1554,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Взуття",
         "Schuhe",
         "Footwear",
-        "зимове взуття|зимового взуття|черевики|черевиків|чоботи|чобіт|берці|гумові чоботи",
+        "зимове взуття|зимового взуття|черевики|черевиків|чоботи|чобіт|берці|гумові чоботи"
+        "|обувь|обуви|зимняя обувь|зимней обуви|ботинки|ботинок|сапоги|сапог|резиновые сапоги",
         "Winterschuhe|Stiefel|Gummistiefel|Winterstiefel",
         "shoes|boots|winter boots|rubber boots",
     ),
@@ -1382,7 +1566,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Вогнегасник",
         "Feuerlöscher",
         "Fire extinguisher",
-        "вогнегасники|вогнегасників|вогнегасника|порошковий вогнегасник",
+        "вогнегасники|вогнегасників|вогнегасника|порошковий вогнегасник"
+        "|огнетушитель|огнетушители|огнетушителей|огнетушителя|порошковый огнетушитель",
         "Feuerlöschern|Pulverlöscher|Handfeuerlöscher",
         "fire extinguishers|extinguisher|extinguishers",
     ),
@@ -1393,7 +1578,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Бензопила",
         "Motorsäge",
         "Chainsaw",
-        "бензопили|бензопил|бензопилу|ланцюгова пила|електропила|пила",
+        "бензопили|бензопил|бензопилу|ланцюгова пила|електропила|пила|цепная пила",
         "Kettensäge|Kettensägen|Motorsägen",
         "chainsaws|chain saw|chain saws",
     ),
@@ -1406,7 +1591,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Tool kit",
         "інструменти|інструментів|інструмент|ручний інструмент|ручні інструменти"
         "|будівельний інструмент|електроінструмент|шуруповерт|шуруповерти|болгарка"
-        "|болгарки|лопата|лопати",
+        "|болгарки|лопата|лопати"
+        "|инструментов|набор инструментов|ручной инструмент|строительный инструмент",
         "Werkzeug|Werkzeuge|Werkzeugkoffer|Werkzeugkasten|Handwerkzeug|Elektrowerkzeug"
         "|Akkuschrauber|Schaufel|Schaufeln|Winkelschleifer",
         "tools|tool kits|hand tools|power tools|toolbox|shovel|shovels|angle grinder"
@@ -1419,7 +1605,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Засоби індивідуального захисту",
         "Persönliche Schutzausrüstung",
         "Personal protective equipment",
-        "зіз|захисні костюми|захисних костюмів|захисний костюм|захисний одяг|захисного одягу",
+        "зіз|захисні костюми|захисних костюмів|захисний костюм|захисний одяг|захисного одягу"
+        "|сиз|средства индивидуальной защиты|защитные костюмы|защитных костюмов|защитный костюм"
+        "|защитная одежда",
         "PSA|Schutzausrüstung|Schutzanzug|Schutzanzüge|Schutzkleidung",
         "ppe|protective equipment|protective suits|protective suit|protective clothing|hazmat suit",
     ),
@@ -1441,7 +1629,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Ноутбук",
         "Laptop",
         "Laptop",
-        "ноутбуки|ноутбуків|ноутбука|комп'ютер|комп'ютери|комп'ютерів",
+        "ноутбуки|ноутбуків|ноутбука|комп'ютер|комп'ютери|комп'ютерів"
+        "|ноутбуков|компьютер|компьютеры|компьютеров",
         "Laptops|Notebook|Notebooks|Computer",
         "computers",
     ),
@@ -1463,7 +1652,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Польова кухня",
         "Feldküche",
         "Field kitchen",
-        "польові кухні|польових кухонь|польову кухню|мобільна кухня|мобільні кухні|пересувна кухня",
+        "польові кухні|польових кухонь|польову кухню|мобільна кухня|мобільні кухні|пересувна кухня"
+        "|полевая кухня|полевые кухни|полевых кухонь|мобильная кухня|передвижная кухня",
         "Feldküchen|Gulaschkanone|Mobile Küche|Feldkochherd",
         "field kitchens|mobile kitchen|mobile kitchens",
     ),
@@ -1474,7 +1664,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Пральна машина",
         "Waschmaschine",
         "Washing machine",
-        "пральні машини|пральних машин|пральну машину|пральна машинка|пральні машинки",
+        "пральні машини|пральних машин|пральну машину|пральна машинка|пральні машинки"
+        "|стиральная машина|стиральные машины|стиральных машин|стиральная машинка",
         "Waschmaschinen|Industriewaschmaschine",
         "washing machines|washer|laundry machine",
     ),
@@ -1486,7 +1677,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Baumaterial",
         "Building materials",
         "будматеріали|будматеріалів|будівельних матеріалів|цемент|цементу|цвяхи|шифер"
-        "|профнастил|утеплювач|мінвата",
+        "|профнастил|утеплювач|мінвата"
+        "|стройматериалы|стройматериалов|строительные материалы|строительных материалов|гвозди"
+        "|утеплитель",
         "Baumaterialien|Baustoffe|Zement|Nägel|Dachpappe|Wellblech|Dämmstoff|Dämmung",
         "building material|construction materials|cement|nails|roofing|roofing sheets|insulation",
     ),
@@ -1498,7 +1691,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Катетер Фолея",
         "Blasenkatheter",
         "Foley catheter",
-        "катетери фолея|катетерів фолея|катетера фолея|сечовий катетер|сечові катетери|сечових катетерів|уретральний катетер|уретральні катетери|уретральних катетерів",
+        "катетери фолея|катетерів фолея|катетера фолея|сечовий катетер|сечові катетери|сечових катетерів|уретральний катетер|уретральні катетери|уретральних катетерів"
+        "|катетеров фолея|мочевой катетер|мочевые катетеры|мочевых катетеров"
+        "|уретральные катетеры|уретральных катетеров",
         "Blasenkathetern|Foley-Katheter|Harnblasenkatheter|Harnkatheter|Dauerkatheter|Transurethraler Katheter",
         "foley catheters|foley|urinary catheter|urinary catheters|indwelling catheter",
     ),
@@ -1509,7 +1704,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Сечоприймач",
         "Urinbeutel",
         "Urine drainage bag",
-        "сечоприймачі|сечоприймачів|сечоприймача|мочеприймач|мочеприймачі|мочеприймачів|сечоприймальний мішок",
+        "сечоприймачі|сечоприймачів|сечоприймача|мочеприймач|мочеприймачі|мочеприймачів|сечоприймальний мішок"
+        "|мочеприемник|мочеприемники|мочеприемников",
         "Urinbeuteln|Urinauffangbeutel|Urinauffangbeuteln|Urinsammelbeutel",
         "urine bag|urine bags|urine drainage bags|drainage bag|drainage bags|urinary drainage bag",
     ),
@@ -1520,7 +1716,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Бахіли",
         "Überschuhe",
         "Shoe covers",
-        "бахіл|бахілів|бахила|одноразові бахіли|одноразових бахіл",
+        "бахіл|бахілів|бахила|одноразові бахіли|одноразових бахіл|одноразовые бахилы",
         "Einmalüberschuhe|Überziehschuhe|Schuhüberzieher|Schuhüberzieher aus PE",
         "shoe cover|overshoes|disposable shoe covers|boot covers",
     ),
@@ -1531,7 +1727,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Вата медична",
         "Verbandwatte",
         "Cotton wool",
-        "вата|вати|вату|медична вата|медичної вати|вата гігроскопічна|ватні кульки|ватних кульок|ватні диски",
+        "вата|вати|вату|медична вата|медичної вати|вата гігроскопічна|ватні кульки|ватних кульок|ватні диски"
+        "|медицинская вата|медицинской ваты|ватные шарики|ватных шариков|ватные диски",
         "Watte|Wattebäusche|Wattekugeln|Wattetupfer",
         "cotton|absorbent cotton|cotton balls|cotton wool balls",
     ),
@@ -1542,7 +1739,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Гель для УЗД",
         "Ultraschallgel",
         "Ultrasound gel",
-        "гелю для узд|гель для ультразвуку|гель для ультразвукових досліджень|контактний гель|контактного гелю|гель узд",
+        "гелю для узд|гель для ультразвуку|гель для ультразвукових досліджень|контактний гель|контактного гелю|гель узд"
+        "|гель для узи|гель узи",
         "Ultraschall-Gel|Kontaktgel|Sonografiegel|Ultraschallgels",
         "ultrasound gels|ultrasound transmission gel|contact gel|sonography gel",
     ),
@@ -1553,7 +1751,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Тонометр",
         "Blutdruckmessgerät",
         "Blood pressure monitor",
-        "тонометри|тонометрів|тонометра|автоматичний тонометр|автоматичні тонометри|механічний тонометр|механічні тонометри",
+        "тонометри|тонометрів|тонометра|автоматичний тонометр|автоматичні тонометри|механічний тонометр|механічні тонометри"
+        "|тонометров",
         "Blutdruckmessgeräte|Blutdruckmessgeräten|Blutdruckmesser|Oberarm-Blutdruckmessgerät",
         "blood pressure monitors|bp monitor|bp monitors|sphygmomanometer|sphygmomanometers|bp cuff|blood pressure cuff",
     ),
@@ -1564,7 +1763,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Пульсоксиметр",
         "Pulsoximeter",
         "Pulse oximeter",
-        "пульсоксиметри|пульсоксиметрів|пульсоксиметра|пульсоксиметр на палець|оксиметр|оксиметри",
+        "пульсоксиметри|пульсоксиметрів|пульсоксиметра|пульсоксиметр на палець|оксиметр|оксиметри"
+        "|пульсоксиметров",
         "Pulsoximetern|Fingerpulsoximeter|Fingeroximeter|Oximeter",
         "pulse oximeters|oximeters|finger oximeter|finger pulse oximeter|pulse ox",
     ),
@@ -1575,7 +1775,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Глюкометр",
         "Blutzuckermessgerät",
         "Glucometer",
-        "глюкометри|глюкометрів|глюкометра|прилад для вимірювання цукру",
+        "глюкометри|глюкометрів|глюкометра|прилад для вимірювання цукру|глюкометров",
         "Blutzuckermessgeräte|Blutzuckermessgeräten|Glukometer|Blutzuckermesser",
         "glucometers|glucose meter|glucose meters|blood glucose meter|blood glucose meters",
     ),
@@ -1586,7 +1786,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Тест-смужки для глюкометра",
         "Blutzuckerteststreifen",
         "Glucose test strips",
-        "тест-смужки|тест-смужок|тест смужки|тест-смужки до глюкометра|смужки для глюкометра|смужки до глюкометра|тест-полоски|тест полоски",
+        "тест-смужки|тест-смужок|тест смужки|тест-смужки до глюкометра|смужки для глюкометра|смужки до глюкометра|тест-полоски|тест полоски"
+        "|тест-полосок|тест-полоски для глюкометра|полоски для глюкометра",
         "Teststreifen|Blutzucker-Teststreifen|Glukoseteststreifen|Glucose-Teststreifen",
         "test strips|glucose strips|blood glucose test strips|glucometer strips|glucose test strip",
     ),
@@ -1597,7 +1798,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Киснева маска",
         "Sauerstoffmaske",
         "Oxygen mask",
-        "кисневі маски|кисневих масок|кисневу маску|маска киснева|маски кисневі|маска для кисню|маски для кисню|маска з резервуаром|маски з резервуаром",
+        "кисневі маски|кисневих масок|кисневу маску|маска киснева|маски кисневі|маска для кисню|маски для кисню|маска з резервуаром|маски з резервуаром"
+        "|кислородная маска|кислородные маски|кислородных масок|маска кислородная",
         "Sauerstoffmasken|Sauerstoffmaske mit Reservoir",
         "oxygen masks|non-rebreather mask|non-rebreather masks|nrb mask",
     ),
@@ -1608,7 +1810,10 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Кисневий балон",
         "Sauerstoffflasche",
         "Oxygen cylinder",
-        "кисневі балони|кисневих балонів|кисневого балона|балон кисневий|балони кисневі|балон з киснем|балони з киснем|кисень|кисню|медичний кисень|медичного кисню",
+        "кисневі балони|кисневих балонів|кисневого балона|балон кисневий|балони кисневі|балон з киснем|балони з киснем|кисень|кисню|медичний кисень|медичного кисню"
+        "|кислородный баллон|кислородные баллоны|кислородных баллонов|баллон кислородный"
+        "|баллон с кислородом|баллоны с кислородом|кислород|кислорода|медицинский кислород"
+        "|медицинского кислорода",
         "Sauerstoffflaschen|Sauerstoff|Medizinischer Sauerstoff|O2-Flasche|O2-Flaschen",
         "oxygen cylinders|oxygen bottle|oxygen bottles|oxygen tank|oxygen tanks|medical oxygen|o2 cylinder|o2 cylinders|oxygen",
     ),
@@ -1619,7 +1824,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Іммобілізаційна шина",
         "Schiene",
         "Splint",
-        "шина крамера|шини крамера|шин крамера|транспортна шина|транспортні шини|транспортних шин|вакуумна шина|вакуумні шини|шина sam|шини sam|іммобілізаційні шини|медична шина|медичні шини",
+        "шина крамера|шини крамера|шин крамера|транспортна шина|транспортні шини|транспортних шин|вакуумна шина|вакуумні шини|шина sam|шини sam|іммобілізаційні шини|медична шина|медичні шини"
+        "|транспортная шина|транспортные шины|вакуумная шина|вакуумные шины"
+        "|иммобилизационная шина|медицинская шина",
         "Schienen|SAM-Splint|SAM-Schiene|Vakuumschiene|Vakuumschienen|Cramer-Schiene|Cramerschiene|Immobilisationsschiene",
         "splints|sam splint|sam splints|vacuum splint|vacuum splints|cramer splint|ladder splint",
     ),
@@ -1630,7 +1837,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Шийний комір",
         "Zervikalstütze",
         "Cervical collar",
-        "шийні коміри|шийних комірів|шийний комірець|шийні комірці|шийних комірців|комірці шийні|коміри шийні|комір шанца|комірець шанца|комірці шанца",
+        "шийні коміри|шийних комірів|шийний комірець|шийні комірці|шийних комірців|комірці шийні|коміри шийні|комір шанца|комірець шанца|комірці шанца"
+        "|шейный воротник|шейные воротники|шейных воротников|воротник шанца|воротники шанца",
         "Zervikalstützen|Halskrause|Halskrausen|Stifneck|HWS-Schiene|HWS-Stütze",
         "cervical collars|neck collar|neck collars|neck brace|c-collar|c-collars",
     ),
@@ -1641,7 +1849,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Електроди для дефібрилятора",
         "Defibrillator-Elektroden",
         "Defibrillator pads",
-        "електроди до дефібрилятора|електродів до дефібрилятора|електродів для дефібрилятора|електроди дефібрилятора|дефібриляторні електроди|накладки для дефібрилятора",
+        "електроди до дефібрилятора|електродів до дефібрилятора|електродів для дефібрилятора|електроди дефібрилятора|дефібриляторні електроди|накладки для дефібрилятора"
+        "|электроды для дефибриллятора|электродов для дефибриллятора|электроды к дефибриллятору",
         "Defi-Elektroden|Defibrillationselektroden|AED-Elektroden|Defi-Pads|AED-Pads",
         "defib pads|aed pads|defibrillation pads|defibrillator electrodes|defibrillator pad",
     ),
@@ -1663,7 +1872,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Дихальний контур",
         "Beatmungsschlauchsystem",
         "Breathing circuit",
-        "дихальні контури|дихальних контурів|дихального контуру|контур дихальний|контури дихальні|контур для швл|контури для швл|контури до швл|дихальні контури до швл",
+        "дихальні контури|дихальних контурів|дихального контуру|контур дихальний|контури дихальні|контур для швл|контури для швл|контури до швл|дихальні контури до швл"
+        "|дыхательный контур|дыхательные контуры|дыхательных контуров|контур для ивл"
+        "|контуры для ивл|контуры к ивл",
         "Beatmungsschlauchsysteme|Beatmungsschlauch|Beatmungsschläuche|Patientenschlauchsystem",
         "breathing circuits|ventilator circuit|ventilator circuits|ventilator tubing|anaesthesia circuit",
     ),
@@ -1674,7 +1885,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Медичний аспіратор",
         "Absauggerät",
         "Suction unit",
-        "аспіратор|аспіратори|аспіраторів|аспіратора|відсмоктувач|відсмоктувачі|електровідсмоктувач|вакуумний аспіратор|хірургічний аспіратор",
+        "аспіратор|аспіратори|аспіраторів|аспіратора|відсмоктувач|відсмоктувачі|електровідсмоктувач|вакуумний аспіратор|хірургічний аспіратор"
+        "|электроотсос|электроотсосы|медицинский отсос|медицинский аспиратор",
         "Absauggeräte|Absaugpumpe|Absaugpumpen|Sekretabsaugung|Notfallabsaugung",
         "suction units|suction machine|suction machines|aspirator|aspirators|suction pump|portable suction",
     ),
@@ -1685,9 +1897,10 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Кортикостероїди",
         "Kortikosteroide",
         "Corticosteroids",
-        "кортикостероїд|кортикостероїдів|глюкокортикоїди|глюкокортикоїдів|гормональні препарати|дексаметазон|дексаметазону|преднізолон|преднізолону|гідрокортизон|метилпреднізолон",
-        "Kortikosteroid|Glukokortikoide|Kortison|Cortison|Dexamethason|Prednisolon|Hydrocortison|Methylprednisolon",
-        "corticosteroid|steroids|glucocorticoids|dexamethasone|prednisolone|hydrocortisone|methylprednisolone",
+        "кортикостероїд|кортикостероїдів|глюкокортикоїди|глюкокортикоїдів|гормональні препарати|=дексаметазон|=дексаметазону|=преднізолон|=преднізолону|=гідрокортизон|=метилпреднізолон"
+        "|кортикостероидов|глюкокортикоидов|гормональные препараты",
+        "Kortikosteroid|Glukokortikoide|Kortison|Cortison|=Dexamethason|=Prednisolon|=Hydrocortison|=Methylprednisolon",
+        "corticosteroid|steroids|glucocorticoids|=dexamethasone|=prednisolone|=hydrocortisone|=methylprednisolone",
     ),
     ItemData(
         "diuretics",
@@ -1696,9 +1909,13 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Діуретики",
         "Diuretika",
         "Diuretics",
-        "діуретик|діуретиків|сечогінні|сечогінних|сечогінні препарати|фуросемід|фуросеміду|торасемід|спіронолактон|верошпірон",
-        "Diuretikum|Entwässerungstabletten|Wassertabletten|Furosemid|Torasemid|Spironolacton|Lasix",
-        "diuretic|water pills|furosemide|torasemide|spironolactone",
+        "діуретик|діуретиків|сечогінні|сечогінних|сечогінні препарати|=фуросемід|=фуросеміду|=торасемід|=спіронолактон|=верошпірон"
+        "|диуретиков|мочегонные|мочегонных|мочегонные препараты|=гідрохлоротіазид|=манітол"
+        "|=маннитол",
+        "Diuretikum|Entwässerungstabletten|Wassertabletten|=Furosemid|=Torasemid|=Spironolacton|=Lasix"
+        "|=Hydrochlorothiazid",
+        "diuretic|water pills|=furosemide|=torasemide|=spironolactone"
+        "|=hydrochlorothiazide|=mannitol",
     ),
     ItemData(
         "tranexamic_acid",
@@ -1707,7 +1924,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Транексамова кислота",
         "Tranexamsäure",
         "Tranexamic acid",
-        "транексамової кислоти|транексамову кислоту|транексам|транексаму|транексамова|транексамова к-та",
+        "транексамової кислоти|транексамову кислоту|транексам|транексаму|транексамова|транексамова к-та"
+        "|транексамовая кислота",
         "Tranexamsäure-Ampullen|Cyklokapron",
         "txa|tranexamic",
     ),
@@ -1729,7 +1947,8 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Солі для пероральної регідратації",
         "Orale Rehydratationslösung",
         "Oral rehydration salts",
-        "регідрон|регідрону|регідратаційні солі|регідратаційний розчин|засоби для регідратації|оральна регідратація",
+        "регідрон|регідрону|регідратаційні солі|регідратаційний розчин|засоби для регідратації|оральна регідратація"
+        "|регидрона|соли для регидратации|регидратационные соли",
         "Rehydratationssalze|Elektrolytpulver|Elotrans|Oralpädon|Elektrolytlösung",
         "ors|rehydration salts|oral rehydration solution|electrolyte sachets|dioralyte",
     ),
@@ -1740,7 +1959,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Моторна олива",
         "Motoröl",
         "Engine oil",
-        "олива|оливи|оливу|олива моторна|моторної оливи|моторна олія|моторної олії|моторне масло|масло моторне|мастило|мастила|олива для генераторів|олива для генератора",
+        "олива|оливи|оливу|олива моторна|моторної оливи|моторна олія|моторної олії|моторне масло|масло моторне|мастило|мастила|олива для генераторів|олива для генератора"
+        "|моторного масла|масло для генераторов|масло для генератора"
+        "|моторное масло для генераторов",
         "Motoröle|Motorenöl|Generatoröl|Schmieröl|Öl für Generatoren",
         "motor oil|generator oil|lubricating oil|lube oil|oil for generators|2-stroke oil",
     ),
@@ -1751,7 +1972,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Газовий балон",
         "Gasflasche",
         "Gas cylinder",
-        "газові балони|газових балонів|газового балона|балон газовий|балони газові|пропановий балон|пропанові балони|балон пропан-бутан|пропан-бутан",
+        "газові балони|газових балонів|газового балона|балон газовий|балони газові|пропановий балон|пропанові балони|балон пропан-бутан|пропан-бутан"
+        "|газовый баллон|газовые баллоны|газовых баллонов|газового баллона|баллон газовый"
+        "|пропановый баллон|пропановые баллоны",
         "Gasflaschen|Propangasflasche|Propangasflaschen|Propanflasche|Flüssiggasflasche|Propan",
         "gas cylinders|propane cylinder|propane cylinders|propane tank|lpg cylinder|lpg cylinders|gas bottle|gas bottles",
     ),
@@ -1762,7 +1985,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Подушка",
         "Kopfkissen",
         "Pillow",
-        "подушки|подушок|подушку|подушка для сну|подушки для сну",
+        "подушки|подушок|подушку|подушка для сну|подушки для сну|подушек",
         "Kissen|Bettkissen|Kopfkissens",
         "pillows|bed pillow|bed pillows",
     ),
@@ -1773,7 +1996,10 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Постільна білизна",
         "Bettwäsche",
         "Bed linen",
-        "постільної білизни|постільну білизну|комплект постільної білизни|комплекти постільної білизни|комплектів постільної білизни|простирадло|простирадла|простирадл|наволочки|підковдра|підковдри",
+        "постільної білизни|постільну білизну|комплект постільної білизни|комплекти постільної білизни|комплектів постільної білизни|простирадло|простирадла|простирадл|наволочки|підковдра|підковдри"
+        "|постельное белье|постельного белья|комплект постельного белья"
+        "|комплекты постельного белья|комплектов постельного белья|простыня|простыни|простыней"
+        "|наволочка|наволочек|пододеяльник|пододеяльники",
         "Bettwäsche-Set|Bettwäschesets|Bettlaken|Laken|Bettbezug|Bettbezüge|Kissenbezug|Kissenbezüge",
         "bedding|bed sheets|bedsheets|bed linen sets|linen|pillowcases|duvet covers",
     ),
@@ -1784,7 +2010,9 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Опалювальний котел",
         "Heizkessel",
         "Heating boiler",
-        "котел|котли|котлів|котла|твердопаливний котел|твердопаливні котли|твердопаливних котлів|котел твердопаливний|газовий котел|електрокотел|котел опалення|модульна котельня|модульні котельні|мобільна котельня",
+        "котел|котли|котлів|котла|твердопаливний котел|твердопаливні котли|твердопаливних котлів|котел твердопаливний|газовий котел|електрокотел|котел опалення|модульна котельня|модульні котельні|мобільна котельня"
+        "|котлов|твердотопливный котел|твердотопливные котлы|твердотопливных котлов"
+        "|модульная котельная|мобильная котельная",
         "Heizkesseln|Kessel|Festbrennstoffkessel|Holzvergaserkessel|Mobile Heizzentrale|Heizcontainer",
         "boiler|boilers|heating boilers|solid fuel boiler|mobile boiler house|modular boiler house",
     ),
@@ -1795,7 +2023,7 @@ ITEMS: Final[tuple[ItemData, ...]] = (
         "Дрова",
         "Brennholz",
         "Firewood",
-        "дров|дровами|колоті дрова|дрова колоті|дрова для опалення|дрова для печей",
+        "дров|дровами|колоті дрова|дрова колоті|дрова для опалення|дрова для печей|колотые дрова",
         "Feuerholz|Kaminholz|Holzscheite|Ofenholz",
         "fire wood|wood logs|logs|split logs",
     ),
