@@ -232,7 +232,8 @@ def parse_need(text: str, today: date, *, catalog: Catalog | None = None) -> Qui
         for match in pattern.finditer("".join(blanked)):
             _blank(blanked, match.start(), match.end())
 
-    note = _read_heading(text, blanked)
+    shared = _shared_thing(text, blanked)
+    note = None if shared else _read_heading(text, blanked)
     segments = split_items("".join(blanked))
     if not segments:
         problems.insert(0, ParseProblem(code=EMPTY, fragment="", args=_example_args(today)))
@@ -252,6 +253,8 @@ def parse_need(text: str, today: date, *, catalog: Catalog | None = None) -> Qui
         if remark and _has_quantity(segment[: remark.start()]):
             remarks.append(" ".join(remark.group("remark").split()))
             segment = segment[: remark.start()]
+        if shared and not _names_thing(_PREPOSITION_RE.sub(" ", segment)):
+            segment = f"{shared} {segment}"  # "генератори: 1 на 30 кВт і 2 на 5 кВт"
         item = parse_item(segment, catalog, problems)
         if item is not None and items and _names_nothing(item):
             item = _same_thing_again(items[-1], item, catalog)
@@ -357,6 +360,31 @@ def read_thing(text: str, catalog: Catalog) -> ThingReading:
             item_key=None, spec=None, how=reading.kind, candidates=reading.candidates
         )
     return ThingReading(item_key=reading.item.key, spec=spec, how=reading.kind)
+
+
+def _shared_thing(text: str, blanked: list[str]) -> str | None:
+    """ "генератори: 1 на 30 кВт і 2 на 5 кВт", "Zelte: 4 Stück": a thing before a colon,
+    then counts without a thing of their own: each count is of that thing."""
+    current = "".join(blanked)
+    colon = current.find(":")
+    if colon <= 0:
+        return None
+    head = current[:colon]
+    if _SEPARATOR_RE.search(head) or any(ch.isdigit() for ch in head) or not _names_thing(head):
+        return None
+    if len(_WORDISH_RE.findall(head)) > _HEADING_MAX_WORDS:
+        return None
+    following = [p for p in _SEPARATOR_RE.split(current[colon + 1 :]) if p.strip()]
+    rest = _strip_bullet(following[0].strip()) if following else ""
+    if not _has_quantity(rest) or _names_thing(_PREPOSITION_RE.sub(" ", rest)):
+        return None
+    _blank(blanked, 0, colon + 1)
+    return " ".join(text[:colon].split())
+
+
+_PREPOSITION_RE: Final = re.compile(
+    r"(?<!\w)(?:на|по|з|à|je|of|for|für|mit|with|і|й|та|и|und|and)(?!\w)", re.IGNORECASE
+)
 
 
 def _names_nothing(item: ParsedItem) -> bool:

@@ -61,7 +61,10 @@ _WORD_RE: Final = re.compile(r"[^\W_]*[^\W\d_][^\W_]*(?:['ʼ’`][^\W_]+)*", re.
 # are a question, with these candidates; with a telling word beside them they read as usual.
 _GENERIC_HEADS: Final = {
     ("фільтр", "filter", "filters", "filtern"): ("water_filter",),
-    ("паливо", "пальне", "kraftstoff", "treibstoff", "fuel", "fuels"): ("diesel_fuel", "petrol"),
+    ("паливо", "пальне", "топливо", "горючее", "kraftstoff", "treibstoff", "fuel", "fuels"): (
+        "diesel_fuel",
+        "petrol",
+    ),
     ("ліжко", "ліжка", "betten", "bett", "beds", "bed"): ("hospital_bed", "camp_bed"),
     ("катетер", "katheter", "catheter", "catheters"): ("iv_cannula", "foley_catheter"),
     ("батарея", "батареї", "батарей"): ("battery", "heater"),

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests import need_corpus as corpus
 from tests.engine_harness import EngineHarness
 
@@ -38,14 +40,18 @@ def test_corpus_expectations_are_well_formed() -> None:
     assert {line.kind for line in lines} == {"store", "ask", "refuse"}
 
 
-HOLDOUT = corpus.CORPUS.parent / "need_lines_holdout.tsv"
+HOLDOUTS = [
+    corpus.CORPUS.parent / name
+    for name in ("need_lines_holdout.tsv", "need_lines_holdout2.tsv", "need_lines_holdout3.tsv")
+]
 
 
-async def test_no_silent_misread_in_the_held_out_lines(tmp_path: Path) -> None:
-    """Lines written by someone who had not seen the reader; a misread here is a defect."""
+@pytest.mark.parametrize("path", HOLDOUTS, ids=lambda p: p.stem)
+async def test_no_silent_misread_in_the_held_out_lines(tmp_path: Path, path: Path) -> None:
+    """Lines written by helpers who had not seen the reader; a misread here is a defect."""
     harness = await EngineHarness.create(tmp_path / "holdout.db", start=corpus.START)
     try:
-        summary = await corpus.run_corpus(harness, corpus.load(HOLDOUT))
+        summary = await corpus.run_corpus(harness, corpus.load(path))
     finally:
         await harness.close()
     misread = {r.line.number: r.detail for r in summary.results if r.outcome == corpus.MISREAD}

@@ -260,3 +260,12 @@ def test_short_weekdays_after_a_date_word_and_alternatives_asked() -> None:
     assert parse("Zelte 4 Stk bis Fr.").needed_by == date(2026, 12, 4)
     assert parse("катетер Фолея 16 Fr 200 шт").needed_by is None
     assert quick.VAGUE_QUANTITY in [p.code for p in parse("генератор 5 або 7 кВт 1 шт").problems]
+
+
+def test_a_thing_before_a_colon_is_shared_by_the_counts_after_it() -> None:
+    result = parse("генератори: 1 на 30 кВт і 2 на 5 кВт")
+    assert [(i.quantity, i.item_key, i.spec) for i in result.items] == [
+        (1, "generator", "на 30 кВт"),
+        (2, "generator", "на 5 кВт"),
+    ]
+    assert result.note is None
