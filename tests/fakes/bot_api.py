@@ -40,7 +40,9 @@ DEFAULT_TOKEN: Final = "123456:TEST"
 BOT_USERNAME: Final = "aidbridge_test_bot"
 BOT_FIRST_NAME: Final = "AidBridge Test"
 
-FAULT_KINDS: Final = frozenset({"429", "500", "timeout"})
+# "too_long" is Telegram's 400 for a text over its limit, for a test whose text fits the
+# fake's own check (MAX_TEXT_LENGTH in UTF-16 units, as Telegram counts) but must be refused.
+FAULT_KINDS: Final = frozenset({"429", "500", "timeout", "too_long"})
 
 # Methods that create a new message in a chat: these are what Telegram's flood control counts.
 # Edits and callback answers are deliberately left out; Telegram is far more lenient with them
@@ -857,6 +859,8 @@ class FakeBotApi:
             raise ApiError(500, "Internal Server Error", fault="500")
         if kind == "timeout":
             raise ApiError(502, "Bad Gateway", fault="timeout", delay=timeout_seconds)
+        if kind == "too_long":
+            raise ApiError(400, "Bad Request: message is too long", fault="too_long")
 
         if "chat_id" in params:
             chat = _chat_key(params["chat_id"])
