@@ -2,8 +2,11 @@
 
 Delivery is exactly once as far as the platform lets us know it:
 
-- a row is marked sent only after the platform accepted it, and the mark is retried until it
-  is committed, so an accepted row is never offered again by this process;
+- a row is marked sent only after the platform accepted it, and the mark is retried with
+  backoff until it is committed, so an accepted row is never offered again by this process.
+  That holds for the rows a transport sends itself (durable replies, through
+  ``mark_delivered``) as much as for the worker's own: a database locked by another process
+  delays the mark, and the row waits in memory as delivered, never due again;
 - a row is never in two deliveries at once: the worker tracks the rows and chats it has in
   flight and offers a chat's next row only after the previous one has finished;
 - each chat gets its rows in the order they were written: only a chat's oldest pending row is
@@ -27,6 +30,7 @@ import functools
 import json
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -133,6 +137,10 @@ class OutboxWorker:
         self._dispatching = asyncio.Lock()
         self._in_flight: dict[int, _Delivery] = {}
         self._busy_chats: set[tuple[str, str]] = set()
+        # Rows a transport delivered itself whose mark is not committed yet: never offered.
+        self._marking: set[int] = set()
+        # Set by stop(): marks still failing then get STOP_GRACE_SECONDS more, not forever.
+        self._stopping_since: float | None = None
         self.delivered = 0
         self.failed = 0
 
@@ -150,6 +158,7 @@ class OutboxWorker:
         self._task = asyncio.create_task(self._run(), name="outbox-worker")
 
     async def stop(self) -> None:
+        self._stopping_since = time.monotonic()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -205,7 +214,7 @@ class OutboxWorker:
                 if started >= free:
                     break
                 chat = (row.transport, row.chat_id)
-                if row.id in self._in_flight or chat in self._busy_chats:
+                if row.id in self._in_flight or row.id in self._marking or chat in self._busy_chats:
                     continue
                 delivery = _Delivery(row)
                 self._in_flight[row.id] = delivery
@@ -292,20 +301,53 @@ class OutboxWorker:
             log.exception("outbox row %d cannot be rendered", row.id)
             raise DeliveryError(f"cannot be rendered: {exc!r}", permanent=True) from exc
 
+    async def mark_delivered(self, outbox_id: int) -> None:
+        """A transport delivered this row itself (a durable reply): mark it sent.
+
+        Until the mark is committed the row is held here, so however long the database stays
+        locked, the worker never takes the row up after its grace period and sends it again.
+        """
+        self._marking.add(outbox_id)
+        try:
+            await self._commit_sent(outbox_id)
+        finally:
+            self._marking.discard(outbox_id)
+
     async def _mark_sent(self, row: OutboxMessage) -> None:
         # The platform has the message. Until the mark is committed the row stays in flight,
         # so this process never offers it again; a locked database only delays the mark.
+        await self._commit_sent(row.id)
+        self.delivered += 1
+
+    async def _commit_sent(self, outbox_id: int) -> None:
+        """Retry the mark with backoff until it commits; only a stop ends the retries (after
+        STOP_GRACE_SECONDS), leaving the one repeat the restart may cause."""
         delay = 0.05
         while True:
             try:
                 async with self._db.transaction() as conn:
-                    await outbox.set_outbox_sent(conn, row.id, self._clock())
-                break
-            except Exception:
-                log.exception("outbox row %d delivered but not yet marked; retrying", row.id)
+                    await outbox.set_outbox_sent(conn, outbox_id, self._clock())
+                return
+            except Exception as exc:
+                stopping = self._stopping_since
+                if stopping is not None and time.monotonic() - stopping > STOP_GRACE_SECONDS:
+                    log.error(
+                        "outbox row %d delivered but never marked (%s); it may be sent again "
+                        "after the restart",
+                        outbox_id,
+                        exc,
+                    )
+                    return
+                if isinstance(exc, DatabaseLocked):
+                    log.warning(
+                        "outbox row %d delivered, not yet marked (database locked); retry in %.2fs",
+                        outbox_id,
+                        delay,
+                    )
+                else:
+                    log.exception("outbox row %d delivered but not yet marked; retrying", outbox_id)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-        self.delivered += 1
 
     async def _record_failure(self, row: OutboxMessage, exc: DeliveryError) -> None:
         now = self._clock()

@@ -310,10 +310,5 @@ class Engine:
             result.append(reply)
         return result
 
-    async def mark_delivered(self, outbox_id: int) -> None:
-        """Called by a transport once the platform accepted a durable reply."""
-        async with self.ctx.db.transaction() as conn:
-            await outbox.set_outbox_sent(conn, outbox_id, self.ctx.clock())
-
 
 __all__ = ["Choice", "Engine", "build_registry"]

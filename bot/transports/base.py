@@ -160,6 +160,6 @@ async def mark_sent(reply: Reply, mark_delivered: Callable[[int], Awaitable[None
     try:
         await mark_delivered(reply.outbox_id)
     except Exception:
-        # Sent but not marked: the worker may send it once more after the grace period.
-        # Better twice than never, and the update's other replies still go.
+        # The mark retries until it commits (OutboxWorker.mark_delivered); this is a bug or a
+        # stop cutting the retries short. The update's other replies still go.
         log.exception("could not mark reply %d as delivered", reply.outbox_id)

@@ -3,25 +3,30 @@ over HTTP against the fake Bot API, and real SQLite files.
 
 - Lengths as Telegram counts them (UTF-16 units): a long emoji preview arrives in full, and a
   "message is too long" refusal is re-split, or at worst answered with a notice, never silent.
+- A delivered reply is marked sent however long the database stays locked, and is never sent
+  a second time because of the lock.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+import storage.db as storage_db
 from bot.transports.telegram import TelegramTransport
 from handlers.i18n import Translator
 from handlers.textsplit import TELEGRAM_LIMIT, utf16_units
 from storage import outbox
-from tests.bot.telegram_harness import TOKEN, TelegramHarness
+from tests.bot.telegram_harness import TOKEN, TelegramHarness, button, message_id
 from tests.bot.test_telegram_intake import NURSE, join_as_requester
 from tests.engine_harness import scalar
-from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.bot_api import FakeBotApi, RecordedCall
 
 AMBULANCE = "🚑"
 
@@ -138,3 +143,60 @@ async def test_a_part_refused_at_any_size_becomes_a_notice_in_three_languages(
     assert got == [notice, "\n".join("ж" * 59 for _ in range(5))]
     assert await scalar(tg.app.db, f"SELECT failed_at IS NULL FROM outbox WHERE id = {row_id}")
     assert any("lost" in r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
+
+
+async def test_a_locked_database_delays_the_mark_but_never_causes_a_second_send(
+    fake: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process (a backup, the CLI, a stuck connection) holds the write lock from the
+    # moment Telegram has the confirmation until well after the reply's grace period.
+    monkeypatch.setattr(storage_db, "BUSY_TIMEOUT_MS", 100)  # give up on the lock quickly
+    db_path = tmp_path / "bot.db"
+    harness = await TelegramHarness.start(fake, db_path)
+    engine = harness.app.engine
+    engine.ctx = dataclasses.replace(
+        engine.ctx, policy=dataclasses.replace(engine.ctx.policy, reply_grace_seconds=0.3)
+    )
+    locker = sqlite3.connect(db_path, isolation_level=None)
+    released = asyncio.Event()
+
+    def release() -> None:
+        locker.execute("ROLLBACK")
+        released.set()
+
+    def lock_on_confirmation(call: RecordedCall) -> None:
+        if "R-1001" in str(call.params.get("text")) and not locker.in_transaction:
+            locker.execute("BEGIN IMMEDIATE")
+            # Several grace periods and many failed marks later.
+            asyncio.get_running_loop().call_later(2.0, release)
+
+    try:
+        await join_as_requester(harness)
+        sent = await harness.say(NURSE, "/need 2 генератор")
+        preview = sent[-1]
+        fake.on_accepted = lock_on_confirmation
+        await harness.press(NURSE, button(preview, "w:submit:"), message_id(preview))
+        await released.wait()
+        await wait_until(harness, "SELECT COUNT(*) = 0 FROM outbox WHERE sent_at IS NULL")
+        # Long enough for the worker to have taken the row up again had it been due.
+        await asyncio.sleep(1.0)
+    finally:
+        fake.on_accepted = None
+        if locker.in_transaction:
+            release()
+        locker.close()
+        await harness.stop()
+    confirmations = [
+        c
+        for c in fake.calls()
+        if c.method in ("sendMessage", "editMessageText") and "R-1001" in str(c.params["text"])
+    ]
+    assert len(confirmations) == 1, [c.method for c in confirmations]
+
+
+async def wait_until(harness: TelegramHarness, sql: str, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await scalar(harness.app.db, sql):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still not true after {timeout}s: {sql}")
+        await asyncio.sleep(0.05)

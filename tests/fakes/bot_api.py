@@ -327,6 +327,10 @@ class FakeBotApi:
         self._global_window: deque[float] = deque()
         self._chat_windows: dict[ChatKey, deque[float]] = {}
 
+        # Called with each accepted call before its answer goes back: a test can act at the
+        # moment the platform has a message and the bot does not know it yet.
+        self.on_accepted: Callable[[RecordedCall], None] | None = None
+
         self._closing = False
         self._closed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -797,9 +801,10 @@ class FakeBotApi:
                 # Recorded first, so a test sees the fault while the client is still waiting.
                 await self._sleep_unless_closing(exc.delay)
             return web.json_response(exc.payload(), status=exc.code)
-        self._calls.append(
-            RecordedCall(canonical, params, files, at, seq=self._next_seq(), result=result)
-        )
+        accepted = RecordedCall(canonical, params, files, at, seq=self._next_seq(), result=result)
+        self._calls.append(accepted)
+        if self.on_accepted is not None:
+            self.on_accepted(accepted)
         self._calls_changed.set()
         self._calls_changed = asyncio.Event()
         return web.json_response({"ok": True, "result": result})
