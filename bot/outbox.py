@@ -9,8 +9,16 @@ Delivery is exactly once as far as the platform lets us know it:
   delays the mark, and the row waits in memory as delivered, never due again;
 - a row is never in two deliveries at once: the worker tracks the rows and chats it has in
   flight and offers a chat's next row only after the previous one has finished;
-- each chat gets its rows in the order they were written: only a chat's oldest pending row is
-  offered, so a row waiting for its retry holds back the rows behind it.
+- each chat gets its rows of one priority in the order they were written: only a chat's head
+  (its first pending row by priority, then age) is offered, so a row waiting for its retry
+  holds back the rows behind it.
+
+Priorities (storage.outbox.Priority, from the row's kind): answers and critical alerts, then
+lifecycle notices, then bulk (digests, broadcasts, colleague notices). The due-rows query
+returns the most urgent first, the pacer lets the most urgent waiting send go first, and a
+due urgent row displaces its chat's less urgent delivery that is still waiting for its turn
+(nothing sent yet), so under a fan-out of thousands of bulk rows an alert waits for about
+one free place, not for the fan-out.
 
 What remains is the window no sender can close: a request that timed out (or a process that
 died) after the platform accepted the message but before the mark was committed. Such a row is
@@ -136,7 +144,8 @@ class OutboxWorker:
         self._task: asyncio.Task[None] | None = None
         self._dispatching = asyncio.Lock()
         self._in_flight: dict[int, _Delivery] = {}
-        self._busy_chats: set[tuple[str, str]] = set()
+        # The one delivery in progress per chat.
+        self._busy_chats: dict[tuple[str, str], _Delivery] = {}
         # Rows a transport delivered itself whose mark is not committed yet: never offered.
         self._marking: set[int] = set()
         # Set by stop(): marks still failing then get STOP_GRACE_SECONDS more, not forever.
@@ -214,17 +223,30 @@ class OutboxWorker:
                 if started >= free:
                     break
                 chat = (row.transport, row.chat_id)
-                if row.id in self._in_flight or row.id in self._marking or chat in self._busy_chats:
+                if row.id in self._in_flight or row.id in self._marking:
+                    continue
+                busy = self._busy_chats.get(chat)
+                if busy is not None:
+                    self._displace(busy, row)
                     continue
                 delivery = _Delivery(row)
                 self._in_flight[row.id] = delivery
-                self._busy_chats.add(chat)
+                self._busy_chats[chat] = delivery
                 delivery.task = asyncio.create_task(
                     self._deliver(delivery), name=f"outbox-{row.id}"
                 )
                 delivery.task.add_done_callback(functools.partial(self._finished, delivery))
                 started += 1
             return started
+
+    def _displace(self, busy: _Delivery, urgent: OutboxMessage) -> None:
+        """``urgent`` is its chat's head now, but a less urgent row of the chat is in flight:
+        if that one has sent nothing yet (it waits for the pacer), cancel it, so the urgent
+        row takes the chat at the next pass. The cancelled row stays pending as it was."""
+        if busy.sending or busy.task is None or busy.row.priority <= urgent.priority:
+            return
+        log.debug("outbox row %d makes way for row %d", busy.row.id, urgent.id)
+        busy.task.cancel()
 
     async def drain_once(self) -> int:
         """Start what is due and wait until those deliveries (and any before) are done."""
@@ -236,7 +258,8 @@ class OutboxWorker:
     def _finished(self, delivery: _Delivery, task: asyncio.Task[None]) -> None:
         row = delivery.row
         self._in_flight.pop(row.id, None)
-        self._busy_chats.discard((row.transport, row.chat_id))
+        if self._busy_chats.get((row.transport, row.chat_id)) is delivery:
+            del self._busy_chats[(row.transport, row.chat_id)]
         if not task.cancelled() and task.exception() is not None:
             log.error("outbox row %d: delivery crashed", row.id, exc_info=task.exception())
         # The chat's next row may be due now, and a place is free.
@@ -250,7 +273,7 @@ class OutboxWorker:
             # The document is read only once it is this row's turn: dozens of deliveries may
             # be waiting for theirs, and none of them should hold a file meanwhile.
             turn = (
-                pacer.slot(row.chat_id, messages=message_count(row))
+                pacer.slot(row.chat_id, messages=message_count(row), priority=row.priority)
                 if pacer is not None
                 else contextlib.nullcontext()
             )
