@@ -82,7 +82,8 @@ def cut_line(line: str, limit: int, measure: Measure) -> tuple[str, str]:
         closers = "".join(f"</{name}>" for name, _ in reversed(opened))
         if measure(line[:cut]) + measure(closers) <= limit or room <= 1:
             return line[:cut] + closers, "".join(tag for _, tag in opened) + line[cut:]
-        room = limit - measure(closers)
+        # Leave room for the closing tags; strictly less each time, so this ends.
+        room = min(room - 1, limit - measure(closers))
 
 
 def open_tags(html: str) -> list[tuple[str, str]]:
