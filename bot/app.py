@@ -202,7 +202,7 @@ async def build_app(
             token=settings.telegram_token.get_secret_value(),
             api_url=settings.telegram_api_url or DEFAULT_TELEGRAM_API,
             handle=app.handle,
-            mark_delivered=engine.mark_delivered,
+            mark_delivered=worker.mark_delivered,
             translator=ctx.t,
             registry=engine.registry,
             poll_timeout=settings.telegram_poll_timeout,
@@ -221,9 +221,10 @@ async def build_app(
             team_room=settings.matrix_team_room,
             db=db,
             handle=app.handle,
-            mark_delivered=engine.mark_delivered,
+            mark_delivered=worker.mark_delivered,
             commands=engine.registry.commands,
             clock=clock,
+            translator=ctx.t,
         )
         # Synapse's default for a user is 0.2 messages/s after a burst of 10; homeservers
         # differ, so pace modestly and let M_LIMIT_EXCEEDED's retry_after_ms pause the rest.
@@ -234,7 +235,7 @@ async def build_app(
         transports[identity.transport] = ConsoleTransport(
             identity=identity,
             handle=app.handle,
-            mark_delivered=engine.mark_delivered,
+            mark_delivered=worker.mark_delivered,
             stdin=stdin,
             stdout=stdout,
             on_eof=on_console_eof,

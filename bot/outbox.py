@@ -2,12 +2,23 @@
 
 Delivery is exactly once as far as the platform lets us know it:
 
-- a row is marked sent only after the platform accepted it, and the mark is retried until it
-  is committed, so an accepted row is never offered again by this process;
+- a row is marked sent only after the platform accepted it, and the mark is retried with
+  backoff until it is committed, so an accepted row is never offered again by this process.
+  That holds for the rows a transport sends itself (durable replies, through
+  ``mark_delivered``) as much as for the worker's own: a database locked by another process
+  delays the mark, and the row waits in memory as delivered, never due again;
 - a row is never in two deliveries at once: the worker tracks the rows and chats it has in
   flight and offers a chat's next row only after the previous one has finished;
-- each chat gets its rows in the order they were written: only a chat's oldest pending row is
-  offered, so a row waiting for its retry holds back the rows behind it.
+- each chat gets its rows of one priority in the order they were written: only a chat's head
+  (its first pending row by priority, then age) is offered, so a row waiting for its retry
+  holds back the rows behind it.
+
+Priorities (storage.outbox.Priority, from the row's kind): answers and critical alerts, then
+lifecycle notices, then bulk (digests, broadcasts, colleague notices). The due-rows query
+returns the most urgent first, the pacer lets the most urgent waiting send go first, and a
+due urgent row displaces its chat's less urgent delivery that is still waiting for its turn
+(nothing sent yet), so under a fan-out of thousands of bulk rows an alert waits for about
+one free place, not for the fan-out.
 
 What remains is the window no sender can close: a request that timed out (or a process that
 died) after the platform accepted the message but before the mark was committed. Such a row is
@@ -27,6 +38,7 @@ import functools
 import json
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -132,7 +144,12 @@ class OutboxWorker:
         self._task: asyncio.Task[None] | None = None
         self._dispatching = asyncio.Lock()
         self._in_flight: dict[int, _Delivery] = {}
-        self._busy_chats: set[tuple[str, str]] = set()
+        # The one delivery in progress per chat.
+        self._busy_chats: dict[tuple[str, str], _Delivery] = {}
+        # Rows a transport delivered itself whose mark is not committed yet: never offered.
+        self._marking: set[int] = set()
+        # Set by stop(): marks still failing then get STOP_GRACE_SECONDS more, not forever.
+        self._stopping_since: float | None = None
         self.delivered = 0
         self.failed = 0
 
@@ -150,6 +167,7 @@ class OutboxWorker:
         self._task = asyncio.create_task(self._run(), name="outbox-worker")
 
     async def stop(self) -> None:
+        self._stopping_since = time.monotonic()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -205,17 +223,30 @@ class OutboxWorker:
                 if started >= free:
                     break
                 chat = (row.transport, row.chat_id)
-                if row.id in self._in_flight or chat in self._busy_chats:
+                if row.id in self._in_flight or row.id in self._marking:
+                    continue
+                busy = self._busy_chats.get(chat)
+                if busy is not None:
+                    self._displace(busy, row)
                     continue
                 delivery = _Delivery(row)
                 self._in_flight[row.id] = delivery
-                self._busy_chats.add(chat)
+                self._busy_chats[chat] = delivery
                 delivery.task = asyncio.create_task(
                     self._deliver(delivery), name=f"outbox-{row.id}"
                 )
                 delivery.task.add_done_callback(functools.partial(self._finished, delivery))
                 started += 1
             return started
+
+    def _displace(self, busy: _Delivery, urgent: OutboxMessage) -> None:
+        """``urgent`` is its chat's head now, but a less urgent row of the chat is in flight:
+        if that one has sent nothing yet (it waits for the pacer), cancel it, so the urgent
+        row takes the chat at the next pass. The cancelled row stays pending as it was."""
+        if busy.sending or busy.task is None or busy.row.priority <= urgent.priority:
+            return
+        log.debug("outbox row %d makes way for row %d", busy.row.id, urgent.id)
+        busy.task.cancel()
 
     async def drain_once(self) -> int:
         """Start what is due and wait until those deliveries (and any before) are done."""
@@ -227,7 +258,8 @@ class OutboxWorker:
     def _finished(self, delivery: _Delivery, task: asyncio.Task[None]) -> None:
         row = delivery.row
         self._in_flight.pop(row.id, None)
-        self._busy_chats.discard((row.transport, row.chat_id))
+        if self._busy_chats.get((row.transport, row.chat_id)) is delivery:
+            del self._busy_chats[(row.transport, row.chat_id)]
         if not task.cancelled() and task.exception() is not None:
             log.error("outbox row %d: delivery crashed", row.id, exc_info=task.exception())
         # The chat's next row may be due now, and a place is free.
@@ -241,7 +273,7 @@ class OutboxWorker:
             # The document is read only once it is this row's turn: dozens of deliveries may
             # be waiting for theirs, and none of them should hold a file meanwhile.
             turn = (
-                pacer.slot(row.chat_id, messages=message_count(row))
+                pacer.slot(row.chat_id, messages=message_count(row), priority=row.priority)
                 if pacer is not None
                 else contextlib.nullcontext()
             )
@@ -292,20 +324,53 @@ class OutboxWorker:
             log.exception("outbox row %d cannot be rendered", row.id)
             raise DeliveryError(f"cannot be rendered: {exc!r}", permanent=True) from exc
 
+    async def mark_delivered(self, outbox_id: int) -> None:
+        """A transport delivered this row itself (a durable reply): mark it sent.
+
+        Until the mark is committed the row is held here, so however long the database stays
+        locked, the worker never takes the row up after its grace period and sends it again.
+        """
+        self._marking.add(outbox_id)
+        try:
+            await self._commit_sent(outbox_id)
+        finally:
+            self._marking.discard(outbox_id)
+
     async def _mark_sent(self, row: OutboxMessage) -> None:
         # The platform has the message. Until the mark is committed the row stays in flight,
         # so this process never offers it again; a locked database only delays the mark.
+        await self._commit_sent(row.id)
+        self.delivered += 1
+
+    async def _commit_sent(self, outbox_id: int) -> None:
+        """Retry the mark with backoff until it commits; only a stop ends the retries (after
+        STOP_GRACE_SECONDS), leaving the one repeat the restart may cause."""
         delay = 0.05
         while True:
             try:
                 async with self._db.transaction() as conn:
-                    await outbox.set_outbox_sent(conn, row.id, self._clock())
-                break
-            except Exception:
-                log.exception("outbox row %d delivered but not yet marked; retrying", row.id)
+                    await outbox.set_outbox_sent(conn, outbox_id, self._clock())
+                return
+            except Exception as exc:
+                stopping = self._stopping_since
+                if stopping is not None and time.monotonic() - stopping > STOP_GRACE_SECONDS:
+                    log.error(
+                        "outbox row %d delivered but never marked (%s); it may be sent again "
+                        "after the restart",
+                        outbox_id,
+                        exc,
+                    )
+                    return
+                if isinstance(exc, DatabaseLocked):
+                    log.warning(
+                        "outbox row %d delivered, not yet marked (database locked); retry in %.2fs",
+                        outbox_id,
+                        delay,
+                    )
+                else:
+                    log.exception("outbox row %d delivered but not yet marked; retrying", outbox_id)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-        self.delivered += 1
 
     async def _record_failure(self, row: OutboxMessage, exc: DeliveryError) -> None:
         now = self._clock()

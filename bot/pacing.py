@@ -17,15 +17,20 @@ bound), not from its start, so a slow answer never squeezes two messages into on
 
 On top of that, sends are spread evenly (``burst`` of 1), so the platform sees a steady stream
 rather than a burst each second, which is what it is least likely to flag.
+
+Waiting sends are let go by priority (lower first), then in the order they came: an answer or a
+critical alert that arrives behind dozens of bulk notices waiting for their places takes the
+next free place instead of the last.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import math
 import time
-from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -43,10 +48,12 @@ class _Grant:
     started: float
 
 
-@dataclass
+@dataclass(order=True)
 class _Waiter:
-    messages: int
-    future: asyncio.Future[_Grant]
+    priority: int
+    seq: int  # first come, first served within a priority
+    messages: int = field(compare=False)
+    future: asyncio.Future[_Grant] = field(compare=False)
 
 
 class Pacer:
@@ -83,9 +90,10 @@ class Pacer:
         self._tokens = 0
         self._theoretical = 0.0  # the even spacing's next start (GCRA)
         self._paused_until = 0.0
-        # Chats ready to send, first come first served. Whoever may go is let go at once,
+        # Chats ready to send, a heap by (priority, arrival). Whoever may go is let go at once,
         # all together: after a pause a whole burst leaves before the first answer is read.
-        self._queue: deque[_Waiter] = deque()
+        self._queue: list[_Waiter] = []
+        self._arrivals = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
         self._chats: dict[str, _Chat] = {}
         self._chat_free_at: dict[str, float] = {}
@@ -99,8 +107,12 @@ class Pacer:
         return self._paused_until
 
     @contextlib.asynccontextmanager
-    async def slot(self, chat_id: str, *, messages: int = 1) -> AsyncIterator[None]:
-        """Wait for the right to send ``messages`` to ``chat_id``; send inside the block."""
+    async def slot(
+        self, chat_id: str, *, messages: int = 1, priority: int = 0
+    ) -> AsyncIterator[None]:
+        """Wait for the right to send ``messages`` to ``chat_id``; send inside the block.
+
+        Of the sends waiting for places, a lower ``priority`` goes first."""
         messages = max(1, min(messages, self._places))
         chat = self._chats.setdefault(chat_id, _Chat())
         chat.users += 1
@@ -109,7 +121,7 @@ class Pacer:
                 delay = self._chat_free_at.get(chat_id, 0.0) - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                grant = await self._take_places(messages)
+                grant = await self._take_places(messages, priority)
                 try:
                     yield
                 finally:
@@ -119,9 +131,10 @@ class Pacer:
             if chat.users == 0:
                 del self._chats[chat_id]
 
-    async def _take_places(self, messages: int) -> _Grant:
-        waiter = _Waiter(messages, asyncio.get_running_loop().create_future())
-        self._queue.append(waiter)
+    async def _take_places(self, messages: int, priority: int) -> _Grant:
+        future: asyncio.Future[_Grant] = asyncio.get_running_loop().create_future()
+        waiter = _Waiter(priority, next(self._arrivals), messages, future)
+        heapq.heappush(self._queue, waiter)
         self._grant()
         try:
             return await waiter.future
@@ -153,14 +166,14 @@ class Pacer:
         while self._queue:
             waiter = self._queue[0]
             if waiter.future.done():  # cancelled while queued
-                self._queue.popleft()
+                heapq.heappop(self._queue)
                 continue
             delay = self._delay(now, waiter.messages)
             if delay > 0:
                 if not math.isinf(delay):
                     self._timer = asyncio.get_running_loop().call_later(delay, self._grant)
                 return
-            self._queue.popleft()
+            heapq.heappop(self._queue)
             single = waiter.messages == 1
             free_at = now + self._arrival_bound + 1.0 if single else math.inf
             tokens = []

@@ -22,11 +22,12 @@ from handlers.notify import notify_members
 from handlers.numbers import small_int
 from handlers.registry import ADMIN, ChoiceRoute, Command, Registry
 from handlers.render import esc
+from handlers.textsplit import utf16_units
 from storage import audit, conversations, members, organisations, privacy
 from storage.models import Frozen, Member, Role
 
 FLOW = "broadcast"
-# Escaped text plus the header must fit one Telegram message (4096).
+# Escaped text plus the header must fit one Telegram message (4096 UTF-16 units).
 MAX_TEXT = 3500
 AUDIT_TEXT = 500
 
@@ -72,8 +73,10 @@ async def cmd_broadcast(turn: Turn, args: str) -> list[Reply]:
             pending = PendingBroadcast(token=token, role=Role(target.lower()), text=text)
         except (ValueError, ValidationError):
             return [Reply(text=turn.tr("broadcast.unknown_target", target=esc(target[:40])))]
-    if len(esc(text)) > MAX_TEXT:
-        return [Reply(text=turn.tr("broadcast.too_long", length=len(text), limit=MAX_TEXT))]
+    # Telegram's measure: an emoji takes two of the 4,096 units.
+    if utf16_units(esc(text)) > MAX_TEXT:
+        length = utf16_units(text)
+        return [Reply(text=turn.tr("broadcast.too_long", length=length, limit=MAX_TEXT))]
     label = await _target_label(turn, pending)
     count = len(await recipients(turn, pending))
     if count == 0:

@@ -29,7 +29,7 @@ from handlers.render import (
     request_status,
     status_label,
 )
-from handlers.textsplit import TELEGRAM_LIMIT, split_message
+from handlers.textsplit import TELEGRAM_LIMIT, split_message, utf16_units
 from handlers.units import unit_name
 from storage.digests import (
     DigestData,
@@ -59,7 +59,7 @@ def render_digest(
     tz: ZoneInfo,
     title: str | None = None,
 ) -> list[str]:
-    """Message parts, each under 4,096 characters, cut only between lines.
+    """Message parts, each under Telegram's 4,096 UTF-16 units, cut only between lines.
 
     A section that fits into no message of its own is cut between its lines; otherwise a
     section that does not fit into the current message starts the next one.
@@ -86,7 +86,7 @@ def _pack(blocks: list[str], limit: int) -> list[str]:
     for block in blocks:
         for piece in split_message(block, limit):
             candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= limit:
+            if utf16_units(candidate) <= limit:
                 current = candidate
                 continue
             if current:

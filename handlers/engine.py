@@ -346,11 +346,6 @@ class Engine:
             result.append(reply)
         return result
 
-    async def mark_delivered(self, outbox_id: int) -> None:
-        """Called by a transport once the platform accepted a durable reply."""
-        async with self.ctx.db.transaction() as conn:
-            await outbox.set_outbox_sent(conn, outbox_id, self.ctx.clock())
-
 
 def private_chat_link(turn: Turn) -> str | None:
     """How to open a private chat with the bot on this platform, when the bot knows it."""

@@ -69,6 +69,8 @@ async def _notify(turn: Turn, request: NeedRequest, org_name: str, org_raion: st
             + "\n\n"
             + request_block(turn.ctx.t, turn.ctx.catalog, lang, request, org_name)
         ),
+        # For their information, not awaited: bulk, behind answers and lifecycle notices.
+        kind="colleague",
     )
     if request.urgency is Urgency.CRITICAL:
         await alert_critical(turn, request, org_name, org_raion)

@@ -228,6 +228,8 @@ class OutboxMessage(Frozen):
     text: str
     # "reply", "notice", "alert", "broadcast", "digest", "menu" (a command menu, text is JSON)...
     kind: str = "notice"
+    # From the kind (storage.outbox.priority_of): 0 urgent, 1 lifecycle, 2 bulk.
+    priority: int = 1
     choices_json: str | None = None
     document_path: str | None = None
     document_name: str | None = None

@@ -1,15 +1,50 @@
-"""The outbox: messages to deliver, written in the same transaction as what they report."""
+"""The outbox: messages to deliver, written in the same transaction as what they report.
+
+Each row has a priority, set here from its kind and nowhere else: under a fan-out of
+thousands of bulk notices, a person's answer or a critical alert must not queue behind them.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from enum import IntEnum
+from typing import Final
 
 import aiosqlite
 
-from storage.db import fetch_all, fetch_one
+from storage.db import fetch_one, run_in_db_thread
 from storage.models import OutboxMessage
 from storage.timefmt import from_db, opt_from_db, to_db
+
+
+class Priority(IntEnum):
+    """Lower goes first. Stored in outbox.priority (migration v008)."""
+
+    # Someone is waiting for it: the answer to what they just did, a life-at-risk alert.
+    URGENT = 0
+    # A change to a request someone follows, an account or menu change: soon, not instantly.
+    LIFECYCLE = 1
+    # Many rows at once, none of them awaited: digests, broadcasts, colleagues' FYI.
+    BULK = 2
+
+
+# The one place a kind gets its priority; a kind not listed is a lifecycle notice.
+PRIORITY_BY_KIND: Final[dict[str, Priority]] = {
+    "reply": Priority.URGENT,
+    "alert": Priority.URGENT,
+    "notice": Priority.LIFECYCLE,
+    "reconfirm": Priority.LIFECYCLE,
+    "menu": Priority.LIFECYCLE,
+    "digest": Priority.BULK,
+    "broadcast": Priority.BULK,
+    "colleague": Priority.BULK,
+}
+
+
+def priority_of(kind: str) -> Priority:
+    return PRIORITY_BY_KIND.get(kind, Priority.LIFECYCLE)
 
 
 def _row(row: aiosqlite.Row) -> OutboxMessage:
@@ -19,6 +54,7 @@ def _row(row: aiosqlite.Row) -> OutboxMessage:
         chat_id=row["chat_id"],
         text=row["text"],
         kind=row["kind"],
+        priority=row["priority"],
         choices_json=row["choices"],
         document_path=None,
         document_name=row["document_name"],
@@ -47,14 +83,15 @@ async def add_outbox(
     document: bytes | None = None,
 ) -> int:
     cur = await conn.execute(
-        "INSERT INTO outbox (transport, chat_id, member_id, kind, text, choices, document_name,"
-        " document_mime, document, created_at, not_before)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbox (transport, chat_id, member_id, kind, priority, text, choices,"
+        " document_name, document_mime, document, created_at, not_before)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             transport,
             chat_id,
             member_id,
             kind,
+            int(priority_of(kind)),
             text,
             choices_json,
             document_name,
@@ -67,32 +104,47 @@ async def add_outbox(
     return int(cur.lastrowid or 0)
 
 
-async def list_due_outbox(
-    conn: aiosqlite.Connection, now: datetime, *, transport: str | None = None, limit: int = 100
-) -> list[OutboxMessage]:
-    sql = "SELECT * FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND not_before <= ?"
-    args: list[object] = [to_db(now)]
-    if transport is not None:
-        sql += " AND transport = ?"
-        args.append(transport)
-    sql += " ORDER BY not_before, id LIMIT ?"
-    args.append(limit)
-    rows_ = await fetch_all(conn, sql, args)
-    return [_row(r) for r in rows_]
-
-
 Chat = tuple[str, str]
 
 
-def _chats_clause(chats: Collection[Chat] | None) -> tuple[str, list[object]]:
+def _chats_clause(chats: Collection[Chat] | None, alias: str = "") -> tuple[str, list[object]]:
     """SQL restricting rows to ``chats`` (transport, chat_id); no restriction for None."""
     if chats is None:
         return "", []
     if not chats:
         return " AND 0", []
     ordered = sorted(chats)
-    sql = " AND (" + " OR ".join("(transport = ? AND chat_id = ?)" for _ in ordered) + ")"
+    pair = f"({alias}transport = ? AND {alias}chat_id = ?)"
+    sql = " AND (" + " OR ".join(pair for _ in ordered) + ")"
     return sql, [part for chat in ordered for part in chat]
+
+
+# A chat's head: its first pending row in (priority, id) order. Only heads are offered, so a
+# chat gets its rows of one priority in the order written, and a row waiting for its retry
+# holds back the rows behind it; a more urgent row overtakes the chat's less urgent ones.
+# The planner walks ``outbox_due`` for the candidates, in delivery order (no sort step), and
+# probes ``outbox_chat_head`` for "anything pending before it in this chat?";
+# tests/storage/test_outbox_priority.py checks that plan.
+_DUE_HEADS = """
+SELECT * FROM outbox AS o
+WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.priority = ? AND o.not_before <= ?
+  AND o.transport IN ({transports}){chats}
+  AND NOT EXISTS (
+    SELECT 1 FROM outbox AS e
+    WHERE e.transport = o.transport AND e.chat_id = o.chat_id
+      AND e.sent_at IS NULL AND e.failed_at IS NULL
+      AND (e.priority, e.id) < (o.priority, o.id))
+ORDER BY o.not_before, o.id
+LIMIT ?
+"""
+
+
+def due_heads_sql(transports: int, chats: Collection[Chat] | None) -> tuple[str, list[object]]:
+    """The due-heads query of one priority (its parameters: priority, now, the transports,
+    the chats' arguments returned here, limit); tests read its plan."""
+    only, only_args = _chats_clause(chats, alias="o.")
+    marks = ", ".join("?" for _ in range(transports))
+    return _DUE_HEADS.format(transports=marks, chats=only), only_args
 
 
 async def list_due_heads(
@@ -103,25 +155,29 @@ async def list_due_heads(
     limit: int = 100,
     chats: Collection[Chat] | None = None,
 ) -> list[OutboxMessage]:
-    """Each chat's oldest pending row, where that row is due, oldest first.
+    """Up to ``limit`` chat heads that are due, most urgent first, then oldest due first.
 
-    Only a chat's oldest row is ever offered, so a row waiting for its retry holds back the
-    rows queued after it for the same chat: each chat gets its messages in the order written.
+    One priority at a time, each an index walk that stops at its LIMIT: the cost follows
+    ``limit`` (and the rows queued behind heads it passes), not the number pending.
     ``chats`` limits the rows to those chats (a console process delivers only its own).
     """
-    if not transports:
+    if not transports or limit <= 0:
         return []
-    marks = ", ".join("?" for _ in transports)
-    only, only_args = _chats_clause(chats)
-    rows_ = await fetch_all(
-        conn,
-        "SELECT * FROM outbox WHERE id IN ("
-        "  SELECT MIN(id) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
-        f"  AND transport IN ({marks}){only} GROUP BY transport, chat_id"
-        ") AND not_before <= ? ORDER BY not_before, id LIMIT ?",
-        [*transports, *only_args, to_db(now), limit],
-    )
-    return [_row(r) for r in rows_]
+    sql, only_args = due_heads_sql(len(transports), chats)
+    moment = to_db(now)
+
+    def query(raw: sqlite3.Connection) -> list[sqlite3.Row]:
+        found: list[sqlite3.Row] = []
+        for priority in Priority:
+            wanted = limit - len(found)
+            if wanted <= 0:
+                break
+            args = [int(priority), moment, *transports, *only_args, wanted]
+            found += raw.execute(sql, args).fetchall()
+        return found
+
+    # All priorities in one trip to the database thread.
+    return [_row(r) for r in await run_in_db_thread(conn, query)]
 
 
 async def get_outbox_member_id(conn: aiosqlite.Connection, outbox_id: int) -> int | None:

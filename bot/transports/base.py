@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from handlers.events import MenuCommand, Reply
+from handlers.textsplit import Measure, split_message
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,71 @@ class DeliveryError(Exception):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+
+
+class TooLong(DeliveryError):
+    """The platform refused one message as too long.
+
+    Permanent for that message as it is, but the same text in smaller parts will pass: the
+    sender re-splits rather than let the person go without an answer (see send_parts).
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
+# A part refused as too long is cut in halves down to this size (in the platform's measure);
+# a part this small still refused means the measure is wrong, and only a notice can go.
+MIN_RESPLIT = 256
+
+
+async def send_parts(
+    parts: Sequence[str],
+    send_part: Callable[[str, bool], Awaitable[None]],
+    *,
+    measure: Measure,
+    notice: str,
+    where: str,
+) -> None:
+    """Send ``parts`` in order with ``send_part(text, is_last)``; a part refused as too long
+    (TooLong) is sent again in halves, and as a last resort replaced by ``notice``.
+
+    Our splitter measures as the platform does, so a refusal means the two disagree (an
+    entity expanded, a limit lowered). It must never end in silence: the halves go out, or
+    at least the person is told, and the operator sees an error in the log either way.
+    """
+    queue = deque(parts)
+    noticed = False
+    while queue:
+        part = queue.popleft()
+        last = not queue
+        try:
+            await send_part(part, last)
+            continue
+        except TooLong as exc:
+            size = measure(part)
+            halves = split_message(part, size // 2, measure) if size // 2 >= MIN_RESPLIT else []
+            if len(halves) > 1:
+                log.error(
+                    "%s refused a part of size %d as too long (%s); sending it in %d parts",
+                    where,
+                    size,
+                    exc,
+                    len(halves),
+                )
+                queue.extendleft(reversed(halves))
+                continue
+            log.error(
+                "%s refused a part of size %d as too long even cut small (%s); it is lost",
+                where,
+                size,
+                exc,
+            )
+        # One notice per delivery is enough, but the last part's goes anyway: it carries the
+        # buttons the person needs to go on.
+        if not noticed or last:
+            noticed = True
+            await send_part(notice, last)
 
 
 class StartupError(Exception):
@@ -93,6 +160,6 @@ async def mark_sent(reply: Reply, mark_delivered: Callable[[int], Awaitable[None
     try:
         await mark_delivered(reply.outbox_id)
     except Exception:
-        # Sent but not marked: the worker may send it once more after the grace period.
-        # Better twice than never, and the update's other replies still go.
+        # The mark retries until it commits (OutboxWorker.mark_delivered); this is a bug or a
+        # stop cutting the retries short. The update's other replies still go.
         log.exception("could not mark reply %d as delivered", reply.outbox_id)

@@ -30,16 +30,24 @@ import aiohttp
 import nio
 
 from bot.outbox import Unreachable
-from bot.transports.base import DeliveryError, StartupError, send_direct_reply
+from bot.transports.base import (
+    DeliveryError,
+    StartupError,
+    TooLong,
+    send_direct_reply,
+    send_parts,
+)
 from bot.transports.matrix_render import (
-    MATRIX_TEXT_LIMIT,
+    MATRIX_TEXT_BYTES,
     NOTICE,
     attachment_size,
     file_content,
     incoming_text,
+    matrix_size,
     text_content,
 )
 from handlers.events import ChatRef, Document, Incoming, Reply
+from handlers.i18n import Translator
 from handlers.textsplit import split_message
 from storage import members, transport_state
 from storage.db import Database
@@ -106,6 +114,9 @@ def delivery_error(resp: Any) -> DeliveryError:
     if code == "M_LIMIT_EXCEEDED" or status == 429:
         retry_ms = getattr(resp, "retry_after_ms", None) or 1000
         return DeliveryError(text, retry_after=retry_ms / 1000)
+    if code == "M_TOO_LARGE" or status == 413:
+        # The event is over the homeserver's size limit: smaller parts will pass.
+        return TooLong(text)
     if code in ("M_FORBIDDEN", "M_NOT_FOUND"):
         # Not in the room any more (left, kicked, room gone): nobody will read it there.
         return Unreachable(text)
@@ -139,6 +150,7 @@ class MatrixTransport:
         mark_delivered: MarkFn,
         commands: Collection[str],
         clock: Callable[[], datetime],
+        translator: Translator,
         sync_timeout_ms: int = 30_000,
         timeline_limit: int = 100,
     ) -> None:
@@ -155,6 +167,9 @@ class MatrixTransport:
         self._mark_delivered = mark_delivered
         self._commands = frozenset(commands)
         self._clock = clock
+        # Sent instead of a part refused as too large even when cut small; a delivery does
+        # not know its reader's language, so it says it in all three.
+        self._too_long_notice = "\n".join(translator.all_forms("outbox.too_long"))
         self._sync_timeout_ms = sync_timeout_ms
         self.sync_filter = sync_filter(timeline_limit)
         config = nio.AsyncClientConfig(
@@ -479,15 +494,25 @@ class MatrixTransport:
                 await self._send(room_id, file_content(reply.document, url, self._commands))
                 if not reply.text and not reply.choices:
                     return
-            parts = split_message(reply.text, MATRIX_TEXT_LIMIT) if reply.text else [""]
+            parts = (
+                split_message(reply.text, MATRIX_TEXT_BYTES, matrix_size) if reply.text else [""]
+            )
             choices = reply.flat_choices()
-            for index, part in enumerate(parts):
-                last = index == len(parts) - 1
+
+            async def send_part(part: str, last: bool) -> None:
                 if not part and not (last and choices):
-                    continue
+                    return
                 await self._send(
                     room_id, text_content(part, choices if last else [], self._commands)
                 )
+
+            await send_parts(
+                parts,
+                send_part,
+                measure=matrix_size,
+                notice=self._too_long_notice,
+                where=f"matrix room {room_id}",
+            )
         except NETWORK_ERRORS as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 

@@ -16,6 +16,7 @@ Pure functions, no nio: the transport (bot/transports/matrix.py) sends what thes
 from __future__ import annotations
 
 import html
+import json
 import re
 import struct
 from collections.abc import Collection
@@ -26,9 +27,12 @@ from handlers.textmenu import numbered
 
 NOTICE = "m.notice"
 HTML_FORMAT = "org.matrix.custom.html"
-# Matrix allows 64 KiB per event, body and formatted_body together; Cyrillic is two bytes a
-# character in UTF-8 and HTML escaping adds more, so parts stay well below that.
-MATRIX_TEXT_LIMIT = 8000
+# A homeserver refuses an event whose canonical JSON (UTF-8, the whole PDU: room and event ids,
+# hashes, signatures besides the content) exceeds 65,536 bytes. One part's text, as body and
+# formatted_body together (matrix_size), stays under this budget; the ~17 KB left over hold the
+# rest of the event and the numbered options added to the last part. Characters are no measure
+# here: an emoji is 4 bytes, and counted twice (plain and HTML), 8,000 of them would not fit.
+MATRIX_TEXT_BYTES = 48_000
 
 _TAGS = re.compile(r"</?(?:b|i|code|pre|u|s)>")
 # "/new" at the start of a line or after a space, bracket or tag; not inside URLs ("t.me/x").
@@ -49,6 +53,21 @@ def bang_commands(text: str, commands: Collection[str]) -> str:
 def plain(text_html: str) -> str:
     """Our HTML subset as plain text."""
     return html.unescape(_TAGS.sub("", text_html))
+
+
+def matrix_size(text_html: str) -> int:
+    """The bytes ``text_html`` adds to an event: once as ``body`` (plain text), once as
+    ``formatted_body`` (line breaks as <br>), each JSON-escaped and in UTF-8, as the
+    homeserver counts them. Additive over lines, as handlers/textsplit.py needs."""
+    body = plain(text_html)
+    formatted = text_html.replace("\n", "<br>")
+    return _json_bytes(body) + _json_bytes(formatted)
+
+
+def _json_bytes(text: str) -> int:
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return len(text)  # the common case, without building the escaped copy
+    return len(json.dumps(text, ensure_ascii=False).encode()) - 2
 
 
 def options(choices: list[Choice]) -> tuple[list[str], list[str]]:

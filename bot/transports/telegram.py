@@ -37,13 +37,20 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.outbox import Unreachable
-from bot.transports.base import DeliveryError, StartupError, mark_sent, send_direct_reply
+from bot.transports.base import (
+    DeliveryError,
+    StartupError,
+    TooLong,
+    mark_sent,
+    send_direct_reply,
+    send_parts,
+)
 from bot.transports.ordering import PerChatOrderedProcessor
 from bot.transports.polling import ConfirmingPoller
 from handlers.events import ChatRef, Choice, Incoming, MenuCommand, Reply
 from handlers.i18n import LANGUAGES, Translator
 from handlers.registry import Registry
-from handlers.textsplit import split_message
+from handlers.textsplit import TELEGRAM_LIMIT, split_message, utf16_units
 from storage.models import Identity, Role
 
 log = logging.getLogger(__name__)
@@ -61,6 +68,12 @@ CONCURRENT_CALLS = 4
 
 HandleFn = Callable[[Incoming], Awaitable[list[Reply]]]
 MarkFn = Callable[[int], Awaitable[None]]
+
+
+def is_too_long(exc: BadRequest) -> bool:
+    """Telegram's "message is too long" (and MESSAGE_TOO_LONG, as some answers spell it)."""
+    text = str(exc).lower()
+    return "too long" in text or "too_long" in text
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -158,6 +171,9 @@ class TelegramTransport:
         self._handle = handle
         self._mark_delivered = mark_delivered
         self._t = translator
+        # Sent instead of a part Telegram refuses as too long even when cut small; a
+        # delivery does not know its reader's language, so it says it in all three.
+        self._too_long_notice = "\n".join(translator.all_forms("outbox.too_long"))
         self._registry = registry
         self._poll_timeout = poll_timeout
         self._calls = asyncio.Semaphore(CONCURRENT_CALLS)
@@ -281,7 +297,7 @@ class TelegramTransport:
             and isinstance(query.message, Message)
             and reply.document is None
             and reply.chat is None
-            and len(reply.text) <= 4096
+            and utf16_units(reply.text) <= TELEGRAM_LIMIT
         ):
             delivered = await self._edit(query.message, reply)
         if delivered:
@@ -328,7 +344,7 @@ class TelegramTransport:
         """
         timeout = BaseRequest.DEFAULT_NONE if self.send_timeout is None else self.send_timeout
         with delivery_errors():
-            sent_before = False
+            gap = False  # a message went before: wait part_gap
             if reply.document is not None:
                 doc = reply.document
                 await self.app.bot.send_document(
@@ -341,23 +357,36 @@ class TelegramTransport:
                 )
                 if not reply.text:
                     return
-                sent_before = True
-            parts = split_message(reply.text)
-            for index, part in enumerate(parts):
-                last = index == len(parts) - 1
-                if sent_before:
+                gap = True
+
+            async def send_part(part: str, last: bool) -> None:
+                nonlocal gap
+                if gap:
                     await asyncio.sleep(self.part_gap)
-                sent_before = True
-                await self.app.bot.send_message(
-                    chat_id=chat_id,
-                    text=part,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard(reply) if last else None,
-                    # Only invites carry links; sparing the option elsewhere saves encoding
-                    # it on every message.
-                    link_preview_options=NO_PREVIEW if "://" in part else None,
-                    read_timeout=timeout,
-                )
+                gap = True
+                try:
+                    await self.app.bot.send_message(
+                        chat_id=chat_id,
+                        text=part,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=keyboard(reply) if last else None,
+                        # Only invites carry links; sparing the option elsewhere saves
+                        # encoding it on every message.
+                        link_preview_options=NO_PREVIEW if "://" in part else None,
+                        read_timeout=timeout,
+                    )
+                except BadRequest as exc:
+                    if is_too_long(exc):
+                        raise TooLong(str(exc)) from exc
+                    raise
+
+            await send_parts(
+                split_message(reply.text, TELEGRAM_LIMIT, utf16_units),
+                send_part,
+                measure=utf16_units,
+                notice=self._too_long_notice,
+                where=f"telegram chat {chat_id}",
+            )
 
     async def set_menu(self, chat_id: str, commands: tuple[MenuCommand, ...]) -> None:
         """This chat's own command menu (handlers/menus.py): its person's commands in their

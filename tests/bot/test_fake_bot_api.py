@@ -354,6 +354,21 @@ async def test_api_errors_telegram_would_give(fake: FakeBotApi, bot: Bot) -> Non
     assert fake.sent_texts(USER) == ["<b>Вода</b> &amp; хліб"]
 
 
+async def test_text_limit_counts_utf16_units_after_entities(fake: FakeBotApi, bot: Bot) -> None:
+    # As Telegram: 4,096 UTF-16 code units of the text after entity parsing. An emoji beyond
+    # U+FFFF is two units, a Cyrillic letter one, "&amp;" one.
+    await bot.send_message(USER, "🚑" * 2048)
+    await bot.send_message(USER, "ж" * 4096)
+    await bot.send_message(USER, "<b>" + "&amp;" * 4096 + "</b>", parse_mode="HTML")
+    for text in ("🚑" * 2049, "ж" * 4097, "a" + "🚑" * 2048):
+        with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+            await bot.send_message(USER, text)
+    fake.fail_next("sendMessage", "too_long")
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await bot.send_message(USER, "short, but refused as scripted")
+    assert len(fake.sent_texts(USER)) == 3
+
+
 async def test_raw_http_parameter_parsing(fake: FakeBotApi) -> None:
     base = f"{fake.url}/bot{fake.token}"
     async with aiohttp.ClientSession() as http:

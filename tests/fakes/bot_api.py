@@ -40,7 +40,9 @@ DEFAULT_TOKEN: Final = "123456:TEST"
 BOT_USERNAME: Final = "aidbridge_test_bot"
 BOT_FIRST_NAME: Final = "AidBridge Test"
 
-FAULT_KINDS: Final = frozenset({"429", "500", "timeout"})
+# "too_long" is Telegram's 400 for a text over its limit, for a test whose text fits the
+# fake's own check (MAX_TEXT_LENGTH in UTF-16 units, as Telegram counts) but must be refused.
+FAULT_KINDS: Final = frozenset({"429", "500", "timeout", "too_long"})
 
 # Methods that create a new message in a chat: these are what Telegram's flood control counts.
 # Edits and callback answers are deliberately left out; Telegram is far more lenient with them
@@ -324,6 +326,10 @@ class FakeBotApi:
         self._limits: _RateLimits | None = None
         self._global_window: deque[float] = deque()
         self._chat_windows: dict[ChatKey, deque[float]] = {}
+
+        # Called with each accepted call before its answer goes back: a test can act at the
+        # moment the platform has a message and the bot does not know it yet.
+        self.on_accepted: Callable[[RecordedCall], None] | None = None
 
         self._closing = False
         self._closed = asyncio.Event()
@@ -795,9 +801,10 @@ class FakeBotApi:
                 # Recorded first, so a test sees the fault while the client is still waiting.
                 await self._sleep_unless_closing(exc.delay)
             return web.json_response(exc.payload(), status=exc.code)
-        self._calls.append(
-            RecordedCall(canonical, params, files, at, seq=self._next_seq(), result=result)
-        )
+        accepted = RecordedCall(canonical, params, files, at, seq=self._next_seq(), result=result)
+        self._calls.append(accepted)
+        if self.on_accepted is not None:
+            self.on_accepted(accepted)
         self._calls_changed.set()
         self._calls_changed = asyncio.Event()
         return web.json_response({"ok": True, "result": result})
@@ -857,6 +864,8 @@ class FakeBotApi:
             raise ApiError(500, "Internal Server Error", fault="500")
         if kind == "timeout":
             raise ApiError(502, "Bad Gateway", fault="timeout", delay=timeout_seconds)
+        if kind == "too_long":
+            raise ApiError(400, "Bad Request: message is too long", fault="too_long")
 
         if "chat_id" in params:
             chat = _chat_key(params["chat_id"])

@@ -456,5 +456,5 @@ async def test_group_chat_never_becomes_the_notification_chat(harness: EngineHar
     await harness.engine.handle(group)
     replies = await harness.send(NURSE, "/need 2 генератор")
     await harness.press(NURSE, find_payload(replies[0], "w:submit:"))
-    chats = await harness.rows("SELECT chat_id FROM outbox WHERE kind = 'notice'")
+    chats = await harness.rows("SELECT chat_id FROM outbox WHERE kind = 'colleague'")
     assert chats == [("102",)]

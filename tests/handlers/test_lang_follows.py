@@ -82,5 +82,5 @@ async def test_every_own_subscription_follows_lang_and_back(harness: EngineHarne
     assert "Kritische Anfrage R-1001" in texts[0]
     assert "Critical request R-1002" in texts[1]
     # Other notices to the coordinator (a colleague filed) are in the member's language too.
-    notices = await h.rows("SELECT text FROM outbox WHERE kind = 'notice' AND chat_id = '301'")
+    notices = await h.rows("SELECT text FROM outbox WHERE kind = 'colleague' AND chat_id = '301'")
     assert "R-1002" in str(notices[-1][0]) and "Generator" in str(notices[-1][0])
