@@ -181,7 +181,7 @@ async def test_v008_expires_the_old_unsalted_invites(
                     ),
                 )
         with caplog.at_level(logging.WARNING, logger="storage.migrations.v008_invite_mac"):
-            assert await migrate(db) == [8]
+            assert await migrate(db, target=8) == [8]
         assert "1 pending invite code(s)" in caplog.text
         async with db.read() as conn:
             cur = await conn.execute("SELECT * FROM invites ORDER BY id")

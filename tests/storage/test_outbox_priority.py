@@ -16,7 +16,7 @@ from storage.outbox import PRIORITY_BY_KIND, Priority, due_heads_sql, priority_o
 from tests.engine_harness import scalar
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-PRIORITY_VERSION = 8  # storage/migrations/v008_outbox_priority.py
+PRIORITY_VERSION = 9  # storage/migrations/v009_outbox_priority.py
 
 
 @pytest.fixture
