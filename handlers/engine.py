@@ -110,10 +110,7 @@ class Engine:
         async with ctx.db.grouped_transaction(partial(open_turn, key=key)) as (conn, start):
             if not start.claimed:
                 return []  # a replay: its effects are already committed
-            member = await self._member(conn, incoming, now, start.member)
-            bootstrapped = member is not None and (
-                start.member is None or start.member.roles != member.roles
-            )
+            member, bootstrapped = await self._member(conn, incoming, now, start.member)
             if bootstrapped and member is not None:
                 # A configured admin created or restored just now: their menu lists theirs.
                 await queue_member_menu(ctx, self.registry, conn, member, now)
@@ -158,9 +155,12 @@ class Engine:
         incoming: Incoming,
         now: datetime,
         member: Member | None,
-    ) -> Member | None:
-        """The sender as a member (read with BEGIN), bootstrap admins created or restored."""
+    ) -> tuple[Member | None, bool]:
+        """The sender as a member (read with BEGIN), bootstrap admins created or restored;
+        the flag says whether this turn created or restored one (their menu changes)."""
+        bootstrapped = False
         if member is None and incoming.sender in self.ctx.policy.bootstrap_admins:
+            bootstrapped = True
             member = await members.add_member(
                 conn,
                 identity=incoming.sender,
@@ -187,6 +187,7 @@ class Engine:
                 active=True,
             )
             member = await members.get_member(conn, member.id)
+            bootstrapped = True
         if member is not None and member.active and self._stale_seen(member, incoming, now):
             await members.set_seen(
                 conn,
@@ -196,7 +197,7 @@ class Engine:
                 display_name=incoming.sender_name,
                 now=now,
             )
-        return member
+        return member, bootstrapped
 
     @staticmethod
     def _stale_seen(member: Member, incoming: Incoming, now: datetime) -> bool:

@@ -150,6 +150,9 @@ async def build_world(tg: TelegramHarness) -> World:
     assert await say(tg, REQUESTER, f"/note {REF} {NOTE}")
     for person in PEOPLE:  # last-seen fresh, the bootstrap admin created
         await say(tg, person, "/help")
+    # Menus queued by joining and by the admin's first message are delivered before the
+    # matrix starts, so a cell's snapshot compares only what that cell did.
+    await outbox_drained(tg)
     secrets = [ORG, ADDRESS, NGO, NOTE, REF, REF.lower()]
     for person in (REQUESTER, COORD, ADMIN_P):
         secrets += [person.first_name, person.first_name.split()[1], f"telegram:{person.user_id}"]
