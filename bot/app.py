@@ -226,6 +226,8 @@ async def build_app(
             mark_delivered=engine.mark_delivered,
             commands=engine.registry.commands,
             clock=clock,
+            retry=retry,
+            on_fatal=app.fail,
         )
         # Synapse's default for a user is 0.2 messages/s after a burst of 10; homeservers
         # differ, so pace modestly and let M_LIMIT_EXCEEDED's retry_after_ms pause the rest.
