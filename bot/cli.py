@@ -336,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if secret is not None
     ]
     log_file = console_log_file(settings) if opens_console(args, settings) else None
-    setup_logging(settings.log_level, secrets, log_file=log_file)
+    setup_logging(settings.log_level, secrets, log_file=log_file, log_text=settings.log_text)
     if log_file is not None:
         print(f"(log: {log_file})")
     try:

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     default_language: str = "uk"
     invite_days: int = Field(default=7, ge=1, le=90)
     log_level: str = "INFO"
+    # Local debugging only: let the libraries log message texts, requests and SQL parameters
+    # (tokens and invite codes are still redacted). See bot/logsetup.py.
+    log_text: bool = False
     # Abuse limits (issue 4).
     rate_limit_per_minute: int = Field(default=20, ge=1, le=1000)
     max_attachment_bytes: int = Field(default=10_000_000, ge=1)

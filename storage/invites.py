@@ -19,6 +19,8 @@ from storage.timefmt import from_db, opt_from_db, to_db
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 HINT_LENGTH = 3
+# What a code looks like (bot/logsetup.py redacts codes from logs).
+CODE_REGEX = rf"[{_ALPHABET}]{{{CODE_LENGTH}}}"
 
 
 class InviteCheck(StrEnum):
