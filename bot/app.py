@@ -67,6 +67,9 @@ class App:
         return await self.engine.handle(incoming)
 
     async def start(self) -> None:
+        # First: a transport may wait long for its network, and the WAL must stay bounded
+        # meanwhile (the console and the CLI write).
+        await self.checkpointer.start()
         for transport in self.transports.values():
             if isinstance(transport, ConsoleTransport):
                 transport.banner = await self._first_steps()
@@ -77,7 +80,6 @@ class App:
                 self.ctx.links.matrix_user_id = transport.user_id
         await self.worker.start()
         await self.scheduler.start()
-        await self.checkpointer.start()
         # Everything built so far lives as long as the process: move it out of the
         # collector's sight, so full collections stay short and do not stall replies.
         gc.collect()
