@@ -23,6 +23,7 @@ from storage import audit, organisations
 from storage.backup import BackupError, backup_database
 from storage.db import open_db
 from storage.exports import list_export_lines
+from storage.fileperms import write_private
 from storage.migrations import DatabaseTooNew, current_version, migrate
 from storage.models import OPEN_STATUSES, Filters, Identity, OrgKind, Role, Urgency
 
@@ -243,7 +244,8 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     out = Path(
         args.out or f"aidbridge-export-{utc_now().astimezone(settings.tz):%Y-%m-%d}.{args.format}"
     )
-    await asyncio.to_thread(out.write_bytes, data)
+    # Readable by this user only: it may hold contacts, and always holds addresses.
+    await asyncio.to_thread(write_private, out, data)
     print(f"{len(lines)} item lines written to {out}")
     return 0
 
@@ -318,6 +320,9 @@ def console_log_file(settings: Settings) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything this process creates (database, WAL, backups, exports, logs) is readable by
+    # its user only; storage/fileperms.py also sets the modes explicitly where it creates.
+    os.umask(0o077)
     # Time periods as timedeltas: PTB 22 otherwise warns on every RetryAfter.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = _parser().parse_args(argv)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from storage.fileperms import create_private, restrict
 from storage.invites import CODE_REGEX
 
 # Below these levels the libraries log what people wrote or what identifies them:
@@ -138,10 +139,11 @@ def setup_logging(
         handler = logging.StreamHandler()
         fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
     else:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(log_file, encoding="utf-8")
         # Ids and names of people are in it: readable by the bot's user only.
-        log_file.chmod(0o600)
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        create_private(log_file)
+        restrict(log_file)
+        handler = logging.FileHandler(log_file, encoding="utf-8")
         # Several console processes may append to one file: the pid tells them apart.
         fmt = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
     handler.setFormatter(logging.Formatter(fmt))

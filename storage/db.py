@@ -21,6 +21,8 @@ from typing import TypeVar
 
 import aiosqlite
 
+from storage.fileperms import create_private, make_private_dir, restrict
+
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
@@ -274,7 +276,7 @@ async def open_db(
     """
     path = str(path)
     if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(_prepare_private, Path(path))
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so Python never opens
     # implicit transactions behind our back.
     conn = await aiosqlite.connect(path, isolation_level=None)
@@ -289,6 +291,16 @@ async def open_db(
     if background_checkpoints:
         await conn.execute("PRAGMA wal_autocheckpoint = 0")
     return Database(conn, path)
+
+
+def _prepare_private(path: Path) -> None:
+    """The folder, and the database file created 0600 before SQLite opens it: SQLite gives
+    the -wal and -shm files the database file's mode. Files an older version (or another
+    umask) left readable are made private."""
+    make_private_dir(path.parent)
+    create_private(path)
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        restrict(file)
 
 
 class Checkpointer:
