@@ -262,8 +262,9 @@ async def run(settings: Settings, *, console_identity: Identity | None = None) -
     stopping = asyncio.create_task(stop.wait())
     failing = asyncio.create_task(app.failed.wait())
     try:
-        # A signal while start-up still waits for the network ends it too.
-        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        # A signal while start-up still waits for the network ends it too, and so does a
+        # transport that gave up while another one was still starting.
+        await asyncio.wait({starting, stopping, failing}, return_when=asyncio.FIRST_COMPLETED)
         if starting.done():
             starting.result()  # a start-up error (a refused token) surfaces here
             await asyncio.wait({stopping, failing}, return_when=asyncio.FIRST_COMPLETED)
