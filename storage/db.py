@@ -276,7 +276,7 @@ async def open_db(
     """
     path = str(path)
     if path != ":memory:":
-        await asyncio.to_thread(_prepare_private, Path(path))
+        _prepare_private(Path(path))  # a few system calls, once per process
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so Python never opens
     # implicit transactions behind our back.
     conn = await aiosqlite.connect(path, isolation_level=None)
