@@ -20,7 +20,7 @@ from bot.outbox import OutboxWorker
 from bot.pacing import Pacer
 from bot.renderers import FileRenderers
 from bot.scheduler import DigestScheduler
-from bot.transports.base import CommandMenus, Transport
+from bot.transports.base import CommandMenus, RetryPolicy, Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.matrix import MatrixTransport
 from bot.transports.telegram import TelegramTransport
@@ -56,11 +56,23 @@ class App:
     checkpointer: Checkpointer
     scheduler: DigestScheduler
     transports: dict[str, Transport] = field(default_factory=dict)
+    # Set by a transport that cannot go on (its token refused past the limit): run() stops
+    # and raises it, so the process exits non-zero.
+    fatal: BaseException | None = None
+    failed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def fail(self, error: BaseException) -> None:
+        if self.fatal is None:
+            self.fatal = error
+        self.failed.set()
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         return await self.engine.handle(incoming)
 
     async def start(self) -> None:
+        # First: a transport may wait long for its network, and the WAL must stay bounded
+        # meanwhile (the console and the CLI write).
+        await self.checkpointer.start()
         for transport in self.transports.values():
             if isinstance(transport, ConsoleTransport):
                 transport.banner = await self._first_steps()
@@ -74,7 +86,6 @@ class App:
             self.worker.wake()
         await self.worker.start()
         await self.scheduler.start()
-        await self.checkpointer.start()
         # Everything built so far lives as long as the process: move it out of the
         # collector's sight, so full collections stay short and do not stall replies.
         gc.collect()
@@ -197,6 +208,10 @@ async def build_app(
         scheduler=scheduler,
         transports=transports,
     )
+    retry = RetryPolicy(
+        token_retry=settings.token_retry_seconds,
+        token_give_up=settings.token_refused_exit_seconds,
+    )
     if settings.telegram_token is not None and console_identity is None:
         transports["telegram"] = TelegramTransport(
             token=settings.telegram_token.get_secret_value(),
@@ -207,6 +222,8 @@ async def build_app(
             registry=engine.registry,
             poll_timeout=settings.telegram_poll_timeout,
             rate_limiter=settings.telegram_rate_limiter,
+            retry=retry,
+            on_fatal=app.fail,
         )
         pacers["telegram"] = Pacer(overall_per_second=30, per_chat_interval=1.0)
     if settings.matrix_homeserver is not None and console_identity is None:
@@ -225,6 +242,8 @@ async def build_app(
             commands=engine.registry.commands,
             clock=clock,
             translator=ctx.t,
+            retry=retry,
+            on_fatal=app.fail,
         )
         # Synapse's default for a user is 0.2 messages/s after a burst of 10; homeservers
         # differ, so pace modestly and let M_LIMIT_EXCEEDED's retry_after_ms pause the rest.
@@ -244,7 +263,10 @@ async def build_app(
 
 
 async def run(settings: Settings, *, console_identity: Identity | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or end of input on the console)."""
+    """Run until SIGINT/SIGTERM (or end of input on the console).
+
+    Raises what a transport reported as fatal (TokenRefused), after stopping everything.
+    """
     stop = asyncio.Event()
     app = await build_app(settings, console_identity=console_identity, on_console_eof=stop.set)
     loop = asyncio.get_running_loop()
@@ -252,15 +274,21 @@ async def run(settings: Settings, *, console_identity: Identity | None = None) -
         loop.add_signal_handler(sig, stop.set)
     starting = asyncio.create_task(app.start())
     stopping = asyncio.create_task(stop.wait())
+    failing = asyncio.create_task(app.failed.wait())
     try:
-        # A signal while start-up still waits for the network ends it too.
-        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        # A signal while start-up still waits for the network ends it too, and so does a
+        # transport that gave up while another one was still starting.
+        await asyncio.wait({starting, stopping, failing}, return_when=asyncio.FIRST_COMPLETED)
         if starting.done():
             starting.result()  # a start-up error (a refused token) surfaces here
-            await stopping
+            await asyncio.wait({stopping, failing}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         log.info("stopping")
-        for task in (starting, stopping):
+        for task in (starting, stopping, failing):
             task.cancel()
-        await asyncio.gather(starting, stopping, return_exceptions=True)
+        await asyncio.gather(starting, stopping, failing, return_exceptions=True)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
         await app.stop()
+    if app.fatal is not None:
+        raise app.fatal

@@ -24,6 +24,7 @@ from storage import audit, organisations
 from storage.backup import BackupError, backup_database
 from storage.db import open_db
 from storage.exports import list_export_lines
+from storage.fileperms import write_private
 from storage.migrations import DatabaseTooNew, current_version, migrate
 from storage.models import OPEN_STATUSES, Filters, Identity, OrgKind, Role, Urgency
 
@@ -246,7 +247,8 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     out = Path(
         args.out or f"aidbridge-export-{utc_now().astimezone(settings.tz):%Y-%m-%d}.{args.format}"
     )
-    await asyncio.to_thread(out.write_bytes, data)
+    # Readable by this user only: it may hold contacts, and always holds addresses.
+    await asyncio.to_thread(write_private, out, data)
     print(f"{len(lines)} item lines written to {out}")
     return 0
 
@@ -321,6 +323,9 @@ def console_log_file(settings: Settings) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything this process creates (database, WAL, backups, exports, logs) is readable by
+    # its user only; storage/fileperms.py also sets the modes explicitly where it creates.
+    os.umask(0o077)
     # Time periods as timedeltas: PTB 22 otherwise warns on every RetryAfter.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = _parser().parse_args(argv)
@@ -339,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if secret is not None
     ]
     log_file = console_log_file(settings) if opens_console(args, settings) else None
-    setup_logging(settings.log_level, secrets, log_file=log_file)
+    setup_logging(settings.log_level, secrets, log_file=log_file, log_text=settings.log_text)
     if log_file is not None:
         print(f"(log: {log_file})")
     try:

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     # Seconds between long polls' retries and for each getUpdates; tests lower them.
     telegram_poll_timeout: int = Field(default=30, ge=0, le=60)
     telegram_rate_limiter: bool = True
+    # A refused token (Telegram 401, Matrix M_UNKNOWN_TOKEN) is retried every this many
+    # seconds; refused without a break for token_refused_exit_seconds, the process exits
+    # non-zero so that a supervisor notices (issue 10).
+    token_retry_seconds: float = Field(default=30.0, gt=0, le=3600)
+    token_refused_exit_seconds: float = Field(default=600.0, gt=0)
     # Only for printing t.me links from the shell; the running bot asks Telegram (getMe).
     telegram_bot_username: str | None = None
     admins: Annotated[list[Identity], NoDecode] = []
@@ -33,6 +38,9 @@ class Settings(BaseSettings):
     default_language: str = "uk"
     invite_days: int = Field(default=7, ge=1, le=90)
     log_level: str = "INFO"
+    # Local debugging only: let the libraries log message texts, requests and SQL parameters
+    # (tokens and invite codes are still redacted). See bot/logsetup.py.
+    log_text: bool = False
     # Abuse limits (issue 4).
     rate_limit_per_minute: int = Field(default=20, ge=1, le=1000)
     max_attachment_bytes: int = Field(default=10_000_000, ge=1)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from storage.db import BUSY_TIMEOUT_MS
+from storage.fileperms import create_private, make_private_dir
 
 PREFIX = "aidbridge-"
 SUFFIX = ".db"
@@ -53,6 +54,8 @@ def _target(dest_dir: Path, now: datetime) -> Path:
 def _copy(source: str, part: Path) -> None:
     src = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
+        # 0600 before the first byte: a backup holds everything the database does.
+        create_private(part)
         dst = sqlite3.connect(part)
         try:
             src.backup(dst, pages=-1)
@@ -83,7 +86,7 @@ def _backup(source: str, dest_dir: Path, now: datetime) -> BackupResult:
         raise BackupError("an in-memory database cannot be backed up")
     if not Path(source).is_file():
         raise BackupError(f"no database at {source}")
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(dest_dir)
     final = _target(dest_dir, now)
     part = final.with_name(final.name + ".part")
     try:

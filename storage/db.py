@@ -21,9 +21,14 @@ from typing import TypeVar
 
 import aiosqlite
 
+from storage.fileperms import create_private, make_private_dir, restrict
+
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
+# The WAL file is cut back to this size whenever it starts over after a checkpoint, so one
+# burst of writes (a long outage's backlog, a retention run) does not leave it large for good.
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 log = logging.getLogger(__name__)
 
 
@@ -258,7 +263,12 @@ def _abandon_turn(raw: sqlite3.Connection, first: bool, savepoint: str) -> None:
         _undo_turn(raw, savepoint)
 
 
-async def open_db(path: str | Path, *, background_checkpoints: bool = False) -> Database:
+async def open_db(
+    path: str | Path,
+    *,
+    background_checkpoints: bool = False,
+    journal_size_limit: int = JOURNAL_SIZE_LIMIT,
+) -> Database:
     """Open (creating the folder) with the pragmas every connection needs.
 
     With ``background_checkpoints`` the connection never checkpoints the WAL itself: the
@@ -266,7 +276,7 @@ async def open_db(path: str | Path, *, background_checkpoints: bool = False) -> 
     """
     path = str(path)
     if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _prepare_private(Path(path))  # a few system calls, once per process
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so Python never opens
     # implicit transactions behind our back.
     conn = await aiosqlite.connect(path, isolation_level=None)
@@ -277,21 +287,45 @@ async def open_db(path: str | Path, *, background_checkpoints: bool = False) -> 
     # Measured ~0.2 ms per commit on the development machine (docs/PERFORMANCE.md).
     await conn.execute("PRAGMA synchronous = FULL")
     await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute(f"PRAGMA journal_size_limit = {int(journal_size_limit)}")
     if background_checkpoints:
         await conn.execute("PRAGMA wal_autocheckpoint = 0")
     return Database(conn, path)
+
+
+def _prepare_private(path: Path) -> None:
+    """The folder, and the database file created 0600 before SQLite opens it: SQLite gives
+    the -wal and -shm files the database file's mode. Files an older version (or another
+    umask) left readable are made private."""
+    make_private_dir(path.parent)
+    create_private(path)
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        restrict(file)
 
 
 class Checkpointer:
     """Copies the WAL into the database file from its own connection, every few seconds.
 
     A PASSIVE checkpoint never blocks the writer, so the bot's transactions keep their
-    latency while the WAL stays small.
+    latency; once it has copied everything, the next write starts the WAL over and cuts the
+    file to ``journal_size_limit``. Every ``truncate_every`` passes, and whenever the file is
+    above the limit anyway (a checkpoint that could not finish under a steady stream of
+    writes), a TRUNCATE checkpoint empties it: it waits for the writer, up to the busy timeout.
     """
 
-    def __init__(self, path: str, interval: float = 5.0) -> None:
+    def __init__(
+        self,
+        path: str,
+        interval: float = 5.0,
+        *,
+        truncate_every: int = 120,
+        journal_size_limit: int = JOURNAL_SIZE_LIMIT,
+    ) -> None:
         self._path = path
         self._interval = interval
+        self._truncate_every = max(1, truncate_every)
+        self._limit = journal_size_limit
+        self._passes = 0
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -304,16 +338,31 @@ class Checkpointer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def checkpoint(self, mode: str = "PASSIVE") -> None:
+    async def checkpoint(self, mode: str = "PASSIVE") -> bool:
+        """One checkpoint; False when it could not finish (readers or the writer busy)."""
+        if mode not in ("PASSIVE", "FULL", "RESTART", "TRUNCATE"):
+            raise ValueError(f"unknown checkpoint mode {mode!r}")
         async with aiosqlite.connect(self._path) as conn:
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await conn.execute(f"PRAGMA wal_checkpoint({mode})")
+            await conn.execute(f"PRAGMA journal_size_limit = {int(self._limit)}")
+            rows = list(await conn.execute_fetchall(f"PRAGMA wal_checkpoint({mode})"))
+        return bool(rows) and rows[0][0] == 0
+
+    def wal_size(self) -> int:
+        try:
+            return Path(self._path + "-wal").stat().st_size
+        except FileNotFoundError:
+            return 0
 
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self._interval)
+            self._passes += 1
+            truncate = self._passes % self._truncate_every == 0 or self.wal_size() > self._limit
+            mode = "TRUNCATE" if truncate else "PASSIVE"
             try:
-                await self.checkpoint()
+                if not await self.checkpoint(mode) and truncate:
+                    log.info("WAL checkpoint (%s) could not finish; will retry", mode)
             except sqlite3.Error as exc:
                 log.warning("WAL checkpoint failed (will retry): %s", exc)
 

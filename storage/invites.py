@@ -59,6 +59,10 @@ class InviteKey:
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
 
+# What a code looks like, with or without its dashes (bot/logsetup.py redacts codes from logs).
+CODE_REGEX: Final = rf"[{ALPHABET}]{{{GROUP_LENGTH}}}-?[{ALPHABET}]{{{GROUP_LENGTH}}}-?[{ALPHABET}]{{{GROUP_LENGTH}}}"
+
+
 class InviteCheck(StrEnum):
     OK = "ok"
     UNKNOWN = "unknown"

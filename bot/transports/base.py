@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from handlers.events import MenuCommand, Reply
@@ -100,6 +102,60 @@ async def send_parts(
 
 class StartupError(Exception):
     """A transport cannot start for a reason the operator must fix (a wrong token)."""
+
+
+class TokenRefused(StartupError):
+    """The platform kept refusing the bot's token past the configured limit: the process
+    exits (non-zero) so that a supervisor, and the operator, notice."""
+
+
+@dataclass
+class TransportMetrics:
+    """Counters a transport keeps about its receiving loop; a metrics endpoint reads them.
+
+    One object per transport (no module-level state), only ever incremented.
+    """
+
+    # Updates (Telegram) or events (Matrix) the bot could not read or handle and skipped.
+    skipped_updates: int = 0
+    # Times the polling / sync loop failed and started again after a backoff.
+    loop_restarts: int = 0
+    # Answers refusing the token (401, M_UNKNOWN_TOKEN).
+    token_refusals: int = 0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a receiving loop waits after failures, and when a refused token ends the process."""
+
+    first_delay: float = 1.0
+    max_delay: float = 60.0
+    # A refused token is not fixed by hammering: wait this long between tries.
+    token_retry: float = 30.0
+    # The token refused without a break for this long: give up (TokenRefused).
+    token_give_up: float = 600.0
+
+
+class TokenWatch:
+    """Tracks how long the platform has refused the token without a break."""
+
+    def __init__(self, policy: RetryPolicy, clock: Callable[[], float] = time.monotonic) -> None:
+        self._policy = policy
+        self._clock = clock
+        self._since: float | None = None
+
+    def accepted(self) -> None:
+        self._since = None
+
+    def refused(self) -> float:
+        """Record a refusal; returns the seconds refused so far (0 on the first)."""
+        now = self._clock()
+        if self._since is None:
+            self._since = now
+        return now - self._since
+
+    def expired(self, refused_for: float) -> bool:
+        return refused_for >= self._policy.token_give_up
 
 
 class Transport(Protocol):

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
@@ -32,8 +33,12 @@ import nio
 from bot.outbox import Unreachable
 from bot.transports.base import (
     DeliveryError,
+    RetryPolicy,
     StartupError,
+    TokenRefused,
+    TokenWatch,
     TooLong,
+    TransportMetrics,
     send_direct_reply,
     send_parts,
 )
@@ -61,6 +66,7 @@ DEVICE_KEY = "matrix.device_id"
 # + a user id: the direct room the bot opened to reach someone who joined from a group room.
 DM_KEY = "matrix.dm:"
 MAX_BACKOFF_SECONDS = 60.0
+TOKEN_ERRORS = ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN")
 # Pages of 100 events fetched to fill a gap after a long downtime, per room and sync.
 MAX_BACKFILL_PAGES = 50
 NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
@@ -153,6 +159,8 @@ class MatrixTransport:
         translator: Translator,
         sync_timeout_ms: int = 30_000,
         timeline_limit: int = 100,
+        retry: RetryPolicy | None = None,
+        on_fatal: Callable[[BaseException], None] | None = None,
     ) -> None:
         if access_token is None and password is None:
             raise ValueError("an access token or a password is required")
@@ -172,6 +180,11 @@ class MatrixTransport:
         self._too_long_notice = "\n".join(translator.all_forms("outbox.too_long"))
         self._sync_timeout_ms = sync_timeout_ms
         self.sync_filter = sync_filter(timeline_limit)
+        self._retry = retry or RetryPolicy()
+        self._on_fatal = on_fatal
+        self._token_watch = TokenWatch(self._retry)
+        # Skipped events, sync loop restarts and token refusals, for a metrics endpoint.
+        self.metrics = TransportMetrics()
         config = nio.AsyncClientConfig(
             # Errors come back to us: 429s go to the outbox (which pauses the whole transport)
             # and network errors to our own backoff, instead of nio retrying forever.
@@ -278,38 +291,96 @@ class MatrixTransport:
     # -- the sync loop -----------------------------------------------------------------------
 
     async def _run(self) -> None:
-        backoff = 1.0
+        """Sync until stopped. Nothing ends the loop but a token refused past the limit: any
+        failure (network, an error answer, a batch that fails half-way) starts it again
+        after a capped exponential backoff, from the last stored ``next_batch``."""
+        delay = self._retry.first_delay
         while True:
-            since = self._next_batch
             try:
-                # The very first sync returns at once: it only learns the rooms and invites.
-                resp = await self.client.sync(
-                    timeout=self._sync_timeout_ms if since else 1,
-                    since=since,
-                    sync_filter=self.sync_filter,
-                )
-            except NETWORK_ERRORS as exc:
-                log.warning("matrix sync failed (%s); retrying in %.0f s", exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
-                continue
-            if isinstance(resp, nio.SyncError):
-                if resp.status_code in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
-                    log.critical("the homeserver refused the bot's access token; sync stopped")
+                await self._sync_once()
+            except _SyncRefused as exc:
+                if not await self._token_refused(exc):
                     return
-                wait = resp.retry_after_ms / 1000 if resp.retry_after_ms else backoff
-                log.warning("matrix sync error %s; retrying in %.1f s", resp, wait)
-                await asyncio.sleep(wait)
-                backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
                 continue
-            backoff = 1.0
-            await self._process(resp, since)
-            # Only now: everything before this token has been handled and committed.
-            async with self._db.transaction() as conn:
-                await transport_state.set_state(conn, SYNC_KEY, resp.next_batch, self._clock())
-            self._next_batch = resp.next_batch
-            if self.after_sync is not None:
-                self.after_sync(resp.next_batch)
+            except _SyncFailed as exc:
+                self.metrics.loop_restarts += 1
+                wait = exc.retry_after if exc.retry_after is not None else delay
+                log.warning("matrix sync error %s; retrying in %.1f s", exc, wait)
+                await asyncio.sleep(wait)
+            except NETWORK_ERRORS as exc:
+                self.metrics.loop_restarts += 1
+                log.warning("matrix sync failed (%s); retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+            except Exception:
+                self.metrics.loop_restarts += 1
+                log.exception("matrix sync loop failed; restarting in %.1f s", delay)
+                await asyncio.sleep(delay)
+            else:
+                delay = self._retry.first_delay
+                continue
+            delay = min(self._retry.max_delay, delay * 2)
+
+    async def _sync_once(self) -> None:
+        since = self._next_batch
+        # The very first sync returns at once: it only learns the rooms and invites.
+        resp = await self.client.sync(
+            timeout=self._sync_timeout_ms if since else 1,
+            since=since,
+            sync_filter=self.sync_filter,
+        )
+        if isinstance(resp, nio.SyncError):
+            if resp.status_code in TOKEN_ERRORS:
+                raise _SyncRefused(str(resp.status_code))
+            retry_ms = resp.retry_after_ms
+            raise _SyncFailed(str(resp), retry_ms / 1000 if retry_ms else None)
+        self._token_watch.accepted()
+        await self._process(resp, since)
+        # Only now: everything before this token has been handled and committed.
+        async with self._db.transaction() as conn:
+            await transport_state.set_state(conn, SYNC_KEY, resp.next_batch, self._clock())
+        self._next_batch = resp.next_batch
+        if self.after_sync is not None:
+            self.after_sync(resp.next_batch)
+
+    async def _token_refused(self, exc: _SyncRefused) -> bool:
+        """Wait (or log in again) before the next try; False once refused too long."""
+        self.metrics.token_refusals += 1
+        refused_for = self._token_watch.refused()
+        variable = "AIDBRIDGE_MATRIX_" + ("ACCESS_TOKEN" if self._token else "PASSWORD")
+        if self._token_watch.expired(refused_for):
+            log.critical(
+                "the homeserver has refused the bot's access token for %.0f s; giving up "
+                "(check %s)",
+                refused_for,
+                variable,
+            )
+            if self._on_fatal is not None:
+                self._on_fatal(
+                    TokenRefused(
+                        f"{variable}: the homeserver refused the access token for "
+                        f"{refused_for:.0f} s"
+                    )
+                )
+            return False
+        log.error(
+            "the homeserver refuses the bot's access token (%s) for %.0f s now; retrying in "
+            "%.0f s, giving up after %.0f s",
+            exc,
+            refused_for,
+            self._retry.token_retry,
+            self._retry.token_give_up,
+        )
+        if self._token is None and self._password is not None:
+            # Logged in with the password: the session was ended (logged out elsewhere, or
+            # expired); a new login is the fix.
+            try:
+                await self._login()
+                log.info("matrix: logged in again after the access token was refused")
+                return True
+            except (StartupError, *NETWORK_ERRORS) as login_error:
+                log.error("matrix: logging in again failed: %s", login_error)
+        await asyncio.sleep(self._retry.token_retry)
+        return True
 
     async def _process(self, resp: nio.SyncResponse, since: str | None) -> None:
         for room_id, invite in resp.rooms.invite.items():
@@ -358,9 +429,19 @@ class MatrixTransport:
         for source in events:
             try:
                 await self._on_event(room_id, source)
-            except Exception:
-                # Not committed (the engine rolled back): a replay of this batch may retry it.
-                log.exception("matrix event %s in %s not handled", source.get("event_id"), room_id)
+            except Exception as exc:
+                # Skipped, so that one event cannot hold up the room (or, raised further, the
+                # whole sync) for ever. Logged by id and type: the event may hold anyone's
+                # text, so only the exception's type and where it was raised go with it.
+                self.metrics.skipped_updates += 1
+                log.error(
+                    "matrix event %s (%s) in %s not handled (%s); skipped\n%s",
+                    source.get("event_id"),
+                    source.get("type"),
+                    room_id,
+                    type(exc).__name__,
+                    "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+                )
             finally:
                 if self.after_event is not None and source.get("event_id"):
                     self.after_event(str(source["event_id"]))
@@ -553,3 +634,15 @@ class MatrixTransport:
         async with self._db.transaction() as conn:
             await transport_state.set_state(conn, DM_KEY + chat_id, resp.room_id, self._clock())
         return str(resp.room_id)
+
+
+class _SyncRefused(Exception):
+    """The homeserver refused the access token (M_UNKNOWN_TOKEN, M_MISSING_TOKEN)."""
+
+
+class _SyncFailed(Exception):
+    """A sync answered with an error; ``retry_after`` when the homeserver said how long."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

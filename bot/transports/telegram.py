@@ -34,13 +34,15 @@ from telegram.ext import (
     ContextTypes,
     TypeHandler,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.outbox import Unreachable
 from bot.transports.base import (
     DeliveryError,
+    RetryPolicy,
     StartupError,
     TooLong,
+    TransportMetrics,
     mark_sent,
     send_direct_reply,
     send_parts,
@@ -167,6 +169,8 @@ class TelegramTransport:
         registry: Registry,
         poll_timeout: int = 30,
         rate_limiter: bool = True,
+        retry: RetryPolicy | None = None,
+        on_fatal: Callable[[BaseException], None] | None = None,
     ) -> None:
         self._handle = handle
         self._mark_delivered = mark_delivered
@@ -177,13 +181,16 @@ class TelegramTransport:
         self._registry = registry
         self._poll_timeout = poll_timeout
         self._calls = asyncio.Semaphore(CONCURRENT_CALLS)
+        # getUpdates' own connection, as PTB would build it; the poller fetches raw updates
+        # through it (bot/transports/polling.py).
+        updates_request = HTTPXRequest(connection_pool_size=1, read_timeout=poll_timeout + 10)
         builder = (
             Application.builder()
             .token(token)
             .base_url(f"{api_url}/bot")
             .base_file_url(f"{api_url}/file/bot")
             .concurrent_updates(PerChatOrderedProcessor())
-            .get_updates_read_timeout(poll_timeout + 10)
+            .get_updates_request(updates_request)
             .updater(None)  # bot/transports/polling.py confirms updates only once handled
         )
         if rate_limiter:
@@ -196,8 +203,16 @@ class TelegramTransport:
         # a last group marking updates done, cost a second handler pass on each update.)
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
+        # Skipped updates, loop restarts and token refusals, for a metrics endpoint.
+        self.metrics = TransportMetrics()
         self._poller = ConfirmingPoller(
-            self.app, timeout=poll_timeout, allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY]
+            self.app,
+            request=updates_request,
+            timeout=poll_timeout,
+            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+            retry=retry,
+            metrics=self.metrics,
+            on_fatal=on_fatal,
         )
         self.username: str | None = None
         # Called with each update id once its replies went out: metrics and tests use it.

@@ -7,7 +7,9 @@ Point an Application at it with::
 
 The fake answers the way api.telegram.org does for the methods AidBridge uses, records every
 call so tests can assert on what the bot sent, lets tests inject updates for getUpdates, and
-can inject faults (429 / 500 / timeouts), blocked chats and Telegram's flood limits.
+can inject faults (429 / 500 / timeouts / an answer that is not JSON), blocked chats,
+Telegram's flood limits, a refused token (401 on every method, for a while) and updates the
+library cannot read (push_raw_update: nothing filled in).
 
 Delivered calls end up in ``calls()``; calls the fake refused because a test configured it to
 (fault injection, blocked or missing chats, rate enforcement) end up in ``faulted``; calls the
@@ -42,7 +44,9 @@ BOT_FIRST_NAME: Final = "AidBridge Test"
 
 # "too_long" is Telegram's 400 for a text over its limit, for a test whose text fits the
 # fake's own check (MAX_TEXT_LENGTH in UTF-16 units, as Telegram counts) but must be refused.
-FAULT_KINDS: Final = frozenset({"429", "500", "timeout", "too_long"})
+# "garbage": HTTP 200 with an HTML body, as a misbehaving proxy in front of the API answers.
+FAULT_KINDS: Final = frozenset({"429", "500", "timeout", "too_long", "garbage"})
+GARBAGE_BODY: Final = "<html><body>502 Bad Gateway</body></html>"
 
 # Methods that create a new message in a chat: these are what Telegram's flood control counts.
 # Edits and callback answers are deliberately left out; Telegram is far more lenient with them
@@ -217,6 +221,10 @@ class _PollConflict(ApiError):
     """A long poll superseded by a newer getUpdates."""
 
 
+class _Garbage(ApiError):
+    """Answer 200 with a body that is not JSON."""
+
+
 @dataclass(slots=True)
 class _QueuedUpdate:
     update: dict[str, Any]
@@ -293,6 +301,9 @@ class FakeBotApi:
 
         self.faulted: list[RecordedCall] = []
         self.errors: list[RecordedCall] = []
+        # refuse_token(): every method answers 401 while refused (until this monotonic time,
+        # or for good when it is infinite).
+        self._token_refused_until = 0.0
         self.rate_limit_violations = 0
         self.poll_conflicts = 0  # long polls terminated by a newer getUpdates (409)
         self.waiting_polls = 0  # getUpdates requests parked in a long poll right now
@@ -688,6 +699,19 @@ class FakeBotApi:
             update["update_id"] = update_id
         return self.push_update(update)
 
+    def push_raw_update(self, update: Mapping[str, Any]) -> int:
+        """Queue an update exactly as given (only update_id is assigned when missing): nothing
+        is filled in, so an update without ``date`` or with a poll missing a field reaches the
+        bot as Telegram might send one that the library cannot read."""
+        upd = copy.deepcopy(dict(update))
+        update_id = int(upd.get("update_id") or self._max_update_id + 1)
+        upd["update_id"] = update_id
+        self._max_update_id = max(self._max_update_id, update_id)
+        self._queue.append(_QueuedUpdate(upd, replay=False))
+        self.pushed_at[update_id] = time.monotonic()
+        self._wake_pollers()
+        return update_id
+
     def pending_updates(self) -> int:
         """Updates not yet confirmed by an offset (delivered or not)."""
         return len(self._queue)
@@ -739,6 +763,24 @@ class FakeBotApi:
     def clear_faults(self) -> None:
         self._faults = _Faults()
         self._scripted.clear()
+        self._token_refused_until = 0.0
+
+    def refuse_token(self, seconds: float | None = None) -> None:
+        """Answer every method 401 Unauthorized (a revoked token, or Telegram's own hiccup)
+        for ``seconds``, or until accept_token() when None. Refused calls go to ``faulted``
+        with fault "token_refused"."""
+        self._token_refused_until = (
+            math.inf if seconds is None else time.monotonic() + max(0.0, seconds)
+        )
+        # A long poll in progress is answered 401 at once, as a new token check would.
+        self._wake_pollers()
+
+    def accept_token(self) -> None:
+        self._token_refused_until = 0.0
+
+    @property
+    def token_refused(self) -> bool:
+        return time.monotonic() < self._token_refused_until
 
     def block_chat(self, chat_id: ChatKey) -> None:
         """The user blocked the bot: everything addressed to the chat gets 403."""
@@ -776,6 +818,8 @@ class FakeBotApi:
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
+            if self.token_refused:
+                raise ApiError(401, "Unauthorized", fault="token_refused")
             if known is None:
                 raise ApiError(404, "Not Found")
             await self._apply_faults(canonical, params)
@@ -800,6 +844,8 @@ class FakeBotApi:
             if exc.delay > 0:
                 # Recorded first, so a test sees the fault while the client is still waiting.
                 await self._sleep_unless_closing(exc.delay)
+            if isinstance(exc, _Garbage):
+                return web.Response(text=GARBAGE_BODY, status=200, content_type="text/html")
             return web.json_response(exc.payload(), status=exc.code)
         accepted = RecordedCall(canonical, params, files, at, seq=self._next_seq(), result=result)
         self._calls.append(accepted)
@@ -866,6 +912,8 @@ class FakeBotApi:
             raise ApiError(502, "Bad Gateway", fault="timeout", delay=timeout_seconds)
         if kind == "too_long":
             raise ApiError(400, "Bad Request: message is too long", fault="too_long")
+        if kind == "garbage":
+            raise _Garbage(200, "not JSON", fault="garbage")
 
         if "chat_id" in params:
             chat = _chat_key(params["chat_id"])
@@ -1112,6 +1160,8 @@ class FakeBotApi:
             self._confirm(offset)
         deadline = time.monotonic() + timeout
         while True:
+            if self.token_refused:
+                raise ApiError(401, "Unauthorized", fault="token_refused")
             if request.transport is None or request.transport.is_closing():
                 # The client gave up (PTB cancels its long poll on stop): hand out nothing, or
                 # a replay would count as delivered to nobody.

@@ -7,12 +7,14 @@ serves a small control API for the driver:
 
     POST /control/push_updates   JSON list of Update dicts (update_id/message_id optional)
                                  -> {"update_ids": [...]}
+    POST /control/push_raw_updates  the same, queued exactly as given (push_raw_update)
     GET  /control/calls          ?method=sendMessage&since=SEQ[&min_count=N&timeout=S]
                                  -> {"calls": [...], "next": SEQ}; with min_count it waits
                                  up to timeout seconds for that many matching calls
     GET  /control/stats          counts per method, faulted, rate_limit_violations, ...
     POST /control/faults         set_faults() keyword arguments as JSON, plus optional
-                                 "fail_next": [{"method", "kind", "count"}]
+                                 "fail_next": [{"method", "kind", "count"}],
+                                 "refuse_token": SECONDS|null, "accept_token": true
     POST /control/reset          FakeBotApi.reset()
 
 SIGTERM or SIGINT stops it.
@@ -39,6 +41,12 @@ def control_routes(fake: FakeBotApi) -> list[web.RouteDef]:
         if not isinstance(updates, list):
             raise web.HTTPBadRequest(text="expected a JSON list of updates")
         return web.json_response({"update_ids": [fake.push_update(u) for u in updates]})
+
+    async def push_raw_updates(request: web.Request) -> web.Response:
+        updates = await request.json()
+        if not isinstance(updates, list):
+            raise web.HTTPBadRequest(text="expected a JSON list of updates")
+        return web.json_response({"update_ids": [fake.push_raw_update(u) for u in updates]})
 
     pacers: set[asyncio.Task[None]] = set()
 
@@ -93,6 +101,11 @@ def control_routes(fake: FakeBotApi) -> list[web.RouteDef]:
         body: dict[str, Any] = await request.json()
         for scripted in body.pop("fail_next", []):
             fake.fail_next(scripted["method"], scripted["kind"], int(scripted.get("count", 1)))
+        if "refuse_token" in body:
+            seconds = body.pop("refuse_token")
+            fake.refuse_token(None if seconds is None else float(seconds))
+        if body.pop("accept_token", False):
+            fake.accept_token()
         if body:
             try:
                 fake.set_faults(**body)
@@ -106,6 +119,7 @@ def control_routes(fake: FakeBotApi) -> list[web.RouteDef]:
 
     return [
         web.post("/control/push_updates", push_updates),
+        web.post("/control/push_raw_updates", push_raw_updates),
         web.post("/control/pace", pace),
         web.get("/control/pushed", pushed),
         web.get("/control/calls", calls),
