@@ -48,6 +48,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.telegram_throughput
 	$(BIN)/python -m bench.outbox
 	$(BIN)/python -m bench.digest
+	$(BIN)/python -m bench.critical_alert
+	$(BIN)/python -m bench.parse_quality
 
 clean:
 	rm -rf $(VENV) $(SYNAPSE_VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -60,7 +60,8 @@ class InviteKey:
 
 
 # What a code looks like, with or without its dashes (bot/logsetup.py redacts codes from logs).
-CODE_REGEX: Final = rf"[{ALPHABET}]{{{GROUP_LENGTH}}}-?[{ALPHABET}]{{{GROUP_LENGTH}}}-?[{ALPHABET}]{{{GROUP_LENGTH}}}"
+_GROUP_REGEX: Final = rf"[{ALPHABET}]{{{GROUP_LENGTH}}}"
+CODE_REGEX: Final = rf"{_GROUP_REGEX}-?{_GROUP_REGEX}-?{_GROUP_REGEX}"
 
 
 class InviteCheck(StrEnum):
