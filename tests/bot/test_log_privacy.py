@@ -127,7 +127,8 @@ def test_log_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
         ("text='/start@aidbridge_bot K7PX2M9Q'", "K7PX2M9Q"),
         ("!start K7PX2M9Q", "K7PX2M9Q"),
         ("https://t.me/aidbridge_bot?start=K7PX2M9Q", "K7PX2M9Q"),
-        ("code:\n<code>3QQFHNHSVE</code>", "3QQFHNHSVE"),
+        ("code:\n<code>3QQFHN-HSVE27-K7PX2M</code>", "3QQFHN"),
+        ("code:\n<code>3QQFHNHSVE27K7PX2M</code>", "3QQFHNHSVE"),
     ],
 )
 def test_tokens_and_codes_are_redacted_from_any_line(line: str, secret: str) -> None:
