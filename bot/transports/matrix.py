@@ -30,7 +30,6 @@ from typing import Any
 import aiohttp
 import nio
 
-from bot.outbox import Unreachable
 from bot.transports.base import (
     DeliveryError,
     RetryPolicy,
@@ -39,6 +38,7 @@ from bot.transports.base import (
     TokenWatch,
     TooLong,
     TransportMetrics,
+    Unreachable,
     send_direct_reply,
     send_parts,
 )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.outbox import Unreachable
+from bot.transports.base import Unreachable
 from bot.transports.matrix import delivery_error, looks_like_command
 from bot.transports.matrix_render import (
     file_content,
