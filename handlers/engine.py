@@ -39,7 +39,7 @@ from handlers.context import HandlerContext, Turn
 from handlers.events import Choice, Incoming, Reply
 from handlers.i18n import normalise_language
 from handlers.menus import queue_member_menu
-from handlers.registry import Registry, Where
+from handlers.registry import Registry, Where, is_command
 from handlers.render import esc
 from handlers.textmenu import match_menu, menu_from_replies
 from storage import conversations, members, outbox
@@ -233,19 +233,9 @@ class Engine:
         if text is None or not text.strip():
             return [Reply(text=turn.tr("error.empty_message"))]
         stripped = text.strip()
-        if self._is_command(stripped):
+        if is_command(stripped, self.registry.commands):
             return await self._route_command(turn, stripped[1:])
         return await self._route_text(turn, stripped, start.conversation)
-
-    def _is_command(self, text: str) -> bool:
-        """'/anything' is a command; '!' (Matrix's habit) only when a command follows, so
-        '!!! терміново' typed into a note stays text."""
-        if len(text) < 2 or text[0] not in "/!" or text[1].isspace():
-            return False
-        if text[0] == "/":
-            return True
-        head = text[1:].split(maxsplit=1)[0]
-        return head.split("@", 1)[0].lower() in self.registry.commands
 
     async def _route_command(self, turn: Turn, body: str) -> list[Reply]:
         head, _, args = body.partition(" ")

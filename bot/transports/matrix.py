@@ -53,6 +53,7 @@ from bot.transports.matrix_render import (
 )
 from handlers.events import ChatRef, Document, Incoming, Reply
 from handlers.i18n import Translator
+from handlers.registry import is_command
 from handlers.textsplit import split_message
 from storage import members, transport_state
 from storage.db import Database
@@ -87,14 +88,6 @@ def sync_filter(timeline_limit: int) -> dict[str, Any]:
             "account_data": {"types": []},
         },
     }
-
-
-def looks_like_command(text: str | None, commands: Collection[str]) -> bool:
-    """A command the engine knows: "!!! urgent" in a group is chat, not for the bot."""
-    if text is None or len(text) < 2 or text[0] not in "!/" or text[1].isspace():
-        return False
-    head = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
-    return text[0] == "/" or head in commands
 
 
 def is_start(text: str | None) -> bool:
@@ -534,7 +527,7 @@ class MatrixTransport:
         info = await self._room(room_id)
         name = info.joined.get(sender)
         private = self._private(room_id, info)
-        if not private and not looks_like_command(text, self._commands):
+        if not private and not is_command(text, self._commands):
             return
         incoming = Incoming(
             chat=ChatRef(transport=NAME, chat_id=room_id),
