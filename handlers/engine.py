@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -32,6 +32,7 @@ from handlers import (
     privacy,
     reports,
     requester,
+    rooms,
     stats,
     subscriptions,
 )
@@ -44,7 +45,7 @@ from handlers.render import esc
 from handlers.textmenu import match_menu, menu_from_replies
 from storage import conversations, members, outbox
 from storage.db import DatabaseLocked
-from storage.models import ConversationState, Member, Role
+from storage.models import ConversationState, Identity, Member, Role
 from storage.turn_start import TurnKey, TurnStart, open_turn
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,14 @@ class Engine:
         # Called after a commit that queued notifications, so they go out at once.
         self.on_outbox: Callable[[], None] | None = None
         self.on_subscriptions_changed: Callable[[], None] | None = None
+
+    async def accepts_invite(self, inviter: Identity, direct: bool) -> bool:
+        """Whether a transport joins the room ``inviter`` invited the bot to (handlers.rooms)."""
+        return await rooms.accepts_invite(self.ctx.db, inviter, direct)
+
+    async def may_stay(self, people: Collection[Identity], said: str | None) -> bool:
+        """Whether a transport stays in a one-to-one chat with ``people`` after ``said``."""
+        return await rooms.may_stay(self.ctx.db, people, said, self.registry.commands)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         lang = normalise_language(incoming.language_code, self.ctx.policy.default_language)
