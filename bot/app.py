@@ -238,6 +238,8 @@ async def build_app(
             team_room=settings.matrix_team_room,
             db=db,
             handle=app.handle,
+            accepts_invite=engine.accepts_invite,
+            may_stay=engine.may_stay,
             mark_delivered=worker.mark_delivered,
             commands=engine.registry.commands,
             clock=clock,

@@ -20,6 +20,7 @@ from handlers.catalog import Catalog
 from handlers.context import BotLinks
 from handlers.export import build_table, expand_category, to_csv
 from handlers.i18n import Translator
+from handlers.orgs import MAX_LENGTH, FieldRefused, Problem, clean_field, create_organisation
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
 from storage.db import open_db
@@ -103,34 +104,38 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
+CLI_PROBLEMS = {
+    Problem.EMPTY: "must not be empty",
+    Problem.TOO_LONG: "is too long (at most {limit} characters)",
+    Problem.BAD_CODE: "must be the 8-digit EDRPOU code",
+}
+
+
 async def _org_add(settings: Settings, args: argparse.Namespace) -> int:
-    if args.code is not None and not (args.code.isdigit() and len(args.code) == 8):
-        print("error: --code must be the 8-digit EDRPOU code", file=sys.stderr)
-        return 2
-    for field in ("name", "raion", "settlement"):
-        if not getattr(args, field).strip():
-            print(f"error: --{field} must not be empty", file=sys.stderr)
+    # Checked before the database is opened, by the rules /org_add applies (handlers/orgs.py).
+    for field in ("name", "raion", "settlement", "code", "address"):
+        raw = getattr(args, field)
+        if raw is None:
+            continue
+        try:
+            clean_field(field, raw)
+        except FieldRefused as refused:
+            problem = CLI_PROBLEMS[refused.problem].format(limit=MAX_LENGTH.get(field))
+            print(f"error: --{field} {problem}", file=sys.stderr)
             return 2
     db = await open_and_migrate(settings)
     try:
         async with db.transaction() as conn:
-            org = await organisations.add_organisation(
+            org = await create_organisation(
                 conn,
                 kind=OrgKind(args.kind),
-                name=args.name.strip(),
-                raion=args.raion.strip(),
-                settlement=args.settlement.strip(),
+                name=args.name,
+                raion=args.raion,
+                settlement=args.settlement,
                 code=args.code,
-                address=args.address.strip() if args.address else None,
-                now=utc_now(),
-            )
-            await audit.add_audit(
-                conn,
+                address=args.address,
                 actor_id=None,
-                actor_label="cli",
-                action="org.add",
-                target=f"org:{org.id}",
-                summary=org.name,
+                actor_label=audit.CLI_ACTOR,
                 now=utc_now(),
             )
         print(f"organisation {org.id} added: {org.name} ({org.kind.value}, {org.settlement})")
@@ -178,7 +183,7 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
                 role=Role(args.role),
                 days=days,
                 actor_id=None,
-                actor_label="cli",
+                actor_label=audit.CLI_ACTOR,
                 links=links,
                 now=utc_now(),
             )
@@ -271,7 +276,7 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
                 await audit.add_audit(
                     conn,
                     actor_id=None,
-                    actor_label="cli",
+                    actor_label=audit.CLI_ACTOR,
                     action="backup.create",
                     target=result.path.name,
                     summary=f"{result.size} bytes in {result.seconds:.2f} s",

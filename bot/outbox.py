@@ -46,7 +46,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.pacing import Pacer
-from bot.transports.base import CommandMenus, DeliveryError, Transport
+from bot.transports.base import CommandMenus, DeliveryError, Transport, Unreachable
 from handlers.events import Choice, Document, Reply
 from handlers.menus import MENU_KIND, decode_menu
 from handlers.textsplit import split_message
@@ -65,16 +65,6 @@ MAX_IN_FLIGHT = 64
 # On stop, how long a request already sent may take to be answered (PTB reads for 5 s). Cutting
 # it off would leave an accepted row unmarked, to be sent again after the restart.
 STOP_GRACE_SECONDS = 10.0
-
-
-class Unreachable(DeliveryError):
-    """The recipient cannot be reached at all (blocked the bot, account or chat gone).
-
-    Always permanent. A transport raises it so the worker can mark the member unreachable.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, permanent=True)
 
 
 def reply_from_row(row: OutboxMessage, document: tuple[str, str, bytes] | None) -> Reply:

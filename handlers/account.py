@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from handlers.context import Turn
 from handlers.events import Choice, Reply, rows
 from handlers.i18n import LANGUAGES, Language
+from handlers.membership import add_default_subscriptions
 from handlers.menus import queue_menu
 from handlers.registry import ANY_MEMBER, PUBLIC, ChoiceRoute, Command, Registry, Where
 from handlers.render import esc
 from storage import audit, invite_failures, invites, members, organisations, subscriptions
 from storage.invites import InviteCheck
-from storage.models import Filters, Role, SubscriptionKind
+from storage.models import Role
 
 LANGUAGE_NAMES: dict[Language, str] = {
     "uk": "🇺🇦 Українська",
@@ -76,6 +77,8 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
     org = await organisations.get_organisation(turn.conn, invite.org_id)
     assert org is not None
     member = turn.member
+    # What they could use until now: the joining adds what the invite's role comes with.
+    before = member.roles if member is not None and member.active else frozenset()
     if member is None:
         member = await members.add_member(
             turn.conn,
@@ -106,20 +109,9 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
     turn.member = await members.get_member(turn.conn, member.id)
     assert turn.member is not None
     await queue_menu(turn, turn.member)
-    if invite.role is Role.COORDINATOR:
-        # Critical alerts are what coordinators need first; /unsubscribe turns them off.
-        await subscriptions.add_subscription(
-            turn.conn,
-            member_id=member.id,
-            transport=turn.incoming.chat.transport,
-            chat_id=notification_chat(turn),
-            language=turn.lang,
-            kind=SubscriptionKind.CRITICAL,
-            cron=None,
-            timezone=turn.ctx.policy.timezone.key,
-            filters=Filters(),
-            now=turn.now,
-        )
+    if await add_default_subscriptions(
+        turn.conn, turn.member, before=before, timezone=turn.ctx.policy.timezone.key, now=turn.now
+    ):
         turn.changed_subscriptions = True
     role_name = turn.tr(f"role.{invite.role.value}")
     text = turn.tr("account.welcome", org=esc(org.name), role=esc(role_name))

@@ -7,8 +7,6 @@ is edited by a button on the /org card (the next message is the new value) or in
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, ValidationError
 
 from handlers.admin import long_reply, org_names, record
@@ -16,6 +14,8 @@ from handlers.context import Turn
 from handlers.events import Choice, Reply, rows
 from handlers.flowstate import save_state
 from handlers.numbers import small_int
+from handlers.orgs import MAX_LENGTH, FieldRefused, Problem, clean_field, create_organisation
+from handlers.orgs import field_value as current
 from handlers.registry import ADMIN, ChoiceRoute, Command, Flow, Registry
 from handlers.render import esc
 from storage import audit, conversations, organisations
@@ -26,8 +26,6 @@ ADD_FLOW = "org_add"
 EDIT_FLOW = "org_edit"
 ADD_STEPS: tuple[str, ...] = ("kind", "name", "raion", "settlement", "code", "address")
 OPTIONAL_FIELDS = frozenset({"code", "address"})
-MAX_LENGTH = {"name": 200, "raion": 100, "settlement": 100, "address": 300}
-_EDRPOU = re.compile(r"^[0-9]{8}$")
 # Typed instead of a value: clears an optional field (or skips it in /org_add).
 CLEAR = "-"
 
@@ -80,28 +78,19 @@ def parse_field(turn: Turn, text: str) -> str | None:
 
 def clean_value(turn: Turn, field: str, raw: str) -> tuple[str | None, str | None]:
     """(value, None) or (None, error text) for a typed value of a text field."""
-    label = esc(field_label(turn, field))
-    if field == "code":
-        digits = "".join(raw.split())
-        if not _EDRPOU.match(digits):
+    try:
+        return clean_field(field, raw), None
+    except FieldRefused as refused:
+        label = esc(field_label(turn, field))
+        if refused.problem is Problem.BAD_CODE:
             return None, turn.tr("admin.bad_code", code=esc(raw.strip()[:20]))
-        return digits, None
-    # Line breaks and runs of spaces from a phone keyboard are not part of a name.
-    value = " ".join(raw.split())
-    if not value:
-        return None, turn.tr("admin.field_empty", field=label)
-    if len(value) > MAX_LENGTH[field]:
+        if refused.problem is Problem.EMPTY:
+            return None, turn.tr("admin.field_empty", field=label)
         return None, turn.tr("admin.field_too_long", field=label, limit=MAX_LENGTH[field])
-    return value, None
 
 
 def shown(turn: Turn, value: object | None) -> str:
     return esc(value) if value not in (None, "") else turn.tr("admin.no_value")
-
-
-def current(org: Organisation, field: str) -> str | None:
-    value = getattr(org, field)
-    return value.value if isinstance(value, OrgKind) else value
 
 
 def kind_buttons(turn: Turn, prefix: str) -> list[Choice]:
@@ -371,7 +360,8 @@ async def on_add_choice(turn: Turn, payload: str) -> list[Reply]:
 
 async def create(turn: Turn, draft: OrgDraft) -> list[Reply]:
     assert draft.kind and draft.name and draft.raion and draft.settlement
-    org = await organisations.add_organisation(
+    assert turn.member is not None
+    org = await create_organisation(
         turn.conn,
         kind=draft.kind,
         name=draft.name,
@@ -379,12 +369,10 @@ async def create(turn: Turn, draft: OrgDraft) -> list[Reply]:
         settlement=draft.settlement,
         code=draft.code,
         address=draft.address,
+        actor_id=turn.member.id,
+        actor_label=str(turn.member.identity),
         now=turn.now,
     )
-    summary = "; ".join(
-        f"{f}: {current(org, f)!r}" for f in EDITABLE_FIELDS if current(org, f) is not None
-    )
-    await record(turn, "org.add", audit.org_target(org.id), summary)
     same_name = [
         other_id
         for other_id, name in (await org_names(turn)).items()

@@ -12,6 +12,7 @@ from handlers.admin import local_date, local_time, long_reply, org_names, record
 from handlers.context import Turn
 from handlers.events import Choice, Reply
 from handlers.member_ref import resolve_member
+from handlers.membership import add_default_subscriptions
 from handlers.menus import queue_menu
 from handlers.notify import notify_members
 from handlers.numbers import small_int
@@ -19,7 +20,7 @@ from handlers.registry import ADMIN, COORDINATOR, ChoiceRoute, Command, Registry
 from handlers.render import esc
 from storage import audit, conversations, invites, members, organisations, privacy, subscriptions
 from storage.members import encode_roles
-from storage.models import Filters, Member, Role, SubscriptionKind
+from storage.models import Member, Role
 
 PAGE_SIZE = 10
 
@@ -191,32 +192,21 @@ async def cmd_role(turn: Turn, args: str) -> list[Reply]:
 async def follow_role_change(turn: Turn, member: Member, roles: frozenset[Role]) -> str:
     """What a role change implies for subscriptions, as an audit note.
 
-    A new coordinator gets the critical alerts, as on joining by invite; someone who can no
-    longer use coordinator commands stops receiving digests and alerts.
+    A new coordinator gets the default subscriptions (handlers/membership.py), as on joining
+    by invite; someone who can no longer use coordinator commands stops receiving digests and
+    alerts.
     """
-    could = bool(member.roles & COORDINATOR)
-    can = bool(roles & COORDINATOR)
-    if can and not could:
-        existing = await subscriptions.list_subscriptions(
-            turn.conn, member_id=member.id, kind=SubscriptionKind.CRITICAL
-        )
-        if existing:
-            return ""
-        sub = await subscriptions.add_subscription(
-            turn.conn,
-            member_id=member.id,
-            transport=member.identity.transport,
-            chat_id=member.chat_id,
-            language=member.language,
-            kind=SubscriptionKind.CRITICAL,
-            cron=None,
-            timezone=turn.ctx.policy.timezone.key,
-            filters=Filters(),
-            now=turn.now,
-        )
+    added = await add_default_subscriptions(
+        turn.conn,
+        member.model_copy(update={"roles": roles}),
+        before=member.roles,
+        timezone=turn.ctx.policy.timezone.key,
+        now=turn.now,
+    )
+    if added:
         turn.changed_subscriptions = True
-        return f"; critical alerts on (subscription {sub.id})"
-    if could and not can:
+        return "".join(f"; {s.kind.value} alerts on (subscription {s.id})" for s in added)
+    if member.roles & COORDINATOR and not roles & COORDINATOR:
         stopped = await stop_subscriptions(turn, member)
         return f"; subscriptions stopped: {stopped}" if stopped != "-" else ""
     return ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -32,6 +32,7 @@ from handlers import (
     privacy,
     reports,
     requester,
+    rooms,
     stats,
     subscriptions,
 )
@@ -39,12 +40,12 @@ from handlers.context import HandlerContext, Turn
 from handlers.events import Choice, Incoming, Reply
 from handlers.i18n import normalise_language
 from handlers.menus import queue_member_menu
-from handlers.registry import Registry, Where
+from handlers.registry import Registry, Where, is_command
 from handlers.render import esc
 from handlers.textmenu import match_menu, menu_from_replies
 from storage import conversations, members, outbox
 from storage.db import DatabaseLocked
-from storage.models import ConversationState, Member, Role
+from storage.models import ConversationState, Identity, Member, Role
 from storage.turn_start import TurnKey, TurnStart, open_turn
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,14 @@ class Engine:
         # Called after a commit that queued notifications, so they go out at once.
         self.on_outbox: Callable[[], None] | None = None
         self.on_subscriptions_changed: Callable[[], None] | None = None
+
+    async def accepts_invite(self, inviter: Identity, direct: bool) -> bool:
+        """Whether a transport joins the room ``inviter`` invited the bot to (handlers.rooms)."""
+        return await rooms.accepts_invite(self.ctx.db, inviter, direct)
+
+    async def may_stay(self, people: Collection[Identity], said: str | None) -> bool:
+        """Whether a transport stays in a one-to-one chat with ``people`` after ``said``."""
+        return await rooms.may_stay(self.ctx.db, people, said, self.registry.commands)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         lang = normalise_language(incoming.language_code, self.ctx.policy.default_language)
@@ -233,19 +242,9 @@ class Engine:
         if text is None or not text.strip():
             return [Reply(text=turn.tr("error.empty_message"))]
         stripped = text.strip()
-        if self._is_command(stripped):
+        if is_command(stripped, self.registry.commands):
             return await self._route_command(turn, stripped[1:])
         return await self._route_text(turn, stripped, start.conversation)
-
-    def _is_command(self, text: str) -> bool:
-        """'/anything' is a command; '!' (Matrix's habit) only when a command follows, so
-        '!!! терміново' typed into a note stays text."""
-        if len(text) < 2 or text[0] not in "/!" or text[1].isspace():
-            return False
-        if text[0] == "/":
-            return True
-        head = text[1:].split(maxsplit=1)[0]
-        return head.split("@", 1)[0].lower() in self.registry.commands
 
     async def _route_command(self, turn: Turn, body: str) -> list[Reply]:
         head, _, args = body.partition(" ")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -18,6 +18,28 @@ COORDINATOR: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})
 ADMIN: frozenset[Role] = frozenset({Role.ADMIN})
 # Strangers may use these (only /start, to redeem an invite).
 PUBLIC: frozenset[Role] = frozenset()
+
+
+def command_name(text: str | None, commands: Collection[str]) -> str | None:
+    """The command ``text`` starts with ("start" for "/start@bot CODE"), or None for text.
+
+    The one rule for what is a command, used by the engine to route and by transports that
+    must pick commands out of group chatter (Matrix rooms), so that both always agree.
+    "/anything" is a command (an unknown one is answered as such); "!" (Matrix's habit, as
+    Element keeps "/" for itself) only when a registered command follows, so "!!! терміново"
+    typed into a note, or into a group, stays text.
+    """
+    body = (text or "").strip()
+    if len(body) < 2 or body[0] not in "/!" or body[1].isspace():
+        return None
+    name = body[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+    if body[0] == "!" and name not in commands:
+        return None
+    return name
+
+
+def is_command(text: str | None, commands: Collection[str]) -> bool:
+    return command_name(text, commands) is not None
 
 
 class Where(StrEnum):

@@ -10,6 +10,11 @@ from storage.db import fetch_all
 from storage.models import AuditEntry
 from storage.timefmt import from_db, to_db
 
+# The actor of rows written by the `aidbridge` command line (org add, invite, backup): no
+# member acted (actor_id NULL); the label says it was whoever runs commands on the server,
+# and /audit shows it as "cli".
+CLI_ACTOR = "cli"
+
 
 async def add_audit(
     conn: aiosqlite.Connection,

@@ -35,6 +35,16 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
 
 
+class Unreachable(DeliveryError):
+    """The recipient cannot be reached at all (blocked the bot, account or chat gone).
+
+    Always permanent. A transport raises it so the worker can mark the member unreachable.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
 class TooLong(DeliveryError):
     """The platform refused one message as too long.
 

@@ -7,11 +7,13 @@ the restart, and the engine drops the event ids it has already seen; nothing sen
 bot was down is missed, because the stored token still points before it. When a room had more
 events in the gap than one sync returns ("limited"), the gap is paged in with /messages.
 
-Rooms: a direct chat is joined when a member invites the bot, or when a stranger does (they
-may be bringing an invite code): a stranger's message other than ``!start CODE`` gets the
-engine's usual explanation, and the bot leaves. Invitations to group rooms are accepted from
-members only, and for the configured team room. In group rooms only commands are read, as
-Telegram bots in groups see only commands.
+Rooms: which invitations to accept and which direct chats to leave is the engine's policy
+(handlers/rooms.py, passed in as ``accepts_invite`` and ``may_stay``, asked afresh every time):
+a direct chat is joined whoever invites (a stranger may be bringing an invite code), a group
+room only on a member's invitation, and a direct chat is left after the engine answered a
+non-member anything but ``!start``. The configured team room is always joined. In group rooms
+only commands are read (handlers.registry.is_command), as Telegram bots in groups see only
+commands.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from typing import Any
 import aiohttp
 import nio
 
-from bot.outbox import Unreachable
 from bot.transports.base import (
     DeliveryError,
     RetryPolicy,
@@ -39,6 +40,7 @@ from bot.transports.base import (
     TokenWatch,
     TooLong,
     TransportMetrics,
+    Unreachable,
     send_direct_reply,
     send_parts,
 )
@@ -53,8 +55,9 @@ from bot.transports.matrix_render import (
 )
 from handlers.events import ChatRef, Document, Incoming, Reply
 from handlers.i18n import Translator
+from handlers.registry import is_command
 from handlers.textsplit import split_message
-from storage import members, transport_state
+from storage import transport_state
 from storage.db import Database
 from storage.models import Identity
 
@@ -73,6 +76,10 @@ NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
 
 HandleFn = Callable[[Incoming], Awaitable[list[Reply]]]
 MarkFn = Callable[[int], Awaitable[None]]
+# The engine's room policy (handlers/rooms.py): (inviter, direct chat?) -> join?
+AcceptsInviteFn = Callable[[Identity, bool], Awaitable[bool]]
+# (the people of a one-to-one room, what was just said there) -> stay?
+MayStayFn = Callable[[Collection[Identity], str | None], Awaitable[bool]]
 
 
 def sync_filter(timeline_limit: int) -> dict[str, Any]:
@@ -87,19 +94,6 @@ def sync_filter(timeline_limit: int) -> dict[str, Any]:
             "account_data": {"types": []},
         },
     }
-
-
-def looks_like_command(text: str | None, commands: Collection[str]) -> bool:
-    """A command the engine knows: "!!! urgent" in a group is chat, not for the bot."""
-    if text is None or len(text) < 2 or text[0] not in "!/" or text[1].isspace():
-        return False
-    head = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
-    return text[0] == "/" or head in commands
-
-
-def is_start(text: str | None) -> bool:
-    head = (text or "").strip().split(maxsplit=1)
-    return bool(head) and head[0].lower() in ("!start", "/start")
 
 
 def invite_event(event: Any) -> dict[str, Any]:
@@ -153,6 +147,8 @@ class MatrixTransport:
         team_room: str | None,
         db: Database,
         handle: HandleFn,
+        accepts_invite: AcceptsInviteFn,
+        may_stay: MayStayFn,
         mark_delivered: MarkFn,
         commands: Collection[str],
         clock: Callable[[], datetime],
@@ -172,6 +168,8 @@ class MatrixTransport:
         self.team_room_id: str | None = team_room if team_room and team_room[0] == "!" else None
         self._db = db
         self._handle = handle
+        self._accepts_invite = accepts_invite
+        self._may_stay = may_stay
         self._mark_delivered = mark_delivered
         self._commands = frozenset(commands)
         self._clock = clock
@@ -196,7 +194,6 @@ class MatrixTransport:
         )
         self.client = nio.AsyncClient(homeserver, user_id, device_id=device_id or "", config=config)
         self._rooms: dict[str, RoomInfo] = {}
-        self._known_members: set[str] = set()
         self._next_batch: str | None = None
         self._task: asyncio.Task[None] | None = None
         # Called with each event id once it was handled and answered: tests wait on it.
@@ -461,14 +458,17 @@ class MatrixTransport:
         )
         inviter = str(invite.get("sender", "")) if invite else ""
         direct = bool(invite and (invite.get("content") or {}).get("is_direct"))
-        if room_id == self.team_room_id or await self._is_member(inviter) or direct:
-            # A stranger's direct chat is joined too: their first message may be !start CODE.
+        # The configured team room is the operator's choice; any other room is the engine's.
+        if room_id == self.team_room_id or (
+            inviter
+            and await self._accepts_invite(Identity(transport=NAME, user_id=inviter), direct)
+        ):
             resp = await self.client.join(room_id)
             if not isinstance(resp, nio.JoinResponse):
                 log.warning("matrix: could not join %s: %s", room_id, resp)
             self._rooms.pop(room_id, None)
             return
-        log.info("matrix: group invite from non-member %s to %s declined", inviter, room_id)
+        log.info("matrix: invite from %s to %s declined", inviter or "?", room_id)
         await self.client.room_leave(room_id)
 
     async def _room(self, room_id: str) -> RoomInfo:
@@ -486,19 +486,10 @@ class MatrixTransport:
     def _private(self, room_id: str, info: RoomInfo) -> bool:
         return room_id != self.team_room_id and 0 < len(info.joined) <= 2
 
-    async def _is_member(self, user_id: str) -> bool:
-        if not user_id:
-            return False
-        if user_id in self._known_members:
-            return True
-        async with self._db.read() as conn:
-            member = await members.get_member_by_identity(
-                conn, Identity(transport=NAME, user_id=user_id)
-            )
-        if member is not None and member.active:
-            self._known_members.add(user_id)
-            return True
-        return False
+    def _people(self, info: RoomInfo, sender: str) -> list[Identity]:
+        """Who is in the room besides the bot, the sender first (the joined list may lag)."""
+        others = [u for u in info.joined if u not in (self.user_id, sender)]
+        return [Identity(transport=NAME, user_id=u) for u in (sender, *others)]
 
     async def _leave(self, room_id: str) -> None:
         self._rooms.pop(room_id, None)
@@ -534,7 +525,7 @@ class MatrixTransport:
         info = await self._room(room_id)
         name = info.joined.get(sender)
         private = self._private(room_id, info)
-        if not private and not looks_like_command(text, self._commands):
+        if not private and not is_command(text, self._commands):
             return
         incoming = Incoming(
             chat=ChatRef(transport=NAME, chat_id=room_id),
@@ -549,7 +540,7 @@ class MatrixTransport:
         replies = await self._handle(incoming)
         for reply in replies:
             await self._reply(room_id, reply)
-        if private and not is_start(text) and not await self._is_member(sender):
+        if private and not await self._may_stay(self._people(info, sender), text):
             log.info("matrix: left the direct chat %s of non-member %s", room_id, sender)
             await self._leave(room_id)
 

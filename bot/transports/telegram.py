@@ -36,13 +36,13 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.outbox import Unreachable
 from bot.transports.base import (
     DeliveryError,
     RetryPolicy,
     StartupError,
     TooLong,
     TransportMetrics,
+    Unreachable,
     mark_sent,
     send_direct_reply,
     send_parts,

@@ -161,6 +161,49 @@ async def test_stranger_is_refused_and_the_bot_leaves(setup: tuple[MatrixBot, Pe
         raise AssertionError("the bot did not decline the group invitation")
 
 
+async def bot_membership(person: Person, room_id: str, bot: MatrixBot, wanted: str) -> None:
+    """Wait until the bot's membership in ``room_id`` is ``wanted`` (join, leave)."""
+    for _ in range(200):
+        state = await person.client.room_get_state_event(room_id, "m.room.member", bot.user_id)
+        if getattr(state, "content", {}).get("membership") == wanted:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the bot's membership in {room_id} never became {wanted!r}")
+
+
+async def group_invite(person: Person, bot: MatrixBot) -> str:
+    resp = await person.client.room_create(
+        visibility=nio.RoomVisibility.private, invite=[bot.user_id], is_direct=False
+    )
+    assert isinstance(resp, nio.RoomCreateResponse), resp
+    return str(resp.room_id)
+
+
+async def test_a_revoked_member_is_a_stranger_to_the_transport_at_once(
+    setup: tuple[MatrixBot, Person],
+) -> None:
+    """The transport asks the engine on every invitation and message; nothing it learnt
+    about a member before the revocation outlives it (no restart in between)."""
+    bot, admin = setup
+    coord = await join_with_invite(bot, admin, "coordinator", "coord")
+    # Trusted as a member: answered in the direct chat, their group room joined.
+    assert coord.user_id in bodies(await coord.say(bot, "!whoami"))
+    first = await group_invite(coord, bot)
+    await bot_membership(coord, first, bot, "join")
+
+    member_id = await scalar(bot.app.db, "SELECT id FROM members WHERE user_id = ?", coord.user_id)
+    await admin.say(bot, f"!revoke {member_id}")
+    typed, _ = await bot.option(admin.room_id, "rv:y:")
+    assert f"#{member_id}" in bodies(await admin.say(bot, typed))
+
+    # The next group invitation is declined, like a stranger's.
+    second = await group_invite(coord, bot)
+    await bot_membership(coord, second, bot, "leave")
+    # The direct chat gets the revoked answer, and the bot leaves it.
+    assert "доступ до бота завершено" in bodies(await coord.say(bot, "hello"))
+    await bot_membership(coord, coord.room_id, bot, "leave")
+
+
 async def test_export_file_and_chart_image(setup: tuple[MatrixBot, Person]) -> None:
     bot, admin = setup
     nurse = await join_with_invite(bot, admin, "requester", "nurse")

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.outbox import Unreachable
-from bot.transports.matrix import delivery_error, looks_like_command
+from bot.transports.base import Unreachable
+from bot.transports.matrix import delivery_error
 from bot.transports.matrix_render import (
     file_content,
     incoming_text,
@@ -17,6 +17,7 @@ from bot.transports.matrix_render import (
     text_content,
 )
 from handlers.events import Choice, Document
+from handlers.registry import is_command
 
 HS = {"matrix_homeserver": "https://matrix.example.org/", "matrix_user_id": "@aid:example.org"}
 
@@ -114,8 +115,8 @@ def test_homeserver_errors_map_to_outbox_decisions() -> None:
 
 def test_group_rooms_pass_only_commands() -> None:
     commands = {"subscribe", "help"}
-    assert looks_like_command("!subscribe daily 08:00", commands)
-    assert looks_like_command("/anything", commands)
-    assert not looks_like_command("!!! терміново", commands)
-    assert not looks_like_command("! help", commands)
-    assert not looks_like_command("Guten Morgen", commands)
+    assert is_command("!subscribe daily 08:00", commands)
+    assert is_command("/anything", commands)
+    assert not is_command("!!! терміново", commands)
+    assert not is_command("! help", commands)
+    assert not is_command("Guten Morgen", commands)

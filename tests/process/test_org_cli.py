@@ -1,0 +1,43 @@
+"""`aidbridge org add` goes the way /org_add goes (handlers.orgs.create_organisation): the same
+cleaned values, the same refusals, and an org.add row in the audit log under the CLI's actor."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from storage.audit import CLI_ACTOR
+from tests.process.test_kill_restart import ORG_ADD, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+async def test_a_cli_organisation_is_cleaned_and_audited(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIDBRIDGE_")}
+    env.update(
+        AIDBRIDGE_DB_PATH=str(tmp_path / "cli.db"),
+        AIDBRIDGE_LOG_LEVEL="WARNING",
+        AIDBRIDGE_DEFAULT_LANGUAGE="en",
+    )
+    # Refused by the chat's rules, before anything is written.
+    code, out = await run_cli(env, tmp_path, *ORG_ADD, "--code", "1234567")
+    assert code == 2 and "--code must be the 8-digit EDRPOU code" in out, out
+    code, out = await run_cli(env, tmp_path, *ORG_ADD, "--address", "x" * 301)
+    assert code == 2 and "--address is too long (at most 300 characters)" in out, out
+    code, out = await run_cli(env, tmp_path, *ORG_ADD[:-1], "  ")
+    assert code == 2 and "--settlement must not be empty" in out, out
+
+    # Cleaned as in chat: a code typed in groups, a name with a line break and double spaces.
+    args = [*ORG_ADD, "--code", "0123 4567", "--address", " вул.  Тестова,\n1 "]
+    code, out = await run_cli(env, tmp_path, *args)
+    assert code == 0 and "organisation 1 added" in out, out
+
+    # The local console is the server's own admin: its /audit lists the CLI's row.
+    code, out = await run_cli(env, tmp_path, "console", typed="/audit\n")
+    assert code == 0, out
+    [line] = [line for line in out.splitlines() if "org.add" in line]
+    assert f"· {CLI_ACTOR} ·" in line and "org:1" in line, out
+    assert "code: '01234567'" in out and "address: 'вул. Тестова, 1'" in out, out
+    assert out.count("org.add") == 1, out
