@@ -35,6 +35,7 @@ from handlers.quick import (
     parse_need,
     read_thing,
 )
+from handlers.reader.numbers import number_word
 from handlers.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Flow, Registry, Where
 from handlers.render import (
     details_lines,
@@ -257,11 +258,22 @@ async def prompt_quantity(turn: Turn, draft: Draft) -> Reply:
     return Reply(text=text, choices=(nav(turn),))
 
 
+_QTY_TIMES = re.compile(r"^\s*[xх×*]\s*(?=[0-9])", re.IGNORECASE)
 _QTY = re.compile(r"^\s*(?P<sign>[-−–+]?)\s*(?P<num>\d[\d\s\u202f.,']*)\s*(?P<unit>.*)$", re.S)
 
 
 def parse_quantity(text: str) -> tuple[int | None, str | None, str | None]:
-    """'200 packs' -> (200, 'packs', None); on failure (None, None, error key)."""
+    """'200 packs' -> (200, 'packs', None); on failure (None, None, error key). A number word
+    ("три", "zwei", "a dozen") and an "x" before the number ("х3") read as /need reads them."""
+    text = _QTY_TIMES.sub("", text, count=1)
+    first, _, rest = text.strip().partition(" ")
+    if first and (word := number_word(first.rstrip(".,"))) is not None:
+        text = f"{word} {rest}"
+    elif first.casefold() in ("a", "an", "ein", "eine") and rest:
+        # "a dozen", "ein Dutzend"
+        second, _, tail = rest.partition(" ")
+        if (word := number_word(second)) is not None:
+            text = f"{word} {tail}"
     match = _QTY.match(text)
     if not match:
         return None, None, "wizard.qty_not_number"

@@ -82,3 +82,13 @@ async def test_keep_as_written_and_back_from_the_question(harness: EngineHarness
     await _submit(harness)
     rows = await harness.rows("SELECT item_key, free_text, quantity FROM request_items")
     assert rows == [(None, "паливо", 100)]
+
+
+async def test_the_quantity_step_reads_number_words(harness: EngineHarness) -> None:
+    await _to_item_step(harness)
+    await harness.press(NURSE, "w:item:generator")
+    replies = await harness.send(NURSE, "три")
+    assert "w:more:done" in payloads(replies[-1])
+    await _submit(harness)
+    rows = await harness.rows("SELECT item_key, quantity, unit FROM request_items")
+    assert rows == [("generator", 3, "pcs")]
