@@ -17,11 +17,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import aiosqlite
 
 T = TypeVar("T")
+
+# The connection as the layers above name it: handlers hand it from their turn or job to
+# storage's repository functions and never need the driver's own type (or import it).
+Conn: TypeAlias = aiosqlite.Connection
 
 BUSY_TIMEOUT_MS = 5000
 log = logging.getLogger(__name__)

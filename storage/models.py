@@ -295,6 +295,13 @@ class Recipient(Frozen):
         return cls(transport=member.identity.transport, chat_id=member.chat_id, member_id=member.id)
 
 
+class Actor(Frozen):
+    """Who an audit row names: a member's number (None for the bot's own jobs) and a label."""
+
+    id: int | None
+    label: str
+
+
 class OutboxMessage(Frozen):
     id: int
     transport: str
@@ -368,3 +375,8 @@ class Subscription(Frozen):
     active: bool
     created_at: datetime
     last_window_end: datetime | None = None
+
+    @property
+    def recipient(self) -> Recipient:
+        """Where its digests and alerts go: the chat it was made in, for its member."""
+        return Recipient(transport=self.transport, chat_id=self.chat_id, member_id=self.member_id)
