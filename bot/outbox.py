@@ -35,7 +35,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
 import random
 import time
@@ -47,7 +46,7 @@ import aiosqlite
 
 from bot.pacing import Pacer
 from bot.transports.base import CommandMenus, DeliveryError, Transport, Unreachable
-from handlers.events import Choice, Document, Reply
+from handlers.events import Reply
 from handlers.menus import MENU_KIND, decode_menu
 from handlers.textsplit import split_message
 from storage import members, outbox
@@ -65,17 +64,6 @@ MAX_IN_FLIGHT = 64
 # On stop, how long a request already sent may take to be answered (PTB reads for 5 s). Cutting
 # it off would leave an accepted row unmarked, to be sent again after the restart.
 STOP_GRACE_SECONDS = 10.0
-
-
-def reply_from_row(row: OutboxMessage, document: tuple[str, str, bytes] | None) -> Reply:
-    choices: tuple[tuple[Choice, ...], ...] = ()
-    if row.choices_json:
-        choices = tuple(tuple(Choice(**c) for c in line) for line in json.loads(row.choices_json))
-    doc = None
-    if document is not None:
-        name, mime, data = document
-        doc = Document(filename=name, mime_type=mime, data=data)
-    return Reply(text=row.text, choices=choices, document=doc)
 
 
 def message_count(row: OutboxMessage) -> int:
@@ -308,7 +296,7 @@ class OutboxWorker:
             async with self._db.read() as conn:
                 document = await outbox.get_outbox_document(conn, row.id)
         try:
-            return reply_from_row(row, document)
+            return outbox.decode_reply(row, document)
         except Exception as exc:
             # A row that cannot even be read back will not get better by retrying.
             log.exception("outbox row %d cannot be rendered", row.id)

@@ -12,7 +12,7 @@ from handlers.membership import add_default_subscriptions
 from handlers.menus import queue_menu
 from handlers.registry import ANY_MEMBER, PUBLIC, ChoiceRoute, Command, Registry, Where
 from handlers.render import esc
-from storage import audit, invite_failures, invites, members, organisations, subscriptions
+from storage import invite_failures, invites, members, organisations, subscriptions
 from storage.invites import InviteCheck
 from storage.models import Role
 
@@ -60,15 +60,7 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
         await invite_failures.add_invite_failure(
             turn.conn, turn.incoming.sender, turn.now, prune_before=turn.now - INVITE_WINDOW
         )
-        await audit.add_audit(
-            turn.conn,
-            actor_id=turn.member.id if turn.member else None,
-            actor_label=str(turn.incoming.sender),
-            action="invite.refused",
-            target=None,
-            summary=status.value,
-            now=turn.now,
-        )
+        await turn.audit("invite.refused", None, status.value)
         text = turn.tr(f"account.invite_{status.value}")
         until = await invite_cooldown_until(turn)
         if until is not None:
@@ -97,17 +89,12 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
         await members.set_membership(turn.conn, member.id, org_id=org.id, roles=roles)
     if not await invites.set_invite_used(turn.conn, invite.id, member.id, turn.now):
         raise RuntimeError("invite used concurrently")  # rolls the whole join back
-    await audit.add_audit(
-        turn.conn,
-        actor_id=member.id,
-        actor_label=str(turn.incoming.sender),
-        action="member.join",
-        target=f"org:{org.id}",
-        summary=f"role {invite.role.value} via invite {invite.id}",
-        now=turn.now,
-    )
+    # The new member is the turn's member from here on, and the actor of its audit row.
     turn.member = await members.get_member(turn.conn, member.id)
     assert turn.member is not None
+    await turn.audit(
+        "member.join", f"org:{org.id}", f"role {invite.role.value} via invite {invite.id}"
+    )
     await queue_menu(turn, turn.member)
     if await add_default_subscriptions(
         turn.conn, turn.member, before=before, timezone=turn.ctx.policy.timezone.key, now=turn.now

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from handlers.context import BotLinks, Turn
 from handlers.events import Choice, Reply
 from handlers.numbers import small_int
@@ -17,6 +15,7 @@ from handlers.registry import ADMIN, Command, Registry
 from handlers.render import esc, fmt_date
 from handlers.textsplit import split_message
 from storage import audit, invites, organisations
+from storage.db import Conn
 from storage.invites import InviteKey
 from storage.models import Invite, Organisation, Role
 
@@ -34,7 +33,7 @@ class IssuedInvite:
 
 
 async def issue_invite(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     key: InviteKey,
     org_id: int,
@@ -129,20 +128,6 @@ async def cmd_invite(turn: Turn, args: str) -> list[Reply]:
 # --- shared by the admin modules ------------------------------------------------------------
 
 
-async def record(turn: Turn, action: str, target: str | None, summary: str) -> None:
-    """The audit row every admin change writes, in the change's own transaction."""
-    assert turn.member is not None
-    await audit.add_audit(
-        turn.conn,
-        actor_id=turn.member.id,
-        actor_label=str(turn.member.identity),
-        action=action,
-        target=target,
-        summary=summary,
-        now=turn.now,
-    )
-
-
 def long_reply(text: str, choices: tuple[tuple[Choice, ...], ...] = ()) -> list[Reply]:
     """A text that may exceed a message: cut between lines, buttons on the last part."""
     parts = split_message(text)
@@ -195,8 +180,7 @@ async def cmd_uninvite(turn: Turn, args: str) -> list[Reply]:
     invite = await invites.get_pending_invite(turn.conn, invite_id, turn.now)
     if invite is None or not await invites.revoke_invite(turn.conn, invite.id, turn.now):
         return [Reply(text=turn.tr("invites.uninvite_none", id=invite_id))]
-    await record(
-        turn,
+    await turn.audit(
         "invite.revoke",
         audit.org_target(invite.org_id),
         f"invite {invite.id} role {invite.role.value}: pending -> revoked",

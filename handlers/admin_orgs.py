@@ -7,18 +7,17 @@ is edited by a button on the /org card (the next message is the new value) or in
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from handlers.admin import long_reply, org_names, record
+from handlers.admin import long_reply, org_names
 from handlers.context import Turn
 from handlers.events import Choice, Reply, rows
-from handlers.flowstate import save_state
 from handlers.numbers import small_int
 from handlers.orgs import MAX_LENGTH, FieldRefused, Problem, clean_field, create_organisation
 from handlers.orgs import field_value as current
 from handlers.registry import ADMIN, ChoiceRoute, Command, Flow, Registry
 from handlers.render import esc
-from storage import audit, conversations, organisations
+from storage import audit, organisations
 from storage.models import Organisation, OrgKind
 from storage.organisations import EDITABLE_FIELDS
 
@@ -162,7 +161,7 @@ async def ask_field(turn: Turn, org: Organisation, field: str, *, replace: bool)
         text = turn.tr("admin.org_ask_kind", org=esc(org.name))
         choices = rows(*kind_buttons(turn, f"org:k:{org.id}:"), cancel, per_row=2)
         return [Reply(text=text, choices=choices, replace=replace)]
-    await save_state(turn, EDIT_FLOW, field, EditState(org_id=org.id))
+    await turn.flow.save(EDIT_FLOW, field, EditState(org_id=org.id))
     text = turn.tr(
         "admin.org_ask_field",
         field=esc(field_label(turn, field)),
@@ -201,7 +200,7 @@ async def apply_edit(
         text = turn.tr("admin.org_field_same", field=label, value=shown(turn, value))
         return [Reply(text=text, replace=replace)], True
     await organisations.set_organisation_field(turn.conn, org.id, field, value)
-    await record(turn, "org.edit", audit.org_target(org.id), f"{field}: {old!r} -> {value!r}")
+    await turn.audit("org.edit", audit.org_target(org.id), f"{field}: {old!r} -> {value!r}")
     updated = await organisations.get_organisation(turn.conn, org.id)
     assert updated is not None
     prefix = turn.tr("admin.org_field_set", field=label, org=esc(updated.name))
@@ -259,7 +258,7 @@ async def on_edit_text(turn: Turn, text: str) -> list[Reply]:
 async def cmd_org_add(turn: Turn, args: str) -> list[Reply]:
     if not args:
         draft = OrgDraft()
-        await save_state(turn, ADD_FLOW, "kind", draft)
+        await turn.flow.save(ADD_FLOW, "kind", draft)
         return [add_prompt(turn, "kind", error=None)]
     if ";" not in args:
         return [Reply(text=turn.tr("admin.org_add_usage"))]
@@ -311,7 +310,7 @@ async def add_step(turn: Turn, step: str, draft: OrgDraft, value: str | None) ->
     if following == len(ADD_STEPS):
         await clear(turn)
         return await create(turn, draft)
-    await save_state(turn, ADD_FLOW, ADD_STEPS[following], draft)
+    await turn.flow.save(ADD_FLOW, ADD_STEPS[following], draft)
     return [add_prompt(turn, ADD_STEPS[following], error=None)]
 
 
@@ -352,7 +351,7 @@ async def on_add_choice(turn: Turn, payload: str) -> list[Reply]:
         # The answers given so far stay in the draft; the earlier question is simply asked
         # again, and its new answer replaces the old one.
         previous = ADD_STEPS[ADD_STEPS.index(step) - 1]
-        await save_state(turn, ADD_FLOW, previous, draft)
+        await turn.flow.save(ADD_FLOW, previous, draft)
         return [add_prompt(turn, previous, error=None).model_copy(update={"replace": True})]
     # A button from an earlier question: ask the current one again.
     return [add_prompt(turn, step, error=turn.tr("error.stale_button"))]
@@ -389,47 +388,19 @@ async def create(turn: Turn, draft: OrgDraft) -> list[Reply]:
 # --- conversation state ------------------------------------------------------------------------
 
 
-async def load_state(turn: Turn, flow: str) -> tuple[str, str] | None:
-    """(step, data JSON) of this person's conversation in ``flow``, if they are in it."""
-    chat = turn.incoming.chat
-    state = await conversations.get_conversation(
-        turn.conn, chat.transport, chat.chat_id, turn.incoming.sender.user_id
-    )
-    if state is None or state.flow != flow:
-        return None
-    return state.step, state.data_json
-
-
 async def load_add(turn: Turn) -> tuple[str, OrgDraft] | None:
-    loaded = await load_state(turn, ADD_FLOW)
-    if loaded is None or loaded[0] not in ADD_STEPS:
-        return None
-    try:
-        return loaded[0], OrgDraft.model_validate_json(loaded[1])
-    except ValidationError:
-        return None  # a state from an incompatible older version: start again
+    state = await turn.flow.get(ADD_FLOW, OrgDraft, steps=ADD_STEPS)
+    return None if state is None else (state.step, state.data)
 
 
 async def load_edit(turn: Turn) -> tuple[str, EditState] | None:
-    loaded = await load_state(turn, EDIT_FLOW)
-    if loaded is None or loaded[0] not in EDITABLE_FIELDS:
-        return None
-    try:
-        return loaded[0], EditState.model_validate_json(loaded[1])
-    except ValidationError:
-        return None
+    state = await turn.flow.get(EDIT_FLOW, EditState, steps=EDITABLE_FIELDS)
+    return None if state is None else (state.step, state.data)
 
 
 async def clear(turn: Turn) -> None:
-    chat = turn.incoming.chat
-    state = await conversations.get_conversation(
-        turn.conn, chat.transport, chat.chat_id, turn.incoming.sender.user_id
-    )
     # Only our own conversations: a Cancel button of an old card must not drop a /new draft.
-    if state is not None and state.flow in (ADD_FLOW, EDIT_FLOW):
-        await conversations.delete_conversation(
-            turn.conn, chat.transport, chat.chat_id, turn.incoming.sender.user_id
-        )
+    await turn.flow.clear(ADD_FLOW, EDIT_FLOW)
 
 
 def register(registry: Registry) -> None:

@@ -8,7 +8,7 @@ are told in their language. All of it, with the audit row, is one transaction.
 
 from __future__ import annotations
 
-from handlers.admin import local_date, local_time, long_reply, org_names, record
+from handlers.admin import local_date, local_time, long_reply, org_names
 from handlers.context import Turn
 from handlers.events import Choice, Reply
 from handlers.member_ref import resolve_member
@@ -18,7 +18,7 @@ from handlers.notify import notify_members
 from handlers.numbers import small_int
 from handlers.registry import ADMIN, COORDINATOR, ChoiceRoute, Command, Registry
 from handlers.render import esc
-from storage import audit, conversations, invites, members, organisations, privacy, subscriptions
+from storage import audit, invites, members, organisations, privacy, subscriptions
 from storage.members import encode_roles
 from storage.models import Member, Role
 
@@ -168,8 +168,7 @@ async def cmd_role(turn: Turn, args: str) -> list[Reply]:
     )
     extra = await follow_role_change(turn, member, roles)
     await queue_menu(turn, member.model_copy(update={"roles": roles}))
-    await record(
-        turn,
+    await turn.audit(
         "member.role",
         audit.member_target(member.id),
         f"roles {encode_roles(member.roles) or '-'} -> {encode_roles(roles) or '-'}{extra}",
@@ -279,16 +278,13 @@ async def on_revoke_choice(turn: Turn, payload: str) -> list[Reply]:
         turn.conn, member.id, org_id=member.org_id, roles=member.roles, active=False
     )
     # Every chat of theirs, so a half-filled /new draft cannot be submitted later.
-    await conversations.delete_conversations_of(
-        turn.conn, member.identity.transport, member.identity.user_id
-    )
+    await privacy.drop_conversations(turn.conn, member.identity)
     stopped = await stop_subscriptions(turn, member)
     # Queued after the unsent messages were dropped: their menu must not offer commands any more.
     await queue_menu(turn, member, roles=frozenset())
     # Codes a revoked admin handed out must not keep letting people in after them.
     invites_revoked = await invites.revoke_invites_created_by(turn.conn, member.id, turn.now)
-    await record(
-        turn,
+    await turn.audit(
         "member.revoke",
         audit.member_target(member.id),
         f"active -> revoked; roles {encode_roles(member.roles)}; conversations dropped;"
@@ -313,8 +309,7 @@ async def cmd_restore(turn: Turn, args: str) -> list[Reply]:
     await members.set_membership(
         turn.conn, member.id, org_id=member.org_id, roles=member.roles, active=True
     )
-    await record(
-        turn,
+    await turn.audit(
         "member.restore",
         audit.member_target(member.id),
         f"revoked -> active; roles {encode_roles(member.roles)}",

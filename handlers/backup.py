@@ -13,7 +13,6 @@ from handlers.context import Turn
 from handlers.events import Reply
 from handlers.registry import ADMIN, Command, Registry
 from handlers.render import esc
-from storage import audit
 from storage.backup import BackupError, backup_database
 
 log = logging.getLogger(__name__)
@@ -34,14 +33,8 @@ async def cmd_backup(turn: Turn, args: str) -> list[Reply]:
         log.exception("backup failed")
         return [Reply(text=turn.tr("backup.failed", error=esc(exc)))]
     assert turn.member is not None
-    await audit.add_audit(
-        turn.conn,
-        actor_id=turn.member.id,
-        actor_label=str(turn.member.identity),
-        action="backup.create",
-        target=result.path.name,
-        summary=f"{result.size} bytes in {result.seconds:.2f} s",
-        now=turn.now,
+    await turn.audit(
+        "backup.create", result.path.name, f"{result.size} bytes in {result.seconds:.2f} s"
     )
     log.info("backup %s written (%d bytes, %.2f s)", result.path, result.size, result.seconds)
     return [

@@ -9,21 +9,19 @@ which cancels the broadcast.
 
 from __future__ import annotations
 
-import json
 import secrets
 
 from pydantic import ValidationError
 
 from handlers.context import Turn
 from handlers.events import Choice, Reply
-from handlers.flowstate import save_state
 from handlers.i18n import Language
 from handlers.notify import notify_members
 from handlers.numbers import small_int
 from handlers.registry import ADMIN, ChoiceRoute, Command, Registry
 from handlers.render import esc
 from handlers.textsplit import utf16_units
-from storage import audit, conversations, members, organisations, privacy
+from storage import members, organisations, privacy
 from storage.models import Frozen, Member, Role
 
 FLOW = "broadcast"
@@ -81,7 +79,7 @@ async def cmd_broadcast(turn: Turn, args: str) -> list[Reply]:
     count = len(await recipients(turn, pending))
     if count == 0:
         return [Reply(text=turn.tr("broadcast.nobody", target=label))]
-    await save_state(turn, FLOW, "confirm", pending)
+    await turn.flow.save(FLOW, "confirm", pending)
     return [
         Reply(
             text=turn.tr("broadcast.preview", count=count, target=label, text=esc(text)),
@@ -97,19 +95,11 @@ async def cmd_broadcast(turn: Turn, args: str) -> list[Reply]:
 
 async def _take_pending(turn: Turn, token: str) -> PendingBroadcast | None:
     """The pending broadcast this button belongs to, removed from the conversation table."""
-    incoming = turn.incoming
-    key = (incoming.chat.transport, incoming.chat.chat_id, incoming.sender.user_id)
-    state = await conversations.get_conversation(turn.conn, *key)
-    if state is None or state.flow != FLOW:
+    state = await turn.flow.get(FLOW, PendingBroadcast)
+    if state is None or not secrets.compare_digest(state.data.token, token):
         return None
-    try:
-        pending = PendingBroadcast.model_validate(json.loads(state.data_json))
-    except (ValueError, ValidationError):
-        return None
-    if not secrets.compare_digest(pending.token, token):
-        return None
-    await conversations.delete_conversation(turn.conn, *key)
-    return pending
+    await turn.flow.clear()
+    return state.data
 
 
 async def on_broadcast(turn: Turn, payload: str) -> list[Reply]:
@@ -126,15 +116,10 @@ async def on_broadcast(turn: Turn, payload: str) -> list[Reply]:
 
     # Counted again: people may have joined or left since the preview.
     count = await notify_members(turn, await recipients(turn, pending), render, kind="broadcast")
-    assert turn.member is not None
-    await audit.add_audit(
-        turn.conn,
-        actor_id=turn.member.id,
-        actor_label=str(turn.member.identity),
-        action="broadcast.send",
-        target=f"org:{pending.org_id}" if pending.org_id is not None else f"role:{pending.role}",
-        summary=f"{count} recipients: {pending.text[:AUDIT_TEXT]}",
-        now=turn.now,
+    await turn.audit(
+        "broadcast.send",
+        f"org:{pending.org_id}" if pending.org_id is not None else f"role:{pending.role}",
+        f"{count} recipients: {pending.text[:AUDIT_TEXT]}",
     )
     return [Reply(text=turn.tr("broadcast.sent", count=count), replace=True)]
 

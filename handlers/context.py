@@ -1,15 +1,20 @@
-"""What every handler is given: built once by bot/app.py, passed explicitly, never global."""
+"""What every handler is given: built once by bot/app.py, passed explicitly, never global.
+
+A handler reaches the database through its Turn (a job outside any chat through its Job): the
+connection for storage's repositories, ``flow`` for the chat's conversation state, ``notify``
+for outbox rows and ``audit`` for the audit log (storage.work.Work). Nothing else in
+handlers/ touches conversations, outbox rows or SQL.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import InitVar, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import aiosqlite
 
 from handlers.catalog import Catalog
 from handlers.events import Incoming
@@ -17,8 +22,10 @@ from handlers.i18n import Language, Translator
 from handlers.limits import RateLimiter
 from handlers.rendering import Renderers
 from storage.db import Database
+from storage.flow import NOT_READ, ChatFlow, ChatKey, NotRead
 from storage.invites import InviteKey
-from storage.models import Identity, Member, Role
+from storage.models import Actor, ConversationState, Identity, Member, Role
+from storage.work import Work
 
 if TYPE_CHECKING:
     from handlers.registry import Registry
@@ -71,22 +78,42 @@ class HandlerContext:
     # Per-person message counts (handlers/limits.py); one per process, built by bot/app.py.
     limiter: RateLimiter = field(default_factory=RateLimiter)
 
+    @asynccontextmanager
+    async def job(self, name: str) -> AsyncIterator[Job]:
+        """One transaction of work outside any chat; ``name`` is who its audit rows name."""
+        async with self.db.transaction() as conn:
+            yield Job(ctx=self, conn=conn, now=self.clock(), name=name)
 
-@dataclass
-class Turn:
+
+@dataclass(kw_only=True)
+class Turn(Work):
     """One incoming event being handled, inside one database transaction."""
 
     ctx: HandlerContext
-    conn: aiosqlite.Connection
     incoming: Incoming
-    now: datetime
     member: Member | None
     lang: Language
     registry: Registry
-    # Set when the turn queued notifications, so the outbox worker is woken after commit.
-    wrote_outbox: bool = False
     # Set when subscriptions were added or removed, so the scheduler reloads its jobs.
     changed_subscriptions: bool = False
+    # The sender's conversation in this chat as the engine read it with BEGIN. A turn built
+    # without it (tests) reads it when first asked.
+    conversation: InitVar[ConversationState | NotRead | None] = NOT_READ
+    flow: ChatFlow = field(init=False, repr=False)
+
+    def __post_init__(self, conversation: ConversationState | NotRead | None) -> None:
+        chat = self.incoming.chat
+        key = ChatKey(
+            transport=chat.transport, chat_id=chat.chat_id, user_id=self.incoming.sender.user_id
+        )
+        self.flow = ChatFlow(self.conn, key, self.now, conversation)
+
+    @property
+    def actor(self) -> Actor:
+        """The sender; ``member`` may change during the turn (joined, forgotten)."""
+        if self.member is not None:
+            return Actor(id=self.member.id, label=str(self.member.identity))
+        return Actor(id=None, label=str(self.incoming.sender))
 
     def tr(self, key: str, **args: object) -> str:
         return self.ctx.t(self.lang, key, **args)
@@ -100,3 +127,20 @@ class Turn:
         if self.member is None or not self.member.active:
             return frozenset()
         return self.member.roles
+
+
+# The name the audit log gives the bot's scheduled upkeep (retention, re-confirmation).
+HOUSEKEEPING = "housekeeping"
+
+
+@dataclass(kw_only=True)
+class Job(Work):
+    """Work outside any chat turn (digests, housekeeping, the menus at start), through the same
+    door as a turn: ``conn`` for storage's repositories, ``notify``, ``audit``."""
+
+    ctx: HandlerContext
+    name: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=None, label=self.name)

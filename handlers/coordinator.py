@@ -37,7 +37,7 @@ from handlers.render import (
     status_label,
 )
 from handlers.requester import not_found, parse_ref, visible_request
-from storage import audit, lifecycle, members, organisations, requests
+from storage import lifecycle, members, organisations, requests
 from storage.models import (
     OPEN_STATUSES,
     EventKind,
@@ -255,14 +255,10 @@ async def record(
             lines=lines,
         )
         await lifecycle.touch_request(turn.conn, request.id, turn.now)
-    await audit.add_audit(
-        turn.conn,
-        actor_id=turn.member.id,
-        actor_label=str(turn.member.identity),
-        action=action,
-        target=request.ref,
-        summary=(describe_lines(turn.ctx.t, turn.ctx.catalog, "en", lines) or summary)[:500],
-        now=turn.now,
+    await turn.audit(
+        action,
+        request.ref,
+        (describe_lines(turn.ctx.t, turn.ctx.catalog, "en", lines) or summary)[:500],
     )
     actor_org = ""
     if turn.member.org_id is not None:

@@ -11,15 +11,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from handlers.charts import CHART_WEEKS, chart_by_category, chart_labels
-from handlers.context import HandlerContext
+from handlers.context import HandlerContext, Job
 from handlers.digest import render_digest
+from handlers.events import Document, Reply
 from handlers.export import expand_category
 from handlers.i18n import normalise_language
-from storage import outbox, subscriptions
+from storage import subscriptions
 from storage.charts import outstanding_by_week
+from storage.db import Conn
 from storage.digests import load_digest_data
 from storage.models import Filters, Subscription, SubscriptionKind
 
@@ -37,7 +37,7 @@ def run_key(window_end: datetime, tz: ZoneInfo) -> str:
 
 async def build_parts(
     ctx: HandlerContext,
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     language: str,
     filters: Filters,
@@ -59,7 +59,8 @@ async def build_parts(
 
 async def run_digest(ctx: HandlerContext, sub_id: int, window_end: datetime) -> bool:
     """Record and queue the digest ending at ``window_end``; False if it exists already."""
-    async with ctx.db.transaction() as conn:
+    async with ctx.job("digest") as job:
+        conn = job.conn
         sub = await subscriptions.get_subscription(conn, sub_id)
         if sub is None or not sub.active or sub.kind is SubscriptionKind.CRITICAL:
             return False
@@ -87,16 +88,15 @@ async def run_digest(ctx: HandlerContext, sub_id: int, window_end: datetime) -> 
         )
         if not claimed:
             return False
-        await queue_parts(conn, sub, parts, ctx.clock())
+        await queue_parts(job, sub, parts)
         if sub.kind is SubscriptionKind.WEEKLY:
-            await queue_chart(ctx, conn, sub, window_end)
+            await queue_chart(job, sub, window_end)
     return True
 
 
-async def queue_chart(
-    ctx: HandlerContext, conn: aiosqlite.Connection, sub: Subscription, window_end: datetime
-) -> None:
+async def queue_chart(job: Job, sub: Subscription, window_end: datetime) -> None:
     """The weekly digest carries the 8-week chart of outstanding needs."""
+    ctx, conn = job.ctx, job.conn
     lang = normalise_language(sub.language, ctx.policy.default_language)
     data = await outstanding_by_week(
         conn, weeks=CHART_WEEKS, end=window_end, filters=expand_category(sub.filters, ctx.catalog)
@@ -108,30 +108,11 @@ async def queue_chart(
         title=title,
         labels=chart_labels(ctx.t, ctx.catalog, lang),
     )
-    await outbox.add_outbox(
-        conn,
-        transport=sub.transport,
-        chat_id=sub.chat_id,
-        text="",
-        now=ctx.clock(),
-        member_id=sub.member_id,
-        kind="digest",
-        document_name=f"aidbridge-{window_end:%Y-%m-%d}.png",
-        document_mime="image/png",
-        document=png,
-    )
+    name = f"aidbridge-{window_end:%Y-%m-%d}.png"
+    chart = Document(filename=name, mime_type="image/png", data=png)
+    await job.notify(sub.recipient, Reply(document=chart), "digest")
 
 
-async def queue_parts(
-    conn: aiosqlite.Connection, sub: Subscription, parts: list[str], now: datetime
-) -> None:
+async def queue_parts(job: Job, sub: Subscription, parts: list[str]) -> None:
     for part in parts:
-        await outbox.add_outbox(
-            conn,
-            transport=sub.transport,
-            chat_id=sub.chat_id,
-            text=part,
-            now=now,
-            member_id=sub.member_id,
-            kind="digest",
-        )
+        await job.notify(sub.recipient, Reply(text=part), "digest")

@@ -21,7 +21,7 @@ from handlers.context import Turn
 from handlers.events import Reply
 from handlers.notify import notify_members
 from handlers.render import describe_lines, duplicate_refs, esc, status_label
-from storage import audit, lifecycle, members, requests
+from storage import lifecycle, members, requests
 from storage.models import (
     OPEN_STATUSES,
     EventKind,
@@ -121,14 +121,10 @@ async def append_items(turn: Turn, request_id: int, items: Sequence[NeedItemDraf
         lines=lines,
     )
     await lifecycle.touch_request(turn.conn, request.id, turn.now)
-    await audit.add_audit(
-        turn.conn,
-        actor_id=member.id,
-        actor_label=str(member.identity),
-        action="request.append",
-        target=request.ref,
-        summary=describe_lines(turn.ctx.t, turn.ctx.catalog, "en", lines)[:500],
-        now=turn.now,
+    await turn.audit(
+        "request.append",
+        request.ref,
+        describe_lines(turn.ctx.t, turn.ctx.catalog, "en", lines)[:500],
     )
     # Colleagues, and whoever already pledged: their plan may need to grow.
     recipients = await members.list_members(turn.conn, org_id=request.org_id)

@@ -9,13 +9,10 @@ the menu shown to text-only platforms. Only after COMMIT do the replies go back 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from functools import partial
-
-import aiosqlite
 
 from handlers import (
     account,
@@ -39,13 +36,13 @@ from handlers import (
 from handlers.context import HandlerContext, Turn
 from handlers.events import Choice, Incoming, Reply
 from handlers.i18n import normalise_language
-from handlers.menus import queue_member_menu
+from handlers.menus import queue_menu
 from handlers.registry import Registry, Where, is_command
 from handlers.render import esc
 from handlers.textmenu import match_menu, menu_from_replies
-from storage import conversations, members, outbox
-from storage.db import DatabaseLocked
-from storage.models import ConversationState, Identity, Member, Role
+from storage import members
+from storage.db import Conn, DatabaseLocked
+from storage.models import Identity, Member, Recipient, Role
 from storage.turn_start import TurnKey, TurnStart, open_turn
 
 log = logging.getLogger(__name__)
@@ -120,20 +117,10 @@ class Engine:
             if not start.claimed:
                 return []  # a replay: its effects are already committed
             member, bootstrapped = await self._member(conn, incoming, now, start.member)
-            if bootstrapped and member is not None:
-                # A configured admin created or restored just now: their menu lists theirs.
-                await queue_member_menu(ctx, self.registry, conn, member, now)
             lang = normalise_language(
                 member.language if member else incoming.language_code,
                 ctx.policy.default_language,
             )
-            # Typed text that picks a shown option is a button press, on the buttons' budget.
-            menu_choice = self._menu_choice(incoming, start)
-            screening = limits.screen(
-                ctx, incoming, lang, now, selects_option=menu_choice is not None
-            )
-            if screening.refusal is not None:
-                return screening.refusal  # over a limit: only the update claim is written
             turn = Turn(
                 ctx=ctx,
                 conn=conn,
@@ -142,25 +129,40 @@ class Engine:
                 member=member,
                 lang=lang,
                 registry=self.registry,
-                wrote_outbox=bootstrapped,
+                # Read with BEGIN: the handler gets it from turn.flow, never reads it again.
+                conversation=start.conversation,
             )
-            replies = await self._route(turn, start, menu_choice)
-            if screening.notice is not None:
-                replies = [screening.notice, *replies]
-            replies = await self._persist_durable(turn, replies)
-            if not incoming.buttons:
-                await conversations.set_menu(
-                    conn, transport, incoming.chat.chat_id, menu_from_replies(replies), now
-                )
+            if bootstrapped and member is not None:
+                # A configured admin created or restored just now: their menu lists theirs.
+                await queue_menu(turn, member)
+            replies = await self._run(turn, start)
         if turn.wrote_outbox and self.on_outbox is not None:
             self.on_outbox()
         if turn.changed_subscriptions and self.on_subscriptions_changed is not None:
             self.on_subscriptions_changed()
         return replies
 
+    async def _run(self, turn: Turn, start: TurnStart) -> list[Reply]:
+        """The turn after its sender is known: limits, the handler, then what the turn keeps."""
+        incoming = turn.incoming
+        # Typed text that picks a shown option is a button press, on the buttons' budget.
+        menu_choice = self._menu_choice(incoming, start)
+        screening = limits.screen(
+            turn.ctx, incoming, turn.lang, turn.now, selects_option=menu_choice is not None
+        )
+        if screening.refusal is not None:
+            return screening.refusal  # over a limit: only the update claim is written
+        replies = await self._route(turn, menu_choice)
+        if screening.notice is not None:
+            replies = [screening.notice, *replies]
+        replies = await self._persist_durable(turn, replies)
+        if not incoming.buttons:
+            await turn.flow.set_menu(menu_from_replies(replies))
+        return replies
+
     async def _member(
         self,
-        conn: aiosqlite.Connection,
+        conn: Conn,
         incoming: Incoming,
         now: datetime,
         member: Member | None,
@@ -225,7 +227,7 @@ class Engine:
             return None
         return match_menu(start.menu, incoming.text)
 
-    async def _route(self, turn: Turn, start: TurnStart, menu_choice: str | None) -> list[Reply]:
+    async def _route(self, turn: Turn, menu_choice: str | None) -> list[Reply]:
         incoming = turn.incoming
         text = incoming.text
         if text is not None and len(text) > turn.ctx.policy.max_text_length:
@@ -244,7 +246,7 @@ class Engine:
         stripped = text.strip()
         if is_command(stripped, self.registry.commands):
             return await self._route_command(turn, stripped[1:])
-        return await self._route_text(turn, stripped, start.conversation)
+        return await self._route_text(turn, stripped)
 
     async def _route_command(self, turn: Turn, body: str) -> list[Reply]:
         head, _, args = body.partition(" ")
@@ -302,22 +304,17 @@ class Engine:
             text += "\n" + turn.tr("policy.private_only_link", link=esc(link))
         return [Reply(text=text, toast=toast)]
 
-    async def _route_text(
-        self, turn: Turn, text: str, state: ConversationState | None
-    ) -> list[Reply]:
-        """``state`` was read with BEGIN; nothing in this turn has changed it since."""
+    async def _route_text(self, turn: Turn, text: str) -> list[Reply]:
         if not turn.roles:
             return await account.stranger(turn)
-        incoming = turn.incoming
-        if state is not None:
-            flow = self.registry.flows.get(state.flow)
+        name = await turn.flow.name()
+        if name is not None:
+            flow = self.registry.flows.get(name)
             if flow is not None and (not flow.roles or flow.roles & turn.roles):
                 refusal = self._outside_private_chat(turn, flow.where)
                 return refusal if refusal is not None else await flow.on_text(turn, text)
             # What is left of a finished conversation (the Submit marker): a new message ends it.
-            await conversations.delete_conversation(
-                turn.conn, incoming.chat.transport, incoming.chat.chat_id, incoming.sender.user_id
-            )
+            await turn.flow.clear()
         return await account.free_text(turn, text)
 
     async def _persist_durable(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
@@ -327,20 +324,14 @@ class Engine:
         for reply in replies:
             if reply.durable and reply.outbox_id is None:
                 chat = reply.chat or turn.incoming.chat
-                outbox_id = await outbox.add_outbox(
-                    turn.conn,
+                recipient = Recipient(
                     transport=chat.transport,
                     chat_id=chat.chat_id,
-                    text=reply.text,
-                    now=turn.now,
-                    not_before=turn.now + grace,
                     member_id=turn.member.id if turn.member else None,
-                    kind="reply",
-                    choices_json=json.dumps(
-                        [[c.model_dump() for c in row] for row in reply.choices]
-                    )
-                    if reply.choices
-                    else None,
+                )
+                # Held back for the grace period: the transport sends it and marks it sent.
+                outbox_id = await turn.notify(
+                    recipient, reply, "reply", not_before=turn.now + grace
                 )
                 reply = reply.model_copy(update={"outbox_id": outbox_id})
             result.append(reply)

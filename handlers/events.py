@@ -1,34 +1,19 @@
-"""Transport-neutral events: what a platform update becomes and what a handler answers."""
+"""Transport-neutral events: what a platform update becomes and what a handler answers.
+
+What a handler answers (Reply, its Choices and Document, ChatRef) is defined in storage.models,
+because an outbox row is a Reply kept for later and storage holds the one codec between the
+two; handlers and transports name them from here.
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.models import Identity
-
-# Telegram's callback_data limit is 64 bytes; every payload must fit on every platform.
-MAX_PAYLOAD_BYTES = 64
+from storage.models import MAX_PAYLOAD_BYTES, ChatRef, Choice, Document, Identity, Reply
 
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ChatRef(Frozen):
-    transport: str
-    chat_id: str
-
-
-class Choice(Frozen):
-    """A button. ``nav`` marks Back/Cancel/Skip-like choices that text transports offer as words."""
-
-    label: str
-    payload: str
-    nav: bool = False
-
-    def model_post_init(self, __context: object) -> None:
-        if len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
-            raise ValueError(f"choice payload over {MAX_PAYLOAD_BYTES} bytes: {self.payload!r}")
 
 
 class MenuCommand(Frozen):
@@ -36,13 +21,6 @@ class MenuCommand(Frozen):
 
     name: str
     description: str
-
-
-class Document(Frozen):
-    filename: str
-    mime_type: str
-    data: bytes
-    caption: str | None = None
 
 
 class Incoming(Frozen):
@@ -66,33 +44,20 @@ class Incoming(Frozen):
     private: bool = True
 
 
-class Reply(Frozen):
-    """What goes back. ``text`` is HTML limited to <b>, <i>, <code>; user text inside is escaped.
-
-    ``replace`` asks the transport to edit the message whose button was pressed instead of
-    sending a new one. ``toast`` is a short notice (Telegram: the callback answer).
-    ``durable`` replies (a confirmation that something was saved) must not be lost: the
-    engine sets ``outbox_id`` when the reply is durable: it was written to the outbox in the same
-    transaction as the change it reports, and the transport marks it sent once delivered.
-    """
-
-    text: str = ""
-    choices: tuple[tuple[Choice, ...], ...] = ()
-    document: Document | None = None
-    replace: bool = False
-    toast: bool = False
-    durable: bool = False
-    outbox_id: int | None = None
-    chat: ChatRef | None = None
-
-    def flat_choices(self) -> list[Choice]:
-        return [c for row in self.choices for c in row]
-
-
 def rows(*choices: Choice, per_row: int = 2) -> tuple[tuple[Choice, ...], ...]:
     """Lay choices out in rows of ``per_row`` buttons."""
     items = list(choices)
     return tuple(tuple(items[i : i + per_row]) for i in range(0, len(items), per_row))
 
 
-__all__ = ["ChatRef", "Choice", "Document", "Field", "Incoming", "MenuCommand", "Reply", "rows"]
+__all__ = [
+    "MAX_PAYLOAD_BYTES",
+    "ChatRef",
+    "Choice",
+    "Document",
+    "Field",
+    "Incoming",
+    "MenuCommand",
+    "Reply",
+    "rows",
+]

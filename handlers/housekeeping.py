@@ -7,20 +7,17 @@ schedule lives in bot/scheduler.py; this module only does the work, in one trans
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
-from handlers.context import HandlerContext, Turn
+from handlers.context import HOUSEKEEPING, HandlerContext, Turn
 from handlers.events import Choice, Reply
 from handlers.i18n import normalise_language
 from handlers.registry import REQUESTER, ChoiceRoute, Registry
 from handlers.render import esc, request_block
 from handlers.requester import ask_withdraw, visible_request
-from storage import audit, lifecycle, members, organisations, outbox, updates
-from storage.db import fetch_all
+from storage import lifecycle, members, organisations, updates
 from storage.models import OPEN_STATUSES, EventKind
 from storage.requests import add_status_event, get_request
-from storage.timefmt import to_db
 
 QUIET_FOR = timedelta(days=14)
 KEEP_UPDATE_IDS = timedelta(days=30)
@@ -28,22 +25,17 @@ KEEP_UPDATE_IDS = timedelta(days=30)
 
 async def ask_reconfirm(ctx: HandlerContext) -> int:
     """Queue one question per quiet open request; returns how many were asked."""
-    now = ctx.clock()
     asked = 0
-    async with ctx.db.transaction() as conn:
-        statuses = sorted(s.value for s in OPEN_STATUSES)
-        rows = await fetch_all(
-            conn,
-            f"SELECT id FROM requests WHERE status IN ({','.join('?' for _ in statuses)})"
-            " AND updated_at < ? AND reconfirm_asked_at IS NULL ORDER BY id LIMIT 500",
-            [*statuses, to_db(now - QUIET_FOR)],
+    async with ctx.job(HOUSEKEEPING) as job:
+        quiet = await lifecycle.list_quiet_request_ids(
+            job.conn, unchanged_since=job.now - QUIET_FOR, limit=500
         )
-        for row in rows:
-            request = await get_request(conn, int(row["id"]))
+        for request_id in quiet:
+            request = await get_request(job.conn, request_id)
             if request is None:
                 continue
-            org = await organisations.get_organisation(conn, request.org_id)
-            for member in await members.list_members(conn, org_id=request.org_id):
+            org = await organisations.get_organisation(job.conn, request.org_id)
+            for member in await members.list_members(job.conn, org_id=request.org_id):
                 if not member.roles & REQUESTER:
                     continue
                 lang = normalise_language(member.language, ctx.policy.default_language)
@@ -52,29 +44,18 @@ async def ask_reconfirm(ctx: HandlerContext) -> int:
                     + "\n\n"
                     + request_block(ctx.t, ctx.catalog, lang, request, org.name if org else None)
                 )
-                choices = [
-                    [
+                choices = (
+                    (
                         Choice(
                             label=ctx.t(lang, "btn.still_needed"), payload=f"rc:yes:{request.id}"
                         ),
                         Choice(label=ctx.t(lang, "btn.withdraw"), payload=f"rc:wd:{request.id}"),
-                    ]
-                ]
-                await outbox.add_outbox(
-                    conn,
-                    transport=member.identity.transport,
-                    chat_id=member.chat_id,
-                    text=text,
-                    now=now,
-                    member_id=member.id,
-                    kind="reconfirm",
-                    choices_json=json.dumps([[c.model_dump() for c in line] for line in choices]),
+                    ),
                 )
-            await conn.execute(
-                "UPDATE requests SET reconfirm_asked_at = ? WHERE id = ?", (to_db(now), request.id)
-            )
+                await job.notify(member, Reply(text=text, choices=choices), "reconfirm")
+            await lifecycle.set_reconfirm_asked(job.conn, request.id, job.now)
             asked += 1
-        await updates.delete_processed_before(conn, now - KEEP_UPDATE_IDS)
+        await updates.delete_processed_before(job.conn, job.now - KEEP_UPDATE_IDS)
     return asked
 
 
@@ -99,15 +80,7 @@ async def on_reconfirm(turn: Turn, payload: str) -> list[Reply]:
         kind=EventKind.RECONFIRM,
     )
     await lifecycle.touch_request(turn.conn, request.id, turn.now)
-    await audit.add_audit(
-        turn.conn,
-        actor_id=turn.member.id,
-        actor_label=str(turn.member.identity),
-        action="request.reconfirm",
-        target=request.ref,
-        summary="still needed",
-        now=turn.now,
-    )
+    await turn.audit("request.reconfirm", request.ref, "still needed")
     return [Reply(text=turn.tr("reconfirm.thanks", ref=esc(request.ref)), replace=True)]
 
 

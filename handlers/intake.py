@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from handlers.catalog import Catalog
 from handlers.catalog_data import COUNT_OR_LENGTH
 from handlers.context import Turn
 from handlers.duplicates import DuplicateHit, append_items, find_open_duplicates
 from handlers.events import Choice, Reply, rows
-from handlers.flowstate import save_state
 from handlers.numbers import small_int
 from handlers.quick import (
     ASKING_PROBLEMS,
@@ -46,9 +45,9 @@ from handlers.render import (
     status_label,
     urgency_label,
 )
-from handlers.submit import submit_draft
+from handlers.submit import SUBMITTED, submit_draft
 from handlers.units import DEFAULT_UNIT, parse_unit, unit_name
-from storage import conversations, organisations
+from storage import organisations
 from storage.models import MAX_QUANTITY, NeedItemDraft, Urgency
 
 FLOW = "intake"
@@ -718,28 +717,19 @@ CHOICE_HANDLERS: dict[str, tuple[str, OnChoice]] = {
 
 
 async def load(turn: Turn) -> tuple[str, Draft] | None:
-    chat = turn.incoming.chat
-    state = await conversations.get_conversation(
-        turn.conn, chat.transport, chat.chat_id, turn.incoming.sender.user_id
-    )
-    if state is None or state.flow != FLOW:
-        return None
-    try:
-        return state.step, Draft.model_validate_json(state.data_json)
-    except ValidationError:
-        # A draft from an incompatible older version: start again rather than crash.
-        return None
+    """The sender's draft and step; None outside the wizard, or for a draft (or step) from an
+    incompatible older version, which starts again rather than crash."""
+    state = await turn.flow.get(FLOW, Draft, steps=STEPS)
+    return None if state is None else (state.step, state.data)
 
 
 async def save(turn: Turn, step: str, draft: Draft) -> None:
-    await save_state(turn, FLOW, step, draft)
+    await turn.flow.save(FLOW, step, draft)
 
 
 async def clear(turn: Turn) -> None:
-    chat = turn.incoming.chat
-    await conversations.delete_conversation(
-        turn.conn, chat.transport, chat.chat_id, turn.incoming.sender.user_id
-    )
+    """Ends whatever conversation the sender is in here (/cancel means all of them)."""
+    await turn.flow.clear()
 
 
 async def show(turn: Turn, step: str, draft: Draft, *, error: str | None, replace: bool) -> Reply:
@@ -947,13 +937,10 @@ async def on_choice(turn: Turn, payload: str) -> list[Reply]:
 
 
 async def submit(turn: Turn, loaded: tuple[str, Draft] | None, draft_id: str) -> list[Reply]:
-    chat = turn.incoming.chat
     if loaded is None:
-        state = await conversations.get_conversation(
-            turn.conn, chat.transport, chat.chat_id, turn.incoming.sender.user_id
-        )
-        if state is not None and state.flow == "submitted":
-            done = Draft.model_validate_json(state.data_json)
+        submitted = await turn.flow.get(SUBMITTED, Draft)
+        if submitted is not None:
+            done = submitted.data
             if done.id == draft_id and done.submitted_ref:
                 # A double tap: the request exists once, and so does its confirmation.
                 return [

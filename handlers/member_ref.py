@@ -3,14 +3,13 @@ or the platform identity ("telegram:123456", "matrix:@anna:example.org")."""
 
 from __future__ import annotations
 
-import aiosqlite
-
 from handlers.numbers import small_int
 from storage import members
+from storage.db import Conn
 from storage.models import Identity, Member
 
 
-async def resolve_member(conn: aiosqlite.Connection, ref: str) -> Member | None:
+async def resolve_member(conn: Conn, ref: str) -> Member | None:
     """The member named by ``ref``, or None when the text names nobody."""
     text = ref.strip()
     number = small_int(text.removeprefix("#"))

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from handlers.registry import COORDINATOR
 from storage import subscriptions
+from storage.db import Conn
 from storage.models import Filters, Member, Role, Subscription, SubscriptionKind
 
 
@@ -25,7 +24,7 @@ def default_kinds(roles: frozenset[Role]) -> frozenset[SubscriptionKind]:
 
 
 async def add_default_subscriptions(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     member: Member,
     *,
     before: frozenset[Role],

@@ -11,19 +11,18 @@ to do. Handlers stay free of any platform: they only say what the menu holds.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from typing import Final
 
-import aiosqlite
 from pydantic import TypeAdapter
 
-from handlers.context import HandlerContext, Turn
-from handlers.events import MenuCommand
+from handlers.context import HandlerContext, Job, Turn
+from handlers.events import MenuCommand, Reply
 from handlers.i18n import Language, Translator, normalise_language
 from handlers.registry import Registry
-from storage import members, outbox
+from storage import members
 from storage.models import Member, Role
 
-MENU_KIND = "menu"
+MENU_KIND: Final = "menu"
 # Telegram's limit on a command's description.
 MAX_DESCRIPTION = 256
 
@@ -72,37 +71,25 @@ async def queue_menu(
     ``roles`` and ``lang`` default to the member row's; pass them when the row read earlier
     in the turn is older than the change being made.
     """
-    await queue_member_menu(
-        turn.ctx, turn.registry, turn.conn, member, turn.now, roles=roles, lang=lang
-    )
-    turn.wrote_outbox = True
+    await queue_member_menu(turn, turn.registry, member, roles=roles, lang=lang)
 
 
 async def queue_member_menu(
-    ctx: HandlerContext,
+    work: Turn | Job,
     registry: Registry,
-    conn: aiosqlite.Connection,
     member: Member,
-    now: datetime,
     *,
     roles: frozenset[Role] | None = None,
     lang: Language | None = None,
 ) -> str:
     """The outbox row for ``member``'s menu (see queue_menu); returns the encoded menu."""
+    ctx = work.ctx
     if roles is None:
         roles = member.roles if member.active and member.forgotten_at is None else frozenset()
     if lang is None:
         lang = normalise_language(member.language, ctx.policy.default_language)
     text = encode_menu(menu_of(registry, ctx.t, roles, lang))
-    await outbox.add_outbox(
-        conn,
-        transport=member.identity.transport,
-        chat_id=member.chat_id,
-        text=text,
-        now=now,
-        member_id=member.id,
-        kind=MENU_KIND,
-    )
+    await work.notify(member, Reply(text=text), MENU_KIND)
     return text
 
 
@@ -111,11 +98,10 @@ async def sync_menus(ctx: HandlerContext, registry: Registry, transports: set[st
     should see now. Members who joined before per-chat menus existed, configured admins, and
     everyone after an update that changed the commands or their descriptions get theirs
     without waiting for their next /lang. Returns how many were queued."""
-    now = ctx.clock()
     queued = 0
-    async with ctx.db.transaction() as conn:
-        shown = await outbox.latest_texts(conn, kind=MENU_KIND)
-        for member in await members.list_members(conn, active_only=False):
+    async with ctx.job("menus") as job:
+        shown = await job.latest_queued(MENU_KIND)
+        for member in await members.list_members(job.conn, active_only=False):
             if member.identity.transport not in transports or member.forgotten_at is not None:
                 continue
             roles = member.roles if member.active else frozenset()
@@ -123,6 +109,6 @@ async def sync_menus(ctx: HandlerContext, registry: Registry, transports: set[st
             wanted = encode_menu(menu_of(registry, ctx.t, roles, lang))
             if shown.get(member.id) == wanted:
                 continue
-            await queue_member_menu(ctx, registry, conn, member, now, roles=roles, lang=lang)
+            await queue_member_menu(job, registry, member, roles=roles, lang=lang)
             queued += 1
     return queued

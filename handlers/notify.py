@@ -1,13 +1,13 @@
-"""Writing notifications to the outbox, each in its recipient's language."""
+"""Notifications to members, each rendered in its recipient's language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
 from handlers.context import Turn
+from handlers.events import Reply
 from handlers.i18n import Language, normalise_language
-from storage import outbox
-from storage.models import Member
+from storage.models import Member, OutboxKind
 
 
 async def notify_members(
@@ -15,7 +15,7 @@ async def notify_members(
     recipients: Iterable[Member],
     render: Callable[[Language], str],
     *,
-    kind: str = "notice",
+    kind: OutboxKind = "notice",
 ) -> int:
     """One outbox row per recipient (never the sender), rendered in each one's language."""
     count = 0
@@ -27,16 +27,6 @@ async def notify_members(
             continue
         seen.add(member.id)
         lang = normalise_language(member.language, turn.ctx.policy.default_language)
-        await outbox.add_outbox(
-            turn.conn,
-            transport=member.identity.transport,
-            chat_id=member.chat_id,
-            text=render(lang),
-            now=turn.now,
-            member_id=member.id,
-            kind=kind,
-        )
+        await turn.notify(member, Reply(text=render(lang)), kind)
         count += 1
-    if count:
-        turn.wrote_outbox = True
     return count

@@ -12,9 +12,8 @@ import re
 from datetime import datetime
 from enum import StrEnum
 
-import aiosqlite
-
 from storage import audit, organisations
+from storage.db import Conn
 from storage.models import Organisation, OrgKind
 from storage.organisations import EDITABLE_FIELDS
 
@@ -63,7 +62,7 @@ def field_value(org: Organisation, field: str) -> str | None:
 
 
 async def create_organisation(
-    conn: aiosqlite.Connection,
+    conn: Conn,
     *,
     kind: OrgKind,
     name: str,

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.context import HandlerContext, Turn
+from handlers.context import HOUSEKEEPING, HandlerContext, Turn
 from handlers.events import Choice, Reply
 from handlers.member_ref import resolve_member
 from handlers.numbers import small_int
 from handlers.registry import ADMIN, ANY_MEMBER, ChoiceRoute, Command, Registry
 from handlers.render import esc
-from storage import audit, members, organisations, privacy
-from storage.models import Member
+from storage import members, organisations, privacy
+from storage.models import Actor, Member
 
 
 def _buttons(turn: Turn, prefix: str) -> tuple[tuple[Choice, ...], ...]:
@@ -27,22 +27,17 @@ def _buttons(turn: Turn, prefix: str) -> tuple[tuple[Choice, ...], ...]:
     )
 
 
-async def _forget(turn: Turn, member: Member, *, actor_id: int, actor_label: str) -> None:
+async def _forget(turn: Turn, member: Member, *, actor: Actor) -> None:
     done = await privacy.forget_member(turn.conn, member, turn.now)
     if done.subscriptions:
         turn.changed_subscriptions = True
-    await audit.add_audit(
-        turn.conn,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action="member.forget",
-        target=f"member:{member.id}",
-        summary=(
-            f"{'by themselves' if actor_id == member.id else 'by an admin'};"
-            f" removed {done.conversations} conversations, {done.outbox} messages,"
-            f" {done.subscriptions} subscriptions"
-        ),
-        now=turn.now,
+    await turn.audit(
+        "member.forget",
+        f"member:{member.id}",
+        f"{'by themselves' if actor.id == member.id else 'by an admin'};"
+        f" removed {done.conversations} conversations, {done.outbox} messages,"
+        f" {done.subscriptions} subscriptions",
+        actor=actor,
     )
 
 
@@ -66,7 +61,7 @@ async def on_forget_me(turn: Turn, payload: str) -> list[Reply]:
     if _is_configured_admin(turn, member):
         return [Reply(text=turn.tr("forget.me_configured_admin"), replace=True)]
     # Their own number, not their identity: the audit log must not keep what is erased.
-    await _forget(turn, member, actor_id=member.id, actor_label=f"member:{member.id}")
+    await _forget(turn, member, actor=Actor(id=member.id, label=f"member:{member.id}"))
     turn.member = None
     return [Reply(text=turn.tr("forget.me_done"), replace=True)]
 
@@ -117,7 +112,7 @@ async def on_forget_member(turn: Turn, payload: str) -> list[Reply]:
     if refusal is not None:
         return [Reply(text=refusal, toast=True)]
     assert turn.member is not None
-    await _forget(turn, member, actor_id=turn.member.id, actor_label=str(turn.member.identity))
+    await _forget(turn, member, actor=turn.actor)
     return [Reply(text=turn.tr("forget.member_done", id=member.id), replace=True)]
 
 
@@ -142,26 +137,20 @@ async def apply_retention(ctx: HandlerContext, *, batch: int = 500) -> int:
     cutoff = now - timedelta(days=ctx.policy.retention_days)
     total = 0
     while True:
-        async with ctx.db.transaction() as conn:
+        async with ctx.job(HOUSEKEEPING) as job:
             cleared = await privacy.clear_closed_notes(
-                conn, closed_before=cutoff, now=now, limit=batch
+                job.conn, closed_before=cutoff, now=now, limit=batch
             )
             if cleared.requests:
-                await audit.add_audit(
-                    conn,
-                    actor_id=None,
-                    actor_label="housekeeping",
-                    action="retention.clear_notes",
-                    target=None,
-                    summary=(
-                        f"{cleared.requests} requests closed before {cutoff.date().isoformat()};"
-                        f" {cleared.events} status notes, {cleared.pledges} pledge notes"
-                    ),
-                    now=now,
+                await job.audit(
+                    "retention.clear_notes",
+                    None,
+                    f"{cleared.requests} requests closed before {cutoff.date().isoformat()};"
+                    f" {cleared.events} status notes, {cleared.pledges} pledge notes",
                 )
         total += cleared.requests
         if cleared.requests < batch:
             break
-    async with ctx.db.transaction() as conn:
-        await privacy.delete_old_outbox(conn, before=cutoff)
+    async with ctx.job(HOUSEKEEPING) as job:
+        await privacy.delete_old_outbox(job.conn, before=cutoff)
     return total

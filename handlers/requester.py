@@ -11,7 +11,7 @@ from handlers.notify import notify_members
 from handlers.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Registry
 from handlers.render import describe_lines, esc, request_block, request_line
 from handlers.request_view import action_buttons, progress_lines
-from storage import audit, members, organisations, requests
+from storage import members, organisations, requests
 from storage.models import OPEN_STATUSES, EventKind, NeedRequest, Role, Status, StatusEvent
 
 _REF = re.compile(r"^\s*[RrРр]?\s*-?\s*(\d{1,9})\s*$")
@@ -160,15 +160,7 @@ async def on_withdraw_choice(turn: Turn, payload: str) -> list[Reply]:
     await requests.set_status(
         turn.conn, request.id, Status.WITHDRAWN, actor_id=turn.member.id, note=None, now=turn.now
     )
-    await audit.add_audit(
-        turn.conn,
-        actor_id=turn.member.id,
-        actor_label=str(turn.member.identity),
-        action="request.withdraw",
-        target=request.ref,
-        summary=f"{request.status.value} -> withdrawn",
-        now=turn.now,
-    )
+    await turn.audit("request.withdraw", request.ref, f"{request.status.value} -> withdrawn")
     # Coordinators who already acted on it must know it is no longer needed.
     if request.status is not Status.NEW:
         coordinators = await members.list_members(turn.conn, role=Role.COORDINATOR)

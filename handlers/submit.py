@@ -7,15 +7,17 @@ from typing import TYPE_CHECKING
 
 from handlers.context import Turn
 from handlers.events import Choice, Reply
-from handlers.flowstate import save_state
 from handlers.i18n import normalise_language
 from handlers.notify import notify_members
 from handlers.render import esc, request_block
-from storage import audit, members, organisations, outbox, requests, subscriptions
+from storage import members, organisations, requests, subscriptions
 from storage.models import Filters, NeedRequest, SubscriptionKind, Urgency
 
 if TYPE_CHECKING:
     from handlers.intake import Draft
+
+# The flow a submitted draft's row moves to: a second tap on Submit finds it there.
+SUBMITTED = "submitted"
 
 
 async def submit_draft(turn: Turn, draft: Draft) -> list[Reply]:
@@ -35,19 +37,13 @@ async def submit_draft(turn: Turn, draft: Draft) -> list[Reply]:
         items=draft.items,
         now=turn.now,
     )
-    await audit.add_audit(
-        turn.conn,
-        actor_id=turn.member.id,
-        actor_label=str(turn.member.identity),
-        action="request.create",
-        target=request.ref,
-        summary=f"{len(request.items)} items, {request.urgency.value}",
-        now=turn.now,
+    await turn.audit(
+        "request.create", request.ref, f"{len(request.items)} items, {request.urgency.value}"
     )
     await _notify(turn, request, org.name, org.raion)
     draft.submitted_ref = request.ref
     # Keep a marker instead of the draft, so a second tap on Submit is recognised.
-    await save_state(turn, "submitted", "done", draft)
+    await turn.flow.save(SUBMITTED, "done", draft)
     text = (
         turn.tr("intake.saved", ref=esc(request.ref))
         + "\n\n"
@@ -103,13 +99,4 @@ async def alert_critical(turn: Turn, request: NeedRequest, org_name: str, raion:
             + "\n\n"
             + request_block(turn.ctx.t, turn.ctx.catalog, lang, request, org_name)
         )
-        await outbox.add_outbox(
-            turn.conn,
-            transport=sub.transport,
-            chat_id=sub.chat_id,
-            text=text,
-            now=turn.now,
-            member_id=sub.member_id,
-            kind="alert",
-        )
-        turn.wrote_outbox = True
+        await turn.notify(sub.recipient, Reply(text=text), "alert")

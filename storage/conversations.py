@@ -65,12 +65,6 @@ async def delete_conversation(
     )
 
 
-async def delete_conversations_of(conn: aiosqlite.Connection, transport: str, user_id: str) -> None:
-    await conn.execute(
-        "DELETE FROM conversations WHERE transport = ? AND user_id = ?", (transport, user_id)
-    )
-
-
 async def get_menu(conn: aiosqlite.Connection, transport: str, chat_id: str) -> str | None:
     row = await fetch_one(
         conn,

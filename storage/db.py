@@ -17,13 +17,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import aiosqlite
 
 from storage.fileperms import create_private, make_private_dir, restrict
 
 T = TypeVar("T")
+
+# The connection as the layers above name it: handlers hand it from their turn or job to
+# storage's repository functions and never need the driver's own type (or import it).
+Conn: TypeAlias = aiosqlite.Connection
 
 BUSY_TIMEOUT_MS = 5000
 # The WAL file is cut back to this size whenever it starts over after a checkpoint, so one

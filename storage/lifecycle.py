@@ -6,6 +6,8 @@ from datetime import datetime
 
 import aiosqlite
 
+from storage.db import fetch_all
+from storage.models import OPEN_STATUSES
 from storage.timefmt import to_db
 
 
@@ -56,3 +58,25 @@ async def list_pledging_org_ids(conn: aiosqlite.Connection, request_id: int) -> 
         (request_id,),
     )
     return [int(r[0]) for r in rows]
+
+
+async def list_quiet_request_ids(
+    conn: aiosqlite.Connection, *, unchanged_since: datetime, limit: int = 500
+) -> list[int]:
+    """Open requests with no change since ``unchanged_since`` whose requesters were not asked
+    yet whether they still need them, oldest id first."""
+    statuses = sorted(s.value for s in OPEN_STATUSES)
+    rows = await fetch_all(
+        conn,
+        f"SELECT id FROM requests WHERE status IN ({','.join('?' for _ in statuses)})"
+        " AND updated_at < ? AND reconfirm_asked_at IS NULL ORDER BY id LIMIT ?",
+        [*statuses, to_db(unchanged_since), limit],
+    )
+    return [int(r["id"]) for r in rows]
+
+
+async def set_reconfirm_asked(conn: aiosqlite.Connection, request_id: int, now: datetime) -> None:
+    """The requesters were asked; any later change (touch_request, set_status) clears it."""
+    await conn.execute(
+        "UPDATE requests SET reconfirm_asked_at = ? WHERE id = ?", (to_db(now), request_id)
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -221,6 +222,86 @@ class StatusEvent(Frozen):
     lines: tuple[ProgressLine, ...] = ()
 
 
+# Telegram's callback_data limit is 64 bytes; every payload must fit on every platform.
+MAX_PAYLOAD_BYTES = 64
+
+
+class ChatRef(Frozen):
+    transport: str
+    chat_id: str
+
+
+class Choice(Frozen):
+    """A button. ``nav`` marks Back/Cancel/Skip-like choices that text transports offer as words."""
+
+    label: str
+    payload: str
+    nav: bool = False
+
+    def model_post_init(self, __context: object) -> None:
+        if len(self.payload.encode()) > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"choice payload over {MAX_PAYLOAD_BYTES} bytes: {self.payload!r}")
+
+
+class Document(Frozen):
+    filename: str
+    mime_type: str
+    data: bytes
+    caption: str | None = None
+
+
+class Reply(Frozen):
+    """What goes back. ``text`` is HTML limited to <b>, <i>, <code>; user text inside is escaped.
+
+    ``replace`` asks the transport to edit the message whose button was pressed instead of
+    sending a new one. ``toast`` is a short notice (Telegram: the callback answer).
+    ``durable`` replies (a confirmation that something was saved) must not be lost: the
+    engine sets ``outbox_id`` when the reply is durable: it was written to the outbox in the same
+    transaction as the change it reports, and the transport marks it sent once delivered.
+
+    Defined here, not in handlers/, because an outbox row is a Reply kept for later: the one
+    codec between the two (storage.outbox.encode_reply / decode_reply) must know it.
+    """
+
+    text: str = ""
+    choices: tuple[tuple[Choice, ...], ...] = ()
+    document: Document | None = None
+    replace: bool = False
+    toast: bool = False
+    durable: bool = False
+    outbox_id: int | None = None
+    chat: ChatRef | None = None
+
+    def flat_choices(self) -> list[Choice]:
+        return [c for row in self.choices for c in row]
+
+
+# What an outbox row is for; storage.outbox.PRIORITY_BY_KIND turns it into a priority.
+OutboxKind = Literal[
+    "reply", "alert", "notice", "reconfirm", "menu", "digest", "broadcast", "colleague"
+]
+
+
+class Recipient(Frozen):
+    """Where an outbox row goes: a chat, and the member it is for (None: nobody's own)."""
+
+    transport: str
+    chat_id: str
+    member_id: int | None = None
+
+    @classmethod
+    def of(cls, member: Member) -> Recipient:
+        """A member's own private chat, the only place notifications may reach them."""
+        return cls(transport=member.identity.transport, chat_id=member.chat_id, member_id=member.id)
+
+
+class Actor(Frozen):
+    """Who an audit row names: a member's number (None for the bot's own jobs) and a label."""
+
+    id: int | None
+    label: str
+
+
 class OutboxMessage(Frozen):
     id: int
     transport: str
@@ -294,3 +375,8 @@ class Subscription(Frozen):
     active: bool
     created_at: datetime
     last_window_end: datetime | None = None
+
+    @property
+    def recipient(self) -> Recipient:
+        """Where its digests and alerts go: the chat it was made in, for its member."""
+        return Recipient(transport=self.transport, chat_id=self.chat_id, member_id=self.member_id)

@@ -6,16 +6,19 @@ thousands of bulk notices, a person's answer or a critical alert must not queue 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 from typing import Final
 
 import aiosqlite
+from pydantic import TypeAdapter
 
 from storage.db import fetch_one, run_in_db_thread
-from storage.models import OutboxMessage
+from storage.models import Choice, Document, OutboxKind, OutboxMessage, Recipient, Reply
 from storage.timefmt import from_db, opt_from_db, to_db
 
 
@@ -103,6 +106,88 @@ async def add_outbox(
     )
     return int(cur.lastrowid or 0)
 
+
+# --- the one codec between a Reply and an outbox row ---------------------------------------
+
+_CHOICES = TypeAdapter(tuple[tuple[Choice, ...], ...])
+
+
+@dataclass(frozen=True)
+class EncodedReply:
+    """A Reply as the outbox's columns hold it."""
+
+    text: str
+    choices_json: str | None
+    document_name: str | None = None
+    document_mime: str | None = None
+    document: bytes | None = None
+
+
+def encode_reply(reply: Reply) -> EncodedReply:
+    """What an outbox row keeps of a Reply: what is shown (text, buttons, a file).
+
+    How it was shown the first time (``replace``, ``toast``) and where (``chat``) mean nothing
+    to a later delivery: the recipient is the row's own. There is no column for a document's
+    caption, so one is refused rather than lost: the words belong in the reply's text.
+    """
+    choices = (
+        json.dumps([[c.model_dump() for c in line] for line in reply.choices])
+        if reply.choices
+        else None
+    )
+    doc = reply.document
+    if doc is None:
+        return EncodedReply(text=reply.text, choices_json=choices)
+    if doc.caption:
+        raise ValueError("an outbox row keeps no caption: put the words in the reply's text")
+    return EncodedReply(
+        text=reply.text,
+        choices_json=choices,
+        document_name=doc.filename,
+        document_mime=doc.mime_type,
+        document=doc.data,
+    )
+
+
+def decode_reply(row: OutboxMessage, document: tuple[str, str, bytes] | None) -> Reply:
+    """The Reply a row was written from; ``document`` is get_outbox_document's answer (read
+    separately, only when the row is delivered). Raises ValueError for a row it cannot read."""
+    choices = _CHOICES.validate_json(row.choices_json) if row.choices_json else ()
+    doc = None
+    if document is not None:
+        name, mime, data = document
+        doc = Document(filename=name, mime_type=mime, data=data)
+    return Reply(text=row.text, choices=choices, document=doc)
+
+
+async def add_reply(
+    conn: aiosqlite.Connection,
+    recipient: Recipient,
+    reply: Reply,
+    *,
+    kind: OutboxKind,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> int:
+    """The outbox row that delivers ``reply`` to ``recipient``; returns its id."""
+    encoded = encode_reply(reply)
+    return await add_outbox(
+        conn,
+        transport=recipient.transport,
+        chat_id=recipient.chat_id,
+        text=encoded.text,
+        now=now,
+        not_before=not_before,
+        member_id=recipient.member_id,
+        kind=kind,
+        choices_json=encoded.choices_json,
+        document_name=encoded.document_name,
+        document_mime=encoded.document_mime,
+        document=encoded.document,
+    )
+
+
+# --- delivery ---------------------------------------------------------------------------------
 
 Chat = tuple[str, str]
 

@@ -16,7 +16,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.db import fetch_all
-from storage.models import Member, Status
+from storage.models import Identity, Member, Status
 from storage.timefmt import to_db
 
 # Telegram ids are numbers, Matrix ids start with "@": no platform user can ever have this id.
@@ -77,6 +77,16 @@ async def forget_member(conn: aiosqlite.Connection, member: Member, now: datetim
         (mark, mark, to_db(now), member.id),
     )
     return Forgotten(conversations=conversations, outbox=outbox, subscriptions=len(subs))
+
+
+async def drop_conversations(conn: aiosqlite.Connection, identity: Identity) -> int:
+    """End the person's conversations in every chat (a revoke: a half-filled /new draft must
+    not be submitted later). Returns how many there were."""
+    cur = await conn.execute(
+        "DELETE FROM conversations WHERE transport = ? AND user_id = ?",
+        (identity.transport, identity.user_id),
+    )
+    return cur.rowcount
 
 
 async def drop_unsent_messages(conn: aiosqlite.Connection, member_id: int) -> int:

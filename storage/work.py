@@ -1,0 +1,70 @@
+"""The door a unit of work writes through besides its domain rows: outbox rows and audit rows.
+
+A chat turn (handlers.context.Turn) and a job outside any chat (handlers.context.Job: digests,
+housekeeping, the menus at start) are both a Work: one transaction's connection, its moment,
+and who the audit log names. Outbox rows are built here, from a Reply, by the one codec that
+the delivery worker decodes with (storage.outbox.encode_reply / decode_reply), so no caller
+spells out a row's columns, and queuing one is what tells the worker to look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.audit import add_audit
+from storage.db import Conn
+from storage.models import Actor, Member, OutboxKind, Recipient, Reply
+from storage.outbox import add_reply, latest_texts
+
+
+@dataclass(kw_only=True)
+class Work:
+    conn: Conn
+    now: datetime
+    # Set when a row due now was queued, so the outbox worker is woken after the commit.
+    wrote_outbox: bool = False
+
+    @property
+    def actor(self) -> Actor:
+        """Who the audit rows of this work name unless told otherwise."""
+        raise NotImplementedError
+
+    async def notify(
+        self,
+        recipient: Member | Recipient,
+        reply: Reply,
+        kind: OutboxKind = "notice",
+        *,
+        not_before: datetime | None = None,
+    ) -> int:
+        """Queue ``reply`` for ``recipient`` (a member: their private chat) in this
+        transaction; returns the row's id. ``not_before`` holds the row back (a durable reply
+        its transport is about to send itself)."""
+        to = recipient if isinstance(recipient, Recipient) else Recipient.of(recipient)
+        row_id = await add_reply(
+            self.conn, to, reply, kind=kind, now=self.now, not_before=not_before
+        )
+        if not_before is None or not_before <= self.now:
+            self.wrote_outbox = True
+        return row_id
+
+    async def audit(
+        self, action: str, target: str | None, summary: str | None, *, actor: Actor | None = None
+    ) -> None:
+        """The audit row of a change, in the change's own transaction."""
+        who = actor if actor is not None else self.actor
+        await add_audit(
+            self.conn,
+            actor_id=who.id,
+            actor_label=who.label,
+            action=action,
+            target=target,
+            summary=summary,
+            now=self.now,
+        )
+
+    async def latest_queued(self, kind: OutboxKind) -> dict[int, str]:
+        """member id -> the text of the newest row of ``kind`` queued for them (sent or not),
+        in one pass over the outbox (the menus' check at start)."""
+        return await latest_texts(self.conn, kind=kind)
