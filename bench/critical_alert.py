@@ -6,7 +6,7 @@ Part 1: each run queues ``--bulk`` broadcast rows to distinct chats and starts t
 production pacer, PTB's limiter off) against the fake Bot API in its own process, which
 enforces Telegram's flood limits (30 msg/s overall, 1 msg/s per chat). Once the fan-out is
 draining, an alert row is committed every few seconds and the worker woken, as
-handlers/submit.py does for a critical request. The delay is from that commit to the fake's
+handlers/requests/submit.py does for a critical request. The delay is from that commit to the fake's
 acceptance of the alert (both clocks are the machine's monotonic clock). Every other alert goes
 to a chat that also has a bulk notice still pending, to show an alert overtaking its own
 chat's queue. Target: every alert within 2 s.

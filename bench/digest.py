@@ -37,9 +37,9 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import machine
-from handlers.catalog import Catalog
-from handlers.digest import render_digest
-from handlers.i18n import Translator
+from handlers.coordination.digest_text import render_digest
+from handlers.requests.catalog import Catalog
+from handlers.text.i18n import Translator
 from storage.db import open_db
 from storage.digests import load_digest_data
 from storage.migrations import migrate

@@ -15,22 +15,22 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.config import DEFAULT_TELEGRAM_API, Settings
+from bot.file_renderers import FileRenderers
 from bot.invite_key import load_invite_key
 from bot.outbox import OutboxWorker
 from bot.pacing import Pacer
-from bot.renderers import FileRenderers
 from bot.scheduler import DigestScheduler
 from bot.transports.base import CommandMenus, RetryPolicy, Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.matrix import MatrixTransport
 from bot.transports.telegram import TelegramTransport
-from handlers.catalog import Catalog
-from handlers.context import BotLinks, HandlerContext, Policy
-from handlers.engine import Engine
-from handlers.events import Incoming, Reply
-from handlers.i18n import Language, Translator
-from handlers.limits import RateLimiter
-from handlers.menus import sync_menus
+from handlers.core.command_menus import sync_menus
+from handlers.core.context import BotLinks, HandlerContext, Policy
+from handlers.core.engine import Engine
+from handlers.core.events import Incoming, Reply
+from handlers.core.limits import RateLimiter
+from handlers.requests.catalog import Catalog
+from handlers.text.i18n import Language, Translator
 from storage import organisations
 from storage.db import Checkpointer, Database, open_db
 from storage.invites import InviteKey

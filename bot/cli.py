@@ -11,16 +11,22 @@ from pathlib import Path
 
 from bot.app import open_and_migrate, run, utc_now
 from bot.config import ConfigError, Settings, load_settings
+from bot.file_renderers import FileRenderers
 from bot.invite_key import load_invite_key
 from bot.logsetup import setup_logging
-from bot.renderers import FileRenderers
 from bot.transports.base import StartupError
-from handlers.admin import issue_invite
-from handlers.catalog import Catalog
-from handlers.context import BotLinks
-from handlers.export import build_table, expand_category, to_csv
-from handlers.i18n import Translator
-from handlers.orgs import MAX_LENGTH, FieldRefused, Problem, clean_field, create_organisation
+from handlers.admin.invites import issue_invite
+from handlers.admin.org_rules import (
+    MAX_LENGTH,
+    FieldRefused,
+    Problem,
+    clean_field,
+    create_organisation,
+)
+from handlers.coordination.hxl_export import build_table, expand_category, to_csv
+from handlers.core.context import BotLinks
+from handlers.requests.catalog import Catalog
+from handlers.text.i18n import Translator
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
 from storage.db import open_db
@@ -112,7 +118,8 @@ CLI_PROBLEMS = {
 
 
 async def _org_add(settings: Settings, args: argparse.Namespace) -> int:
-    # Checked before the database is opened, by the rules /org_add applies (handlers/orgs.py).
+    # Checked before the database is opened, by the rules /org_add applies
+    # (handlers/admin/org_rules.py).
     for field in ("name", "raion", "settlement", "code", "address"):
         raw = getattr(args, field)
         if raw is None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from handlers.i18n import LANGUAGES
+from handlers.text.i18n import LANGUAGES
 from storage.models import Identity
 
 DEFAULT_TELEGRAM_API = "https://api.telegram.org"

@@ -46,9 +46,9 @@ import aiosqlite
 
 from bot.pacing import Pacer
 from bot.transports.base import CommandMenus, DeliveryError, Transport, Unreachable
-from handlers.events import Reply
-from handlers.menus import MENU_KIND, decode_menu
-from handlers.textsplit import split_message
+from handlers.core.command_menus import MENU_KIND, decode_menu
+from handlers.core.events import Reply
+from handlers.text.split import split_message
 from storage import members, outbox
 from storage.db import Database, DatabaseLocked
 from storage.models import OutboxMessage

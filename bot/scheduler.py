@@ -1,7 +1,7 @@
 """Digest schedules with APScheduler, and the catch-up after downtime.
 
 APScheduler decides *when* to wake up; what a digest covers and whether it was already sent is
-decided by handlers/digest_jobs.py against SQLite. That keeps the traps in
+decided by handlers/coordination/digest_jobs.py against SQLite. That keeps the traps in
 shared/FIELD-NOTES.md harmless: the memory job store forgets missed runs (so start-up catches
 up from each subscription's own last window), and the autumn DST night fires a 02:30 job twice
 (both firings share one wall-clock run key, so the second finds the run recorded).
@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from handlers.context import HandlerContext
-from handlers.digest_jobs import run_digest
-from handlers.housekeeping import ask_reconfirm
-from handlers.privacy import apply_retention
+from handlers.coordination.digest_jobs import run_digest
+from handlers.core.context import HandlerContext
+from handlers.people.privacy import apply_retention
+from handlers.requests.reconfirm import ask_reconfirm
 from storage import subscriptions
 from storage.models import Subscription, SubscriptionKind
 

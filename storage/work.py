@@ -1,10 +1,10 @@
 """The door a unit of work writes through besides its domain rows: outbox rows and audit rows.
 
-A chat turn (handlers.context.Turn) and a job outside any chat (handlers.context.Job: digests,
-housekeeping, the menus at start) are both a Work: one transaction's connection, its moment,
-and who the audit log names. Outbox rows are built here, from a Reply, by the one codec that
-the delivery worker decodes with (storage.outbox.encode_reply / decode_reply), so no caller
-spells out a row's columns, and queuing one is what tells the worker to look.
+A chat turn (handlers.core.context.Turn) and a job outside any chat (handlers.core.context.Job:
+digests, housekeeping, the menus at start) are both a Work: one transaction's connection, its
+moment, and who the audit log names. Outbox rows are built here, from a Reply, by the one codec that
+the delivery worker decodes with (storage.outbox.encode_reply / decode_reply), so no caller spells
+out a row's columns, and queuing one is what tells the worker to look.
 """
 
 from __future__ import annotations

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.renderers import FileRenderers
-from handlers.admin import issue_invite
-from handlers.catalog import Catalog
-from handlers.context import BotLinks, HandlerContext, Policy
-from handlers.engine import Engine
-from handlers.events import ChatRef, Incoming, Reply
-from handlers.i18n import Translator
+from bot.file_renderers import FileRenderers
+from handlers.admin.invites import issue_invite
+from handlers.core.context import BotLinks, HandlerContext, Policy
+from handlers.core.engine import Engine
+from handlers.core.events import ChatRef, Incoming, Reply
+from handlers.requests.catalog import Catalog
+from handlers.text.i18n import Translator
 from storage import organisations
 from storage.db import Database, open_db
 from storage.invites import InviteKey

@@ -1,6 +1,6 @@
 """Checks that a reply's text is markup the platforms accept and that no user text became a tag.
 
-Replies are Telegram-style HTML limited to <b>, <i> and <code> (handlers/render.py). Telegram
+Replies are Telegram-style HTML limited to <b>, <i> and <code> (handlers/text/format.py). Telegram
 refuses a message in which a '<', '>' or '&' is not part of one of those tags or of an entity,
 and a person's '<b>' echoed unescaped would either be refused or change the formatting.
 """

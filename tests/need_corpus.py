@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from handlers.catalog import Catalog, normalise
-from handlers.events import Reply
+from handlers.core.events import Reply
+from handlers.requests.catalog import Catalog, normalise
 from storage.models import Identity, NeedItem, NeedRequest
 from storage.requests import get_request
 from tests.engine_harness import EngineHarness, payloads

@@ -151,7 +151,7 @@ def test_the_scanner_recognises_what_it_must_refuse() -> None:
     fine = [
         "from storage import audit, members, requests",
         "from storage.db import Conn",
-        "from handlers.events import Reply",
+        "from handlers.core.events import Reply",
         "# SELECT id FROM requests (a comment is not code)",
         'text = "Select one of the options below"',
         'text = "delete my data from the bot"',

@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from handlers.events import MenuCommand, Reply
-from handlers.textsplit import Measure, split_message
+from handlers.core.events import MenuCommand, Reply
+from handlers.text.split import Measure, split_message
 
 log = logging.getLogger(__name__)
 

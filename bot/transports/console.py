@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 from bot.transports.base import DeliveryError
-from handlers.events import ChatRef, Incoming, Reply
-from handlers.textmenu import numbered
+from handlers.core.events import ChatRef, Incoming, Reply
+from handlers.core.text_menu import numbered
 from storage.models import Identity
 
 log = logging.getLogger(__name__)

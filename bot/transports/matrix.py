@@ -8,11 +8,12 @@ bot was down is missed, because the stored token still points before it. When a 
 events in the gap than one sync returns ("limited"), the gap is paged in with /messages.
 
 Rooms: which invitations to accept and which direct chats to leave is the engine's policy
-(handlers/rooms.py, passed in as ``accepts_invite`` and ``may_stay``, asked afresh every time):
+(handlers/core/room_policy.py, passed in as ``accepts_invite`` and ``may_stay``, asked afresh
+every time):
 a direct chat is joined whoever invites (a stranger may be bringing an invite code), a group
 room only on a member's invitation, and a direct chat is left after the engine answered a
 non-member anything but ``!start``. The configured team room is always joined. In group rooms
-only commands are read (handlers.registry.is_command), as Telegram bots in groups see only
+only commands are read (handlers.core.registry.is_command), as Telegram bots in groups see only
 commands.
 """
 
@@ -44,7 +45,7 @@ from bot.transports.base import (
     send_direct_reply,
     send_parts,
 )
-from bot.transports.matrix_render import (
+from bot.transports.matrix_html import (
     MATRIX_TEXT_BYTES,
     NOTICE,
     attachment_size,
@@ -53,10 +54,10 @@ from bot.transports.matrix_render import (
     matrix_size,
     text_content,
 )
-from handlers.events import ChatRef, Document, Incoming, Reply
-from handlers.i18n import Translator
-from handlers.registry import is_command
-from handlers.textsplit import split_message
+from handlers.core.events import ChatRef, Document, Incoming, Reply
+from handlers.core.registry import is_command
+from handlers.text.i18n import Translator
+from handlers.text.split import split_message
 from storage import transport_state
 from storage.db import Database
 from storage.models import Identity
@@ -76,7 +77,7 @@ NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
 
 HandleFn = Callable[[Incoming], Awaitable[list[Reply]]]
 MarkFn = Callable[[int], Awaitable[None]]
-# The engine's room policy (handlers/rooms.py): (inviter, direct chat?) -> join?
+# The engine's room policy (handlers/core/room_policy.py): (inviter, direct chat?) -> join?
 AcceptsInviteFn = Callable[[Identity, bool], Awaitable[bool]]
 # (the people of a one-to-one room, what was just said there) -> stay?
 MayStayFn = Callable[[Collection[Identity], str | None], Awaitable[bool]]

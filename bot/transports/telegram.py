@@ -49,10 +49,10 @@ from bot.transports.base import (
 )
 from bot.transports.ordering import PerChatOrderedProcessor
 from bot.transports.polling import ConfirmingPoller
-from handlers.events import ChatRef, Choice, Incoming, MenuCommand, Reply
-from handlers.i18n import LANGUAGES, Translator
-from handlers.registry import Registry
-from handlers.textsplit import TELEGRAM_LIMIT, split_message, utf16_units
+from handlers.core.events import ChatRef, Choice, Incoming, MenuCommand, Reply
+from handlers.core.registry import Registry
+from handlers.text.i18n import LANGUAGES, Translator
+from handlers.text.split import TELEGRAM_LIMIT, split_message, utf16_units
 from storage.models import Identity, Role
 
 log = logging.getLogger(__name__)
@@ -404,9 +404,9 @@ class TelegramTransport:
             )
 
     async def set_menu(self, chat_id: str, commands: tuple[MenuCommand, ...]) -> None:
-        """This chat's own command menu (handlers/menus.py): its person's commands in their
-        /lang language. A chat scope outranks the per-language menus everyone else gets, so
-        the phone's language no longer decides."""
+        """This chat's own command menu (handlers/core/command_menus.py): its person's
+        commands in their /lang language. A chat scope outranks the per-language menus everyone
+        else gets, so the phone's language no longer decides."""
         chat: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
         menu = [BotCommand(c.name, c.description) for c in commands]
         with delivery_errors():

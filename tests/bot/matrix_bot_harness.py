@@ -20,8 +20,8 @@ import nio
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.transports.matrix import MatrixTransport
-from handlers.events import Choice
-from handlers.textmenu import numbered
+from handlers.core.events import Choice
+from handlers.core.text_menu import numbered
 from storage import conversations, organisations
 from storage.models import OrgKind
 from tests.matrix_harness import (

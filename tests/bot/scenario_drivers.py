@@ -204,7 +204,7 @@ _WORDS = re.compile(r"^\((.+)\)$")
 def matrix_options(body: str) -> list[tuple[str, str]]:
     """(what to type, label) of the options a bot message lists after its text.
 
-    matrix_render appends them as the last paragraph: "1. label" lines, then the navigation
+    matrix_html appends them as the last paragraph: "1. label" lines, then the navigation
     words in one "(Back · Cancel)" line. A last paragraph with any other line is text.
     """
     block = body.rsplit("\n\n", 1)[-1]

@@ -1,6 +1,6 @@
 """The authorisation matrix: every registered command x six kinds of sender, over Telegram.
 
-The commands come from handlers.engine.build_registry(), so a command added later is covered
+The commands come from handlers.core.engine.build_registry(), so a command added later is covered
 without touching this file. Whether a cell is allowed comes from the command's declared roles,
 and for the commands named below (the issue's admin-only list among them) from expectations
 written here independently, so a wrongly declared role fails the test rather than defining it.
@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from handlers.admin import issue_invite
-from handlers.context import BotLinks
-from handlers.engine import build_registry
-from handlers.i18n import Language
-from handlers.registry import ADMIN, ANY_MEMBER, COORDINATOR, PUBLIC, REQUESTER, Command
+from handlers.admin.invites import issue_invite
+from handlers.core.context import BotLinks
+from handlers.core.engine import build_registry
+from handlers.core.registry import ADMIN, ANY_MEMBER, COORDINATOR, PUBLIC, REQUESTER, Command
+from handlers.text.i18n import Language
 from storage import members, organisations
 from storage.models import Identity, OrgKind, Role
 from tests.bot.telegram_harness import TOKEN, TelegramHarness, button

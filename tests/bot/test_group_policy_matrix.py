@@ -1,6 +1,6 @@
 """Where a view may be shown: every command x chat type x role, over Telegram.
 
-Every registered command (from handlers.engine.build_registry(), so a later one is covered) is
+Every registered command (from handlers.core.engine.build_registry(), so a later one is covered) is
 typed by a requester, a coordinator, an admin and a stranger in a private chat, a group and a
 supergroup, through python-telegram-bot and the fake Bot API. The commands a group may see are
 written down here independently of their declarations, so a command flipped to "any chat"
@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from handlers.engine import build_registry
-from handlers.i18n import Language
-from handlers.registry import ADMIN, COORDINATOR, Command, Where
+from handlers.core.engine import build_registry
+from handlers.core.registry import ADMIN, COORDINATOR, Command, Where
+from handlers.text.i18n import Language
 from storage.models import OrgKind, Role
 from tests.bot.telegram_harness import TOKEN, TelegramHarness, button
 from tests.bot.test_authorization_matrix import add_org, invite

@@ -11,9 +11,9 @@ import pytest
 
 from bot.transports.base import TooLong
 from bot.transports.matrix import delivery_error
-from bot.transports.matrix_render import MATRIX_TEXT_BYTES, matrix_size, text_content
-from handlers.events import Choice, Reply
-from handlers.textsplit import split_message
+from bot.transports.matrix_html import MATRIX_TEXT_BYTES, matrix_size, text_content
+from handlers.core.events import Choice, Reply
+from handlers.text.split import split_message
 from tests.bot.matrix_bot_harness import MatrixBot, Person
 from tests.matrix_harness import Homeserver, next_messages
 

@@ -20,8 +20,8 @@ import pytest
 
 import storage.db as storage_db
 from bot.transports.telegram import TelegramTransport
-from handlers.i18n import Translator
-from handlers.textsplit import TELEGRAM_LIMIT, utf16_units
+from handlers.text.i18n import Translator
+from handlers.text.split import TELEGRAM_LIMIT, utf16_units
 from storage import outbox
 from tests.bot.telegram_harness import TOKEN, TelegramHarness, button, message_id
 from tests.bot.test_telegram_intake import NURSE, join_as_requester

@@ -14,7 +14,7 @@ import nio
 import pytest
 import pytest_asyncio
 
-from handlers.digest_jobs import run_digest
+from handlers.coordination.digest_jobs import run_digest
 from storage import outbox
 from tests.bot.matrix_bot_harness import (
     MatrixBot,

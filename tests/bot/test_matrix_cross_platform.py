@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.digest_jobs import run_digest
+from handlers.coordination.digest_jobs import run_digest
 from tests.bot.matrix_bot_harness import MatrixBot, Person, bodies, matrix_settings
 from tests.bot.telegram_harness import TOKEN, TelegramHarness, button, message_id
 from tests.engine_harness import scalar

@@ -15,7 +15,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.transports.base import DeliveryError, StartupError
 from bot.transports.matrix import SYNC_KEY
-from handlers.events import Reply
+from handlers.core.events import Reply
 from storage import outbox, transport_state
 from storage.db import open_db
 from tests.bot.matrix_bot_harness import (

@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 
 import bot.transports.matrix as matrix_module
-from bot.transports import matrix_render
+from bot.transports import matrix_html
 from bot.transports.base import TokenRefused
 from tests.bot.matrix_bot_harness import MatrixBot, Person, bodies
 from tests.matrix_harness import Homeserver, send_text, unique_localpart
@@ -58,7 +58,7 @@ async def test_an_event_the_transport_fails_on_is_skipped_and_logged_without_its
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     bot, admin = setup
-    real = matrix_render.incoming_text
+    real = matrix_html.incoming_text
 
     def failing(content: dict[str, Any]) -> str | None:
         text = real(content)

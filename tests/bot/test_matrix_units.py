@@ -10,14 +10,14 @@ import pytest
 from bot.config import ConfigError, load_settings
 from bot.transports.base import Unreachable
 from bot.transports.matrix import delivery_error
-from bot.transports.matrix_render import (
+from bot.transports.matrix_html import (
     file_content,
     incoming_text,
     png_size,
     text_content,
 )
-from handlers.events import Choice, Document
-from handlers.registry import is_command
+from handlers.core.events import Choice, Document
+from handlers.core.registry import is_command
 
 HS = {"matrix_homeserver": "https://matrix.example.org/", "matrix_user_id": "@aid:example.org"}
 

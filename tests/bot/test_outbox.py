@@ -23,7 +23,7 @@ from bot.outbox import OutboxWorker
 from bot.pacing import Pacer
 from bot.transports.base import DeliveryError
 from bot.transports.telegram import TelegramTransport
-from handlers.events import Reply
+from handlers.core.events import Reply
 from storage import members, outbox
 from storage.db import Database, open_db
 from storage.migrations import migrate

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.renderers import MAX_COLUMN_WIDTH, FileRenderers
-from handlers.catalog import Catalog
-from handlers.charts import chart_by_category, chart_document, chart_labels
-from handlers.context import Turn
-from handlers.export import XLSX_MIME, ExportTable
-from handlers.i18n import Translator
+from bot.file_renderers import MAX_COLUMN_WIDTH, FileRenderers
+from handlers.coordination.charts import chart_by_category, chart_document, chart_labels
+from handlers.coordination.hxl_export import XLSX_MIME, ExportTable
+from handlers.core.context import Turn
+from handlers.requests.catalog import Catalog
+from handlers.text.i18n import Translator
 from storage.charts import ChartCell, ChartData, ChartWeek
 from storage.models import Filters, Urgency
 from tests.engine_harness import ADMIN, EngineHarness

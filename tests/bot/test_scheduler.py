@@ -9,8 +9,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.outbox import OutboxWorker
 from bot.scheduler import DigestScheduler, latest_fire_time
-from handlers.digest_jobs import run_digest
-from handlers.events import Reply
+from handlers.coordination.digest_jobs import run_digest
+from handlers.core.events import Reply
 from storage.models import Identity, Role
 from tests.engine_harness import EngineHarness, find_payload
 

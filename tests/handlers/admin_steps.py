@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from handlers.events import Reply
+from handlers.core.events import Reply
 from storage.models import Identity
 from tests.engine_harness import ADMIN, EngineHarness
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.textsplit import TELEGRAM_LIMIT
+from handlers.text.split import TELEGRAM_LIMIT
 from storage import audit
 from storage.models import Role
 from tests.engine_harness import ADMIN, EngineHarness, find_payload

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
-from handlers.engine import build_registry
-from handlers.events import ChatRef
-from handlers.registry import ADMIN as ADMIN_ROLES
-from handlers.registry import Where
+from handlers.core.engine import build_registry
+from handlers.core.events import ChatRef
+from handlers.core.registry import ADMIN as ADMIN_ROLES
+from handlers.core.registry import Where
 from storage import conversations
 from storage.models import Identity, Role
 from tests.engine_harness import ADMIN, EngineHarness, db_snapshot

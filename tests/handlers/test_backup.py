@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from handlers.events import Reply
+from handlers.core.events import Reply
 from storage.backup import backup_database
 from storage.db import Database, open_db
 from storage.migrations import migrate

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.events import Reply
+from handlers.core.events import Reply
 from storage.models import Identity, Role
 from tests.engine_harness import ADMIN, EngineHarness, find_payload, payloads
 

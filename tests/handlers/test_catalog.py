@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from handlers import catalog_data
-from handlers.catalog import Catalog, CatalogItem, Category, core_words, normalise
-from handlers.i18n import LANGUAGES
-from handlers.units import UNITS, parse_unit, unit_keys, unit_name
+from handlers.requests import catalog_data
+from handlers.requests.catalog import Catalog, CatalogItem, Category, core_words, normalise
+from handlers.requests.units import UNITS, parse_unit, unit_keys, unit_name
+from handlers.text.i18n import LANGUAGES
 
 CATEGORY_KEYS = {
     "medical_supplies",

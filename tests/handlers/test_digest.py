@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.catalog import Catalog
-from handlers.digest import digest_text, render_digest
-from handlers.i18n import LANGUAGES, Language, Translator
+from handlers.coordination.digest_text import digest_text, render_digest
+from handlers.requests.catalog import Catalog
+from handlers.text.i18n import LANGUAGES, Language, Translator
 from storage import organisations, requests
 from storage.db import Database, open_db
 from storage.digests import (

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from handlers.context import Turn
-from handlers.duplicates import DuplicateHit, append_items, find_open_duplicates
+from handlers.core.context import Turn
+from handlers.requests.duplicates import DuplicateHit, append_items, find_open_duplicates
 from storage import members
 from storage.models import Identity, NeedItemDraft, Status
 from tests.engine_harness import EngineHarness, find_payload

@@ -9,11 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from handlers.catalog import Catalog
-from handlers.charts import chart_by_category, chart_labels
-from handlers.context import Turn
-from handlers.events import Document
-from handlers.export import (
+from handlers.coordination.charts import chart_by_category, chart_labels
+from handlers.coordination.hxl_export import (
     COLUMNS,
     CSV_MIME,
     ExportTable,
@@ -22,7 +19,10 @@ from handlers.export import (
     sector,
     to_csv,
 )
-from handlers.i18n import Language, Translator
+from handlers.core.context import Turn
+from handlers.core.events import Document
+from handlers.requests.catalog import Catalog
+from handlers.text.i18n import Language, Translator
 from storage import members, organisations, requests
 from storage.charts import ChartData, outstanding_by_week, week_ends
 from storage.exports import list_export_lines

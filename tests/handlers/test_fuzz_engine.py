@@ -31,9 +31,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.engine import build_registry
-from handlers.events import Reply
-from handlers.i18n import LANGUAGES, Translator
+from handlers.core.engine import build_registry
+from handlers.core.events import Reply
+from handlers.text.i18n import LANGUAGES, Translator
 from storage.models import Identity, Role
 from tests.engine_harness import ADMIN, EngineHarness, find_payload
 from tests.markup import assert_markup_ok
@@ -154,7 +154,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     )
     loop = asyncio.new_event_loop()
     errors = _Errors()
-    engine_log = logging.getLogger("handlers.engine")
+    engine_log = logging.getLogger("handlers.core.engine")
     engine_log.addHandler(errors)
     try:
         h = loop.run_until_complete(build_world(base / "fuzz.db"))

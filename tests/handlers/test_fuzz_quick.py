@@ -1,5 +1,5 @@
 """Fuzzing the /need parser: it never raises, its promises hold, and every problem it reports
-renders, escaped, in every language (as handlers/intake.py's cmd_need renders it).
+renders, escaped, in every language (as handlers/requests/intake.py's cmd_need renders it).
 
 8,000 inputs here and 2,000 through the engine (test_fuzz_engine.py): 10,000 through the parser.
 """
@@ -11,13 +11,13 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers import quick
-from handlers.catalog import Catalog
-from handlers.i18n import LANGUAGES, Translator
-from handlers.quick import QuickParse, parse_need
-from handlers.reader.dates import find_dates
-from handlers.reader.urgency import find_urgency
-from handlers.render import esc
+from handlers.requests import need_line as quick
+from handlers.requests.catalog import Catalog
+from handlers.requests.need_line import QuickParse, parse_need
+from handlers.requests.reader.dates import find_dates
+from handlers.requests.reader.urgency import find_urgency
+from handlers.text.format import esc
+from handlers.text.i18n import LANGUAGES, Translator
 from storage.models import MAX_QUANTITY, Urgency
 from tests.markup import assert_markup_ok
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from handlers.i18n import LANGUAGES, Translator, load_catalogs, normalise_language, placeholders
+from handlers.text.i18n import (
+    LANGUAGES,
+    Translator,
+    load_catalogs,
+    normalise_language,
+    placeholders,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 # tr("key"...), t(lang, "key"...), ctx.t(lang, "key"...)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.engine import Engine
+from handlers.core.engine import Engine
 from storage.models import Identity, Role
 from tests.engine_harness import ADMIN, EngineHarness, find_payload, payloads
 
@@ -440,7 +440,7 @@ async def test_review_findings_stay_fixed(harness: EngineHarness) -> None:
 
 
 async def test_group_chat_never_becomes_the_notification_chat(harness: EngineHarness) -> None:
-    from handlers.events import ChatRef, Incoming
+    from handlers.core.events import ChatRef, Incoming
 
     org = await harness.add_org()
     await harness.join(NURSE, org.id)

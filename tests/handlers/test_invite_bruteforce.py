@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.i18n import Translator
+from handlers.text.i18n import Translator
 from storage.models import Identity, Role
 from tests.engine_harness import EngineHarness
 

@@ -7,7 +7,7 @@ that room, and /lang then updated only subscriptions of the room: the alerts sta
 
 from __future__ import annotations
 
-from handlers.events import ChatRef, Incoming, Reply
+from handlers.core.events import ChatRef, Incoming, Reply
 from storage.models import Identity, Role
 from tests.engine_harness import EngineHarness, find_payload
 

@@ -143,7 +143,7 @@ async def test_open_filters_and_pages(harness: EngineHarness) -> None:
 
 
 async def test_quiet_requests_are_asked_to_reconfirm(harness: EngineHarness) -> None:
-    from handlers.housekeeping import ask_reconfirm
+    from handlers.requests.reconfirm import ask_reconfirm
 
     h = harness
     await setup(h, "/need 5 намет")

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handlers.catalog import Catalog
-from handlers.lifecycle import parse_amounts
+from handlers.lifecycle.rules import parse_amounts
+from handlers.requests.catalog import Catalog
 from storage.models import NeedItem, NeedRequest, Status, Urgency
 from tests.engine_harness import EngineHarness
 from tests.handlers.test_lifecycle import COORD, NURSE, outbox_for, setup

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.digest import digest_text
+from handlers.coordination.digest_text import digest_text
 from storage.digests import load_digest_data
 from storage.models import Filters
 from tests.engine_harness import EngineHarness

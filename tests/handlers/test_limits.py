@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from handlers.i18n import Translator
-from handlers.limits import BUTTON_FACTOR, RateLimiter
+from handlers.core.limits import BUTTON_FACTOR, RateLimiter
+from handlers.text.i18n import Translator
 from storage.models import Identity
 from tests.engine_harness import EngineHarness, db_snapshot, find_payload
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from handlers.engine import Engine
-from handlers.events import Reply
+from handlers.core.engine import Engine
+from handlers.core.events import Reply
 from storage.models import Identity, Role
 from tests.engine_harness import ADMIN, EngineHarness, find_payload, payloads
 

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers import quick
-from handlers.catalog import Catalog
-from handlers.i18n import LANGUAGES, Language, Translator, placeholders
-from handlers.i18n.messages import quick as quick_messages
-from handlers.quick import ParsedItem, QuickParse, parse_need
-from handlers.units import UNITS
+from handlers.requests import need_line as quick
+from handlers.requests.catalog import Catalog
+from handlers.requests.need_line import ParsedItem, QuickParse, parse_need
+from handlers.requests.units import UNITS
+from handlers.text.i18n import LANGUAGES, Language, Translator, placeholders
+from handlers.text.i18n.messages import quick as quick_messages
 from storage.models import MAX_QUANTITY, Urgency
 from tests.sample_files import sample_path
 

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
-from handlers import quick
-from handlers.quick import QuickParse, parse_need
+from handlers.requests import need_line as quick
+from handlers.requests.need_line import QuickParse, parse_need
 
 TODAY = date(2026, 11, 30)
 
@@ -269,3 +269,8 @@ def test_a_thing_before_a_colon_is_shared_by_the_counts_after_it() -> None:
         (2, "generator", "на 5 кВт"),
     ]
     assert result.note is None
+
+
+def test_a_date_is_never_read_across_a_removed_flag() -> None:
+    # hypothesis found "ВЕРЕСЕНЬ !critical 1" read as 1 September once the flag was taken out
+    assert parse("ВЕРЕСЕНЬ !critical 1").needed_by is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.housekeeping import ask_reconfirm
+from handlers.requests.reconfirm import ask_reconfirm
 from storage.digests import load_digest_data
 from storage.models import Filters
 from tests.engine_harness import EngineHarness

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.scheduler import DigestScheduler
-from handlers.events import Reply
-from handlers.privacy import apply_retention
+from handlers.core.events import Reply
+from handlers.people.privacy import apply_retention
 from storage.models import Identity, Role
 from tests.engine_harness import EngineHarness, find_payload
 

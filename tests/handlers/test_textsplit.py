@@ -7,8 +7,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.render import esc
-from handlers.textsplit import TELEGRAM_LIMIT, split_message, utf16_units
+from handlers.text.format import esc
+from handlers.text.split import TELEGRAM_LIMIT, split_message, utf16_units
 
 
 def test_split_never_cuts_an_entity_or_a_tag() -> None:

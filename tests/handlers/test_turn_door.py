@@ -10,8 +10,8 @@ from contextlib import asynccontextmanager
 
 from pydantic import BaseModel
 
-from handlers.context import HOUSEKEEPING, Turn
-from handlers.events import Choice, Reply
+from handlers.core.context import HOUSEKEEPING, Turn
+from handlers.core.events import Choice, Reply
 from storage import members
 from storage.db import run_in_db_thread
 from storage.models import Actor, Identity, Recipient

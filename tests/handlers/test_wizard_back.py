@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from handlers.events import Reply
-from handlers.intake import Draft
+from handlers.core.events import Reply
+from handlers.requests.intake import Draft
 from storage.models import Identity, NeedItemDraft
 from tests.engine_harness import EngineHarness, find_payload, payloads
 

@@ -1,5 +1,6 @@
-"""`aidbridge org add` goes the way /org_add goes (handlers.orgs.create_organisation): the same
-cleaned values, the same refusals, and an org.add row in the audit log under the CLI's actor."""
+"""`aidbridge org add` goes the way /org_add goes (handlers.admin.org_rules.create_organisation):
+the same cleaned values, the same refusals, and an org.add row in the audit log under the CLI's
+actor."""
 
 from __future__ import annotations
 

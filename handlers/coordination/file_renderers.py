@@ -1,0 +1,38 @@
+"""What handlers need drawn into files, implemented in bot/ (openpyxl, matplotlib).
+
+Handlers stay free of those libraries: bot/app.py injects an implementation through
+``HandlerContext.renderers``. Implementations must be safe to call from a worker thread, since
+handlers render off the event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
+
+from handlers.text.i18n import Language
+
+if TYPE_CHECKING:
+    from handlers.coordination.hxl_export import ExportTable
+    from storage.charts import ChartData
+
+
+class Renderers(Protocol):
+    def xlsx(self, table: ExportTable, *, sheet_title: str) -> bytes:
+        """A workbook with one sheet: header row, HXL row (both frozen), data rows.
+
+        Text cells are written as text, never as formulas; integers as numbers.
+        """
+        ...
+
+    def weekly_chart(
+        self, chart: ChartData, *, lang: Language, title: str, labels: Mapping[str, str]
+    ) -> bytes:
+        """A PNG of outstanding quantities: a panel per key (category), a bar per week,
+        stacked by urgency.
+
+        ``labels`` holds the translated texts: ``x_axis``, ``y_axis``, ``legend``, ``empty``,
+        ``urgency.<value>`` and ``category.<key>``; panels follow the order of the
+        ``category.*`` entries.
+        """
+        ...

@@ -1,0 +1,44 @@
+"""Files for coordinators: /export csv|xlsx with the /open filters, /chart of 8 weeks."""
+
+from __future__ import annotations
+
+from handlers.coordination.charts import chart_document
+from handlers.coordination.hxl_export import export_document
+from handlers.core.context import Turn
+from handlers.core.events import Reply
+from handlers.core.registry import COORDINATOR, Command, Registry, Where
+from handlers.lifecycle.commands import parse_filters
+from handlers.text.format import esc
+
+FORMATS = ("csv", "xlsx")
+
+
+async def cmd_export(turn: Turn, args: str) -> list[Reply]:
+    fmt, _, rest = args.strip().partition(" ")
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        return [Reply(text=turn.tr("reports.export_usage"))]
+    filters, _, unknown = await parse_filters(turn, rest)
+    if unknown is not None:
+        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    document = await export_document(turn, fmt, filters)
+    return [Reply(document=document)]
+
+
+async def cmd_chart(turn: Turn, args: str) -> list[Reply]:
+    filters, _, unknown = await parse_filters(turn, args)
+    if unknown is not None:
+        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    return [Reply(document=await chart_document(turn, filters))]
+
+
+def register(registry: Registry) -> None:
+    # Private: the spreadsheet has every request's organisation, place and notes, and for an
+    # admin the contact column with people's names and messenger ids.
+    registry.add_command(Command("export", COORDINATOR, cmd_export, "help.export"))
+    # Any chat: the chart draws totals per catalog category and urgency; it names no
+    # organisation, place, person or note (a filter typed in a group is only what the group
+    # has just read), so it is fit for the coordinators' team room.
+    registry.add_command(
+        Command("chart", COORDINATOR, cmd_chart, "help.chart", where=Where.ANY_CHAT)
+    )

@@ -1,0 +1,159 @@
+"""Coordinators' subscriptions: /subscribe, /subscriptions, /unsubscribe, /digest now."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from handlers.coordination.digest_jobs import build_parts
+from handlers.core.context import Turn
+from handlers.core.events import Reply
+from handlers.core.registry import COORDINATOR, Command, Registry, Where
+from handlers.lifecycle.commands import parse_filters
+from handlers.text.format import esc
+from handlers.text.numbers import small_int
+from storage import subscriptions
+from storage.models import Filters, Subscription, SubscriptionKind
+
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+_DAYS: dict[str, str] = {}
+for _cron, _names in {
+    "mon": "mon monday mo montag пн понеділок",
+    "tue": "tue tuesday di dienstag вт вівторок",
+    "wed": "wed wednesday mi mittwoch ср середа",
+    "thu": "thu thursday do donnerstag чт четвер",
+    "fri": "fri friday fr freitag пт пятниця п'ятниця",
+    "sat": "sat saturday sa samstag сб субота",
+    "sun": "sun sunday so sonntag нд неділя",
+}.items():
+    for _name in _names.split():
+        _DAYS[_name] = _cron
+MAX_SUBSCRIPTIONS = 10
+
+
+def describe(turn: Turn, sub: Subscription) -> str:
+    if sub.kind is SubscriptionKind.CRITICAL:
+        when = turn.tr("subs.kind_critical")
+    else:
+        minute, hour, _, _, dow = (sub.cron or "0 8 * * *").split()
+        when = turn.tr(
+            "subs.kind_daily" if sub.kind is SubscriptionKind.DAILY else "subs.kind_weekly",
+            time=f"{int(hour):02d}:{int(minute):02d}",
+            day=dow,
+        )
+    parts = [p for p in (sub.filters.urgency, sub.filters.category, sub.filters.raion) if p]
+    if sub.filters.org_id:
+        parts.append(f"org {sub.filters.org_id}")
+    filters = f" · {', '.join(str(p) for p in parts)}" if parts else ""
+    return f"{sub.id}. {esc(when)}{esc(filters)}"
+
+
+async def cmd_subscribe(turn: Turn, args: str) -> list[Reply]:
+    assert turn.member is not None
+    words = args.split()
+    usage = [Reply(text=turn.tr("subs.usage"))]
+    if not words:
+        return usage
+    kind_word = words[0].lower()
+    cron: str | None = None
+    rest = words[1:]
+    if kind_word in ("critical", "kritisch", "критичні", "критично"):
+        kind = SubscriptionKind.CRITICAL
+    elif kind_word in ("daily", "täglich", "щодня") and rest and _TIME.match(rest[0]):
+        kind = SubscriptionKind.DAILY
+        match = _TIME.match(rest[0])
+        assert match is not None
+        cron = f"{int(match[2])} {int(match[1])} * * *"
+        rest = rest[1:]
+    elif (
+        kind_word in ("weekly", "wöchentlich", "щотижня")
+        and len(rest) >= 2
+        and rest[0].lower() in _DAYS
+        and _TIME.match(rest[1])
+    ):
+        kind = SubscriptionKind.WEEKLY
+        match = _TIME.match(rest[1])
+        assert match is not None
+        cron = f"{int(match[2])} {int(match[1])} * * {_DAYS[rest[0].lower()]}"
+        rest = rest[2:]
+    else:
+        return usage
+    filters, _, unknown = await parse_filters(turn, " ".join(rest))
+    if unknown is not None:
+        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    existing = await subscriptions.list_subscriptions(turn.conn, member_id=turn.member.id)
+    if len(existing) >= MAX_SUBSCRIPTIONS:
+        return [Reply(text=turn.tr("subs.too_many", limit=MAX_SUBSCRIPTIONS))]
+    chat = turn.incoming.chat
+    sub = await subscriptions.add_subscription(
+        turn.conn,
+        member_id=turn.member.id,
+        transport=chat.transport,
+        chat_id=chat.chat_id,
+        language=turn.lang,
+        kind=kind,
+        cron=cron,
+        timezone=turn.ctx.policy.timezone.key,
+        filters=filters,
+        now=turn.now,
+    )
+    turn.changed_subscriptions = True
+    return [Reply(text=turn.tr("subs.added", sub=describe(turn, sub)))]
+
+
+async def cmd_subscriptions(turn: Turn, args: str) -> list[Reply]:
+    assert turn.member is not None
+    subs = await subscriptions.list_subscriptions(turn.conn, member_id=turn.member.id)
+    if not subs:
+        return [Reply(text=turn.tr("subs.none"))]
+    lines = [f"<b>{esc(turn.tr('subs.title'))}</b>"] + [describe(turn, s) for s in subs]
+    lines.append(turn.tr("subs.hint"))
+    return [Reply(text="\n".join(lines))]
+
+
+async def cmd_unsubscribe(turn: Turn, args: str) -> list[Reply]:
+    assert turn.member is not None
+    sub_id = small_int(args)
+    if sub_id is None:
+        return [Reply(text=turn.tr("subs.unsubscribe_usage"))]
+    sub = await subscriptions.get_subscription(turn.conn, sub_id)
+    if sub is None or sub.member_id != turn.member.id or not sub.active:
+        return [Reply(text=turn.tr("subs.not_found", id=esc(args.strip())))]
+    await subscriptions.set_subscription_inactive(turn.conn, sub.id)
+    turn.changed_subscriptions = True
+    return [Reply(text=turn.tr("subs.removed", sub=describe(turn, sub)))]
+
+
+async def cmd_digest(turn: Turn, args: str) -> list[Reply]:
+    """A digest of the last 24 hours, now, with optional filters; not recorded as a run."""
+    filters, _, unknown = await parse_filters(turn, args)
+    if unknown is not None:
+        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    parts = await build_parts(
+        turn.ctx,
+        turn.conn,
+        language=turn.lang,
+        filters=filters or Filters(),
+        window_start=turn.now - timedelta(days=1),
+        window_end=turn.now,
+    )
+    return [Reply(text=part) for part in parts]
+
+
+def register(registry: Registry) -> None:
+    # Any chat: subscribing in a group room makes that room a digest target on purpose (the
+    # team room, README); the answers list only schedules and filter words. /digest (a digest
+    # now, with organisation names and note excerpts) is private like every other view.
+    anywhere = Where.ANY_CHAT
+    registry.add_command(
+        Command("subscribe", COORDINATOR, cmd_subscribe, "help.subscribe", where=anywhere)
+    )
+    registry.add_command(
+        Command(
+            "subscriptions", COORDINATOR, cmd_subscriptions, "help.subscriptions", where=anywhere
+        )
+    )
+    registry.add_command(
+        Command("unsubscribe", COORDINATOR, cmd_unsubscribe, "help.unsubscribe", where=anywhere)
+    )
+    registry.add_command(Command("digest", COORDINATOR, cmd_digest, "help.digest"))

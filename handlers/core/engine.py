@@ -1,0 +1,347 @@
+"""The conversation engine: one Incoming in, Replies out, one transaction in between.
+
+Order of work for every event: drop it if its update id was seen; find the sender; enforce the
+roles that the command, button or conversation declares, then where it may answer (a group
+gets nothing that shows people, places, notes or files: registry.Where); run the handler;
+then, in the same transaction, record the update id, the durable replies (as outbox rows) and
+the menu shown to text-only platforms. Only after COMMIT do the replies go back to the transport.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
+from functools import partial
+
+from handlers.admin import audit_log as admin_audit
+from handlers.admin import backup, broadcast, stats
+from handlers.admin import invites as admin
+from handlers.admin import organisations as admin_orgs
+from handlers.admin import people as admin_people
+from handlers.coordination import reports, subscriptions
+from handlers.core import limits
+from handlers.core import room_policy as rooms
+from handlers.core.command_menus import queue_menu
+from handlers.core.context import HandlerContext, Turn
+from handlers.core.events import Choice, Incoming, Reply
+from handlers.core.registry import Registry, Where, is_command
+from handlers.core.text_menu import match_menu, menu_from_replies
+from handlers.lifecycle import commands as coordinator
+from handlers.people import account, privacy
+from handlers.requests import intake
+from handlers.requests import reconfirm as housekeeping
+from handlers.requests import requester_commands as requester
+from handlers.text.format import esc
+from handlers.text.i18n import normalise_language
+from storage import members
+from storage.db import Conn, DatabaseLocked
+from storage.models import Identity, Member, Recipient, Role
+from storage.turn_start import TurnKey, TurnStart, open_turn
+
+log = logging.getLogger(__name__)
+
+SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def build_registry() -> Registry:
+    registry = Registry(commands={}, choices={}, flows={})
+    for module in (
+        account,
+        intake,
+        requester,
+        coordinator,
+        subscriptions,
+        reports,
+        housekeeping,
+        admin,
+        admin_orgs,
+        admin_people,
+        admin_audit,
+        broadcast,
+        stats,
+        backup,
+        privacy,
+    ):
+        module.register(registry)
+    return registry
+
+
+class Engine:
+    def __init__(self, ctx: HandlerContext, registry: Registry | None = None) -> None:
+        self.ctx = ctx
+        self.registry = registry if registry is not None else build_registry()
+        # Called after a commit that queued notifications, so they go out at once.
+        self.on_outbox: Callable[[], None] | None = None
+        self.on_subscriptions_changed: Callable[[], None] | None = None
+
+    async def accepts_invite(self, inviter: Identity, direct: bool) -> bool:
+        """Whether a transport joins the room ``inviter`` invited the bot to
+        (handlers.core.room_policy)."""
+        return await rooms.accepts_invite(self.ctx.db, inviter, direct)
+
+    async def may_stay(self, people: Collection[Identity], said: str | None) -> bool:
+        """Whether a transport stays in a one-to-one chat with ``people`` after ``said``."""
+        return await rooms.may_stay(self.ctx.db, people, said, self.registry.commands)
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        lang = normalise_language(incoming.language_code, self.ctx.policy.default_language)
+        try:
+            return await self._handle(incoming)
+        except DatabaseLocked:
+            log.warning("database locked while handling %s", incoming.update_id)
+            return [Reply(text=self.ctx.t(lang, "error.busy"))]
+        except Exception:
+            # Nothing was committed: the transaction rolled back, so the person may retry.
+            log.exception("handler failed for update %s", incoming.update_id)
+            return [Reply(text=self.ctx.t(lang, "error.internal"))]
+
+    async def _handle(self, incoming: Incoming) -> list[Reply]:
+        ctx = self.ctx
+        now = ctx.clock()
+        transport = incoming.chat.transport
+        key = TurnKey(
+            transport=transport,
+            update_id=incoming.update_id,
+            sender=incoming.sender,
+            chat_id=incoming.chat.chat_id,
+            now=now,
+            want_menu=not incoming.buttons,
+        )
+        async with ctx.db.grouped_transaction(partial(open_turn, key=key)) as (conn, start):
+            if not start.claimed:
+                return []  # a replay: its effects are already committed
+            member, bootstrapped = await self._member(conn, incoming, now, start.member)
+            lang = normalise_language(
+                member.language if member else incoming.language_code,
+                ctx.policy.default_language,
+            )
+            turn = Turn(
+                ctx=ctx,
+                conn=conn,
+                incoming=incoming,
+                now=now,
+                member=member,
+                lang=lang,
+                registry=self.registry,
+                # Read with BEGIN: the handler gets it from turn.flow, never reads it again.
+                conversation=start.conversation,
+            )
+            if bootstrapped and member is not None:
+                # A configured admin created or restored just now: their menu lists theirs.
+                await queue_menu(turn, member)
+            replies = await self._run(turn, start)
+        if turn.wrote_outbox and self.on_outbox is not None:
+            self.on_outbox()
+        if turn.changed_subscriptions and self.on_subscriptions_changed is not None:
+            self.on_subscriptions_changed()
+        return replies
+
+    async def _run(self, turn: Turn, start: TurnStart) -> list[Reply]:
+        """The turn after its sender is known: limits, the handler, then what the turn keeps."""
+        incoming = turn.incoming
+        # Typed text that picks a shown option is a button press, on the buttons' budget.
+        menu_choice = self._menu_choice(incoming, start)
+        screening = limits.screen(
+            turn.ctx, incoming, turn.lang, turn.now, selects_option=menu_choice is not None
+        )
+        if screening.refusal is not None:
+            return screening.refusal  # over a limit: only the update claim is written
+        replies = await self._route(turn, menu_choice)
+        if screening.notice is not None:
+            replies = [screening.notice, *replies]
+        replies = await self._persist_durable(turn, replies)
+        if not incoming.buttons:
+            await turn.flow.set_menu(menu_from_replies(replies))
+        return replies
+
+    async def _member(
+        self,
+        conn: Conn,
+        incoming: Incoming,
+        now: datetime,
+        member: Member | None,
+    ) -> tuple[Member | None, bool]:
+        """The sender as a member (read with BEGIN), bootstrap admins created or restored;
+        the flag says whether this turn created or restored one (their menu changes)."""
+        bootstrapped = False
+        if member is None and incoming.sender in self.ctx.policy.bootstrap_admins:
+            bootstrapped = True
+            member = await members.add_member(
+                conn,
+                identity=incoming.sender,
+                chat_id=incoming.chat.chat_id if incoming.private else incoming.sender.user_id,
+                org_id=None,
+                roles=frozenset({Role.ADMIN}),
+                language=normalise_language(
+                    incoming.language_code, self.ctx.policy.default_language
+                ),
+                display_name=incoming.sender_name,
+                now=now,
+            )
+        elif (
+            member is not None
+            and incoming.sender in self.ctx.policy.bootstrap_admins
+            and (Role.ADMIN not in member.roles or not member.active)
+        ):
+            # A configured admin can never lock themselves out.
+            await members.set_membership(
+                conn,
+                member.id,
+                org_id=member.org_id,
+                roles=member.roles | {Role.ADMIN},
+                active=True,
+            )
+            member = await members.get_member(conn, member.id)
+            bootstrapped = True
+        if member is not None and member.active and self._stale_seen(member, incoming, now):
+            await members.set_seen(
+                conn,
+                member.id,
+                # Notifications go to the private chat; a group must never receive them.
+                chat_id=incoming.chat.chat_id if incoming.private else member.chat_id,
+                display_name=incoming.sender_name,
+                now=now,
+            )
+        return member, bootstrapped
+
+    @staticmethod
+    def _stale_seen(member: Member, incoming: Incoming, now: datetime) -> bool:
+        """Whether last-seen needs a write: not on every message of a busy conversation."""
+        return (
+            member.last_seen_at is None
+            or now - member.last_seen_at > SEEN_RESOLUTION
+            or (incoming.private and member.chat_id != incoming.chat.chat_id)
+            or (incoming.sender_name is not None and member.display_name != incoming.sender_name)
+        )
+
+    @staticmethod
+    def _menu_choice(incoming: Incoming, start: TurnStart) -> str | None:
+        """The payload typed text selects from the last menu (platforms without buttons)."""
+        if incoming.choice is not None or incoming.text is None or incoming.buttons:
+            return None
+        return match_menu(start.menu, incoming.text)
+
+    async def _route(self, turn: Turn, menu_choice: str | None) -> list[Reply]:
+        incoming = turn.incoming
+        text = incoming.text
+        if text is not None and len(text) > turn.ctx.policy.max_text_length:
+            return [
+                Reply(
+                    text=turn.tr(
+                        "error.too_long", length=len(text), limit=turn.ctx.policy.max_text_length
+                    )
+                )
+            ]
+        choice = incoming.choice or menu_choice
+        if choice is not None:
+            return await self._route_choice(turn, choice)
+        if text is None or not text.strip():
+            return [Reply(text=turn.tr("error.empty_message"))]
+        stripped = text.strip()
+        if is_command(stripped, self.registry.commands):
+            return await self._route_command(turn, stripped[1:])
+        return await self._route_text(turn, stripped)
+
+    async def _route_command(self, turn: Turn, body: str) -> list[Reply]:
+        head, _, args = body.partition(" ")
+        if "\n" in head:
+            head, _, rest = head.partition("\n")
+            args = rest + (" " + args if args else "")
+        # Telegram groups send /cmd@botname.
+        name = head.split("@", 1)[0].lower()
+        command = self.registry.commands.get(name)
+        if command is None:
+            if not turn.roles:
+                return await account.stranger(turn)
+            # The name is whatever was typed: escape it, or "/<b" breaks the whole message.
+            return [Reply(text=turn.tr("error.unknown_command", command=esc(f"/{name}")))]
+        if command.roles and not (command.roles & turn.roles):
+            if not turn.roles:
+                return await account.stranger(turn)
+            return [Reply(text=turn.tr("error.not_allowed"))]
+        refusal = self._outside_private_chat(turn, command.where)
+        if refusal is not None:
+            return refusal
+        return await command.handler(turn, args.strip())
+
+    async def _route_choice(self, turn: Turn, payload: str) -> list[Reply]:
+        prefix, _, rest = payload.partition(":")
+        route = self.registry.choices.get(prefix)
+        if route is None:
+            return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+        if route.roles and not (route.roles & turn.roles):
+            if not turn.roles:
+                return await account.stranger(turn)
+            return [Reply(text=turn.tr("error.not_allowed"), toast=True)]
+        # A button under an old answer in a group (sent before this rule) must not page on.
+        refusal = self._outside_private_chat(turn, route.where, toast=True)
+        if refusal is not None:
+            return refusal
+        return await route.handler(turn, rest)
+
+    @staticmethod
+    def _outside_private_chat(
+        turn: Turn, where: Where, *, toast: bool = False
+    ) -> list[Reply] | None:
+        """The one place that keeps private answers out of groups, for every role.
+
+        Runs after the role check, so someone who may not use the command at all still gets
+        the generic denial (which names nothing) rather than a hint that it exists for them.
+        The refusal names no argument the person typed: the group already saw it, and
+        repeating it would add nothing but a second copy.
+        """
+        if where is Where.ANY_CHAT or turn.incoming.private:
+            return None
+        text = turn.tr("policy.private_only")
+        link = private_chat_link(turn)
+        if link is not None and not toast:
+            text += "\n" + turn.tr("policy.private_only_link", link=esc(link))
+        return [Reply(text=text, toast=toast)]
+
+    async def _route_text(self, turn: Turn, text: str) -> list[Reply]:
+        if not turn.roles:
+            return await account.stranger(turn)
+        name = await turn.flow.name()
+        if name is not None:
+            flow = self.registry.flows.get(name)
+            if flow is not None and (not flow.roles or flow.roles & turn.roles):
+                refusal = self._outside_private_chat(turn, flow.where)
+                return refusal if refusal is not None else await flow.on_text(turn, text)
+            # What is left of a finished conversation (the Submit marker): a new message ends it.
+            await turn.flow.clear()
+        return await account.free_text(turn, text)
+
+    async def _persist_durable(self, turn: Turn, replies: list[Reply]) -> list[Reply]:
+        """Durable replies become outbox rows in this transaction; the transport marks them."""
+        result: list[Reply] = []
+        grace = timedelta(seconds=turn.ctx.policy.reply_grace_seconds)
+        for reply in replies:
+            if reply.durable and reply.outbox_id is None:
+                chat = reply.chat or turn.incoming.chat
+                recipient = Recipient(
+                    transport=chat.transport,
+                    chat_id=chat.chat_id,
+                    member_id=turn.member.id if turn.member else None,
+                )
+                # Held back for the grace period: the transport sends it and marks it sent.
+                outbox_id = await turn.notify(
+                    recipient, reply, "reply", not_before=turn.now + grace
+                )
+                reply = reply.model_copy(update={"outbox_id": outbox_id})
+            result.append(reply)
+        return result
+
+
+def private_chat_link(turn: Turn) -> str | None:
+    """How to open a private chat with the bot on this platform, when the bot knows it."""
+    links = turn.ctx.links
+    transport = turn.incoming.chat.transport
+    if transport == "telegram" and links.telegram_username:
+        return f"https://t.me/{links.telegram_username}"
+    if transport == "matrix" and links.matrix_user_id:
+        return links.matrix_user_id
+    return None
+
+
+__all__ = ["Choice", "Engine", "build_registry"]

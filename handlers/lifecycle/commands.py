@@ -1,0 +1,653 @@
+"""Coordinators move requests through their lifecycle; requesters confirm receipt.
+
+/open lists open requests (critical and oldest first, paginated), /ack, /pledge, /transit,
+/delivered, /decline and /note change them, /received closes the loop from the hospital's
+side. Every change writes a status event (or a note), an audit row and a notification to each
+member of the requesting organisation in their own language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from handlers.core.context import Turn
+from handlers.core.events import Choice, Reply
+from handlers.core.notify import notify_members
+from handlers.core.registry import COORDINATOR, REQUESTER, ChoiceRoute, Command, Registry
+from handlers.lifecycle.rules import (
+    ACKABLE,
+    DECLINABLE,
+    RECEIVABLE,
+    TRANSITABLE,
+    AmountsParse,
+    ItemAmount,
+    delivery_plan,
+    parse_amounts,
+    pledge_plan,
+    receipt_plan,
+)
+from handlers.requests.duplicates import duplicate_marks
+from handlers.requests.requester_commands import not_found, parse_ref, visible_request
+from handlers.text.format import (
+    describe_lines,
+    esc,
+    item_label,
+    progress_phrase,
+    request_line,
+    status_label,
+)
+from handlers.text.numbers import small_int
+from storage import lifecycle, members, organisations, requests
+from storage.models import (
+    OPEN_STATUSES,
+    EventKind,
+    Filters,
+    NeedItem,
+    NeedRequest,
+    ProgressLine,
+    Role,
+    Status,
+    Urgency,
+)
+
+PAGE_SIZE = 10
+MAX_NOTE = 1000
+_URGENCY_WORDS: dict[str, Urgency] = {
+    "critical": Urgency.CRITICAL,
+    "kritisch": Urgency.CRITICAL,
+    "критично": Urgency.CRITICAL,
+    "high": Urgency.HIGH,
+    "hoch": Urgency.HIGH,
+    "високо": Urgency.HIGH,
+    "normal": Urgency.NORMAL,
+    "звичайно": Urgency.NORMAL,
+    "low": Urgency.LOW,
+    "niedrig": Urgency.LOW,
+    "низько": Urgency.LOW,
+}
+_URGENCY_CODE = {Urgency.CRITICAL: "c", Urgency.HIGH: "h", Urgency.NORMAL: "n", Urgency.LOW: "l"}
+
+
+# --- /open -------------------------------------------------------------------------------
+
+
+async def parse_filters(turn: Turn, args: str) -> tuple[Filters, int | None, str | None]:
+    """Words in any order: an urgency, a category, a raion, an organisation (id or name).
+
+    Returns the filters, the id of an organisation standing for the raion (so a button can
+    carry it in a few bytes), and the first word that matched nothing.
+    """
+    urgency: Urgency | None = None
+    category: str | None = None
+    raion: str | None = None
+    raion_org: int | None = None
+    org_id: int | None = None
+    orgs = await organisations.list_organisations(turn.conn)
+    catalog = turn.ctx.catalog
+    for word in args.split():
+        folded = word.casefold()
+        if folded in _URGENCY_WORDS:
+            urgency = _URGENCY_WORDS[folded]
+            continue
+        cat = next(
+            (
+                c.key
+                for c in catalog.categories()
+                if folded in (c.key, *(c.name(lang).casefold() for lang in ("uk", "de", "en")))
+            ),
+            None,
+        )
+        if cat is not None:
+            category = cat
+            continue
+        number = small_int(word)
+        if number is not None and any(o.id == number for o in orgs):
+            org_id = number
+            continue
+        in_raion = next((o for o in orgs if o.raion.casefold().startswith(folded)), None)
+        if in_raion is not None and len(folded) >= 3:
+            raion, raion_org = in_raion.raion, in_raion.id
+            continue
+        named = next((o for o in orgs if folded in o.name.casefold()), None)
+        if named is not None and len(folded) >= 3:
+            org_id = named.id
+            continue
+        return Filters(), None, word
+    item_keys = tuple(i.key for i in catalog.items_in(category)) if category else None
+    filters = Filters(
+        urgency=urgency, category=category, item_keys=item_keys, raion=raion, org_id=org_id
+    )
+    return filters, raion_org, None
+
+
+def encode_view(filters: Filters, raion_org: int | None, page: int) -> str:
+    urgency = _URGENCY_CODE[filters.urgency] if filters.urgency else "-"
+    return (
+        f"op:{page}:{urgency}:{filters.category or '-'}:{filters.org_id or '-'}:{raion_org or '-'}"
+    )
+
+
+async def decode_view(turn: Turn, payload: str) -> tuple[Filters, int | None, int] | None:
+    parts = payload.split(":")
+    page = small_int(parts[0]) if len(parts) == 5 else None
+    if page is None:
+        return None
+    codes = {v: k for k, v in _URGENCY_CODE.items()}
+    urgency = codes.get(parts[1])
+    category = parts[2] if parts[2] != "-" else None
+    org_id = small_int(parts[3])
+    raion_org = small_int(parts[4])
+    raion = None
+    if raion_org is not None:
+        org = await organisations.get_organisation(turn.conn, raion_org)
+        raion = org.raion if org else None
+    item_keys = tuple(i.key for i in turn.ctx.catalog.items_in(category)) if category else None
+    filters = Filters(
+        urgency=urgency, category=category, item_keys=item_keys, raion=raion, org_id=org_id
+    )
+    return filters, raion_org, page
+
+
+async def open_page(
+    turn: Turn, filters: Filters, raion_org: int | None, page: int, *, replace: bool
+) -> list[Reply]:
+    statuses = sorted(OPEN_STATUSES)
+    total = await requests.count_requests(turn.conn, statuses=statuses, filters=filters)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(0, page), pages - 1)
+    found = await requests.list_requests(
+        turn.conn, statuses=statuses, filters=filters, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+    )
+    if not found:
+        return [Reply(text=turn.tr("coord.open_none"), replace=replace)]
+    names = {o.id: o.name for o in await organisations.list_organisations(turn.conn)}
+    marks = await duplicate_marks(turn, (r.id for r in found))
+    lines = [f"<b>{esc(turn.tr('coord.open_title', count=total, page=page + 1, pages=pages))}</b>"]
+    for request in found:
+        lines.append(
+            request_line(turn.ctx.t, turn.ctx.catalog, turn.lang, request)
+            + f" · {esc(names.get(request.org_id, '?'))}"
+            + marks.get(request.id, "")
+        )
+    lines.append("")
+    lines.append(turn.tr("coord.open_hint"))
+    buttons: list[Choice] = []
+    if page > 0:
+        buttons.append(Choice(label="◀️", payload=encode_view(filters, raion_org, page - 1)))
+    if page < pages - 1:
+        buttons.append(Choice(label="▶️", payload=encode_view(filters, raion_org, page + 1)))
+    return [
+        Reply(text="\n".join(lines), choices=(tuple(buttons),) if buttons else (), replace=replace)
+    ]
+
+
+async def cmd_open(turn: Turn, args: str) -> list[Reply]:
+    filters, raion_org, unknown = await parse_filters(turn, args)
+    if unknown is not None:
+        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    return await open_page(turn, filters, raion_org, 0, replace=False)
+
+
+async def on_open_page(turn: Turn, payload: str) -> list[Reply]:
+    view = await decode_view(turn, payload)
+    if view is None:
+        return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+    filters, raion_org, page = view
+    return await open_page(turn, filters, raion_org, page, replace=True)
+
+
+# --- shared ------------------------------------------------------------------------------
+
+
+def refusal(turn: Turn, key: str, request: NeedRequest, fragment: str = "") -> list[Reply]:
+    return [
+        Reply(
+            text=turn.tr(
+                key,
+                ref=esc(request.ref),
+                status=esc(status_label(turn.ctx.t, turn.lang, request.status)),
+                fragment=esc(fragment[:60]),
+            )
+        )
+    ]
+
+
+async def record(
+    turn: Turn,
+    request: NeedRequest,
+    *,
+    action: str,
+    new_status: Status | None,
+    note: str | None,
+    summary: str,
+    notify_key: str,
+    notify_coordinators: bool = False,
+    amounts: Sequence[ItemAmount] = (),
+    stage: EventKind = EventKind.NOTE,
+) -> tuple[ProgressLine, ...]:
+    """History event, audit row and notifications: one place for every change.
+
+    Only a real change of status is a status event. A pledge on a pledged request, a partial
+    delivery, a receipt or a note is an event of its own ``stage`` that keeps the status, so
+    neither /show nor the digest reads it as "In transit -> In transit".
+    """
+    assert turn.member is not None
+    lines = await progress_of(turn, request.id, amounts, stage)
+    if new_status is not None and new_status is not request.status:
+        await requests.set_status(
+            turn.conn,
+            request.id,
+            new_status,
+            actor_id=turn.member.id,
+            note=note,
+            now=turn.now,
+            lines=lines,
+        )
+    else:
+        await requests.add_status_event(
+            turn.conn,
+            request_id=request.id,
+            status=request.status,
+            actor_id=turn.member.id,
+            note=note,
+            now=turn.now,
+            kind=stage,
+            lines=lines,
+        )
+        await lifecycle.touch_request(turn.conn, request.id, turn.now)
+    await turn.audit(
+        action,
+        request.ref,
+        (describe_lines(turn.ctx.t, turn.ctx.catalog, "en", lines) or summary)[:500],
+    )
+    actor_org = ""
+    if turn.member.org_id is not None:
+        org = await organisations.get_organisation(turn.conn, turn.member.org_id)
+        actor_org = org.name if org else ""
+    status = new_status or request.status
+    note_line = f"\n📝 {esc(note)}" if note else ""
+    recipients = await members.list_members(turn.conn, org_id=request.org_id)
+    if notify_coordinators:
+        pledgers = await lifecycle.list_pledging_org_ids(turn.conn, request.id)
+        for org_id in pledgers:
+            recipients += await members.list_members(turn.conn, org_id=org_id)
+    await notify_members(
+        turn,
+        recipients,
+        lambda lang: (
+            turn.ctx.t(
+                lang,
+                notify_key,
+                ref=esc(request.ref),
+                status=esc(status_label(turn.ctx.t, lang, status)),
+                org=esc(actor_org),
+                # Item names in the reader's language, not the actor's; always "N of M".
+                summary=esc(describe_lines(turn.ctx.t, turn.ctx.catalog, lang, lines) or summary),
+            )
+            + note_line
+        ),
+    )
+    return lines
+
+
+async def progress_of(
+    turn: Turn, request_id: int, amounts: Sequence[ItemAmount], stage: EventKind
+) -> tuple[ProgressLine, ...]:
+    """Each amount with the item's total at this stage after it, read back from the rows."""
+    if not amounts:
+        return ()
+    after = await requests.get_request(turn.conn, request_id)
+    assert after is not None
+    by_id = {i.id: i for i in after.items}
+    counter: dict[EventKind, Callable[[NeedItem], int]] = {
+        EventKind.PLEDGE: lambda i: i.pledged,
+        EventKind.DELIVERY: lambda i: i.delivered,
+        EventKind.RECEIPT: lambda i: i.received,
+    }
+    done = counter[stage]
+    return tuple(
+        ProgressLine(
+            stage=stage,
+            item_key=a.item.item_key,
+            free_text=a.item.free_text,
+            unit=a.item.unit,
+            added=a.quantity,
+            done=done(by_id[a.item.id]),
+            of=a.item.quantity,
+        )
+        for a in amounts
+    )
+
+
+async def load(turn: Turn, args: str) -> tuple[NeedRequest | None, str, list[Reply] | None]:
+    # Any whitespace ends the reference: item lines may start on the next line.
+    parts = args.split(maxsplit=1)
+    ref_text, rest = [*parts, "", ""][:2]
+    if not ref_text:
+        return None, "", [Reply(text=turn.tr("coord.usage_ref"))]
+    request = await visible_request(turn, ref_text)
+    if request is None:
+        return None, "", not_found(turn, ref_text)
+    return request, rest.strip(), None
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+async def cmd_ack(turn: Turn, args: str) -> list[Reply]:
+    request, _, refused = await load(turn, args)
+    if refused is not None or request is None:
+        return refused or []
+    return await do_ack(turn, request)
+
+
+async def do_ack(turn: Turn, request: NeedRequest, *, replace: bool = False) -> list[Reply]:
+    if request.status not in ACKABLE:
+        return refusal(turn, "lifecycle.refused_status", request)
+    await record(
+        turn,
+        request,
+        action="request.ack",
+        new_status=Status.ACKNOWLEDGED,
+        note=None,
+        summary="acknowledged",
+        notify_key="notify.acknowledged",
+    )
+    return [Reply(text=turn.tr("coord.done_ack", ref=esc(request.ref)), replace=replace)]
+
+
+async def load_amounts(
+    turn: Turn, args: str
+) -> tuple[NeedRequest | None, AmountsParse | None, list[Reply] | None]:
+    """The request and its 'ITEM QTY; …; note' arguments, or the replies refusing them."""
+    request, rest, refused = await load(turn, args)
+    if refused is not None or request is None:
+        return None, None, refused or []
+    parsed = parse_amounts(rest, request, turn.ctx.catalog)
+    if parsed.error_key:
+        return None, None, refusal(turn, parsed.error_key, request, parsed.error_fragment)
+    return request, parsed, None
+
+
+async def cmd_pledge(turn: Turn, args: str) -> list[Reply]:
+    request, parsed, refused = await load_amounts(turn, args)
+    if refused is not None or request is None or parsed is None:
+        return refused or []
+    return await do_pledge(turn, request, parsed.amounts, parsed.note)
+
+
+async def do_pledge(
+    turn: Turn,
+    request: NeedRequest,
+    amounts: tuple[ItemAmount, ...],
+    note: str | None,
+    *,
+    replace: bool = False,
+) -> list[Reply]:
+    plan, error = pledge_plan(request, amounts)
+    if error:
+        return refusal(turn, error, request)
+    assert turn.member is not None
+    for amount in plan:
+        await lifecycle.add_pledge(
+            turn.conn,
+            request_id=request.id,
+            item_id=amount.item.id,
+            org_id=turn.member.org_id,
+            member_id=turn.member.id,
+            quantity=amount.quantity,
+            note=note,
+            now=turn.now,
+        )
+    lines = await record(
+        turn,
+        request,
+        action="request.pledge",
+        new_status=Status.PLEDGED,
+        note=note,
+        summary="pledge",
+        notify_key="notify.pledged",
+        amounts=plan,
+        stage=EventKind.PLEDGE,
+    )
+    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
+    return [
+        Reply(
+            text=turn.tr("coord.done_pledge", ref=esc(request.ref), summary=esc(mine)),
+            replace=replace,
+        )
+    ]
+
+
+async def cmd_transit(turn: Turn, args: str) -> list[Reply]:
+    request, rest, refused = await load(turn, args)
+    if refused is not None or request is None:
+        return refused or []
+    return await do_transit(turn, request, rest[:MAX_NOTE] or None)
+
+
+async def do_transit(
+    turn: Turn, request: NeedRequest, note: str | None, *, replace: bool = False
+) -> list[Reply]:
+    if request.status not in TRANSITABLE:
+        return refusal(turn, "lifecycle.refused_status", request)
+    await record(
+        turn,
+        request,
+        action="request.transit",
+        new_status=Status.IN_TRANSIT,
+        note=note,
+        summary="in transit",
+        notify_key="notify.in_transit",
+    )
+    return [Reply(text=turn.tr("coord.done_transit", ref=esc(request.ref)), replace=replace)]
+
+
+async def cmd_delivered(turn: Turn, args: str) -> list[Reply]:
+    request, parsed, refused = await load_amounts(turn, args)
+    if refused is not None or request is None or parsed is None:
+        return refused or []
+    return await do_delivered(turn, request, parsed.amounts, parsed.note)
+
+
+async def do_delivered(
+    turn: Turn,
+    request: NeedRequest,
+    amounts: tuple[ItemAmount, ...],
+    note: str | None,
+    *,
+    replace: bool = False,
+) -> list[Reply]:
+    plan, error = delivery_plan(request, amounts)
+    if error:
+        return refusal(turn, error, request)
+    for amount in plan:
+        await lifecycle.add_delivered(turn.conn, amount.item.id, amount.quantity)
+    after = await requests.get_request(turn.conn, request.id)
+    assert after is not None
+    complete = all(i.delivered >= i.quantity for i in after.items)
+    lines = await record(
+        turn,
+        request,
+        action="request.delivered",
+        new_status=Status.DELIVERED if complete else None,
+        note=note,
+        summary="delivery",
+        notify_key="notify.delivered" if complete else "notify.partly_delivered",
+        amounts=plan,
+        stage=EventKind.DELIVERY,
+    )
+    key = "coord.done_delivered" if complete else "coord.done_partly_delivered"
+    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
+    return [Reply(text=turn.tr(key, ref=esc(request.ref), summary=esc(mine)), replace=replace)]
+
+
+async def cmd_decline(turn: Turn, args: str) -> list[Reply]:
+    request, reason, refused = await load(turn, args)
+    if refused is not None or request is None:
+        return refused or []
+    if not reason:
+        return [Reply(text=turn.tr("coord.decline_needs_reason"))]
+    if request.status not in DECLINABLE:
+        return refusal(turn, "lifecycle.refused_status", request)
+    await record(
+        turn,
+        request,
+        action="request.decline",
+        new_status=Status.DECLINED,
+        note=reason[:MAX_NOTE],
+        summary="declined",
+        notify_key="notify.declined",
+    )
+    return [Reply(text=turn.tr("coord.done_decline", ref=esc(request.ref)))]
+
+
+async def cmd_note(turn: Turn, args: str) -> list[Reply]:
+    request, text, refused = await load(turn, args)
+    if refused is not None or request is None:
+        return refused or []
+    if not text:
+        return [Reply(text=turn.tr("coord.note_needs_text"))]
+    if len(text) > MAX_NOTE:
+        return [Reply(text=turn.tr("wizard.too_long", limit=MAX_NOTE, length=len(text)))]
+    await record(
+        turn,
+        request,
+        action="request.note",
+        new_status=None,
+        note=text,
+        summary="note",
+        notify_key="notify.note",
+        notify_coordinators=Role.REQUESTER in turn.roles,
+    )
+    return [Reply(text=turn.tr("coord.done_note", ref=esc(request.ref)))]
+
+
+async def cmd_received(turn: Turn, args: str) -> list[Reply]:
+    request, parsed, refused = await load_amounts(turn, args)
+    if refused is not None or request is None or parsed is None:
+        return refused or []
+    if turn.member is None or request.org_id != turn.member.org_id:
+        return not_found(turn, args.split()[0] if args.split() else "")
+    fully_delivered = all(i.delivered >= i.quantity for i in request.items)
+    if parsed.everything and not fully_delivered and request.status in RECEIVABLE:
+        # "Everything" is only obvious once everything was delivered; before that, ask.
+        return ask_receipt(turn, request)
+    return await do_received(turn, request, parsed.amounts, parsed.note)
+
+
+def ask_receipt(turn: Turn, request: NeedRequest) -> list[Reply]:
+    """What arrived? All that was delivered / type quantities / cancel."""
+    lines = [
+        f"{number}. {esc(item_label(turn.ctx.catalog, turn.lang, i.item_key, i.free_text))}"
+        f" ×{i.quantity}"
+        + (f" — {esc(phrase)}" if (phrase := progress_phrase(turn.ctx.t, turn.lang, i)) else "")
+        for number, i in enumerate(request.items, 1)
+    ]
+    buttons: list[Choice] = []
+    if any(i.delivered > i.received for i in request.items):
+        buttons.append(Choice(label=turn.tr("btn.rcv_delivered"), payload=f"rcv:dlv:{request.id}"))
+    else:
+        lines.append(turn.tr("rcv.nothing_delivered"))
+    buttons.append(Choice(label=turn.tr("btn.rcv_type"), payload=f"rcv:type:{request.id}"))
+    buttons.append(Choice(label=turn.tr("btn.cancel"), payload=f"rcv:no:{request.id}", nav=True))
+    text = turn.tr("rcv.ask", ref=esc(request.ref), lines="\n".join(lines))
+    return [Reply(text=text, choices=tuple((b,) for b in buttons))]
+
+
+async def on_receipt_choice(turn: Turn, payload: str) -> list[Reply]:
+    action, _, ref = payload.partition(":")
+    request = await visible_request(turn, ref)
+    own = request is not None and turn.member is not None and request.org_id == turn.member.org_id
+    if request is None or not own:
+        return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+    if action == "no":
+        return [Reply(text=turn.tr("rcv.cancelled"), replace=True)]
+    if action == "type":
+        return [Reply(text=turn.tr("rcv.type_hint", ref=esc(request.ref)), replace=True)]
+    if action != "dlv":
+        return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+    # Read at the tap, not at the question: a delivery reported since then counts.
+    amounts = tuple(
+        ItemAmount(i, i.delivered - i.received) for i in request.items if i.delivered > i.received
+    )
+    if not amounts:
+        return refusal(turn, "lifecycle.nothing_outstanding", request)
+    return await do_received(turn, request, amounts, None, replace=True)
+
+
+async def do_received(
+    turn: Turn,
+    request: NeedRequest,
+    amounts: tuple[ItemAmount, ...],
+    note: str | None,
+    *,
+    replace: bool = False,
+) -> list[Reply]:
+    plan, error = receipt_plan(request, amounts)
+    if error:
+        return refusal(turn, error, request)
+    for amount in plan:
+        await lifecycle.add_received(turn.conn, amount.item.id, amount.quantity)
+        # What arrived was evidently delivered, even if nobody reported it.
+        missing = amount.item.received + amount.quantity - amount.item.delivered
+        if missing > 0:
+            await lifecycle.add_delivered(turn.conn, amount.item.id, missing)
+    after = await requests.get_request(turn.conn, request.id)
+    assert after is not None
+    complete = all(i.received >= i.quantity for i in after.items)
+    lines = await record(
+        turn,
+        request,
+        action="request.received",
+        new_status=Status.DELIVERED if complete else None,
+        note=note,
+        summary="receipt",
+        notify_key="notify.received",
+        notify_coordinators=True,
+        amounts=plan,
+        stage=EventKind.RECEIPT,
+    )
+    key = "coord.done_received" if complete else "coord.done_partly_received"
+    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
+    return [
+        Reply(
+            text=turn.tr(key, ref=esc(request.ref), summary=esc(mine)),
+            durable=True,
+            replace=replace,
+        )
+    ]
+
+
+async def on_action(turn: Turn, payload: str) -> list[Reply]:
+    action, _, ref = payload.partition(":")
+    request_id = parse_ref(ref)
+    request = await requests.get_request(turn.conn, request_id) if request_id else None
+    if request is None:
+        return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+    if action == "ack":
+        return await do_ack(turn, request)
+    if action == "pledge":
+        return await do_pledge(turn, request, (), None)
+    if action == "transit":
+        return await do_transit(turn, request, None)
+    if action == "delivered":
+        return await do_delivered(turn, request, (), None)
+    return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+
+
+def register(registry: Registry) -> None:
+    # All private (registry.Where's default). /open lists organisations' needs with names;
+    # the changes answer with a request's items and amounts, and their refusals may list the
+    # request's lines as the hospital typed them: a group learns nothing of a request.
+    registry.add_command(Command("open", COORDINATOR, cmd_open, "help.open"))
+    registry.add_command(Command("ack", COORDINATOR, cmd_ack, "help.ack"))
+    registry.add_command(Command("pledge", COORDINATOR, cmd_pledge, "help.pledge"))
+    registry.add_command(Command("transit", COORDINATOR, cmd_transit, "help.transit"))
+    registry.add_command(Command("delivered", COORDINATOR, cmd_delivered, "help.delivered"))
+    registry.add_command(Command("decline", COORDINATOR, cmd_decline, "help.decline"))
+    registry.add_command(Command("note", frozenset(Role), cmd_note, "help.note"))
+    registry.add_command(Command("received", REQUESTER, cmd_received, "help.received"))
+    registry.add_choice(ChoiceRoute("op", COORDINATOR, on_open_page))
+    registry.add_choice(ChoiceRoute("lc", COORDINATOR, on_action))
+    registry.add_choice(ChoiceRoute("rcv", REQUESTER, on_receipt_choice))

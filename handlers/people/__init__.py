@@ -1,0 +1,1 @@
+"""Joining with an invite, /lang, /whoami, what roles bring, and forgetting a person."""

@@ -1,0 +1,102 @@
+"""Submit: one transaction stores the request, its first status, the audit row, the
+notifications for everyone who must hear of it and the sender's confirmation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from handlers.core.context import Turn
+from handlers.core.events import Choice, Reply
+from handlers.core.notify import notify_members
+from handlers.text.format import esc, request_block
+from handlers.text.i18n import normalise_language
+from storage import members, organisations, requests, subscriptions
+from storage.models import Filters, NeedRequest, SubscriptionKind, Urgency
+
+if TYPE_CHECKING:
+    from handlers.requests.intake import Draft
+
+# The flow a submitted draft's row moves to: a second tap on Submit finds it there.
+SUBMITTED = "submitted"
+
+
+async def submit_draft(turn: Turn, draft: Draft) -> list[Reply]:
+    assert turn.member is not None and turn.member.org_id is not None
+    if not draft.items:
+        return [Reply(text=turn.tr("intake.no_items"))]
+    org = await organisations.get_organisation(turn.conn, turn.member.org_id)
+    assert org is not None
+    request = await requests.add_request(
+        turn.conn,
+        org_id=org.id,
+        created_by=turn.member.id,
+        urgency=draft.urgency or Urgency.NORMAL,
+        needed_by=draft.needed_by,
+        delivery_place=draft.place,
+        note=draft.note,
+        items=draft.items,
+        now=turn.now,
+    )
+    await turn.audit(
+        "request.create", request.ref, f"{len(request.items)} items, {request.urgency.value}"
+    )
+    await _notify(turn, request, org.name, org.raion)
+    draft.submitted_ref = request.ref
+    # Keep a marker instead of the draft, so a second tap on Submit is recognised.
+    await turn.flow.save(SUBMITTED, "done", draft)
+    text = (
+        turn.tr("intake.saved", ref=esc(request.ref))
+        + "\n\n"
+        + request_block(turn.ctx.t, turn.ctx.catalog, turn.lang, request, org.name)
+        + "\n\n"
+        + turn.tr("intake.saved_next", ref=esc(request.ref))
+    )
+    more = Choice(label=turn.tr("btn.new_request"), payload="w:start")
+    return [Reply(text=text, choices=((more,),), replace=True, durable=True)]
+
+
+async def _notify(turn: Turn, request: NeedRequest, org_name: str, org_raion: str) -> None:
+    colleagues = await members.list_members(turn.conn, org_id=request.org_id)
+    await notify_members(
+        turn,
+        colleagues,
+        lambda lang: (
+            turn.ctx.t(lang, "notify.colleague_filed", ref=esc(request.ref))
+            + "\n\n"
+            + request_block(turn.ctx.t, turn.ctx.catalog, lang, request, org_name)
+        ),
+        # For their information, not awaited: bulk, behind answers and lifecycle notices.
+        kind="colleague",
+    )
+    if request.urgency is Urgency.CRITICAL:
+        await alert_critical(turn, request, org_name, org_raion)
+
+
+def matches(filters: Filters, request: NeedRequest, raion: str) -> bool:
+    """Whether a new request falls under a subscription's filters."""
+    if filters.urgency is not None and filters.urgency is not request.urgency:
+        return False
+    if filters.org_id is not None and filters.org_id != request.org_id:
+        return False
+    if filters.raion is not None and filters.raion != raion:
+        return False
+    if filters.item_keys is not None:
+        return any(i.item_key in filters.item_keys for i in request.items)
+    return True
+
+
+async def alert_critical(turn: Turn, request: NeedRequest, org_name: str, raion: str) -> None:
+    """An alert to every critical-alert subscription whose filters match, in its language."""
+    subs = await subscriptions.list_subscriptions(turn.conn, kind=SubscriptionKind.CRITICAL)
+    for sub in subs:
+        if not matches(sub.filters, request, raion):
+            continue
+        if turn.member is not None and sub.member_id == turn.member.id:
+            continue
+        lang = normalise_language(sub.language, turn.ctx.policy.default_language)
+        text = (
+            turn.ctx.t(lang, "notify.critical_new", ref=esc(request.ref))
+            + "\n\n"
+            + request_block(turn.ctx.t, turn.ctx.catalog, lang, request, org_name)
+        )
+        await turn.notify(sub.recipient, Reply(text=text), "alert")
