@@ -53,6 +53,7 @@ from handlers.textsplit import split_message
 from storage import members, outbox
 from storage.db import Database, DatabaseLocked
 from storage.models import OutboxMessage
+from storage.outbox import OutboxDocument
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +78,18 @@ class Unreachable(DeliveryError):
         super().__init__(message, permanent=True)
 
 
-def reply_from_row(row: OutboxMessage, document: tuple[str, str, bytes] | None) -> Reply:
+def reply_from_row(row: OutboxMessage, document: OutboxDocument | None) -> Reply:
     choices: tuple[tuple[Choice, ...], ...] = ()
     if row.choices_json:
         choices = tuple(tuple(Choice(**c) for c in line) for line in json.loads(row.choices_json))
     doc = None
     if document is not None:
-        name, mime, data = document
-        doc = Document(filename=name, mime_type=mime, data=data)
+        doc = Document(
+            filename=document.name,
+            mime_type=document.mime,
+            data=document.data,
+            caption=document.caption,
+        )
     return Reply(text=row.text, choices=choices, document=doc)
 
 

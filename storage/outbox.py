@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from enum import IntEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 import aiosqlite
 
@@ -81,11 +81,13 @@ async def add_outbox(
     document_name: str | None = None,
     document_mime: str | None = None,
     document: bytes | None = None,
+    caption: str | None = None,
 ) -> int:
+    """``caption`` goes with the document as one message; ``text`` follows it."""
     cur = await conn.execute(
         "INSERT INTO outbox (transport, chat_id, member_id, kind, priority, text, choices,"
-        " document_name, document_mime, document, created_at, not_before)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " document_name, document_mime, document, caption, created_at, not_before)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             transport,
             chat_id,
@@ -97,6 +99,7 @@ async def add_outbox(
             document_name,
             document_mime,
             document,
+            caption,
             to_db(now),
             to_db(not_before or now),
         ),
@@ -186,16 +189,25 @@ async def get_outbox_member_id(conn: aiosqlite.Connection, outbox_id: int) -> in
     return None if row is None or row["member_id"] is None else int(row["member_id"])
 
 
-async def get_outbox_document(
-    conn: aiosqlite.Connection, outbox_id: int
-) -> tuple[str, str, bytes] | None:
+class OutboxDocument(NamedTuple):
+    name: str
+    mime: str
+    data: bytes
+    caption: str | None
+
+
+async def get_outbox_document(conn: aiosqlite.Connection, outbox_id: int) -> OutboxDocument | None:
     row = await fetch_one(
-        conn, "SELECT document_name, document_mime, document FROM outbox WHERE id = ?", (outbox_id,)
+        conn,
+        "SELECT document_name, document_mime, document, caption FROM outbox WHERE id = ?",
+        (outbox_id,),
     )
 
     if row is None or row["document"] is None:
         return None
-    return str(row["document_name"]), str(row["document_mime"]), bytes(row["document"])
+    return OutboxDocument(
+        str(row["document_name"]), str(row["document_mime"]), bytes(row["document"]), row["caption"]
+    )
 
 
 async def get_outbox(conn: aiosqlite.Connection, outbox_id: int) -> OutboxMessage | None:
