@@ -9,6 +9,7 @@ import asyncio
 import gc
 import logging
 import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from handlers.events import Incoming, Reply
 from handlers.i18n import Language, Translator
 from handlers.limits import RateLimiter
 from handlers.menus import sync_menus
+from handlers.offload import ReportSlots
 from storage import organisations
 from storage.db import Checkpointer, Database, open_db
 from storage.invites import InviteKey
@@ -40,6 +42,7 @@ from storage.models import Identity
 log = logging.getLogger(__name__)
 
 LOCAL_CONSOLE = Identity(transport="console", user_id="local")
+SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 def utc_now() -> datetime:
@@ -79,6 +82,12 @@ class App:
         # collector's sight, so full collections stay short and do not stall replies.
         gc.collect()
         gc.freeze()
+        # Reports draw in a worker thread (handlers/offload.py) that shares the interpreter
+        # lock with this loop. After each socket or database call the loop waits for the lock
+        # behind the drawing thread for up to the switch interval, many times per message: at
+        # the default 5 ms, chats slowed to seconds while an export drew; at 0.5 ms their p99
+        # stayed in tens of ms (bench/loop_lag.py), and the drawing pays little for it.
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
     async def _first_steps(self) -> str | None:
         """On an empty database, tell a newcomer the three commands that lead to a request."""
@@ -102,6 +111,8 @@ class App:
                 await transport.stop()
             except Exception:
                 log.exception("stopping %s failed", transport.name)
+        # Reports still drawing get a moment to queue their files; the rest are dropped.
+        await self.engine.close()
         await self.db.close()
 
 
@@ -133,6 +144,7 @@ def make_context(
         renderers=FileRenderers(),
         invite_key=invite_key,
         limiter=RateLimiter(),
+        reports=ReportSlots(),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from handlers.catalog import Catalog
-from handlers.events import Incoming
+from handlers.events import Incoming, Reply
 from handlers.i18n import Language, Translator
 from handlers.limits import RateLimiter
+from handlers.offload import ReportSlots
 from handlers.rendering import Renderers
 from storage.db import Database
 from storage.invites import InviteKey
@@ -70,6 +71,12 @@ class HandlerContext:
     invite_key: InviteKey
     # Per-person message counts (handlers/limits.py); one per process, built by bot/app.py.
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    # Reports (exports, charts, digests) take turns here: one draws at a time.
+    reports: ReportSlots = field(default_factory=ReportSlots)
+
+
+# A report a handler leaves for after its turn's commit (see ``Turn.after_commit``).
+AfterCommit = Callable[[], Awaitable[list[Reply]]]
 
 
 @dataclass
@@ -87,6 +94,11 @@ class Turn:
     wrote_outbox: bool = False
     # Set when subscriptions were added or removed, so the scheduler reloads its jobs.
     changed_subscriptions: bool = False
+    # Reports (/export, /chart, /digest): the engine starts these after the turn's COMMIT, as
+    # tasks of their own with no transaction open and no lock held; their replies go to the
+    # turn's chat through the outbox. Rendering inside the turn would hold the write lock every
+    # other chat waits for, and awaiting it would hold up the transport's next batch.
+    after_commit: list[AfterCommit] = field(default_factory=list)
 
     def tr(self, key: str, **args: object) -> str:
         return self.ctx.t(self.lang, key, **args)

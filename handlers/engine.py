@@ -5,10 +5,14 @@ roles that the command, button or conversation declares, then where it may answe
 gets nothing that shows people, places, notes or files: registry.Where); run the handler;
 then, in the same transaction, record the update id, the durable replies (as outbox rows) and
 the menu shown to text-only platforms. Only after COMMIT do the replies go back to the transport.
+Reports a handler left in ``Turn.after_commit`` run after that COMMIT as tasks of their own,
+outside any transaction; their answers reach the asker through the outbox.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -35,7 +39,7 @@ from handlers import (
     stats,
     subscriptions,
 )
-from handlers.context import HandlerContext, Turn
+from handlers.context import AfterCommit, HandlerContext, Turn
 from handlers.events import Choice, Incoming, Reply
 from handlers.i18n import normalise_language
 from handlers.menus import queue_member_menu
@@ -82,6 +86,9 @@ class Engine:
         # Called after a commit that queued notifications, so they go out at once.
         self.on_outbox: Callable[[], None] | None = None
         self.on_subscriptions_changed: Callable[[], None] | None = None
+        # Reports (Turn.after_commit) still drawing; the engine's own, never shared.
+        self._reports: set[asyncio.Task[None]] = set()
+        self.reports_started = 0
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         lang = normalise_language(incoming.language_code, self.ctx.policy.default_language)
@@ -147,7 +154,78 @@ class Engine:
             self.on_outbox()
         if turn.changed_subscriptions and self.on_subscriptions_changed is not None:
             self.on_subscriptions_changed()
+        for job in turn.after_commit:
+            self._start_report(turn, job)
         return replies
+
+    def _start_report(self, turn: Turn, job: AfterCommit) -> None:
+        """Run a report beside the chats, not inside this update's handling.
+
+        Transports finish an update before they fetch the next batch (Telegram confirms a
+        batch only once every update of it is handled), so a report awaited here would hold
+        up every chat for as long as it draws. Its answer goes out through the outbox instead.
+        """
+        task = asyncio.create_task(
+            self._report(turn, job), name=f"report {turn.incoming.update_id}"
+        )
+        self._reports.add(task)
+        self.reports_started += 1
+        task.add_done_callback(self._reports.discard)
+
+    async def _report(self, turn: Turn, job: AfterCommit) -> None:
+        """The report, then its answer as outbox rows for the asker's chat, in one short write.
+
+        A report that fails answers with the usual error. One that is cut short by a crash or
+        a shutdown is lost: the update is committed, so the asker sends the command again.
+        """
+        try:
+            replies = await job()
+        except DatabaseLocked:
+            log.warning("database locked in a report for %s", turn.incoming.update_id)
+            replies = [Reply(text=turn.tr("error.busy"))]
+        except Exception:
+            log.exception("report failed for update %s", turn.incoming.update_id)
+            replies = [Reply(text=turn.tr("error.internal"))]
+        chat = turn.incoming.chat
+        # A 403 from a group must not mark the member unreachable: only a private chat is theirs.
+        member_id = turn.member.id if turn.member is not None and turn.incoming.private else None
+        try:
+            async with self.ctx.db.transaction() as conn:
+                for reply in replies:
+                    doc = reply.document
+                    await outbox.add_outbox(
+                        conn,
+                        transport=chat.transport,
+                        chat_id=chat.chat_id,
+                        text=reply.text,
+                        now=self.ctx.clock(),
+                        member_id=member_id,
+                        kind="reply",
+                        document_name=None if doc is None else doc.filename,
+                        document_mime=None if doc is None else doc.mime_type,
+                        document=None if doc is None else doc.data,
+                        caption=None if doc is None else doc.caption,
+                    )
+        except Exception:
+            log.exception("could not queue the report for update %s", turn.incoming.update_id)
+            return
+        if self.on_outbox is not None:
+            self.on_outbox()
+
+    async def wait_reports(self) -> None:
+        """Until every report started so far has queued its answer (tests, shutdown)."""
+        while self._reports:
+            await asyncio.gather(*self._reports, return_exceptions=True)
+
+    async def close(self, grace: float = 5.0) -> None:
+        """At shutdown: reports get ``grace`` seconds to finish; the rest are dropped."""
+        if not self._reports:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self.wait_reports()), grace)
+        for task in list(self._reports):
+            task.cancel()
+        await asyncio.gather(*self._reports, return_exceptions=True)
 
     async def _member(
         self,

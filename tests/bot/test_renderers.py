@@ -12,12 +12,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.renderers import MAX_COLUMN_WIDTH, FileRenderers
 from handlers.catalog import Catalog
 from handlers.charts import chart_by_category, chart_document, chart_labels
-from handlers.context import Turn
 from handlers.export import XLSX_MIME, ExportTable
 from handlers.i18n import Translator
 from storage.charts import ChartCell, ChartData, ChartWeek
 from storage.models import Filters, Urgency
-from tests.engine_harness import ADMIN, EngineHarness
+from tests.engine_harness import EngineHarness
 from tests.handlers.test_export import HTMLISH, HXL, INJECTION, export, history, seed
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -165,17 +164,7 @@ def test_weekly_chart_without_data() -> None:
 async def test_chart_document_from_history(harness: EngineHarness) -> None:
     end, _ = await history(harness)
     catalog = Catalog.default()
-    async with harness.db.read() as conn:
-        turn = Turn(
-            ctx=harness.engine.ctx,
-            conn=conn,
-            incoming=harness.incoming(ADMIN),
-            now=end,
-            member=None,
-            lang="de",
-            registry=harness.engine.registry,
-        )
-        doc = await chart_document(turn, Filters())
+    doc = await chart_document(harness.engine.ctx, Filters(), lang="de", now=end)
     assert doc.filename == "aidbridge-chart-2026-11-24.png"
     assert doc.mime_type == "image/png"
     assert doc.caption == "Offene Bedarfe nach Kategorie, letzte 8 Wochen"

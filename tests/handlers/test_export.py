@@ -11,7 +11,6 @@ import pytest
 
 from handlers.catalog import Catalog
 from handlers.charts import chart_by_category, chart_labels
-from handlers.context import Turn
 from handlers.events import Document
 from handlers.export import (
     COLUMNS,
@@ -164,17 +163,16 @@ async def export(
     lang: Language = "uk",
     statuses: tuple[Status, ...] | None = None,
 ) -> Document:
-    async with h.db.read() as conn:
-        turn = Turn(
-            ctx=h.engine.ctx,
-            conn=conn,
-            incoming=h.incoming(who.identity),
-            now=h.clock(),
-            member=who,
-            lang=lang,
-            registry=h.engine.registry,
-        )
-        return await export_document(turn, fmt, filters or Filters(), statuses=statuses)
+    ctx = h.engine.ctx
+    return await export_document(
+        ctx,
+        fmt,
+        filters or Filters(),
+        lang=lang,
+        roles=who.roles if who.active else frozenset(),
+        today=h.clock().astimezone(ctx.policy.timezone).date(),
+        statuses=statuses,
+    )
 
 
 def read_csv(doc: Document) -> list[list[str]]:
