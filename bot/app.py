@@ -58,6 +58,7 @@ class App:
     worker: OutboxWorker
     checkpointer: Checkpointer
     scheduler: DigestScheduler
+    renderers: FileRenderers
     transports: dict[str, Transport] = field(default_factory=dict)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -113,6 +114,7 @@ class App:
                 log.exception("stopping %s failed", transport.name)
         # Reports still drawing get a moment to queue their files; the rest are dropped.
         await self.engine.close()
+        await asyncio.to_thread(self.renderers.close)
         await self.db.close()
 
 
@@ -122,6 +124,7 @@ def make_context(
     clock: Callable[[], datetime] = utc_now,
     *,
     invite_key: InviteKey,
+    renderers: FileRenderers,
 ) -> HandlerContext:
     lang: Language = settings.default_language  # type: ignore[assignment]
     return HandlerContext(
@@ -141,7 +144,7 @@ def make_context(
             backup_dir=settings.backup_dir,
         ),
         links=BotLinks(),
-        renderers=FileRenderers(),
+        renderers=renderers,
         invite_key=invite_key,
         limiter=RateLimiter(),
         reports=ReportSlots(),
@@ -182,7 +185,9 @@ async def build_app(
         # Whoever sits at the server's own terminal can run the CLI anyway: make the
         # plain console session an admin, so a newcomer can try every command.
         settings = settings.model_copy(update={"admins": [*settings.admins, LOCAL_CONSOLE]})
-    ctx = make_context(settings, db, clock, invite_key=invite_key)
+    # Charts in a process of their own: collecting a chart's garbage would pause this one.
+    renderers = FileRenderers(chart_process=True)
+    ctx = make_context(settings, db, clock, invite_key=invite_key, renderers=renderers)
     engine = Engine(ctx)
     transports: dict[str, Transport] = {}
     pacers: dict[str, Pacer] = {}
@@ -207,6 +212,7 @@ async def build_app(
         worker=worker,
         checkpointer=Checkpointer(db.path),
         scheduler=scheduler,
+        renderers=renderers,
         transports=transports,
     )
     if settings.telegram_token is not None and console_identity is None:
