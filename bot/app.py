@@ -9,6 +9,7 @@ import asyncio
 import gc
 import logging
 import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from handlers.core.context import BotLinks, HandlerContext, Policy
 from handlers.core.engine import Engine
 from handlers.core.events import Incoming, Reply
 from handlers.core.limits import RateLimiter
+from handlers.core.offload import ReportSlots
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator
 from storage import organisations
@@ -40,6 +42,7 @@ from storage.models import Identity
 log = logging.getLogger(__name__)
 
 LOCAL_CONSOLE = Identity(transport="console", user_id="local")
+SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 def utc_now() -> datetime:
@@ -55,6 +58,7 @@ class App:
     worker: OutboxWorker
     checkpointer: Checkpointer
     scheduler: DigestScheduler
+    renderers: FileRenderers
     transports: dict[str, Transport] = field(default_factory=dict)
     # Set by a transport that cannot go on (its token refused past the limit): run() stops
     # and raises it, so the process exits non-zero.
@@ -90,6 +94,12 @@ class App:
         # collector's sight, so full collections stay short and do not stall replies.
         gc.collect()
         gc.freeze()
+        # Reports draw in a worker thread (handlers/offload.py) that shares the interpreter
+        # lock with this loop. After each socket or database call the loop waits for the lock
+        # behind the drawing thread for up to the switch interval, many times per message: at
+        # the default 5 ms, chats slowed to seconds while an export drew; at 0.5 ms their p99
+        # stayed in tens of ms (bench/loop_lag.py), and the drawing pays little for it.
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
     async def _first_steps(self) -> str | None:
         """On an empty database, tell a newcomer the three commands that lead to a request."""
@@ -113,6 +123,9 @@ class App:
                 await transport.stop()
             except Exception:
                 log.exception("stopping %s failed", transport.name)
+        # Reports still drawing get a moment to queue their files; the rest are dropped.
+        await self.engine.close()
+        await asyncio.to_thread(self.renderers.close)
         await self.db.close()
 
 
@@ -122,6 +135,7 @@ def make_context(
     clock: Callable[[], datetime] = utc_now,
     *,
     invite_key: InviteKey,
+    renderers: FileRenderers,
 ) -> HandlerContext:
     lang: Language = settings.default_language  # type: ignore[assignment]
     return HandlerContext(
@@ -141,9 +155,10 @@ def make_context(
             backup_dir=settings.backup_dir,
         ),
         links=BotLinks(),
-        renderers=FileRenderers(),
+        renderers=renderers,
         invite_key=invite_key,
         limiter=RateLimiter(),
+        reports=ReportSlots(),
     )
 
 
@@ -181,7 +196,9 @@ async def build_app(
         # Whoever sits at the server's own terminal can run the CLI anyway: make the
         # plain console session an admin, so a newcomer can try every command.
         settings = settings.model_copy(update={"admins": [*settings.admins, LOCAL_CONSOLE]})
-    ctx = make_context(settings, db, clock, invite_key=invite_key)
+    # Charts in a process of their own: collecting a chart's garbage would pause this one.
+    renderers = FileRenderers(chart_process=True)
+    ctx = make_context(settings, db, clock, invite_key=invite_key, renderers=renderers)
     engine = Engine(ctx)
     transports: dict[str, Transport] = {}
     pacers: dict[str, Pacer] = {}
@@ -206,6 +223,7 @@ async def build_app(
         worker=worker,
         checkpointer=Checkpointer(db.path),
         scheduler=scheduler,
+        renderers=renderers,
         transports=transports,
     )
     retry = RetryPolicy(

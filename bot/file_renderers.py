@@ -2,45 +2,48 @@
 
 Both libraries stay out of handlers/, which see only the ``Renderers`` protocol. Handlers call
 these methods from worker threads, so nothing here touches module-level or library-global
-state: matplotlib is used through ``Figure`` + ``FigureCanvasAgg`` (never pyplot, whose
-figure registry and backend switch are process-wide), and each call builds its own objects.
+state, and each call builds its own objects. The chart is drawn by bot/chart_drawing.py: in
+the calling thread, or (the running bot) in a process of its own, whose garbage collector
+then pauses nobody's chats.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections import defaultdict
+import selectors
+import subprocess
+import sys
+import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from bot.chart_drawing import ChartRequest, draw_weekly_chart
 from handlers.coordination.hxl_export import ExportTable, formula_like
 from handlers.text.i18n import Language
 from storage.charts import ChartData
-from storage.models import Urgency
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+# A chart takes about a second; the first one also waits for the child's imports.
+CHART_TIMEOUT_SECONDS: Final = 60.0
 MAX_COLUMN_WIDTH: Final = 60
 MIN_COLUMN_WIDTH: Final = 6
 # Characters XML 1.0 cannot carry; openpyxl refuses them rather than writing a broken file.
 _ILLEGAL_XML: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_TITLE_FORBIDDEN: Final = re.compile(r"[\[\]:*?/\\]")
 
-URGENCY_COLOURS: Final[Mapping[Urgency, str]] = {
-    Urgency.CRITICAL: "#c62828",
-    Urgency.HIGH: "#ef6c00",
-    Urgency.NORMAL: "#1565c0",
-    Urgency.LOW: "#9e9e9e",
-}
-_THOUSANDS: Final[Mapping[str, str]] = {"uk": "\u00a0", "de": ".", "en": ","}
-_PANEL_COLUMNS: Final = 4
-_DPI: Final = 100
-
 
 class FileRenderers:
-    """The production ``handlers.coordination.file_renderers.Renderers``."""
+    """The production ``handlers.coordination.file_renderers.Renderers``.
+
+    ``chart_process``: draw charts in a process of their own (``ChartProcess``); call
+    ``close()`` when done. Without it they are drawn in the calling thread (tests, the CLI).
+    """
+
+    def __init__(self, *, chart_process: bool = False) -> None:
+        self._chart_process = ChartProcess() if chart_process else None
 
     def xlsx(self, table: ExportTable, *, sheet_title: str) -> bytes:
         from openpyxl import Workbook
@@ -64,63 +67,14 @@ class FileRenderers:
     def weekly_chart(
         self, chart: ChartData, *, lang: Language, title: str, labels: Mapping[str, str]
     ) -> bytes:
-        # Imported here: matplotlib costs about a second to import, and most runs of the bot
-        # never draw a chart.
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-        from matplotlib.patches import Patch
-        from matplotlib.ticker import FuncFormatter, MaxNLocator
+        if self._chart_process is None:
+            return draw_weekly_chart(chart, lang=lang, title=title, labels=labels)
+        return self._chart_process.draw(chart, lang=lang, title=title, labels=labels)
 
-        keys = _panel_keys(chart, labels)
-        rows = max(1, -(-len(keys) // _PANEL_COLUMNS))
-        columns = min(max(1, len(keys)), _PANEL_COLUMNS)
-        # Constrained layout fits titles, shared axis labels and the legend without overlaps.
-        size = (max(7.0, 2.9 * columns + 2.2), 2.5 * rows + 1.6)
-        figure = Figure(figsize=size, dpi=_DPI, layout="constrained")
-        FigureCanvasAgg(figure)
-        figure.suptitle(title, fontsize=12, fontweight="bold")
-        ticks = [week.end.strftime("%d.%m") for week in chart.weeks]
-        positions = list(range(len(chart.weeks)))
-        separator = _THOUSANDS.get(lang, ",")
-        thousands = FuncFormatter(lambda value, _pos: f"{int(value):,}".replace(",", separator))
-        if not keys:
-            axes = figure.add_subplot(1, 1, 1)
-            axes.text(0.5, 0.5, labels.get("empty", ""), ha="center", va="center")
-            axes.set_axis_off()
-        for index, key in enumerate(keys):
-            axes = figure.add_subplot(rows, columns, index + 1)
-            bottoms = [0] * len(chart.weeks)
-            for urgency in Urgency:
-                heights = _series(chart, key, urgency)
-                axes.bar(
-                    positions, heights, bottom=bottoms, color=URGENCY_COLOURS[urgency], width=0.75
-                )
-                bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
-            axes.set_title(labels.get(f"category.{key}", key), fontsize=10)
-            axes.set_xticks(positions, ticks, rotation=60, fontsize=7)
-            axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-            axes.yaxis.set_major_formatter(thousands)
-            axes.tick_params(axis="y", labelsize=7)
-            axes.spines[["top", "right"]].set_visible(False)
-        if keys:
-            handles: list[Any] = [
-                Patch(color=URGENCY_COLOURS[u], label=labels.get(f"urgency.{u.value}", u.value))
-                for u in Urgency
-            ]
-            figure.legend(
-                handles=handles,
-                title=labels.get("legend"),
-                loc="outside right center",
-                fontsize=8,
-                title_fontsize=8,
-                frameon=False,
-            )
-            figure.supxlabel(labels.get("x_axis", ""), fontsize=9)
-            figure.supylabel(labels.get("y_axis", ""), fontsize=9)
-        buffer = io.BytesIO()
-        # No Software/date metadata: the same data gives the same bytes.
-        figure.savefig(buffer, format="png", metadata={"Software": None})
-        return buffer.getvalue()
+    def close(self) -> None:
+        """Stop the chart's process, if one was started."""
+        if self._chart_process is not None:
+            self._chart_process.close()
 
 
 def _sheet_title(title: str) -> str:
@@ -181,19 +135,80 @@ def _column_widths(table: ExportTable) -> dict[str, float]:
     }
 
 
-def _panel_keys(chart: ChartData, labels: Mapping[str, str]) -> list[str]:
-    """Keys with anything outstanding, in the order of the labels, unknown keys last."""
-    present: dict[str, int] = defaultdict(int)
-    for week in chart.weeks:
-        for cell in week.cells:
-            present[cell.key or "other"] += cell.outstanding
-    order = [k.removeprefix("category.") for k in labels if k.startswith("category.")]
-    known = [k for k in order if present.get(k)]
-    return known + sorted(k for k, total in present.items() if total and k not in order)
+class ChartFailed(RuntimeError):
+    """The chart process could not draw a chart (it said why, died, or took too long)."""
 
 
-def _series(chart: ChartData, key: str, urgency: Urgency) -> list[int]:
-    return [
-        sum(c.outstanding for c in week.cells if (c.key or "other") == key and c.urgency is urgency)
-        for week in chart.weeks
-    ]
+class ChartProcess:
+    """``python -m bot.chart_drawing`` as a child, started at the first chart and kept.
+
+    Called from worker threads, one chart at a time. A child that dies or hangs is replaced
+    at the next chart.
+    """
+
+    def __init__(self, timeout: float = CHART_TIMEOUT_SECONDS) -> None:
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._child: subprocess.Popen[bytes] | None = None
+
+    def draw(
+        self, chart: ChartData, *, lang: Language, title: str, labels: Mapping[str, str]
+    ) -> bytes:
+        request = ChartRequest(chart=chart, lang=lang, title=title, labels=dict(labels))
+        with self._lock:
+            child = self._started()
+            try:
+                return self._ask(child, request.model_dump_json().encode() + b"\n")
+            except ChartFailed:
+                raise
+            except (OSError, ValueError) as exc:
+                self._stop()
+                raise ChartFailed(f"the chart process failed: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._child is None or self._child.poll() is not None:
+            self._child = subprocess.Popen(
+                [sys.executable, "-m", "bot.chart_drawing"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        return self._child
+
+    def _ask(self, child: subprocess.Popen[bytes], request: bytes) -> bytes:
+        assert child.stdin is not None and child.stdout is not None
+        child.stdin.write(request)
+        child.stdin.flush()
+        with selectors.DefaultSelector() as selector:
+            selector.register(child.stdout, selectors.EVENT_READ)
+            # The first chart waits for matplotlib's import in the child too.
+            if not selector.select(self._timeout):
+                self._stop()
+                raise ChartFailed(f"no chart within {self._timeout:g} s")
+        head = child.stdout.readline().decode()
+        status, _, rest = head.partition(" ")
+        if status == "OK":
+            png = child.stdout.read(int(rest))
+            if len(png) == int(rest):
+                return png
+        elif status == "ERR":
+            raise ChartFailed(rest.strip())
+        self._stop()  # it died mid-answer or said something else: start afresh next time
+        raise ChartFailed(f"the chart process ended (answer {head[:80]!r})")
+
+    def _stop(self) -> None:
+        child, self._child = self._child, None
+        if child is None:
+            return
+        if child.stdin is not None:
+            child.stdin.close()  # end of input: it exits
+        try:
+            child.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        if child.stdout is not None:
+            child.stdout.close()

@@ -6,15 +6,20 @@ without contacts never has them in memory, so no later formatting slip can leak 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import partial
+from typing import TypeVar
 
 import aiosqlite
 
-from storage.db import fetch_all
+from storage.db import run_in_db_thread
 from storage.filters import request_conditions
 from storage.models import Filters, Frozen, Identity, OrgKind, Status, Urgency
 from storage.timefmt import date_from_db, from_db
+
+T = TypeVar("T")
 
 
 class ExportLine(Frozen):
@@ -83,6 +88,33 @@ async def list_export_lines(
     limit: int = 100_000,
 ) -> list[ExportLine]:
     """Item lines ordered by request id, then item position. Empty key/status lists match none."""
+    return await map_export_lines(
+        conn,
+        filters,
+        _same,
+        include_contacts=include_contacts,
+        statuses=statuses,
+        limit=limit,
+    )
+
+
+async def map_export_lines(
+    conn: aiosqlite.Connection,
+    filters: Filters,
+    fn: Callable[[ExportLine], T],
+    *,
+    include_contacts: bool,
+    statuses: Sequence[Status] | None = None,
+    limit: int = 100_000,
+) -> list[T]:
+    """``fn`` of each item line, in ``list_export_lines``'s order, as the rows are read.
+
+    The query, the models and ``fn`` all run in the database thread, in one trip: on the
+    event loop, 100,000 models would cost about 1.4 s (measured) in which no chat is answered.
+    Only ``fn``'s results are kept, so the lines never all live at once: a spreadsheet's rows
+    of plain values are cheap for the garbage collector, 100,000 models are not (its pauses
+    stop every thread, the event loop's too).
+    """
     if (filters.item_keys is not None and not filters.item_keys) or (
         statuses is not None and not statuses
     ):
@@ -101,11 +133,22 @@ async def list_export_lines(
         f" WHERE 1 = 1{where}"
         " ORDER BY r.id, i.position LIMIT ?"
     )
-    rows = await fetch_all(conn, sql, [*args, limit])
-    return [_line(row) for row in rows]
+    return await run_in_db_thread(conn, partial(_read_lines, sql=sql, args=[*args, limit], fn=fn))
 
 
-def _line(row: aiosqlite.Row) -> ExportLine:
+def _same(line: ExportLine) -> ExportLine:
+    return line
+
+
+def _read_lines(
+    raw: sqlite3.Connection, sql: str, args: list[object], fn: Callable[[ExportLine], T]
+) -> list[T]:
+    cursor = raw.execute(sql, args)
+    cursor.row_factory = sqlite3.Row
+    return [fn(_line(row)) for row in cursor]
+
+
+def _line(row: sqlite3.Row) -> ExportLine:
     creator = None
     if row["transport"] is not None and row["user_id"] is not None:
         creator = Identity(transport=row["transport"], user_id=row["user_id"])

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 import aiosqlite
 from pydantic import TypeAdapter
@@ -84,11 +84,13 @@ async def add_outbox(
     document_name: str | None = None,
     document_mime: str | None = None,
     document: bytes | None = None,
+    caption: str | None = None,
 ) -> int:
+    """``caption`` goes with the document as one message; ``text`` follows it."""
     cur = await conn.execute(
         "INSERT INTO outbox (transport, chat_id, member_id, kind, priority, text, choices,"
-        " document_name, document_mime, document, created_at, not_before)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " document_name, document_mime, document, caption, created_at, not_before)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             transport,
             chat_id,
@@ -100,6 +102,7 @@ async def add_outbox(
             document_name,
             document_mime,
             document,
+            caption,
             to_db(now),
             to_db(not_before or now),
         ),
@@ -121,14 +124,15 @@ class EncodedReply:
     document_name: str | None = None
     document_mime: str | None = None
     document: bytes | None = None
+    caption: str | None = None
 
 
 def encode_reply(reply: Reply) -> EncodedReply:
     """What an outbox row keeps of a Reply: what is shown (text, buttons, a file).
 
     How it was shown the first time (``replace``, ``toast``) and where (``chat``) mean nothing
-    to a later delivery: the recipient is the row's own. There is no column for a document's
-    caption, so one is refused rather than lost: the words belong in the reply's text.
+    to a later delivery: the recipient is the row's own. A document's caption has its own
+    column (migration v010): it goes with the file as one message.
     """
     choices = (
         json.dumps([[c.model_dump() for c in line] for line in reply.choices])
@@ -138,25 +142,24 @@ def encode_reply(reply: Reply) -> EncodedReply:
     doc = reply.document
     if doc is None:
         return EncodedReply(text=reply.text, choices_json=choices)
-    if doc.caption:
-        raise ValueError("an outbox row keeps no caption: put the words in the reply's text")
     return EncodedReply(
         text=reply.text,
         choices_json=choices,
         document_name=doc.filename,
         document_mime=doc.mime_type,
         document=doc.data,
+        caption=doc.caption,
     )
 
 
-def decode_reply(row: OutboxMessage, document: tuple[str, str, bytes] | None) -> Reply:
+def decode_reply(row: OutboxMessage, document: OutboxDocument | None) -> Reply:
     """The Reply a row was written from; ``document`` is get_outbox_document's answer (read
     separately, only when the row is delivered). Raises ValueError for a row it cannot read."""
     choices = _CHOICES.validate_json(row.choices_json) if row.choices_json else ()
     doc = None
     if document is not None:
-        name, mime, data = document
-        doc = Document(filename=name, mime_type=mime, data=data)
+        name, mime, data, caption = document
+        doc = Document(filename=name, mime_type=mime, data=data, caption=caption)
     return Reply(text=row.text, choices=choices, document=doc)
 
 
@@ -184,6 +187,7 @@ async def add_reply(
         document_name=encoded.document_name,
         document_mime=encoded.document_mime,
         document=encoded.document,
+        caption=encoded.caption,
     )
 
 
@@ -271,16 +275,25 @@ async def get_outbox_member_id(conn: aiosqlite.Connection, outbox_id: int) -> in
     return None if row is None or row["member_id"] is None else int(row["member_id"])
 
 
-async def get_outbox_document(
-    conn: aiosqlite.Connection, outbox_id: int
-) -> tuple[str, str, bytes] | None:
+class OutboxDocument(NamedTuple):
+    name: str
+    mime: str
+    data: bytes
+    caption: str | None
+
+
+async def get_outbox_document(conn: aiosqlite.Connection, outbox_id: int) -> OutboxDocument | None:
     row = await fetch_one(
-        conn, "SELECT document_name, document_mime, document FROM outbox WHERE id = ?", (outbox_id,)
+        conn,
+        "SELECT document_name, document_mime, document, caption FROM outbox WHERE id = ?",
+        (outbox_id,),
     )
 
     if row is None or row["document"] is None:
         return None
-    return str(row["document_name"]), str(row["document_mime"]), bytes(row["document"])
+    return OutboxDocument(
+        str(row["document_name"]), str(row["document_mime"]), bytes(row["document"]), row["caption"]
+    )
 
 
 async def get_outbox(conn: aiosqlite.Connection, outbox_id: int) -> OutboxMessage | None:

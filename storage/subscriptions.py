@@ -128,6 +128,19 @@ async def claim_digest_run(
     return True
 
 
+async def has_digest_run(conn: aiosqlite.Connection, *, sub_id: int, run_key: str) -> bool:
+    """Whether (subscription, run key) is recorded: a duplicate firing asks before it builds.
+
+    Only a hint outside the writing transaction; ``claim_digest_run`` decides.
+    """
+    row = await fetch_one(
+        conn,
+        "SELECT 1 FROM digest_runs WHERE subscription_id = ? AND window_end = ?",
+        (sub_id, run_key),
+    )
+    return row is not None
+
+
 async def count_digest_runs(conn: aiosqlite.Connection, sub_id: int) -> int:
     row = await fetch_one(
         conn, "SELECT COUNT(*) FROM digest_runs WHERE subscription_id = ?", (sub_id,)

@@ -10,12 +10,13 @@ from typing import Any
 
 from bot.file_renderers import FileRenderers
 from handlers.admin.invites import issue_invite
+from handlers.coordination.file_renderers import Renderers
 from handlers.core.context import BotLinks, HandlerContext, Policy
 from handlers.core.engine import Engine
 from handlers.core.events import ChatRef, Incoming, Reply
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Translator
-from storage import organisations
+from storage import organisations, outbox
 from storage.db import Database, open_db
 from storage.invites import InviteKey
 from storage.migrations import migrate
@@ -44,7 +45,12 @@ class EngineHarness:
 
     @classmethod
     async def create(
-        cls, path: Path, *, start: datetime | None = None, **policy: Any
+        cls,
+        path: Path,
+        *,
+        start: datetime | None = None,
+        renderers: Renderers | None = None,
+        **policy: Any,
     ) -> EngineHarness:
         """``policy`` overrides Policy fields (e.g. rate_limit_per_minute) for one test."""
         db = await open_db(path)
@@ -57,7 +63,7 @@ class EngineHarness:
             clock=clock,
             policy=Policy(bootstrap_admins=frozenset({ADMIN}), **policy),
             links=BotLinks(telegram_username="aidbridge_test_bot"),
-            renderers=FileRenderers(),
+            renderers=renderers or FileRenderers(),
             invite_key=InviteKey.generate(),
         )
         return cls(db, Engine(ctx), clock)
@@ -88,6 +94,33 @@ class EngineHarness:
 
     async def send(self, who: Identity, text: str, **kw: Any) -> list[Reply]:
         return await self.engine.handle(self.incoming(who, text=text, **kw))
+
+    async def report(self, who: Identity, text: str, **kw: Any) -> list[Reply]:
+        """A command answered by a report (/export, /chart, /digest): the turn's replies, then
+        the report's, read back from the outbox as the worker would deliver them."""
+        last = await self.last_outbox_id()
+        replies = await self.send(who, text, **kw)
+        return replies + await self.reported(who.user_id, after=last)
+
+    async def last_outbox_id(self) -> int:
+        return int((await self.rows("SELECT COALESCE(MAX(id), 0) FROM outbox"))[0][0])
+
+    async def reported(self, chat_id: str, *, after: int) -> list[Reply]:
+        """Once the reports started so far are done: what they queued for ``chat_id``."""
+        await self.engine.wait_reports()
+        ids = await self.rows(
+            "SELECT id FROM outbox WHERE id > ? AND kind = 'reply' AND chat_id = ? ORDER BY id",
+            after,
+            chat_id,
+        )
+        replies: list[Reply] = []
+        async with self.db.read() as conn:
+            for (row_id,) in ids:
+                row = await outbox.get_outbox(conn, int(row_id))
+                assert row is not None
+                document = await outbox.get_outbox_document(conn, row.id)
+                replies.append(outbox.decode_reply(row, document))
+        return replies
 
     async def press(self, who: Identity, payload: str, **kw: Any) -> list[Reply]:
         return await self.engine.handle(self.incoming(who, choice=payload, **kw))

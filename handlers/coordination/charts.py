@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Final
 
 from handlers.coordination.hxl_export import expand_category
 from handlers.core.events import Document
+from handlers.core.offload import off_loop
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator
 from storage.charts import ChartCell, ChartData, ChartWeek, outstanding_by_week
+from storage.db import Conn
 from storage.models import URGENCY_ORDER, Filters, Urgency
 
 if TYPE_CHECKING:
-    from handlers.core.context import Turn
+    from handlers.core.context import HandlerContext
 
 CHART_WEEKS: Final = 8
 PNG_MIME: Final = "image/png"
@@ -67,23 +68,52 @@ def chart_labels(t: Translator, catalog: Catalog, lang: Language) -> dict[str, s
     return labels
 
 
-async def chart_document(turn: Turn, filters: Filters, *, weeks: int = CHART_WEEKS) -> Document:
-    """The weekly chart as a PNG file, the weeks ending now."""
-    ctx = turn.ctx
-    data = await outstanding_by_week(
-        turn.conn, weeks=weeks, end=turn.now, filters=expand_category(filters, ctx.catalog)
+async def read_chart(
+    ctx: HandlerContext,
+    conn: Conn,
+    filters: Filters,
+    *,
+    end: datetime,
+    weeks: int = CHART_WEEKS,
+) -> ChartData:
+    """The chart's weeks ending at ``end``; read from a ``Database.snapshot()`` connection."""
+    return await outstanding_by_week(
+        conn, weeks=weeks, end=end, filters=expand_category(filters, ctx.catalog)
     )
+
+
+def draw_chart(
+    ctx: HandlerContext, data: ChartData, *, lang: Language, weeks: int = CHART_WEEKS
+) -> tuple[bytes, str]:
+    """The PNG and its title. matplotlib takes about a second here: call it via ``off_loop``."""
     folded = chart_by_category(data, ctx.catalog, tz=ctx.policy.timezone)
-    title = turn.tr("export.chart.title", weeks=weeks)
-    png = await asyncio.to_thread(
-        ctx.renderers.weekly_chart,
-        folded,
-        lang=turn.lang,
-        title=title,
-        labels=chart_labels(ctx.t, ctx.catalog, turn.lang),
+    title = ctx.t(lang, "export.chart.title", weeks=weeks)
+    png = ctx.renderers.weekly_chart(
+        folded, lang=lang, title=title, labels=chart_labels(ctx.t, ctx.catalog, lang)
     )
+    return png, title
+
+
+async def chart_document(
+    ctx: HandlerContext,
+    filters: Filters,
+    *,
+    lang: Language,
+    now: datetime,
+    weeks: int = CHART_WEEKS,
+) -> Document:
+    """The weekly chart as a PNG file, the weeks ending ``now``.
+
+    A report (``Turn.after_commit``), in its turn among reports: read from a snapshot, drawn in
+    a worker thread, no lock held.
+    """
+    async with ctx.reports.slot():
+        async with ctx.db.snapshot() as conn:
+            data = await read_chart(ctx, conn, filters, end=now, weeks=weeks)
+        png, title = await off_loop(draw_chart, ctx, data, lang=lang, weeks=weeks)
+    today = now.astimezone(ctx.policy.timezone).date()
     return Document(
-        filename=f"aidbridge-chart-{turn.today.isoformat()}.png",
+        filename=f"aidbridge-chart-{today.isoformat()}.png",
         mime_type=PNG_MIME,
         data=png,
         caption=title,

@@ -10,24 +10,24 @@ then are they read from the database at all.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
+from datetime import UTC, date, tzinfo
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 from handlers.core.events import Document
+from handlers.core.offload import off_loop
 from handlers.requests.catalog import Catalog
 from handlers.requests.units import unit_name
 from handlers.text.i18n import Language, Translator
-from storage.exports import ExportLine, list_export_lines
+from storage.exports import ExportLine, map_export_lines
 from storage.models import Filters, OrgKind, Role, Status, request_ref
 
 if TYPE_CHECKING:
-    from handlers.core.context import Turn
+    from handlers.core.context import HandlerContext
 
 Cell = str | int | None
 
@@ -84,12 +84,12 @@ class ExportTable:
     """Header titles, HXL tags, and rows of equal width.
 
     A dataclass, not a pydantic model: an export may have 100 000 rows and they are built
-    here from already-validated values.
+    here from already-validated values. Readers must not change ``rows``.
     """
 
     header: tuple[str, ...]
     hxl: tuple[str, ...]
-    rows: tuple[tuple[Cell, ...], ...]
+    rows: Sequence[tuple[Cell, ...]]
 
     def __post_init__(self) -> None:
         width = len(self.header)
@@ -117,18 +117,38 @@ def build_table(
     tz: tzinfo = UTC,
 ) -> ExportTable:
     """``tz`` decides which calendar day a request was reported on."""
+    header, hxl = table_heading(lang=lang, t=t, include_contacts=include_contacts)
+    row = row_builder(lang=lang, t=t, catalog=catalog, include_contacts=include_contacts, tz=tz)
+    return ExportTable(header=header, hxl=hxl, rows=tuple(row(line) for line in lines))
+
+
+def table_heading(
+    *, lang: Language, t: Translator, include_contacts: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The header titles in ``lang`` and the HXL tags."""
     columns = (*COLUMNS, CONTACT_COLUMN) if include_contacts else COLUMNS
-    header = tuple(t(lang, f"export.col.{name}") for name, _ in columns)
-    hxl = tuple(tag for _, tag in columns)
+    return tuple(t(lang, f"export.col.{name}") for name, _ in columns), tuple(
+        tag for _, tag in columns
+    )
+
+
+def row_builder(
+    *,
+    lang: Language,
+    t: Translator,
+    catalog: Catalog,
+    include_contacts: bool,
+    tz: tzinfo = UTC,
+) -> Callable[[ExportLine], tuple[Cell, ...]]:
+    """One item line to its spreadsheet row; pure, so it may run in any thread."""
     adm1 = t(lang, "export.adm1")
     former = t(lang, "privacy.former_member")
-    rows: list[tuple[Cell, ...]] = []
-    for line in lines:
+
+    def build(line: ExportLine) -> tuple[Cell, ...]:
         row = _row(line, catalog, adm1, tz)
-        if include_contacts:
-            row = (*row, _contact(line, former))
-        rows.append(row)
-    return ExportTable(header=header, hxl=hxl, rows=tuple(rows))
+        return (*row, _contact(line, former)) if include_contacts else row
+
+    return build
 
 
 def _row(line: ExportLine, catalog: Catalog, adm1: str, tz: tzinfo) -> tuple[Cell, ...]:
@@ -202,40 +222,80 @@ def expand_category(filters: Filters, catalog: Catalog) -> Filters:
 
 
 async def export_document(
-    turn: Turn, fmt: str, filters: Filters, *, statuses: Sequence[Status] | None = None
+    ctx: HandlerContext,
+    fmt: str,
+    filters: Filters,
+    *,
+    lang: Language,
+    roles: frozenset[Role],
+    today: date,
+    statuses: Sequence[Status] | None = None,
 ) -> Document:
-    """The export as a file for this person: CSV or XLSX, contacts only for admins."""
+    """The export as a file for someone with ``roles``: CSV or XLSX, contacts only for admins.
+
+    A report (``Turn.after_commit``), in its turn among reports: the rows are read from a
+    snapshot, built in its database thread as they are read, and the file is drawn in a worker
+    thread; no lock is held and the event loop keeps answering chats while 100,000 rows become
+    a workbook.
+    """
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"unknown export format {fmt!r}")
-    ctx = turn.ctx
-    include_contacts = Role.ADMIN in turn.roles
-    lines = await list_export_lines(
-        turn.conn,
-        expand_category(filters, ctx.catalog),
-        include_contacts=include_contacts,
-        statuses=statuses,
-        limit=EXPORT_LIMIT,
+    include_contacts = Role.ADMIN in roles
+    tz = ctx.policy.timezone
+    header, hxl = table_heading(lang=lang, t=ctx.t, include_contacts=include_contacts)
+    row = row_builder(
+        lang=lang, t=ctx.t, catalog=ctx.catalog, include_contacts=include_contacts, tz=tz
     )
-    table = build_table(
-        lines,
-        lang=turn.lang,
-        t=ctx.t,
-        catalog=ctx.catalog,
-        include_contacts=include_contacts,
-        tz=ctx.policy.timezone,
-    )
-    # Rendering 100 000 rows takes seconds: keep the event loop (and other chats) moving.
+    async with ctx.reports.slot():
+        async with ctx.db.snapshot() as conn:
+            rows = await map_export_lines(
+                conn,
+                expand_category(filters, ctx.catalog),
+                row,
+                include_contacts=include_contacts,
+                statuses=statuses,
+                limit=EXPORT_LIMIT,
+            )
+        # The check of 100,000 rows' widths in ExportTable runs in the worker too.
+        return await off_loop(_export_file, ctx, fmt, header, hxl, rows, lang=lang, today=today)
+
+
+def _free(rows: list[tuple[Cell, ...]]) -> None:
+    """Let go of the rows here, in the worker, a thousand at a time.
+
+    Freeing two million cells is one uninterrupted stretch of C holding the interpreter lock
+    (about 50 ms): from the caller's frame it would stall the event loop, and in one piece it
+    stalls it from here too. Between two slices the loop gets its turn.
+    """
+    while rows:
+        del rows[-1000:]
+
+
+def _export_file(
+    ctx: HandlerContext,
+    fmt: str,
+    header: tuple[str, ...],
+    hxl: tuple[str, ...],
+    rows: list[tuple[Cell, ...]],
+    *,
+    lang: Language,
+    today: date,
+) -> Document:
+    """The file; seconds of CPU for a large export, so never on the event loop."""
+    count = len(rows)
+    table = ExportTable(header=header, hxl=hxl, rows=rows)
     if fmt == "csv":
-        data, mime = await asyncio.to_thread(to_csv, table), CSV_MIME
+        data, mime = to_csv(table), CSV_MIME
     else:
-        sheet_title = turn.tr("export.sheet_title")
-        data = await asyncio.to_thread(ctx.renderers.xlsx, table, sheet_title=sheet_title)
+        data = ctx.renderers.xlsx(table, sheet_title=ctx.t(lang, "export.sheet_title"))
         mime = XLSX_MIME
-    caption = turn.tr("export.caption", rows=len(lines))
-    if len(lines) >= EXPORT_LIMIT:
-        caption += "\n" + turn.tr("export.truncated", limit=EXPORT_LIMIT)
+    del table
+    _free(rows)
+    caption = ctx.t(lang, "export.caption", rows=count)
+    if count >= EXPORT_LIMIT:
+        caption += "\n" + ctx.t(lang, "export.truncated", limit=EXPORT_LIMIT)
     return Document(
-        filename=f"aidbridge-export-{turn.today.isoformat()}.{fmt}",
+        filename=f"aidbridge-export-{today.isoformat()}.{fmt}",
         mime_type=mime,
         data=data,
         caption=caption,

@@ -21,15 +21,28 @@ async def cmd_export(turn: Turn, args: str) -> list[Reply]:
     filters, _, unknown = await parse_filters(turn, rest)
     if unknown is not None:
         return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
-    document = await export_document(turn, fmt, filters)
-    return [Reply(document=document)]
+    ctx, lang, roles, today = turn.ctx, turn.lang, turn.roles, turn.today
+
+    async def export() -> list[Reply]:
+        document = await export_document(ctx, fmt, filters, lang=lang, roles=roles, today=today)
+        return [Reply(document=document)]
+
+    # Seconds of work for a large export: after the turn's commit, never inside its lock.
+    turn.after_commit.append(export)
+    return []
 
 
 async def cmd_chart(turn: Turn, args: str) -> list[Reply]:
     filters, _, unknown = await parse_filters(turn, args)
     if unknown is not None:
         return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
-    return [Reply(document=await chart_document(turn, filters))]
+    ctx, lang, now = turn.ctx, turn.lang, turn.now
+
+    async def chart() -> list[Reply]:
+        return [Reply(document=await chart_document(ctx, filters, lang=lang, now=now))]
+
+    turn.after_commit.append(chart)
+    return []
 
 
 def register(registry: Registry) -> None:

@@ -129,15 +129,21 @@ async def cmd_digest(turn: Turn, args: str) -> list[Reply]:
     filters, _, unknown = await parse_filters(turn, args)
     if unknown is not None:
         return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
-    parts = await build_parts(
-        turn.ctx,
-        turn.conn,
-        language=turn.lang,
-        filters=filters or Filters(),
-        window_start=turn.now - timedelta(days=1),
-        window_end=turn.now,
-    )
-    return [Reply(text=part) for part in parts]
+    ctx, lang, now = turn.ctx, turn.lang, turn.now
+
+    async def digest() -> list[Reply]:
+        parts = await build_parts(
+            ctx,
+            language=lang,
+            filters=filters or Filters(),
+            window_start=now - timedelta(days=1),
+            window_end=now,
+        )
+        return [Reply(text=part) for part in parts]
+
+    # Read and formatted after the turn's commit: a big window's digest holds no lock.
+    turn.after_commit.append(digest)
+    return []
 
 
 def register(registry: Registry) -> None:

@@ -8,7 +8,7 @@ handlers/ touches conversations, outbox rows or SQL.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import InitVar, dataclass, field
 from datetime import date, datetime
@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from handlers.coordination.file_renderers import Renderers
-from handlers.core.events import Incoming
+from handlers.core.events import Incoming, Reply
 from handlers.core.limits import RateLimiter
+from handlers.core.offload import ReportSlots
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator
 from storage.db import Database
@@ -77,12 +78,18 @@ class HandlerContext:
     invite_key: InviteKey
     # Per-person message counts (handlers/core/limits.py); one per process, built by bot/app.py.
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    # Reports (exports, charts, digests) take turns here: one draws at a time.
+    reports: ReportSlots = field(default_factory=ReportSlots)
 
     @asynccontextmanager
     async def job(self, name: str) -> AsyncIterator[Job]:
         """One transaction of work outside any chat; ``name`` is who its audit rows name."""
         async with self.db.transaction() as conn:
             yield Job(ctx=self, conn=conn, now=self.clock(), name=name)
+
+
+# A report a handler leaves for after its turn's commit (see ``Turn.after_commit``).
+AfterCommit = Callable[[], Awaitable[list[Reply]]]
 
 
 @dataclass(kw_only=True)
@@ -96,6 +103,11 @@ class Turn(Work):
     registry: Registry
     # Set when subscriptions were added or removed, so the scheduler reloads its jobs.
     changed_subscriptions: bool = False
+    # Reports (/export, /chart, /digest): the engine starts these after the turn's COMMIT, as
+    # tasks of their own with no transaction open and no lock held; their replies go to the
+    # turn's chat through the outbox. Rendering inside the turn would hold the write lock every
+    # other chat waits for, and awaiting it would hold up the transport's next batch.
+    after_commit: list[AfterCommit] = field(default_factory=list)
     # The sender's conversation in this chat as the engine read it with BEGIN. A turn built
     # without it (tests) reads it when first asked.
     conversation: InitVar[ConversationState | NotRead | None] = NOT_READ

@@ -5,10 +5,14 @@ roles that the command, button or conversation declares, then where it may answe
 gets nothing that shows people, places, notes or files: registry.Where); run the handler;
 then, in the same transaction, record the update id, the durable replies (as outbox rows) and
 the menu shown to text-only platforms. Only after COMMIT do the replies go back to the transport.
+Reports a handler left in ``Turn.after_commit`` run after that COMMIT as tasks of their own,
+outside any transaction; their answers reach the asker through the outbox.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
@@ -23,7 +27,7 @@ from handlers.coordination import reports, subscriptions
 from handlers.core import limits
 from handlers.core import room_policy as rooms
 from handlers.core.command_menus import queue_menu
-from handlers.core.context import HandlerContext, Turn
+from handlers.core.context import AfterCommit, HandlerContext, Turn
 from handlers.core.events import Choice, Incoming, Reply
 from handlers.core.registry import Registry, Where, is_command
 from handlers.core.text_menu import match_menu, menu_from_replies
@@ -74,6 +78,9 @@ class Engine:
         # Called after a commit that queued notifications, so they go out at once.
         self.on_outbox: Callable[[], None] | None = None
         self.on_subscriptions_changed: Callable[[], None] | None = None
+        # Reports (Turn.after_commit) still drawing; the engine's own, never shared.
+        self._reports: set[asyncio.Task[None]] = set()
+        self.reports_started = 0
 
     async def accepts_invite(self, inviter: Identity, direct: bool) -> bool:
         """Whether a transport joins the room ``inviter`` invited the bot to
@@ -135,6 +142,8 @@ class Engine:
             self.on_outbox()
         if turn.changed_subscriptions and self.on_subscriptions_changed is not None:
             self.on_subscriptions_changed()
+        for job in turn.after_commit:
+            self._start_report(turn, job)
         return replies
 
     async def _run(self, turn: Turn, start: TurnStart) -> list[Reply]:
@@ -154,6 +163,63 @@ class Engine:
         if not incoming.buttons:
             await turn.flow.set_menu(menu_from_replies(replies))
         return replies
+
+    def _start_report(self, turn: Turn, job: AfterCommit) -> None:
+        """Run a report beside the chats, not inside this update's handling.
+
+        Transports finish an update before they fetch the next batch (Telegram confirms a
+        batch only once every update of it is handled), so a report awaited here would hold
+        up every chat for as long as it draws. Its answer goes out through the outbox instead.
+        """
+        task = asyncio.create_task(
+            self._report(turn, job), name=f"report {turn.incoming.update_id}"
+        )
+        self._reports.add(task)
+        self.reports_started += 1
+        task.add_done_callback(self._reports.discard)
+
+    async def _report(self, turn: Turn, job: AfterCommit) -> None:
+        """The report, then its answer as outbox rows for the asker's chat, in one short write.
+
+        A report that fails answers with the usual error. One that is cut short by a crash or
+        a shutdown is lost: the update is committed, so the asker sends the command again.
+        """
+        try:
+            replies = await job()
+        except DatabaseLocked:
+            log.warning("database locked in a report for %s", turn.incoming.update_id)
+            replies = [Reply(text=turn.tr("error.busy"))]
+        except Exception:
+            log.exception("report failed for update %s", turn.incoming.update_id)
+            replies = [Reply(text=turn.tr("error.internal"))]
+        chat = turn.incoming.chat
+        # A 403 from a group must not mark the member unreachable: only a private chat is theirs.
+        member_id = turn.member.id if turn.member is not None and turn.incoming.private else None
+        recipient = Recipient(transport=chat.transport, chat_id=chat.chat_id, member_id=member_id)
+        try:
+            async with self.ctx.job("report") as work:
+                for reply in replies:
+                    await work.notify(recipient, reply, "reply")
+        except Exception:
+            log.exception("could not queue the report for update %s", turn.incoming.update_id)
+            return
+        if self.on_outbox is not None:
+            self.on_outbox()
+
+    async def wait_reports(self) -> None:
+        """Until every report started so far has queued its answer (tests, shutdown)."""
+        while self._reports:
+            await asyncio.gather(*self._reports, return_exceptions=True)
+
+    async def close(self, grace: float = 5.0) -> None:
+        """At shutdown: reports get ``grace`` seconds to finish; the rest are dropped."""
+        if not self._reports:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self.wait_reports()), grace)
+        for task in list(self._reports):
+            task.cancel()
+        await asyncio.gather(*self._reports, return_exceptions=True)
 
     async def _member(
         self,

@@ -24,6 +24,7 @@ from handlers.core.events import Choice
 from handlers.core.text_menu import numbered
 from storage import conversations, organisations
 from storage.models import OrgKind
+from tests.bot.telegram_harness import reports_delivered
 from tests.matrix_harness import (
     Homeserver,
     RegisteredUser,
@@ -148,8 +149,10 @@ class Person:
     ) -> list[dict[str, Any]]:
         """Send ``text``; the contents of every message the bot answered with, in order."""
         room = room_id or self.room_id
+        reports = bot.app.engine.reports_started
         event_id = await send_text(self.client, room, text)
         await bot.wait_handled(event_id)
+        await reports_delivered(bot.app, reports)
         return await drain_messages(self.client, room, sender=bot.user_id)
 
     async def told(

@@ -9,6 +9,8 @@ from typing import Any
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.transports.telegram import TelegramTransport
+from storage.timefmt import to_db
+from tests.engine_harness import scalar
 from tests.fakes.bot_api import FakeBotApi, RecordedCall
 
 TOKEN = "123456:TEST-token-for-the-fake-server-0123"
@@ -26,6 +28,24 @@ def make_settings(fake: FakeBotApi, db_path: Path, **extra: Any) -> Settings:
     }
     values.update(extra)
     return Settings(**values)
+
+
+async def reports_delivered(app: App, started_before: int, timeout: float = 10.0) -> None:
+    """A report (/export, /chart, /digest) answers through the outbox after its turn: when
+    one started since ``started_before``, wait until it is queued and every due answer sent."""
+    engine = app.engine
+    if engine.reports_started == started_before:
+        return
+    await asyncio.wait_for(engine.wait_reports(), timeout)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    pending = (
+        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+        " AND kind = 'reply' AND not_before <= ?"
+    )
+    while await scalar(app.db, pending, to_db(app.ctx.clock())):
+        assert loop.time() < deadline, "a report's answer was not delivered"
+        await asyncio.sleep(0.02)
 
 
 class TelegramHarness:
@@ -62,18 +82,23 @@ class TelegramHarness:
         ]
 
     async def say(self, user_id: int, text: str, **kw: Any) -> list[RecordedCall]:
-        """Send text as ``user_id``; returns the messages the bot sent or edited in reply."""
+        """Send text as ``user_id``; returns the messages the bot sent or edited in reply,
+        a report's file included."""
         seq = self.fake.last_seq
+        reports = self.app.engine.reports_started
         update_id = self.fake.push_text(user_id, text, **kw)
         await self._wait(update_id)
+        await reports_delivered(self.app, reports)
         return self._since(seq, kw.get("chat_id") or user_id)
 
     async def press(
         self, user_id: int, data: str, message_id: int, **kw: Any
     ) -> list[RecordedCall]:
         seq = self.fake.last_seq
+        reports = self.app.engine.reports_started
         update_id = self.fake.push_callback(user_id, data, message_id=message_id, **kw)
         await self._wait(update_id)
+        await reports_delivered(self.app, reports)
         return self._since(seq, kw.get("chat_id") or user_id)
 
     async def replay(self, update_id: int, user_id: int, text: str) -> list[RecordedCall]:

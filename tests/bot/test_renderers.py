@@ -6,18 +6,19 @@ import io
 import struct
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.file_renderers import MAX_COLUMN_WIDTH, FileRenderers
+from bot.chart_drawing import ChartRequest, serve
+from bot.file_renderers import MAX_COLUMN_WIDTH, ChartFailed, ChartProcess, FileRenderers
 from handlers.coordination.charts import chart_by_category, chart_document, chart_labels
 from handlers.coordination.hxl_export import XLSX_MIME, ExportTable
-from handlers.core.context import Turn
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Translator
 from storage.charts import ChartCell, ChartData, ChartWeek
 from storage.models import Filters, Urgency
-from tests.engine_harness import ADMIN, EngineHarness
+from tests.engine_harness import EngineHarness
 from tests.handlers.test_export import HTMLISH, HXL, INJECTION, export, history, seed
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -165,20 +166,56 @@ def test_weekly_chart_without_data() -> None:
 async def test_chart_document_from_history(harness: EngineHarness) -> None:
     end, _ = await history(harness)
     catalog = Catalog.default()
-    async with harness.db.read() as conn:
-        turn = Turn(
-            ctx=harness.engine.ctx,
-            conn=conn,
-            incoming=harness.incoming(ADMIN),
-            now=end,
-            member=None,
-            lang="de",
-            registry=harness.engine.registry,
-        )
-        doc = await chart_document(turn, Filters())
+    doc = await chart_document(harness.engine.ctx, Filters(), lang="de", now=end)
     assert doc.filename == "aidbridge-chart-2026-11-24.png"
     assert doc.mime_type == "image/png"
     assert doc.caption == "Offene Bedarfe nach Kategorie, letzte 8 Wochen"
     png_size(doc.data)
     assert len(doc.data) < 150_000
     assert chart_by_category(ChartData(weeks=()), catalog).weeks == ()
+
+
+def test_the_chart_process_draws_the_same_bytes_and_survives_its_child() -> None:
+    labels = chart_labels(Translator(), Catalog.default(), "de")
+    in_thread = FileRenderers().weekly_chart(full_chart(), lang="de", title="T", labels=labels)
+    renderers = FileRenderers(chart_process=True)
+    process = ChartProcess()
+    try:
+        drawn = renderers.weekly_chart(full_chart(), lang="de", title="T", labels=labels)
+        assert drawn == in_thread
+        # A child that died (killed, out of memory) is replaced at the next chart.
+        assert process.draw(full_chart(), lang="de", title="T", labels=labels) == in_thread
+        child = process._child
+        assert child is not None
+        child.kill()
+        child.wait()
+        assert process.draw(full_chart(), lang="de", title="T", labels=labels) == in_thread
+        assert process._child is not None and process._child is not child
+    finally:
+        renderers.close()
+        process.close()
+    assert process._child is None
+
+
+def test_the_chart_server_answers_a_bad_request_and_goes_on() -> None:
+    labels = chart_labels(Translator(), Catalog.default(), "en")
+    good = ChartRequest(chart=full_chart(), lang="en", title="T", labels=labels)
+    requests = io.BytesIO(b'{"chart": "nonsense"}\n' + good.model_dump_json().encode() + b"\n")
+    answers = io.BytesIO()
+    serve(requests, answers)
+    first, rest = answers.getvalue().split(b"\n", 1)
+    assert first.startswith(b"ERR ValidationError")
+    head, png = rest.split(b"\n", 1)
+    assert head == f"OK {len(png)}".encode()
+    png_size(png)
+
+
+def test_a_chart_the_process_refuses_raises() -> None:
+    process = ChartProcess()
+    try:
+        # A title matplotlib cannot lay out: mathtext with an unknown command.
+        with pytest.raises(ChartFailed):
+            process.draw(full_chart(), lang="en", title=r"$\nosuchcommand$", labels={})
+        assert process._child is not None  # a refused chart leaves the child running
+    finally:
+        process.close()

@@ -123,7 +123,7 @@ async def test_subscription_commands(harness: EngineHarness) -> None:
     assert "недоступна" in replies[0].text
     replies = await h.send(COORD, f"/unsubscribe {sub_id}")
     assert "beendet" in replies[0].text
-    replies = await h.send(COORD, "/digest")
+    replies = await h.report(COORD, "/digest")
     assert replies and replies[0].text
 
 

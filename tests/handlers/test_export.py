@@ -19,7 +19,6 @@ from handlers.coordination.hxl_export import (
     sector,
     to_csv,
 )
-from handlers.core.context import Turn
 from handlers.core.events import Document
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator
@@ -164,17 +163,16 @@ async def export(
     lang: Language = "uk",
     statuses: tuple[Status, ...] | None = None,
 ) -> Document:
-    async with h.db.read() as conn:
-        turn = Turn(
-            ctx=h.engine.ctx,
-            conn=conn,
-            incoming=h.incoming(who.identity),
-            now=h.clock(),
-            member=who,
-            lang=lang,
-            registry=h.engine.registry,
-        )
-        return await export_document(turn, fmt, filters or Filters(), statuses=statuses)
+    ctx = h.engine.ctx
+    return await export_document(
+        ctx,
+        fmt,
+        filters or Filters(),
+        lang=lang,
+        roles=who.roles if who.active else frozenset(),
+        today=h.clock().astimezone(ctx.policy.timezone).date(),
+        statuses=statuses,
+    )
 
 
 def read_csv(doc: Document) -> list[list[str]]:

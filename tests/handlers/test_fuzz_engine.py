@@ -287,18 +287,24 @@ def check_replies(replies: list[Reply]) -> None:
 async def send_and_check(w: World, who: Identity, kind: str, value: str, buttons: bool) -> None:
     h = w.h
     before = await w.fingerprint()
+    last_row = await h.last_outbox_id()
+    reports = h.engine.reports_started
     if kind == "button":
         replies = await h.press(who, value, buttons=buttons)
     else:
         replies = await h.send(who, value, buttons=buttons)
+    # A report (/chart, /export, /digest) answers through the outbox once its turn is done.
+    reported = (
+        await h.reported(who.user_id, after=last_row) if h.engine.reports_started > reports else []
+    )
     after = await w.fingerprint()
     assert not w.errors.records, [r.getMessage() for r in w.errors.records]
-    check_replies(replies)
+    check_replies([*replies, *reported])
     w.sent += 1
     w.seen_kinds[kind] = w.seen_kinds.get(kind, 0) + 1
     domain_changed = any(before[t] != after[t] for t in DOMAIN)
     if not domain_changed:
-        assert after["#outbox"] == before["#outbox"], (who, kind, value)
+        assert after["#outbox"] == before["#outbox"] + len(reported), (who, kind, value)
         refused_codes = after["#invite_failures"] - before["#invite_failures"]
         assert after["#audit"] - before["#audit"] == max(0, refused_codes), (kind, value)
     # Only a draft's own Submit button creates a request; nothing generated here knows one.

@@ -79,7 +79,9 @@ async def traces(h: EngineHarness, who: Identity, name: str) -> dict[str, int]:
 
 
 async def export_text(h: EngineHarness) -> str:
-    replies = await say(h, ADMIN, "/export csv", name="Admin")
+    last = await h.last_outbox_id()
+    assert await say(h, ADMIN, "/export csv", name="Admin") == []
+    replies = await h.reported(ADMIN.user_id, after=last)
     document = replies[0].document
     assert document is not None, replies
     return document.data.decode("utf-8-sig")

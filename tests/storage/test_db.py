@@ -294,3 +294,29 @@ async def test_a_turn_cancelled_in_its_body_is_undone(tmp_path: Path) -> None:
         pass
     assert await _values(db) == [3]
     await db.close()
+
+
+async def test_a_snapshot_reads_what_is_committed_without_waiting_for_the_lock(
+    tmp_path: Path,
+) -> None:
+    db = await _db(tmp_path)
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO t VALUES (1)")
+    async with db.transaction() as conn:
+        # The shared lock is held and a row is uncommitted: a report reads on regardless,
+        # and sees only what was committed.
+        await conn.execute("INSERT INTO t VALUES (2)")
+        async with asyncio.timeout(2), db.snapshot() as snap:
+            rows = list(await snap.execute_fetchall("SELECT x FROM t"))
+            assert [r[0] for r in rows] == [1]
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                await snap.execute("INSERT INTO t VALUES (3)")
+    async with db.snapshot() as snap:
+        # One snapshot per read transaction: a commit after its first read stays unseen.
+        rows = list(await snap.execute_fetchall("SELECT COUNT(*) FROM t"))
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO t VALUES (4)")
+        again = list(await snap.execute_fetchall("SELECT COUNT(*) FROM t"))
+        assert rows[0][0] == again[0][0] == 2
+    assert await _count(db) == 3
+    await db.close()

@@ -65,10 +65,11 @@ async def test_how_it_was_shown_the_first_time_is_not_kept(db: Database) -> None
     assert await round_trip(db, first) == Reply(text="Збережено")
 
 
-def test_a_caption_is_refused_rather_than_lost() -> None:
+async def test_a_caption_goes_with_its_document(db: Database) -> None:
+    """Migration v010 gave the caption its own column: it is kept, never dropped."""
     doc = Document(filename="a.csv", mime_type="text/csv", data=b"x", caption="3 rows")
-    with pytest.raises(ValueError, match="caption"):
-        outbox.encode_reply(Reply(document=doc))
+    back = await round_trip(db, Reply(document=doc))
+    assert back.document is not None and back.document.caption == "3 rows"
 
 
 async def test_rows_written_before_the_codec_still_read(db: Database) -> None:

@@ -1,0 +1,321 @@
+"""The event loop's worst lag and chat latency while heavy reports run.
+
+    .venv/bin/python -m bench.loop_lag [--requests 42000] [--rate 50] [--chats 50]
+
+A temporary SQLite database holds ``--requests`` requests (bench/digest.py's generator: 1-4
+items each, so ~105,000 item lines by default; 100,000 is the export's limit). The full bot
+(build_app, Telegram against the fake Bot API in its own process) answers a steady stream of
+requesters' messages, paced by the fake at ``--rate``/s from ``--chats`` chats. After a few
+seconds of the stream alone, three heavy jobs start at once:
+
+* a weekly digest with its 8-week chart (``run_digest``, as the scheduler calls it);
+* ``/export xlsx`` from one coordinator (100,000 item lines);
+* ``/chart`` from another coordinator.
+
+A ticker task sleeps 5 ms at a time and records how late it wakes (the loop's lag). Chat
+latency is from the fake's push of an update to its reply's arrival at the fake (both on the
+machine's monotonic clock). Printed: worst lag and chat p50/p99/max for the stream alone and
+while the heavy jobs run: from their start until the digest is queued and the /export and
+/chart files reached the fake (the digest's own chart follows its text parts at the outbox's
+per-chat pace, which is no heavy work).
+Targets while they run: worst lag < 50 ms, chat p99 < 100 ms.
+
+matplotlib and openpyxl are imported before the measurement: the figures are a long-running
+bot's, not the first chart's after a start (whose import costs about a second more).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import FakeServer, fake_server, machine, percentile
+from bench.digest import NOW, generate
+from bench.telegram_throughput import FIRST_USER, match_replies, text_update
+from bot.app import App, build_app, open_and_migrate
+from bot.config import Settings
+from handlers.coordination.digest_jobs import run_digest
+from storage import members, organisations, subscriptions
+from storage.models import Filters, Identity, OrgKind, Role, SubscriptionKind
+from tests.fakes.bot_api import DEFAULT_TOKEN
+
+TICK = 0.005
+TARGET_LAG_MS = 50.0
+TARGET_P99_MS = 100.0
+# Coordinators' chats: the digest goes to the first, /export and /chart come from the others.
+DIGEST_CHAT, EXPORT_CHAT, CHART_CHAT = 3000, 3001, 3002
+ALONE_SECONDS = 3.0
+
+
+@dataclass
+class Ticker:
+    """Oversleep of 5 ms sleeps, stamped with the monotonic time the tick ended."""
+
+    samples: list[tuple[float, float]] = field(default_factory=list)
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(TICK)
+            after = loop.time()
+            self.samples.append((time.monotonic(), (after - before - TICK) * 1000))
+
+    def worst(self, start: float, end: float) -> float:
+        return max((lag for at, lag in self.samples if start <= at <= end), default=float("nan"))
+
+
+def command_update(user: int, text: str, message_id: int) -> dict[str, Any]:
+    command = text.split()[0]
+    return {
+        "message": {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": user, "type": "private"},
+            "from": {"id": user, "is_bot": False, "first_name": "Coord", "language_code": "de"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+        }
+    }
+
+
+async def prepare(settings: Settings, requests: int, chats: int) -> int:
+    """Requests, the stream's requesters, three coordinators; returns the subscription id."""
+    db = await open_and_migrate(settings)
+    await db.close()
+    generate(settings.db_path, requests, 300)
+    db = await open_and_migrate(settings)
+    try:
+        async with db.transaction() as conn:
+            org = await organisations.add_organisation(
+                conn,
+                kind=OrgKind.HOSPITAL,
+                name="Bench hospital",
+                raion="R",
+                settlement="S",
+                code=None,
+                address="A",
+                now=NOW,
+            )
+            people = [(user, Role.REQUESTER) for user in range(FIRST_USER, FIRST_USER + chats)]
+            people += [(user, Role.COORDINATOR) for user in (DIGEST_CHAT, EXPORT_CHAT, CHART_CHAT)]
+            member_ids: dict[int, int] = {}
+            for user, role in people:
+                member = await members.add_member(
+                    conn,
+                    identity=Identity(transport="telegram", user_id=str(user)),
+                    chat_id=str(user),
+                    org_id=org.id,
+                    roles=frozenset({role}),
+                    language="de" if role is Role.COORDINATOR else "uk",
+                    display_name="Bench",
+                    now=NOW,
+                )
+                member_ids[user] = member.id
+            # No cron: the scheduler neither schedules nor catches it up at start; the bench
+            # fires it itself. Its window is the week before the measurement.
+            sub = await subscriptions.add_subscription(
+                conn,
+                member_id=member_ids[DIGEST_CHAT],
+                transport="telegram",
+                chat_id=str(DIGEST_CHAT),
+                language="de",
+                kind=SubscriptionKind.WEEKLY,
+                cron=None,
+                timezone="Europe/Berlin",
+                filters=Filters(),
+                now=NOW - timedelta(days=7),
+            )
+    finally:
+        await db.close()
+    return sub.id
+
+
+def shifted_clock() -> Any:
+    """The bot's clock runs from the generated data's "now", at the real pace."""
+    began = time.monotonic()
+
+    def clock() -> datetime:
+        return NOW + timedelta(seconds=time.monotonic() - began)
+
+    return clock
+
+
+async def wait_documents(fake: FakeServer, since: int, chats: set[int]) -> dict[int, float]:
+    """When each chat's first document reached the fake."""
+    arrived: dict[int, float] = {}
+    cursor = since
+    while not chats <= arrived.keys():
+        calls, cursor = await fake.calls("sendDocument", since=cursor, min_count=1, timeout=60)
+        for call in calls:
+            chat = int(call["params"]["chat_id"])
+            arrived.setdefault(chat, float(call["at"]))
+        if not calls:
+            await asyncio.sleep(0.2)
+    return arrived
+
+
+@dataclass
+class Window:
+    start: float
+    end: float
+
+    def holds(self, at: float) -> bool:
+        return self.start <= at <= self.end
+
+
+async def stream_latencies(
+    fake: FakeServer,
+    since: int,
+    first: int,
+    others: set[int],
+    chats: int,
+    windows: Sequence[Window],
+) -> list[list[float]]:
+    """Latency (ms) of the stream's updates pushed inside each window.
+
+    The fake numbers updates in push order from ``first``; ``others`` (the commands pushed
+    meanwhile) are not the stream's.
+    """
+    pushed = await fake.pushed_at()
+    ids = sorted(uid for uid in pushed if uid >= first and uid not in others)
+    needed = sum(1 for uid in ids if pushed[uid] <= windows[-1].end)
+    stream_chats = {str(FIRST_USER + i) for i in range(chats)}
+    for _ in range(600):
+        calls, _ = await fake.calls("sendMessage", since=since)
+        replies = [c for c in calls if str(c["params"]["chat_id"]) in stream_chats]
+        if len(replies) >= needed:
+            break
+        await asyncio.sleep(0.1)
+    matched = match_replies(replies, needed, chats)
+    result: list[list[float]] = [[] for _ in windows]
+    for uid, call in zip(ids, matched, strict=False):
+        at = pushed[uid]
+        for k, window in enumerate(windows):
+            if window.holds(at):
+                result[k].append((float(call["at"]) - at) * 1000)
+    return result
+
+
+def line(label: str, lag: float, latencies: list[float]) -> str:
+    return (
+        f"{label}: worst loop lag {lag:.1f} ms; chat p50 {percentile(latencies, 50):.1f} ms,"
+        f" p99 {percentile(latencies, 99):.1f} ms, max {max(latencies, default=float('nan')):.1f}"
+        f" ms ({len(latencies)} updates)"
+    )
+
+
+async def measure(fake: FakeServer, args: argparse.Namespace, db_dir: Path) -> None:
+    settings = Settings(
+        db_path=db_dir / "bench.db",
+        telegram_token=DEFAULT_TOKEN,
+        telegram_api_url=fake.url,
+        telegram_poll_timeout=1,
+        telegram_rate_limiter=False,
+        # The stream sends a message a second from each requester; the abuse limit would
+        # answer most with a refusal.
+        rate_limit_per_minute=1000,
+        _env_file=None,
+    )
+    began = time.perf_counter()
+    sub_id = await prepare(settings, args.requests, args.chats)
+    print(f"generated {args.requests:,} requests in {time.perf_counter() - began:.1f} s")
+    # Imported now, not in the measurement (see the module's docstring).
+    import matplotlib.figure  # noqa: F401
+    import openpyxl  # noqa: F401
+
+    app: App = await build_app(settings, clock=shifted_clock())
+    await app.start()
+    ticker = Ticker()
+    ticking = asyncio.create_task(ticker.run())
+    try:
+        # Warm up: a first round trip through PTB, the engine and the database.
+        _, since = await fake.calls("sendMessage")
+        await fake.push([text_update(i, f"Потрібні бинти {i}", args.chats) for i in range(5)])
+        await fake.calls("sendMessage", since=since, min_count=5)
+        _, since = await fake.calls("sendMessage")
+        _, doc_since = await fake.calls("sendDocument")
+        first = int((await fake.stats())["max_update_id"]) + 1
+        n = int(args.rate * args.max_seconds)
+        updates = [text_update(i, f"Потрібні бинти {i}", args.chats) for i in range(n)]
+        alone = Window(time.monotonic() + 0.5, 0.0)
+        await fake.pace(updates, args.rate)
+        await asyncio.sleep(ALONE_SECONDS)
+        # Updates pushed just before the jobs start are answered while they run.
+        alone.end = time.monotonic() - 0.5
+
+        heavy = Window(time.monotonic(), 0.0)
+        digest = asyncio.create_task(run_digest(app.ctx, sub_id, app.ctx.clock()))
+        commands = await fake.push(
+            [
+                command_update(EXPORT_CHAT, "/export xlsx", 1),
+                command_update(CHART_CHAT, "/chart", 2),
+            ]
+        )
+        queued = await digest
+        digest_done = time.monotonic()
+        app.worker.wake()
+        # The digest's own chart is sent by the outbox worker, paced per chat behind the
+        # digest's text parts: its delivery is no heavy work and does not end the window.
+        arrived = await wait_documents(fake, doc_since, {EXPORT_CHAT, CHART_CHAT})
+        heavy.end = max(digest_done, *arrived.values())
+        arrived.update(await wait_documents(fake, doc_since, {DIGEST_CHAT}))
+        alone_ms, heavy_ms = await stream_latencies(
+            fake, since, first, set(commands), args.chats, [alone, heavy]
+        )
+    finally:
+        ticking.cancel()
+        await asyncio.gather(ticking, return_exceptions=True)
+        await app.stop()
+    print(
+        f"heavy jobs: digest queued={queued} in {digest_done - heavy.start:.2f} s;"
+        f" files at the fake after: digest chart {arrived[DIGEST_CHAT] - heavy.start:.2f} s,"
+        f" export {arrived[EXPORT_CHAT] - heavy.start:.2f} s,"
+        f" /chart {arrived[CHART_CHAT] - heavy.start:.2f} s"
+    )
+    print(line("stream alone      ", ticker.worst(alone.start, alone.end), alone_ms))
+    worst = ticker.worst(heavy.start, heavy.end)
+    print(line("with the heavy jobs", worst, heavy_ms))
+    p99 = percentile(heavy_ms, 99)
+    print(
+        f"worst loop lag {worst:.1f} ms (target < {TARGET_LAG_MS:g} ms)"
+        f" {'OK' if worst < TARGET_LAG_MS else 'MISSED'}; chat p99 {p99:.1f} ms"
+        f" (target < {TARGET_P99_MS:g} ms) {'OK' if p99 < TARGET_P99_MS else 'MISSED'}"
+    )
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    print(f"machine: {machine()}")
+    print(
+        f"{args.requests:,} requests; stream {args.rate:g} updates/s from {args.chats} chats;"
+        f" started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
+    async with fake_server() as fake:
+        with tempfile.TemporaryDirectory(prefix="aidbridge-lag-") as tmp:
+            await measure(fake, args, Path(tmp))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--requests", type=int, default=42_000)
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--chats", type=int, default=50)
+    parser.add_argument(
+        "--max-seconds", type=float, default=120, help="the stream's length; it outlasts the jobs"
+    )
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
