@@ -9,13 +9,14 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.config import DEFAULT_TELEGRAM_API, Settings
 from bot.invite_key import load_invite_key
+from bot.matrix_store import prepare_store
 from bot.outbox import OutboxWorker
 from bot.pacing import Pacer
 from bot.renderers import FileRenderers
@@ -28,10 +29,10 @@ from handlers.catalog import Catalog
 from handlers.context import BotLinks, HandlerContext, Policy
 from handlers.engine import Engine
 from handlers.events import Incoming, Reply
-from handlers.i18n import Language, Translator
+from handlers.i18n import Language, Translator, normalise_language
 from handlers.limits import RateLimiter
 from handlers.menus import sync_menus
-from storage import organisations
+from storage import members, organisations
 from storage.db import Checkpointer, Database, open_db
 from storage.invites import InviteKey
 from storage.migrations import migrate
@@ -159,6 +160,20 @@ async def open_and_migrate(settings: Settings, *, background_checkpoints: bool =
     return db
 
 
+def member_language_of(db: Database) -> Callable[[Identity], Awaitable[Language | None]]:
+    """For a transport: an active member's language, None for anyone else (a transport may
+    trust a member's devices, and speaks to a stranger in every language)."""
+
+    async def member_language(identity: Identity) -> Language | None:
+        async with db.read() as conn:
+            member = await members.get_member_by_identity(conn, identity)
+        if member is None or not member.active or member.forgotten_at is not None:
+            return None
+        return normalise_language(member.language)
+
+    return member_language
+
+
 async def build_app(
     settings: Settings,
     *,
@@ -246,6 +261,11 @@ async def build_app(
             translator=ctx.t,
             retry=retry,
             on_fatal=app.fail,
+            # Created 0700 here, before matrix-nio writes the first key into it.
+            store_dir=prepare_store(settings.matrix_store_dir)
+            if settings.matrix_encryption
+            else None,
+            member_language=member_language_of(db),
         )
         # Synapse's default for a user is 0.2 messages/s after a burst of 10; homeservers
         # differ, so pace modestly and let M_LIMIT_EXCEEDED's retry_after_ms pause the rest.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from bot.app import open_and_migrate, run, utc_now
 from bot.config import ConfigError, Settings, load_settings
 from bot.invite_key import load_invite_key
 from bot.logsetup import setup_logging
+from bot.matrix_store import backup_store
 from bot.renderers import FileRenderers
 from bot.transports.base import StartupError
 from handlers.admin import issue_invite
@@ -285,6 +287,15 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await db.close()
     print(f"backup written to {result.path.resolve()} ({result.size} bytes)")
+    # The Matrix crypto store beside it: the bot's device keys and sessions, without which it
+    # cannot read its encrypted rooms after a restore (bot/matrix_store.py).
+    try:
+        store = await backup_store(settings.matrix_store_dir, result.path)
+    except (sqlite3.Error, OSError) as exc:
+        print(f"error: backup of the Matrix crypto store failed: {exc}", file=sys.stderr)
+        return 1
+    if store is not None:
+        print(f"Matrix crypto store copied to {store.path.resolve()} ({store.files} file(s))")
     return 0
 
 
