@@ -10,7 +10,7 @@ import gc
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
@@ -18,6 +18,7 @@ from typing import TextIO
 from bot.config import DEFAULT_TELEGRAM_API, Settings
 from bot.file_renderers import FileRenderers
 from bot.invite_key import load_invite_key
+from bot.matrix_store import prepare_store
 from bot.outbox import OutboxWorker
 from bot.pacing import Pacer
 from bot.scheduler import DigestScheduler
@@ -32,8 +33,8 @@ from handlers.core.events import Incoming, Reply
 from handlers.core.limits import RateLimiter
 from handlers.core.offload import ReportSlots
 from handlers.requests.catalog import Catalog
-from handlers.text.i18n import Language, Translator
-from storage import organisations
+from handlers.text.i18n import Language, Translator, normalise_language
+from storage import members, organisations
 from storage.db import Checkpointer, Database, open_db
 from storage.invites import InviteKey
 from storage.migrations import migrate
@@ -174,6 +175,20 @@ async def open_and_migrate(settings: Settings, *, background_checkpoints: bool =
     return db
 
 
+def member_language_of(db: Database) -> Callable[[Identity], Awaitable[Language | None]]:
+    """For a transport: an active member's language, None for anyone else (a transport may
+    trust a member's devices, and speaks to a stranger in every language)."""
+
+    async def member_language(identity: Identity) -> Language | None:
+        async with db.read() as conn:
+            member = await members.get_member_by_identity(conn, identity)
+        if member is None or not member.active or member.forgotten_at is not None:
+            return None
+        return normalise_language(member.language)
+
+    return member_language
+
+
 async def build_app(
     settings: Settings,
     *,
@@ -264,6 +279,11 @@ async def build_app(
             translator=ctx.t,
             retry=retry,
             on_fatal=app.fail,
+            # Created 0700 here, before matrix-nio writes the first key into it.
+            store_dir=prepare_store(settings.matrix_store_dir)
+            if settings.matrix_encryption
+            else None,
+            member_language=member_language_of(db),
         )
         # Synapse's default for a user is 0.2 messages/s after a burst of 10; homeservers
         # differ, so pace modestly and let M_LIMIT_EXCEEDED's retry_after_ms pause the rest.

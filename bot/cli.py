@@ -5,16 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.app import open_and_migrate, run, utc_now
-from bot.config import ConfigError, Settings, load_settings
-from bot.file_renderers import FileRenderers
-from bot.invite_key import load_invite_key
-from bot.logsetup import setup_logging
-from bot.transports.base import StartupError
 from handlers.admin.invites import issue_invite
 from handlers.admin.org_rules import (
     MAX_LENGTH,
@@ -23,6 +18,14 @@ from handlers.admin.org_rules import (
     clean_field,
     create_organisation,
 )
+
+from bot.app import open_and_migrate, run, utc_now
+from bot.config import ConfigError, Settings, load_settings
+from bot.file_renderers import FileRenderers
+from bot.invite_key import load_invite_key
+from bot.logsetup import setup_logging
+from bot.matrix_store import backup_store
+from bot.transports.base import StartupError
 from handlers.coordination.hxl_export import build_table, expand_category, to_csv
 from handlers.core.context import BotLinks
 from handlers.requests.catalog import Catalog
@@ -292,6 +295,15 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await db.close()
     print(f"backup written to {result.path.resolve()} ({result.size} bytes)")
+    # The Matrix crypto store beside it: the bot's device keys and sessions, without which it
+    # cannot read its encrypted rooms after a restore (bot/matrix_store.py).
+    try:
+        store = await backup_store(settings.matrix_store_dir, result.path)
+    except (sqlite3.Error, OSError) as exc:
+        print(f"error: backup of the Matrix crypto store failed: {exc}", file=sys.stderr)
+        return 1
+    if store is not None:
+        print(f"Matrix crypto store copied to {store.path.resolve()} ({store.files} file(s))")
     return 0
 
 

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     matrix_device_id: str | None = None
     # A coordinators' team room that can be chosen as a digest target.
     matrix_team_room: str | None = None
+    # End-to-end encryption (issue 12): the bot reads and writes in encrypted rooms. Its device
+    # keys and sessions live in matrix_store_path (default: <db>.matrix-store/ beside the
+    # database); losing that folder means logging the bot in as a new device.
+    matrix_encryption: bool = True
+    matrix_store_path: Path | None = None
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -129,6 +134,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def matrix_store_dir(self) -> Path:
+        return self.matrix_store_path or self.db_path.with_name(self.db_path.name + ".matrix-store")
 
     @property
     def invite_key_file(self) -> Path:

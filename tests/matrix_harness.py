@@ -42,9 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote
 
 import aiohttp
 import nio
+from nio.store import SqliteStore
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SYNAPSE_PYTHON_ENV = "AIDBRIDGE_SYNAPSE_PYTHON"
@@ -89,6 +91,9 @@ RATE_LIMITS: dict[str, Any] = {
     },
 }
 
+# What the sync helpers put in an encrypting client's inbox for a message it could not decrypt.
+UNDECRYPTED = "(could not be decrypted)"
+
 # Sync filter for the helpers: the default timeline limit of 10 per room would silently cut a
 # burst of messages ("limited": true) and next_messages would then wait for events it never gets.
 _SYNC_FILTER: dict[str, Any] = {"room": {"timeline": {"limit": 1000}}}
@@ -130,6 +135,10 @@ def _free_port() -> int:
 def _port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _make_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -419,6 +428,65 @@ class Homeserver:
         self._clients.append(client)
         return client
 
+    async def e2e_client(self, user: RegisteredUser, store_dir: Path) -> nio.AsyncClient:
+        """A matrix-nio client with end-to-end encryption and its own store in ``store_dir``,
+        its device keys published. Send with ``e2e_send_text``; the sync helpers below read
+        what it decrypted."""
+        _make_dir(store_dir)
+        config = nio.AsyncClientConfig(
+            max_limit_exceeded=0,
+            max_timeouts=2,
+            request_timeout=30,
+            encryption_enabled=True,
+            store=SqliteStore,
+            store_sync_tokens=False,
+        )
+        client = nio.AsyncClient(
+            self.url,
+            user.user_id,
+            device_id=user.device_id,
+            store_path=str(store_dir),
+            config=config,
+        )
+        client.restore_login(user.user_id, user.device_id, user.access_token)
+        self._clients.append(client)
+        resp = await client.keys_upload()
+        if not isinstance(resp, nio.KeysUploadResponse):
+            raise MatrixHarnessError(f"keys upload for {user.user_id} failed: {resp}")
+        return client
+
+    async def new_device(self, user: RegisteredUser) -> RegisteredUser:
+        """Log ``user`` in again: the same account on a new device with its own token."""
+        if self._http is None:
+            raise MatrixHarnessError("the homeserver is not running")
+        body = {
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": user.user_id},
+            "password": user.password,
+        }
+        async with self._http.post(f"{self.url}/_matrix/client/v3/login", json=body) as resp:
+            answer = await self._json_or_raise(resp, f"login {user.user_id}")
+        return RegisteredUser(
+            user_id=user.user_id,
+            access_token=answer["access_token"],
+            device_id=answer["device_id"],
+            password=user.password,
+        )
+
+    async def raw_events(self, user: RegisteredUser, room_id: str) -> list[dict[str, Any]]:
+        """The room's latest events as the homeserver stores them (not decrypted), oldest
+        first: to see that what the bot sent is encrypted on the wire."""
+        if self._http is None:
+            raise MatrixHarnessError("the homeserver is not running")
+        async with self._http.get(
+            f"{self.url}/_matrix/client/v3/rooms/{quote(room_id)}/messages",
+            params={"dir": "b", "limit": "200"},
+            headers={"Authorization": f"Bearer {user.access_token}"},
+        ) as resp:
+            body = await self._json_or_raise(resp, f"messages of {room_id}")
+        chunk: list[dict[str, Any]] = body["chunk"]
+        return list(reversed(chunk))
+
 
 # -- client helpers ---------------------------------------------------------------------------
 
@@ -455,6 +523,13 @@ async def _sync_into_inbox(client: nio.AsyncClient, wait_seconds: float) -> None
             if source.get("type") == "m.room.message":
                 queue = inbox.messages.setdefault(room_id, deque())
                 queue.append((source.get("sender", ""), dict(source.get("content", {}))))
+            elif source.get("type") == "m.room.encrypted" and client.olm is not None:
+                # An encrypting client that got no key for a message: show it as such, so
+                # a test fails on it instead of waiting for a message that never decrypts.
+                queue = inbox.messages.setdefault(room_id, deque())
+                queue.append(
+                    (source.get("sender", ""), {"msgtype": UNDECRYPTED, "body": UNDECRYPTED})
+                )
     for room_id in resp.rooms.leave:
         inbox.invites.pop(room_id, None)
     for room_id in resp.rooms.invite:
@@ -522,13 +597,22 @@ async def wait_for_invite(
     return room_id
 
 
-async def create_dm(a_client: nio.AsyncClient, b_user_id: str) -> str:
-    """Create a private direct room from A and invite B; return the room id (B must join)."""
+MEGOLM = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+}
+
+
+async def create_dm(a_client: nio.AsyncClient, b_user_id: str, *, encrypted: bool = False) -> str:
+    """Create a private direct room from A and invite B; return the room id (B must join).
+    ``encrypted``: with end-to-end encryption from the start, as Element creates DMs."""
     resp = await a_client.room_create(
         visibility=nio.RoomVisibility.private,
         preset=nio.RoomPreset.trusted_private_chat,
         is_direct=True,
         invite=[b_user_id],
+        initial_state=[MEGOLM] if encrypted else (),
     )
     if not isinstance(resp, nio.RoomCreateResponse):
         raise MatrixHarnessError(f"{a_client.user_id} could not create a DM: {resp}")
@@ -556,6 +640,26 @@ async def send_text(
         content["format"] = "org.matrix.custom.html"
         content["formatted_body"] = formatted_body
     return await send_content(client, room_id, content)
+
+
+async def e2e_send_text(client: nio.AsyncClient, room_id: str, body: str) -> str:
+    """Send ``body`` from an encrypting client, as Element would: the room's members and
+    their devices brought up to date first, then the room key shared, then the ciphertext."""
+    await _sync_into_inbox(client, 0.001)
+    if client.should_upload_keys:
+        await client.keys_upload()
+    if client.should_query_keys:
+        await client.keys_query()
+    resp = await client.room_send(
+        room_id,
+        "m.room.message",
+        {"msgtype": "m.text", "body": body},
+        ignore_unverified_devices=True,
+    )
+    if not isinstance(resp, nio.RoomSendResponse):
+        raise MatrixHarnessError(f"{client.user_id} could not send to {room_id}: {resp}")
+    event_id: str = resp.event_id
+    return event_id
 
 
 async def send_content(client: nio.AsyncClient, room_id: str, content: dict[str, Any]) -> str:

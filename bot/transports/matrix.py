@@ -15,6 +15,17 @@ room only on a member's invitation, and a direct chat is left after the engine a
 non-member anything but ``!start``. The configured team room is always joined. In group rooms
 only commands are read (handlers.core.registry.is_command), as Telegram bots in groups see only
 commands.
+
+End-to-end encryption (issue 12): with a crypto store (bot/matrix_store.py) the client is
+matrix-nio's with encryption, so a sync answer comes back with the Megolm events it could
+decrypt already replaced by what they hold, and a send to an encrypted room is encrypted (the
+room key shared first with every device of everyone in the room). Trust on first use: the keys
+a device shows first are pinned by matrix-nio (a changed Ed25519 key of a known device is
+refused), and the devices of members are marked verified when the bot first writes to them.
+An event that stays encrypted gets a notice in the room ("please send it again"), at most one
+per room and interval, never silence. The first sync of each start asks for the rooms' full
+state, so that matrix-nio knows again which rooms are encrypted and who is in them, and so
+that invites still pending from before the restart come round again.
 """
 
 from __future__ import annotations
@@ -23,15 +34,18 @@ import asyncio
 import contextlib
 import io
 import logging
+import time
 import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import nio
+from nio.store import SqliteStore
 
 from bot.transports.base import (
     DeliveryError,
@@ -56,7 +70,7 @@ from bot.transports.matrix_html import (
 )
 from handlers.core.events import ChatRef, Document, Incoming, Reply
 from handlers.core.registry import is_command
-from handlers.text.i18n import Translator
+from handlers.text.i18n import Language, Translator
 from handlers.text.split import split_message
 from storage import transport_state
 from storage.db import Database
@@ -74,6 +88,14 @@ TOKEN_ERRORS = ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN")
 # Pages of 100 events fetched to fill a gap after a long downtime, per room and sync.
 MAX_BACKFILL_PAGES = 50
 NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
+# How long a send waits for the sync to bring a room matrix-nio does not know yet (one just
+# created or joined): it must know whether the room is encrypted, and for whom.
+ROOM_WAIT_SECONDS = 10.0
+# At most one "could not read your message" per room and this many seconds: a direct chat
+# gets it again soon, a group room (where the bot only reads commands) rarely.
+UNDECRYPTABLE_NOTICE_SECONDS = 60.0
+GROUP_UNDECRYPTABLE_NOTICE_SECONDS = 3600.0
+ENCRYPTED = "m.room.encrypted"
 
 HandleFn = Callable[[Incoming], Awaitable[list[Reply]]]
 MarkFn = Callable[[int], Awaitable[None]]
@@ -81,6 +103,8 @@ MarkFn = Callable[[int], Awaitable[None]]
 AcceptsInviteFn = Callable[[Identity, bool], Awaitable[bool]]
 # (the people of a one-to-one room, what was just said there) -> stay?
 MayStayFn = Callable[[Collection[Identity], str | None], Awaitable[bool]]
+# A member's language; None for anyone who is not an active member.
+MemberLanguageFn = Callable[[Identity], Awaitable[Language | None]]
 
 
 def sync_filter(timeline_limit: int) -> dict[str, Any]:
@@ -158,6 +182,9 @@ class MatrixTransport:
         timeline_limit: int = 100,
         retry: RetryPolicy | None = None,
         on_fatal: Callable[[BaseException], None] | None = None,
+        store_dir: Path | None = None,
+        member_language: MemberLanguageFn | None = None,
+        undecryptable_notice_seconds: float = UNDECRYPTABLE_NOTICE_SECONDS,
     ) -> None:
         if access_token is None and password is None:
             raise ValueError("an access token or a password is required")
@@ -174,9 +201,16 @@ class MatrixTransport:
         self._mark_delivered = mark_delivered
         self._commands = frozenset(commands)
         self._clock = clock
+        self._t = translator
         # Sent instead of a part refused as too large even when cut small; a delivery does
         # not know its reader's language, so it says it in all three.
         self._too_long_notice = "\n".join(translator.all_forms("outbox.too_long"))
+        self._member_language = member_language
+        # None: no encryption; the bot then says so in an encrypted room instead of nothing.
+        self._store_dir = store_dir
+        self._notice_seconds = undecryptable_notice_seconds
+        # room id -> when the last "could not read" notice went there (monotonic).
+        self._noticed: dict[str, float] = {}
         self._sync_timeout_ms = sync_timeout_ms
         self.sync_filter = sync_filter(timeline_limit)
         self._retry = retry or RetryPolicy()
@@ -190,12 +224,28 @@ class MatrixTransport:
             max_limit_exceeded=0,
             max_timeouts=0,
             request_timeout=30,
-            encryption_enabled=False,
+            encryption_enabled=store_dir is not None,
+            # One SQLite file holds keys, sessions and device trust: one file to back up.
+            store=SqliteStore,
+            # Our own next_batch in SQLite is the one that counts (it moves only after a batch
+            # was handled); nio's copy would run ahead of it.
             store_sync_tokens=False,
         )
-        self.client = nio.AsyncClient(homeserver, user_id, device_id=device_id or "", config=config)
+        self.client = nio.AsyncClient(
+            homeserver,
+            user_id,
+            device_id=device_id or "",
+            store_path=str(store_dir) if store_dir is not None else "",
+            config=config,
+        )
         self._rooms: dict[str, RoomInfo] = {}
         self._next_batch: str | None = None
+        # The first sync of this process asks for full state (see the module's docstring).
+        self._full_state = True
+        # Set once the first sync is in: matrix-nio then knows the rooms, so sends may go.
+        self._ready = asyncio.Event()
+        # Set and replaced after every sync: a send waiting for a room to become known.
+        self._synced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         # Called with each event id once it was handled and answered: tests wait on it.
         self.after_event: Callable[[str], None] | None = None
@@ -231,30 +281,61 @@ class MatrixTransport:
             self._task = None
         await self.client.close()
 
+    @property
+    def encryption(self) -> bool:
+        return self._store_dir is not None
+
     async def _login(self) -> None:
         if self._token is not None:
-            device = self._device_id or await self._stored(DEVICE_KEY) or ""
-            self.client.restore_login(self.user_id, device, self._token)
-            whoami = await self.client.whoami()
-            if isinstance(whoami, nio.WhoamiError):
-                if whoami.status_code in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_FORBIDDEN"):
-                    raise StartupError(
-                        "AIDBRIDGE_MATRIX_ACCESS_TOKEN: the homeserver refused this token"
-                    )
-                raise aiohttp.ClientError(str(whoami))
-            if whoami.user_id != self.user_id:
+            await self._login_with_token(self._token)
+        else:
+            await self._login_with_password()
+        if self.encryption:
+            await self._upload_keys()
+
+    async def _login_with_token(self, token: str) -> None:
+        device = self._device_id or await self._stored(DEVICE_KEY) or ""
+        # whoami before restore_login: the crypto store is opened per device, so the device
+        # must be known first, and the token's own device is the one whose keys count.
+        self.client.user_id = self.user_id
+        self.client.access_token = token
+        whoami = await self.client.whoami()
+        if isinstance(whoami, nio.WhoamiError):
+            if whoami.status_code in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_FORBIDDEN"):
                 raise StartupError(
-                    f"AIDBRIDGE_MATRIX_USER_ID: the access token belongs to {whoami.user_id},"
-                    f" not {self.user_id}"
+                    "AIDBRIDGE_MATRIX_ACCESS_TOKEN: the homeserver refused this token"
                 )
-            if not device and getattr(whoami, "device_id", None):
-                self.client.device_id = whoami.device_id
-            return
+            raise aiohttp.ClientError(str(whoami))
+        if whoami.user_id != self.user_id:
+            raise StartupError(
+                f"AIDBRIDGE_MATRIX_USER_ID: the access token belongs to {whoami.user_id},"
+                f" not {self.user_id}"
+            )
+        if getattr(whoami, "device_id", None):
+            if device and whoami.device_id != device:
+                log.warning(
+                    "AIDBRIDGE_MATRIX_DEVICE_ID is %s, but the access token belongs to device"
+                    " %s; using %s",
+                    device,
+                    whoami.device_id,
+                    whoami.device_id,
+                )
+            device = str(whoami.device_id)
+        if self.encryption and not device:
+            raise StartupError(
+                "AIDBRIDGE_MATRIX_DEVICE_ID is required for encryption (the homeserver does"
+                " not say which device the access token belongs to)"
+            )
+        # Opens the crypto store of this device (when encryption is on).
+        self.client.restore_login(self.user_id, device, token)
+
+    async def _login_with_password(self) -> None:
         assert self._password is not None
         # The same device on every start, so logins do not pile up devices on the account.
         known = self._device_id or await self._stored(DEVICE_KEY)
         if known:
             self.client.device_id = known
+        # A successful login opens the crypto store of the device (when encryption is on).
         resp = await self.client.login(password=self._password, device_name="AidBridge")
         if isinstance(resp, nio.LoginError):
             if resp.status_code in ("M_FORBIDDEN", "M_USER_DEACTIVATED", "M_INVALID_USERNAME"):
@@ -266,6 +347,26 @@ class MatrixTransport:
         if resp.device_id != known:
             async with self._db.transaction() as conn:
                 await transport_state.set_state(conn, DEVICE_KEY, resp.device_id, self._clock())
+
+    async def _upload_keys(self) -> None:
+        """Publish the device keys (first start) and top up the one-time keys."""
+        if not self.client.should_upload_keys:
+            return
+        resp = await self.client.keys_upload()
+        if isinstance(resp, nio.KeysUploadError):
+            status = getattr(resp.transport_response, "status", None)
+            if not isinstance(status, int) or status == 429 or status >= 500:
+                raise aiohttp.ClientError(str(resp))  # start() tries again after a backoff
+            # Typically the homeserver holds other keys for this device: its crypto store was
+            # lost or belongs to another device. Unencrypted rooms still work.
+            log.error(
+                "matrix: the homeserver refused the keys of device %s (%s); encrypted rooms"
+                " will not work. If the crypto store %s was lost, log the bot in as a new"
+                " device (a new access token, AIDBRIDGE_MATRIX_DEVICE_ID unset).",
+                self.client.device_id,
+                resp,
+                self._store_dir,
+            )
 
     async def _stored(self, key: str) -> str | None:
         async with self._db.read() as conn:
@@ -320,11 +421,14 @@ class MatrixTransport:
 
     async def _sync_once(self) -> None:
         since = self._next_batch
-        # The very first sync returns at once: it only learns the rooms and invites.
+        # The very first sync returns at once: it only learns the rooms and invites. The first
+        # of each start asks for full state; its timeline still starts at ``since``.
+        full_state = self._full_state and since is not None
         resp = await self.client.sync(
-            timeout=self._sync_timeout_ms if since else 1,
+            timeout=self._sync_timeout_ms if since and not full_state else 1,
             since=since,
             sync_filter=self.sync_filter,
+            full_state=full_state or None,
         )
         if isinstance(resp, nio.SyncError):
             if resp.status_code in TOKEN_ERRORS:
@@ -332,6 +436,13 @@ class MatrixTransport:
             retry_ms = resp.retry_after_ms
             raise _SyncFailed(str(resp), retry_ms / 1000 if retry_ms else None)
         self._token_watch.accepted()
+        self._full_state = False
+        if self.encryption:
+            await self._crypto_chores()
+        # matrix-nio knows the rooms now: sends may go (and the ones waiting for a room look).
+        self._ready.set()
+        self._synced.set()
+        self._synced = asyncio.Event()
         await self._process(resp, since)
         # Only now: everything before this token has been handled and committed.
         async with self._db.transaction() as conn:
@@ -339,6 +450,28 @@ class MatrixTransport:
         self._next_batch = resp.next_batch
         if self.after_sync is not None:
             self.after_sync(resp.next_batch)
+
+    async def _crypto_chores(self) -> None:
+        """What matrix-nio's sync_forever does between syncs, before the batch is answered:
+        to-device messages out, one-time keys topped up, the device lists of people in
+        encrypted rooms queried (so a new device of theirs gets the room key), one-time keys
+        claimed for new devices. A failure is logged; the next sync tries again."""
+        client = self.client
+        try:
+            if client.outgoing_to_device_messages:
+                await client.send_to_device_messages()
+            if client.should_upload_keys:
+                await self._upload_keys()
+            if client.should_query_keys:
+                resp = await client.keys_query()
+                if isinstance(resp, nio.KeysQueryError):
+                    log.warning("matrix: device keys query failed: %s", resp)
+            if client.should_claim_keys:
+                claimed = await client.keys_claim(client.get_users_for_key_claiming())
+                if isinstance(claimed, nio.KeysClaimError):
+                    log.warning("matrix: one-time key claim failed: %s", claimed)
+        except NETWORK_ERRORS as exc:
+            log.warning("matrix: encryption housekeeping failed (%s); next sync retries", exc)
 
     async def _token_refused(self, exc: _SyncRefused) -> bool:
         """Wait (or log in again) before the next try; False once refused too long."""
@@ -518,7 +651,13 @@ class MatrixTransport:
                     # The person left the direct chat; nobody is left to read it.
                     await self._leave(room_id)
             return
-        if kind != "m.room.message" or sender == self.user_id or not source.get("event_id"):
+        if sender == self.user_id or not source.get("event_id"):
+            return
+        if kind == ENCRYPTED:
+            # Still encrypted after the sync: no key for it (see _undecryptable).
+            await self._undecryptable(room_id, source)
+            return
+        if kind != "m.room.message":
             return
         if content.get("msgtype") == NOTICE:
             return  # another bot's output; answering it could start a loop
@@ -545,6 +684,43 @@ class MatrixTransport:
             log.info("matrix: left the direct chat %s of non-member %s", room_id, sender)
             await self._leave(room_id)
 
+    async def _undecryptable(self, room_id: str, source: dict[str, Any]) -> None:
+        """An encrypted event the bot has no key for (sent before it joined, keys withheld,
+        a device whose keys it never got) or, with encryption off, any encrypted event: tell
+        the room, so the person sends it again instead of waiting for ever."""
+        sender = str(source.get("sender", ""))
+        content = source.get("content") or {}
+        log.warning(
+            "matrix event %s in %s from %s (device %s, session %s) could not be decrypted",
+            source.get("event_id"),
+            room_id,
+            sender,
+            content.get("device_id"),
+            content.get("session_id"),
+        )
+        info = await self._room(room_id)
+        every = (
+            self._notice_seconds
+            if self._private(room_id, info)
+            else max(self._notice_seconds, GROUP_UNDECRYPTABLE_NOTICE_SECONDS)
+        )
+        now = time.monotonic()
+        last = self._noticed.get(room_id)
+        if last is not None and now - last < every:
+            return
+        if len(self._noticed) > 10_000:
+            self._noticed = {r: t for r, t in self._noticed.items() if now - t < every}
+        self._noticed[room_id] = now
+        key = "matrix.undecryptable" if self.encryption else "matrix.encryption_off"
+        lang = (
+            await self._member_language(Identity(transport=NAME, user_id=sender))
+            if self._member_language is not None
+            else None
+        )
+        # A stranger's language is unknown: all three, as on the first contact.
+        text = self._t(lang, key) if lang else "\n\n".join(self._t.all_forms(key))
+        await self._reply(room_id, Reply(text=text))
+
     async def _reply(self, room_id: str, reply: Reply) -> None:
         target = reply.chat.chat_id if reply.chat and reply.chat.transport == NAME else room_id
         await send_direct_reply(
@@ -562,9 +738,12 @@ class MatrixTransport:
         """
         try:
             room_id = await self._room_for(chat_id)
+            encrypted = await self._encrypted(room_id)
             if reply.document is not None:
-                url = await self._upload(reply.document)
-                await self._send(room_id, file_content(reply.document, url, self._commands))
+                url, keys = await self._upload(reply.document, encrypted)
+                await self._send(
+                    room_id, file_content(reply.document, url, self._commands, encryption=keys)
+                )
                 if not reply.text and not reply.choices:
                     return
             parts = (
@@ -590,22 +769,87 @@ class MatrixTransport:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
     async def _send(self, room_id: str, content: dict[str, Any]) -> None:
-        resp = await self.client.room_send(
-            room_id, "m.room.message", content, tx_id=uuid.uuid4().hex
-        )
+        if await self._encrypted(room_id):
+            await self._trust_members(room_id)
+        try:
+            # In an encrypted room matrix-nio shares the room key first and encrypts; every
+            # device of everyone in the room gets the key (as Element does by default),
+            # verified or not: a stranger bringing an invite code must be able to read the
+            # answer. Unverified devices are only marked "ignored" by this.
+            resp = await self.client.room_send(
+                room_id,
+                "m.room.message",
+                content,
+                tx_id=uuid.uuid4().hex,
+                ignore_unverified_devices=True,
+            )
+        except (nio.LocalProtocolError, nio.SendRetryError) as exc:
+            raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
         if isinstance(resp, nio.RoomSendError):
             raise delivery_error(resp)
 
-    async def _upload(self, document: Document) -> str:
-        resp, _ = await self.client.upload(
+    async def _upload(self, document: Document, encrypt: bool) -> tuple[str, dict[str, Any] | None]:
+        """The file's mxc URL, and for an encrypted room the keys to read it (the homeserver
+        only ever holds the encrypted bytes)."""
+        resp, keys = await self.client.upload(
             io.BytesIO(document.data),
-            content_type=document.mime_type,
+            content_type="application/octet-stream" if encrypt else document.mime_type,
             filename=document.filename,
+            encrypt=encrypt,
             filesize=len(document.data),
         )
         if not isinstance(resp, nio.UploadResponse):
             raise delivery_error(resp)
-        return str(resp.content_uri)
+        return str(resp.content_uri), keys if encrypt else None
+
+    # -- encryption --------------------------------------------------------------------------
+
+    async def _encrypted(self, room_id: str) -> bool:
+        """Whether sends to this room must be encrypted. With encryption on, matrix-nio must
+        know the room first (it refuses to send to one it does not): wait for a sync to bring
+        a room just created or joined."""
+        if not self.encryption:
+            return False
+        try:
+            await asyncio.wait_for(self._ready.wait(), ROOM_WAIT_SECONDS)
+        except TimeoutError:
+            raise DeliveryError("matrix: no sync yet", retry_after=5.0) from None
+        deadline = time.monotonic() + ROOM_WAIT_SECONDS
+        while room_id not in self.client.rooms:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                resp = await self.client.joined_members(room_id)
+                if isinstance(resp, nio.JoinedMembersError):
+                    raise delivery_error(resp)  # not in that room: Unreachable
+                raise DeliveryError(f"room {room_id} not synced yet", retry_after=5.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._synced.wait(), remaining)
+        return bool(self.client.rooms[room_id].encrypted)
+
+    async def _trust_members(self, room_id: str) -> None:
+        """Trust on first use: a member's devices that the bot has not judged yet are marked
+        verified (in the crypto store) as the bot first writes to them. Their keys are those
+        the device showed first; matrix-nio refuses a changed Ed25519 key for a known device."""
+        if self._member_language is None:
+            return
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return
+        for user_id in list(room.users):
+            if user_id == self.user_id:
+                continue
+            fresh = [
+                d
+                for d in self.client.device_store.active_user_devices(user_id)
+                if not d.verified and not d.blacklisted
+            ]
+            if not fresh:
+                continue
+            if await self._member_language(Identity(transport=NAME, user_id=user_id)) is None:
+                continue  # not a member (yet): encrypted to, not trusted
+            for device in fresh:
+                self.client.verify_device(device)
+                log.info("matrix: trusting device %s of member %s on first use", device.id, user_id)
 
     async def _room_for(self, chat_id: str) -> str:
         """A room id as it is; a user id (a member who joined in a group room) becomes the

@@ -114,8 +114,17 @@ def png_size(data: bytes) -> tuple[int, int] | None:
     return int(width), int(height)
 
 
-def file_content(document: Document, url: str, commands: Collection[str] = ()) -> dict[str, Any]:
-    """m.image for images, m.file otherwise; a caption is the body (Matrix 1.10 captions)."""
+def file_content(
+    document: Document,
+    url: str,
+    commands: Collection[str] = (),
+    *,
+    encryption: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """m.image for images, m.file otherwise; a caption is the body (Matrix 1.10 captions).
+
+    ``encryption`` (key, iv, hashes, v from the encrypted upload) makes it an encrypted file:
+    the URL moves into ``file`` with the keys, as the spec's EncryptedFile."""
     is_image = document.mime_type.startswith("image/")
     info: dict[str, Any] = {"mimetype": document.mime_type, "size": len(document.data)}
     size = png_size(document.data) if is_image else None
@@ -125,9 +134,12 @@ def file_content(document: Document, url: str, commands: Collection[str] = ()) -
         "msgtype": "m.image" if is_image else "m.file",
         "body": document.filename,
         "filename": document.filename,
-        "url": url,
         "info": info,
     }
+    if encryption is None:
+        content["url"] = url
+    else:
+        content["file"] = {"url": url, "mimetype": document.mime_type, **encryption}
     if document.caption:
         caption = bang_commands(document.caption, commands) if commands else document.caption
         content["body"] = plain(caption)

@@ -30,6 +30,7 @@ from tests.matrix_harness import (
     RegisteredUser,
     create_dm,
     drain_messages,
+    e2e_send_text,
     next_messages,
     send_text,
     unique_localpart,
@@ -144,13 +145,16 @@ class Person:
         await wait_until_joined(self.client, self.room_id, bot.user_id)
         return self.room_id
 
+    async def send(self, room_id: str, text: str) -> str:
+        return await send_text(self.client, room_id, text)
+
     async def say(
         self, bot: MatrixBot, text: str, room_id: str | None = None
     ) -> list[dict[str, Any]]:
         """Send ``text``; the contents of every message the bot answered with, in order."""
         room = room_id or self.room_id
         reports = bot.app.engine.reports_started
-        event_id = await send_text(self.client, room, text)
+        event_id = await self.send(room, text)
         await bot.wait_handled(event_id)
         await reports_delivered(bot.app, reports)
         return await drain_messages(self.client, room, sender=bot.user_id)
@@ -166,6 +170,26 @@ class Person:
             count=count,
             timeout=timeout,
         )
+
+
+@dataclass
+class E2EPerson(Person):
+    """A person on an encrypting client (as Element): encrypted direct chats, every message
+    encrypted, the bot's answers decrypted by the sync helpers."""
+
+    @classmethod
+    async def register_e2e(cls, hs: Homeserver, prefix: str, store_root: Path) -> E2EPerson:
+        user = await hs.register(unique_localpart(prefix))
+        client = await hs.e2e_client(user, store_root / f"{user.device_id}-store")
+        return cls(hs, user, client)
+
+    async def open_dm(self, bot: MatrixBot) -> str:
+        self.room_id = await create_dm(self.client, bot.user_id, encrypted=True)
+        await wait_until_joined(self.client, self.room_id, bot.user_id)
+        return self.room_id
+
+    async def send(self, room_id: str, text: str) -> str:
+        return await e2e_send_text(self.client, room_id, text)
 
 
 _CODE = re.compile(r"!start (\S+)")
