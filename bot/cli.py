@@ -10,6 +10,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.app import open_and_migrate, run, utc_now
+from bot.config import ConfigError, Settings, load_settings
+from bot.file_renderers import FileRenderers
+from bot.invite_key import load_invite_key
+from bot.logsetup import setup_logging
+from bot.matrix_store import backup_store
+from bot.transports.base import StartupError
 from handlers.admin.invites import issue_invite
 from handlers.admin.org_rules import (
     MAX_LENGTH,
@@ -18,14 +25,6 @@ from handlers.admin.org_rules import (
     clean_field,
     create_organisation,
 )
-
-from bot.app import open_and_migrate, run, utc_now
-from bot.config import ConfigError, Settings, load_settings
-from bot.file_renderers import FileRenderers
-from bot.invite_key import load_invite_key
-from bot.logsetup import setup_logging
-from bot.matrix_store import backup_store
-from bot.transports.base import StartupError
 from handlers.coordination.hxl_export import build_table, expand_category, to_csv
 from handlers.core.context import BotLinks
 from handlers.requests.catalog import Catalog
