@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 BATCH_DEADLINE_SECONDS = 120.0
 
 
+_CONFIRM_AT_STOP_SECONDS = 5.0
+
+
 class ConfirmingPoller:
     def __init__(
         self,
@@ -95,8 +98,9 @@ class ConfirmingPoller:
         if self._offset is not None and not self._outstanding:
             # Confirm the last handled batch, so a restart does not fetch it again. Raw, like
             # every fetch: what this answer holds is not read, and so cannot fail to be read.
+            # Bounded: shutting down must not wait on a server that stopped answering.
             with contextlib.suppress(Exception):
-                await self._fetch(timeout=0, limit=1)
+                await asyncio.wait_for(self._fetch(timeout=0, limit=1), _CONFIRM_AT_STOP_SECONDS)
 
     async def _run(self) -> None:
         delay = self._retry.first_delay
