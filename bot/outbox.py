@@ -178,8 +178,11 @@ class OutboxWorker:
                 pass
             except Exception:
                 log.exception("outbox worker pass failed")
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns normally when the
+            # wake and stop()'s cancel land together, and this loop then never ends.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
 
     async def dispatch(self) -> int:
         """Start delivering what is due now, up to the in-flight limit; returns how many."""

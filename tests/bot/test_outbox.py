@@ -130,6 +130,37 @@ async def test_a_row_is_never_in_two_deliveries_at_once(db: Database) -> None:
     assert await scalar(db, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == 0
 
 
+async def test_stop_ends_the_worker_when_a_wake_lands_with_it(db: Database) -> None:
+    """A wake and stop()'s cancel in the same loop iteration (a report queued its file as the
+    bot stopped): the worker must end, not take the cancel for a wake and go round again,
+    which on Python 3.11's wait_for kept it waiting forever and stop() with it."""
+    worker = OutboxWorker(db, {"telegram": StubTransport()}, {}, FrozenClock(START))
+    passes_after_stop = 0
+    idle = asyncio.Event()
+    original = worker.dispatch
+
+    async def dispatch() -> int:
+        nonlocal passes_after_stop
+        if stopping:
+            passes_after_stop += 1
+        try:
+            return await original()
+        finally:
+            idle.set()
+
+    worker.dispatch = dispatch  # type: ignore[method-assign]
+    stopping = False
+    await worker.start()
+    await idle.wait()
+    for _ in range(5):
+        await asyncio.sleep(0)  # into its wait for the next wake
+    worker.wake()
+    stopping = True
+    async with asyncio.timeout(5):
+        await worker.stop()
+    assert passes_after_stop == 0
+
+
 async def test_a_retry_holds_back_the_rows_behind_it_in_the_same_chat(db: Database) -> None:
     transport = StubTransport()
     transport.failures = [DeliveryError("Internal Server Error")]
