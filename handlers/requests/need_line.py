@@ -316,25 +316,33 @@ def _untable(text: str) -> str:
     )
 
 
+def _colon_split(blanked: list[str]) -> tuple[int, str, str] | None:
+    """(colon index, the words before it, the first piece after it) when the message's first
+    line has a colon after something; what a heading and a shared thing both start from."""
+    current = "".join(blanked)
+    colon = current.find(":")
+    if colon <= 0 or _SEPARATOR_RE.search(current[:colon]):
+        return None
+    following = [p for p in _SEPARATOR_RE.split(current[colon + 1 :]) if p.strip()]
+    rest = _strip_bullet(following[0].strip()) if following else ""
+    return colon, current[:colon], rest
+
+
 def _read_heading(text: str, blanked: list[str]) -> str | None:
     """ "для ЦРЛ: бинти 100 уп; ...", "generator fuel: 60 jerrycans of 20 l diesel": words
     before a colon at the start, with no number, followed by a whole item, head the request.
     They are taken out of the items and kept, as typed, as the request's note (never
     dropped). "Zelte: 4 Stück" has no thing after the colon: it is an item, not a heading."""
-    current = "".join(blanked)
-    colon = current.find(":")
-    if colon <= 0:
+    split = _colon_split(blanked)
+    if split is None:
         return None
-    head = current[:colon]
+    colon, head, rest = split
     # "КНП «Лікарня №4»:" may carry a number after "№"; any other number makes it an item.
-    unnumbered = _NUMERO_RE.sub("", head)
-    if _SEPARATOR_RE.search(head) or any(ch.isdigit() for ch in unnumbered):
+    if any(ch.isdigit() for ch in _NUMERO_RE.sub("", head)):
         return None
     words = _WORDISH_RE.findall(head)
     if not words or len(words) > _HEADING_MAX_WORDS:
         return None
-    following = [p for p in _SEPARATOR_RE.split(current[colon + 1 :]) if p.strip()]
-    rest = _strip_bullet(following[0].strip()) if following else ""
     if not (_has_quantity(rest) and _names_thing(rest)):
         return None
     _blank(blanked, 0, colon + 1)
@@ -366,17 +374,14 @@ def read_thing(text: str, catalog: Catalog) -> ThingReading:
 def _shared_thing(text: str, blanked: list[str]) -> str | None:
     """ "генератори: 1 на 30 кВт і 2 на 5 кВт", "Zelte: 4 Stück": a thing before a colon,
     then counts without a thing of their own: each count is of that thing."""
-    current = "".join(blanked)
-    colon = current.find(":")
-    if colon <= 0:
+    split = _colon_split(blanked)
+    if split is None:
         return None
-    head = current[:colon]
-    if _SEPARATOR_RE.search(head) or any(ch.isdigit() for ch in head) or not _names_thing(head):
+    colon, head, rest = split
+    if any(ch.isdigit() for ch in head) or not _names_thing(head):
         return None
     if len(_WORDISH_RE.findall(head)) > _HEADING_MAX_WORDS:
         return None
-    following = [p for p in _SEPARATOR_RE.split(current[colon + 1 :]) if p.strip()]
-    rest = _strip_bullet(following[0].strip()) if following else ""
     if not _has_quantity(rest) or _names_thing(_PREPOSITION_RE.sub(" ", rest)):
         return None
     _blank(blanked, 0, colon + 1)
