@@ -214,9 +214,12 @@ class _Progress:
     def started(self) -> bool:
         return self.document_sent or self.parts_sent > 0
 
-    def rest(self, reply: Reply) -> Reply:
+    def rest(self, reply: Reply) -> Reply | None:
+        """What has not gone out; None when everything has (stopped before the mark)."""
         if not self.started:
             return reply
+        if self.parts_sent >= len(self.parts) and (self.document_sent or not reply.document):
+            return None
         return reply.model_copy(
             update={
                 "text": "\n".join(self.parts[self.parts_sent :]) if self.parts else reply.text,
@@ -959,16 +962,23 @@ class MatrixTransport:
         except asyncio.CancelledError:
             # Stopping while the answer waits for its turn: the next start delivers what has
             # not gone out (the event is handled and will not be answered again).
-            await self._defer(target, progress.rest(reply), partial=progress.started, why="stop")
+            await self._defer_rest(target, reply, progress, why="stop")
             raise
         except DeliveryError as exc:
             if exc.permanent or self._deferral is None:
                 # A durable reply stays in the outbox all the same; the worker decides.
                 log.warning("reply to %s not delivered: %s", target, exc)
                 return
-            await self._defer(target, progress.rest(reply), partial=progress.started, why=str(exc))
+            await self._defer_rest(target, reply, progress, why=str(exc))
             return
         await mark_sent(reply, self._mark_delivered)
+
+    async def _defer_rest(self, target: str, reply: Reply, progress: _Progress, why: str) -> None:
+        rest = progress.rest(reply)
+        if rest is None:
+            await mark_sent(reply, self._mark_delivered)  # all of it went out after all
+            return
+        await self._defer(target, rest, partial=progress.started, why=why)
 
     async def _defer(self, target: str, reply: Reply, *, partial: bool, why: str) -> None:
         if self._deferral is None:
