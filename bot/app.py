@@ -10,6 +10,7 @@ import gc
 import logging
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,15 +18,18 @@ from typing import TextIO
 
 from bot.config import DEFAULT_TELEGRAM_API, Settings
 from bot.file_renderers import FileRenderers
+from bot.http_server import HttpServer
 from bot.invite_key import load_invite_key
 from bot.matrix_store import prepare_store
+from bot.metrics import Metrics
 from bot.outbox import OutboxWorker
 from bot.pacing import Pacer
 from bot.scheduler import DigestScheduler
 from bot.transports.base import CommandMenus, RetryPolicy, Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.matrix import MatrixTransport
-from bot.transports.telegram import TelegramTransport
+from bot.transports.telegram import TelegramTransport, WebhookSettings
+from bot.transports.webhook import derive_secret
 from handlers.core.command_menus import sync_menus
 from handlers.core.context import BotLinks, HandlerContext, Policy
 from handlers.core.engine import Engine
@@ -60,7 +64,10 @@ class App:
     checkpointer: Checkpointer
     scheduler: DigestScheduler
     renderers: FileRenderers
+    metrics: Metrics
     transports: dict[str, Transport] = field(default_factory=dict)
+    # The HTTP server (webhook, health, metrics), when AIDBRIDGE_HTTP_LISTEN is set.
+    http: HttpServer | None = None
     # Set by a transport that cannot go on (its token refused past the limit): run() stops
     # and raises it, so the process exits non-zero.
     fatal: BaseException | None = None
@@ -72,12 +79,24 @@ class App:
         self.failed.set()
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        return await self.engine.handle(incoming)
+        transport = incoming.chat.transport
+        started = time.perf_counter()
+        try:
+            replies = await self.engine.handle(incoming)
+        except BaseException:
+            self.metrics.updates.labels(transport, "error").inc()
+            raise
+        self.metrics.turn_seconds.labels(transport).observe(time.perf_counter() - started)
+        self.metrics.updates.labels(transport, "handled").inc()
+        return replies
 
     async def start(self) -> None:
         # First: a transport may wait long for its network, and the WAL must stay bounded
         # meanwhile (the console and the CLI write).
         await self.checkpointer.start()
+        if self.http is not None:
+            # Before the transports: a webhook set next is called at once.
+            await self.http.start()
         for transport in self.transports.values():
             if isinstance(transport, ConsoleTransport):
                 transport.banner = await self._first_steps()
@@ -124,6 +143,9 @@ class App:
                 await transport.stop()
             except Exception:
                 log.exception("stopping %s failed", transport.name)
+        if self.http is not None:
+            # After the transports: webhook posts still waiting were answered 503 by now.
+            await self.http.stop()
         # Reports still drawing get a moment to queue their files; the rest are dropped.
         await self.engine.close()
         await asyncio.to_thread(self.renderers.close)
@@ -230,6 +252,16 @@ async def build_app(
     engine.on_outbox = worker.wake
     scheduler = DigestScheduler(ctx, on_queued=worker.wake, clock=clock)
     engine.on_subscriptions_changed = scheduler.request_sync
+    metrics = Metrics()
+    db.on_group_commit = metrics.group_commit_turns.observe
+    worker.on_result = lambda transport, result: metrics.deliveries.labels(transport, result).inc()
+
+    def fired(late: float, queued: bool) -> None:
+        metrics.scheduler_lag.set(late)
+        if queued:
+            metrics.digests.inc()
+
+    scheduler.on_fired = fired
     app = App(
         settings=settings,
         db=db,
@@ -239,6 +271,7 @@ async def build_app(
         checkpointer=Checkpointer(db.path),
         scheduler=scheduler,
         renderers=renderers,
+        metrics=metrics,
         transports=transports,
     )
     retry = RetryPolicy(
@@ -257,6 +290,7 @@ async def build_app(
             rate_limiter=settings.telegram_rate_limiter,
             retry=retry,
             on_fatal=app.fail,
+            webhook=_webhook_settings(settings),
         )
         pacers["telegram"] = Pacer(overall_per_second=30, per_chat_interval=1.0)
     if settings.matrix_homeserver is not None and console_identity is None:
@@ -294,6 +328,23 @@ async def build_app(
             reply_wait_seconds=settings.matrix_reply_wait_seconds,
         )
         pacers["matrix"] = matrix_pacer
+    listen = settings.listen_address
+    if listen is not None and console_identity is None:
+        app.http = HttpServer(
+            host=listen[0],
+            port=listen[1],
+            db=db,
+            metrics=metrics,
+            transports={
+                name: t.metrics
+                for name, t in transports.items()
+                if isinstance(t, (TelegramTransport, MatrixTransport))
+            },
+            clock=clock,
+        )
+        telegram = transports.get("telegram")
+        if isinstance(telegram, TelegramTransport) and telegram.webhook is not None:
+            app.http.add_webhook(telegram.webhook.path, telegram.webhook.handle)
     if not transports:
         identity = console_identity or LOCAL_CONSOLE
         stdin, stdout = console_io if console_io else (None, None)
@@ -306,6 +357,19 @@ async def build_app(
             on_eof=on_console_eof,
         )
     return app
+
+
+def _webhook_settings(settings: Settings) -> WebhookSettings | None:
+    if settings.telegram_webhook_url is None or settings.telegram_token is None:
+        return None
+    secret = settings.telegram_webhook_secret
+    return WebhookSettings(
+        url=settings.telegram_webhook_url,
+        secret=secret.get_secret_value()
+        if secret is not None
+        else derive_secret(settings.telegram_token.get_secret_value()),
+        max_connections=settings.telegram_webhook_max_connections,
+    )
 
 
 async def run(settings: Settings, *, console_identity: Identity | None = None) -> None:

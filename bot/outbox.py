@@ -138,6 +138,9 @@ class OutboxWorker:
         self._deferred: dict[tuple[str, str], set[int]] = {}
         self.delivered = 0
         self.failed = 0
+        # Told (transport, result) of each delivery attempt: sent, retried, rate_limited,
+        # unreachable or failed (a metrics endpoint counts them).
+        self.on_result: Callable[[str, str], None] | None = None
 
     def wake(self) -> None:
         """New rows were committed: look now instead of at the next poll."""
@@ -381,6 +384,7 @@ class OutboxWorker:
         await self._commit_sent(row.id)
         self.delivered += 1
         self._settled(row)
+        self._report(row, "sent")
 
     async def _commit_sent(self, outbox_id: int) -> None:
         """Retry the mark with backoff until it commits; only a stop ends the retries (after
@@ -426,6 +430,7 @@ class OutboxWorker:
                     if isinstance(exc, Unreachable):
                         newly = await self._mark_unreachable(conn, row, now)
                     self.failed += 1
+                    self._report(row, "unreachable" if isinstance(exc, Unreachable) else "failed")
                     log.warning(
                         "outbox row %d to %s:%s failed for good after %d attempt(s): %s%s",
                         row.id,
@@ -443,11 +448,16 @@ class OutboxWorker:
                 await outbox.set_outbox_retry(
                     conn, row.id, not_before=now + timedelta(seconds=delay), error=str(exc)
                 )
+            self._report(row, "rate_limited" if exc.retry_after is not None else "retried")
         except DatabaseLocked:
             # Nothing was recorded: the row is still pending and due, so it is simply retried.
             log.warning("outbox row %d: failure not recorded (database locked): %s", row.id, exc)
             return
         log.info("outbox row %d: retry in %.1fs (%s)", row.id, delay, exc)
+
+    def _report(self, row: OutboxMessage, result: str) -> None:
+        if self.on_result is not None:
+            self.on_result(row.transport, result)
 
     async def _mark_unreachable(
         self, conn: aiosqlite.Connection, row: OutboxMessage, now: datetime

@@ -76,6 +76,8 @@ class DigestScheduler:
         self._scheduler = AsyncIOScheduler(timezone=ctx.policy.timezone)
         self._sync_task: asyncio.Task[None] | None = None
         self._retention_day: date | None = None
+        # Told (seconds late, whether a digest was queued) at each scheduled firing.
+        self.on_fired: Callable[[float, bool], None] | None = None
 
     async def start(self) -> None:
         await self.catch_up()
@@ -167,6 +169,8 @@ class DigestScheduler:
         if latest is None:
             return False
         queued = await run_digest(self._ctx, sub.id, latest)
+        if self.on_fired is not None:
+            self.on_fired((now - latest).total_seconds(), queued)
         if queued:
             self._on_queued()
         return queued

@@ -362,6 +362,24 @@ async def count_pending_outbox(conn: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
+class OutboxBacklog(NamedTuple):
+    pending: int
+    # The earliest not_before among pending rows (None when nothing is pending); in the past,
+    # it says how long the oldest due row has waited.
+    oldest_due: datetime | None
+
+
+async def outbox_backlog(conn: aiosqlite.Connection) -> OutboxBacklog:
+    """Pending rows and the oldest one's due time, from the partial index outbox_pending."""
+    row = await fetch_one(
+        conn,
+        "SELECT COUNT(*), MIN(not_before) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+    )
+    if row is None:
+        return OutboxBacklog(0, None)
+    return OutboxBacklog(int(row[0]), opt_from_db(row[1]))
+
+
 async def latest_texts(conn: aiosqlite.Connection, *, kind: str) -> dict[int, str]:
     """member id -> the text of that member's newest row of this kind, delivered or not.
     One pass over the table (run once at start), not one query per member."""

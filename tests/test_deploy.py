@@ -76,6 +76,10 @@ def test_image_runs_the_bot_as_pid_1_with_its_data_in_the_volume() -> None:
     # The database (and so the Matrix store beside it) and the backups are in the volume.
     assert "AIDBRIDGE_DB_PATH=/data/" in env
     assert "AIDBRIDGE_BACKUP_DIR=/data/" in env
+    # The orchestrator asks /healthz on the port the bot's HTTP server listens on.
+    assert "AIDBRIDGE_HTTP_LISTEN=0.0.0.0:8080" in env
+    health = [rest for keyword, rest in steps if keyword == "HEALTHCHECK"]
+    assert health and "127.0.0.1:8080/healthz" in health[0]
     installs = [rest for keyword, rest in steps if keyword == "RUN" and "pip install" in rest]
     assert installs and all("-c constraints.txt" in rest for rest in installs)
 

@@ -135,6 +135,27 @@ class TransportMetrics:
     # Requests the platform refused for its rate limit (429, M_LIMIT_EXCEEDED); each was
     # waited out and tried again.
     rate_limited: int = 0
+    # Webhook calls refused for a missing or wrong secret token.
+    refused_calls: int = 0
+    # time.monotonic() of the last answer from the platform that showed the bot connected
+    # (a poll or sync that came back, a webhook set or called); None until the first.
+    last_contact: float | None = None
+    # How long without contact still counts as connected; None: silence is normal (a webhook
+    # is called only when someone writes).
+    contact_window: float | None = 120.0
+
+    def contact(self) -> None:
+        self.last_contact = time.monotonic()
+
+    def connected(self, now: float | None = None) -> bool:
+        """Whether the platform answered recently enough: what /readyz reports."""
+        if self.last_contact is None:
+            return False
+        if self.contact_window is None:
+            return True
+        return (now if now is not None else time.monotonic()) - self.last_contact <= (
+            self.contact_window
+        )
 
 
 @dataclass(frozen=True)

@@ -569,6 +569,7 @@ class MatrixTransport:
             retry_ms = resp.retry_after_ms
             raise _SyncFailed(str(resp), retry_ms / 1000 if retry_ms else None)
         self._token_watch.accepted()
+        self.metrics.contact()
         self._full_state = False
         if self.encryption:
             await self._crypto_chores()

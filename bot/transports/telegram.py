@@ -7,6 +7,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 
 from telegram import (
     BotCommand,
@@ -49,6 +50,7 @@ from bot.transports.base import (
 )
 from bot.transports.ordering import PerChatOrderedProcessor
 from bot.transports.polling import ConfirmingPoller
+from bot.transports.webhook import WebhookReceiver
 from handlers.core.events import ChatRef, Choice, Incoming, MenuCommand, Reply
 from handlers.core.registry import Registry
 from handlers.text.i18n import LANGUAGES, Translator
@@ -69,6 +71,17 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 CONCURRENT_CALLS = 4
 
 HandleFn = Callable[[Incoming], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Webhook mode: Telegram POSTs updates to ``url`` with ``secret`` in a header."""
+
+    url: str
+    secret: str
+    max_connections: int = 40
+
+
 MarkFn = Callable[[int], Awaitable[None]]
 
 
@@ -171,6 +184,7 @@ class TelegramTransport:
         rate_limiter: bool = True,
         retry: RetryPolicy | None = None,
         on_fatal: Callable[[BaseException], None] | None = None,
+        webhook: WebhookSettings | None = None,
     ) -> None:
         self._handle = handle
         self._mark_delivered = mark_delivered
@@ -205,15 +219,30 @@ class TelegramTransport:
         self.app.add_error_handler(self._on_error)
         # Skipped updates, loop restarts and token refusals, for a metrics endpoint.
         self.metrics = TransportMetrics()
-        self._poller = ConfirmingPoller(
-            self.app,
-            request=updates_request,
-            timeout=poll_timeout,
-            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
-            retry=retry,
-            metrics=self.metrics,
-            on_fatal=on_fatal,
-        )
+        allowed = [Update.MESSAGE, Update.CALLBACK_QUERY]
+        self.webhook: WebhookReceiver | None = None
+        self._poller: ConfirmingPoller | WebhookReceiver
+        if webhook is not None:
+            # Updates are POSTed to bot/http_server.py, which routes them to the receiver.
+            self.webhook = WebhookReceiver(
+                self.app,
+                url=webhook.url,
+                secret=webhook.secret,
+                allowed_updates=allowed,
+                max_connections=webhook.max_connections,
+                metrics=self.metrics,
+            )
+            self._poller = self.webhook
+        else:
+            self._poller = ConfirmingPoller(
+                self.app,
+                request=updates_request,
+                timeout=poll_timeout,
+                allowed_updates=allowed,
+                retry=retry,
+                metrics=self.metrics,
+                on_fatal=on_fatal,
+            )
         self.username: str | None = None
         # Called with each update id once its replies went out: metrics and tests use it.
         self.after_update: Callable[[int], None] | None = None
@@ -238,7 +267,8 @@ class TelegramTransport:
                 delay = min(60.0, delay * 2)
         self.username = self.app.bot.username
         await self._set_commands()
-        await self.app.bot.delete_webhook(drop_pending_updates=False)
+        if self.webhook is None:
+            await self.app.bot.delete_webhook(drop_pending_updates=False)
         await self.app.start()
         await self._poller.start()
         log.info("telegram transport started as @%s", self.username)
