@@ -27,6 +27,7 @@ from handlers.coordination.digest_jobs import run_digest, run_key
 from handlers.coordination.digest_text import render_digest
 from handlers.coordination.hxl_export import XLSX_MIME, ExportTable
 from handlers.text.i18n import Language
+from handlers.text.workbook import Workbook
 from storage import subscriptions
 from storage.charts import ChartData
 from storage.db import Database
@@ -65,6 +66,10 @@ class ProbeRenderers:
     def xlsx(self, table: ExportTable, *, sheet_title: str) -> bytes:
         self._probe("xlsx")
         return self._inner.xlsx(table, sheet_title=sheet_title)
+
+    def workbook(self, book: Workbook) -> bytes:
+        self._probe("xlsx")
+        return self._inner.workbook(book)
 
     def weekly_chart(
         self, chart: ChartData, *, lang: Language, title: str, labels: Mapping[str, str]
