@@ -288,7 +288,7 @@ async def test_a_failing_report_answers_with_an_error_and_keeps_the_turn(
     def broken(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(renderers, "xlsx", broken)
+    monkeypatch.setattr(renderers, "workbook", broken)
     replies = await h.report(COORD, "/export xlsx", update_id="export-1")
     assert len(replies) == 1 and replies[0].document is None
     assert replies[0].text == h.engine.ctx.t("de", "error.internal")
