@@ -9,6 +9,8 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import MappingProxyType
+from typing import Final
 
 from bot.app import open_and_migrate, run, utc_now
 from bot.config import ConfigError, Settings, load_settings
@@ -25,7 +27,12 @@ from handlers.admin.org_rules import (
     clean_field,
     create_organisation,
 )
-from handlers.coordination.hxl_export import build_table, expand_category, to_csv
+from handlers.coordination.hxl_export import (
+    CSV_DELIMITERS,
+    build_workbook,
+    expand_category,
+    to_csv,
+)
 from handlers.core.context import BotLinks
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Translator
@@ -66,11 +73,14 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--address", help="delivery address")
     org.add_parser("list", help="list organisations")
 
-    export = sub.add_parser("export", help="write requests to a CSV or XLSX file (with HXL)")
-    export.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
+    export = sub.add_parser("export", help="write requests to a CSV, XLSX or HXL-tagged CSV file")
+    export.add_argument("--format", choices=["csv", "xlsx", "hxl"], default="xlsx")
     export.add_argument("--out", help="file to write (default aidbridge-export-DATE.FORMAT)")
     export.add_argument(
-        "--lang", choices=["uk", "de", "en"], default="en", help="language of the header row"
+        "--lang",
+        choices=["uk", "de", "en"],
+        default="en",
+        help="language of the titles and words; csv: ';' for uk and de, ',' for en",
     )
     export.add_argument("--urgency", choices=[u.value for u in Urgency])
     export.add_argument("--category", help="catalogue category key, e.g. power")
@@ -220,6 +230,9 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+_SUFFIXES: Final = MappingProxyType({"csv": "csv", "xlsx": "xlsx", "hxl": "hxl.csv"})
+
+
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
     catalog = Catalog.default()
     if args.category is not None and not catalog.items_in(args.category):
@@ -246,7 +259,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
             )
     finally:
         await db.close()
-    table = build_table(
+    book = build_workbook(
         lines,
         lang=args.lang,
         t=Translator(),
@@ -254,12 +267,15 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         include_contacts=args.contacts,
         tz=settings.tz,
     )
-    if args.format == "csv":
-        data = to_csv(table)
+    if args.format == "xlsx":
+        data = FileRenderers().workbook(book)
+    elif args.format == "hxl":
+        data = to_csv(book.sheets[0], delimiter=",", bom=False)
     else:
-        data = FileRenderers().xlsx(table, sheet_title="AidBridge")
+        data = to_csv(book.sheets[0], delimiter=CSV_DELIMITERS[args.lang])
     out = Path(
-        args.out or f"aidbridge-export-{utc_now().astimezone(settings.tz):%Y-%m-%d}.{args.format}"
+        args.out
+        or f"aidbridge-export-{utc_now().astimezone(settings.tz):%Y-%m-%d}.{_SUFFIXES[args.format]}"
     )
     # Readable by this user only: it may hold contacts, and always holds addresses.
     await asyncio.to_thread(write_private, out, data)
