@@ -1,4 +1,4 @@
-"""The `aidbridge` command: run, console, migrate, org, invite, export, backup."""
+"""The `aidbridge` command: run, console, migrate, org, invite, export, shipment, backup."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ from handlers.coordination.hxl_export import (
 )
 from handlers.core.context import BotLinks
 from handlers.requests.catalog import Catalog
+from handlers.shipments.packing_list import build_packing_list, read_packing
+from handlers.shipments.packing_list import filename as packing_filename
 from handlers.text.i18n import Translator
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
@@ -43,6 +45,7 @@ from storage.exports import list_export_lines
 from storage.fileperms import write_private
 from storage.migrations import DatabaseTooNew, current_version, migrate
 from storage.models import OPEN_STATUSES, Filters, Identity, OrgKind, Role, Urgency
+from storage.shipment_models import parse_shipment_ref
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,6 +94,19 @@ def _parser() -> argparse.ArgumentParser:
         "--contacts",
         action="store_true",
         help="include who filed each request (admins only: handle with care)",
+    )
+
+    shipment = sub.add_parser("shipment", help="shipments").add_subparsers(
+        dest="shipment_command", required=True
+    )
+    packing = shipment.add_parser("list", help="write a shipment's packing list (XLSX)")
+    packing.add_argument("ref", help="the shipment, e.g. S-12")
+    packing.add_argument("--out", help="file to write (default packing-list-S-12.xlsx)")
+    packing.add_argument(
+        "--lang",
+        choices=["uk", "de", "en"],
+        default="uk",
+        help="language of the summary sheet (the delivery notes are always Ukrainian)",
     )
 
     backup = sub.add_parser(
@@ -283,6 +299,29 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _shipment_list(settings: Settings, args: argparse.Namespace) -> int:
+    shipment_id = parse_shipment_ref(args.ref)
+    if shipment_id is None:
+        print(f"error: {args.ref!r} is no shipment id; give one like S-12", file=sys.stderr)
+        return 2
+    db = await open_and_migrate(settings)
+    try:
+        async with db.read() as conn:
+            data = await read_packing(conn, shipment_id)
+    finally:
+        await db.close()
+    if data is None:
+        print(f"error: shipment S-{shipment_id} not found", file=sys.stderr)
+        return 1
+    book = build_packing_list(data, lang=args.lang, t=Translator(), catalog=Catalog.default())
+    payload = await asyncio.to_thread(FileRenderers().workbook, book)
+    out = Path(args.out or packing_filename(data.shipment))
+    # Readable by this user only: it holds recipients' names and addresses.
+    await asyncio.to_thread(write_private, out, payload)
+    print(f"{len(data.lines)} lines of {data.shipment.ref} written to {out}")
+    return 0
+
+
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     # Not migrated first: a copy taken before an upgrade is the one to fall back to.
     if not settings.db_path.is_file():
@@ -341,6 +380,8 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return await _export(settings, args)
     if args.command == "backup":
         return await _backup(settings, args)
+    if args.command == "shipment":
+        return await _shipment_list(settings, args)
     raise AssertionError(args.command)
 
 

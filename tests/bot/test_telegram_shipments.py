@@ -180,6 +180,11 @@ async def test_the_weekly_truck_from_pledges_to_signed_receipt(world: World) -> 
     assert "R-1003: Бинт — 200 уп." in loaded_a
     assert not told(tg, NURSE_A, mark, "Stromerzeuger")  # nobody else's goods
 
+    # The packing list comes as a file, after the turn, through the outbox.
+    sent = await tg.say(COORD, "/shipment list S-1", language_code="de")
+    assert [c.method for c in sent] == ["sendDocument"]
+    assert "Packliste S-1" in str(sent[0].params.get("caption"))
+
     # Depart: the requests are in transit, each hospital and the hub hear once.
     mark = tg.fake.last_seq
     sent = await tg.say(COORD, "/shipment depart S-1", language_code="de")
