@@ -397,3 +397,19 @@ async def list_shipments_of_request(
             cache[line.shipment_id] = found
         out.append((cache[line.shipment_id], line))
     return out
+
+
+async def status_since(
+    conn: aiosqlite.Connection, shipment_ids: Iterable[int]
+) -> dict[int, datetime]:
+    """shipment id -> when it entered its current status (its latest status event)."""
+    wanted = sorted(set(shipment_ids))
+    if not wanted:
+        return {}
+    rows = await fetch_all(
+        conn,
+        "SELECT shipment_id, MAX(at) AS since FROM shipment_events WHERE kind = 'status'"
+        f" AND shipment_id IN ({','.join('?' for _ in wanted)}) GROUP BY shipment_id",
+        wanted,
+    )
+    return {int(r["shipment_id"]): from_db(r["since"]) for r in rows}

@@ -202,6 +202,11 @@ async def test_the_weekly_truck_from_pledges_to_signed_receipt(world: World) -> 
     assert not [c for c in received(tg, NURSE_A, mark) if buttons(c)]
     sent = await tg.say(COORD, "/shipment depart S-1", language_code="de")
     assert plain(sent[-1]) == t("de", "ship.refused_status", ref="S-1", status="Unterwegs")
+    # /show tells the hospital which truck carries its goods, and since when.
+    sent = await tg.say(NURSE_A, f"/show {ref_a}", language_code="uk")
+    shown = plain(sent[-1])
+    assert "Вантажі" in shown and "S-1 «NRW-Hilfstransport 48/2026» · В дорозі з" in shown
+    assert "R-1003: Бинт — 200 уп." in shown
 
     # The hub confirms arrival with one tap.
     mark = tg.fake.last_seq

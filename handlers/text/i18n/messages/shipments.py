@@ -1,6 +1,8 @@
 """Texts for shipments (issue 14): /shipment, /shipments, the notices and signing for goods."""
 
 UK: dict[str, str] = {
+    "ship.show_title": "Вантажі",
+    "ship.show_since": "{status} з {since}",
     "help.shipment": "вантажі (транспорти): створити, заповнити, відправити",
     "help.shipment.usage": "new | S-12 | add S-12 R-1042 [позиції] | fill S-12 [фільтри] | depart | arrived | cancel S-12",
     "help.shipments": "відкриті вантажі",
@@ -124,6 +126,8 @@ UK: dict[str, str] = {
 }
 
 DE: dict[str, str] = {
+    "ship.show_title": "Transporte",
+    "ship.show_since": "{status} seit {since}",
     "help.shipment": "Transporte: anlegen, füllen, abschicken",
     "help.shipment.usage": "new | S-12 | add S-12 R-1042 [Positionen] | fill S-12 [Filter] | depart | arrived | cancel S-12",
     "help.shipments": "offene Transporte",
@@ -247,6 +251,8 @@ DE: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "ship.show_title": "Shipments",
+    "ship.show_since": "{status} since {since}",
     "help.shipment": "shipments (transports): create, fill, send",
     "help.shipment.usage": "new | S-12 | add S-12 R-1042 [items] | fill S-12 [filters] | depart | arrived | cancel S-12",
     "help.shipments": "open shipments",
