@@ -413,3 +413,36 @@ async def status_since(
         wanted,
     )
     return {int(r["shipment_id"]): from_db(r["since"]) for r in rows}
+
+
+async def remove_lines(
+    conn: aiosqlite.Connection,
+    shipment: Shipment,
+    lines: Sequence[ShipmentLine],
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """Take lines off a shipment that has not left, with one event listing them. Only lines
+    never signed for: a line's signature events name it, and those stay."""
+    ids = [line.id for line in lines]
+    if not ids:
+        return
+    await conn.execute(
+        f"DELETE FROM shipment_lines WHERE id IN ({','.join('?' for _ in ids)})"
+        " AND status = 'shipped'",
+        ids,
+    )
+    await conn.execute(
+        "UPDATE shipments SET updated_at = ? WHERE id = ?", (to_db(now), shipment.id)
+    )
+    await add_event(
+        conn,
+        shipment_id=shipment.id,
+        kind=ShipmentEventKind.LINES,
+        status=shipment.status.value,
+        actor_id=actor_id,
+        note="removed",
+        now=now,
+        detail=[{"line": n.id, "item": n.item_id, "qty": -n.quantity} for n in lines],
+    )

@@ -4,7 +4,8 @@ buttons; a hub's members confirm the truck's arrival with one tap.
 /shipment new NAME; carrier ORG; hub ORG; departs DD.MM.YYYY; vehicle …; waybill …; value …
 /shipment new                    (guided, handlers/shipments/new_flow.py)
 /shipment S-12                   the card: lines by destination, action buttons
-/shipment add S-12 R-1042 [ITEM QTY; …]
+/shipment add S-12 R-1042 [ITEM QTY; …]  (or: add S-12 hub 370 generators, for the hub)
+/shipment remove S-12 R-1042    a request's goods off a truck that has not left
 /shipment fill S-12 [filters]    a preview of pledged goods not yet shipped (fill.py)
 /shipment load|depart|arrived S-12, /shipment cancel S-12 [reason]
 /shipment list S-12              the packing list (XLSX, packing_list.py)
@@ -18,11 +19,13 @@ from handlers.core.events import Choice, Reply
 from handlers.core.registry import ANY_MEMBER, COORDINATOR, ChoiceRoute, Command, Registry
 from handlers.lifecycle.commands import refusal as lifecycle_refusal
 from handlers.lifecycle.rules import parse_amounts
+from handlers.requests.need_line import parse_need
 from handlers.requests.requester_commands import not_found, visible_request
 from handlers.shipments import fill, new_flow, receipt, service
 from handlers.shipments.cards import form_error, load_shipment, refuse, show_card
 from handlers.shipments.forms import FormError, parse_new
 from handlers.shipments.packing_list import packing_document
+from handlers.shipments.rules import Refusal
 from handlers.shipments.view import lines_block, list_line, status_text
 from handlers.text.format import esc
 from handlers.text.numbers import small_int
@@ -30,12 +33,15 @@ from storage import organisations, shipments
 from storage.models import Role
 from storage.shipment_models import (
     OPEN_SHIPMENT_STATUSES,
+    NewLine,
     Shipment,
     ShipmentStatus,
     parse_shipment_ref,
 )
 
 MAX_NOTE = 1000
+# "/shipment add S-12 hub …": goods for the hub without a request.
+HUB_WORDS = frozenset({"hub", "хаб", "хабу", "umschlaglager", "lager"})
 LIST_LIMIT = 30
 
 
@@ -52,6 +58,8 @@ async def cmd_shipment(turn: Turn, args: str) -> list[Reply]:
         return await cmd_new(turn, rest)
     if sub == "add":
         return await cmd_add(turn, rest)
+    if sub == "remove":
+        return await cmd_remove(turn, rest)
     if sub == "fill":
         ref, _, filters = rest.partition(" ")
         shipment, refused = await load_shipment(turn, ref)
@@ -103,6 +111,8 @@ async def cmd_add(turn: Turn, args: str) -> list[Reply]:
     shipment, refused = await load_shipment(turn, parts[0])
     if shipment is None:
         return refused or []
+    if parts[1].casefold() in HUB_WORDS:
+        return await add_hub_goods(turn, shipment, parts[2] if len(parts) > 2 else "")
     request = await visible_request(turn, parts[1])
     if request is None:
         return not_found(turn, parts[1])
@@ -116,6 +126,63 @@ async def cmd_add(turn: Turn, args: str) -> list[Reply]:
         "ship.added",
         ref=esc(shipment.ref),
         lines=lines_block(turn.ctx.t, turn.ctx.catalog, turn.lang, added),
+    )
+    return [Reply(text=text, durable=True)]
+
+
+async def add_hub_goods(turn: Turn, shipment: Shipment, text: str) -> list[Reply]:
+    """/shipment add S-12 hub 370 генератор; 20 намет: goods for the hub, read as /need reads
+    items. Anything /need would ask about (a guess, a pack size, a date) is refused here."""
+    parsed = parse_need(text, turn.today, catalog=turn.ctx.catalog)
+    clean = (
+        parsed.ok
+        and not parsed.asks
+        and parsed.needed_by is None
+        and parsed.note is None
+        and all(item.pack_size is None for item in parsed.items)
+    )
+    if not clean or shipment.hub_org_id is None:
+        if shipment.hub_org_id is None:
+            return refuse(turn, shipment, Refusal("ship.no_hub"))
+        return [Reply(text=turn.tr("ship.hub_unreadable", fragment=esc(text[:80])))]
+    new = [
+        NewLine(
+            dest_org_id=shipment.hub_org_id,
+            item_key=item.item_key,
+            free_text=item.free_text,
+            unit=item.unit,
+            quantity=item.quantity,
+        )
+        for item in parsed.items
+    ]
+    added, refusal = await service.add_for_hub(turn, shipment, new)
+    if refusal is not None:
+        return refuse(turn, shipment, refusal)
+    text = turn.tr(
+        "ship.added",
+        ref=esc(shipment.ref),
+        lines=lines_block(turn.ctx.t, turn.ctx.catalog, turn.lang, added),
+    )
+    return [Reply(text=text, durable=True)]
+
+
+async def cmd_remove(turn: Turn, args: str) -> list[Reply]:
+    parts = args.split()
+    if len(parts) != 2:
+        return [Reply(text=turn.tr("ship.remove_usage"))]
+    shipment, refused = await load_shipment(turn, parts[0])
+    if shipment is None:
+        return refused or []
+    request = await visible_request(turn, parts[1])
+    if request is None:
+        return not_found(turn, parts[1])
+    removed, refusal = await service.remove_request(turn, shipment, request)
+    if refusal is not None:
+        return refuse(turn, shipment, refusal)
+    text = turn.tr(
+        "ship.removed",
+        ref=esc(shipment.ref),
+        lines=lines_block(turn.ctx.t, turn.ctx.catalog, turn.lang, removed),
     )
     return [Reply(text=text, durable=True)]
 

@@ -6,7 +6,7 @@ why in their language. Nothing here reads or writes the database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from handlers.lifecycle.rules import ItemAmount
@@ -59,6 +59,23 @@ def transition_refusal(
     if to is S.DEPARTED and line_count == 0:
         return Refusal("ship.empty")
     if to is S.AT_HUB and shipment.hub_org_id is None:
+        return Refusal("ship.no_hub")
+    return None
+
+
+def closed_request_refusal(closed: Sequence[str]) -> Refusal | None:
+    """A request on the truck that was withdrawn or declined since: its goods must come off
+    before the truck leaves (/shipment remove), never be sent by oversight."""
+    if closed:
+        return Refusal("ship.closed_requests", (("request", ", ".join(closed)),))
+    return None
+
+
+def hub_refusal(shipment: Shipment) -> Refusal | None:
+    """Goods for the hub need a hub and a truck that has not left."""
+    if shipment.status not in EDITABLE:
+        return Refusal("ship.refused_status")
+    if shipment.hub_org_id is None:
         return Refusal("ship.no_hub")
     return None
 

@@ -196,6 +196,8 @@ async def move(
     assert turn.member is not None
     lines = await shipments.list_lines(turn.conn, shipment.id)
     refusal = rules.transition_refusal(shipment, to, line_count=len(lines))
+    if refusal is None and to is ShipmentStatus.DEPARTED:
+        refusal = rules.closed_request_refusal(await _closed_requests(turn, lines))
     if refusal is not None:
         return refusal
     changed = await shipments.set_status(
@@ -219,6 +221,64 @@ async def move(
     elif to is ShipmentStatus.CANCELLED:
         await _tell_cancelled(turn, after, lines, note)
     return None
+
+
+async def _closed_requests(turn: Turn, lines: Sequence[ShipmentLine]) -> list[str]:
+    closed: list[str] = []
+    for request_id in sorted({line.request_id for line in lines if line.request_id}):
+        request = await requests.get_request(turn.conn, request_id)
+        if request is not None and request.status in (Status.WITHDRAWN, Status.DECLINED):
+            closed.append(request.ref)
+    return closed
+
+
+async def remove_request(
+    turn: Turn, shipment: Shipment, request: NeedRequest
+) -> tuple[tuple[ShipmentLine, ...], Refusal | None]:
+    """Take a request's goods off a truck that has not left; its hospital is told."""
+    assert turn.member is not None
+    if shipment.status not in rules.EDITABLE:
+        return (), Refusal("ship.refused_status")
+    lines = tuple(
+        line
+        for line in await shipments.list_lines(turn.conn, shipment.id)
+        if line.request_id == request.id
+    )
+    if not lines:
+        return (), Refusal("ship.request_not_on", (("request", request.ref),))
+    await shipments.remove_lines(turn.conn, shipment, lines, actor_id=turn.member.id, now=turn.now)
+    t, catalog = turn.ctx.t, turn.ctx.catalog
+    await turn.audit(
+        "shipment.remove",
+        shipment.ref,
+        "; ".join(line_text(t, catalog, "en", line) for line in lines)[:500],
+    )
+
+    def removed(lang: Language) -> Reply:
+        return Reply(
+            text=t(
+                lang,
+                "ship.notify.removed",
+                ref=esc(shipment.ref),
+                name=esc(shipment.name),
+                lines=lines_block(t, catalog, lang, lines),
+            )
+        )
+
+    await tell(turn, await members.list_members(turn.conn, org_id=request.org_id), removed)
+    return lines, None
+
+
+async def add_for_hub(
+    turn: Turn, shipment: Shipment, new: Sequence[NewLine]
+) -> tuple[tuple[ShipmentLine, ...], Refusal | None]:
+    """Goods for the hub to distribute, without a request."""
+    current = await shipments.get_shipment(turn.conn, shipment.id)
+    assert current is not None
+    refusal = rules.hub_refusal(current)
+    if refusal is not None:
+        return (), refusal
+    return await add_lines(turn, current, new), None
 
 
 async def _requests_in_transit(

@@ -239,3 +239,55 @@ async def test_who_may_confirm_arrival_and_use_the_commands(harness: EngineHarne
     assert await h.count("shipment_events") == 4  # planned, lines, departed, at_hub
     replies = await h.send(COORD, "/shipments")
     assert "S-1" in replies[0].text and "lines: 1, recipients: 1" in replies[0].text
+
+
+async def test_hub_goods_removal_and_a_withdrawn_request(harness: EngineHarness) -> None:
+    h = harness
+    orgs = await setup(h)
+    await h.need_and_submit(NURSE_A, "/need 10 уп бинти")
+    await h.need_and_submit(NURSE_B, "/need 2 генератор")
+    await h.send(COORD, "/pledge R-1001")
+    await h.send(COORD, "/pledge R-1002")
+    await h.send(COORD, "/shipment new Truck; hub Полтавська")
+    # Goods for the hub, read as /need reads them; anything /need would ask about is refused.
+    mark = await h.last_outbox_id()
+    replies = await h.send(COORD, "/shipment add S-1 hub 370 генератор; 20 намет")
+    assert "for the hub: Generator — 370" in replies[0].text and "Tent — 20" in replies[0].text
+    heard = await told(h, HUB, mark)
+    assert len(heard) == 1 and "для хабу: Генератор — 370" in heard[0][1]
+    replies = await h.send(COORD, "/shipment add S-1 hub 40 каністр по 20 л дизпалива")
+    assert "Could not read" in replies[0].text
+    replies = await h.send(COORD, "/shipment add S-1 hub")
+    assert "Could not read" in replies[0].text
+    assert await h.rows(
+        "SELECT request_id, item_id, dest_org_id, quantity FROM shipment_lines ORDER BY id"
+    ) == [(None, None, orgs["hub"], 370), (None, None, orgs["hub"], 20)]
+
+    await h.send(COORD, "/shipment add S-1 R-1001")
+    await h.send(COORD, "/shipment add S-1 R-1002")
+    # B withdraws: the truck may not leave with its goods.
+    replies = await h.send(NURSE_B, "/withdraw R-1002")
+    await h.press(NURSE_B, find_payload(replies[0], "wd:yes:"))
+    replies = await h.send(COORD, "/shipment depart S-1")
+    assert "R-1002" in replies[0].text and "withdrawn" in replies[0].text
+    assert await h.rows("SELECT status FROM shipments") == [("planned",)]
+    mark = await h.last_outbox_id()
+    replies = await h.send(COORD, "/shipment remove S-1 R-1002")
+    assert "Taken off S-1" in replies[0].text
+    heard = await told(h, NURSE_B, mark)
+    assert len(heard) == 1 and "genommen" in heard[0][1]
+    replies = await h.send(COORD, "/shipment remove S-1 R-1002")
+    assert "Nothing of R-1002" in replies[0].text
+    replies = await h.send(COORD, "/shipment depart S-1")
+    assert "On the way" in replies[0].text
+    replies = await h.send(COORD, "/shipment remove S-1 R-1001")
+    assert "“On the way”" in replies[0].text
+    assert await h.count("shipment_lines") == 3
+    # The hub signs for its own goods once the truck is there.
+    await h.press(HUB, "shh:1")
+    hub_lines = await h.rows("SELECT id FROM shipment_lines WHERE request_id IS NULL ORDER BY id")
+    replies = await h.press(HUB, f"shr:all:1:{orgs['hub']}")
+    assert "отримано 370" in replies[0].text and "отримано 20" in replies[0].text
+    assert await h.rows(
+        "SELECT status FROM shipment_lines WHERE id IN (?, ?)", *[r[0] for r in hub_lines]
+    ) == [("received",), ("received",)]
