@@ -15,12 +15,19 @@ from handlers.core.events import Choice, Reply
 from handlers.core.registry import REQUESTER, ChoiceRoute, Flow, Registry
 from handlers.shipments import service
 from handlers.shipments.cards import refuse
+from handlers.shipments.rules import RECEIVABLE, Refusal
 from handlers.shipments.view import line_text
 from handlers.text.format import esc
 from handlers.text.numbers import small_int
 from storage import shipments
 from storage.models import Frozen
-from storage.shipment_models import LineReceipt, LineStatus, Shipment, ShipmentLine
+from storage.shipment_models import (
+    LineReceipt,
+    LineStatus,
+    Shipment,
+    ShipmentLine,
+    parse_shipment_ref,
+)
 
 FLOW = "ship_rcv"
 MAX_NOTE = 1000
@@ -115,6 +122,38 @@ async def on_choice(turn: Turn, payload: str) -> list[Reply]:
         await turn.flow.clear(FLOW)
         return [Reply(text=turn.tr("ship.sign_cancelled"), replace=True)]
     return [Reply(text=turn.tr("error.stale_button"), toast=True)]
+
+
+async def ask(turn: Turn, ref_text: str) -> list[Reply]:
+    """/received S-12: the lines this hospital still has to sign for on that shipment, with
+    the same choices as the notice. Typed, so a platform without buttons (Matrix, the console)
+    gets them as numbered options it can answer."""
+    shipment_id = parse_shipment_ref(ref_text)
+    shipment = await shipments.get_shipment(turn.conn, shipment_id) if shipment_id else None
+    org_id = turn.member.org_id if turn.member is not None else None
+    lines = (
+        await shipments.list_lines(turn.conn, shipment.id, dest_org_id=org_id)
+        if shipment is not None and org_id is not None
+        else []
+    )
+    if shipment is None or not lines:  # absent and not ours look the same
+        return [Reply(text=turn.tr("ship.not_found", ref=esc(ref_text.strip()[:20] or "?")))]
+    open_lines = [line for line in lines if line.status is LineStatus.SHIPPED]
+    if not open_lines:
+        return [Reply(text=turn.tr("ship.already_signed", ref=esc(shipment.ref)))]
+    if shipment.status not in RECEIVABLE:
+        return refuse(turn, shipment, Refusal("ship.not_on_the_way"))
+    text = turn.tr(
+        "ship.to_sign",
+        ref=esc(shipment.ref),
+        name=esc(shipment.name),
+        lines="\n".join(
+            f"{n}. {line_text(turn.ctx.t, turn.ctx.catalog, turn.lang, line)}"
+            for n, line in enumerate(open_lines, 1)
+        ),
+    )
+    choices = service.receipt_choices(turn, turn.lang, shipment, open_lines)
+    return [Reply(text=text, choices=choices)]
 
 
 async def on_text(turn: Turn, text: str) -> list[Reply]:

@@ -353,7 +353,7 @@ async def _tell_departed(turn: Turn, shipment: Shipment, lines: Sequence[Shipmen
             if hub:
                 return Reply(text=text)
             # No hub: the goods come straight here, so signing for them starts now.
-            text += "\n\n" + t(lang, "ship.sign_hint")
+            text += "\n\n" + t(lang, "ship.sign_hint", ref=esc(shipment.ref))
             return Reply(text=text, choices=receipt_choices(turn, lang, shipment, group))
 
         await tell(turn, recipients, departed)
@@ -394,7 +394,7 @@ async def _tell_at_hub(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentL
                 hub=esc(hub),
                 lines=lines_block(t, catalog, lang, group),
             )
-            text += "\n\n" + t(lang, "ship.sign_hint")
+            text += "\n\n" + t(lang, "ship.sign_hint", ref=esc(shipment.ref))
             return Reply(text=text, choices=receipt_choices(turn, lang, shipment, group))
 
         await tell(turn, recipients, arrived)

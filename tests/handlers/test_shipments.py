@@ -291,3 +291,44 @@ async def test_hub_goods_removal_and_a_withdrawn_request(harness: EngineHarness)
     assert await h.rows(
         "SELECT status FROM shipment_lines WHERE id IN (?, ?)", *[r[0] for r in hub_lines]
     ) == [("received",), ("received",)]
+
+
+async def test_signing_by_typing_on_a_platform_without_buttons(harness: EngineHarness) -> None:
+    """Matrix and the console show choices as numbered options: /received S-1 lists them in a
+    reply, so "3" means what the person saw as 3."""
+    h = harness
+    await setup(h)
+    await h.need_and_submit(NURSE_A, "/need 10 уп бинти; 2 генератор")
+    await h.send(COORD, "/pledge R-1001")
+    await h.send(COORD, "/shipment new Direct")
+    replies = await h.send(NURSE_A, "/received S-1", buttons=False)
+    assert "S-1" in replies[0].text and not replies[0].choices  # nothing on it, nothing shown
+    await h.send(COORD, "/shipment add S-1 R-1001")
+    replies = await h.send(NURSE_A, "/received S-1", buttons=False)
+    assert "ще не в дорозі" in replies[0].text
+    await h.send(COORD, "/shipment depart S-1")
+    replies = await h.send(NURSE_B, "/received S-1", buttons=False)  # not B's goods
+    assert not replies[0].choices
+    replies = await h.send(NURSE_A, "/received S-1", buttons=False)
+    labels = [c.label for c in replies[0].flat_choices()]
+    assert labels[0] == "✅ Усе отримано" and labels[2].startswith("✍️ 1")
+    replies = await h.send(NURSE_A, "3", buttons=False)  # ✍️ for line 1, the bandages
+    assert "Бинт — 10" in replies[0].text
+    replies = await h.send(NURSE_A, "8 1 1 одна пачка мокра", buttons=False)
+    assert "отримано 8, пошкоджено 1, бракує 1 — одна пачка мокра" in replies[0].text
+    replies = await h.send(NURSE_A, "/received S-1", buttons=False)
+    assert replies[0].flat_choices()[0].label.startswith("✅ 1. Генератор")
+    replies = await h.send(NURSE_A, "1", buttons=False)
+    assert "отримано 2" in replies[0].text
+    assert await h.rows("SELECT status FROM shipment_lines ORDER BY id") == [
+        ("damaged",),
+        ("received",),
+    ]
+    assert await h.rows("SELECT status FROM shipments") == [("closed",)]
+    # The request counts what arrived whole as received, and whole or damaged as delivered.
+    assert await h.rows("SELECT received, delivered FROM request_items ORDER BY position") == [
+        (8, 9),
+        (2, 2),
+    ]
+    replies = await h.send(NURSE_A, "/received S-1", buttons=False)
+    assert "уже підтверджено" in replies[0].text

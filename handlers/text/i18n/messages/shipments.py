@@ -1,6 +1,7 @@
 """Texts for shipments (issue 14): /shipment, /shipments, the notices and signing for goods."""
 
 UK: dict[str, str] = {
+    "ship.to_sign": "{ref} «{name}», ще не підтверджено:\n{lines}",
     "ship.closed_requests": "Запити {request} відкликано або відхилено: приберіть їх із вантажу {ref} перед відправленням (/shipment remove {ref} R-…).",
     "ship.request_not_on": "Товарів запиту {request} на вантажі {ref} немає.",
     "ship.notify.removed": "✖️ Із транспорту «{name}» ({ref}) прибрано:\n{lines}",
@@ -75,7 +76,7 @@ UK: dict[str, str] = {
     "ship.notify.cancelled": "✖️ Транспорт «{name}» ({ref}) скасовано. Ці вантажі не поїдуть ним:\n{lines}",
     "ship.notify.problem": "⚠️ {ref}: {org} повідомляє про пошкоджені або відсутні вантажі:\n{lines}",
     "ship.notify.signed": "✅ {ref}: {org} підтвердила отримання:\n{lines}",
-    "ship.sign_hint": "Підтвердьте отримання: ✅ — усе отримано, ✍️ — вказати, скільки отримано, пошкоджено і бракує.",
+    "ship.sign_hint": "Підтвердьте отримання: ✅ — усе отримано, ✍️ — вказати, скільки отримано, пошкоджено і бракує (або напишіть /received {ref}).",
     "ship.refused_status": "Вантаж {ref} зараз має стан «{status}»: цю дію не можна виконати.",
     "ship.empty": "Вантаж {ref} порожній: спершу додайте рядки (/shipment fill {ref}).",
     "ship.no_hub": "У вантажу {ref} немає хабу: отримувачі підтверджують отримання самі.",
@@ -132,6 +133,7 @@ UK: dict[str, str] = {
 }
 
 DE: dict[str, str] = {
+    "ship.to_sign": "{ref} „{name}“, noch nicht bestätigt:\n{lines}",
     "ship.closed_requests": "Anfragen {request} sind zurückgezogen oder abgelehnt: bitte vor der Abfahrt von {ref} nehmen (/shipment remove {ref} R-…).",
     "ship.request_not_on": "Von Anfrage {request} ist nichts auf {ref}.",
     "ship.notify.removed": "✖️ Von Transport „{name}“ ({ref}) genommen:\n{lines}",
@@ -206,7 +208,7 @@ DE: dict[str, str] = {
     "ship.notify.cancelled": "✖️ Transport „{name}“ ({ref}) ist abgesagt. Diese Güter fahren nicht damit:\n{lines}",
     "ship.notify.problem": "⚠️ {ref}: {org} meldet beschädigte oder fehlende Güter:\n{lines}",
     "ship.notify.signed": "✅ {ref}: {org} hat den Empfang bestätigt:\n{lines}",
-    "ship.sign_hint": "Bitte den Empfang bestätigen: ✅ — alles erhalten, ✍️ — Mengen erhalten, beschädigt, fehlend angeben.",
+    "ship.sign_hint": "Bitte den Empfang bestätigen: ✅ — alles erhalten, ✍️ — Mengen erhalten, beschädigt, fehlend angeben (oder /received {ref} schreiben).",
     "ship.refused_status": "Transport {ref} ist „{status}“: das geht jetzt nicht.",
     "ship.empty": "Transport {ref} ist leer: bitte zuerst Positionen hinzufügen (/shipment fill {ref}).",
     "ship.no_hub": "Transport {ref} hat kein Umschlaglager: die Empfänger bestätigen selbst.",
@@ -263,6 +265,7 @@ DE: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "ship.to_sign": "{ref} “{name}”, not confirmed yet:\n{lines}",
     "ship.closed_requests": "Requests {request} were withdrawn or declined: take them off {ref} before it leaves (/shipment remove {ref} R-…).",
     "ship.request_not_on": "Nothing of {request} is on {ref}.",
     "ship.notify.removed": "✖️ Taken off transport “{name}” ({ref}):\n{lines}",
@@ -337,7 +340,7 @@ EN: dict[str, str] = {
     "ship.notify.cancelled": "✖️ Transport “{name}” ({ref}) is cancelled. These goods will not travel on it:\n{lines}",
     "ship.notify.problem": "⚠️ {ref}: {org} reports damaged or missing goods:\n{lines}",
     "ship.notify.signed": "✅ {ref}: {org} confirmed receipt:\n{lines}",
-    "ship.sign_hint": "Please confirm receipt: ✅ — all received, ✍️ — quantities received, damaged and missing.",
+    "ship.sign_hint": "Please confirm receipt: ✅ — all received, ✍️ — quantities received, damaged and missing (or type /received {ref}).",
     "ship.refused_status": "Shipment {ref} is “{status}”: that cannot be done now.",
     "ship.empty": "Shipment {ref} is empty: add lines first (/shipment fill {ref}).",
     "ship.no_hub": "Shipment {ref} has no hub: the recipients confirm receipt themselves.",
