@@ -8,6 +8,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Final
@@ -35,8 +36,8 @@ from handlers.coordination.hxl_export import (
 )
 from handlers.core.context import BotLinks
 from handlers.requests.catalog import Catalog
-from handlers.shipments.packing_list import build_packing_list, read_packing
 from handlers.shipments.packing_list import filename as packing_filename
+from handlers.shipments.packing_list import packing_file, read_packing
 from handlers.text.i18n import Translator
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
@@ -101,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     packing = shipment.add_parser("list", help="write a shipment's packing list (XLSX)")
     packing.add_argument("ref", help="the shipment, e.g. S-12")
-    packing.add_argument("--out", help="file to write (default packing-list-S-12.xlsx)")
+    packing.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    packing.add_argument("--out", help="file to write (default packing-list-S-12.FORMAT)")
     packing.add_argument(
         "--lang",
         choices=["uk", "de", "en"],
@@ -313,9 +315,18 @@ async def _shipment_list(settings: Settings, args: argparse.Namespace) -> int:
     if data is None:
         print(f"error: shipment S-{shipment_id} not found", file=sys.stderr)
         return 1
-    book = build_packing_list(data, lang=args.lang, t=Translator(), catalog=Catalog.default())
-    payload = await asyncio.to_thread(FileRenderers().workbook, book)
-    out = Path(args.out or packing_filename(data.shipment))
+    payload = await asyncio.to_thread(
+        partial(
+            packing_file,
+            data,
+            fmt=args.format,
+            lang=args.lang,
+            t=Translator(),
+            catalog=Catalog.default(),
+            renderers=FileRenderers(),
+        )
+    )
+    out = Path(args.out or packing_filename(data.shipment, args.format))
     # Readable by this user only: it holds recipients' names and addresses.
     await asyncio.to_thread(write_private, out, payload)
     print(f"{len(data.lines)} lines of {data.shipment.ref} written to {out}")

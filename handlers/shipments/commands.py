@@ -8,7 +8,7 @@ buttons; a hub's members confirm the truck's arrival with one tap.
 /shipment remove S-12 R-1042    a request's goods off a truck that has not left
 /shipment fill S-12 [filters]    a preview of pledged goods not yet shipped (fill.py)
 /shipment load|depart|arrived S-12, /shipment cancel S-12 [reason]
-/shipment list S-12              the packing list (XLSX, packing_list.py)
+/shipment list S-12 [csv]        the packing list (XLSX or CSV, packing_list.py)
 /shipments                       the open ones
 """
 
@@ -24,7 +24,7 @@ from handlers.requests.requester_commands import not_found, visible_request
 from handlers.shipments import fill, new_flow, receipt, service
 from handlers.shipments.cards import form_error, load_shipment, refuse, show_card
 from handlers.shipments.forms import FormError, parse_new
-from handlers.shipments.packing_list import packing_document
+from handlers.shipments.packing_list import FORMATS, packing_document
 from handlers.shipments.rules import Refusal
 from handlers.shipments.view import lines_block, list_line, status_text
 from handlers.text.format import esc
@@ -67,10 +67,14 @@ async def cmd_shipment(turn: Turn, args: str) -> list[Reply]:
             return refused or []
         return await fill.preview(turn, shipment, filters.strip())
     if sub == "list":
-        shipment, refused = await load_shipment(turn, rest)
+        ref, _, fmt = rest.partition(" ")
+        fmt = fmt.strip().casefold() or "xlsx"
+        if fmt not in FORMATS:
+            return [Reply(text=turn.tr("ship.list_usage"))]
+        shipment, refused = await load_shipment(turn, ref)
         if shipment is None:
             return refused or []
-        return packing_list_report(turn, shipment)
+        return packing_list_report(turn, shipment, fmt)
     moves = {
         "load": ShipmentStatus.LOADING,
         "depart": ShipmentStatus.DEPARTED,
@@ -205,13 +209,13 @@ async def do_move(
     return [r.model_copy(update={"durable": not replace}) for r in replies]
 
 
-def packing_list_report(turn: Turn, shipment: Shipment) -> list[Reply]:
+def packing_list_report(turn: Turn, shipment: Shipment, fmt: str) -> list[Reply]:
     """The packing list reaches the asker through the outbox after the turn's commit: drawn
     in a report's slot, off the event loop and outside the write lock, as /export is."""
     ctx, lang, shipment_id = turn.ctx, turn.lang, shipment.id
 
     async def packing() -> list[Reply]:
-        document = await packing_document(ctx, shipment_id, lang)
+        document = await packing_document(ctx, shipment_id, lang, fmt)
         return [Reply(document=document)] if document is not None else []
 
     turn.after_commit.append(packing)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from handlers.coordination.file_renderers import Renderers
+from handlers.coordination.hxl_export import CSV_DELIMITERS, CSV_MIME, to_csv
 from handlers.core.context import HandlerContext
 from handlers.core.events import Document
 from handlers.core.offload import off_loop
@@ -28,6 +30,7 @@ from storage.models import Frozen, Organisation, request_ref
 from storage.shipment_models import Shipment, ShipmentLine
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("xlsx", "csv")
 # The delivery note is the paper the hospital signs in Ukraine: always in Ukrainian.
 NOTE_LANG: Language = "uk"
 # (column key, HXL tag, kind)
@@ -63,8 +66,8 @@ async def read_packing(conn: Conn, shipment_id: int) -> PackingData | None:
     return PackingData(shipment=shipment, lines=lines, orgs=orgs)
 
 
-def filename(shipment: Shipment) -> str:
-    return f"packing-list-{shipment.ref}.xlsx"
+def filename(shipment: Shipment, fmt: str = "xlsx") -> str:
+    return f"packing-list-{shipment.ref}.{fmt}"
 
 
 def _heads(t: Translator, lang: Language) -> list[ColumnHead]:
@@ -162,20 +165,42 @@ def build_packing_list(
     return Workbook(sheets=tuple(sheets))
 
 
-def render_packing_list(ctx: HandlerContext, data: PackingData, lang: Language) -> Document:
+def packing_file(
+    data: PackingData,
+    *,
+    fmt: str,
+    lang: Language,
+    t: Translator,
+    catalog: Catalog,
+    renderers: Renderers,
+) -> bytes:
+    """XLSX (every sheet), or CSV: the summary's lines under the HXL row, split as Excel in
+    the reader's language expects (";" for uk and de, "," for en); text that a spreadsheet
+    would run as a formula is marked as text."""
+    book = build_packing_list(data, lang=lang, t=t, catalog=catalog)
+    if fmt == "csv":
+        return to_csv(book.sheets[0], delimiter=CSV_DELIMITERS[lang])
+    return renderers.workbook(book)
+
+
+def render_packing_list(
+    ctx: HandlerContext, data: PackingData, lang: Language, fmt: str
+) -> Document:
     """Built and drawn together, in a worker thread (``off_loop``)."""
-    book = build_packing_list(data, lang=lang, t=ctx.t, catalog=ctx.catalog)
+    payload = packing_file(
+        data, fmt=fmt, lang=lang, t=ctx.t, catalog=ctx.catalog, renderers=ctx.renderers
+    )
     caption = ctx.t(lang, "ship.pl.caption", ref=data.shipment.ref, lines=len(data.lines))
     return Document(
-        filename=filename(data.shipment),
-        mime_type=XLSX_MIME,
-        data=ctx.renderers.workbook(book),
+        filename=filename(data.shipment, fmt),
+        mime_type=CSV_MIME if fmt == "csv" else XLSX_MIME,
+        data=payload,
         caption=caption,
     )
 
 
 async def packing_document(
-    ctx: HandlerContext, shipment_id: int, lang: Language
+    ctx: HandlerContext, shipment_id: int, lang: Language, fmt: str = "xlsx"
 ) -> Document | None:
     """A report (Turn.after_commit): read from a snapshot, drawn off the event loop."""
     async with ctx.reports.slot():
@@ -183,4 +208,4 @@ async def packing_document(
             data = await read_packing(conn, shipment_id)
         if data is None:
             return None
-        return await off_loop(render_packing_list, ctx, data, lang)
+        return await off_loop(render_packing_list, ctx, data, lang, fmt)

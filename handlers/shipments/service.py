@@ -85,6 +85,10 @@ async def coordinators_of(turn: Turn, shipment: Shipment) -> list[Member]:
         found += await members.list_members(
             turn.conn, org_id=shipment.carrier_org_id, role=Role.COORDINATOR
         )
+    if not any(m.active for m in found):
+        # Nobody answers for it any more (the planner left): damaged goods must still reach
+        # someone, so every coordinator hears.
+        found = await members.list_members(turn.conn, role=Role.COORDINATOR)
     return found
 
 

@@ -173,3 +173,31 @@ async def test_packing_list_is_for_coordinators_and_known_shipments(
     assert [r.document for r in replies] == [None] and "S-9" in replies[0].text
     replies = await h.report(NURSE_A, "/shipment list S-9")
     assert all(r.document is None for r in replies) and "S-9" not in replies[0].text
+
+
+async def test_packing_list_as_csv(harness: EngineHarness) -> None:
+    h = harness
+    ngo = await add(h, OrgKind.NGO, "Hilfswerk NRW", None, None)
+    a = await add(h, OrgKind.HOSPITAL, "=Лікарня; А", "01234567", "вул. Тестова, 1")
+    await h.join(COORD, ngo, role=Role.COORDINATOR, lang="de")
+    await h.join(NURSE_A, a)
+    await h.need_and_submit(NURSE_A, "/need 200 уп бинти")
+    await h.send(COORD, "/pledge R-1001")
+    await h.send(COORD, "/shipment new NRW 48/2026; carrier Hilfswerk; waybill CMR 4711")
+    await h.send(COORD, "/shipment add S-1 R-1001 бинти 150")
+    replies = await h.report(COORD, "/shipment list S-1 pdf")
+    assert "csv" in replies[0].text and all(r.document is None for r in replies)
+    replies = await h.report(COORD, "/shipment list S-1 csv")
+    doc = next(r.document for r in replies if r.document is not None)
+    assert doc.filename == "packing-list-S-1.csv" and doc.mime_type == "text/csv"
+    text = doc.data.decode("utf-8-sig")
+    rows = text.split("\r\n")
+    t = Translator()
+    # German Excel splits at ";": a ";" inside a name is quoted, a leading "=" marked as text.
+    assert rows[0] == ";".join(t("de", f"ship.pl.col.{key}") for key, _, _ in COLUMNS)
+    assert rows[1] == ";".join(tag or "" for tag in HXL)
+    assert rows[2] == (
+        '1;R-1001;"\'=Лікарня; А";01234567;вул. Тестова, 1;Бинт;Mullbinde;bandages;150;'
+        "уп.;Pkg.;Hilfswerk NRW;CMR 4711"
+    )
+    assert rows[3:] == [""]

@@ -32,3 +32,28 @@ async def test_cli_writes_the_packing_list(tmp_path: Path) -> None:
     assert code == 1 and "S-7 not found" in out
     code, out = await run_cli(env, tmp_path, "shipment", "list", "R-1001")
     assert code == 2 and "no shipment id" in out
+
+
+async def test_cli_writes_the_packing_list_as_csv(tmp_path: Path) -> None:
+    db_path = tmp_path / "aidbridge.db"
+    await seed(db_path)
+    env = {**os.environ, "AIDBRIDGE_DB_PATH": str(db_path)}
+    out_file = tmp_path / "truck.csv"
+    code, out = await run_cli(
+        env,
+        tmp_path,
+        "shipment",
+        "list",
+        "S-1",
+        "--format",
+        "csv",
+        "--lang",
+        "en",
+        "--out",
+        str(out_file),
+    )
+    assert code == 0, out
+    rows = out_file.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("No.,Request,Recipient,EDRPOU code")
+    assert len(rows) == 2 + 3 and rows[2].startswith("1,R-1001,Hospital 101,")
+    assert stat.S_IMODE(out_file.stat().st_mode) == 0o600

@@ -1,6 +1,7 @@
 """Texts for shipments (issue 14): /shipment, /shipments, the notices and signing for goods."""
 
 UK: dict[str, str] = {
+    "ship.list_usage": "Пакувальний лист: /shipment list S-12 (XLSX) або /shipment list S-12 csv",
     "ship.to_sign": "{ref} «{name}», ще не підтверджено:\n{lines}",
     "ship.closed_requests": "Запити {request} відкликано або відхилено: приберіть їх із вантажу {ref} перед відправленням (/shipment remove {ref} R-…).",
     "ship.request_not_on": "Товарів запиту {request} на вантажі {ref} немає.",
@@ -13,7 +14,7 @@ UK: dict[str, str] = {
     "help.shipment": "вантажі (транспорти): створити, заповнити, відправити",
     "help.shipment.usage": "new | S-12 | add S-12 R-1042 [позиції] | fill S-12 [фільтри] | depart | arrived | cancel S-12",
     "help.shipments": "відкриті вантажі",
-    "ship.usage": "Використання:\n/shipment new НАЗВА; carrier ОРГ; hub ОРГ; departs 04.12.2026; vehicle …; waybill …; value 150000\n/shipment new — крок за кроком\n/shipment S-12 — картка вантажу\n/shipment add S-12 R-1042 [ПОЗИЦІЯ К-СТЬ; …]\n/shipment add S-12 hub 370 генератор — для хабу\n/shipment remove S-12 R-1042\n/shipment fill S-12 [фільтри]\n/shipment load | depart | arrived | cancel S-12\n/shipments — відкриті вантажі",
+    "ship.usage": "Використання:\n/shipment new НАЗВА; carrier ОРГ; hub ОРГ; departs 04.12.2026; vehicle …; waybill …; value 150000\n/shipment new — крок за кроком\n/shipment S-12 — картка вантажу\n/shipment add S-12 R-1042 [ПОЗИЦІЯ К-СТЬ; …]\n/shipment add S-12 hub 370 генератор — для хабу\n/shipment remove S-12 R-1042\n/shipment fill S-12 [фільтри]\n/shipment load | depart | arrived | cancel S-12\n/shipment list S-12 [csv] — пакувальний лист\n/shipments — відкриті вантажі",
     "ship.add_usage": "Вкажіть вантаж і запит: /shipment add S-12 R-1042 [ПОЗИЦІЯ К-СТЬ; …]",
     "ship.not_found": "Вантаж {ref} не знайдено. Список: /shipments",
     "ship.created": "✅ Вантаж {ref} створено.",
@@ -133,6 +134,7 @@ UK: dict[str, str] = {
 }
 
 DE: dict[str, str] = {
+    "ship.list_usage": "Packliste: /shipment list S-12 (XLSX) oder /shipment list S-12 csv",
     "ship.to_sign": "{ref} „{name}“, noch nicht bestätigt:\n{lines}",
     "ship.closed_requests": "Anfragen {request} sind zurückgezogen oder abgelehnt: bitte vor der Abfahrt von {ref} nehmen (/shipment remove {ref} R-…).",
     "ship.request_not_on": "Von Anfrage {request} ist nichts auf {ref}.",
@@ -145,7 +147,7 @@ DE: dict[str, str] = {
     "help.shipment": "Transporte: anlegen, füllen, abschicken",
     "help.shipment.usage": "new | S-12 | add S-12 R-1042 [Positionen] | fill S-12 [Filter] | depart | arrived | cancel S-12",
     "help.shipments": "offene Transporte",
-    "ship.usage": "Verwendung:\n/shipment new NAME; carrier ORG; hub ORG; departs 04.12.2026; vehicle …; waybill …; value 150000\n/shipment new — Schritt für Schritt\n/shipment S-12 — Karte des Transports\n/shipment add S-12 R-1042 [POSITION MENGE; …]\n/shipment add S-12 hub 370 Stromerzeuger — für das Umschlaglager\n/shipment remove S-12 R-1042\n/shipment fill S-12 [Filter]\n/shipment load | depart | arrived | cancel S-12\n/shipments — offene Transporte",
+    "ship.usage": "Verwendung:\n/shipment new NAME; carrier ORG; hub ORG; departs 04.12.2026; vehicle …; waybill …; value 150000\n/shipment new — Schritt für Schritt\n/shipment S-12 — Karte des Transports\n/shipment add S-12 R-1042 [POSITION MENGE; …]\n/shipment add S-12 hub 370 Stromerzeuger — für das Umschlaglager\n/shipment remove S-12 R-1042\n/shipment fill S-12 [Filter]\n/shipment load | depart | arrived | cancel S-12\n/shipment list S-12 [csv] — Packliste\n/shipments — offene Transporte",
     "ship.add_usage": "Bitte Transport und Anfrage angeben: /shipment add S-12 R-1042 [POSITION MENGE; …]",
     "ship.not_found": "Transport {ref} nicht gefunden. Liste: /shipments",
     "ship.created": "✅ Transport {ref} angelegt.",
@@ -265,6 +267,7 @@ DE: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "ship.list_usage": "Packing list: /shipment list S-12 (XLSX) or /shipment list S-12 csv",
     "ship.to_sign": "{ref} “{name}”, not confirmed yet:\n{lines}",
     "ship.closed_requests": "Requests {request} were withdrawn or declined: take them off {ref} before it leaves (/shipment remove {ref} R-…).",
     "ship.request_not_on": "Nothing of {request} is on {ref}.",
@@ -277,7 +280,7 @@ EN: dict[str, str] = {
     "help.shipment": "shipments (transports): create, fill, send",
     "help.shipment.usage": "new | S-12 | add S-12 R-1042 [items] | fill S-12 [filters] | depart | arrived | cancel S-12",
     "help.shipments": "open shipments",
-    "ship.usage": "Usage:\n/shipment new NAME; carrier ORG; hub ORG; departs 04.12.2026; vehicle …; waybill …; value 150000\n/shipment new — step by step\n/shipment S-12 — the shipment's card\n/shipment add S-12 R-1042 [ITEM QTY; …]\n/shipment add S-12 hub 370 generators — for the hub\n/shipment remove S-12 R-1042\n/shipment fill S-12 [filters]\n/shipment load | depart | arrived | cancel S-12\n/shipments — open shipments",
+    "ship.usage": "Usage:\n/shipment new NAME; carrier ORG; hub ORG; departs 04.12.2026; vehicle …; waybill …; value 150000\n/shipment new — step by step\n/shipment S-12 — the shipment's card\n/shipment add S-12 R-1042 [ITEM QTY; …]\n/shipment add S-12 hub 370 generators — for the hub\n/shipment remove S-12 R-1042\n/shipment fill S-12 [filters]\n/shipment load | depart | arrived | cancel S-12\n/shipment list S-12 [csv] — packing list\n/shipments — open shipments",
     "ship.add_usage": "Name the shipment and the request: /shipment add S-12 R-1042 [ITEM QTY; …]",
     "ship.not_found": "Shipment {ref} not found. List: /shipments",
     "ship.created": "✅ Shipment {ref} created.",
