@@ -8,6 +8,7 @@ the same transaction, so a crash after the commit loses no notice and a replay a
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable, Sequence
 
 from handlers.core.context import Turn
@@ -60,6 +61,11 @@ async def tell(
     return len(seen)
 
 
+def audit_line(turn: Turn, line: ShipmentLine) -> str:
+    """A line as the audit log keeps it: English, plain text (the log is no chat message)."""
+    return html.unescape(line_text(turn.ctx.t, turn.ctx.catalog, "en", line))
+
+
 async def _org_label(turn: Turn, org_id: int | None) -> str:
     if org_id is None:
         return ""
@@ -102,14 +108,6 @@ async def create(turn: Turn, draft: ShipmentDraft) -> Shipment:
     )
     await turn.audit("shipment.new", shipment.ref, shipment.name[:200])
     return shipment
-
-
-async def add_from_request(
-    turn: Turn, shipment: Shipment, request: NeedRequest, amounts: tuple[ItemAmount, ...]
-) -> tuple[tuple[ShipmentLine, ...], Refusal | None]:
-    """Put items of one request on the shipment (no amounts: all pledged and not shipped)."""
-    added, refusal = await add_many(turn, shipment, [(request, amounts)])
-    return added, refusal
 
 
 async def add_many(
@@ -165,7 +163,7 @@ async def add_lines(
     await turn.audit(
         "shipment.lines",
         shipment.ref,
-        "; ".join(line_text(turn.ctx.t, turn.ctx.catalog, "en", line) for line in stored)[:500],
+        "; ".join(audit_line(turn, line) for line in stored)[:500],
     )
     hub = await _org_label(turn, shipment.hub_org_id)
     t, catalog = turn.ctx.t, turn.ctx.catalog
@@ -255,7 +253,7 @@ async def remove_request(
     await turn.audit(
         "shipment.remove",
         shipment.ref,
-        "; ".join(line_text(t, catalog, "en", line) for line in lines)[:500],
+        "; ".join(audit_line(turn, line) for line in lines)[:500],
     )
 
     def removed(lang: Language) -> Reply:
@@ -476,9 +474,7 @@ async def sign(
         "shipment.receipt",
         shipment.ref,
         "; ".join(
-            f"{line_text(turn.ctx.t, turn.ctx.catalog, 'en', line)}: "
-            f"{receipt_text(turn.ctx.t, 'en', line)}"
-            for line in done
+            f"{audit_line(turn, line)}: {receipt_text(turn.ctx.t, 'en', line)}" for line in done
         )[:500],
     )
     await _tell_signed(turn, current, done)

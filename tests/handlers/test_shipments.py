@@ -314,8 +314,17 @@ async def test_signing_by_typing_on_a_platform_without_buttons(harness: EngineHa
     assert labels[0] == "✅ Усе отримано" and labels[2].startswith("✍️ 1")
     replies = await h.send(NURSE_A, "3", buttons=False)  # ✍️ for line 1, the bandages
     assert "Бинт — 10" in replies[0].text
-    replies = await h.send(NURSE_A, "8 1 1 одна пачка мокра", buttons=False)
-    assert "отримано 8, пошкоджено 1, бракує 1 — одна пачка мокра" in replies[0].text
+    mark = await h.last_outbox_id()
+    replies = await h.send(NURSE_A, "8 1 1 одна <пачка> & мокра", buttons=False)
+    assert "отримано 8, пошкоджено 1, бракує 1 — одна &lt;пачка&gt; &amp; мокра" in replies[0].text
+    # The coordinator is alerted at once, the hospital's note escaped; the audit row is plain.
+    alert = await told(h, COORD, mark)
+    assert [kind for kind, _ in alert] == ["alert"]
+    assert "одна &lt;пачка&gt; &amp; мокра" in alert[0][1] and "damaged 1" in alert[0][1]
+    audit = await h.rows("SELECT summary FROM audit WHERE action = 'shipment.receipt'")
+    assert audit == [
+        ("R-1001: Bandage — 10 packs: received 8, damaged 1, missing 1 — одна <пачка> & мокра",)
+    ]
     replies = await h.send(NURSE_A, "/received S-1", buttons=False)
     assert replies[0].flat_choices()[0].label.startswith("✅ 1. Генератор")
     replies = await h.send(NURSE_A, "1", buttons=False)
