@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from handlers.people.privacy import apply_retention
 from handlers.shipments.forms import find_org, parse_new, read_date, read_euros
 from storage import organisations
 from storage.models import Identity, Organisation, OrgKind, Role
@@ -341,3 +342,27 @@ async def test_signing_by_typing_on_a_platform_without_buttons(harness: EngineHa
     ]
     replies = await h.send(NURSE_A, "/received S-1", buttons=False)
     assert "уже підтверджено" in replies[0].text
+
+
+async def test_retention_clears_what_a_hospital_wrote_when_signing(
+    harness: EngineHarness,
+) -> None:
+    h = harness
+    await setup(h)
+    await h.need_and_submit(NURSE_A, "/need 10 уп бинти")
+    await h.send(COORD, "/pledge R-1001")
+    await h.send(COORD, "/shipment new Direct")
+    await h.send(COORD, "/shipment add S-1 R-1001")
+    await h.send(COORD, "/shipment depart S-1")
+    line_id = (await h.rows("SELECT id FROM shipment_lines"))[0][0]
+    await h.press(NURSE_A, f"shr:q:{line_id}")
+    await h.send(NURSE_A, "9 0 1 ask Olena, +380 67 000 00 00")
+    await h.send(NURSE_A, "/received R-1001 бинти 1")  # the last pack came later
+    assert await h.rows("SELECT status FROM requests") == [("delivered",)]
+    noted = "SELECT COUNT(*) FROM shipment_lines WHERE note IS NOT NULL"
+    events = "SELECT COUNT(*) FROM shipment_events WHERE note IS NOT NULL"
+    assert await h.rows(noted) == [(1,)] and await h.rows(events) == [(1,)]
+    h.clock.advance(days=366)
+    assert await apply_retention(h.engine.ctx) == 1
+    assert await h.rows(noted) == [(0,)] and await h.rows(events) == [(0,)]
+    assert await h.rows("SELECT received, missing FROM shipment_lines") == [(9, 1)]
