@@ -1,4 +1,4 @@
-"""The `aidbridge` command: run, console, migrate, org, invite, export, backup."""
+"""The `aidbridge` command: run, console, migrate, org, invite, export, shipment, backup."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
+from types import MappingProxyType
+from typing import Final
 
 from bot.app import open_and_migrate, run, utc_now
 from bot.config import ConfigError, Settings, load_settings
@@ -25,9 +28,16 @@ from handlers.admin.org_rules import (
     clean_field,
     create_organisation,
 )
-from handlers.coordination.hxl_export import build_table, expand_category, to_csv
+from handlers.coordination.hxl_export import (
+    CSV_DELIMITERS,
+    build_workbook,
+    expand_category,
+    to_csv,
+)
 from handlers.core.context import BotLinks
 from handlers.requests.catalog import Catalog
+from handlers.shipments.packing_list import filename as packing_filename
+from handlers.shipments.packing_list import packing_file, read_packing
 from handlers.text.i18n import Translator
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
@@ -36,6 +46,7 @@ from storage.exports import list_export_lines
 from storage.fileperms import write_private
 from storage.migrations import DatabaseTooNew, current_version, migrate
 from storage.models import OPEN_STATUSES, Filters, Identity, OrgKind, Role, Urgency
+from storage.shipment_models import parse_shipment_ref
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,11 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--address", help="delivery address")
     org.add_parser("list", help="list organisations")
 
-    export = sub.add_parser("export", help="write requests to a CSV or XLSX file (with HXL)")
-    export.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
+    export = sub.add_parser("export", help="write requests to a CSV, XLSX or HXL-tagged CSV file")
+    export.add_argument("--format", choices=["csv", "xlsx", "hxl"], default="xlsx")
     export.add_argument("--out", help="file to write (default aidbridge-export-DATE.FORMAT)")
     export.add_argument(
-        "--lang", choices=["uk", "de", "en"], default="en", help="language of the header row"
+        "--lang",
+        choices=["uk", "de", "en"],
+        default="en",
+        help="language of the titles and words; csv: ';' for uk and de, ',' for en",
     )
     export.add_argument("--urgency", choices=[u.value for u in Urgency])
     export.add_argument("--category", help="catalogue category key, e.g. power")
@@ -81,6 +95,20 @@ def _parser() -> argparse.ArgumentParser:
         "--contacts",
         action="store_true",
         help="include who filed each request (admins only: handle with care)",
+    )
+
+    shipment = sub.add_parser("shipment", help="shipments").add_subparsers(
+        dest="shipment_command", required=True
+    )
+    packing = shipment.add_parser("list", help="write a shipment's packing list (XLSX)")
+    packing.add_argument("ref", help="the shipment, e.g. S-12")
+    packing.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    packing.add_argument("--out", help="file to write (default packing-list-S-12.FORMAT)")
+    packing.add_argument(
+        "--lang",
+        choices=["uk", "de", "en"],
+        default="uk",
+        help="language of the summary sheet (the delivery notes are always Ukrainian)",
     )
 
     backup = sub.add_parser(
@@ -220,6 +248,9 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+_SUFFIXES: Final = MappingProxyType({"csv": "csv", "xlsx": "xlsx", "hxl": "hxl.csv"})
+
+
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
     catalog = Catalog.default()
     if args.category is not None and not catalog.items_in(args.category):
@@ -246,7 +277,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
             )
     finally:
         await db.close()
-    table = build_table(
+    book = build_workbook(
         lines,
         lang=args.lang,
         t=Translator(),
@@ -254,16 +285,51 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         include_contacts=args.contacts,
         tz=settings.tz,
     )
-    if args.format == "csv":
-        data = to_csv(table)
+    if args.format == "xlsx":
+        data = FileRenderers().workbook(book)
+    elif args.format == "hxl":
+        data = to_csv(book.sheets[0], delimiter=",", bom=False)
     else:
-        data = FileRenderers().xlsx(table, sheet_title="AidBridge")
+        data = to_csv(book.sheets[0], delimiter=CSV_DELIMITERS[args.lang])
     out = Path(
-        args.out or f"aidbridge-export-{utc_now().astimezone(settings.tz):%Y-%m-%d}.{args.format}"
+        args.out
+        or f"aidbridge-export-{utc_now().astimezone(settings.tz):%Y-%m-%d}.{_SUFFIXES[args.format]}"
     )
     # Readable by this user only: it may hold contacts, and always holds addresses.
     await asyncio.to_thread(write_private, out, data)
     print(f"{len(lines)} item lines written to {out}")
+    return 0
+
+
+async def _shipment_list(settings: Settings, args: argparse.Namespace) -> int:
+    shipment_id = parse_shipment_ref(args.ref)
+    if shipment_id is None:
+        print(f"error: {args.ref!r} is no shipment id; give one like S-12", file=sys.stderr)
+        return 2
+    db = await open_and_migrate(settings)
+    try:
+        async with db.read() as conn:
+            data = await read_packing(conn, shipment_id)
+    finally:
+        await db.close()
+    if data is None:
+        print(f"error: shipment S-{shipment_id} not found", file=sys.stderr)
+        return 1
+    payload = await asyncio.to_thread(
+        partial(
+            packing_file,
+            data,
+            fmt=args.format,
+            lang=args.lang,
+            t=Translator(),
+            catalog=Catalog.default(),
+            renderers=FileRenderers(),
+        )
+    )
+    out = Path(args.out or packing_filename(data.shipment, args.format))
+    # Readable by this user only: it holds recipients' names and addresses.
+    await asyncio.to_thread(write_private, out, payload)
+    print(f"{len(data.lines)} lines of {data.shipment.ref} written to {out}")
     return 0
 
 
@@ -325,6 +391,8 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return await _export(settings, args)
     if args.command == "backup":
         return await _backup(settings, args)
+    if args.command == "shipment":
+        return await _shipment_list(settings, args)
     raise AssertionError(args.command)
 
 

@@ -10,29 +10,42 @@ then pauses nobody's chats.
 from __future__ import annotations
 
 import io
-import re
 import selectors
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from bot.chart_drawing import ChartRequest, draw_weekly_chart
-from handlers.coordination.hxl_export import ExportTable, formula_like
+from handlers.coordination.hxl_export import ExportTable
 from handlers.text.i18n import Language
+from handlers.text.workbook import (
+    ILLEGAL_XML,
+    MAX_CELL_TEXT,
+    Cell,
+    Column,
+    ColumnHead,
+    ColumnKind,
+    Sheet,
+    Workbook,
+    formula_like,
+)
 from storage.charts import ChartData
 
 if TYPE_CHECKING:
+    from openpyxl.styles import Font
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 # A chart takes about a second; the first one also waits for the child's imports.
 CHART_TIMEOUT_SECONDS: Final = 60.0
 MAX_COLUMN_WIDTH: Final = 60
 MIN_COLUMN_WIDTH: Final = 6
-# Characters XML 1.0 cannot carry; openpyxl refuses them rather than writing a broken file.
-_ILLEGAL_XML: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_SHEET_TITLE_FORBIDDEN: Final = re.compile(r"[\[\]:*?/\\]")
+# Default number formats: ISO, which every Excel reads whatever its language.
+DATE_FORMAT: Final = "yyyy-mm-dd"
+DATETIME_FORMAT: Final = "yyyy-mm-dd hh:mm"
 
 
 class FileRenderers:
@@ -45,24 +58,17 @@ class FileRenderers:
     def __init__(self, *, chart_process: bool = False) -> None:
         self._chart_process = ChartProcess() if chart_process else None
 
-    def xlsx(self, table: ExportTable, *, sheet_title: str) -> bytes:
-        from openpyxl import Workbook
+    def workbook(self, book: Workbook) -> bytes:
+        return render_workbook(book)
 
-        # Write-only mode streams rows to the file instead of keeping a cell object per
-        # value, so memory does not grow with the export beyond the table itself.
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=_sheet_title(sheet_title))
-        # Header and HXL row stay in view while scrolling; both are labels, not data.
-        sheet.freeze_panes = "A3"
-        for letter, width in _column_widths(table).items():
-            sheet.column_dimensions[letter].width = width
-        sheet.append(_styled_row(sheet, table.header, bold=True))
-        sheet.append(_styled_row(sheet, table.hxl, bold=False, italic=True))
-        for row in table.rows:
-            sheet.append([_cell(sheet, value) for value in row])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
+    def xlsx(self, table: ExportTable, *, sheet_title: str) -> bytes:
+        """The one-sheet table as a workbook (the older call; new callers build a Workbook)."""
+        heads = [
+            ColumnHead(title=title, kind=_kind_of(table.rows, index), hxl=tag or None)
+            for index, (title, tag) in enumerate(zip(table.header, table.hxl, strict=True))
+        ]
+        sheet = Sheet.from_rows(sheet_title, heads, table.rows)
+        return render_workbook(Workbook(sheets=(sheet,)))
 
     def weekly_chart(
         self, chart: ChartData, *, lang: Language, title: str, labels: Mapping[str, str]
@@ -77,62 +83,136 @@ class FileRenderers:
             self._chart_process.close()
 
 
-def _sheet_title(title: str) -> str:
-    """Excel allows 31 characters and none of []:*?/\\ in a sheet name."""
-    cleaned = _SHEET_TITLE_FORBIDDEN.sub(" ", _ILLEGAL_XML.sub("", title)).strip()
-    return cleaned[:31] or "Sheet"
+def _kind_of(rows: Sequence[tuple[str | int | None, ...]], index: int) -> ColumnKind:
+    """An ExportTable column holding only ints and None is a number column."""
+    if any(isinstance(row[index], str) for row in rows):
+        return ColumnKind.TEXT
+    if any(isinstance(row[index], int) for row in rows):
+        return ColumnKind.INT
+    return ColumnKind.TEXT
 
 
-def _text(value: object) -> str:
-    return _ILLEGAL_XML.sub("", str(value))
+def render_workbook(book: Workbook) -> bytes:
+    """The XLSX file of ``book``: pure, and safe in any thread or process.
+
+    Text is written as string cells, never as formulas; numbers as numbers; dates and
+    datetimes as date cells with a number format (ISO unless the column says otherwise).
+    """
+    from openpyxl import Workbook as XlsxWorkbook
+
+    # Write-only mode streams rows to the file instead of keeping a cell object per
+    # value, so memory does not grow with the export beyond the model itself.
+    workbook = XlsxWorkbook(write_only=True)
+    for sheet in book.sheets:
+        _render_sheet(workbook.create_sheet(title=sheet.title), sheet)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
-def _cell(sheet: WriteOnlyWorksheet, value: str | int | None) -> Any:
+def _render_sheet(out: WriteOnlyWorksheet, sheet: Sheet) -> None:
+    from openpyxl.styles import Font
+
+    labels = len(sheet.notes) + 1 + (1 if sheet.has_hxl else 0)
+    if sheet.freeze:
+        # Header and HXL row stay in view while scrolling; both are labels, not data.
+        out.freeze_panes = f"A{labels + 1}"
+    for letter, width in _column_widths(sheet).items():
+        out.column_dimensions[letter].width = width
+    for note in sheet.notes:
+        out.append([_text_cell(out, note)])
+    out.append([_text_cell(out, title, font=Font(bold=True)) for title in sheet.header()])
+    if sheet.has_hxl:
+        italic = Font(italic=True)
+        out.append([_text_cell(out, tag, font=italic) for tag in sheet.hxl_row()])
+    writers = [_cell_writer(out, column) for column in sheet.columns]
+    for row in sheet.rows():
+        out.append([write(value) for write, value in zip(writers, row, strict=True)])
+
+
+def _cell_writer(out: WriteOnlyWorksheet, column: Column) -> Callable[[Cell], Any]:
+    """How one column's values become cells: plain values where openpyxl writes them
+    right by itself (cheaper than a cell object each), cell objects where not."""
+    number_format = column.number_format
+    if column.kind is ColumnKind.TEXT:
+        return lambda value: None if value is None else _text_cell(out, str(value))
+    if column.kind in (ColumnKind.DATE, ColumnKind.DATETIME):
+        default = DATE_FORMAT if column.kind is ColumnKind.DATE else DATETIME_FORMAT
+        return partial(_date_cell, out, number_format or default)
+    if number_format is None:
+        return lambda value: value
+    return partial(_number_cell, out, number_format)
+
+
+def _date_cell(out: WriteOnlyWorksheet, number_format: str, value: Cell) -> Any:
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES
 
-    if value is None or isinstance(value, int):
-        return value
-    text = _text(value)
-    if not formula_like(text) and text not in ERROR_CODES:
-        return text  # a plain value: cheaper than a cell object, and stored as text anyway
-    # openpyxl would write "=..." as a formula and "#N/A" as an error; as string cells,
-    # Excel shows them as the text they are.
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"
+    if value is None:
+        return None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        # Excel has no time zones (openpyxl refuses aware values): the model's datetimes
+        # are wall-clock times in the reader's zone already.
+        value = value.replace(tzinfo=None)
+    cell = WriteOnlyCell(out, value=value)
+    cell.number_format = number_format
     return cell
 
 
-def _styled_row(
-    sheet: WriteOnlyWorksheet, values: tuple[str, ...], *, bold: bool, italic: bool = False
-) -> list[Any]:
+def _number_cell(out: WriteOnlyWorksheet, number_format: str, value: Cell) -> Any:
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
-    font = Font(bold=bold, italic=italic)
-    cells = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value=_text(value))
-        cell.data_type = "s"
+    if value is None:
+        return None
+    cell = WriteOnlyCell(out, value=value)
+    cell.number_format = number_format
+    return cell
+
+
+def _text(value: str) -> str:
+    return ILLEGAL_XML.sub("", value)[:MAX_CELL_TEXT]
+
+
+def _text_cell(out: WriteOnlyWorksheet, value: str, *, font: Font | None = None) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    text = _text(value)
+    if font is None and not formula_like(text) and text not in ERROR_CODES:
+        return text  # a plain value: cheaper than a cell object, and stored as text anyway
+    # openpyxl would write "=..." as a formula and "#N/A" as an error; as string cells,
+    # Excel shows them as the text they are.
+    cell = WriteOnlyCell(out, value=text)
+    cell.data_type = "s"
+    if font is not None:
         cell.font = font
-        cells.append(cell)
-    return cells
+    return cell
 
 
-def _column_widths(table: ExportTable) -> dict[str, float]:
+def _column_widths(sheet: Sheet) -> dict[str, float]:
     from openpyxl.utils import get_column_letter
 
-    longest = [0] * len(table.header)
-    for row in (table.header, table.hxl, *table.rows):
-        for index, value in enumerate(row):
-            if value is None:
-                continue
-            size = max(len(part) for part in str(value).split("\n"))
-            longest[index] = max(longest[index], size)
-    return {
-        get_column_letter(index + 1): float(min(MAX_COLUMN_WIDTH, max(MIN_COLUMN_WIDTH, size + 2)))
-        for index, size in enumerate(longest)
-    }
+    widths = {}
+    for index, column in enumerate(sheet.columns):
+        width = column.width
+        if width is None:
+            longest = max(_longest_line(column.title), _longest_line(column.hxl or ""))
+            if column.kind is ColumnKind.TEXT:
+                longest = max(
+                    [longest, *(_longest_line(v) for v in column.values if v is not None)]
+                )
+            elif column.kind is ColumnKind.DATE:
+                longest = max(longest, 10)
+            elif column.kind is ColumnKind.DATETIME:
+                longest = max(longest, 16)
+            else:
+                longest = max([longest, *(len(str(v)) for v in column.values if v is not None)])
+            width = float(min(MAX_COLUMN_WIDTH, max(MIN_COLUMN_WIDTH, longest + 2)))
+        widths[get_column_letter(index + 1)] = width
+    return widths
+
+
+def _longest_line(value: object) -> int:
+    return max(len(part) for part in str(value).split("\n"))
 
 
 class ChartFailed(RuntimeError):

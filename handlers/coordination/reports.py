@@ -1,16 +1,14 @@
-"""Files for coordinators: /export csv|xlsx with the /open filters, /chart of 8 weeks."""
+"""Files for coordinators: /export csv|xlsx|hxl with the /open filters, /chart of 8 weeks."""
 
 from __future__ import annotations
 
 from handlers.coordination.charts import chart_document
-from handlers.coordination.hxl_export import export_document
+from handlers.coordination.hxl_export import FORMATS, export_document
 from handlers.core.context import Turn
 from handlers.core.events import Reply
 from handlers.core.registry import COORDINATOR, Command, Registry, Where
 from handlers.lifecycle.commands import parse_filters
 from handlers.text.format import esc
-
-FORMATS = ("csv", "xlsx")
 
 
 async def cmd_export(turn: Turn, args: str) -> list[Reply]:

@@ -36,6 +36,7 @@ from handlers.people import account, privacy
 from handlers.requests import intake
 from handlers.requests import reconfirm as housekeeping
 from handlers.requests import requester_commands as requester
+from handlers.shipments import commands as shipment_commands
 from handlers.text.format import esc
 from handlers.text.i18n import normalise_language
 from storage import members
@@ -55,6 +56,7 @@ def build_registry() -> Registry:
         intake,
         requester,
         coordinator,
+        shipment_commands,
         subscriptions,
         reports,
         housekeeping,

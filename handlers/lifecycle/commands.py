@@ -28,6 +28,7 @@ from handlers.lifecycle.rules import (
 )
 from handlers.requests.duplicates import duplicate_marks
 from handlers.requests.requester_commands import not_found, parse_ref, visible_request
+from handlers.shipments import receipt as shipment_receipt
 from handlers.text.format import (
     describe_lines,
     esc,
@@ -49,6 +50,7 @@ from storage.models import (
     Status,
     Urgency,
 )
+from storage.shipment_models import parse_shipment_ref
 
 PAGE_SIZE = 10
 MAX_NOTE = 1000
@@ -524,6 +526,10 @@ async def cmd_note(turn: Turn, args: str) -> list[Reply]:
 
 
 async def cmd_received(turn: Turn, args: str) -> list[Reply]:
+    first = args.split(maxsplit=1)[0] if args.strip() else ""
+    if parse_shipment_ref(first) is not None:
+        # /received S-12: sign for a shipment's lines (handlers/shipments/receipt.py).
+        return await shipment_receipt.ask(turn, first)
     request, parsed, refused = await load_amounts(turn, args)
     if refused is not None or request is None or parsed is None:
         return refused or []

@@ -10,6 +10,7 @@ from handlers.core.notify import notify_members
 from handlers.core.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Registry
 from handlers.requests.duplicates import duplicate_marks
 from handlers.requests.request_view import action_buttons, progress_lines
+from handlers.shipments.request_info import shipment_lines
 from handlers.text.format import describe_lines, esc, request_block, request_line
 from storage import members, organisations, requests
 from storage.models import OPEN_STATUSES, EventKind, NeedRequest, Role, Status, StatusEvent
@@ -97,6 +98,8 @@ async def cmd_show(turn: Turn, args: str) -> list[Reply]:
     events = await requests.list_status_events(turn.conn, request.id)
     history = [history_line(turn, e) for e in events]
     text += "\n\n<b>" + esc(turn.tr("requests.history")) + "</b>\n" + "\n".join(history)
+    if on_trucks := await shipment_lines(turn, request):
+        text += "\n\n<b>" + esc(turn.tr("ship.show_title")) + "</b>\n" + "\n".join(on_trucks)
     choices: tuple[tuple[Choice, ...], ...] = ()
     own = turn.member is not None and request.org_id == turn.member.org_id
     if turn.roles & {Role.COORDINATOR, Role.ADMIN}:

@@ -267,13 +267,19 @@ async def test_cli_export_writes_csv_and_xlsx(tmp_path: Path) -> None:
     conn.close()
     code, out = await cli("export", "--format", "csv", "--out", "x.csv", "--lang", "de")
     assert code == 0 and "1 item lines" in out, out
-    rows = list(csv.reader(io.StringIO((tmp_path / "x.csv").read_text(encoding="utf-8-sig"))))
+    text = (tmp_path / "x.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))  # German Excel's separator
     assert rows[1][0] == "#meta+id" and rows[2][0] == "R-1001"
-    assert "Stromerzeuger" in rows[2] and "2" in rows[2]
+    assert "Stromerzeuger" in rows[2] and "2" in rows[2] and "Kritisch" in rows[2]
+    code, out = await cli("export", "--format", "hxl", "--out", "x.hxl.csv")
+    assert code == 0, out
+    rows = list(csv.reader(io.StringIO((tmp_path / "x.hxl.csv").read_text(encoding="utf-8"))))
+    assert rows[1][0] == "#meta+id" and rows[2][0] == "R-1001" and "Critical" in rows[2]
     code, out = await cli("export", "--out", "x.xlsx", "--category", "power")
     assert code == 0, out
     sheet = load_workbook(tmp_path / "x.xlsx").active
     assert sheet is not None and sheet["A3"].value == "R-1001"
+    assert sheet["B3"].is_date
     code, out = await cli("export", "--category", "nonsense")
     assert code == 2 and "unknown --category" in out
 
