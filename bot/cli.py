@@ -304,7 +304,7 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
                     actor_label=audit.CLI_ACTOR,
                     action="backup.create",
                     target=result.path.name,
-                    summary=f"{result.size} bytes in {result.seconds:.2f} s",
+                    params={"bytes": result.size, "seconds": round(result.seconds, 2)},
                     now=utc_now(),
                 )
     finally:
