@@ -31,11 +31,11 @@ from handlers.coordination.hxl_export import (
     CSV_DELIMITERS,
     build_workbook,
     expand_category,
-    to_csv,
 )
 from handlers.core.context import BotLinks
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Translator
+from handlers.text.workbook import to_csv
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
 from storage.db import open_db
