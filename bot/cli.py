@@ -32,13 +32,13 @@ from handlers.coordination.hxl_export import (
     CSV_DELIMITERS,
     build_workbook,
     expand_category,
-    to_csv,
 )
 from handlers.core.context import BotLinks
 from handlers.requests.catalog import Catalog
 from handlers.shipments.packing_list import filename as packing_filename
 from handlers.shipments.packing_list import packing_file, read_packing
 from handlers.text.i18n import Translator
+from handlers.text.workbook import to_csv
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
 from storage.db import open_db
@@ -354,7 +354,7 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
                     actor_label=audit.CLI_ACTOR,
                     action="backup.create",
                     target=result.path.name,
-                    summary=f"{result.size} bytes in {result.seconds:.2f} s",
+                    params={"bytes": result.size, "seconds": round(result.seconds, 2)},
                     now=utc_now(),
                 )
     finally:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, RootModel, model_validator
 
 
 class Frozen(BaseModel):
@@ -322,6 +322,10 @@ class OutboxMessage(Frozen):
     last_error: str | None = None
 
 
+class AuditParams(RootModel[dict[str, JsonValue]]):
+    """An audit row's parameters: JSON values by name (storage/audit.py)."""
+
+
 class AuditEntry(Frozen):
     id: int
     actor_id: int | None
@@ -329,6 +333,8 @@ class AuditEntry(Frozen):
     action: str
     target: str | None
     summary: str | None
+    # None for rows written before parameters existed: their ``summary`` says it in English.
+    params: dict[str, JsonValue] | None = None
     at: datetime
 
 

@@ -9,6 +9,7 @@ out a row's columns, and queuing one is what tells the worker to look.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,9 +51,20 @@ class Work:
         return row_id
 
     async def audit(
-        self, action: str, target: str | None, summary: str | None, *, actor: Actor | None = None
+        self,
+        action: str,
+        target: str | None,
+        summary: str | None = None,
+        *,
+        params: Mapping[str, object] | None = None,
+        actor: Actor | None = None,
     ) -> None:
-        """The audit row of a change, in the change's own transaction."""
+        """The audit row of a change, in the change's own transaction.
+
+        ``action`` is a code with an ``audit.action.<action>`` name in the catalogs;
+        ``params`` (JSON values) fill ``audit.detail.<action>`` in the reader's language
+        (handlers/admin/audit_log.py). ``summary`` is free text shown as it is.
+        """
         who = actor if actor is not None else self.actor
         await add_audit(
             self.conn,
@@ -61,6 +73,7 @@ class Work:
             action=action,
             target=target,
             summary=summary,
+            params=params,
             now=self.now,
         )
 

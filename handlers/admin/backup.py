@@ -34,7 +34,9 @@ async def cmd_backup(turn: Turn, args: str) -> list[Reply]:
         return [Reply(text=turn.tr("backup.failed", error=esc(exc)))]
     assert turn.member is not None
     await turn.audit(
-        "backup.create", result.path.name, f"{result.size} bytes in {result.seconds:.2f} s"
+        "backup.create",
+        result.path.name,
+        params={"bytes": result.size, "seconds": round(result.seconds, 2)},
     )
     log.info("backup %s written (%d bytes, %.2f s)", result.path, result.size, result.seconds)
     return [

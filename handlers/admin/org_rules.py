@@ -91,16 +91,14 @@ async def create_organisation(
         address=clean_field("address", address) if address is not None else None,
         now=now,
     )
-    summary = "; ".join(
-        f"{f}: {field_value(org, f)!r}" for f in EDITABLE_FIELDS if field_value(org, f) is not None
-    )
+    fields = {f: field_value(org, f) for f in EDITABLE_FIELDS if field_value(org, f) is not None}
     await audit.add_audit(
         conn,
         actor_id=actor_id,
         actor_label=actor_label,
         action="org.add",
         target=audit.org_target(org.id),
-        summary=summary,
+        params={"fields": fields},
         now=now,
     )
     return org

@@ -206,7 +206,9 @@ async def apply_edit(
         text = turn.tr("admin.org_field_same", field=label, value=shown(turn, value))
         return [Reply(text=text, replace=replace)], True
     await organisations.set_organisation_field(turn.conn, org.id, field, value)
-    await turn.audit("org.edit", audit.org_target(org.id), f"{field}: {old!r} -> {value!r}")
+    await turn.audit(
+        "org.edit", audit.org_target(org.id), params={"field": field, "old": old, "new": value}
+    )
     updated = await organisations.get_organisation(turn.conn, org.id)
     assert updated is not None
     prefix = turn.tr("admin.org_field_set", field=label, org=esc(updated.name))

@@ -11,11 +11,9 @@ then are they read from the database at all.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, tzinfo
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
@@ -25,7 +23,7 @@ from handlers.requests.catalog import Catalog
 from handlers.requests.units import unit_name
 from handlers.text.i18n import Language, Translator
 from handlers.text.workbook import Cell as WorkbookCell
-from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook, formula_like
+from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook, to_csv
 from storage.exports import ExportLine, map_export_lines
 from storage.models import Filters, OrgKind, Role, Status, Urgency, request_ref
 
@@ -321,41 +319,6 @@ def _workbook(
             about_sheet(lang=lang, t=t, include_contacts=include_contacts),
         )
     )
-
-
-def _csv_cell(cell: WorkbookCell, decimal_comma: bool) -> str | int:
-    if cell is None:
-        return ""
-    if isinstance(cell, str):
-        # The apostrophe is the convention spreadsheet programs hide and treat as "text".
-        return "'" + cell if formula_like(cell) else cell
-    if isinstance(cell, bool):  # not a cell type; never written as True/False
-        raise TypeError("a bool is no spreadsheet cell")
-    if isinstance(cell, int):
-        return cell
-    if isinstance(cell, datetime):
-        return cell.replace(tzinfo=None).isoformat(sep=" ", timespec="minutes")
-    if isinstance(cell, date):
-        return cell.isoformat()
-    text = str(cell)
-    return text.replace(".", ",") if decimal_comma else text
-
-
-def to_csv(sheet: Sheet, *, delimiter: str = ",", bom: bool = True) -> bytes:
-    """RFC 4180 CSV of ``sheet``: header, HXL row, data; dates in ISO form.
-
-    UTF-8 with a BOM by default: without it Excel reads Cyrillic as cp1252. With ";" as
-    the delimiter (German and Ukrainian Excel) decimals get a decimal comma too.
-    """
-    decimal_comma = delimiter == ";"
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([_csv_cell(c, decimal_comma) for c in sheet.header()])
-    if sheet.has_hxl:
-        writer.writerow(sheet.hxl_row())
-    writer.writerows([_csv_cell(c, decimal_comma) for c in row] for row in sheet.rows())
-    text = buffer.getvalue()
-    return text.encode("utf-8-sig" if bom else "utf-8")
 
 
 def expand_category(filters: Filters, catalog: Catalog) -> Filters:

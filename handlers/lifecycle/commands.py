@@ -257,11 +257,12 @@ async def record(
             lines=lines,
         )
         await lifecycle.touch_request(turn.conn, request.id, turn.now)
-    await turn.audit(
-        action,
-        request.ref,
-        (describe_lines(turn.ctx.t, turn.ctx.catalog, "en", lines) or summary)[:500],
-    )
+    params: dict[str, object] = {}
+    if lines:
+        params["lines"] = [line.model_dump(mode="json") for line in lines]
+    if new_status is not None and new_status is not request.status:
+        params["status_to"] = new_status.value
+    await turn.audit(action, request.ref, params=params)
     actor_org = ""
     if turn.member.org_id is not None:
         org = await organisations.get_organisation(turn.conn, turn.member.org_id)

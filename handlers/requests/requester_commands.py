@@ -163,7 +163,11 @@ async def on_withdraw_choice(turn: Turn, payload: str) -> list[Reply]:
     await requests.set_status(
         turn.conn, request.id, Status.WITHDRAWN, actor_id=turn.member.id, note=None, now=turn.now
     )
-    await turn.audit("request.withdraw", request.ref, f"{request.status.value} -> withdrawn")
+    await turn.audit(
+        "request.withdraw",
+        request.ref,
+        params={"status_from": request.status.value, "status_to": Status.WITHDRAWN.value},
+    )
     # Coordinators who already acted on it must know it is no longer needed.
     if request.status is not Status.NEW:
         coordinators = await members.list_members(turn.conn, role=Role.COORDINATOR)

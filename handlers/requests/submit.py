@@ -38,7 +38,9 @@ async def submit_draft(turn: Turn, draft: Draft) -> list[Reply]:
         now=turn.now,
     )
     await turn.audit(
-        "request.create", request.ref, f"{len(request.items)} items, {request.urgency.value}"
+        "request.create",
+        request.ref,
+        params={"items": len(request.items), "urgency": request.urgency.value},
     )
     await _notify(turn, request, org.name, org.raion)
     draft.submitted_ref = request.ref

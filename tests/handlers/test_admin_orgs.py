@@ -33,8 +33,17 @@ async def test_org_add_in_one_line_then_list_and_card(harness: EngineHarness) ->
         "01234567",
         None,
     )
-    [(actor, target, summary)] = await audit_rows(h, "org.add")
-    assert (actor, target) == (1, "org:1") and "01234567" in str(summary)
+    [(actor, target, params)] = await audit_rows(h, "org.add")
+    assert (actor, target) == (1, "org:1")
+    assert params == {
+        "fields": {
+            "name": "КНП «Лікарня №4» <A&B>",
+            "kind": "hospital",
+            "raion": "Дніпровський",
+            "settlement": "Дніпро",
+            "code": "01234567",
+        }
+    }
 
     listing = text_of(await say(h, ADMIN, "/orgs"))
     assert "1. КНП «Лікарня №4» &lt;A&amp;B&gt; — hospital, Дніпро, Дніпровський" in listing
@@ -121,9 +130,9 @@ async def test_org_edit_in_one_line(harness: EngineHarness) -> None:
     assert "Address of “Лікарня №4” changed" in replies[0].text
     assert "Address: Вул. Шевченка 5" in replies[0].text
     assert (await org_row(h))[5] == "Вул. Шевченка 5"
-    [(_, target, summary)] = await audit_rows(h, "org.edit")
+    [(_, target, params)] = await audit_rows(h, "org.edit")
     assert target == "org:1"
-    assert summary == "address: 'вул. Тестова, 1' -> 'Вул. Шевченка 5'"
+    assert params == {"field": "address", "old": "вул. Тестова, 1", "new": "Вул. Шевченка 5"}
 
     await say(h, ADMIN, "/org 1 адреса вул. Нова, 2")  # the field named in Ukrainian
     assert (await org_row(h))[5] == "вул. Нова, 2"

@@ -18,12 +18,11 @@ from handlers.coordination.hxl_export import (
     build_workbook,
     export_document,
     sector,
-    to_csv,
 )
 from handlers.core.events import Document
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator
-from handlers.text.workbook import ColumnHead, ColumnKind, Sheet
+from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, to_csv
 from storage import members, organisations, requests
 from storage.charts import ChartData, outstanding_by_week, week_ends
 from storage.exports import list_export_lines

@@ -38,7 +38,8 @@ async def test_a_cli_organisation_is_cleaned_and_audited(tmp_path: Path) -> None
     # The local console is the server's own admin: its /audit lists the CLI's row.
     code, out = await run_cli(env, tmp_path, "console", typed="/audit\n")
     assert code == 0, out
-    [line] = [line for line in out.splitlines() if "org.add" in line]
+    # In the console's language (English), from the row's parameters.
+    [line] = [line for line in out.splitlines() if "Organisation added" in line]
     assert f"· {CLI_ACTOR} ·" in line and "org:1" in line, out
-    assert "code: '01234567'" in out and "address: 'вул. Тестова, 1'" in out, out
-    assert out.count("org.add") == 1, out
+    assert "EDRPOU: 01234567" in out and "Address: вул. Тестова, 1" in out, out
+    assert out.count("Organisation added") == 1, out
