@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from handlers.coordination.file_renderers import Renderers
-from handlers.coordination.hxl_export import CSV_DELIMITERS, CSV_MIME, to_csv
+from handlers.coordination.hxl_export import CSV_DELIMITERS, CSV_MIME
 from handlers.core.context import HandlerContext
 from handlers.core.events import Document
 from handlers.core.offload import off_loop
@@ -23,7 +23,7 @@ from handlers.requests.units import unit_name
 from handlers.shipments.view import when_text
 from handlers.text.format import fmt_qty, item_label
 from handlers.text.i18n import Language, Translator
-from handlers.text.workbook import Cell, ColumnHead, ColumnKind, Sheet, Workbook
+from handlers.text.workbook import Cell, ColumnHead, ColumnKind, Sheet, Workbook, to_csv
 from storage import organisations, shipments
 from storage.db import Conn
 from storage.models import Frozen, Organisation, request_ref

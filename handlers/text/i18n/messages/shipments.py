@@ -131,6 +131,16 @@ UK: dict[str, str] = {
     "ship.pl.recipient": "Отримувач: {org}; код ЄДРПОУ: {code}; адреса: {address}",
     "ship.pl.signature": "Отримав(ла): ______________________ (ПІБ, посада)    Підпис: ______________    Дата: ____________",
     "ship.pl.caption": "Пакувальний лист {ref}: рядків {lines}",
+    "audit.action.shipment.new": "Вантаж створено",
+    "audit.action.shipment.lines": "Позиції додано до вантажу",
+    "audit.action.shipment.remove": "Позиції прибрано з вантажу",
+    "audit.action.shipment.receipt": "Отримання підтверджено",
+    "audit.action.shipment.planned": "Вантаж заплановано",
+    "audit.action.shipment.loading": "Вантаж завантажується",
+    "audit.action.shipment.departed": "Вантаж відправлено",
+    "audit.action.shipment.at_hub": "Вантаж прибув у хаб",
+    "audit.action.shipment.closed": "Вантаж закрито",
+    "audit.action.shipment.cancelled": "Вантаж скасовано",
 }
 
 DE: dict[str, str] = {
@@ -264,6 +274,16 @@ DE: dict[str, str] = {
     "ship.pl.recipient": "Empfänger: {org}; EDRPOU-Code: {code}; Adresse: {address}",
     "ship.pl.signature": "Erhalten von: ______________________ (Name, Funktion)    Unterschrift: ______________    Datum: ____________",
     "ship.pl.caption": "Packliste {ref}: {lines} Positionen",
+    "audit.action.shipment.new": "Transport angelegt",
+    "audit.action.shipment.lines": "Positionen zum Transport hinzugefügt",
+    "audit.action.shipment.remove": "Positionen aus dem Transport entfernt",
+    "audit.action.shipment.receipt": "Empfang bestätigt",
+    "audit.action.shipment.planned": "Transport geplant",
+    "audit.action.shipment.loading": "Transport wird beladen",
+    "audit.action.shipment.departed": "Transport abgefahren",
+    "audit.action.shipment.at_hub": "Transport am Umschlagplatz",
+    "audit.action.shipment.closed": "Transport abgeschlossen",
+    "audit.action.shipment.cancelled": "Transport storniert",
 }
 
 EN: dict[str, str] = {
@@ -397,4 +417,14 @@ EN: dict[str, str] = {
     "ship.pl.recipient": "Recipient: {org}; EDRPOU code: {code}; address: {address}",
     "ship.pl.signature": "Received by: ______________________ (name, position)    Signature: ______________    Date: ____________",
     "ship.pl.caption": "Packing list {ref}: {lines} lines",
+    "audit.action.shipment.new": "Shipment created",
+    "audit.action.shipment.lines": "Lines added to a shipment",
+    "audit.action.shipment.remove": "Lines removed from a shipment",
+    "audit.action.shipment.receipt": "Receipt signed",
+    "audit.action.shipment.planned": "Shipment planned",
+    "audit.action.shipment.loading": "Shipment loading",
+    "audit.action.shipment.departed": "Shipment departed",
+    "audit.action.shipment.at_hub": "Shipment at the hub",
+    "audit.action.shipment.closed": "Shipment closed",
+    "audit.action.shipment.cancelled": "Shipment cancelled",
 }
