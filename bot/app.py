@@ -109,6 +109,7 @@ class App:
         if with_menus and await sync_menus(self.ctx, self.engine.registry, with_menus):
             self.worker.wake()
         await self.worker.start()
+        self.metrics.resumed_at_start.set(self.worker.resumed_at_start)
         await self.scheduler.start()
         # Everything built so far lives as long as the process: move it out of the
         # collector's sight, so full collections stay short and do not stall replies.

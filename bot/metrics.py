@@ -50,12 +50,18 @@ class Metrics:
         self.deliveries = Counter(
             "aidbridge_deliveries",
             "Outbox deliveries by transport and result (sent, retried, rate_limited, "
-            "unreachable, failed)",
+            "unreachable, failed, edit_repeated: an edit found already made)",
             ["transport", "result"],
             registry=r,
         )
         self.digests = Counter(
             "aidbridge_digests_sent", "Digest firings that queued a digest", registry=r
+        )
+        self.resumed_at_start = Gauge(
+            "aidbridge_outbox_resumed_at_start",
+            "Answers from before the last restart delivered after it (each may have been the "
+            "one in flight, so repeated once; an edit repeats as the same edit)",
+            registry=r,
         )
         self.scheduler_lag = Gauge(
             "aidbridge_scheduler_lag_seconds",

@@ -50,7 +50,13 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from bot.pacing import Pacer
-from bot.transports.base import CommandMenus, DeliveryError, Transport, Unreachable
+from bot.transports.base import (
+    CommandMenus,
+    DeliveryError,
+    MessageEditing,
+    Transport,
+    Unreachable,
+)
 from handlers.core.command_menus import MENU_KIND, decode_menu
 from handlers.core.events import Reply
 from handlers.text.split import split_message
@@ -141,6 +147,9 @@ class OutboxWorker:
         # Told (transport, result) of each delivery attempt: sent, retried, rate_limited,
         # unreachable or failed (a metrics endpoint counts them).
         self.on_result: Callable[[str, str], None] | None = None
+        # Answers from before a restart made due at start: each may repeat once, if it was
+        # the one in flight when the process died (an edit repeats as the same edit).
+        self.resumed_at_start = 0
 
     def wake(self) -> None:
         """New rows were committed: look now instead of at the next poll."""
@@ -151,6 +160,7 @@ class OutboxWorker:
             moved = await outbox.set_all_pending_due(
                 conn, self._clock(), created_before=self._born, chats=self._only_chats
             )
+        self.resumed_at_start = moved
         if moved:
             log.info("outbox: %d replies from before the restart are now due", moved)
         self._task = asyncio.create_task(self._run(), name="outbox-worker")
@@ -293,6 +303,13 @@ class OutboxWorker:
         if row.kind != MENU_KIND:
             reply = await self._render(row)
             delivery.sending = True
+            if reply.edit_ref is not None and isinstance(transport, MessageEditing):
+                # The same edit as the first time: after a crash it changes nothing visible.
+                result = await transport.edit(row.chat_id, reply.edit_ref, reply)
+                if result == "unchanged":
+                    self._report(row, "edit_repeated")
+                if result != "not_editable":
+                    return
             await transport.deliver(row.chat_id, reply)
             return
         # A command menu: platforms without one have nothing to do, and the row is done.

@@ -271,6 +271,10 @@ class Reply(Frozen):
     durable: bool = False
     outbox_id: int | None = None
     chat: ChatRef | None = None
+    # The platform's id of the message this reply edits when it is delivered later (the one
+    # whose button was pressed): set by the engine on a durable ``replace`` reply, kept in the
+    # outbox row, so a repeat after a crash is the same edit, not a new message.
+    edit_ref: str | None = None
 
     def flat_choices(self) -> list[Choice]:
         return [c for row in self.choices for c in row]
@@ -320,6 +324,7 @@ class OutboxMessage(Frozen):
     sent_at: datetime | None = None
     failed_at: datetime | None = None
     last_error: str | None = None
+    edit_ref: str | None = None
 
 
 class AuditParams(RootModel[dict[str, JsonValue]]):

@@ -67,6 +67,7 @@ def _row(row: aiosqlite.Row) -> OutboxMessage:
         sent_at=opt_from_db(row["sent_at"]),
         failed_at=opt_from_db(row["failed_at"]),
         last_error=row["last_error"],
+        edit_ref=row["edit_ref"],
     )
 
 
@@ -85,12 +86,14 @@ async def add_outbox(
     document_mime: str | None = None,
     document: bytes | None = None,
     caption: str | None = None,
+    edit_ref: str | None = None,
 ) -> int:
-    """``caption`` goes with the document as one message; ``text`` follows it."""
+    """``caption`` goes with the document as one message; ``text`` follows it. ``edit_ref``:
+    the message this row edits (Reply.edit_ref)."""
     cur = await conn.execute(
         "INSERT INTO outbox (transport, chat_id, member_id, kind, priority, text, choices,"
-        " document_name, document_mime, document, caption, created_at, not_before)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " document_name, document_mime, document, caption, created_at, not_before, edit_ref)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             transport,
             chat_id,
@@ -105,6 +108,7 @@ async def add_outbox(
             caption,
             to_db(now),
             to_db(not_before or now),
+            edit_ref,
         ),
     )
     return int(cur.lastrowid or 0)
@@ -125,14 +129,16 @@ class EncodedReply:
     document_mime: str | None = None
     document: bytes | None = None
     caption: str | None = None
+    edit_ref: str | None = None
 
 
 def encode_reply(reply: Reply) -> EncodedReply:
     """What an outbox row keeps of a Reply: what is shown (text, buttons, a file).
 
     How it was shown the first time (``replace``, ``toast``) and where (``chat``) mean nothing
-    to a later delivery: the recipient is the row's own. A document's caption has its own
-    column (migration v010): it goes with the file as one message.
+    to a later delivery: the recipient is the row's own; what a later delivery edits is
+    ``edit_ref`` (migration v013). A document's caption has its own column (migration v010): it
+    goes with the file as one message.
     """
     choices = (
         json.dumps([[c.model_dump() for c in line] for line in reply.choices])
@@ -141,7 +147,7 @@ def encode_reply(reply: Reply) -> EncodedReply:
     )
     doc = reply.document
     if doc is None:
-        return EncodedReply(text=reply.text, choices_json=choices)
+        return EncodedReply(text=reply.text, choices_json=choices, edit_ref=reply.edit_ref)
     return EncodedReply(
         text=reply.text,
         choices_json=choices,
@@ -160,7 +166,7 @@ def decode_reply(row: OutboxMessage, document: OutboxDocument | None) -> Reply:
     if document is not None:
         name, mime, data, caption = document
         doc = Document(filename=name, mime_type=mime, data=data, caption=caption)
-    return Reply(text=row.text, choices=choices, document=doc)
+    return Reply(text=row.text, choices=choices, document=doc, edit_ref=row.edit_ref)
 
 
 async def add_reply(
@@ -188,6 +194,7 @@ async def add_reply(
         document_mime=encoded.document_mime,
         document=encoded.document,
         caption=encoded.caption,
+        edit_ref=encoded.edit_ref,
     )
 
 

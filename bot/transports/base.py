@@ -8,7 +8,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from handlers.core.events import MenuCommand, Reply
 from handlers.text.split import Measure, split_message
@@ -226,6 +226,21 @@ class CommandMenus(Protocol):
 
     async def set_menu(self, chat_id: str, commands: tuple[MenuCommand, ...]) -> None:
         """Make ``commands`` the menu of ``chat_id``; raise DeliveryError on failure."""
+        ...
+
+
+# What an edit did: "edited"; "unchanged" (the message already showed it: a repeat after a
+# crash or a lost answer); "not_editable" (too old, gone, a file, too long: send it as new).
+EditResult = Literal["edited", "unchanged", "not_editable"]
+
+
+@runtime_checkable
+class MessageEditing(Protocol):
+    """A transport that can edit a message it sent (Telegram)."""
+
+    async def edit(self, chat_id: str, message_ref: str, reply: Reply) -> EditResult:
+        """Make message ``message_ref`` show ``reply``; raise DeliveryError for what may pass
+        (a retry is the same edit, so repeating it is harmless)."""
         ...
 
 

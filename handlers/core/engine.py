@@ -386,6 +386,10 @@ class Engine:
         grace = timedelta(seconds=turn.ctx.policy.reply_grace_seconds)
         for reply in replies:
             if reply.durable and reply.outbox_id is None:
+                if reply.replace and reply.chat is None and turn.incoming.message_ref:
+                    # Delivered later, it is still the edit of the message pressed, so a repeat
+                    # after a crash edits it again instead of sending a second confirmation.
+                    reply = reply.model_copy(update={"edit_ref": turn.incoming.message_ref})
                 chat = reply.chat or turn.incoming.chat
                 recipient = Recipient(
                     transport=chat.transport,
