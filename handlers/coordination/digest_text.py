@@ -30,6 +30,7 @@ from handlers.text.format import (
     status_label,
 )
 from handlers.text.i18n import Language, Translator
+from handlers.text.places import unit_label
 from handlers.text.split import TELEGRAM_LIMIT, split_message, utf16_units
 from storage.digests import (
     DigestData,
@@ -41,6 +42,7 @@ from storage.digests import (
     StatusChange,
 )
 from storage.models import EventKind
+from storage.places import codifier
 
 # Strictly under Telegram's 4,096, whatever the transport does with a message of exactly 4,096.
 PART_LIMIT = TELEGRAM_LIMIT - 1
@@ -157,6 +159,7 @@ class _Renderer:
                 d.stale_count,
             ),
             self.totals_section(),
+            self.raion_section(),
             self.section(
                 self.tr("digest.section.delivered", count=fmt_qty(d.delivered_count)),
                 [f"{self.summary(x.request)} · {self.moment(x.at)}" for x in d.delivered],
@@ -251,6 +254,27 @@ class _Renderer:
         out.extend(self.total_line(x) for x in d.totals)
         if d.totals_other_count:
             out.append(self.tr("digest.totals_other", count=fmt_qty(d.totals_other_count)))
+        return "\n".join(out)
+
+    def raion_section(self) -> str:
+        """Open requests per raion, when the subscription asked for it (Filters.by_raion)."""
+        d = self.data
+        if not d.raion_totals:
+            return ""
+        out = [f"<b>{self.tr('digest.section.raions')}</b>"]
+        places = codifier()
+        for x in d.raion_totals:
+            unit = places.get(x.raion_code) if x.raion_code else None
+            name = unit_label(self.t, self.lang, unit) if unit else self.tr("digest.raion_unplaced")
+            out.append(
+                f"{name}: "
+                + self.tr(
+                    "digest.raion_line",
+                    requests=fmt_qty(x.requests),
+                    critical=fmt_qty(x.critical),
+                    lines=fmt_qty(x.outstanding_lines),
+                )
+            )
         return "\n".join(out)
 
     def total_line(self, x: ItemTotal) -> str:

@@ -11,7 +11,7 @@ from handlers.core.notify import notify_members
 from handlers.text.format import esc, request_block
 from handlers.text.i18n import normalise_language
 from storage import members, organisations, requests, subscriptions
-from storage.models import Filters, NeedRequest, SubscriptionKind, Urgency
+from storage.models import Filters, NeedRequest, Organisation, SubscriptionKind, Urgency
 
 if TYPE_CHECKING:
     from handlers.requests.intake import Draft
@@ -40,7 +40,7 @@ async def submit_draft(turn: Turn, draft: Draft) -> list[Reply]:
     await turn.audit(
         "request.create", request.ref, f"{len(request.items)} items, {request.urgency.value}"
     )
-    await _notify(turn, request, org.name, org.raion)
+    await _notify(turn, request, org)
     draft.submitted_ref = request.ref
     # Keep a marker instead of the draft, so a second tap on Submit is recognised.
     await turn.flow.save(SUBMITTED, "done", draft)
@@ -55,7 +55,8 @@ async def submit_draft(turn: Turn, draft: Draft) -> list[Reply]:
     return [Reply(text=text, choices=((more,),), replace=True, durable=True)]
 
 
-async def _notify(turn: Turn, request: NeedRequest, org_name: str, org_raion: str) -> None:
+async def _notify(turn: Turn, request: NeedRequest, org: Organisation) -> None:
+    org_name = org.name
     colleagues = await members.list_members(turn.conn, org_id=request.org_id)
     await notify_members(
         turn,
@@ -69,27 +70,33 @@ async def _notify(turn: Turn, request: NeedRequest, org_name: str, org_raion: st
         kind="colleague",
     )
     if request.urgency is Urgency.CRITICAL:
-        await alert_critical(turn, request, org_name, org_raion)
+        await alert_critical(turn, request, org)
 
 
-def matches(filters: Filters, request: NeedRequest, raion: str) -> bool:
-    """Whether a new request falls under a subscription's filters."""
+def matches(filters: Filters, request: NeedRequest, org: Organisation) -> bool:
+    """Whether a new request falls under a subscription's filters (as storage/filters.py)."""
     if filters.urgency is not None and filters.urgency is not request.urgency:
         return False
     if filters.org_id is not None and filters.org_id != request.org_id:
         return False
-    if filters.raion is not None and filters.raion != raion:
+    if filters.raion is not None and filters.raion != org.raion:
+        return False
+    if filters.place is not None and filters.place not in (
+        org.place.raion_code,
+        org.place.hromada_code,
+    ):
         return False
     if filters.item_keys is not None:
         return any(i.item_key in filters.item_keys for i in request.items)
     return True
 
 
-async def alert_critical(turn: Turn, request: NeedRequest, org_name: str, raion: str) -> None:
+async def alert_critical(turn: Turn, request: NeedRequest, org: Organisation) -> None:
     """An alert to every critical-alert subscription whose filters match, in its language."""
+    org_name = org.name
     subs = await subscriptions.list_subscriptions(turn.conn, kind=SubscriptionKind.CRITICAL)
     for sub in subs:
-        if not matches(sub.filters, request, raion):
+        if not matches(sub.filters, request, org):
             continue
         if turn.member is not None and sub.member_id == turn.member.id:
             continue

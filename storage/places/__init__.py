@@ -1,7 +1,7 @@
 """Places: the official codifier of the oblast (KATOTTH), its search, Latin names."""
 
 from storage.places.codifier import Category, Codifier, Level, Unit, codifier
-from storage.places.search import Match, MatchKind, SearchResult, search
+from storage.places.search import Match, MatchKind, SearchResult, search, warm
 from storage.places.translit import latin
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "codifier",
     "latin",
     "search",
+    "warm",
 ]

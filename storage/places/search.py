@@ -363,3 +363,9 @@ def _result(query: str, matches: list[Match]) -> SearchResult:
         candidates=tuple(ranked[:MAX_CANDIDATES]),
         more=max(0, len(ranked) - MAX_CANDIDATES),
     )
+
+
+def warm(places: Codifier | None = None) -> None:
+    """Read the codifier and build the search index now (about 0.2 s), not on the first
+    message that names a place; the app calls it at start, in a worker thread."""
+    _index_for(places if places is not None else codifier())
