@@ -274,7 +274,9 @@ def search(
     if not segments:
         return SearchResult(query=query)
     target, context = segments[0], segments[1:]
-    scopes = [_scope(index, s) for s in context]
+    # A qualifier that names no raion or hromada narrows nothing (it is not a reason to
+    # find nothing): the candidates are still offered.
+    scopes = [scope for scope in (_scope(index, s) for s in context) if scope]
     found = _find(index, target, allowed, scopes)
     if not found and len(target.words) > 1:
         found = _split_qualifier(index, target, allowed)
