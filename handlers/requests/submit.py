@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from handlers.core import location_policy
 from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
 from handlers.core.notify import notify_members
 from handlers.text.format import esc, request_block
 from handlers.text.i18n import normalise_language
+from handlers.text.places import latin_beside
 from storage import members, organisations, requests, subscriptions
 from storage.models import Filters, NeedRequest, Organisation, SubscriptionKind, Urgency
 
@@ -92,18 +94,25 @@ def matches(filters: Filters, request: NeedRequest, org: Organisation) -> bool:
 
 
 async def alert_critical(turn: Turn, request: NeedRequest, org: Organisation) -> None:
-    """An alert to every critical-alert subscription whose filters match, in its language."""
-    org_name = org.name
+    """An alert to every critical-alert subscription whose filters match, in its language,
+    with the place its reader may see (handlers/core/location_policy.py)."""
     subs = await subscriptions.list_subscriptions(turn.conn, kind=SubscriptionKind.CRITICAL)
     for sub in subs:
         if not matches(sub.filters, request, org):
             continue
         if turn.member is not None and sub.member_id == turn.member.id:
             continue
+        reader = await members.get_member(turn.conn, sub.member_id)
+        roles = reader.roles if reader is not None else frozenset()
+        own = reader is not None and reader.org_id == org.id
+        level = location_policy.detail(roles, location_policy.View.ALERT, own=own)
         lang = normalise_language(sub.language, turn.ctx.policy.default_language)
+        place = location_policy.place_text(turn.ctx.t, lang, level, org, request.delivery_place)
+        shown = request.model_copy(update={"delivery_place": place})
+        name = latin_beside(org.name, lang) if level else None
         text = (
             turn.ctx.t(lang, "notify.critical_new", ref=esc(request.ref))
             + "\n\n"
-            + request_block(turn.ctx.t, turn.ctx.catalog, lang, request, org_name)
+            + request_block(turn.ctx.t, turn.ctx.catalog, lang, shown, name)
         )
         await turn.notify(sub.recipient, Reply(text=text), "alert")

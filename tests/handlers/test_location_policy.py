@@ -74,3 +74,17 @@ async def test_show_for_each_reader(harness: EngineHarness) -> None:
     assert DELIVERY not in coord and "Лікарняна" not in coord
     assert "Дніпро (Dnipro)," not in coord  # not the settlement
     assert "Тестова" not in coord  # nor the organisation's address
+
+
+async def test_critical_alert_gives_coordinators_the_area_only(harness: EngineHarness) -> None:
+    h = harness
+    hospital = await h.add_org()
+    ngo = await h.add_org(name="Hilfswerk NRW", address=None)
+    await h.join(NURSE, hospital.id)
+    await h.join(COORD, ngo.id, role=Role.COORDINATOR, lang="en")  # subscribed to critical
+    await h.send(COORD, "/lang en")
+    await h.need_and_submit(NURSE, "/need 2 генератор !critical")
+    [(alert,)] = await h.rows("SELECT text FROM outbox WHERE kind = 'alert' AND chat_id = '301'")
+    assert "R-1001" in alert and "Лікарня №4 (Likarnia №4)" in alert
+    assert "Дніпровська (Dniprovska) hromada, Дніпровський (Dniprovskyi) raion" in alert
+    assert "Тестова" not in alert and "Дніпро (Dnipro)," not in alert
