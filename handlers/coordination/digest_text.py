@@ -30,7 +30,7 @@ from handlers.text.format import (
     status_label,
 )
 from handlers.text.i18n import Language, Translator
-from handlers.text.places import unit_label
+from handlers.text.places import latin_beside, unit_label
 from handlers.text.split import TELEGRAM_LIMIT, split_message, utf16_units
 from storage.digests import (
     DigestData,
@@ -182,14 +182,19 @@ class _Renderer:
         return esc(_clip(item_label(self.catalog, self.lang, item_key, free_text), _ITEM_CHARS))
 
     def summary(self, r: RequestSummary) -> str:
-        """'R-1042 🔴 Лікарня №4 (Дніпровський): Stromerzeuger 2 Stk., Verbände 200 Pkg. +1'."""
+        """'R-1042 🔴 Лікарня №4 (Дніпровський): бинти 200 уп. +1'; for German and English
+        readers with the Latin names: 'R-1042 🔴 Лікарня №4 (Likarnia №4) — Дніпровський
+        (Dniprovskyi): Stromerzeuger 2 Stk., Verbände 200 Pkg. +1'."""
         names = ", ".join(self.item_text(i) for i in r.items)
         if r.item_count > len(r.items):
             names += f" +{r.item_count - len(r.items)}"
-        return (
-            f"<b>{esc(r.ref)}</b> {URGENCY_ICON[r.urgency]} {esc(_clip(r.org_name, _ORG_CHARS))}"
-            f" ({esc(_clip(r.raion, _RAION_CHARS))}): {names}"
-        )
+        org = _clip(r.org_name, _ORG_CHARS)
+        raion = _clip(r.raion, _RAION_CHARS)
+        head = f"<b>{esc(r.ref)}</b> {URGENCY_ICON[r.urgency]}"
+        if self.lang == "uk":
+            return f"{head} {esc(org)} ({esc(raion)}): {names}"
+        org_l, raion_l = latin_beside(org, self.lang), latin_beside(raion, self.lang)
+        return f"{head} {esc(org_l)} — {esc(raion_l)}: {names}"
 
     def item_text(self, i: ItemLine) -> str:
         """'Verbände 200 Pkg. (geliefert 100 von 200)': partial never reads as full."""

@@ -39,6 +39,7 @@ from handlers.text.format import (
     status_label,
 )
 from handlers.text.numbers import small_int
+from handlers.text.places import latin_beside
 from storage import lifecycle, members, organisations, requests
 from storage.models import (
     OPEN_STATUSES,
@@ -216,7 +217,7 @@ async def open_page(turn: Turn, filters: Filters, page: int, *, replace: bool) -
     for request in found:
         lines.append(
             request_line(turn.ctx.t, turn.ctx.catalog, turn.lang, request)
-            + f" · {esc(names.get(request.org_id, '?'))}"
+            + f" · {esc(latin_beside(names.get(request.org_id, '?'), turn.lang))}"
             + marks.get(request.id, "")
         )
     lines.append("")
