@@ -45,7 +45,7 @@ from storage.models import (
     Role,
     Urgency,
 )
-from storage.places import Level, Unit, codifier
+from storage.places import Level, Unit, codifier, search
 from storage.places.placing import resolve_parts
 
 
@@ -94,7 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--urgency", choices=[u.value for u in Urgency])
     export.add_argument("--category", help="catalogue category key, e.g. power")
-    export.add_argument("--raion")
+    export.add_argument(
+        "--raion", help="a raion or hromada, by name or code (an ambiguous name is refused)"
+    )
     export.add_argument("--org", type=int, help="organisation id")
     export.add_argument("--open-only", action="store_true", help="only open requests")
     export.add_argument(
@@ -317,7 +319,26 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _filter_place(text: str | None) -> tuple[str | None, bool]:
+    """(code, ok): a raion or hromada named on the command line; not ok after printing why."""
+    if text is None:
+        return None, True
+    found = search(text, levels={Level.RAION, Level.HROMADA})
+    if found.sure is not None:
+        return found.sure.code, True
+    if not found.candidates:
+        print(f"error: --raion {text!r}: no raion or hromada of that name", file=sys.stderr)
+        return None, False
+    print(f"error: --raion {text!r} is not sure; give one of these codes:", file=sys.stderr)
+    for unit in found.units:
+        print(_unit_line(unit), file=sys.stderr)
+    return None, False
+
+
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    place, ok = _filter_place(args.raion)
+    if not ok:
+        return 2
     catalog = Catalog.default()
     if args.category is not None and not catalog.items_in(args.category):
         keys = ", ".join(c.key for c in catalog.categories())
@@ -327,7 +348,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         Filters(
             urgency=Urgency(args.urgency) if args.urgency else None,
             category=args.category,
-            raion=args.raion,
+            place=place,
             org_id=args.org,
         ),
         catalog,

@@ -82,3 +82,10 @@ async def test_cli_places_by_name_or_code_and_refuses_ambiguity(tmp_path: Path) 
     assert "Самар, Самарівський" in out and "[outside the oblast]" in out, out
     code, out = await run_cli(env, tmp_path, "org", "unplaced")
     assert code == 0 and "every organisation is placed" in out, out
+    # The export's place filter: a raion or hromada by name or code, ambiguity refused.
+    out_file = str(tmp_path / "x.csv")
+    export = ("export", "--format", "csv", "--out", out_file, "--raion")
+    code, out = await run_cli(env, tmp_path, *export, "Покровська")
+    assert code == 2 and "not sure" in out and "UA12140250000015858" in out, out
+    code, out = await run_cli(env, tmp_path, *export, "Самарівський район")
+    assert code == 0 and "0 item lines" in out, out
