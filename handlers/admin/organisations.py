@@ -601,7 +601,8 @@ async def load_place(turn: Turn) -> tuple[str, PlaceEdit, Organisation] | None:
     if state is None:
         return None
     org = await organisations.get_organisation(turn.conn, state.data.org_id)
-    return None if org is None else (state.step, state.data, org)
+    step = place_picker.consistent_step(state.step, state.data.place)
+    return None if org is None else (step, state.data, org)
 
 
 async def place_edit_text(
@@ -650,7 +651,9 @@ async def on_place_choice(turn: Turn, payload: str) -> list[Reply]:
 
 async def load_add(turn: Turn) -> tuple[str, OrgDraft] | None:
     state = await turn.flow.get(ADD_FLOW, OrgDraft, steps=_ADD_STATE_STEPS)
-    return None if state is None else (state.step, state.data)
+    if state is None:
+        return None
+    return place_picker.consistent_step(state.step, state.data.place), state.data
 
 
 async def load_edit(turn: Turn) -> tuple[str, EditState] | None:

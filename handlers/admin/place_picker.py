@@ -191,6 +191,14 @@ def take_payload(step: str, draft: PlaceDraft, payload: str) -> Outcome | None:
     return None
 
 
+def consistent_step(step: str, draft: PlaceDraft) -> str:
+    """``step``, or the raion question when the draft lacks what the step builds on (a draft
+    saved by an older version, before places had codes)."""
+    if step in ("hromada", "settlement") and _scope(step, draft) is None:
+        return "raion"
+    return step
+
+
 def previous_step(step: str, draft: PlaceDraft) -> str | None:
     """Where Back goes from a place step (None: before the place)."""
     return {"hromada": "raion", "settlement": "hromada", "abroad": "raion"}.get(step)

@@ -150,3 +150,27 @@ async def test_place_edit_in_one_line_and_cancel(harness: EngineHarness) -> None
     [(raion, _, settlement, *_)] = await codes(h)
     assert settlement == "UA12100070010038698" and raion == "UA12100000000039307"
     assert len(await audit_rows(h, "org.place")) == 1
+
+
+async def test_a_draft_from_before_place_codes_asks_the_raion_again(
+    harness: EngineHarness,
+) -> None:
+    h = harness
+    await admin_in_english(h)
+    # Saved by the previous version at its settlement question, with the raion as text.
+    old = '{"kind": "hospital", "name": "Лікарня №7", "raion": "Дніпровський"}'
+    async with h.db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO conversations (transport, chat_id, user_id, flow, step, data,"
+            " updated_at) VALUES ('telegram', '900', '900', 'org_add', 'settlement', ?,"
+            " '2026-11-24T11:00:00+00:00')",
+            (old,),
+        )
+    # Read at the raion question (its hromada was never chosen): a hromada is taken.
+    replies = await say(h, ADMIN, "Самарівська громада")
+    assert "Settlement in Новомосковська (Novomoskovska) hromada" in replies[0].text
+    await tap(h, ADMIN, "oa:w")
+    text = await finish(h)
+    assert "Organisation #1 added" in text
+    [(_, hromada, settlement, *_)] = await codes(h)
+    assert (hromada, settlement) == ("UA12100070000011492", None)
