@@ -49,6 +49,8 @@ def describe(turn: Turn, sub: Subscription) -> str:
     ]
     if sub.filters.org_id:
         parts.append(f"org {sub.filters.org_id}")
+    if sub.filters.by_raion:
+        parts.append("by-raion")  # the filter word itself, as typed in any language
     filters = f" · {', '.join(str(p) for p in parts)}" if parts else ""
     return f"{sub.id}. {esc(when)}{esc(filters)}"
 

@@ -206,6 +206,7 @@ async def test_digest_groups_open_requests_by_raion(harness: EngineHarness) -> N
     assert "Нікопольський" not in text
     text = "\n".join(r.text for r in await h.report(COORD, "/digest"))
     assert "Open by raion" not in text
-    await h.send(COORD, "/subscribe weekly mon 08:00 by-raion")
+    reply = (await h.send(COORD, "/subscribe weekly mon 08:00 by-raion"))[0]
+    assert "by-raion" in reply.text
     [(filters,)] = await h.rows("SELECT filters FROM subscriptions WHERE kind = 'weekly'")
     assert '"by_raion":true' in filters.replace(" ", "")
