@@ -263,6 +263,11 @@ async def build_app(
     if settings.matrix_homeserver is not None and console_identity is None:
         assert settings.matrix_user_id is not None  # Settings checks the set is complete
         token, password = settings.matrix_access_token, settings.matrix_password
+        # One pace for the account, shared by the transport's direct answers and the outbox.
+        # 10 messages/s is the most a homeserver lets an account send; when it limits less
+        # (Synapse's default: a burst of 10, then 0.2/s), the pacer learns the limit from the
+        # refusals and spaces the sends by it, answers and critical alerts first.
+        matrix_pacer = Pacer(overall_per_second=10, per_chat_interval=0.2, learn_limits=True)
         transports["matrix"] = MatrixTransport(
             homeserver=settings.matrix_homeserver,
             user_id=settings.matrix_user_id,
@@ -285,10 +290,11 @@ async def build_app(
             if settings.matrix_encryption
             else None,
             member_language=member_language_of(db),
+            pacer=matrix_pacer,
+            deferral=worker,
+            reply_wait_seconds=settings.matrix_reply_wait_seconds,
         )
-        # Synapse's default for a user is 0.2 messages/s after a burst of 10; homeservers
-        # differ, so pace modestly and let M_LIMIT_EXCEEDED's retry_after_ms pause the rest.
-        pacers["matrix"] = Pacer(overall_per_second=10, per_chat_interval=0.2)
+        pacers["matrix"] = matrix_pacer
     if not transports:
         identity = console_identity or LOCAL_CONSOLE
         stdin, stdout = console_io if console_io else (None, None)

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # database); losing that folder means logging the bot in as a new device.
     matrix_encryption: bool = True
     matrix_store_path: Path | None = None
+    # How long an answer may wait for the homeserver's rate limit before the outbox takes it
+    # over (the sync waits meanwhile); it is delivered later, never dropped.
+    matrix_reply_wait_seconds: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("admins", mode="before")
     @classmethod

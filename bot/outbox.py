@@ -20,12 +20,17 @@ due urgent row displaces its chat's less urgent delivery that is still waiting f
 (nothing sent yet), so under a fan-out of thousands of bulk rows an alert waits for about
 one free place, not for the fan-out.
 
+A transport hands over an answer it could not send within its short wait (defer_reply, the
+Matrix transport under a homeserver's rate limit): it becomes an urgent row, and until it is
+delivered the chat's later answers are handed over behind it, so the chat keeps its order.
+
 What remains is the window no sender can close: a request that timed out (or a process that
 died) after the platform accepted the message but before the mark was committed. Such a row is
 sent again.
 
-429 pauses the whole transport for the time the platform asked for; 5xx and network errors
-back off exponentially with jitter, per row; a permanent refusal marks the row failed, and a
+429 pauses the whole transport for the time the platform asked for, and a row refused for a
+rate limit (or a token) is retried however long that lasts, never given up; 5xx and network
+errors back off exponentially with jitter, per row; a permanent refusal marks the row failed, and a
 refusal that means the recipient is gone (blocked the bot, chat deleted) also marks the
 member unreachable, which admins see in /stats.
 """
@@ -51,7 +56,7 @@ from handlers.core.events import Reply
 from handlers.text.split import split_message
 from storage import members, outbox
 from storage.db import Database, DatabaseLocked
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +133,9 @@ class OutboxWorker:
         self._marking: set[int] = set()
         # Set by stop(): marks still failing then get STOP_GRACE_SECONDS more, not forever.
         self._stopping_since: float | None = None
+        # Rows of answers a transport handed over (defer_reply), per chat, until delivered:
+        # the chat's later answers go behind them.
+        self._deferred: dict[tuple[str, str], set[int]] = {}
         self.delivered = 0
         self.failed = 0
 
@@ -305,6 +313,56 @@ class OutboxWorker:
             log.exception("outbox row %d cannot be rendered", row.id)
             raise DeliveryError(f"cannot be rendered: {exc!r}", permanent=True) from exc
 
+    def pending_replies(self, transport: str, chat_id: str) -> bool:
+        return bool(self._deferred.get((transport, chat_id)))
+
+    async def defer_reply(
+        self, transport: str, chat_id: str, reply: Reply, *, partial: bool
+    ) -> None:
+        """A transport could not send this answer within its short wait (rate limits, a full
+        pace, an error that may pass): deliver it from the outbox, as soon as the pace allows.
+
+        A durable reply already has its row, written with the change it reports: the row is
+        made due now; if its first part(s) went out, that row is marked sent and the rest
+        gets a row of its own. Any other answer gets a row now (kind 'reply': urgent)."""
+        now = self._clock()
+        delay = 0.05
+        while True:
+            try:
+                async with self._db.transaction() as conn:
+                    if reply.outbox_id is not None and not partial:
+                        await outbox.set_outbox_retry(
+                            conn, reply.outbox_id, not_before=now, error="deferred by transport"
+                        )
+                        row_id = reply.outbox_id
+                    else:
+                        if reply.outbox_id is not None:
+                            await outbox.set_outbox_sent(conn, reply.outbox_id, now)
+                        row_id = await outbox.add_reply(
+                            conn,
+                            Recipient(transport=transport, chat_id=chat_id),
+                            reply,
+                            kind="reply",
+                            now=now,
+                        )
+                break
+            except DatabaseLocked:
+                # The answer exists only in memory: keep trying, as marks do.
+                log.warning("outbox: deferred reply to %s:%s not written yet", transport, chat_id)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self._deferred.setdefault((transport, chat_id), set()).add(row_id)
+        self.wake()
+
+    def _settled(self, row: OutboxMessage) -> None:
+        """A row left the outbox (sent, or failed for good): no longer holds its chat back."""
+        chat = (row.transport, row.chat_id)
+        rows = self._deferred.get(chat)
+        if rows is not None:
+            rows.discard(row.id)
+            if not rows:
+                del self._deferred[chat]
+
     async def mark_delivered(self, outbox_id: int) -> None:
         """A transport delivered this row itself (a durable reply): mark it sent.
 
@@ -322,6 +380,7 @@ class OutboxWorker:
         # so this process never offers it again; a locked database only delays the mark.
         await self._commit_sent(row.id)
         self.delivered += 1
+        self._settled(row)
 
     async def _commit_sent(self, outbox_id: int) -> None:
         """Retry the mark with backoff until it commits; only a stop ends the retries (after
@@ -357,8 +416,12 @@ class OutboxWorker:
         now = self._clock()
         try:
             async with self._db.transaction() as conn:
-                if exc.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
+                # A rate limit or a refused token is waited out however long it lasts: the
+                # platform said when to come back, so such a row is never given up.
+                gave_up = row.attempts + 1 >= MAX_ATTEMPTS and exc.retry_after is None
+                if exc.permanent or gave_up:
                     await outbox.set_outbox_failed(conn, row.id, now=now, error=str(exc))
+                    self._settled(row)
                     newly = False
                     if isinstance(exc, Unreachable):
                         newly = await self._mark_unreachable(conn, row, now)

@@ -132,6 +132,9 @@ class TransportMetrics:
     loop_restarts: int = 0
     # Answers refusing the token (401, M_UNKNOWN_TOKEN).
     token_refusals: int = 0
+    # Requests the platform refused for its rate limit (429, M_LIMIT_EXCEEDED); each was
+    # waited out and tried again.
+    rate_limited: int = 0
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,22 @@ class Transport(Protocol):
 
     async def deliver(self, chat_id: str, reply: Reply) -> None:
         """Send ``reply`` as new message(s); raise DeliveryError on failure."""
+        ...
+
+
+class ReplyDeferral(Protocol):
+    """Where a transport hands an answer it could not send in time: the outbox worker."""
+
+    def pending_replies(self, transport: str, chat_id: str) -> bool:
+        """Whether answers handed over for this chat are still undelivered (a later answer
+        then goes behind them, to keep the order)."""
+        ...
+
+    async def defer_reply(
+        self, transport: str, chat_id: str, reply: Reply, *, partial: bool
+    ) -> None:
+        """Deliver ``reply`` later; ``partial``: its first part(s) went out already and
+        ``reply`` holds only the rest (a durable reply's row is then marked sent)."""
         ...
 
 
