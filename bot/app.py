@@ -38,7 +38,7 @@ from handlers.core.limits import RateLimiter
 from handlers.core.offload import ReportSlots
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator, normalise_language
-from storage import members, organisations
+from storage import members, organisations, places
 from storage.db import Checkpointer, Database, open_db
 from storage.invites import InviteKey
 from storage.migrations import migrate
@@ -224,6 +224,7 @@ async def build_app(
     # Before the database: a key file others may read stops start-up with nothing opened.
     invite_key = load_invite_key(settings.invite_key_file)
     db = await open_and_migrate(settings, background_checkpoints=True)
+    await asyncio.to_thread(places.warm)  # the codifier and its index, off the first message
     # `aidbridge run` with no platform configured, or `aidbridge console` without --as.
     local_console = console_identity == LOCAL_CONSOLE or (
         console_identity is None

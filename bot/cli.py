@@ -45,7 +45,18 @@ from storage.db import open_db
 from storage.exports import list_export_lines
 from storage.fileperms import write_private
 from storage.migrations import DatabaseTooNew, current_version, migrate
-from storage.models import OPEN_STATUSES, Filters, Identity, OrgKind, Role, Urgency
+from storage.models import (
+    OPEN_STATUSES,
+    Filters,
+    Identity,
+    Organisation,
+    OrgKind,
+    Placement,
+    Role,
+    Urgency,
+)
+from storage.places import Level, Unit, codifier, search
+from storage.places.placing import resolve_parts
 from storage.shipment_models import parse_shipment_ref
 
 
@@ -71,11 +82,20 @@ def _parser() -> argparse.ArgumentParser:
     add = org.add_parser("add", help="register an organisation")
     add.add_argument("--kind", required=True, choices=[k.value for k in OrgKind])
     add.add_argument("--name", required=True)
-    add.add_argument("--raion", required=True, help="raion (district), e.g. Дніпровський")
-    add.add_argument("--settlement", required=True, help="hromada or settlement")
+    # The place by name or KATOTTH code, each part inside the one before; a name that fits
+    # several units is refused with the candidates (storage/places/placing.py).
+    add.add_argument("--raion", help="raion, name or code, e.g. Дніпровський")
+    add.add_argument("--hromada", help="hromada, name or code, e.g. Дніпровська")
+    add.add_argument(
+        "--settlement", help="settlement (or, without --hromada, a hromada), name or code"
+    )
+    add.add_argument(
+        "--outside", metavar="TOWN", help="outside the oblast (e.g. Köln): no raion or hromada"
+    )
     add.add_argument("--code", help="EDRPOU code (8 digits)")
     add.add_argument("--address", help="delivery address")
     org.add_parser("list", help="list organisations")
+    org.add_parser("unplaced", help="organisations without a KATOTTH code (to place in chat)")
 
     export = sub.add_parser("export", help="write requests to a CSV, XLSX or HXL-tagged CSV file")
     export.add_argument("--format", choices=["csv", "xlsx", "hxl"], default="xlsx")
@@ -88,7 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--urgency", choices=[u.value for u in Urgency])
     export.add_argument("--category", help="catalogue category key, e.g. power")
-    export.add_argument("--raion")
+    export.add_argument(
+        "--raion", help="a raion or hromada, by name or code (an ambiguous name is refused)"
+    )
     export.add_argument("--org", type=int, help="organisation id")
     export.add_argument("--open-only", action="store_true", help="only open requests")
     export.add_argument(
@@ -147,19 +169,68 @@ CLI_PROBLEMS = {
 }
 
 
+def _unit_line(unit: Unit) -> str:
+    """A candidate for the shell: name, level, its hromada and raion, and the code to type."""
+    places = codifier()
+    parents = [a.name for a in places.ancestors(unit.code) if a.level in _PARENT_LEVELS]
+    where = f" in {', '.join(parents)}" if parents else ""
+    return f"  {unit.code}  {unit.name} ({unit.latin}), {unit.level.value}{where}"
+
+
+_PARENT_LEVELS = (Level.HROMADA, Level.RAION)
+
+
+def _cli_place(args: argparse.Namespace) -> Placement | None:
+    """The place from --raion/--hromada/--settlement or --outside; None after printing why."""
+    parts = (args.raion, args.hromada, args.settlement)
+    if args.outside is not None:
+        if any(parts):
+            print("error: --outside goes without --raion, --hromada, --settlement", file=sys.stderr)
+            return None
+        return Placement(outside_oblast=True)
+    answer = resolve_parts(raion=args.raion, hromada=args.hromada, settlement=args.settlement)
+    if answer.placement is not None and answer.placement.placed:
+        return answer.placement
+    if answer.placement is not None:
+        print(
+            "error: give the hromada or settlement (--hromada, --settlement), or --outside TOWN",
+            file=sys.stderr,
+        )
+        return None
+    found = answer.found
+    typed = getattr(args, answer.part or "settlement")
+    if found is None or not found.candidates:
+        print(f"error: --{answer.part} {typed!r}: no such place", file=sys.stderr)
+        return None
+    print(
+        f"error: --{answer.part} {typed!r} is not sure; give one of these codes instead:",
+        file=sys.stderr,
+    )
+    for unit in found.units:
+        print(_unit_line(unit), file=sys.stderr)
+    if found.more:
+        print(f"  ... and {found.more} more", file=sys.stderr)
+    return None
+
+
 async def _org_add(settings: Settings, args: argparse.Namespace) -> int:
     # Checked before the database is opened, by the rules /org_add applies
     # (handlers/admin/org_rules.py).
-    for field in ("name", "raion", "settlement", "code", "address"):
-        raw = getattr(args, field)
+    checks = {"name": args.name, "settlement": args.outside, "code": args.code}
+    checks["address"] = args.address
+    for field, raw in checks.items():
         if raw is None:
             continue
         try:
             clean_field(field, raw)
         except FieldRefused as refused:
             problem = CLI_PROBLEMS[refused.problem].format(limit=MAX_LENGTH.get(field))
-            print(f"error: --{field} {problem}", file=sys.stderr)
+            option = "outside" if field == "settlement" else field
+            print(f"error: --{option} {problem}", file=sys.stderr)
             return 2
+    place = _cli_place(args)
+    if place is None:
+        return 2
     db = await open_and_migrate(settings)
     try:
         async with db.transaction() as conn:
@@ -167,8 +238,8 @@ async def _org_add(settings: Settings, args: argparse.Namespace) -> int:
                 conn,
                 kind=OrgKind(args.kind),
                 name=args.name,
-                raion=args.raion,
-                settlement=args.settlement,
+                place=place,
+                abroad=args.outside,
                 code=args.code,
                 address=args.address,
                 actor_id=None,
@@ -193,11 +264,39 @@ async def _org_list(settings: Settings) -> int:
                 "--raion ... --settlement ..."
             )
         for org in orgs:
-            code = f" EDRPOU {org.code}" if org.code else ""
-            print(
-                f"{org.id:>4}  {org.kind.value:<12} {org.name} — {org.settlement}, "
-                f"{org.raion}{code}"
-            )
+            print(_org_line(org))
+    finally:
+        await db.close()
+    return 0
+
+
+def _org_line(org: Organisation) -> str:
+    code = f" EDRPOU {org.code}" if org.code else ""
+    lowest = org.place.settlement_code or org.place.hromada_code
+    where = (
+        f" [{lowest}]"
+        if lowest
+        else " [outside the oblast]"
+        if org.place.outside_oblast
+        else " [not placed]"
+    )
+    return (
+        f"{org.id:>4}  {org.kind.value:<12} {org.name} — {org.settlement}, {org.raion}{where}{code}"
+    )
+
+
+async def _org_unplaced(settings: Settings) -> int:
+    db = await open_and_migrate(settings)
+    try:
+        async with db.read() as conn:
+            orgs = await organisations.list_unplaced(conn)
+        if not orgs:
+            print("every organisation is placed by KATOTTH code")
+        for org in orgs:
+            typed = f"{org.settlement}, {org.raion}"
+            print(f"{org.id:>4}  {org.kind.value:<12} {org.name} — typed: {typed}")
+        if orgs:
+            print(f"{len(orgs)} not placed: an admin places each in chat with /org ID place")
     finally:
         await db.close()
     return 0
@@ -251,7 +350,26 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
 _SUFFIXES: Final = MappingProxyType({"csv": "csv", "xlsx": "xlsx", "hxl": "hxl.csv"})
 
 
+def _filter_place(text: str | None) -> tuple[str | None, bool]:
+    """(code, ok): a raion or hromada named on the command line; not ok after printing why."""
+    if text is None:
+        return None, True
+    found = search(text, levels={Level.RAION, Level.HROMADA})
+    if found.sure is not None:
+        return found.sure.code, True
+    if not found.candidates:
+        print(f"error: --raion {text!r}: no raion or hromada of that name", file=sys.stderr)
+        return None, False
+    print(f"error: --raion {text!r} is not sure; give one of these codes:", file=sys.stderr)
+    for unit in found.units:
+        print(_unit_line(unit), file=sys.stderr)
+    return None, False
+
+
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    place, ok = _filter_place(args.raion)
+    if not ok:
+        return 2
     catalog = Catalog.default()
     if args.category is not None and not catalog.items_in(args.category):
         keys = ", ".join(c.key for c in catalog.categories())
@@ -261,7 +379,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         Filters(
             urgency=Urgency(args.urgency) if args.urgency else None,
             category=args.category,
-            raion=args.raion,
+            place=place,
             org_id=args.org,
         ),
         catalog,
@@ -384,6 +502,8 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "org":
         if args.org_command == "add":
             return await _org_add(settings, args)
+        if args.org_command == "unplaced":
+            return await _org_unplaced(settings)
         return await _org_list(settings)
     if args.command == "invite":
         return await _invite(settings, args)

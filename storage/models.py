@@ -80,15 +80,36 @@ class Identity(Frozen):
         return cls(transport=transport.lower(), user_id=user_id)
 
 
+class Placement(Frozen):
+    """Where an organisation is, by the official codifier (KATOTTH codes, storage/places).
+
+    Placed means its hromada is known (the raion follows from it; the settlement may be left
+    out for an organisation of the hromada as a whole), or it was marked as outside the oblast
+    (coordination bodies and NGOs in Germany), which no code describes.
+    """
+
+    raion_code: str | None = None
+    hromada_code: str | None = None
+    settlement_code: str | None = None
+    outside_oblast: bool = False
+
+    @property
+    def placed(self) -> bool:
+        return self.outside_oblast or self.hromada_code is not None
+
+
 class Organisation(Frozen):
     id: int
     kind: OrgKind
     name: str
     code: str | None = None  # EDRPOU
+    # The place as text: typed before places had codes, kept as it was (nothing is lost);
+    # for an organisation placed by code, the codifier's names.
     raion: str
     settlement: str
     address: str | None = None
     created_at: datetime
+    place: Placement = Placement()
 
 
 class Member(Frozen):
@@ -369,8 +390,13 @@ class Filters(Frozen):
     urgency: Urgency | None = None
     category: str | None = None
     item_keys: tuple[str, ...] | None = None
+    # The typed raion of filters made before places had codes (issue 13); new filters use
+    # ``place``, the KATOTTH code of a raion or a hromada (storage/places).
     raion: str | None = None
+    place: str | None = None
     org_id: int | None = None
+    # Not a selection: a digest of these filters adds the open requests' totals per raion.
+    by_raion: bool = False
 
 
 class Subscription(Frozen):

@@ -6,10 +6,11 @@ import re
 from datetime import timedelta
 
 from handlers.coordination.digest_jobs import build_parts
+from handlers.coordination.place_filter import place_label
 from handlers.core.context import Turn
 from handlers.core.events import Reply
 from handlers.core.registry import COORDINATOR, Command, Registry, Where
-from handlers.lifecycle.commands import parse_filters
+from handlers.lifecycle.commands import filters_or_reply
 from handlers.text.format import esc
 from handlers.text.numbers import small_int
 from storage import subscriptions
@@ -41,9 +42,15 @@ def describe(turn: Turn, sub: Subscription) -> str:
             time=f"{int(hour):02d}:{int(minute):02d}",
             day=dow,
         )
-    parts = [p for p in (sub.filters.urgency, sub.filters.category, sub.filters.raion) if p]
+    place = place_label(turn.ctx.t, turn.lang, sub.filters.place)
+    # ``raion`` is the typed raion of a subscription made before places had codes.
+    parts = [
+        p for p in (sub.filters.urgency, sub.filters.category, place or sub.filters.raion) if p
+    ]
     if sub.filters.org_id:
         parts.append(f"org {sub.filters.org_id}")
+    if sub.filters.by_raion:
+        parts.append("by-raion")  # the filter word itself, as typed in any language
     filters = f" · {', '.join(str(p) for p in parts)}" if parts else ""
     return f"{sub.id}. {esc(when)}{esc(filters)}"
 
@@ -78,9 +85,10 @@ async def cmd_subscribe(turn: Turn, args: str) -> list[Reply]:
         rest = rest[2:]
     else:
         return usage
-    filters, _, unknown = await parse_filters(turn, " ".join(rest))
-    if unknown is not None:
-        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    schedule = " ".join(words[: len(words) - len(rest)])
+    filters = await filters_or_reply(turn, "subscribe", " ".join(rest), head=schedule)
+    if isinstance(filters, list):
+        return filters
     existing = await subscriptions.list_subscriptions(turn.conn, member_id=turn.member.id)
     if len(existing) >= MAX_SUBSCRIPTIONS:
         return [Reply(text=turn.tr("subs.too_many", limit=MAX_SUBSCRIPTIONS))]
@@ -126,9 +134,9 @@ async def cmd_unsubscribe(turn: Turn, args: str) -> list[Reply]:
 
 async def cmd_digest(turn: Turn, args: str) -> list[Reply]:
     """A digest of the last 24 hours, now, with optional filters; not recorded as a run."""
-    filters, _, unknown = await parse_filters(turn, args)
-    if unknown is not None:
-        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    filters = await filters_or_reply(turn, "digest", args)
+    if isinstance(filters, list):
+        return filters
     ctx, lang, now = turn.ctx, turn.lang, turn.now
 
     async def digest() -> list[Reply]:

@@ -13,7 +13,7 @@ import re
 from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
 from handlers.core.registry import COORDINATOR, ChoiceRoute, Flow, Registry
-from handlers.lifecycle.commands import parse_filters
+from handlers.lifecycle.commands import filters_or_reply
 from handlers.lifecycle.rules import ItemAmount
 from handlers.shipments import rules, service
 from handlers.shipments.cards import refuse, show_card
@@ -43,9 +43,9 @@ class FillState(Frozen):
 async def preview(turn: Turn, shipment: Shipment, filter_text: str) -> list[Reply]:
     if shipment.status not in rules.EDITABLE:
         return refuse(turn, shipment, Refusal("ship.refused_status"))
-    filters, _, unknown = await parse_filters(turn, filter_text)
-    if unknown is not None:
-        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    filters = await filters_or_reply(turn, "shipment", filter_text, head=f"fill {shipment.ref}")
+    if isinstance(filters, list):
+        return filters
     found = await shipments.list_fill_candidates(
         turn.conn,
         filters=filters,
