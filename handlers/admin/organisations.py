@@ -588,7 +588,11 @@ async def apply_place(turn: Turn, org: Organisation, draft: PlaceDraft) -> list[
     await turn.audit(
         "org.place",
         audit.org_target(org.id),
-        f"{org.raion!r}, {org.settlement!r} -> {new} ({raion!r}, {settlement!r})",
+        params={
+            "old": f"{org.settlement}, {org.raion}",
+            "new": f"{settlement}, {raion}",
+            "codes": new,
+        },
     )
     updated = await organisations.get_organisation(turn.conn, org.id)
     assert updated is not None
