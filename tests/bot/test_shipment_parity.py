@@ -17,7 +17,7 @@ TRUCK = Scenario(
         *join("nurse", "requester", "nurse_code"),
         Say(
             "admin",
-            "/org_add ngo; DRK Kreisverband Köln; Köln; Köln",
+            "/org_add ngo; DRK Kreisverband Köln; -; Köln",
             expect=("✅",),
             capture=("drk", r"#(\d+)"),
         ),
