@@ -10,12 +10,12 @@ out a row's columns, and queuing one is what tells the worker to look.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from storage.audit import add_audit
 from storage.db import Conn
 from storage.models import Actor, Member, OutboxKind, Recipient, Reply
-from storage.outbox import add_reply, latest_texts
+from storage.outbox import add_reply, batch_slot, latest_texts, withhold_pending
 
 
 @dataclass(kw_only=True)
@@ -37,17 +37,43 @@ class Work:
         kind: OutboxKind = "notice",
         *,
         not_before: datetime | None = None,
+        batch: timedelta | None = None,
     ) -> int:
         """Queue ``reply`` for ``recipient`` (a member: their private chat) in this
         transaction; returns the row's id. ``not_before`` holds the row back (a durable reply
-        its transport is about to send itself)."""
+        its transport is about to send itself). ``batch``: at most one message of this kind
+        per that long to the chat; the row waits for the chat's next batch
+        (storage.outbox.batch_slot), and the worker sends the batch as one message."""
         to = recipient if isinstance(recipient, Recipient) else Recipient.of(recipient)
+        if batch is not None and batch.total_seconds() > 0 and not_before is None:
+            not_before = await batch_slot(
+                self.conn,
+                transport=to.transport,
+                chat_id=to.chat_id,
+                kind=kind,
+                now=self.now,
+                window=batch,
+            )
         row_id = await add_reply(
             self.conn, to, reply, kind=kind, now=self.now, not_before=not_before
         )
         if not_before is None or not_before <= self.now:
             self.wrote_outbox = True
         return row_id
+
+    async def withhold(
+        self, transport: str, chat_id: str, kinds: tuple[OutboxKind, ...], reason: str
+    ) -> int:
+        """Never send the chat's pending rows of ``kinds`` (a room the room policy held);
+        returns how many were pending."""
+        return await withhold_pending(
+            self.conn,
+            transport=transport,
+            chat_id=chat_id,
+            kinds=kinds,
+            now=self.now,
+            reason=reason,
+        )
 
     async def audit(
         self, action: str, target: str | None, summary: str | None, *, actor: Actor | None = None

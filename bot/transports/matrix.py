@@ -126,6 +126,15 @@ AcceptsInviteFn = Callable[[Identity, bool], Awaitable[bool]]
 MayStayFn = Callable[[Collection[Identity], str | None], Awaitable[bool]]
 # A member's language; None for anyone who is not an active member.
 MemberLanguageFn = Callable[[Identity], Awaitable[Language | None]]
+# The engine's re-check of a room whose people changed (digest and alert targets).
+RoomChangedFn = Callable[[ChatRef], Awaitable[None]]
+# Encryption of the direct rooms the bot opens itself, as Element's defaults have it.
+MEGOLM = "m.megolm.v1.aes-sha2"
+ENCRYPTION_STATE: dict[str, Any] = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": MEGOLM},
+}
 
 
 def sync_filter(timeline_limit: int) -> dict[str, Any]:
@@ -272,6 +281,8 @@ class MatrixTransport:
         pacer: Pacer | None = None,
         deferral: ReplyDeferral | None = None,
         reply_wait_seconds: float = REPLY_WAIT_SECONDS,
+        room_changed: RoomChangedFn | None = None,
+        decline_reason: Callable[[], str] | None = None,
     ) -> None:
         if access_token is None and password is None:
             raise ValueError("an access token or a password is required")
@@ -285,6 +296,8 @@ class MatrixTransport:
         self._handle = handle
         self._accepts_invite = accepts_invite
         self._may_stay = may_stay
+        self._room_changed = room_changed
+        self._decline_reason = decline_reason
         self._mark_delivered = mark_delivered
         self._commands = frozenset(commands)
         self._clock = clock
@@ -302,9 +315,10 @@ class MatrixTransport:
         self.pacer = pacer or Pacer(overall_per_second=10, per_chat_interval=0.2, learn_limits=True)
         self._deferral = deferral
         self._reply_wait = reply_wait_seconds
-        # Rooms to join, in the order invited; one join at a time (the homeserver limits them
-        # per account), retried until joined or refused for good.
-        self._joins: dict[str, None] = {}
+        # Rooms to join (None) or invitations to decline (the reason said in the decline), in
+        # the order invited; one at a time (the homeserver limits membership changes per
+        # account), retried until done or refused for good.
+        self._joins: dict[str, str | None] = {}
         self._join_wake = asyncio.Event()
         self._join_task: asyncio.Task[None] | None = None
         self._sync_timeout_ms = sync_timeout_ms
@@ -733,11 +747,32 @@ class MatrixTransport:
             self._want_join(room_id)
             return
         log.info("matrix: invite from %s to %s declined", inviter or "?", room_id)
-        await self.client.room_leave(room_id)
+        # Said in the decline itself (the leave event's reason, which Element shows with
+        # "rejected the invitation"): the bot need not join a stranger's room to say why.
+        reason = self._decline_reason() if self._decline_reason is not None else ""
+        self._joins[room_id] = reason
+        self._join_wake.set()
 
     def _want_join(self, room: str) -> None:
         self._joins[room] = None
         self._join_wake.set()
+
+    async def _decline(self, room_id: str, reason: str) -> Any:
+        """Reject an invitation with a reason (matrix-nio's room_leave sends none)."""
+        method, path = nio.Api.room_leave(self.client.access_token, room_id)
+        body = nio.Api.to_json({"reason": reason} if reason else {})
+        response = await self.client.send(
+            method, path, body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            if response.status == 200:
+                return nio.RoomLeaveResponse()
+            answer = await response.json()
+        finally:
+            response.release()
+        error = nio.RoomLeaveError.from_dict(answer)
+        error.transport_response = response
+        return error
 
     @property
     def pending_joins(self) -> int:
@@ -758,13 +793,17 @@ class MatrixTransport:
             self._join_wake.clear()
             while self._joins:
                 room = next(iter(self._joins))
+                decline = self._joins[room]
                 try:
                     async with self.pacer.slot(room, priority=JOIN_PRIORITY):
-                        resp = await self.client.join(room)
+                        if decline is not None:
+                            resp = await self._decline(room, decline)
+                        else:
+                            resp = await self.client.join(room)
                     wait = rate_limit_wait(resp)
                     if wait is not None:
                         self.metrics.rate_limited += 1
-                        log.info("matrix: joining %s rate-limited; retrying in %.1f s", room, wait)
+                        log.info("matrix: %s rate-limited; retry in %.1f s", room, wait)
                         await asyncio.sleep(wait)
                         continue
                 except NETWORK_ERRORS as exc:
@@ -776,6 +815,10 @@ class MatrixTransport:
                     continue
                 delay = self._retry.first_delay
                 self._joins.pop(room, None)
+                if decline is not None:
+                    if isinstance(resp, nio.RoomLeaveError):
+                        log.warning("matrix: could not decline %s: %s", room, resp)
+                    continue
                 if isinstance(resp, nio.JoinResponse):
                     self._rooms.pop(resp.room_id, None)
                     if room == self._team_room:
@@ -835,6 +878,20 @@ class MatrixTransport:
         self._rooms[room_id] = info
         return info
 
+    async def room_people(self, chat_id: str) -> frozenset[Identity] | None:
+        """Who is in the room besides the bot: everyone joined or invited (an invited person
+        may read what is said there once they join). Read from matrix-nio's room state, which
+        each sync brings up to date before its events are handled, so it is never older than
+        the event being answered; None for a room the client does not know (yet)."""
+        if chat_id.startswith("@"):
+            return frozenset({Identity(transport=NAME, user_id=chat_id)})  # the bot's DM with them
+        room = self.client.rooms.get(chat_id)
+        if room is None:
+            return None
+        return frozenset(
+            Identity(transport=NAME, user_id=user) for user in room.users if user != self.user_id
+        )
+
     def _private(self, room_id: str, info: RoomInfo) -> bool:
         return room_id != self.team_room_id and 0 < len(info.joined) <= 2
 
@@ -859,8 +916,9 @@ class MatrixTransport:
         content = source.get("content") or {}
         if kind == "m.room.member":
             self._rooms.pop(room_id, None)
+            membership = content.get("membership")
             if (
-                content.get("membership") in ("leave", "ban")
+                membership in ("leave", "ban")
                 and source.get("state_key") != self.user_id
                 and room_id != self.team_room_id
             ):
@@ -868,6 +926,13 @@ class MatrixTransport:
                 if list(info.joined) == [self.user_id]:
                     # The person left the direct chat; nobody is left to read it.
                     await self._leave(room_id)
+                    return
+            if self._room_changed is not None and not (
+                source.get("state_key") == self.user_id and membership in ("leave", "ban")
+            ):
+                # Someone joined, was invited or left: the engine decides whether the room may
+                # still get its digests and alerts (handlers/core/room_policy.py).
+                await self._room_changed(ChatRef(transport=NAME, chat_id=room_id))
             return
         if sender == self.user_id or not source.get("event_id"):
             return
@@ -1161,6 +1226,11 @@ class MatrixTransport:
                 preset=nio.RoomPreset.trusted_private_chat,
                 is_direct=True,
                 invite=[chat_id],
+                # Encrypted from its creation, as Element creates direct chats: the first
+                # message is already encrypted for the invited person's devices (matrix-nio
+                # shares the room key with invited members too). Without a crypto store the
+                # bot could not write in it, so the room stays unencrypted then.
+                initial_state=[ENCRYPTION_STATE] if self.encryption else (),
             ),
             deadline=deadline,
         )

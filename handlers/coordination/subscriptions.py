@@ -6,13 +6,14 @@ import re
 from datetime import timedelta
 
 from handlers.coordination.digest_jobs import build_parts
+from handlers.core import room_policy
 from handlers.core.context import Turn
 from handlers.core.events import Reply
 from handlers.core.registry import COORDINATOR, Command, Registry, Where
 from handlers.lifecycle.commands import parse_filters
 from handlers.text.format import esc
 from handlers.text.numbers import small_int
-from storage import subscriptions
+from storage import room_holds, subscriptions
 from storage.models import Filters, Subscription, SubscriptionKind
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -81,10 +82,17 @@ async def cmd_subscribe(turn: Turn, args: str) -> list[Reply]:
     filters, _, unknown = await parse_filters(turn, " ".join(rest))
     if unknown is not None:
         return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    chat = turn.incoming.chat
+    if turn.people is not None:
+        # A digest or alert target holds only coordinators (handlers/core/room_policy.py);
+        # where the transport cannot tell (a Telegram group), the subscriber decides.
+        if await room_policy.outsiders(turn.conn, turn.people, room_policy.SUBSCRIBERS):
+            return [Reply(text=turn.tr("rooms.subscribe_outsiders"))]
+        # Held before and clean now (the change that cleared it was not seen): sends again.
+        await room_holds.release(turn.conn, chat.transport, chat.chat_id)
     existing = await subscriptions.list_subscriptions(turn.conn, member_id=turn.member.id)
     if len(existing) >= MAX_SUBSCRIPTIONS:
         return [Reply(text=turn.tr("subs.too_many", limit=MAX_SUBSCRIPTIONS))]
-    chat = turn.incoming.chat
     sub = await subscriptions.add_subscription(
         turn.conn,
         member_id=turn.member.id,
@@ -148,7 +156,9 @@ async def cmd_digest(turn: Turn, args: str) -> list[Reply]:
 
 def register(registry: Registry) -> None:
     # Any chat: subscribing in a group room makes that room a digest target on purpose (the
-    # team room, README); the answers list only schedules and filter words. /digest (a digest
+    # team room, README), if everyone in it is a coordinator (checked by /subscribe, and
+    # again whenever people join it: room_policy.recheck_room); the answers list only
+    # schedules and filter words. /digest (a digest
     # now, with organisation names and note excerpts) is private like every other view.
     anywhere = Where.ANY_CHAT
     registry.add_command(
