@@ -387,6 +387,7 @@ class Engine:
             sender=turn.incoming.sender,
             private=turn.incoming.private,
             roles=roles,
+            sender_roles=turn.roles,
         )
         if key is None:
             return None

@@ -87,29 +87,34 @@ async def view_refusal(
     sender: Identity,
     private: bool,
     roles: frozenset[Role],
+    sender_roles: frozenset[Role],
 ) -> str | None:
-    """Whether a view that ``roles`` may use can be shown in this chat: None when it can,
-    else the i18n key of the refusal.
+    """Whether a view that ``roles`` may use, asked for by someone holding ``sender_roles``,
+    can be shown in this chat: None when it can, else the i18n key of the refusal.
 
     ``people`` is who the transport says is in the chat (joined or invited; None when it
     cannot tell). A one-to-one chat shows every view. Anywhere else only coordinator and admin
-    views (``roles`` within COORDINATOR), and only when everyone else in the room holds one of
-    those roles: a stranger, a requester or a revoked member in the room means the answer
-    would reach them. Requesters' views stay in one-to-one chats: a room of requesters may
-    hold several organisations, each of which may see only its own requests. A chat the
-    transport calls private that holds someone else after all (a direct chat into which
-    somebody was invited) is a room like any other.
+    views, and only when everyone else in the room holds such a role: a stranger, a requester
+    or a revoked member in the room means the answer would reach them. A view is a
+    coordinator's when a coordinator (or admin) asks for it (/show of any request, /open) and
+    an admin's when only admins may use it (/members, /audit). Requesters' views stay in
+    one-to-one chats: a room of requesters may hold several organisations, each of which may
+    see only its own requests. A chat the transport calls private that holds someone else
+    after all (a direct chat into which somebody was invited) is a room like any other.
     """
     others = None if people is None else people - {sender}
     if private and not others:
         return None
     if others is None:
         return "policy.private_only"  # a group whose people are unknown (Telegram)
-    if not roles or not roles <= COORDINATOR:
+    # The roles that may see what this sender gets: a coordinator's or an admin's view.
+    needed = (roles or frozenset(Role)) & sender_roles & COORDINATOR
+    if not needed:
         return "rooms.others_present" if private else "policy.private_only"
-    if not await outsiders(conn, others, roles):
+    needed = ADMIN if roles and roles <= ADMIN else COORDINATOR
+    if not await outsiders(conn, others, needed):
         return None
-    return "rooms.outsiders_admin" if roles <= ADMIN else "rooms.outsiders_coordinator"
+    return "rooms.outsiders_admin" if needed == ADMIN else "rooms.outsiders_coordinator"
 
 
 # Who may be in a room that digests and alerts go to.
