@@ -82,6 +82,7 @@ from bot.transports.matrix_html import (
 )
 from handlers.core.events import ChatRef, Document, Incoming, Reply
 from handlers.core.registry import is_command
+from handlers.core.room_people import RoomFacts
 from handlers.text.i18n import Language, Translator
 from handlers.text.split import split_message
 from storage import transport_state
@@ -128,6 +129,8 @@ MayStayFn = Callable[[Collection[Identity], str | None], Awaitable[bool]]
 MemberLanguageFn = Callable[[Identity], Awaitable[Language | None]]
 # The engine's re-check of a room whose people changed (digest and alert targets).
 RoomChangedFn = Callable[[ChatRef], Awaitable[None]]
+# History visibilities that let people who join later read what was said before.
+OPEN_HISTORY = frozenset({"shared", "world_readable"})
 # Encryption of the direct rooms the bot opens itself, as Element's defaults have it.
 MEGOLM = "m.megolm.v1.aes-sha2"
 ENCRYPTION_STATE: dict[str, Any] = {
@@ -878,18 +881,25 @@ class MatrixTransport:
         self._rooms[room_id] = info
         return info
 
-    async def room_people(self, chat_id: str) -> frozenset[Identity] | None:
+    async def room_people(self, chat_id: str) -> RoomFacts | None:
         """Who is in the room besides the bot: everyone joined or invited (an invited person
-        may read what is said there once they join). Read from matrix-nio's room state, which
-        each sync brings up to date before its events are handled, so it is never older than
-        the event being answered; None for a room the client does not know (yet)."""
+        may read what is said there once they join), and whether people who join later read
+        its history. Read from matrix-nio's room state, which each sync brings up to date
+        before its events are handled, so it is never older than the event being answered;
+        None for a room the client does not know (yet)."""
         if chat_id.startswith("@"):
-            return frozenset({Identity(transport=NAME, user_id=chat_id)})  # the bot's DM with them
+            # The direct chat the bot opens with them (see _room_for).
+            return RoomFacts(people=frozenset({Identity(transport=NAME, user_id=chat_id)}))
         room = self.client.rooms.get(chat_id)
         if room is None:
             return None
-        return frozenset(
-            Identity(transport=NAME, user_id=user) for user in room.users if user != self.user_id
+        return RoomFacts(
+            people=frozenset(
+                Identity(transport=NAME, user_id=user)
+                for user in room.users
+                if user != self.user_id
+            ),
+            open_history=room.history_visibility in OPEN_HISTORY,
         )
 
     def _private(self, room_id: str, info: RoomInfo) -> bool:

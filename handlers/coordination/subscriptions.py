@@ -83,10 +83,10 @@ async def cmd_subscribe(turn: Turn, args: str) -> list[Reply]:
     if unknown is not None:
         return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
     chat = turn.incoming.chat
-    if turn.people is not None:
+    if turn.room is not None:
         # A digest or alert target holds only coordinators (handlers/core/room_policy.py);
         # where the transport cannot tell (a Telegram group), the subscriber decides.
-        if await room_policy.outsiders(turn.conn, turn.people, room_policy.SUBSCRIBERS):
+        if await room_policy.outsiders(turn.conn, turn.room.people, room_policy.SUBSCRIBERS):
             return [Reply(text=turn.tr("rooms.subscribe_outsiders"))]
         # Held before and clean now (the change that cleared it was not seen): sends again.
         await room_holds.release(turn.conn, chat.transport, chat.chat_id)

@@ -20,7 +20,7 @@ from handlers.coordination.file_renderers import Renderers
 from handlers.core.events import Incoming, Reply
 from handlers.core.limits import RateLimiter
 from handlers.core.offload import ReportSlots
-from handlers.core.room_people import RoomPeople
+from handlers.core.room_people import RoomFacts, RoomPeople
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator
 from storage.db import Database
@@ -114,7 +114,7 @@ class Turn(Work):
     changed_subscriptions: bool = False
     # Who the transport said is in the chat besides the bot, asked before the turn's
     # transaction (None: it cannot tell). The room policy decides what that allows.
-    people: frozenset[Identity] | None = None
+    room: RoomFacts | None = None
     # Reports (/export, /chart, /digest): the engine starts these after the turn's COMMIT, as
     # tasks of their own with no transaction open and no lock held; their replies go to the
     # turn's chat through the outbox. Rendering inside the turn would hold the write lock every

@@ -132,7 +132,7 @@ class Engine:
             want_menu=not incoming.buttons,
         )
         # Before the transaction: the transport may have to look (never while holding the lock).
-        people = await ctx.rooms.of(incoming.chat)
+        room = await ctx.rooms.of(incoming.chat)
         async with ctx.db.grouped_transaction(partial(open_turn, key=key)) as (conn, start):
             if not start.claimed:
                 return []  # a replay: its effects are already committed
@@ -151,7 +151,7 @@ class Engine:
                 registry=self.registry,
                 # Read with BEGIN: the handler gets it from turn.flow, never reads it again.
                 conversation=start.conversation,
-                people=people,
+                room=room,
             )
             if bootstrapped and member is not None:
                 # A configured admin created or restored just now: their menu lists theirs.
@@ -383,7 +383,7 @@ class Engine:
             return None
         key = await rooms.view_refusal(
             turn.conn,
-            people=turn.people,
+            room=turn.room,
             sender=turn.incoming.sender,
             private=turn.incoming.private,
             roles=roles,

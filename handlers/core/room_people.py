@@ -13,13 +13,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from storage.models import ChatRef, Identity
 
 log = logging.getLogger(__name__)
 
-# chat id -> the people in that chat besides the bot (joined or invited), None when unknown.
-PeopleFn = Callable[[str], Awaitable[frozenset[Identity] | None]]
+
+@dataclass(frozen=True)
+class RoomFacts:
+    """What a transport can tell of a chat at the moment of asking."""
+
+    # Everyone in it besides the bot: joined or invited (an invited person reads it on joining).
+    people: frozenset[Identity]
+    # Whether people who join later can read what is said now (Matrix history visibility
+    # "shared" or "world_readable", Element's default for new rooms).
+    open_history: bool = False
+
+
+# chat id -> what the transport can tell of that chat, None when it cannot tell.
+PeopleFn = Callable[[str], Awaitable[RoomFacts | None]]
 
 
 class RoomPeople:
@@ -34,7 +47,7 @@ class RoomPeople:
     def knows(self, transport: str) -> bool:
         return transport in self._sources
 
-    async def of(self, chat: ChatRef) -> frozenset[Identity] | None:
+    async def of(self, chat: ChatRef) -> RoomFacts | None:
         source = self._sources.get(chat.transport)
         if source is None:
             return None

@@ -19,6 +19,7 @@ from collections.abc import Collection
 from handlers.core.context import HandlerContext
 from handlers.core.events import ChatRef, Reply
 from handlers.core.registry import ADMIN, COORDINATOR, command_name
+from handlers.core.room_people import RoomFacts
 from handlers.text.i18n import normalise_language
 from storage import members, room_holds, subscriptions
 from storage.db import Conn, Database
@@ -83,7 +84,7 @@ async def outsiders(
 async def view_refusal(
     conn: Conn,
     *,
-    people: frozenset[Identity] | None,
+    room: RoomFacts | None,
     sender: Identity,
     private: bool,
     roles: frozenset[Role],
@@ -92,17 +93,19 @@ async def view_refusal(
     """Whether a view that ``roles`` may use, asked for by someone holding ``sender_roles``,
     can be shown in this chat: None when it can, else the i18n key of the refusal.
 
-    ``people`` is who the transport says is in the chat (joined or invited; None when it
-    cannot tell). A one-to-one chat shows every view. Anywhere else only coordinator and admin
-    views, and only when everyone else in the room holds such a role: a stranger, a requester
-    or a revoked member in the room means the answer would reach them. A view is a
+    ``room`` is what the transport says of the chat: who is in it, joined or invited (None
+    when it cannot tell). A one-to-one chat shows every view. Anywhere else only coordinator
+    and admin views, and only when everyone else in the room holds such a role (a stranger, a
+    requester or a revoked member in the room means the answer would reach them) and the
+    room's history is not shown to people who join later (or the next person invited would
+    read every answer given before). A view is a
     coordinator's when a coordinator (or admin) asks for it (/show of any request, /open) and
     an admin's when only admins may use it (/members, /audit). Requesters' views stay in
     one-to-one chats: a room of requesters may hold several organisations, each of which may
     see only its own requests. A chat the transport calls private that holds someone else
     after all (a direct chat into which somebody was invited) is a room like any other.
     """
-    others = None if people is None else people - {sender}
+    others = None if room is None else room.people - {sender}
     if private and not others:
         return None
     if others is None:
@@ -112,9 +115,12 @@ async def view_refusal(
     if not needed:
         return "rooms.others_present" if private else "policy.private_only"
     needed = ADMIN if roles and roles <= ADMIN else COORDINATOR
-    if not await outsiders(conn, others, needed):
-        return None
-    return "rooms.outsiders_admin" if needed == ADMIN else "rooms.outsiders_coordinator"
+    if await outsiders(conn, others, needed):
+        return "rooms.outsiders_admin" if needed == ADMIN else "rooms.outsiders_coordinator"
+    assert room is not None
+    if room.open_history:
+        return "rooms.open_history"
+    return None
 
 
 # Who may be in a room that digests and alerts go to.
@@ -143,7 +149,7 @@ async def recheck_room(ctx: HandlerContext, chat: ChatRef) -> bool:
             conn, chat.transport, chat.chat_id
         ) and not await room_holds.is_held(conn, chat.transport, chat.chat_id):
             return True
-    people = await ctx.rooms.of(chat)
+    room = await ctx.rooms.of(chat)
     async with ctx.job("room policy") as job:
         subs = await subscriptions.list_chat_subscriptions(job.conn, chat.transport, chat.chat_id)
         held = await room_holds.is_held(job.conn, chat.transport, chat.chat_id)
@@ -151,9 +157,9 @@ async def recheck_room(ctx: HandlerContext, chat: ChatRef) -> bool:
             if held:
                 await room_holds.release(job.conn, chat.transport, chat.chat_id)
             return True
-        if people is None:
+        if room is None:
             return not held
-        found = await outsiders(job.conn, people, SUBSCRIBERS)
+        found = await outsiders(job.conn, room.people, SUBSCRIBERS)
         lang = normalise_language(subs[0].language, ctx.policy.default_language)
         recipient = Recipient(transport=chat.transport, chat_id=chat.chat_id)
         if found and not held:

@@ -34,6 +34,12 @@ from tests.matrix_harness import (
 
 pytestmark = pytest.mark.slow
 
+JOINED_HISTORY = {
+    "type": "m.room.history_visibility",
+    "state_key": "",
+    "content": {"history_visibility": "joined"},
+}
+
 
 @dataclass
 class Team:
@@ -62,6 +68,8 @@ async def team(homeserver: Homeserver, tmp_path: Path) -> AsyncIterator[Team]:
             visibility=nio.RoomVisibility.private,
             name="Team Köln",
             invite=[bot.user_id, colleague.user_id],
+            # History for members since they joined, or no view is shown there at all.
+            initial_state=[JOINED_HISTORY],
         )
         assert isinstance(created, nio.RoomCreateResponse), created
         await join(colleague.client, await wait_for_invite(colleague.client))
@@ -87,10 +95,12 @@ async def digest_due(bot: MatrixBot, sub_id: int) -> None:
 
 
 async def digests_queued(bot: MatrixBot, room: str) -> int:
-    return await scalar(
-        bot.app.db,
-        "SELECT COUNT(*) FROM outbox WHERE kind = 'digest' AND chat_id = ?",
-        room,
+    return int(
+        await scalar(
+            bot.app.db,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'digest' AND chat_id = ?",
+            room,
+        )
     )
 
 

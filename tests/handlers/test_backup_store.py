@@ -56,7 +56,7 @@ async def test_backup_command_copies_the_crypto_store(
 
 def test_the_running_bot_hands_the_store_folder_to_backup(tmp_path: Path) -> None:
     """bot/app.py tells /backup where the crypto store is: the same folder the transport uses."""
-    settings = Settings(db_path=tmp_path / "live.db", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(db_path=tmp_path / "live.db", _env_file=None)
     ctx = make_context(
         settings,
         db=None,  # type: ignore[arg-type]
