@@ -314,6 +314,10 @@ class MatrixTransport:
         self._notice_seconds = undecryptable_notice_seconds
         # room id -> when the last "could not read" notice went there (monotonic).
         self._noticed: dict[str, float] = {}
+        # One device-keys query at a time (sends and the sync's chores may both want one).
+        self._keys_lock = asyncio.Lock()
+        # Rooms the bot created -> whom it invited, until its synced state shows them.
+        self._invitees: dict[str, set[str]] = {}
         # The account's one pace, shared with the outbox worker (app.py passes the same one).
         self.pacer = pacer or Pacer(overall_per_second=10, per_chat_interval=0.2, learn_limits=True)
         self._deferral = deferral
@@ -612,10 +616,11 @@ class MatrixTransport:
                 await client.send_to_device_messages()
             if client.should_upload_keys:
                 await self._upload_keys()
-            if client.should_query_keys:
-                resp = await client.keys_query()
-                if isinstance(resp, nio.KeysQueryError):
-                    log.warning("matrix: device keys query failed: %s", resp)
+            async with self._keys_lock:
+                # Asked again under the lock: a send may just have done it.
+                resp = await client.keys_query() if client.should_query_keys else None
+            if isinstance(resp, nio.KeysQueryError):
+                log.warning("matrix: device keys query failed: %s", resp)
             if client.should_claim_keys:
                 claimed = await client.keys_claim(client.get_users_for_key_claiming())
                 if isinstance(claimed, nio.KeysClaimError):
@@ -1127,6 +1132,7 @@ class MatrixTransport:
         self, room_id: str, content: dict[str, Any], deadline: float | None = None
     ) -> None:
         if await self._encrypted(room_id):
+            await self._known_devices()
             await self._trust_members(room_id)
         try:
             # In an encrypted room matrix-nio shares the room key first and encrypts; every
@@ -1185,9 +1191,13 @@ class MatrixTransport:
         except TimeoutError:
             raise DeliveryError("matrix: no sync yet", retry_after=5.0) from None
         deadline = time.monotonic() + ROOM_WAIT_SECONDS
-        while room_id not in self.client.rooms:
+        while room_id not in self.client.rooms or not self._invitees_known(room_id):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if room_id in self.client.rooms:
+                    # The invitation never showed (withdrawn at once?): send all the same.
+                    self._invitees.pop(room_id, None)
+                    break
                 resp = await self.client.joined_members(room_id)
                 if isinstance(resp, nio.JoinedMembersError):
                     raise delivery_error(resp)  # not in that room: Unreachable
@@ -1195,6 +1205,30 @@ class MatrixTransport:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._synced.wait(), remaining)
         return bool(self.client.rooms[room_id].encrypted)
+
+    def _invitees_known(self, room_id: str) -> bool:
+        """Whether matrix-nio's state of a room the bot created shows the people it invited:
+        the room key goes to the members it knows, so a first message sent before the sync
+        brought the invitation would be encrypted for nobody."""
+        waiting = self._invitees.get(room_id)
+        if not waiting:
+            return True
+        if waiting <= set(self.client.rooms[room_id].users):
+            del self._invitees[room_id]
+            return True
+        return False
+
+    async def _known_devices(self) -> None:
+        """The devices of everyone in the encrypted rooms, asked for now if a sync brought
+        people whose devices the bot does not know yet (the sync's own chores would ask only
+        after this send). Without it the room key of a room just created, or just joined by
+        someone, would be shared with none of their devices, and they could not read it."""
+        async with self._keys_lock:
+            if not self.client.should_query_keys:
+                return
+            resp = await self.client.keys_query()
+            if isinstance(resp, nio.KeysQueryError):
+                log.warning("matrix: device keys query before a send failed: %s", resp)
 
     async def _trust_members(self, room_id: str) -> None:
         """Trust on first use: a member's devices that the bot has not judged yet are marked
@@ -1246,6 +1280,7 @@ class MatrixTransport:
         )
         if not isinstance(resp, nio.RoomCreateResponse):
             raise delivery_error(resp)
+        self._invitees[str(resp.room_id)] = {chat_id}
         async with self._db.transaction() as conn:
             await transport_state.set_state(conn, DM_KEY + chat_id, resp.room_id, self._clock())
         return str(resp.room_id)
