@@ -895,6 +895,11 @@ class MatrixTransport:
         if chat_id.startswith("@"):
             # The direct chat the bot opens with them (see _room_for).
             return RoomFacts(people=frozenset({Identity(transport=NAME, user_id=chat_id)}))
+        if not self._ready.is_set():
+            # Asked before the first sync of this start (the digests' catch-up at start):
+            # that sync brings who came and went while the bot was down.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), ROOM_WAIT_SECONDS)
         room = self.client.rooms.get(chat_id)
         if room is None:
             return None
