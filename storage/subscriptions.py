@@ -109,6 +109,14 @@ async def list_chat_subscriptions(
     return [_row(r) for r in rows]
 
 
+async def list_subscription_chats(conn: aiosqlite.Connection) -> set[tuple[str, str]]:
+    """Every (transport, chat id) an active subscription sends to."""
+    rows = await fetch_all(
+        conn, "SELECT DISTINCT transport, chat_id FROM subscriptions WHERE active = 1", ()
+    )
+    return {(str(r[0]), str(r[1])) for r in rows}
+
+
 async def set_subscription_inactive(conn: aiosqlite.Connection, sub_id: int) -> None:
     await conn.execute("UPDATE subscriptions SET active = 0 WHERE id = ?", (sub_id,))
 

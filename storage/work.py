@@ -9,7 +9,7 @@ out a row's columns, and queuing one is what tells the worker to look.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from storage.audit import add_audit
@@ -24,6 +24,9 @@ class Work:
     now: datetime
     # Set when a row due now was queued, so the outbox worker is woken after the commit.
     wrote_outbox: bool = False
+    # The audit actions written: what changed, for whoever acts after the commit (the engine
+    # re-checks subscribed rooms after any "member." change, handlers/core/room_policy.py).
+    audited: list[str] = field(default_factory=list)
 
     @property
     def actor(self) -> Actor:
@@ -80,6 +83,7 @@ class Work:
     ) -> None:
         """The audit row of a change, in the change's own transaction."""
         who = actor if actor is not None else self.actor
+        self.audited.append(action)
         await add_audit(
             self.conn,
             actor_id=who.id,

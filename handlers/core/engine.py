@@ -96,6 +96,15 @@ class Engine:
         language: whoever invited it is not a member, so their language is unknown."""
         return " / ".join(self.ctx.t.all_forms("rooms.invite_declined"))
 
+    async def _recheck_rooms(self) -> None:
+        try:
+            await rooms.recheck_rooms(self.ctx)
+        except DatabaseLocked:
+            log.warning("subscribed rooms not re-checked (database locked)")
+            return
+        if self.on_outbox is not None:
+            self.on_outbox()
+
     async def room_changed(self, chat: ChatRef) -> None:
         """A transport saw people join, be invited to or leave ``chat``: digests and alerts
         that go there are held or released by who is in it now (room_policy.recheck_room)."""
@@ -161,6 +170,10 @@ class Engine:
             self.on_outbox()
         if turn.changed_subscriptions and self.on_subscriptions_changed is not None:
             self.on_subscriptions_changed()
+        if any(action.startswith("member.") for action in turn.audited):
+            # Who is a member with which role changed: rooms that get digests and alerts
+            # may have to be held or released with the same people in them.
+            await self._recheck_rooms()
         for job in turn.after_commit:
             self._start_report(turn, job)
         return replies

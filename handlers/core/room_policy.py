@@ -144,12 +144,20 @@ async def recheck_room(ctx: HandlerContext, chat: ChatRef) -> bool:
     cannot tell (a Telegram group) is left as it is.
     """
     async with ctx.db.read() as conn:
-        # Most rooms are nobody's digest target: a read answers for them, no write is opened.
-        if not await subscriptions.list_chat_subscriptions(
-            conn, chat.transport, chat.chat_id
-        ) and not await room_holds.is_held(conn, chat.transport, chat.chat_id):
+        # Most rooms are nobody's digest target, and most checks change nothing: a read
+        # answers for them, and no write is opened.
+        subs = await subscriptions.list_chat_subscriptions(conn, chat.transport, chat.chat_id)
+        held = await room_holds.is_held(conn, chat.transport, chat.chat_id)
+        if not subs and not held:
             return True
     room = await ctx.rooms.of(chat)
+    if subs and room is not None:
+        async with ctx.db.read() as conn:
+            someone_else = bool(await outsiders(conn, room.people, SUBSCRIBERS))
+        if someone_else == held:
+            return not held
+    elif subs:
+        return not held  # the transport cannot tell: left as it is
     async with ctx.job("room policy") as job:
         subs = await subscriptions.list_chat_subscriptions(job.conn, chat.transport, chat.chat_id)
         held = await room_holds.is_held(job.conn, chat.transport, chat.chat_id)
@@ -179,3 +187,16 @@ async def recheck_room(ctx: HandlerContext, chat: ChatRef) -> bool:
             await job.audit("room.release", f"{chat.transport}:{chat.chat_id}", None)
             log.info("room %s released: only coordinators in it again", chat.chat_id)
         return not found
+
+
+async def recheck_rooms(ctx: HandlerContext) -> None:
+    """Re-check every subscribed or held room whose transport tells who is in it: after a
+    change of who is a member with which role (joined, given or lost a role, revoked,
+    restored, forgotten), the same people in a room may now be allowed or not."""
+    async with ctx.db.read() as conn:
+        chats = await subscriptions.list_subscription_chats(conn) | await room_holds.held_chats(
+            conn
+        )
+    for transport, chat_id in sorted(chats):
+        if ctx.rooms.knows(transport):
+            await recheck_room(ctx, ChatRef(transport=transport, chat_id=chat_id))

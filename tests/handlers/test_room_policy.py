@@ -200,3 +200,20 @@ async def test_a_room_nobody_subscribed_is_never_held(harness: EngineHarness, ro
     await h.engine.room_changed(ChatRef(transport="telegram", chat_id=GROUP))
     assert not await h.rows("SELECT 1 FROM room_holds")
     assert await rows_for(h, GROUP) == []
+
+
+async def test_a_role_lost_or_regained_holds_or_releases_the_room(
+    harness: EngineHarness, rooms: Rooms
+) -> None:
+    """No one came or went, but a colleague in the room was revoked: the room is held all
+    the same; restored, it is released."""
+    h = harness
+    rooms.set(GROUP, COORD, COLLEAGUE)
+    assert "08:00" in await say(h, COORD, "/subscribe daily 08:00")
+    asked = await h.send(ADMIN, "/revoke telegram:202")
+    await h.press(ADMIN, find_payload(asked[0], "rv:"))
+    assert await h.rows("SELECT chat_id FROM room_holds") == [(GROUP,)]
+    await h.send(ADMIN, "/restore telegram:202")
+    assert await h.rows("SELECT chat_id FROM room_holds") == []
+    kinds = [text for kind, text, _ in await rows_for(h, GROUP) if kind == "notice"]
+    assert kinds == [h.engine.ctx.t("uk", "rooms.held"), h.engine.ctx.t("uk", "rooms.released")]
