@@ -114,7 +114,12 @@ async def cmd_subscriptions(turn: Turn, args: str) -> list[Reply]:
     subs = await subscriptions.list_subscriptions(turn.conn, member_id=turn.member.id)
     if not subs:
         return [Reply(text=turn.tr("subs.none"))]
-    lines = [f"<b>{esc(turn.tr('subs.title'))}</b>"] + [describe(turn, s) for s in subs]
+    held = await room_holds.held_chats(turn.conn)
+    lines = [f"<b>{esc(turn.tr('subs.title'))}</b>"] + [
+        describe(turn, s)
+        + (" · " + turn.tr("rooms.sub_paused") if (s.transport, s.chat_id) in held else "")
+        for s in subs
+    ]
     lines.append(turn.tr("subs.hint"))
     return [Reply(text="\n".join(lines))]
 

@@ -183,6 +183,8 @@ async def test_a_subscribed_room_is_held_while_someone_else_is_in_it(
     )
     audit = await h.rows("SELECT action FROM audit WHERE action LIKE 'room.%' ORDER BY id")
     assert audit == [("room.hold",)]
+    listed = await say(h, COORD, "/subscriptions", chat=COORD.user_id)
+    assert listed.count(h.engine.ctx.t("uk", "rooms.sub_paused")) == 2, listed
 
     # The stranger is gone: released, told so, and alerts come again.
     rooms.set(GROUP, COORD, COLLEAGUE)
