@@ -68,7 +68,7 @@ class Policy:
     # database: without it a restored bot cannot read its encrypted rooms. None: no Matrix.
     matrix_store_dir: Path | None = None
     # Colleagues' notices about a new request (outbox kind 'colleague'): at most one message
-    # per colleague per this many seconds; those written meanwhile go together. 0: each alone.
+    # per colleague per this many seconds; those written meanwhile go together. 0: none held.
     colleague_batch_seconds: float = 300.0
 
 

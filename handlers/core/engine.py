@@ -97,21 +97,30 @@ class Engine:
         return " / ".join(self.ctx.t.all_forms("rooms.invite_declined"))
 
     async def _recheck_rooms(self) -> None:
+        """After a turn's commit: a failure here must not turn its answer into an error (the
+        change is on disk); the next membership change or digest time checks again."""
         try:
             await rooms.recheck_rooms(self.ctx)
         except DatabaseLocked:
             log.warning("subscribed rooms not re-checked (database locked)")
+            return
+        except Exception:
+            log.exception("subscribed rooms not re-checked")
             return
         if self.on_outbox is not None:
             self.on_outbox()
 
     async def room_changed(self, chat: ChatRef) -> None:
         """A transport saw people join, be invited to or leave ``chat``: digests and alerts
-        that go there are held or released by who is in it now (room_policy.recheck_room)."""
+        that go there are held or released by who is in it now (room_policy.recheck_room).
+        Before each digest the scheduler asks again, so a check lost here is made up then."""
         try:
             await rooms.recheck_room(self.ctx, chat)
         except DatabaseLocked:
             log.warning("room %s not re-checked (database locked)", chat.chat_id)
+            return
+        except Exception:
+            log.exception("room %s not re-checked", chat.chat_id)
             return
         if self.on_outbox is not None:
             self.on_outbox()

@@ -98,12 +98,12 @@ async def view_refusal(
     and admin views, and only when everyone else in the room holds such a role (a stranger, a
     requester or a revoked member in the room means the answer would reach them) and the
     room's history is not shown to people who join later (or the next person invited would
-    read every answer given before). A view is a
-    coordinator's when a coordinator (or admin) asks for it (/show of any request, /open) and
-    an admin's when only admins may use it (/members, /audit). Requesters' views stay in
-    one-to-one chats: a room of requesters may hold several organisations, each of which may
-    see only its own requests. A chat the transport calls private that holds someone else
-    after all (a direct chat into which somebody was invited) is a room like any other.
+    read every answer given before). A view is a coordinator's when a coordinator (or admin)
+    asks for it (/show of any request, /open) and an admin's when only admins may use it
+    (/members, /audit). Requesters' views stay in one-to-one chats: a room of requesters may
+    hold several organisations, each of which may see only its own requests. A chat the
+    transport calls private that holds someone else after all (a direct chat into which
+    somebody was invited) is a room like any other.
     """
     others = None if room is None else room.people - {sender}
     if private and not others:
