@@ -177,6 +177,9 @@ def make_context(
             invite_attempts_per_hour=settings.invite_attempts_per_hour,
             retention_days=settings.retention_days,
             backup_dir=settings.backup_dir,
+            # Always: a store left by an earlier Matrix set-up is copied as well.
+            matrix_store_dir=settings.matrix_store_dir,
+            colleague_batch_seconds=settings.colleague_batch_seconds,
         ),
         links=BotLinks(),
         renderers=renderers,
@@ -303,7 +306,7 @@ async def build_app(
         # (Synapse's default: a burst of 10, then 0.2/s), the pacer learns the limit from the
         # refusals and spaces the sends by it, answers and critical alerts first.
         matrix_pacer = Pacer(overall_per_second=10, per_chat_interval=0.2, learn_limits=True)
-        transports["matrix"] = MatrixTransport(
+        matrix = MatrixTransport(
             homeserver=settings.matrix_homeserver,
             user_id=settings.matrix_user_id,
             access_token=token.get_secret_value() if token else None,
@@ -328,7 +331,12 @@ async def build_app(
             pacer=matrix_pacer,
             deferral=worker,
             reply_wait_seconds=settings.matrix_reply_wait_seconds,
+            room_changed=engine.room_changed,
+            decline_reason=engine.invite_decline_reason,
         )
+        transports["matrix"] = matrix
+        # Who is in a room, for the engine's room policy: asked of the transport each time.
+        ctx.rooms.register("matrix", matrix.room_people)
         pacers["matrix"] = matrix_pacer
     listen = settings.listen_address
     if listen is not None and console_identity is None:

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     # Privacy and operations (issue 4).
     retention_days: int = Field(default=365, ge=1)
     backup_dir: Path = Path("./data/backups")
+    # Colleagues' notices about a new request: at most one message per colleague per this many
+    # seconds, the notices written meanwhile sent together (0: none held back; notices due at
+    # the same moment still share a message).
+    # Critical alerts and answers are never held back by it.
+    colleague_batch_seconds: float = Field(default=300.0, ge=0, le=86_400)
     # The secret the invite codes' MACs are keyed with (bot/invite_key.py); never inside the
     # database, so a copy of the database gives no code back. Default: beside the database.
     invite_key_path: Path | None = None

@@ -24,6 +24,11 @@ A transport hands over an answer it could not send within its short wait (defer_
 Matrix transport under a homeserver's rate limit): it becomes an urgent row, and until it is
 delivered the chat's later answers are handed over behind it, so the chat keeps its order.
 
+Colleagues' notices about a new request (kind 'colleague') are written with a due time that
+gives each chat at most one such message per few minutes (storage.outbox.batch_slot); when
+one is delivered, the chat's other due rows of that kind go in the same message, and all are
+marked sent together. Rows stay rows until then, so a restart loses none of them.
+
 What remains is the window no sender can close: a request that timed out (or a process that
 died) after the platform accepted the message but before the mark was committed. Such a row is
 sent again.
@@ -44,7 +49,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import aiosqlite
@@ -75,6 +80,13 @@ MAX_IN_FLIGHT = 64
 # On stop, how long a request already sent may take to be answered (PTB reads for 5 s). Cutting
 # it off would leave an accepted row unmarked, to be sent again after the restart.
 STOP_GRACE_SECONDS = 10.0
+# Kinds whose due rows to one chat go out as one message (see storage.outbox.batch_slot).
+BATCHED_KINDS = frozenset({"colleague"})
+# A batch stays within one message on every platform (Telegram's 4,096 characters are the
+# smallest): the rows beyond go in the next message, right after.
+MAX_BATCH_CHARS = 3500
+MAX_BATCH_ROWS = 50
+BATCH_SEPARATOR = "\n\n· · ·\n\n"
 
 
 def message_count(row: OutboxMessage) -> int:
@@ -101,6 +113,12 @@ class _Delivery:
     task: asyncio.Task[None] | None = None
     # Set once the request may have left: from then on cancelling could lose an acceptance.
     sending: bool = False
+    # Rows sent in the same message after ``row`` (BATCHED_KINDS), marked sent with it.
+    batch: list[OutboxMessage] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return BATCH_SEPARATOR.join([self.row.text, *(r.text for r in self.batch)])
 
 
 class OutboxWorker:
@@ -272,10 +290,13 @@ class OutboxWorker:
         transport = self._transports[row.transport]
         pacer = self.pacers.get(row.transport)
         try:
+            if row.kind in BATCHED_KINDS:
+                delivery.batch = await self._batch(row)
             # The document is read only once it is this row's turn: dozens of deliveries may
             # be waiting for theirs, and none of them should hold a file meanwhile.
+            messages = message_count(row.model_copy(update={"text": delivery.text}))
             turn = (
-                pacer.slot(row.chat_id, messages=message_count(row), priority=row.priority)
+                pacer.slot(row.chat_id, messages=messages, priority=row.priority)
                 if pacer is not None
                 else contextlib.nullcontext()
             )
@@ -296,12 +317,27 @@ class OutboxWorker:
             log.exception("outbox row %d: unexpected delivery error", row.id)
             await self._record_failure(row, DeliveryError(repr(exc)))
             return
-        await self._mark_sent(row)
+        await self._mark_sent(row, delivery.batch)
+
+    async def _batch(self, head: OutboxMessage) -> list[OutboxMessage]:
+        """The chat's other due rows of the head's kind that fit in its message."""
+        async with self._db.read() as conn:
+            rows = await outbox.list_batch(conn, head, self._clock(), limit=MAX_BATCH_ROWS)
+        taken: list[OutboxMessage] = []
+        size = len(head.text)
+        for row in rows:
+            size += len(BATCH_SEPARATOR) + len(row.text)
+            if size > MAX_BATCH_CHARS:
+                break
+            taken.append(row)
+        return taken
 
     async def _send(self, transport: Transport, delivery: _Delivery) -> None:
         row = delivery.row
         if row.kind != MENU_KIND:
             reply = await self._render(row)
+            if delivery.batch:
+                reply = reply.model_copy(update={"text": delivery.text})
             delivery.sending = True
             if reply.edit_ref is not None and isinstance(transport, MessageEditing):
                 # The same edit as the first time: after a crash it changes nothing visible.
@@ -395,22 +431,25 @@ class OutboxWorker:
         finally:
             self._marking.discard(outbox_id)
 
-    async def _mark_sent(self, row: OutboxMessage) -> None:
+    async def _mark_sent(self, row: OutboxMessage, batch: list[OutboxMessage]) -> None:
         # The platform has the message. Until the mark is committed the row stays in flight,
         # so this process never offers it again; a locked database only delays the mark.
-        await self._commit_sent(row.id)
-        self.delivered += 1
+        await self._commit_sent(row.id, *(r.id for r in batch))
+        self.delivered += 1 + len(batch)
         self._settled(row)
         self._report(row, "sent")
 
-    async def _commit_sent(self, outbox_id: int) -> None:
+    async def _commit_sent(self, outbox_id: int, *more: int) -> None:
         """Retry the mark with backoff until it commits; only a stop ends the retries (after
         STOP_GRACE_SECONDS), leaving the one repeat the restart may cause."""
         delay = 0.05
         while True:
             try:
                 async with self._db.transaction() as conn:
-                    await outbox.set_outbox_sent(conn, outbox_id, self._clock())
+                    if more:
+                        await outbox.set_outbox_sent_many(conn, (outbox_id, *more), self._clock())
+                    else:
+                        await outbox.set_outbox_sent(conn, outbox_id, self._clock())
                 return
             except Exception as exc:
                 stopping = self._stopping_since

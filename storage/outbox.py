@@ -10,14 +10,14 @@ import json
 import sqlite3
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Final, NamedTuple
 
 import aiosqlite
 from pydantic import TypeAdapter
 
-from storage.db import fetch_one, run_in_db_thread
+from storage.db import fetch_all, fetch_one, run_in_db_thread
 from storage.models import Choice, Document, OutboxKind, OutboxMessage, Recipient, Reply
 from storage.timefmt import from_db, opt_from_db, to_db
 
@@ -358,6 +358,90 @@ async def set_all_pending_due(
         sql += " AND created_at < ?"
         args.append(to_db(created_before))
     cur = await conn.execute(sql, args)
+    return cur.rowcount
+
+
+# --- batches: several rows of one kind to one chat, delivered as one message --------------
+
+
+async def batch_slot(
+    conn: aiosqlite.Connection,
+    *,
+    transport: str,
+    chat_id: str,
+    kind: str,
+    now: datetime,
+    window: timedelta,
+) -> datetime:
+    """When a new row of ``kind`` for this chat is due, for at most one message per ``window``.
+
+    ``last`` is the latest due time of the chat's rows of that kind (sent, pending or being
+    retried). Still ahead: the new row joins that batch. Otherwise the chat's last message
+    of the kind went out at ``last``, so the new row is due now, or ``window`` after it. The
+    first notice after a quiet spell goes at once; the ones that follow it within the window
+    wait and go together (bot/outbox.py joins due rows of a batch into one message).
+    """
+    row = await fetch_one(
+        conn,
+        "SELECT MAX(not_before) FROM outbox WHERE transport = ? AND chat_id = ? AND kind = ?",
+        (transport, chat_id, kind),
+    )
+    if row is None or row[0] is None:
+        return now
+    last = from_db(row[0])
+    if last > now:
+        return last
+    return max(now, last + window)
+
+
+async def list_batch(
+    conn: aiosqlite.Connection, head: OutboxMessage, now: datetime, *, limit: int
+) -> list[OutboxMessage]:
+    """The rows that go with ``head`` in one message: pending rows of its chat and kind that
+    are due, after it, text only (no buttons, no file), oldest first; ``head`` not included."""
+    rows = await fetch_all(
+        conn,
+        "SELECT * FROM outbox WHERE transport = ? AND chat_id = ? AND kind = ?"
+        " AND sent_at IS NULL AND failed_at IS NULL AND not_before <= ? AND id > ?"
+        " AND choices IS NULL AND document_name IS NULL ORDER BY id LIMIT ?",
+        (head.transport, head.chat_id, head.kind, to_db(now), head.id, limit),
+    )
+    return [_row(r) for r in rows]
+
+
+async def set_outbox_sent_many(
+    conn: aiosqlite.Connection, outbox_ids: Collection[int], now: datetime
+) -> int:
+    marks = ", ".join("?" for _ in outbox_ids)
+    if not marks:
+        return 0
+    cur = await conn.execute(
+        "UPDATE outbox SET sent_at = ?, attempts = attempts + 1"
+        f" WHERE id IN ({marks}) AND sent_at IS NULL",
+        (to_db(now), *outbox_ids),
+    )
+    return cur.rowcount
+
+
+async def withhold_pending(
+    conn: aiosqlite.Connection,
+    *,
+    transport: str,
+    chat_id: str,
+    kinds: Collection[str],
+    now: datetime,
+    reason: str,
+) -> int:
+    """Give up the chat's pending rows of ``kinds`` (the room policy held the room): marked
+    failed with ``reason``, so they are never sent there, and kept for the record."""
+    marks = ", ".join("?" for _ in kinds)
+    if not marks:
+        return 0
+    cur = await conn.execute(
+        "UPDATE outbox SET failed_at = ?, last_error = ? WHERE transport = ? AND chat_id = ?"
+        f" AND kind IN ({marks}) AND sent_at IS NULL AND failed_at IS NULL",
+        (to_db(now), reason[:500], transport, chat_id, *kinds),
+    )
     return cur.rowcount
 
 

@@ -10,13 +10,13 @@ out a row's columns, and queuing one is what tells the worker to look.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from storage.audit import add_audit
 from storage.db import Conn
 from storage.models import Actor, Member, OutboxKind, Recipient, Reply
-from storage.outbox import add_reply, latest_texts
+from storage.outbox import add_reply, batch_slot, latest_texts, withhold_pending
 
 
 @dataclass(kw_only=True)
@@ -25,6 +25,9 @@ class Work:
     now: datetime
     # Set when a row due now was queued, so the outbox worker is woken after the commit.
     wrote_outbox: bool = False
+    # The audit actions written: what changed, for whoever acts after the commit (the engine
+    # re-checks subscribed rooms after any "member." change, handlers/core/room_policy.py).
+    audited: list[str] = field(default_factory=list)
 
     @property
     def actor(self) -> Actor:
@@ -38,17 +41,43 @@ class Work:
         kind: OutboxKind = "notice",
         *,
         not_before: datetime | None = None,
+        batch: timedelta | None = None,
     ) -> int:
         """Queue ``reply`` for ``recipient`` (a member: their private chat) in this
         transaction; returns the row's id. ``not_before`` holds the row back (a durable reply
-        its transport is about to send itself)."""
+        its transport is about to send itself). ``batch``: at most one message of this kind
+        per that long to the chat; the row waits for the chat's next batch
+        (storage.outbox.batch_slot), and the worker sends the batch as one message."""
         to = recipient if isinstance(recipient, Recipient) else Recipient.of(recipient)
+        if batch is not None and batch.total_seconds() > 0 and not_before is None:
+            not_before = await batch_slot(
+                self.conn,
+                transport=to.transport,
+                chat_id=to.chat_id,
+                kind=kind,
+                now=self.now,
+                window=batch,
+            )
         row_id = await add_reply(
             self.conn, to, reply, kind=kind, now=self.now, not_before=not_before
         )
         if not_before is None or not_before <= self.now:
             self.wrote_outbox = True
         return row_id
+
+    async def withhold(
+        self, transport: str, chat_id: str, kinds: tuple[OutboxKind, ...], reason: str
+    ) -> int:
+        """Never send the chat's pending rows of ``kinds`` (a room the room policy held);
+        returns how many were pending."""
+        return await withhold_pending(
+            self.conn,
+            transport=transport,
+            chat_id=chat_id,
+            kinds=kinds,
+            now=self.now,
+            reason=reason,
+        )
 
     async def audit(
         self,
@@ -66,6 +95,7 @@ class Work:
         (handlers/admin/audit_log.py). ``summary`` is free text shown as it is.
         """
         who = actor if actor is not None else self.actor
+        self.audited.append(action)
         await add_audit(
             self.conn,
             actor_id=who.id,

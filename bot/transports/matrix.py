@@ -82,6 +82,7 @@ from bot.transports.matrix_html import (
 )
 from handlers.core.events import ChatRef, Document, Incoming, Reply
 from handlers.core.registry import is_command
+from handlers.core.room_people import RoomFacts
 from handlers.text.i18n import Language, Translator
 from handlers.text.split import split_message
 from storage import transport_state
@@ -126,6 +127,17 @@ AcceptsInviteFn = Callable[[Identity, bool], Awaitable[bool]]
 MayStayFn = Callable[[Collection[Identity], str | None], Awaitable[bool]]
 # A member's language; None for anyone who is not an active member.
 MemberLanguageFn = Callable[[Identity], Awaitable[Language | None]]
+# The engine's re-check of a room whose people changed (digest and alert targets).
+RoomChangedFn = Callable[[ChatRef], Awaitable[None]]
+# History visibilities that let people who join later read what was said before.
+OPEN_HISTORY = frozenset({"shared", "world_readable"})
+# Encryption of the direct rooms the bot opens itself, as Element's defaults have it.
+MEGOLM = "m.megolm.v1.aes-sha2"
+ENCRYPTION_STATE: dict[str, Any] = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": MEGOLM},
+}
 
 
 def sync_filter(timeline_limit: int) -> dict[str, Any]:
@@ -272,6 +284,8 @@ class MatrixTransport:
         pacer: Pacer | None = None,
         deferral: ReplyDeferral | None = None,
         reply_wait_seconds: float = REPLY_WAIT_SECONDS,
+        room_changed: RoomChangedFn | None = None,
+        decline_reason: Callable[[], str] | None = None,
     ) -> None:
         if access_token is None and password is None:
             raise ValueError("an access token or a password is required")
@@ -285,6 +299,8 @@ class MatrixTransport:
         self._handle = handle
         self._accepts_invite = accepts_invite
         self._may_stay = may_stay
+        self._room_changed = room_changed
+        self._decline_reason = decline_reason
         self._mark_delivered = mark_delivered
         self._commands = frozenset(commands)
         self._clock = clock
@@ -298,13 +314,18 @@ class MatrixTransport:
         self._notice_seconds = undecryptable_notice_seconds
         # room id -> when the last "could not read" notice went there (monotonic).
         self._noticed: dict[str, float] = {}
+        # One device-keys query at a time (sends and the sync's chores may both want one).
+        self._keys_lock = asyncio.Lock()
+        # Rooms the bot created -> whom it invited, until its synced state shows them.
+        self._invitees: dict[str, set[str]] = {}
         # The account's one pace, shared with the outbox worker (app.py passes the same one).
         self.pacer = pacer or Pacer(overall_per_second=10, per_chat_interval=0.2, learn_limits=True)
         self._deferral = deferral
         self._reply_wait = reply_wait_seconds
-        # Rooms to join, in the order invited; one join at a time (the homeserver limits them
-        # per account), retried until joined or refused for good.
-        self._joins: dict[str, None] = {}
+        # Rooms to join (None) or invitations to decline (the reason said in the decline), in
+        # the order invited; one at a time (the homeserver limits membership changes per
+        # account), retried until done or refused for good.
+        self._joins: dict[str, str | None] = {}
         self._join_wake = asyncio.Event()
         self._join_task: asyncio.Task[None] | None = None
         self._sync_timeout_ms = sync_timeout_ms
@@ -596,10 +617,11 @@ class MatrixTransport:
                 await client.send_to_device_messages()
             if client.should_upload_keys:
                 await self._upload_keys()
-            if client.should_query_keys:
-                resp = await client.keys_query()
-                if isinstance(resp, nio.KeysQueryError):
-                    log.warning("matrix: device keys query failed: %s", resp)
+            async with self._keys_lock:
+                # Asked again under the lock: a send may just have done it.
+                resp = await client.keys_query() if client.should_query_keys else None
+            if isinstance(resp, nio.KeysQueryError):
+                log.warning("matrix: device keys query failed: %s", resp)
             if client.should_claim_keys:
                 claimed = await client.keys_claim(client.get_users_for_key_claiming())
                 if isinstance(claimed, nio.KeysClaimError):
@@ -734,11 +756,32 @@ class MatrixTransport:
             self._want_join(room_id)
             return
         log.info("matrix: invite from %s to %s declined", inviter or "?", room_id)
-        await self.client.room_leave(room_id)
+        # Said in the decline itself (the leave event's reason, which Element shows with
+        # "rejected the invitation"): the bot need not join a stranger's room to say why.
+        reason = self._decline_reason() if self._decline_reason is not None else ""
+        self._joins[room_id] = reason
+        self._join_wake.set()
 
     def _want_join(self, room: str) -> None:
         self._joins[room] = None
         self._join_wake.set()
+
+    async def _decline(self, room_id: str, reason: str) -> Any:
+        """Reject an invitation with a reason (matrix-nio's room_leave sends none)."""
+        method, path = nio.Api.room_leave(self.client.access_token, room_id)
+        body = nio.Api.to_json({"reason": reason} if reason else {})
+        response = await self.client.send(
+            method, path, body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            if response.status == 200:
+                return nio.RoomLeaveResponse()
+            answer = await response.json()
+        finally:
+            response.release()
+        error = nio.RoomLeaveError.from_dict(answer)
+        error.transport_response = response
+        return error
 
     @property
     def pending_joins(self) -> int:
@@ -759,13 +802,17 @@ class MatrixTransport:
             self._join_wake.clear()
             while self._joins:
                 room = next(iter(self._joins))
+                decline = self._joins[room]
                 try:
                     async with self.pacer.slot(room, priority=JOIN_PRIORITY):
-                        resp = await self.client.join(room)
+                        if decline is not None:
+                            resp = await self._decline(room, decline)
+                        else:
+                            resp = await self.client.join(room)
                     wait = rate_limit_wait(resp)
                     if wait is not None:
                         self.metrics.rate_limited += 1
-                        log.info("matrix: joining %s rate-limited; retrying in %.1f s", room, wait)
+                        log.info("matrix: %s rate-limited; retry in %.1f s", room, wait)
                         await asyncio.sleep(wait)
                         continue
                 except NETWORK_ERRORS as exc:
@@ -777,6 +824,10 @@ class MatrixTransport:
                     continue
                 delay = self._retry.first_delay
                 self._joins.pop(room, None)
+                if decline is not None:
+                    if isinstance(resp, nio.RoomLeaveError):
+                        log.warning("matrix: could not decline %s: %s", room, resp)
+                    continue
                 if isinstance(resp, nio.JoinResponse):
                     self._rooms.pop(resp.room_id, None)
                     if room == self._team_room:
@@ -836,6 +887,32 @@ class MatrixTransport:
         self._rooms[room_id] = info
         return info
 
+    async def room_people(self, chat_id: str) -> RoomFacts | None:
+        """Who is in the room besides the bot: everyone joined or invited (an invited person
+        may read what is said there once they join), and whether people who join later read
+        its history. Read from matrix-nio's room state, which each sync brings up to date
+        before its events are handled, so it is never older than the event being answered;
+        None for a room the client does not know (yet)."""
+        if chat_id.startswith("@"):
+            # The direct chat the bot opens with them (see _room_for).
+            return RoomFacts(people=frozenset({Identity(transport=NAME, user_id=chat_id)}))
+        if not self._ready.is_set():
+            # Asked before the first sync of this start (the digests' catch-up at start):
+            # that sync brings who came and went while the bot was down.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), ROOM_WAIT_SECONDS)
+        room = self.client.rooms.get(chat_id)
+        if room is None:
+            return None
+        return RoomFacts(
+            people=frozenset(
+                Identity(transport=NAME, user_id=user)
+                for user in room.users
+                if user != self.user_id
+            ),
+            open_history=room.history_visibility in OPEN_HISTORY,
+        )
+
     def _private(self, room_id: str, info: RoomInfo) -> bool:
         return room_id != self.team_room_id and 0 < len(info.joined) <= 2
 
@@ -860,8 +937,9 @@ class MatrixTransport:
         content = source.get("content") or {}
         if kind == "m.room.member":
             self._rooms.pop(room_id, None)
+            membership = content.get("membership")
             if (
-                content.get("membership") in ("leave", "ban")
+                membership in ("leave", "ban")
                 and source.get("state_key") != self.user_id
                 and room_id != self.team_room_id
             ):
@@ -869,6 +947,13 @@ class MatrixTransport:
                 if list(info.joined) == [self.user_id]:
                     # The person left the direct chat; nobody is left to read it.
                     await self._leave(room_id)
+                    return
+            if self._room_changed is not None and not (
+                source.get("state_key") == self.user_id and membership in ("leave", "ban")
+            ):
+                # Someone joined, was invited or left: the engine decides whether the room may
+                # still get its digests and alerts (handlers/core/room_policy.py).
+                await self._room_changed(ChatRef(transport=NAME, chat_id=room_id))
             return
         if sender == self.user_id or not source.get("event_id"):
             return
@@ -1053,6 +1138,7 @@ class MatrixTransport:
         self, room_id: str, content: dict[str, Any], deadline: float | None = None
     ) -> None:
         if await self._encrypted(room_id):
+            await self._known_devices()
             await self._trust_members(room_id)
         try:
             # In an encrypted room matrix-nio shares the room key first and encrypts; every
@@ -1111,9 +1197,13 @@ class MatrixTransport:
         except TimeoutError:
             raise DeliveryError("matrix: no sync yet", retry_after=5.0) from None
         deadline = time.monotonic() + ROOM_WAIT_SECONDS
-        while room_id not in self.client.rooms:
+        while room_id not in self.client.rooms or not self._invitees_known(room_id):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if room_id in self.client.rooms:
+                    # The invitation never showed (withdrawn at once?): send all the same.
+                    self._invitees.pop(room_id, None)
+                    break
                 resp = await self.client.joined_members(room_id)
                 if isinstance(resp, nio.JoinedMembersError):
                     raise delivery_error(resp)  # not in that room: Unreachable
@@ -1121,6 +1211,30 @@ class MatrixTransport:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._synced.wait(), remaining)
         return bool(self.client.rooms[room_id].encrypted)
+
+    def _invitees_known(self, room_id: str) -> bool:
+        """Whether matrix-nio's state of a room the bot created shows the people it invited:
+        the room key goes to the members it knows, so a first message sent before the sync
+        brought the invitation would be encrypted for nobody."""
+        waiting = self._invitees.get(room_id)
+        if not waiting:
+            return True
+        if waiting <= set(self.client.rooms[room_id].users):
+            del self._invitees[room_id]
+            return True
+        return False
+
+    async def _known_devices(self) -> None:
+        """The devices of everyone in the encrypted rooms, asked for now if a sync brought
+        people whose devices the bot does not know yet (the sync's own chores would ask only
+        after this send). Without it the room key of a room just created, or just joined by
+        someone, would be shared with none of their devices, and they could not read it."""
+        async with self._keys_lock:
+            if not self.client.should_query_keys:
+                return
+            resp = await self.client.keys_query()
+            if isinstance(resp, nio.KeysQueryError):
+                log.warning("matrix: device keys query before a send failed: %s", resp)
 
     async def _trust_members(self, room_id: str) -> None:
         """Trust on first use: a member's devices that the bot has not judged yet are marked
@@ -1162,11 +1276,17 @@ class MatrixTransport:
                 preset=nio.RoomPreset.trusted_private_chat,
                 is_direct=True,
                 invite=[chat_id],
+                # Encrypted from its creation, as Element creates direct chats: the first
+                # message is already encrypted for the invited person's devices (matrix-nio
+                # shares the room key with invited members too). Without a crypto store the
+                # bot could not write in it, so the room stays unencrypted then.
+                initial_state=[ENCRYPTION_STATE] if self.encryption else (),
             ),
             deadline=deadline,
         )
         if not isinstance(resp, nio.RoomCreateResponse):
             raise delivery_error(resp)
+        self._invitees[str(resp.room_id)] = {chat_id}
         async with self._db.transaction() as conn:
             await transport_state.set_state(conn, DM_KEY + chat_id, resp.room_id, self._clock())
         return str(resp.room_id)

@@ -12,7 +12,7 @@ from handlers.core.notify import notify_members
 from handlers.text.format import esc, request_block
 from handlers.text.i18n import normalise_language
 from handlers.text.places import latin_beside
-from storage import members, organisations, requests, subscriptions
+from storage import members, organisations, requests, room_holds, subscriptions
 from storage.models import Filters, NeedRequest, Organisation, SubscriptionKind, Urgency
 
 if TYPE_CHECKING:
@@ -99,8 +99,12 @@ async def alert_critical(turn: Turn, request: NeedRequest, org: Organisation) ->
     """An alert to every critical-alert subscription whose filters match, in its language,
     with the place its reader may see (handlers/core/location_policy.py)."""
     subs = await subscriptions.list_subscriptions(turn.conn, kind=SubscriptionKind.CRITICAL)
+    # Rooms held by the room policy (someone in them is not a coordinator) get no alert.
+    held = await room_holds.held_chats(turn.conn) if subs else set()
     for sub in subs:
         if not matches(sub.filters, request, org):
+            continue
+        if (sub.transport, sub.chat_id) in held:
             continue
         if turn.member is not None and sub.member_id == turn.member.id:
             continue
