@@ -178,7 +178,9 @@ async def recheck_room(ctx: HandlerContext, chat: ChatRef) -> bool:
             )
             await job.notify(recipient, Reply(text=ctx.t(lang, "rooms.held")), "notice")
             await job.audit(
-                "room.hold", f"{chat.transport}:{chat.chat_id}", f"{reason}; {withheld} withheld"
+                "room.hold",
+                f"{chat.transport}:{chat.chat_id}",
+                params={"reason": reason, "withheld": withheld},
             )
             log.info("room %s held: %s (%d queued rows withheld)", chat.chat_id, reason, withheld)
         elif not found and held:

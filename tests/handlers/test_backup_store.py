@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import stat
@@ -50,8 +51,8 @@ async def test_backup_command_copies_the_crypto_store(
     assert mode(copy) == 0o700 and mode(copy / "@bot:example.org_DEVICE.db") == 0o600
     with sqlite3.connect(copy / "@bot:example.org_DEVICE.db") as conn:
         assert conn.execute("SELECT pickle FROM accounts").fetchall() == [("olm account",)]
-    audit = await h.rows("SELECT summary FROM audit WHERE action = 'backup.create' ORDER BY id")
-    assert "Matrix crypto store: 1 file(s)" in audit[-1][0]
+    audit = await h.rows("SELECT params FROM audit WHERE action = 'backup.create' ORDER BY id")
+    assert json.loads(str(audit[-1][0]))["matrix_store_files"] == 1
 
 
 def test_the_running_bot_hands_the_store_folder_to_backup(tmp_path: Path) -> None:
