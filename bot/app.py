@@ -25,6 +25,7 @@ from bot.metrics import Metrics
 from bot.outbox import OutboxWorker
 from bot.pacing import Pacer
 from bot.scheduler import DigestScheduler
+from bot.sheet_files import SheetFiles
 from bot.transports.base import CommandMenus, RetryPolicy, Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.matrix import MatrixTransport
@@ -186,6 +187,7 @@ def make_context(
         invite_key=invite_key,
         limiter=RateLimiter(),
         reports=ReportSlots(),
+        sheets=SheetFiles(),
     )
 
 
@@ -296,6 +298,7 @@ async def build_app(
             retry=retry,
             on_fatal=app.fail,
             webhook=_webhook_settings(settings),
+            max_upload_bytes=settings.max_attachment_bytes,
         )
         pacers["telegram"] = Pacer(overall_per_second=30, per_chat_interval=1.0)
     if settings.matrix_homeserver is not None and console_identity is None:
@@ -365,6 +368,7 @@ async def build_app(
             stdin=stdin,
             stdout=stdout,
             on_eof=on_console_eof,
+            max_upload_bytes=settings.max_attachment_bytes,
         )
     return app
 

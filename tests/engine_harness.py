@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.file_renderers import FileRenderers
+from bot.sheet_files import SheetFiles
 from handlers.admin.invites import issue_invite
 from handlers.coordination.file_renderers import Renderers
 from handlers.core.context import BotLinks, HandlerContext, Policy
@@ -68,6 +69,7 @@ class EngineHarness:
             policy=Policy(bootstrap_admins=frozenset({ADMIN}), **policy),
             links=BotLinks(telegram_username="aidbridge_test_bot"),
             renderers=renderers or FileRenderers(),
+            sheets=SheetFiles(),
             invite_key=InviteKey.generate(),
         )
         return cls(db, Engine(ctx), clock)

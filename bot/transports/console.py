@@ -14,11 +14,13 @@ import re
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.transports.base import DeliveryError
-from handlers.core.events import ChatRef, Incoming, Reply
+from handlers.core.events import ChatRef, Incoming, Reply, Upload
 from handlers.core.text_menu import numbered
+from handlers.requests.spreadsheet_reader import is_spreadsheet_name
 from storage.models import Identity
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,19 @@ def plain(text: str, *, ansi: bool) -> str:
         text = re.sub(r"<b>", "\033[1m", text)
         text = re.sub(r"</b>", "\033[0m", text)
     return html.unescape(_TAG.sub("", text))
+
+
+def _read_upload(path_text: str, limit: int) -> tuple[str, int, bytes | None] | None:
+    """(name, size, bytes up to ``limit`` when a spreadsheet by name), None: no such file."""
+    path = Path(path_text).expanduser()
+    if not path_text or not path.is_file():
+        return None
+    size = path.stat().st_size
+    if not is_spreadsheet_name(path.name) or size > limit:
+        return path.name, size, None
+    with path.open("rb") as stream:
+        data = stream.read(limit + 1)
+    return path.name, len(data), data if len(data) <= limit else None
 
 
 def render(reply: Reply, *, ansi: bool) -> str:
@@ -68,7 +83,9 @@ class ConsoleTransport:
         stdout: TextIO | None = None,
         language_code: str | None = None,
         on_eof: Callable[[], None] | None = None,
+        max_upload_bytes: int = 10_000_000,
     ) -> None:
+        self._max_upload_bytes = max_upload_bytes
         self.identity = identity
         self.chat_id = identity.user_id
         self._handle = handle
@@ -120,6 +137,9 @@ class ConsoleTransport:
             text = line.rstrip("\n")
             if not text.strip():
                 continue
+            if text.strip().startswith("/upload"):
+                await self.send_file(text.strip().removeprefix("/upload").strip())
+                continue
             await self.send_text(text)
 
     async def send_text(self, text: str) -> list[Reply]:
@@ -132,6 +152,31 @@ class ConsoleTransport:
             text=text,
             buttons=False,
             language_code=self._language,
+        )
+        replies = await self._handle(incoming)
+        for reply in replies:
+            await self._show(reply)
+        return replies
+
+    async def send_file(self, path_text: str) -> list[Reply]:
+        """``/upload PATH``: the console's way to send a file, as a chat app attaches one. Read
+        up to the size limit into memory only; the engine reads and drops it."""
+        found = await asyncio.to_thread(_read_upload, path_text, self._max_upload_bytes)
+        if found is None:
+            self._print(f"/upload: no such file: {path_text or '(none given)'}\n")
+            return []
+        name, size, data = found
+        self._counter += 1
+        incoming = Incoming(
+            chat=ChatRef(transport=self.name, chat_id=self.chat_id),
+            sender=self.identity,
+            update_id=f"{time.time_ns()}-{self._counter}",
+            buttons=False,
+            language_code=self._language,
+            attachment_size=size,
+            upload=Upload(filename=name, size=size, data=data)
+            if is_spreadsheet_name(name)
+            else None,
         )
         replies = await self._handle(incoming)
         for reply in replies:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import io
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from telegram import (
     BotCommand,
@@ -53,11 +55,15 @@ from bot.transports.base import (
 from bot.transports.ordering import PerChatOrderedProcessor
 from bot.transports.polling import ConfirmingPoller
 from bot.transports.webhook import WebhookReceiver
-from handlers.core.events import ChatRef, Choice, Incoming, MenuCommand, Reply
+from handlers.core.events import ChatRef, Choice, Incoming, MenuCommand, Reply, Upload
 from handlers.core.registry import Registry
+from handlers.requests.spreadsheet_reader import is_spreadsheet_name
 from handlers.text.i18n import LANGUAGES, Translator
 from handlers.text.split import TELEGRAM_LIMIT, split_message, utf16_units
 from storage.models import Identity, Role
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 log = logging.getLogger(__name__)
 
@@ -143,11 +149,36 @@ def to_incoming(update: Update) -> Incoming | None:
         return None
     text = message.text or message.caption
     size = None
+    upload = None
     if message.document is not None:
         size = message.document.file_size or 0
+        if is_spreadsheet_name(message.document.file_name):
+            # Fetched by the transport before the engine sees it (TelegramTransport._fetch).
+            upload = Upload(
+                filename=message.document.file_name or "",
+                mime_type=message.document.mime_type,
+                size=size,
+            )
     elif message.photo:
         size = message.photo[-1].file_size or 0
-    return Incoming(**base, text=text, attachment_size=size)
+    return Incoming(**base, text=text, attachment_size=size, upload=upload)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Bounded(io.BytesIO):
+    """A download target that refuses more than ``limit`` bytes, whatever the file claimed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self._limit = limit
+
+    def write(self, data: Buffer, /) -> int:
+        if self.tell() + len(memoryview(data)) > self._limit:
+            raise _TooLarge
+        return super().write(data)
 
 
 @contextlib.contextmanager
@@ -192,8 +223,12 @@ class TelegramTransport:
         retry: RetryPolicy | None = None,
         on_fatal: Callable[[BaseException], None] | None = None,
         webhook: WebhookSettings | None = None,
+        max_upload_bytes: int = 10_000_000,
     ) -> None:
         self._handle = handle
+        # Spreadsheets are fetched up to this size (Policy.max_attachment_bytes); a larger
+        # one reaches the engine unfetched and is refused there by its declared size.
+        self._max_upload_bytes = max_upload_bytes
         self._mark_delivered = mark_delivered
         self._t = translator
         # Sent instead of a part Telegram refuses as too long even when cut small; a
@@ -320,6 +355,8 @@ class TelegramTransport:
             if query is not None:
                 await self._answer(query, None)
             return
+        if incoming.upload is not None and update.message is not None:
+            incoming = await self._fetch(incoming, update.message)
         replies = await self._handle(incoming)
         toast = next((r for r in replies if r.toast), None)
         if query is not None:
@@ -328,6 +365,30 @@ class TelegramTransport:
             if reply.toast:
                 continue
             await self._reply(update, reply)
+
+    async def _fetch(self, incoming: Incoming, message: Message) -> Incoming:
+        """The spreadsheet's bytes, as Telegram hands files to bots: getFile, then the file
+        path. Only into memory, and only up to the size limit; on any failure the event goes
+        on unfetched and the engine says so."""
+        upload = incoming.upload
+        document = message.document
+        if upload is None or document is None or upload.size > self._max_upload_bytes:
+            return incoming
+        try:
+            async with self._calls:
+                file = await self.app.bot.get_file(document.file_id)
+                target = _Bounded(self._max_upload_bytes)
+                await file.download_to_memory(out=target)
+        except _TooLarge:
+            log.warning("telegram: file in update %s over the limit", incoming.update_id)
+            return incoming.model_copy(
+                update={"attachment_size": self._max_upload_bytes + 1, "upload": None}
+            )
+        except TelegramError as exc:
+            log.warning("telegram: file of update %s not fetched: %s", incoming.update_id, exc)
+            return incoming
+        fetched = upload.model_copy(update={"data": target.getvalue()})
+        return incoming.model_copy(update={"upload": fetched})
 
     async def _answer(self, query: CallbackQuery, text: str | None) -> None:
         try:

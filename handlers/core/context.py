@@ -31,6 +31,7 @@ from storage.work import Work
 
 if TYPE_CHECKING:
     from handlers.core.registry import Registry
+    from handlers.requests.spreadsheet_reader import SheetFiles
 
 
 @dataclass
@@ -89,6 +90,8 @@ class HandlerContext:
     reports: ReportSlots = field(default_factory=ReportSlots)
     # Who is in a chat, asked of the transport that serves it (handlers/core/room_people.py).
     rooms: RoomPeople = field(default_factory=RoomPeople)
+    # Uploaded spreadsheets to rows (bot/sheet_files.py); None: files are not read.
+    sheets: SheetFiles | None = None
 
     @asynccontextmanager
     async def job(self, name: str) -> AsyncIterator[Job]:

@@ -33,7 +33,7 @@ from handlers.core.registry import Registry, Where, is_command
 from handlers.core.text_menu import match_menu, menu_from_replies
 from handlers.lifecycle import commands as coordinator
 from handlers.people import account, privacy
-from handlers.requests import intake
+from handlers.requests import intake, upload
 from handlers.requests import reconfirm as housekeeping
 from handlers.requests import requester_commands as requester
 from handlers.shipments import commands as shipment_commands
@@ -61,6 +61,7 @@ def build_registry() -> Registry:
         reports,
         place_filter,
         housekeeping,
+        upload,
         admin,
         admin_orgs,
         admin_people,
@@ -154,6 +155,11 @@ class Engine:
         )
         # Before the transaction: the transport may have to look (never while holding the lock).
         room = await ctx.rooms.of(incoming.chat)
+        # A file is read before the transaction too: seconds of CPU in a worker thread, never
+        # inside the write lock every other chat waits for.
+        prepared: object | None = None
+        if incoming.upload is not None and self.registry.upload is not None:
+            prepared = await self.registry.upload.prepare(ctx, incoming)
         async with ctx.db.grouped_transaction(partial(open_turn, key=key)) as (conn, start):
             if not start.claimed:
                 return []  # a replay: its effects are already committed
@@ -177,7 +183,7 @@ class Engine:
             if bootstrapped and member is not None:
                 # A configured admin created or restored just now: their menu lists theirs.
                 await queue_menu(turn, member)
-            replies = await self._run(turn, start)
+            replies = await self._run(turn, start, prepared)
         if turn.wrote_outbox and self.on_outbox is not None:
             self.on_outbox()
         if turn.changed_subscriptions and self.on_subscriptions_changed is not None:
@@ -190,7 +196,7 @@ class Engine:
             self._start_report(turn, job)
         return replies
 
-    async def _run(self, turn: Turn, start: TurnStart) -> list[Reply]:
+    async def _run(self, turn: Turn, start: TurnStart, prepared: object | None) -> list[Reply]:
         """The turn after its sender is known: limits, the handler, then what the turn keeps."""
         incoming = turn.incoming
         # Typed text that picks a shown option is a button press, on the buttons' budget.
@@ -200,7 +206,7 @@ class Engine:
         )
         if screening.refusal is not None:
             return screening.refusal  # over a limit: only the update claim is written
-        replies = await self._route(turn, menu_choice)
+        replies = await self._route(turn, menu_choice, prepared)
         if screening.notice is not None:
             replies = [screening.notice, *replies]
         replies = await self._persist_durable(turn, replies)
@@ -332,8 +338,12 @@ class Engine:
             return None
         return match_menu(start.menu, incoming.text)
 
-    async def _route(self, turn: Turn, menu_choice: str | None) -> list[Reply]:
+    async def _route(
+        self, turn: Turn, menu_choice: str | None, prepared: object | None = None
+    ) -> list[Reply]:
         incoming = turn.incoming
+        if incoming.upload is not None and incoming.choice is None:
+            return await self._route_upload(turn, prepared)
         text = incoming.text
         if text is not None and len(text) > turn.ctx.policy.max_text_length:
             return [
@@ -374,6 +384,19 @@ class Engine:
         if refusal is not None:
             return refusal
         return await command.handler(turn, args.strip())
+
+    async def _route_upload(self, turn: Turn, prepared: object | None) -> list[Reply]:
+        """A file: the upload route's roles and where it may answer, then its handler. Without
+        a route (or for someone it is not for) the file is declined as before: not kept."""
+        route = self.registry.upload
+        if not turn.roles:
+            return await account.stranger(turn)
+        if route is None or not (route.roles & turn.roles):
+            return [Reply(text=turn.tr("security.attachment_not_kept"))]
+        refusal = await self._outside_private_chat(turn, route.roles, route.where)
+        if refusal is not None:
+            return refusal
+        return await route.handler(turn, prepared)
 
     async def _route_choice(self, turn: Turn, payload: str) -> list[Reply]:
         prefix, _, rest = payload.partition(":")

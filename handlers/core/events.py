@@ -24,6 +24,18 @@ class MenuCommand(Frozen):
     description: str
 
 
+class Upload(Frozen):
+    """A file sent to the bot that may be a spreadsheet (by its name): what the transport
+    fetched, bounded by Policy.max_attachment_bytes. ``data`` is None when the transport did
+    not fetch it (too large, or the download failed); the bytes live only in this event and
+    are never written anywhere (handlers/requests/upload.py reads and drops them)."""
+
+    filename: str
+    mime_type: str | None = None
+    size: int
+    data: bytes | None = None
+
+
 class Incoming(Frozen):
     """One thing a person did: typed text, pressed a button, or sent a file.
 
@@ -41,6 +53,8 @@ class Incoming(Frozen):
     language_code: str | None = None
     buttons: bool = True
     attachment_size: int | None = None
+    # A document whose name says spreadsheet (.xlsx, .csv, .xlsm, .xls): fetched for reading.
+    upload: Upload | None = None
     # A one-to-one chat with the bot: only there may notifications be sent to the person.
     private: bool = True
     # The platform's id of the message whose button was pressed (None for typed text): what a
@@ -63,5 +77,6 @@ __all__ = [
     "Incoming",
     "MenuCommand",
     "Reply",
+    "Upload",
     "rows",
 ]

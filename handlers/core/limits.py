@@ -147,6 +147,9 @@ def screen(
             limit=_megabytes(limit, lang),
         )
         return Screening(refusal=[Reply(text=text)])
+    if incoming.upload is not None:
+        # A spreadsheet by its name: read (or refused by name) by its own route, never kept.
+        return Screening()
     # Nothing stores files: say so rather than drop the file silently. A caption is still
     # a message the person typed, so it is handled, after the notice.
     if incoming.text is None or not incoming.text.strip():

@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from handlers.core.context import Turn
-from handlers.core.events import Reply
+from handlers.core.events import Incoming, Reply
 from storage.models import Role
+
+if TYPE_CHECKING:
+    from handlers.core.context import HandlerContext
 
 Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
 
@@ -95,11 +99,29 @@ class Flow:
     where: Where = Where.PRIVATE
 
 
+@dataclass(frozen=True)
+class UploadRoute:
+    """A file sent to the bot (Incoming.upload). ``prepare`` runs before the turn's
+    transaction, with no lock held (reading a file is CPU work); ``handler`` gets its result in
+    the turn, after the role and private-chat checks, like a command's handler."""
+
+    roles: frozenset[Role]
+    prepare: Callable[[HandlerContext, Incoming], Awaitable[object | None]]
+    handler: Callable[[Turn, object | None], Awaitable[list[Reply]]]
+    where: Where = Where.PRIVATE
+
+
 @dataclass
 class Registry:
     commands: dict[str, Command]
     choices: dict[str, ChoiceRoute]
     flows: dict[str, Flow]
+    upload: UploadRoute | None = None
+
+    def set_upload(self, route: UploadRoute) -> None:
+        if self.upload is not None:
+            raise ValueError("an upload route is registered twice")
+        self.upload = route
 
     def add_command(self, command: Command) -> None:
         if command.name in self.commands:

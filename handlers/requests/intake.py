@@ -773,6 +773,10 @@ def _needs_org(turn: Turn) -> list[Reply] | None:
     return None
 
 
+# A list sent as a file (handlers/requests/upload.py) files for an organisation too.
+needs_org = _needs_org
+
+
 async def cmd_new(turn: Turn, args: str) -> list[Reply]:
     if refusal := _needs_org(turn):
         return refusal

@@ -333,6 +333,10 @@ class FakeBotApi:
             update["update_id"] = update_id
         return self.push_update(update)
 
+    def downloads(self) -> list[str]:
+        """The file paths the bot downloaded (the file download path), in order."""
+        return list(self._files.downloads)
+
     def push_raw_update(self, update: Mapping[str, Any]) -> int:
         """Queue an update exactly as given (only update_id is assigned when missing): nothing
         is filled in, so an update without ``date`` or with a poll missing a field reaches the

@@ -34,6 +34,8 @@ class FileStore:
         self._account = account
         self._by_id: dict[str, StoredFile] = {}
         self._by_path: dict[str, StoredFile] = {}
+        # file_path of every download served, in order (tests: was the file fetched?)
+        self.downloads: list[str] = []
 
     def handlers(self) -> dict[str, Handler]:
         return {"getFile": self._get_file}

@@ -190,6 +190,7 @@ class BotApiServer:
             return web.json_response(
                 {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
             )
+        self._files.downloads.append(stored.file_path)
         return web.Response(
             body=stored.data(),
             content_type=(stored.mime_type or "application/octet-stream").split(";")[0],
