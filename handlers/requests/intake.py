@@ -64,6 +64,9 @@ MAX_ITEM_TEXT = 200
 MAX_PLACE = 300
 MAX_NOTE = 1000
 MAX_DAYS_AHEAD = 730
+# A preview longer than this many lines is shown a page at a time (a list sent as a file may
+# have hundreds): one message stays readable on a phone and under Telegram's 4096 characters.
+PAGE_ITEMS = 20
 DUE_BUTTONS = (3, 7, 14, 30)
 
 
@@ -106,6 +109,8 @@ class Draft(BaseModel):
     questions: list[ItemQuestion] = []
     typos: list[int] = []
     unit_hints: list[int] = []
+    # The page of a long preview shown last (PAGE_ITEMS lines a page).
+    page: int = 0
 
 
 @dataclass(frozen=True)
@@ -474,9 +479,20 @@ async def text_note(turn: Turn, draft: Draft, text: str) -> Outcome:
     return Outcome(next_step="summary")
 
 
-def summary_text(turn: Turn, draft: Draft) -> str:
+def pages(draft: Draft) -> int:
+    return max(1, -(-len(draft.items) // PAGE_ITEMS))
+
+
+def summary_text(turn: Turn, draft: Draft, *, page: int | None = None) -> str:
     lines = [f"<b>{esc(turn.tr('wizard.summary_title'))}</b>"]
-    for number, item in enumerate(draft.items, 1):
+    shown = list(enumerate(draft.items, 1))
+    if pages(draft) > 1:
+        page = min(max(0, draft.page if page is None else page), pages(draft) - 1)
+        shown = shown[page * PAGE_ITEMS : (page + 1) * PAGE_ITEMS]
+        lines.append(
+            turn.tr("upload.page", first=shown[0][0], last=shown[-1][0], total=len(draft.items))
+        )
+    for number, item in shown:
         line = f"{number}. {item_line(turn.ctx.t, turn.ctx.catalog, turn.lang, item)}"
         if number - 1 in draft.typos and item.source:
             line += "\n   " + turn.tr("need.you_wrote", text=esc(item.source))
@@ -502,7 +518,30 @@ async def prompt_summary(turn: Turn, draft: Draft) -> Reply:
     text = summary_text(turn, draft) + "\n\n" + turn.tr("wizard.summary_question")
     hints = [unit_switch(turn, draft, index) for index in draft.unit_hints]
     switches = tuple(rows(*(h for h in hints if h is not None), per_row=1))
-    return Reply(text=text, choices=(*switches, buttons[:2], buttons[2:]))
+    paging = page_buttons(draft)
+    return Reply(text=text, choices=(*switches, *paging, buttons[:2], buttons[2:]))
+
+
+def page_buttons(draft: Draft) -> tuple[tuple[Choice, ...], ...]:
+    """◀ and ▶ under a long preview; none when it fits one page."""
+    count = pages(draft)
+    if count < 2:
+        return ()
+    page = min(draft.page, count - 1)
+    buttons = []
+    if page > 0:
+        buttons.append(Choice(label=f"◀ {page}/{count}", payload=f"w:pg:{page - 1}", nav=True))
+    if page < count - 1:
+        buttons.append(Choice(label=f"{page + 2}/{count} ▶", payload=f"w:pg:{page + 1}", nav=True))
+    return (tuple(buttons),)
+
+
+async def choice_page(turn: Turn, draft: Draft, value: str) -> Outcome:
+    page = small_int(value)
+    if page is None or page >= pages(draft):
+        return Outcome(error=turn.tr("error.stale_button"))
+    draft.page = page
+    return Outcome(next_step="summary")
 
 
 def unit_switch(turn: Turn, draft: Draft, index: int) -> Choice | None:
@@ -564,7 +603,8 @@ def question_reply(turn: Turn, draft: Draft) -> Reply:
         buttons.append(Choice(label=turn.tr("need.confirm_qty"), payload="w:q:ok"))
         buttons.append(Choice(label=turn.tr("need.drop_line"), payload="w:q:drop"))
     cancel = Choice(label=turn.tr("btn.cancel"), payload="w:cancel", nav=True)
-    text = summary_text(turn, draft) + "\n\n❓ " + asked
+    # A long preview shows the page of the line asked about.
+    text = summary_text(turn, draft, page=question.index // PAGE_ITEMS) + "\n\n❓ " + asked
     return Reply(text=text, choices=(*rows(*buttons, per_row=1), (cancel,)))
 
 
@@ -658,7 +698,9 @@ async def prompt_edit(turn: Turn, draft: Draft) -> Reply:
     removals = []
     if len(draft.items) > 1:
         catalog = turn.ctx.catalog
-        for index, item in enumerate(draft.items):
+        # The lines of the page shown: a button per line of a 500-line list would not fit.
+        first = min(draft.page, pages(draft) - 1) * PAGE_ITEMS
+        for index, item in list(enumerate(draft.items))[first : first + PAGE_ITEMS]:
             name = catalog.name(item.item_key, turn.lang) if item.item_key else item.free_text
             label = f"✖ {name} ×{fmt_qty(item.quantity)}"
             removals.append(Choice(label=label[:60], payload=f"w:rm:{index}"))
@@ -718,6 +760,7 @@ CHOICE_HANDLERS: dict[str, tuple[str, OnChoice]] = {
     "rm": ("edit", choice_remove),
     "q": ("summary", answer_question),
     "qu": ("summary", switch_unit),
+    "pg": ("summary", choice_page),
 }
 
 

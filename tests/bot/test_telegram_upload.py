@@ -122,9 +122,15 @@ async def test_a_forty_row_xlsx_becomes_one_request_exactly_once(tg: TelegramHar
     assert "C20" in report and "формула" in report
     # The preview is /need's, with its buttons; urgency from row 9 ("терміново").
     assert preview.startswith(f"<b>{t('uk', 'wizard.summary_title')}</b>")
-    assert "37. " in preview and "38. " not in preview
+    # 37 lines: shown twenty at a time, paged with buttons.
+    assert t("uk", "upload.page", first=1, last=20, total=37) in preview
+    assert "20. " in preview and "21. " not in preview
     assert t("uk", "urgency.high") in preview
-    submit = button(sent[-1], "w:submit:")
+    paged = await tg.press(NURSE, button(sent[-1], "w:pg:1"), message_id(sent[-1]))
+    [page] = [c.params["text"] for c in paged]
+    assert t("uk", "upload.page", first=21, last=37, total=37) in page
+    assert "37. " in page and "20. " not in page
+    submit = button(paged[-1], "w:submit:")
 
     done = await tg.press(NURSE, submit, message_id(sent[-1]))
     assert "✅" in done[-1].params["text"]
