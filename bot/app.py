@@ -336,6 +336,7 @@ async def build_app(
             reply_wait_seconds=settings.matrix_reply_wait_seconds,
             room_changed=engine.room_changed,
             decline_reason=engine.invite_decline_reason,
+            max_upload_bytes=settings.max_attachment_bytes,
         )
         transports["matrix"] = matrix
         # Who is in a room, for the engine's room policy: asked of the transport each time.

@@ -55,6 +55,8 @@ from typing import Any, TypeVar
 
 import aiohttp
 import nio
+from nio.crypto.attachments import decrypt_attachment
+from nio.exceptions import EncryptionError
 from nio.store import SqliteStore
 
 from bot.pacing import Pacer, SlotTimeout
@@ -76,13 +78,15 @@ from bot.transports.matrix_html import (
     NOTICE,
     attachment_size,
     file_content,
+    file_name,
     incoming_text,
     matrix_size,
     text_content,
 )
-from handlers.core.events import ChatRef, Document, Incoming, Reply
+from handlers.core.events import ChatRef, Document, Incoming, Reply, Upload
 from handlers.core.registry import is_command
 from handlers.core.room_people import RoomFacts
+from handlers.requests.spreadsheet_reader import is_spreadsheet_name
 from handlers.text.i18n import Language, Translator
 from handlers.text.split import split_message
 from storage import transport_state
@@ -286,7 +290,10 @@ class MatrixTransport:
         reply_wait_seconds: float = REPLY_WAIT_SECONDS,
         room_changed: RoomChangedFn | None = None,
         decline_reason: Callable[[], str] | None = None,
+        max_upload_bytes: int = 10_000_000,
     ) -> None:
+        # Spreadsheets sent as m.file are fetched up to this size (Policy.max_attachment_bytes).
+        self._max_upload_bytes = max_upload_bytes
         if access_token is None and password is None:
             raise ValueError("an access token or a password is required")
         self.user_id = user_id
@@ -971,6 +978,17 @@ class MatrixTransport:
         private = self._private(room_id, info)
         if not private and not is_command(text, self._commands):
             return
+        size = attachment_size(content)
+        filename = file_name(content)
+        upload = None
+        if private and filename is not None and is_spreadsheet_name(filename):
+            data = None
+            if (size or 0) <= self._max_upload_bytes:
+                data = await self._fetch(content)
+            if data is not None and len(data) > self._max_upload_bytes:
+                # The declared size was wrong: refused by the real one.
+                size, data = len(data), None
+            upload = Upload(filename=filename, size=size or 0, data=data)
         incoming = Incoming(
             chat=ChatRef(transport=NAME, chat_id=room_id),
             sender=Identity(transport=NAME, user_id=sender),
@@ -978,7 +996,8 @@ class MatrixTransport:
             text=text,
             sender_name=name[:100] if name else None,
             buttons=False,
-            attachment_size=attachment_size(content),
+            attachment_size=size,
+            upload=upload,
             private=private,
         )
         replies = await self._handle(incoming)
@@ -987,6 +1006,34 @@ class MatrixTransport:
         if private and not await self._may_stay(self._people(info, sender), text):
             log.info("matrix: left the direct chat %s of non-member %s", room_id, sender)
             await self._leave(room_id)
+
+    async def _fetch(self, content: dict[str, Any]) -> bytes | None:
+        """An m.file's bytes from the homeserver's media API, decrypted when the file is
+        (an EncryptedFile in ``file``); into memory only. None when it cannot be had."""
+        encrypted = content.get("file")
+        url = encrypted.get("url") if isinstance(encrypted, dict) else content.get("url")
+        if not isinstance(url, str) or not url.startswith("mxc://"):
+            return None
+        resp = await self.client.download(mxc=url)
+        if not isinstance(resp, nio.MemoryDownloadResponse):
+            log.warning("matrix: file %s not fetched: %s", url, resp)
+            return None
+        body = bytes(resp.body)
+        if len(body) > self._max_upload_bytes:
+            return body  # the caller refuses it by its real size
+        if not isinstance(encrypted, dict):
+            return body
+        try:
+            plain: bytes = decrypt_attachment(
+                body,
+                encrypted["key"]["k"],
+                encrypted["hashes"]["sha256"],
+                encrypted["iv"],
+            )
+        except (KeyError, TypeError, ValueError, EncryptionError) as exc:
+            log.warning("matrix: file %s not decrypted: %s", url, exc)
+            return None
+        return plain
 
     async def _undecryptable(self, room_id: str, source: dict[str, Any]) -> None:
         """An encrypted event the bot has no key for (sent before it joined, keys withheld,

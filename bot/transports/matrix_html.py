@@ -164,6 +164,14 @@ def incoming_text(content: dict[str, Any]) -> str | None:
     return _REPLY_FALLBACK.sub("", body, count=1)
 
 
+def file_name(content: dict[str, Any]) -> str | None:
+    """An m.file's name: ``filename`` when set (the body is then a caption), else its body."""
+    if content.get("msgtype") != "m.file":
+        return None
+    name = content.get("filename") or content.get("body")
+    return name if isinstance(name, str) else None
+
+
 def attachment_size(content: dict[str, Any]) -> int | None:
     if content.get("msgtype") not in ("m.file", "m.image", "m.video", "m.audio"):
         return None
