@@ -243,7 +243,9 @@ def _csv_rows(text: str, delimiter: str) -> RawSheet:
             formulas = tuple(i for i, cell in enumerate(cells) if cell.startswith("="))
             rows.append(
                 RawRow(
-                    number=reader.line_num if reader.line_num else number,
+                    # The record's number, as a spreadsheet opening the file numbers its rows
+                    # (a quoted cell may span lines).
+                    number=number,
                     cells=cells,
                     formulas=formulas,
                 )

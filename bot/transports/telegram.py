@@ -355,7 +355,8 @@ class TelegramTransport:
             if query is not None:
                 await self._answer(query, None)
             return
-        if incoming.upload is not None and update.message is not None:
+        if incoming.upload is not None and incoming.private and update.message is not None:
+            # Only in a private chat: a list in a group is refused unread (Where.PRIVATE).
             incoming = await self._fetch(incoming, update.message)
         replies = await self._handle(incoming)
         toast = next((r for r in replies if r.toast), None)

@@ -78,7 +78,7 @@ async def prepare(ctx: HandlerContext, incoming: Incoming) -> SheetReading | Non
     """The reading of the event's file, before the turn's transaction; None when there is
     nothing to read (not fetched) or the sender may not upload (the turn refuses)."""
     upload = incoming.upload
-    if upload is None or upload.data is None or ctx.sheets is None:
+    if upload is None or upload.data is None or ctx.sheets is None or not incoming.private:
         return None
     if not await _may_upload(ctx, incoming.sender):
         return None
