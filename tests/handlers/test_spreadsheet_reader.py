@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from bot.sheet_files import MAX_UNCOMPRESSED_BYTES, SheetFiles, check_xlsx, decode_csv
+from handlers.core.events import Incoming, Upload
 from handlers.requests.catalog import Catalog
 from handlers.requests.spreadsheet_reader import (
     BOMB,
@@ -26,7 +27,8 @@ from handlers.requests.spreadsheet_reader import (
 )
 from handlers.requests.upload import read_file, template_workbook, vocabulary
 from handlers.text.i18n import LANGUAGES, Translator
-from storage.models import Urgency
+from storage.models import Identity, Role, Urgency
+from tests.engine_harness import EngineHarness
 
 TODAY = date(2026, 11, 24)
 T = Translator()
@@ -155,3 +157,38 @@ def test_fold_header_ignores_case_marks_and_dots() -> None:
 
 def test_a_renamed_picture_is_not_a_spreadsheet() -> None:
     assert read(b"\x89PNG\r\n\x1a\n" + bytes(100), "a.xlsx").refusal == NOT_SPREADSHEET
+
+
+# --- through the engine: who may send a list, and where -----------------------------------
+
+NURSE = Identity(transport="telegram", user_id="101")
+COORDINATOR = Identity(transport="telegram", user_id="202")
+STRANGER = Identity(transport="telegram", user_id="666")
+LIST = b"Item;Quantity\nblankets;40\n"
+
+
+def with_file(h: EngineHarness, who: Identity, *, private: bool = True) -> Incoming:
+    upload = Upload(filename="list.csv", size=len(LIST), data=LIST)
+    return h.incoming(who).model_copy(
+        update={"upload": upload, "attachment_size": len(LIST), "private": private}
+    )
+
+
+async def test_only_a_requester_in_a_private_chat_gets_a_preview(harness: EngineHarness) -> None:
+    h = harness
+    org = await h.add_org()
+    await h.join(NURSE, org.id)
+    await h.join(COORDINATOR, org.id, Role.COORDINATOR)
+    [stranger] = await h.engine.handle(with_file(h, STRANGER))
+    assert "/start" in stranger.text
+    [coordinator] = await h.engine.handle(with_file(h, COORDINATOR))
+    assert coordinator.text == T("uk", "security.attachment_not_kept")
+    # In a group: the requester views' refusal, as /my gets there; the file is not read.
+    [group] = await h.engine.handle(with_file(h, NURSE, private=False))
+    in_group = h.incoming(NURSE, text="/my").model_copy(update={"private": False})
+    [my] = await h.engine.handle(in_group)
+    assert group.text == my.text and not group.choices
+
+    report, preview = await h.engine.handle(with_file(h, NURSE))
+    assert report.text.startswith(T("uk", "upload.read", name="list.csv", count=1))
+    assert any(c.payload.startswith("w:submit:") for c in preview.flat_choices())
