@@ -215,6 +215,8 @@ async def test_hostile_files_are_refused_and_leave_nothing(tg: TelegramHarness) 
         ("formulas.xlsx", only_formulas(), "upload.nothing_read", {}),
     ]
     before = await counts(tg)
+    folder = Path(str(tg.app.settings.db_path)).parent
+    files_before = sorted(p.name for p in folder.rglob("*"))
     for name, data, key, args in cases:
         size = limit + 1 if data is None else None
         sent = await send_file(tg, name, data, size=size)
@@ -229,6 +231,8 @@ async def test_hostile_files_are_refused_and_leave_nothing(tg: TelegramHarness) 
     formulas = tg.fake.sent_texts(NURSE)[-1]
     assert "A2" in formulas and "B3" in formulas
     assert marker not in await database_bytes(tg)
+    # Nor on disk: no file appeared beside the database.
+    assert sorted(p.name for p in folder.rglob("*")) == files_before
     # A file that is not a spreadsheet by its name is answered as before.
     sent = await send_file(tg, "scan.pdf", b"%PDF-1.4 " + marker)
     assert [c.params["text"] for c in sent] == [t("uk", "security.attachment_not_kept")]
