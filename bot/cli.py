@@ -452,6 +452,9 @@ async def _shipment_list(settings: Settings, args: argparse.Namespace) -> int:
             t=Translator(),
             catalog=Catalog.default(),
             renderers=FileRenderers(),
+            # The operator prints the list the truck travels with: the carrier's copy, with
+            # the street addresses (location_policy: the carrier sees them).
+            level=Detail.FULL,
         )
     )
     out = Path(args.out or packing_filename(data.shipment, args.format))
