@@ -113,6 +113,8 @@ async def test_fill_proposes_critical_then_overdue_then_oldest(harness: EngineHa
     replies = await h.send(COORD, "/shipment fill S-1")
     text = replies[0].text
     assert text.index("R-1003") < text.index("R-1002") < text.index("R-1001"), text
+    # The English reader reads the hospitals' names in Latin letters too.
+    assert "Лікарня А (Likarnia A)" in text and "Лікарня Б (Likarnia B)" in text
     assert await h.count("shipment_lines") == 0  # a preview adds nothing
     # Keep 1 and 2 only; 4 is no line of the preview.
     replies = await h.send(COORD, "4")
@@ -121,6 +123,8 @@ async def test_fill_proposes_critical_then_overdue_then_oldest(harness: EngineHa
     assert "R-1001" not in replies[0].text and "(2)" in replies[0].text
     # Meanwhile the critical tourniquets go on the other truck: the preview no longer holds.
     await h.send(COORD, "/shipment add S-2 R-1003")
+    replies = await h.send(COORD, "/shipment S-2")
+    assert "🏥 <b>Лікарня А (Likarnia A)</b>" in replies[0].text  # the card, likewise
     replies = await h.press(COORD, "shf:ok")
     assert "R-1003" in replies[0].text and "at most 0" in replies[0].text
     assert await h.rows("SELECT shipment_id, request_id FROM shipment_lines") == [(2, 1003)]
