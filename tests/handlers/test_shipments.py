@@ -212,8 +212,12 @@ async def test_without_a_hub_the_destinations_sign_at_departure(harness: EngineH
     before = await h.count("shipment_events")
     replies = await h.press(NURSE_B, f"shr:ok:{line_ids[0]}")
     assert replies[0].toast and await h.count("shipment_events") == before
+    mark = await h.last_outbox_id()
     replies = await h.press(NURSE_A, find_payload_in(rows[0][1], "shr:all:"))
     assert "отримано 10" in replies[0].text and "отримано 2" in replies[0].text
+    # The English coordinator hears who signed, the name in Latin letters too.
+    told_coord = [text for _, text in await told(h, COORD, mark)]
+    assert any("Лікарня А (Likarnia A)" in text for text in told_coord), told_coord
     assert await h.rows("SELECT status FROM shipments") == [("closed",)]
     assert await h.rows("SELECT status FROM requests") == [("delivered",)]
 
