@@ -11,6 +11,7 @@ then are they read from the database at all.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, tzinfo
@@ -147,6 +148,29 @@ class PlaceCells:
     settlement_code: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class _PlaceKey:
+    """The fields of a line that decide its place cells (hashable, for the memo)."""
+
+    raion: str
+    settlement: str
+    raion_code: str | None
+    hromada_code: str | None
+    settlement_code: str | None
+    outside_oblast: bool
+
+    @classmethod
+    def of(cls, line: ExportLine) -> _PlaceKey:
+        return cls(
+            line.raion,
+            line.settlement,
+            line.raion_code,
+            line.hromada_code,
+            line.settlement_code,
+            line.outside_oblast,
+        )
+
+
 def unit_code(unit: Unit) -> str:
     """The +code value of a unit: its OCHA P-code, which partner tools join on; the KATOTTH
     code for the few units OCHA has none for (city districts, which no organisation is placed
@@ -154,7 +178,9 @@ def unit_code(unit: Unit) -> str:
     return unit.pcode or unit.code
 
 
-def place_cells(line: ExportLine, level: Detail, oblast: str, lang: Language) -> PlaceCells:
+def place_cells(
+    line: ExportLine | _PlaceKey, level: Detail, oblast: str, lang: Language
+) -> PlaceCells:
     """Where the line's organisation is, at each level of the convention, as far as ``level``
     lets the reader see (handlers/core/location_policy.py: AREA stops at the hromada, FULL
     adds the settlement). Names carry their Latin form beside them for German and English
@@ -226,9 +252,20 @@ def row_builder(
     """One item line to its spreadsheet row; pure, so it may run in any thread.
     ``place_detail``: how much of each organisation's place the reader may see
     (``export_detail``)."""
+    adm1 = t(lang, "export.adm1")
+
+    # An export names a few hundred organisations and places over up to 100,000 lines: each
+    # name's transliteration and each place's cells are worked out once per export (the
+    # transliteration per line doubled the time of a German export).
+    @functools.lru_cache(maxsize=4096)
+    def places(key: _PlaceKey) -> PlaceCells:
+        return place_cells(key, place_detail, adm1, lang)
+
     words = _Words(
-        adm1=t(lang, "export.adm1"),
+        adm1=adm1,
         place_detail=place_detail,
+        latin=functools.lru_cache(maxsize=4096)(functools.partial(_latin, lang=lang)),
+        places=places,
         urgency={u: t(lang, f"urgency.{u.value}") for u in Urgency},
         status={s: t(lang, f"status.{s.value}") for s in Status},
         sector={code: t(lang, f"export.sector.{code}") for code in set(SECTORS.values())},
@@ -253,6 +290,12 @@ class _Words:
     status: Mapping[Status, str]
     sector: Mapping[str, str]
     lang: Language
+    latin: Callable[[str], str]  # latin_beside in the reader's language, memoised
+    places: Callable[[_PlaceKey], PlaceCells]  # place_cells at the reader's detail, memoised
+
+
+def _latin(name: str, lang: Language) -> str:
+    return latin_beside(name, lang)
 
 
 def _row(line: ExportLine, catalog: Catalog, words: _Words, tz: tzinfo) -> tuple[WorkbookCell, ...]:
@@ -262,8 +305,8 @@ def _row(line: ExportLine, catalog: Catalog, words: _Words, tz: tzinfo) -> tuple
         # Free text is kept as typed: no one translated it, and a guess could be wrong goods.
         names = (line.free_text or "",) * 3
     description = "; ".join(part for part in (line.note, line.spec) if part)
-    place = place_cells(line, words.place_detail, words.adm1, words.lang)
-    org = latin_beside(line.org_name, words.lang)
+    place = words.places(_PlaceKey.of(line))
+    org = words.latin(line.org_name)
     cluster = sector(catalog, line.item_key)
     return (
         request_ref(line.request_id),
