@@ -34,6 +34,7 @@ from handlers.coordination.hxl_export import (
     expand_category,
 )
 from handlers.core.context import BotLinks
+from handlers.core.location_policy import Detail
 from handlers.requests.catalog import Catalog
 from handlers.shipments.packing_list import filename as packing_filename
 from handlers.shipments.packing_list import packing_file, read_packing
@@ -117,6 +118,14 @@ def _parser() -> argparse.ArgumentParser:
         "--contacts",
         action="store_true",
         help="include who filed each request (admins only: handle with care)",
+    )
+    # The operator's file is usually handed on to partners: it stops at the hromada, as a
+    # coordinator's /export does, unless the operator asks for the settlements as well.
+    export.add_argument(
+        "--full-places",
+        action="store_true",
+        help="include each organisation's settlement (an admin's /export); by default the"
+        " file stops at the hromada, as a coordinator's does",
     )
 
     shipment = sub.add_parser("shipment", help="shipments").add_subparsers(
@@ -401,6 +410,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         t=Translator(),
         catalog=catalog,
         include_contacts=args.contacts,
+        place_detail=Detail.FULL if args.full_places else Detail.AREA,
         tz=settings.tz,
     )
     if args.format == "xlsx":
@@ -413,7 +423,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         args.out
         or f"aidbridge-export-{utc_now().astimezone(settings.tz):%Y-%m-%d}.{_SUFFIXES[args.format]}"
     )
-    # Readable by this user only: it may hold contacts, and always holds addresses.
+    # Readable by this user only: it may hold contacts and settlements.
     await asyncio.to_thread(write_private, out, data)
     print(f"{len(lines)} item lines written to {out}")
     return 0
@@ -442,6 +452,9 @@ async def _shipment_list(settings: Settings, args: argparse.Namespace) -> int:
             t=Translator(),
             catalog=Catalog.default(),
             renderers=FileRenderers(),
+            # The operator prints the list the truck travels with: the carrier's copy, with
+            # the street addresses (location_policy: the carrier sees them).
+            level=Detail.FULL,
         )
     )
     out = Path(args.out or packing_filename(data.shipment, args.format))

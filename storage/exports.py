@@ -37,6 +37,11 @@ class ExportLine(Frozen):
     org_kind: OrgKind
     raion: str
     settlement: str
+    # The organisation's place by KATOTTH code (storage/places); None before it was placed.
+    raion_code: str | None = None
+    hromada_code: str | None = None
+    settlement_code: str | None = None
+    outside_oblast: bool = False
     position: int
     item_key: str | None
     free_text: str | None
@@ -124,7 +129,8 @@ async def map_export_lines(
     sql = (
         "SELECT r.id AS request_id, r.created_at, r.needed_by, r.urgency, r.status, r.note,"
         " r.org_id, o.name AS org_name, o.code AS org_code, o.kind AS org_kind, o.raion,"
-        " o.settlement, i.position, i.item_key, i.free_text, i.spec, i.quantity, i.unit,"
+        " o.settlement, o.raion_code, o.hromada_code, o.settlement_code, o.outside_oblast,"
+        " i.position, i.item_key, i.free_text, i.spec, i.quantity, i.unit,"
         f" i.pledged, i.delivered, {contact}"
         " FROM requests r"
         " JOIN request_items i ON i.request_id = r.id"
@@ -165,6 +171,10 @@ def _line(row: sqlite3.Row) -> ExportLine:
         org_kind=OrgKind(row["org_kind"]),
         raion=row["raion"],
         settlement=row["settlement"],
+        raion_code=row["raion_code"],
+        hromada_code=row["hromada_code"],
+        settlement_code=row["settlement_code"],
+        outside_oblast=bool(row["outside_oblast"]),
         position=row["position"],
         item_key=row["item_key"],
         free_text=row["free_text"],

@@ -147,9 +147,16 @@ async def cmd_orgs(turn: Turn, args: str) -> list[Reply]:
         return [Reply(text=turn.tr("admin.no_orgs"))]
     lines = [f"<b>{esc(turn.tr('admin.orgs_title'))}</b>"]
     t, lang = turn.ctx.t, turn.lang
+    # Admin-only today; the policy still decides, as on the card (org_card).
+    level = location_policy.detail(turn.roles, location_policy.View.ORGS)
     for org in orgs:
         kind = turn.tr(f"org_kind.{org.kind.value}")
-        lines.append(f"{org.id}. {org_name(org, lang)} — {esc(kind)}, {org_place(t, lang, org)}")
+        if level >= location_policy.Detail.FULL:
+            where = org_place(t, lang, org)
+        else:
+            area = location_policy.place_text(t, lang, level, org)
+            where = esc(area) if area else "—"
+        lines.append(f"{org.id}. {org_name(org, lang)} — {esc(kind)}, {where}")
     lines += ["", turn.tr("admin.orgs_hint")]
     return long_reply("\n".join(lines))
 

@@ -28,11 +28,12 @@ from zoneinfo import ZoneInfo
 
 from handlers.coordination.charts import draw_chart, read_chart
 from handlers.coordination.digest_text import render_digest
+from handlers.core import location_policy
 from handlers.core.context import HandlerContext, Job
 from handlers.core.events import Document, Reply
 from handlers.core.offload import off_loop
 from handlers.text.i18n import normalise_language
-from storage import subscriptions
+from storage import members, subscriptions
 from storage.charts import ChartData
 from storage.db import Conn
 from storage.digests import DigestData, load_digest_data
@@ -145,6 +146,8 @@ async def _plan(conn: Conn, sub_id: int, window_end: datetime) -> _Plan | None:
     sub = await subscriptions.get_subscription(conn, sub_id)
     if sub is None or not sub.active or sub.kind is SubscriptionKind.CRITICAL:
         return None
+    if not await may_read_digest(conn, sub):
+        return None
     window_start = sub.last_window_end or (window_end - DEFAULT_WINDOW[sub.kind])
     if window_start >= window_end:
         return None  # already covered up to here
@@ -152,6 +155,18 @@ async def _plan(conn: Conn, sub_id: int, window_end: datetime) -> _Plan | None:
     if await subscriptions.has_digest_run(conn, sub_id=sub.id, run_key=key):
         return None  # a duplicate firing (e.g. the second 02:30 of the autumn night)
     return _Plan(sub=sub, window_start=window_start, window_end=window_end, key=key)
+
+
+async def may_read_digest(conn: Conn, sub: Subscription) -> bool:
+    """Whether the subscriber may still read what a digest shows (organisations and their
+    raions: handlers/core/location_policy.py, view DIGEST). A role change stops the member's
+    subscriptions (handlers/admin/people.py); this asks again at each run, so a subscription
+    that outlived its reader's role (a member changed by hand, a forgotten one) sends nothing."""
+    reader = await members.get_member(conn, sub.member_id)
+    if reader is None or not reader.active or reader.forgotten_at is not None:
+        return False
+    level = location_policy.detail(reader.roles, location_policy.View.DIGEST)
+    return level is not location_policy.Detail.NONE
 
 
 async def _build(ctx: HandlerContext, plan: _Plan) -> _Built:

@@ -11,6 +11,7 @@ then are they read from the database at all.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, tzinfo
@@ -18,14 +19,17 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 from handlers.core.events import Document
+from handlers.core.location_policy import Detail, View, detail
 from handlers.core.offload import off_loop
 from handlers.requests.catalog import Catalog
 from handlers.requests.units import unit_name
 from handlers.text.i18n import Language, Translator
+from handlers.text.places import latin_beside
 from handlers.text.workbook import Cell as WorkbookCell
 from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook, to_csv
 from storage.exports import ExportLine, map_export_lines
 from storage.models import Filters, OrgKind, Role, Status, Urgency, request_ref
+from storage.places import Unit, codifier
 
 if TYPE_CHECKING:
     from handlers.core.context import HandlerContext
@@ -131,8 +135,11 @@ class ExportTable:
 
 @dataclass(frozen=True, slots=True)
 class PlaceCells:
-    """The #adm2-#adm4 cells of a line: names and codes (None: not known)."""
+    """The #adm1-#adm4 cells of a line: names and codes (None: not known, or not the reader's
+    to know)."""
 
+    oblast: str | None
+    oblast_code: str | None
     raion: str | None
     raion_code: str | None
     hromada: str | None
@@ -141,21 +148,72 @@ class PlaceCells:
     settlement_code: str | None
 
 
-def place_cells(line: ExportLine) -> PlaceCells:
-    """Where the line's organisation is, at each level of the convention.
+@dataclass(frozen=True, slots=True)
+class _PlaceKey:
+    """The fields of a line that decide its place cells (hashable, for the memo)."""
 
-    Organisations record raion and settlement as text for now; the hromada and the codes
-    come with the codifier (issue 13, branch h13-places): set them here from the line, and
-    the columns fill in every format.
+    raion: str
+    settlement: str
+    raion_code: str | None
+    hromada_code: str | None
+    settlement_code: str | None
+    outside_oblast: bool
+
+    @classmethod
+    def of(cls, line: ExportLine) -> _PlaceKey:
+        return cls(
+            line.raion,
+            line.settlement,
+            line.raion_code,
+            line.hromada_code,
+            line.settlement_code,
+            line.outside_oblast,
+        )
+
+
+def unit_code(unit: Unit) -> str:
+    """The +code value of a unit: its OCHA P-code, which partner tools join on; the KATOTTH
+    code for the few units OCHA has none for (city districts, which no organisation is placed
+    at)."""
+    return unit.pcode or unit.code
+
+
+def place_cells(
+    line: ExportLine | _PlaceKey, level: Detail, oblast: str, lang: Language
+) -> PlaceCells:
+    """Where the line's organisation is, at each level of the convention, as far as ``level``
+    lets the reader see (handlers/core/location_policy.py: AREA stops at the hromada, FULL
+    adds the settlement). Names carry their Latin form beside them for German and English
+    readers; the +code columns are the same in every language.
+
+    An organisation placed by code fills every level from the codifier; one not placed yet
+    has its typed raion (and, at FULL, its typed settlement) and no codes: nothing typed is
+    turned into a code here. One outside the oblast has no oblast, raion or hromada; its
+    typed place is its settlement, shown at FULL only.
     """
-    return PlaceCells(
-        raion=line.raion or None,
-        raion_code=None,
-        hromada=None,
-        hromada_code=None,
-        settlement=line.settlement or None,
-        settlement_code=None,
-    )
+    if level is Detail.NONE:
+        return PlaceCells(None, None, None, None, None, None, None, None)
+    full = level is Detail.FULL
+    if line.outside_oblast:
+        town = latin_beside(line.settlement, lang) if full and line.settlement else None
+        return PlaceCells(None, None, None, None, None, None, town, None)
+    places = codifier()
+
+    def unit_cells(code: str | None) -> tuple[str | None, str | None]:
+        unit = places.get(code) if code else None
+        if unit is None:
+            return None, None
+        return latin_beside(unit.name, lang, latin_name=unit.latin), unit_code(unit)
+
+    if line.hromada_code is not None:
+        raion, raion_code = unit_cells(line.raion_code)
+        hromada, hromada_code = unit_cells(line.hromada_code)
+        town, town_code = unit_cells(line.settlement_code) if full else (None, None)
+    else:
+        raion = latin_beside(line.raion, lang) if line.raion else None
+        raion_code = hromada = hromada_code = town_code = None
+        town = latin_beside(line.settlement, lang) if full and line.settlement else None
+    return PlaceCells(oblast, ADM1_PCODE, raion, raion_code, hromada, hromada_code, town, town_code)
 
 
 def sector(catalog: Catalog, item_key: str | None) -> str:
@@ -188,11 +246,26 @@ def row_builder(
     t: Translator,
     catalog: Catalog,
     include_contacts: bool,
+    place_detail: Detail,
     tz: tzinfo = UTC,
 ) -> Callable[[ExportLine], tuple[WorkbookCell, ...]]:
-    """One item line to its spreadsheet row; pure, so it may run in any thread."""
+    """One item line to its spreadsheet row; pure, so it may run in any thread.
+    ``place_detail``: how much of each organisation's place the reader may see
+    (``export_detail``)."""
+    adm1 = t(lang, "export.adm1")
+
+    # An export names a few hundred organisations and places over up to 100,000 lines: each
+    # name's transliteration and each place's cells are worked out once per export (the
+    # transliteration per line doubled the time of a German export).
+    @functools.lru_cache(maxsize=4096)
+    def places(key: _PlaceKey) -> PlaceCells:
+        return place_cells(key, place_detail, adm1, lang)
+
     words = _Words(
-        adm1=t(lang, "export.adm1"),
+        adm1=adm1,
+        place_detail=place_detail,
+        latin=functools.lru_cache(maxsize=4096)(functools.partial(_latin, lang=lang)),
+        places=places,
         urgency={u: t(lang, f"urgency.{u.value}") for u in Urgency},
         status={s: t(lang, f"status.{s.value}") for s in Status},
         sector={code: t(lang, f"export.sector.{code}") for code in set(SECTORS.values())},
@@ -212,10 +285,17 @@ class _Words:
     """The reader's words, looked up once per export rather than once per line."""
 
     adm1: str
+    place_detail: Detail
     urgency: Mapping[Urgency, str]
     status: Mapping[Status, str]
     sector: Mapping[str, str]
     lang: Language
+    latin: Callable[[str], str]  # latin_beside in the reader's language, memoised
+    places: Callable[[_PlaceKey], PlaceCells]  # place_cells at the reader's detail, memoised
+
+
+def _latin(name: str, lang: Language) -> str:
+    return latin_beside(name, lang)
 
 
 def _row(line: ExportLine, catalog: Catalog, words: _Words, tz: tzinfo) -> tuple[WorkbookCell, ...]:
@@ -225,23 +305,24 @@ def _row(line: ExportLine, catalog: Catalog, words: _Words, tz: tzinfo) -> tuple
         # Free text is kept as typed: no one translated it, and a guess could be wrong goods.
         names = (line.free_text or "",) * 3
     description = "; ".join(part for part in (line.note, line.spec) if part)
-    place = place_cells(line)
+    place = words.places(_PlaceKey.of(line))
+    org = words.latin(line.org_name)
     cluster = sector(catalog, line.item_key)
     return (
         request_ref(line.request_id),
         line.created_at.astimezone(tz).date(),
         line.needed_by,
-        line.org_name,
+        org,
         line.org_code,
-        words.adm1,
-        ADM1_PCODE,
+        place.oblast,
+        place.oblast_code,
         place.raion,
         place.raion_code,
         place.hromada,
         place.hromada_code,
         place.settlement,
         place.settlement_code,
-        line.org_name if line.org_kind is OrgKind.HOSPITAL else None,
+        org if line.org_kind is OrgKind.HOSPITAL else None,
         words.sector[cluster],
         *names,
         line.quantity,
@@ -301,10 +382,18 @@ def build_workbook(
     t: Translator,
     catalog: Catalog,
     include_contacts: bool,
+    place_detail: Detail,
     tz: tzinfo = UTC,
 ) -> Workbook:
     """The needs sheet and its about sheet; ``tz`` decides the calendar day of a report."""
-    row = row_builder(lang=lang, t=t, catalog=catalog, include_contacts=include_contacts, tz=tz)
+    row = row_builder(
+        lang=lang,
+        t=t,
+        catalog=catalog,
+        include_contacts=include_contacts,
+        place_detail=place_detail,
+        tz=tz,
+    )
     return _workbook(
         [row(line) for line in lines], lang=lang, t=t, include_contacts=include_contacts
     )
@@ -319,6 +408,14 @@ def _workbook(
             about_sheet(lang=lang, t=t, include_contacts=include_contacts),
         )
     )
+
+
+def export_detail(roles: Iterable[Role]) -> Detail:
+    """How much of the organisations' places an export for ``roles`` carries: the one policy
+    (handlers/core/location_policy.py, View.EXPORT). Admins: down to the settlement; everyone
+    else who may export (coordinators): hromada and raion. An export spans many organisations,
+    so no organisation counts as the reader's own here."""
+    return detail(roles, View.EXPORT)
 
 
 def expand_category(filters: Filters, catalog: Catalog) -> Filters:
@@ -358,7 +455,12 @@ async def export_document(
     include_contacts = Role.ADMIN in roles
     tz = ctx.policy.timezone
     row = row_builder(
-        lang=lang, t=ctx.t, catalog=ctx.catalog, include_contacts=include_contacts, tz=tz
+        lang=lang,
+        t=ctx.t,
+        catalog=ctx.catalog,
+        include_contacts=include_contacts,
+        place_detail=export_detail(roles),
+        tz=tz,
     )
     async with ctx.reports.slot():
         async with ctx.db.snapshot() as conn:

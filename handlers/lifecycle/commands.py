@@ -334,7 +334,7 @@ async def record(
                 notify_key,
                 ref=esc(request.ref),
                 status=esc(status_label(turn.ctx.t, lang, status)),
-                org=esc(actor_org),
+                org=esc(latin_beside(actor_org, lang)),
                 # Item names in the reader's language, not the actor's; always "N of M".
                 summary=esc(describe_lines(turn.ctx.t, turn.ctx.catalog, lang, lines) or summary),
             )

@@ -24,7 +24,7 @@ from handlers.requests.requester_commands import not_found, visible_request
 from handlers.shipments import fill, new_flow, receipt, service
 from handlers.shipments.cards import form_error, load_shipment, refuse, show_card
 from handlers.shipments.forms import FormError, parse_new
-from handlers.shipments.packing_list import FORMATS, packing_document
+from handlers.shipments.packing_list import FORMATS, packing_detail, packing_document
 from handlers.shipments.rules import Refusal
 from handlers.shipments.view import lines_block, list_line, status_text
 from handlers.text.format import esc
@@ -213,9 +213,11 @@ def packing_list_report(turn: Turn, shipment: Shipment, fmt: str) -> list[Reply]
     """The packing list reaches the asker through the outbox after the turn's commit: drawn
     in a report's slot, off the event loop and outside the write lock, as /export is."""
     ctx, lang, shipment_id = turn.ctx, turn.lang, shipment.id
+    # Street addresses for admins and the carrier's members only (location_policy).
+    level = packing_detail(turn.roles, turn.member, shipment)
 
     async def packing() -> list[Reply]:
-        document = await packing_document(ctx, shipment_id, lang, fmt)
+        document = await packing_document(ctx, shipment_id, lang, fmt, level)
         return [Reply(document=document)] if document is not None else []
 
     turn.after_commit.append(packing)

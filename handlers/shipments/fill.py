@@ -20,6 +20,7 @@ from handlers.shipments.cards import refuse, show_card
 from handlers.shipments.rules import Refusal
 from handlers.shipments.view import qty_text
 from handlers.text.format import URGENCY_ICON, esc, item_label
+from handlers.text.places import latin_beside
 from storage import organisations, requests, shipments
 from storage.models import Frozen, NeedRequest, Urgency
 from storage.shipment_models import Shipment
@@ -87,8 +88,9 @@ async def _render(
         mark = URGENCY_ICON[request.urgency] if request.urgency is Urgency.CRITICAL else ""
         if overdue:
             mark += "⏰"
+        org = latin_beside(names.get(request.org_id, "?"), turn.lang)
         out.append(
-            f"{number}. {mark} <b>{esc(request.ref)}</b> · {esc(names.get(request.org_id, '?'))}:"
+            f"{number}. {mark} <b>{esc(request.ref)}</b> · {esc(org)}:"
             f" {name} — {qty_text(turn.lang, pick.quantity, item.unit)}"
         )
     out.append("")

@@ -7,6 +7,11 @@ item lines, so each line carries the item in Ukrainian and German, quantity and 
 request id, the recipient's name, EDRPOU code and address, the carrier and the waybill, under
 an HXL hashtag row. Building it is pure (``build_packing_list``); ``packing_document`` reads a
 snapshot and renders in a worker thread, as /export does.
+
+Where each recipient is follows the location policy (handlers/core/location_policy.py, view
+PACKING_LIST): the street address and the settlement for admins and for the members of the
+shipment's carrier organisation, who drive there; for any other coordinator the hromada and
+raion only (``packing_detail``).
 """
 
 from __future__ import annotations
@@ -15,18 +20,21 @@ from collections.abc import Mapping
 
 from handlers.coordination.file_renderers import Renderers
 from handlers.coordination.hxl_export import CSV_DELIMITERS, CSV_MIME
+from handlers.core import location_policy
 from handlers.core.context import HandlerContext
 from handlers.core.events import Document
+from handlers.core.location_policy import Detail
 from handlers.core.offload import off_loop
 from handlers.requests.catalog import Catalog
 from handlers.requests.units import unit_name
 from handlers.shipments.view import when_text
 from handlers.text.format import fmt_qty, item_label
 from handlers.text.i18n import Language, Translator
+from handlers.text.places import latin_beside
 from handlers.text.workbook import Cell, ColumnHead, ColumnKind, Sheet, Workbook, to_csv
 from storage import organisations, shipments
 from storage.db import Conn
-from storage.models import Frozen, Organisation, request_ref
+from storage.models import Frozen, Member, Organisation, Role, request_ref
 from storage.shipment_models import Shipment, ShipmentLine
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,6 +48,7 @@ COLUMNS: tuple[tuple[str, str | None, ColumnKind], ...] = (
     ("recipient", "#org+name", ColumnKind.TEXT),
     ("code", "#org+code", ColumnKind.TEXT),
     ("address", "#loc+address", ColumnKind.TEXT),
+    ("place", "#loc+name", ColumnKind.TEXT),
     ("item_uk", "#item+name+i_uk", ColumnKind.TEXT),
     ("item_de", "#item+name+i_de", ColumnKind.TEXT),
     ("item_code", "#item+code", ColumnKind.TEXT),
@@ -66,6 +75,38 @@ async def read_packing(conn: Conn, shipment_id: int) -> PackingData | None:
     return PackingData(shipment=shipment, lines=lines, orgs=orgs)
 
 
+def packing_detail(roles: frozenset[Role], member: Member | None, shipment: Shipment) -> Detail:
+    """How much of the recipients' places this reader's packing list carries: the carrier is
+    a member of the organisation the shipment names as its carrier."""
+    carrier = (
+        member is not None
+        and member.org_id is not None
+        and member.org_id == shipment.carrier_org_id
+    )
+    return location_policy.detail(roles, location_policy.View.PACKING_LIST, carrier=carrier)
+
+
+class Where(Frozen):
+    """A recipient's street address (None below FULL) and place (settlement up to the raion
+    at FULL, hromada and raion at AREA), as plain text: cells are never HTML."""
+
+    address: str | None = None
+    place: str | None = None
+
+    def note_text(self) -> str | None:
+        """The delivery note's one line for both."""
+        return " · ".join(x for x in (self.address, self.place) if x) or None
+
+
+def where(t: Translator, lang: Language, level: Detail, dest: Organisation | None) -> Where:
+    if dest is None:
+        return Where()
+    # The place alone: the address has a column of its own.
+    place = location_policy.place_text(t, lang, level, dest.model_copy(update={"address": None}))
+    address = dest.address if level >= Detail.FULL else None
+    return Where(address=address, place=place)
+
+
 def filename(shipment: Shipment, fmt: str = "xlsx") -> str:
     return f"packing-list-{shipment.ref}.{fmt}"
 
@@ -83,22 +124,27 @@ def _row(
     shipment: Shipment,
     orgs: Mapping[int, Organisation],
     catalog: Catalog,
+    place: Mapping[int, Where],
+    lang: Language,
 ) -> tuple[Cell, ...]:
+    """A line; names with their Latin form beside them for German and English readers."""
     dest = orgs.get(line.dest_org_id)
     carrier = orgs.get(shipment.carrier_org_id) if shipment.carrier_org_id else None
+    at = place.get(line.dest_org_id, Where())
     return (
         number,
         request_ref(line.request_id) if line.request_id else None,
-        dest.name if dest else None,
+        latin_beside(dest.name, lang) if dest else None,
         dest.code if dest else None,
-        dest.address if dest else None,
+        at.address,
+        at.place,
         item_label(catalog, "uk", line.item_key, line.free_text),
         item_label(catalog, "de", line.item_key, line.free_text),
         line.item_key,
         line.quantity,
         unit_name(line.unit, "uk"),
         unit_name(line.unit, "de"),
-        carrier.name if carrier else None,
+        latin_beside(carrier.name, lang) if carrier else None,
         shipment.waybill,
     )
 
@@ -127,11 +173,17 @@ def _header_notes(
 
 
 def build_packing_list(
-    data: PackingData, *, lang: Language, t: Translator, catalog: Catalog
+    data: PackingData, *, lang: Language, t: Translator, catalog: Catalog, level: Detail
 ) -> Workbook:
-    """Summary (the reader's language) and one delivery note per destination (Ukrainian)."""
+    """Summary (the reader's language) and one delivery note per destination (Ukrainian);
+    the recipients' places at ``level`` (``packing_detail``)."""
     shipment, orgs = data.shipment, data.orgs
-    summary_rows = [_row(n, line, shipment, orgs, catalog) for n, line in enumerate(data.lines, 1)]
+    dests = {line.dest_org_id for line in data.lines}
+    place = {d: where(t, lang, level, orgs.get(d)) for d in dests}
+    note_place = {d: where(t, NOTE_LANG, level, orgs.get(d)) for d in dests}
+    summary_rows = [
+        _row(n, line, shipment, orgs, catalog, place, lang) for n, line in enumerate(data.lines, 1)
+    ]
     sheets = [
         Sheet.from_rows(
             t(lang, "ship.pl.summary"),
@@ -153,12 +205,15 @@ def build_packing_list(
                 "ship.pl.recipient",
                 org=name,
                 code=(dest.code if dest else None) or "—",
-                address=(dest.address if dest else None) or "—",
+                address=note_place[dest_id].note_text() or "—",
             ),
             *_header_notes(t, NOTE_LANG, shipment, orgs)[1:],
             t(NOTE_LANG, "ship.pl.signature"),
         ]
-        rows = [_row(n, line, shipment, orgs, catalog) for n, line in enumerate(group, 1)]
+        rows = [
+            _row(n, line, shipment, orgs, catalog, note_place, NOTE_LANG)
+            for n, line in enumerate(group, 1)
+        ]
         # Numbered: two recipients may share the first 31 characters of their names.
         title = f"{index} {name}"
         sheets.append(Sheet.from_rows(title, _heads(t, NOTE_LANG), rows, notes=notes))
@@ -173,22 +228,29 @@ def packing_file(
     t: Translator,
     catalog: Catalog,
     renderers: Renderers,
+    level: Detail,
 ) -> bytes:
     """XLSX (every sheet), or CSV: the summary's lines under the HXL row, split as Excel in
     the reader's language expects (";" for uk and de, "," for en); text that a spreadsheet
     would run as a formula is marked as text."""
-    book = build_packing_list(data, lang=lang, t=t, catalog=catalog)
+    book = build_packing_list(data, lang=lang, t=t, catalog=catalog, level=level)
     if fmt == "csv":
         return to_csv(book.sheets[0], delimiter=CSV_DELIMITERS[lang])
     return renderers.workbook(book)
 
 
 def render_packing_list(
-    ctx: HandlerContext, data: PackingData, lang: Language, fmt: str
+    ctx: HandlerContext, data: PackingData, lang: Language, fmt: str, level: Detail
 ) -> Document:
     """Built and drawn together, in a worker thread (``off_loop``)."""
     payload = packing_file(
-        data, fmt=fmt, lang=lang, t=ctx.t, catalog=ctx.catalog, renderers=ctx.renderers
+        data,
+        fmt=fmt,
+        lang=lang,
+        t=ctx.t,
+        catalog=ctx.catalog,
+        renderers=ctx.renderers,
+        level=level,
     )
     caption = ctx.t(lang, "ship.pl.caption", ref=data.shipment.ref, lines=len(data.lines))
     return Document(
@@ -200,12 +262,13 @@ def render_packing_list(
 
 
 async def packing_document(
-    ctx: HandlerContext, shipment_id: int, lang: Language, fmt: str = "xlsx"
+    ctx: HandlerContext, shipment_id: int, lang: Language, fmt: str, level: Detail
 ) -> Document | None:
-    """A report (Turn.after_commit): read from a snapshot, drawn off the event loop."""
+    """A report (Turn.after_commit): read from a snapshot, drawn off the event loop; the
+    recipients' places at ``level`` (``packing_detail``)."""
     async with ctx.reports.slot():
         async with ctx.db.snapshot() as conn:
             data = await read_packing(conn, shipment_id)
         if data is None:
             return None
-        return await off_loop(render_packing_list, ctx, data, lang, fmt)
+        return await off_loop(render_packing_list, ctx, data, lang, fmt, level)

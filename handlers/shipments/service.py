@@ -19,6 +19,7 @@ from handlers.shipments.rules import Refusal
 from handlers.shipments.view import line_text, lines_block, receipt_text, when_text
 from handlers.text.format import esc
 from handlers.text.i18n import Language, normalise_language
+from handlers.text.places import latin_beside
 from storage import lifecycle, members, organisations, requests, shipments
 from storage.models import (
     EventKind,
@@ -171,7 +172,7 @@ async def add_lines(
         recipients = await members.list_members(turn.conn, org_id=dest)
 
         def loaded(lang: Language, group: list[ShipmentLine] = group) -> Reply:
-            via = t(lang, "ship.via", hub=esc(hub)) if hub else ""
+            via = t(lang, "ship.via", hub=esc(latin_beside(hub, lang))) if hub else ""
             return Reply(
                 text=t(
                     lang,
@@ -343,7 +344,7 @@ async def _tell_departed(turn: Turn, shipment: Shipment, lines: Sequence[Shipmen
         recipients = await members.list_members(turn.conn, org_id=dest)
 
         def departed(lang: Language, group: list[ShipmentLine] = group) -> Reply:
-            via = t(lang, "ship.via", hub=esc(hub)) if hub else ""
+            via = t(lang, "ship.via", hub=esc(latin_beside(hub, lang))) if hub else ""
             text = t(
                 lang,
                 "ship.notify.departed",
@@ -561,7 +562,8 @@ async def _tell_signed(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentL
     def signed(lang: Language) -> Reply:
         body = "\n".join(f"• {line_text(t, catalog, lang, line, status=True)}" for line in lines)
         key = "ship.notify.problem" if problem else "ship.notify.signed"
-        return Reply(text=t(lang, key, ref=esc(shipment.ref), org=esc(org), lines=body))
+        named = esc(latin_beside(org, lang))
+        return Reply(text=t(lang, key, ref=esc(shipment.ref), org=named, lines=body))
 
     await tell(
         turn, await coordinators_of(turn, shipment), signed, "alert" if problem else "notice"

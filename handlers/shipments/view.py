@@ -9,6 +9,7 @@ from handlers.requests.catalog import Catalog
 from handlers.requests.units import unit_name
 from handlers.text.format import esc, fmt_date, fmt_qty, item_label
 from handlers.text.i18n import Language, Translator
+from handlers.text.places import latin_beside
 from storage.models import Organisation, request_ref
 from storage.shipment_models import LineStatus, Shipment, ShipmentLine, ShipmentStatus
 
@@ -83,11 +84,13 @@ def lines_block(
     return "\n".join(f"• {line_text(t, catalog, lang, line)}" for line in lines)
 
 
-def org_name(orgs: Mapping[int, Organisation], org_id: int | None) -> str:
+def org_name(orgs: Mapping[int, Organisation], org_id: int | None, lang: Language = "uk") -> str:
+    """Plain text: the organisation's name, with its Latin form for German and English
+    readers (handlers/text/places.py)."""
     if org_id is None:
         return "—"
     org = orgs.get(org_id)
-    return org.name if org else "?"
+    return latin_beside(org.name, lang) if org else "?"
 
 
 def title(shipment: Shipment) -> str:
@@ -115,13 +118,16 @@ def card(
     orgs: Mapping[int, Organisation],
 ) -> str:
     """The shipment with its lines grouped by destination."""
+    carrier = org_name(orgs, shipment.carrier_org_id, lang)
     out = [
         f"{STATUS_ICON[shipment.status]} {title(shipment)}"
         f" · {esc(status_text(t, lang, shipment.status))}",
-        f"{esc(t(lang, 'ship.field.carrier'))}: {esc(org_name(orgs, shipment.carrier_org_id))}",
+        f"{esc(t(lang, 'ship.field.carrier'))}: {esc(carrier)}",
     ]
     if shipment.hub_org_id is not None:
-        out.append(f"{esc(t(lang, 'ship.field.hub'))}: {esc(org_name(orgs, shipment.hub_org_id))}")
+        out.append(
+            f"{esc(t(lang, 'ship.field.hub'))}: {esc(org_name(orgs, shipment.hub_org_id, lang))}"
+        )
     out.append(
         f"{esc(t(lang, 'ship.field.departure'))}: "
         f"{esc(when_text(t, lang, shipment.planned_departure))}"
@@ -146,7 +152,7 @@ def card(
         by_dest.setdefault(line.dest_org_id, []).append(line)
     for dest, group in by_dest.items():
         out.append("")
-        out.append(f"🏥 <b>{esc(org_name(orgs, dest))}</b>")
+        out.append(f"🏥 <b>{esc(org_name(orgs, dest, lang))}</b>")
         out.extend(
             f"{n}. {line_text(t, catalog, lang, line, status=True)}"
             for n, line in enumerate(group, 1)

@@ -1,8 +1,9 @@
 """The official codifier (KATOTTH) of Dnipropetrovsk oblast, shipped as package data.
 
 Built once from ``data/katottg_ua12.csv`` (and ``data/other_names.csv``, the former and newer
-names), then never changed: ``codifier()`` returns the one immutable instance, so every caller,
-the migration that places old organisations included, reads the same units. See
+names, and ``data/russian_names.csv``, Russian spellings of the cities and raions), then never
+changed: ``codifier()`` returns the one immutable instance, so every caller, the migration that
+places old organisations included, reads the same units. See
 ``data/README.md`` for the source, the edition and the attribution the data requires.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from importlib import resources
 from types import MappingProxyType
@@ -51,6 +52,7 @@ class Unit(Frozen):
     former: tuple[str, ...] = ()  # names of the 19.01.2024 edition
     newer: tuple[str, ...] = ()  # names OCHA already uses (2026-02), not yet in the codifier
     english_other: tuple[str, ...] = ()  # OCHA English names of those former/newer names
+    russian: tuple[str, ...] = ()  # Russian spellings of a city's name (data/russian_names.csv)
 
     @property
     def latin(self) -> str:
@@ -127,7 +129,30 @@ def _read(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def parse_units(rows: list[dict[str, str]], other: list[dict[str, str]]) -> list[Unit]:
+def parse_units(
+    rows: list[dict[str, str]],
+    other: list[dict[str, str]],
+    russian_rows: Sequence[Mapping[str, str]] = (),
+) -> list[Unit]:
+    """The units of the codifier's rows, with their other names.
+
+    A Russian spelling of a settlement's current name is given for its Ukrainian *name*
+    (no code) and goes to every settlement of that name: "Терновка" finds the city Тернівка
+    and the villages Тернівка alike, so the search offers them as choices instead of guessing
+    the city. A Russian form of a former name (Днепродзержинск) or of a raion is given with
+    the code of the one unit that bore it."""
+    by_name: dict[str, list[str]] = {}
+    by_code: dict[str, list[str]] = {}
+    for r in russian_rows:
+        if r["katottg"]:
+            by_code.setdefault(r["katottg"], []).append(r["name_ru"])
+        else:
+            by_name.setdefault(r["name_uk"], []).append(r["name_ru"])
+
+    def russian(row: dict[str, str]) -> tuple[str, ...]:
+        named = by_name.get(row["name_uk"], []) if row["level"] == Level.SETTLEMENT.value else []
+        return (*named, *by_code.get(row["katottg"], ()))
+
     former: dict[str, list[str]] = {}
     newer: dict[str, list[str]] = {}
     english: dict[str, list[str]] = {}
@@ -148,6 +173,7 @@ def parse_units(rows: list[dict[str, str]], other: list[dict[str, str]]) -> list
             former=tuple(former.get(row["katottg"], ())),
             newer=tuple(newer.get(row["katottg"], ())),
             english_other=tuple(english.get(row["katottg"], ())),
+            russian=russian(row),
         )
         for row in rows
     ]
@@ -157,4 +183,6 @@ def parse_units(rows: list[dict[str, str]], other: list[dict[str, str]]) -> list
 def codifier() -> Codifier:
     """The oblast's codifier, read from the package data once per process (about 0.15 s; the app
     builds it at start, off the first message's path)."""
-    return Codifier(parse_units(_read("katottg_ua12.csv"), _read("other_names.csv")))
+    return Codifier(
+        parse_units(_read("katottg_ua12.csv"), _read("other_names.csv"), _read("russian_names.csv"))
+    )

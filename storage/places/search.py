@@ -7,6 +7,8 @@ What a person may type for a place, and how each is met:
 - Latin letters: both sides are compared in the national transliteration, loosened for the
   usual variants (y/i/j, w/v, g/h: "Kamjanske", "Pavlograd", "Krywyj Rih");
 - the old names of renamed places (Новомосковськ) and OCHA's newer names (Самарівська громада);
+- Russian spellings of the cities ("Днепр", "Каменское", "Кривой Рог"), given for every
+  settlement of the city's Ukrainian name, so a namesake village comes back beside the city;
 - grammatical endings of the adjective names ("Синельниківського району");
 - a qualifier after a comma, or after the name: "Покровська, Синельниківський район";
 - typos: one edit in a short name, two in a longer one, three in a long one (rapidfuzz's OSA
@@ -182,7 +184,8 @@ class _Index:
         self.stem: dict[str, list[_Entry]] = {}
         for unit in places.units():
             names = [(unit.name, False)]
-            names += [(n, True) for n in (*unit.former, *unit.newer, *unit.english_other)]
+            others = (*unit.former, *unit.newer, *unit.english_other, *unit.russian)
+            names += [(n, True) for n in others]
             if unit.name_en:
                 names.append((unit.name_en, False))
             for name, other in names:

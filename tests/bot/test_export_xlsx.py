@@ -74,17 +74,30 @@ async def test_xlsx_cell_by_cell(harness: EngineHarness, lang: Language) -> None
         "Mullbinde",
         "Bandage",
     ]
-    # Places by the convention: oblast with its P-code, raion, settlement as #adm4.
+    # Places by the convention: oblast, raion, hromada with their P-codes; a coordinator's
+    # file stops at the hromada (no #adm4 settlement). Latin beside Cyrillic in de and en.
+    latin = lang != "uk"
     assert [bandages[tag].value for tag in HXL[5:13]] == [
         t(lang, "export.adm1"),
         "UA12",
-        "Дніпровський",
+        "Дніпровський" + (" (Dniprovskyi)" if latin else ""),
+        "UA1202",
+        "Дніпровська" + (" (Dniprovska)" if latin else ""),
+        "UA1202001",
         None,
-        None,  # hromada and codes: with the codifier
-        None,
-        "Дніпро",
         None,
     ]
+    # The organisation not placed by code: its typed raion, no code and no hromada made up.
+    assert [generator[tag].value for tag in HXL[7:13]] == [
+        "Нікопольський" + (" (Nikopolskyi)" if latin else ""),
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+    org = "Лікарня №4" + (" (Likarnia №4)" if latin else "")
+    assert bandages["#org+name"].value == bandages["#loc+facility+name"].value == org
     assert bandages["#org+code"].value == "01994102"
     assert bandages["#meta+id"].value == "R-1001"
     assert not any("Олена" in str(c.value) for row in cells for c in row.values())

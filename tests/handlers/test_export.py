@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 
 from handlers.coordination.charts import chart_by_category, chart_labels
 from handlers.coordination.hxl_export import (
@@ -20,6 +21,7 @@ from handlers.coordination.hxl_export import (
     sector,
 )
 from handlers.core.events import Document
+from handlers.core.location_policy import Detail
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator
 from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, to_csv
@@ -36,7 +38,7 @@ from storage.models import (
     Status,
     Urgency,
 )
-from tests.engine_harness import EngineHarness
+from tests.engine_harness import DNIPRO, EngineHarness
 
 HXL = [
     "#meta+id",
@@ -102,7 +104,9 @@ async def seed(h: EngineHarness) -> Seeded:
             code="01994102",
             address=None,
             now=now,
+            place=DNIPRO,  # placed by KATOTTH code
         )
+        # Not placed yet: its typed raion and settlement, no codes.
         hromada = await organisations.add_organisation(
             conn,
             kind=OrgKind.MUNICIPALITY,
@@ -250,10 +254,10 @@ async def test_csv_cell_by_cell_for_a_ukrainian_coordinator(harness: EngineHarne
         "Дніпропетровська область",
         "UA12",
         "Дніпровський",
-        "",
-        "",  # the hromada comes with the codifier
-        "",
-        "Дніпро",
+        "UA1202",  # P-codes from the codifier
+        "Дніпровська",
+        "UA1202001",
+        "",  # a coordinator's export stops at the hromada: no settlement
         "",
         "Лікарня №4",
         "Охорона здоров’я",
@@ -284,11 +288,11 @@ async def test_csv_cell_by_cell_for_a_ukrainian_coordinator(harness: EngineHarne
         "",
         "Дніпропетровська область",
         "UA12",
-        "Нікопольський",
+        "Нікопольський",  # typed, not placed: no codes, no hromada guessed from it
         "",
         "",
         "",
-        "Марганець",
+        "",  # the typed settlement: not for a coordinator either
         "",
         "",  # a hromada is not a facility
         "Енергетика",
@@ -322,6 +326,76 @@ async def test_admin_export_has_the_contact_column(harness: EngineHarness) -> No
     assert rows[3][-1] == "Олена Коваль (telegram:101)"
     assert rows[4][-1] == ""  # filed without a member (CLI)
     assert all(len(row) == len(HXL) + 1 for row in rows)
+
+
+async def test_places_by_reader_and_language(harness: EngineHarness) -> None:
+    """Place columns by the location policy (admins: down to the settlement; coordinators:
+    the hromada) and by language (Latin beside Cyrillic for German and English readers);
+    the +code columns hold the same P-codes in every language."""
+    s = await seed(harness)
+    adm = slice(5, 14)  # #adm1+name .. #loc+facility+name
+
+    def places(rows: list[list[str]]) -> list[list[str]]:
+        return [[*row[3:4], *row[adm]] for row in rows[2:]]
+
+    admin_en = places(read_csv(await export(harness, s.admin, lang="en"), ","))
+    assert admin_en[0] == [
+        "Лікарня №4 (Likarnia №4)",
+        "Dnipropetrovsk oblast",
+        "UA12",
+        "Дніпровський (Dniprovskyi)",
+        "UA1202",
+        "Дніпровська (Dniprovska)",
+        "UA1202001",
+        "Дніпро (Dnipro)",
+        "UA1202001001",
+        "Лікарня №4 (Likarnia №4)",
+    ]
+    # Not placed: the typed raion and settlement in Latin too, and no code made up.
+    assert admin_en[2][3:9] == [
+        "Нікопольський (Nikopolskyi)",
+        "",
+        "",
+        "",
+        "Марганець (Marhanets)",
+        "",
+    ]
+    coord_de = places(read_csv(await export(harness, s.coord, lang="de"), ";"))
+    assert coord_de[0][3:9] == [
+        "Дніпровський (Dniprovskyi)",
+        "UA1202",
+        "Дніпровська (Dniprovska)",
+        "UA1202001",
+        "",
+        "",
+    ]
+    assert coord_de[2][3:9] == ["Нікопольський (Nikopolskyi)", "", "", "", "", ""]
+    # Ukrainian readers get the names as the codifier writes them, and the same codes.
+    coord_uk = places(read_csv(await export(harness, s.coord, lang="uk"), ";"))
+    assert [row[4::2] for row in coord_uk] == [row[4::2] for row in coord_de]
+    assert coord_uk[0][3] == "Дніпровський"
+
+
+async def test_no_settlement_in_a_coordinators_file(harness: EngineHarness) -> None:
+    """Whatever the format or language, a coordinator's file names no settlement and no
+    address of the organisations: the export stops at the hromada."""
+    s = await seed(harness)
+    async with harness.db.transaction() as conn:
+        await conn.execute("UPDATE organisations SET address = 'вул. Прихована, 3'")
+    for lang in ("uk", "de", "en"):
+        for fmt in ("csv", "hxl", "xlsx"):
+            data = (await export(harness, s.coord, fmt, lang=lang)).data
+            if fmt == "xlsx":  # compressed: read back
+                book = load_workbook(io.BytesIO(data))
+                data = "\n".join(
+                    str(c.value) for row in book.worksheets[0].iter_rows() for c in row
+                ).encode()
+            # ("Марганець" alone is the start of "Марганецька громада", the organisation.)
+            needles = ("Марганець;", "Марганець,", "Марганець\n", "Марганець (", "UA1202001001")
+            for needle in (*needles, "Прихована", "Дніпро;", "Дніпро\n", "Dnipro)"):
+                assert needle.encode() not in data, (lang, fmt, needle)
+        admin = (await export(harness, s.admin, "csv", lang=lang)).data
+        assert b"UA1202001001" in admin and "Марганець".encode() in admin
 
 
 async def test_storage_reads_contacts_only_when_asked(harness: EngineHarness) -> None:
@@ -477,7 +551,12 @@ def test_sector_per_category() -> None:
 
 def test_build_workbook_shape() -> None:
     book = build_workbook(
-        [], lang="en", t=Translator(), catalog=Catalog.default(), include_contacts=False
+        [],
+        lang="en",
+        t=Translator(),
+        catalog=Catalog.default(),
+        include_contacts=False,
+        place_detail=Detail.AREA,
     )
     needs, about = book.sheets
     assert needs.hxl_row() == tuple(c.hxl for c in COLUMNS) == tuple(HXL)

@@ -25,7 +25,11 @@ SCHEMA = [
     ["#adm1+name", "true", "", "", ""],
     ["#adm1+code", "true", "", "UA12", ""],
     ["#adm2+name", "true", "", "", ""],
-    ["#adm4+name", "true", "", "", ""],
+    # P-codes by level (OCHA COD-AB): UA12 + 2 digits per raion, 3 per hromada and settlement;
+    # empty for an organisation not placed by code yet, and #adm4 for a coordinator's file.
+    ["#adm2+code", "", "", "", r"^UA12\d{2}$"],
+    ["#adm3+code", "", "", "", r"^UA12\d{5}$"],
+    ["#adm4+code", "", "", "", r"^UA12\d{8}$"],
     ["#sector", "true", "", "", ""],
     ["#item+name", "true", "", "", ""],
     ["#item+num", "true", "number", "", ""],
@@ -48,6 +52,9 @@ def read(data: bytes) -> Any:
     return dataset
 
 
+LATIN = {"uk": "", "de": " (Dniprovskyi)", "en": " (Dniprovskyi)"}
+
+
 @pytest.mark.parametrize("fmt", ["csv", "hxl", "xlsx"])
 @pytest.mark.parametrize("lang", ["uk", "de", "en"])
 async def test_libhxl_reads_and_validates(harness: EngineHarness, fmt: str, lang: Language) -> None:
@@ -60,10 +67,35 @@ async def test_libhxl_reads_and_validates(harness: EngineHarness, fmt: str, lang
     for tag, codes in CODES.items():
         assert [row.get(tag) for row in rows] == codes, tag
     assert [row.get("#date+reported") for row in rows] == ["2026-11-25"] * 3
-    assert [row.get("#adm2+name") for row in rows] == ["Дніпровський"] * 2 + ["Нікопольський"]
-    assert [row.get("#adm4+name") for row in rows] == ["Дніпро"] * 2 + ["Марганець"]
+    raion = "Дніпровський" + LATIN[lang]
+    nikopol = "Нікопольський" + (" (Nikopolskyi)" if lang != "uk" else "")
+    assert [row.get("#adm2+name") for row in rows] == [raion] * 2 + [nikopol]
+    # libhxl reads an empty cell as None (CSV) or "" (XLSX): either is "not given".
+    assert [row.get("#adm2+code") or None for row in rows] == ["UA1202"] * 2 + [None]
+    assert [row.get("#adm3+code") or None for row in rows] == ["UA1202001"] * 2 + [None]
+    # A coordinator's file stops at the hromada (handlers/core/location_policy.py).
+    assert [row.get("#adm4+name") or None for row in rows] == [None] * 3
+    assert [row.get("#adm4+code") or None for row in rows] == [None] * 3
     # Numbers read as numbers by libhxl's own datatype test.
     assert [float(row.get("#item+num+requested")) for row in rows] == [200, 5, 2]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "hxl", "xlsx"])
+@pytest.mark.parametrize("lang", ["uk", "de", "en"])
+async def test_an_admins_file_validates_with_settlements(
+    harness: EngineHarness, fmt: str, lang: Language
+) -> None:
+    s = await seed(harness)
+    dataset = hxl.data(io.BytesIO((await export(harness, s.admin, fmt, lang=lang)).data)).cache()
+    errors: list[Any] = []
+    assert hxl.schema(SCHEMA, callback=errors.append).validate(dataset), [str(e) for e in errors]
+    rows = list(dataset)
+    town = "Дніпро" + (" (Dnipro)" if lang != "uk" else "")
+    assert [row.get("#adm3+name") for row in rows][:2] == [
+        "Дніпровська" + (" (Dniprovska)" if lang != "uk" else "")
+    ] * 2
+    assert [row.get("#adm4+name") for row in rows][:2] == [town] * 2
+    assert [row.get("#adm4+code") or None for row in rows] == ["UA1202001001"] * 2 + [None]
 
 
 def test_the_schema_catches_a_wrong_file() -> None:

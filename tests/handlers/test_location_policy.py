@@ -7,8 +7,11 @@ coordinators see the organisation, its hromada and raion, not the settlement.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from handlers.coordination.digest_jobs import run_digest
 from handlers.core.location_policy import POLICY, Detail, View, detail
 from storage.models import Identity, Role
 from tests.engine_harness import ADMIN, EngineHarness
@@ -88,3 +91,25 @@ async def test_critical_alert_gives_coordinators_the_area_only(harness: EngineHa
     assert "R-1001" in alert and "Лікарня №4 (Likarnia №4)" in alert
     assert "Дніпровська (Dniprovska) hromada, Дніпровський (Dniprovskyi) raion" in alert
     assert "Тестова" not in alert and "Дніпро (Dnipro)," not in alert
+
+
+async def test_a_digest_reaches_only_who_may_read_it(harness: EngineHarness) -> None:
+    """The digest names organisations and raions (view DIGEST): a subscription that outlived
+    its reader's coordinator role (changed by hand, so nothing stopped it) sends nothing."""
+    h = harness
+    hospital = await h.add_org()
+    ngo = await h.add_org(name="Hilfswerk NRW", address=None)
+    await h.join(NURSE, hospital.id)
+    await h.join(COORD, ngo.id, role=Role.COORDINATOR, lang="en")
+    await h.need_and_submit(NURSE, "/need 2 генератор")
+    assert "✅" in (await h.send(COORD, "/subscribe daily 08:00"))[0].text
+    [(sub_id,)] = await h.rows("SELECT id FROM subscriptions WHERE kind = 'daily'")
+    start = h.clock()
+    sent = "SELECT COUNT(*) FROM outbox WHERE kind = 'digest'"
+    assert await run_digest(h.engine.ctx, int(sub_id), start + timedelta(days=1))
+    [(before,)] = await h.rows(sent)
+    assert before >= 1  # the coordinator got it
+    async with h.db.transaction() as conn:
+        await conn.execute("UPDATE members SET roles = 'requester' WHERE user_id = '301'")
+    assert not await run_digest(h.engine.ctx, int(sub_id), start + timedelta(days=2))
+    assert await h.rows(sent) == [(before,)]

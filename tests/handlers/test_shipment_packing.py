@@ -9,17 +9,25 @@ from openpyxl import load_workbook
 from handlers.shipments.packing_list import COLUMNS, XLSX_MIME
 from handlers.text.i18n import Translator
 from storage import organisations
-from storage.models import Identity, OrgKind, Role
-from tests.engine_harness import EngineHarness
+from storage.models import Identity, OrgKind, Placement, Role
+from tests.engine_harness import ADMIN, DNIPRO, EngineHarness
 
 COORD = Identity(transport="telegram", user_id="301")
 NURSE_A = Identity(transport="telegram", user_id="101")
 NURSE_B = Identity(transport="telegram", user_id="102")
 HXL = [tag or None for _, tag, _ in COLUMNS]
+DNIPRO_DE = (
+    "Stadt Дніпро (Dnipro), Hromada Дніпровська (Dniprovska), Rajon Дніпровський (Dniprovskyi)"
+)
 
 
 async def add(
-    h: EngineHarness, kind: OrgKind, name: str, code: str | None, address: str | None
+    h: EngineHarness,
+    kind: OrgKind,
+    name: str,
+    code: str | None,
+    address: str | None,
+    place: Placement | None = None,
 ) -> int:
     async with h.db.transaction() as conn:
         org = await organisations.add_organisation(
@@ -31,6 +39,7 @@ async def add(
             code=code,
             address=address,
             now=h.clock(),
+            place=place,
         )
     return org.id
 
@@ -39,8 +48,8 @@ async def test_packing_list_cell_by_cell(harness: EngineHarness) -> None:
     h = harness
     t = Translator()
     ngo = await add(h, OrgKind.NGO, "Hilfswerk NRW", None, None)
-    a = await add(h, OrgKind.HOSPITAL, "Лікарня А", "01234567", "вул. Тестова, 1")
-    b = await add(h, OrgKind.HOSPITAL, '=HYPERLINK("x")', "76543210", "-1+1")
+    a = await add(h, OrgKind.HOSPITAL, "Лікарня А", "01234567", "вул. Тестова, 1", DNIPRO)
+    b = await add(h, OrgKind.HOSPITAL, '=HYPERLINK("x")', "76543210", "-1+1")  # not placed
     await h.join(COORD, ngo, role=Role.COORDINATOR, lang="de")
     await h.join(NURSE_A, a)
     await h.join(NURSE_B, b)
@@ -84,9 +93,10 @@ async def test_packing_list_cell_by_cell(harness: EngineHarness) -> None:
         [
             1,
             "R-1001",
-            "Лікарня А",
+            "Лікарня А (Likarnia A)",
             "01234567",
-            "вул. Тестова, 1",
+            "вул. Тестова, 1",  # the carrier's member: the street address and settlement
+            DNIPRO_DE,
             "Бинт",
             "Mullbinde",
             "bandages",
@@ -99,9 +109,10 @@ async def test_packing_list_cell_by_cell(harness: EngineHarness) -> None:
         [
             2,
             "R-1001",
-            "Лікарня А",
+            "Лікарня А (Likarnia A)",
             "01234567",
             "вул. Тестова, 1",
+            DNIPRO_DE,
             "Генератор",
             "Stromerzeuger",
             "generator",
@@ -117,6 +128,7 @@ async def test_packing_list_cell_by_cell(harness: EngineHarness) -> None:
             '=HYPERLINK("x")',
             "76543210",
             "-1+1",
+            "Дніпро (Dnipro), Дніпровський (Dniprovskyi)",  # as typed: not placed yet
             "Термоковдра",
             "Rettungsdecke",
             "rescue_blanket",
@@ -130,13 +142,15 @@ async def test_packing_list_cell_by_cell(harness: EngineHarness) -> None:
     # Text from the chat is text, never a formula; quantities are numbers.
     for row in summary.iter_rows(min_row=7):
         assert all(c.data_type != "f" for c in row)
-        assert row[8].data_type == "n"
+        assert row[9].data_type == "n"
 
     # The delivery note for hospital B, in Ukrainian, with room for the signature.
     note = book['2 =HYPERLINK("x")']
     lines = [note.cell(row=r, column=1).value for r in range(1, 7)]
     assert lines[0] == "Акт приймання-передачі гуманітарної допомоги: транспорт S-1 «NRW 48/2026»"
-    assert lines[1] == 'Отримувач: =HYPERLINK("x"); код ЄДРПОУ: 76543210; адреса: -1+1'
+    assert lines[1] == (
+        'Отримувач: =HYPERLINK("x"); код ЄДРПОУ: 76543210; адреса: -1+1 · Дніпро, Дніпровський'
+    )
     assert lines[2:5] == [
         "Перевізник: Hilfswerk NRW",
         "Накладна (CMR): =CMR 4711",
@@ -145,13 +159,14 @@ async def test_packing_list_cell_by_cell(harness: EngineHarness) -> None:
     assert lines[5] is not None and lines[5].startswith("Отримав(ла): ____")
     assert [c.value for c in note[7]] == [t("uk", f"ship.pl.col.{k}") for k, _, _ in COLUMNS]
     assert [c.value for c in note[8]] == HXL
-    assert [[c.value for c in row][:9] for row in note.iter_rows(min_row=9)] == [
+    assert [[c.value for c in row][:10] for row in note.iter_rows(min_row=9)] == [
         [
             1,
             "R-1002",
             '=HYPERLINK("x")',
             "76543210",
             "-1+1",
+            "Дніпро, Дніпровський",
             "Термоковдра",
             "Rettungsdecke",
             "rescue_blanket",
@@ -197,7 +212,47 @@ async def test_packing_list_as_csv(harness: EngineHarness) -> None:
     assert rows[0] == ";".join(t("de", f"ship.pl.col.{key}") for key, _, _ in COLUMNS)
     assert rows[1] == ";".join(tag or "" for tag in HXL)
     assert rows[2] == (
-        '1;R-1001;"\'=Лікарня; А";01234567;вул. Тестова, 1;Бинт;Mullbinde;bandages;150;'
+        '1;R-1001;"\'=Лікарня; А (=Likarnia; A)";01234567;вул. Тестова, 1;'
+        "Дніпро (Dnipro), Дніпровський (Dniprovskyi);Бинт;Mullbinde;bandages;150;"
         "уп.;Pkg.;Hilfswerk NRW;CMR 4711"
     )
     assert rows[3:] == [""]
+
+
+OTHER_COORD = Identity(transport="telegram", user_id="302")
+
+
+async def test_street_address_only_for_admins_and_the_carrier(harness: EngineHarness) -> None:
+    """handlers/core/location_policy.py, view PACKING_LIST: the carrier organisation's members
+    and admins get the street address and the settlement; a coordinator of another
+    organisation the hospital's hromada and raion, on the summary and on the delivery note."""
+    h = harness
+    carrier = await add(h, OrgKind.NGO, "Hilfswerk NRW", None, None)
+    other = await add(h, OrgKind.NGO, "Andere Hilfe", None, None)
+    a = await add(h, OrgKind.HOSPITAL, "Лікарня А", "01234567", "вул. Прихована, 3", DNIPRO)
+    await h.join(COORD, carrier, role=Role.COORDINATOR, lang="en")
+    await h.join(OTHER_COORD, other, role=Role.COORDINATOR, lang="en")
+    await h.join(NURSE_A, a)
+    await h.need_and_submit(NURSE_A, "/need 200 уп бинти")
+    await h.send(COORD, "/pledge R-1001")
+    await h.send(COORD, "/shipment new NRW 48/2026; carrier Hilfswerk; waybill CMR 4711")
+    await h.send(COORD, "/shipment add S-1 R-1001 бинти 150")
+
+    async def cells(who: Identity, lang: str) -> str:
+        replies = await h.report(who, "/shipment list S-1", lang=lang)
+        doc = next(r.document for r in replies if r.document is not None)
+        book = load_workbook(io.BytesIO(doc.data))
+        return "\n".join(
+            str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+        )
+
+    for who, lang in ((COORD, "en"), (ADMIN, "en")):
+        shown = await cells(who, lang)
+        assert "вул. Прихована, 3" in shown and "Дніпро (Dnipro)," in shown, who
+        assert "м. Дніпро, Дніпровська громада" in shown  # the Ukrainian delivery note
+    shown = await cells(OTHER_COORD, "en")
+    assert "Прихована" not in shown
+    assert "Дніпро (Dnipro)," not in shown and "м. Дніпро" not in shown
+    assert "Дніпровська (Dniprovska) hromada, Дніпровський (Dniprovskyi) raion" in shown
+    assert "адреса: Дніпровська громада, Дніпровський район" in shown
+    assert "Лікарня А (Likarnia A)" in shown  # the organisation is theirs to know

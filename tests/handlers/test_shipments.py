@@ -113,6 +113,8 @@ async def test_fill_proposes_critical_then_overdue_then_oldest(harness: EngineHa
     replies = await h.send(COORD, "/shipment fill S-1")
     text = replies[0].text
     assert text.index("R-1003") < text.index("R-1002") < text.index("R-1001"), text
+    # The English reader reads the hospitals' names in Latin letters too.
+    assert "Лікарня А (Likarnia A)" in text and "Лікарня Б (Likarnia B)" in text
     assert await h.count("shipment_lines") == 0  # a preview adds nothing
     # Keep 1 and 2 only; 4 is no line of the preview.
     replies = await h.send(COORD, "4")
@@ -121,6 +123,8 @@ async def test_fill_proposes_critical_then_overdue_then_oldest(harness: EngineHa
     assert "R-1001" not in replies[0].text and "(2)" in replies[0].text
     # Meanwhile the critical tourniquets go on the other truck: the preview no longer holds.
     await h.send(COORD, "/shipment add S-2 R-1003")
+    replies = await h.send(COORD, "/shipment S-2")
+    assert "🏥 <b>Лікарня А (Likarnia A)</b>" in replies[0].text  # the card, likewise
     replies = await h.press(COORD, "shf:ok")
     assert "R-1003" in replies[0].text and "at most 0" in replies[0].text
     assert await h.rows("SELECT shipment_id, request_id FROM shipment_lines") == [(2, 1003)]
@@ -208,8 +212,12 @@ async def test_without_a_hub_the_destinations_sign_at_departure(harness: EngineH
     before = await h.count("shipment_events")
     replies = await h.press(NURSE_B, f"shr:ok:{line_ids[0]}")
     assert replies[0].toast and await h.count("shipment_events") == before
+    mark = await h.last_outbox_id()
     replies = await h.press(NURSE_A, find_payload_in(rows[0][1], "shr:all:"))
     assert "отримано 10" in replies[0].text and "отримано 2" in replies[0].text
+    # The English coordinator hears who signed, the name in Latin letters too.
+    told_coord = [text for _, text in await told(h, COORD, mark)]
+    assert any("Лікарня А (Likarnia A)" in text for text in told_coord), told_coord
     assert await h.rows("SELECT status FROM shipments") == [("closed",)]
     assert await h.rows("SELECT status FROM requests") == [("delivered",)]
 

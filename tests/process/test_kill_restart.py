@@ -274,6 +274,16 @@ async def test_cli_export_writes_csv_and_xlsx(tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))  # German Excel's separator
     assert rows[1][0] == "#meta+id" and rows[2][0] == "R-1001"
     assert "Stromerzeuger" in rows[2] and "2" in rows[2] and "Kritisch" in rows[2]
+    # By default the operator's file stops at the hromada, as a coordinator's /export does;
+    # --full-places adds the settlement (#adm4), as an admin's does.
+    place = dict(zip(rows[1], rows[2], strict=True))
+    assert place["#adm3+code"] == "UA1202001" and place["#adm4+name"] == ""
+    code, out = await cli("export", "--format", "csv", "--out", "y.csv", "--full-places")
+    assert code == 0, out
+    text = (tmp_path / "y.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=","))
+    place = dict(zip(rows[1], rows[2], strict=True))
+    assert (place["#adm4+name"], place["#adm4+code"]) == ("Дніпро (Dnipro)", "UA1202001001")
     code, out = await cli("export", "--format", "hxl", "--out", "x.hxl.csv")
     assert code == 0, out
     rows = list(csv.reader(io.StringIO((tmp_path / "x.hxl.csv").read_text(encoding="utf-8"))))

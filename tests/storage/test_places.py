@@ -172,3 +172,28 @@ def test_corpus_file_matches_the_data() -> None:
 
 def _packaged() -> Path:
     return Path(__file__).parents[2] / "storage" / "places" / "data" / "katottg_ua12.csv"
+
+
+def test_russian_names_name_real_units() -> None:
+    """Each Russian form names a city by its Ukrainian name (every settlement of that name
+    gets it), or one unit by code whose name is the one given: a wrong row fails here."""
+    places = codifier()
+    data = Path(__file__).parents[2] / "storage" / "places" / "data" / "russian_names.csv"
+    rows = list(csv.DictReader(data.open(encoding="utf-8")))
+    assert len(rows) >= 20
+    for row in rows:
+        if row["katottg"]:
+            assert places[row["katottg"]].name == row["name_uk"], row
+        else:
+            named = [u for u in places.units(Level.SETTLEMENT) if u.name == row["name_uk"]]
+            assert any(u.category is Category.CITY for u in named), row
+            assert all(row["name_ru"] in u.russian for u in named), row
+
+
+def test_a_russian_spelling_never_picks_between_namesakes() -> None:
+    # The city Тернівка and the village Тернівка: the Russian spelling finds both.
+    found = search("Терновка")
+    assert found.sure is None and len(found.units) == 2
+    assert {u.name for u in found.units} == {"Тернівка"}
+    # A Soviet name belonged to the city alone.
+    assert search("Днепродзержинск").sure == codifier()["UA12040150010056523"]
