@@ -1,4 +1,4 @@
-"""What handlers need drawn into files, implemented in bot/ (openpyxl, matplotlib).
+"""What handlers need drawn into files, implemented in bot/ (openpyxl, CSV, matplotlib).
 
 Handlers stay free of those libraries: bot/app.py injects an implementation through
 ``HandlerContext.renderers``. Implementations must be safe to call from a worker thread, since
@@ -23,6 +23,10 @@ class Renderers(Protocol):
 
         Text cells are written as text, never as formulas; integers as numbers.
         """
+        ...
+
+    def csv(self, table: ExportTable) -> bytes:
+        """``hxl_export.to_csv(table)``, drawn where encoding a big table stalls no chat."""
         ...
 
     def weekly_chart(

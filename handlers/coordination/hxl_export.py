@@ -285,7 +285,7 @@ def _export_file(
     count = len(rows)
     table = ExportTable(header=header, hxl=hxl, rows=rows)
     if fmt == "csv":
-        data, mime = to_csv(table), CSV_MIME
+        data, mime = ctx.renderers.csv(table), CSV_MIME
     else:
         data = ctx.renderers.xlsx(table, sheet_title=ctx.t(lang, "export.sheet_title"))
         mime = XLSX_MIME

@@ -66,6 +66,10 @@ class ProbeRenderers:
         self._probe("xlsx")
         return self._inner.xlsx(table, sheet_title=sheet_title)
 
+    def csv(self, table: ExportTable) -> bytes:
+        self._probe("csv")
+        return self._inner.csv(table)
+
     def weekly_chart(
         self, chart: ChartData, *, lang: Language, title: str, labels: Mapping[str, str]
     ) -> bytes:
