@@ -183,8 +183,8 @@ class RenderProcess:
 
 
 if __name__ == "__main__":
-    # Drawing is background work. On a machine with few cores the child otherwise takes a
-    # core the bot's event loop needs to answer chats (chat p99 rose from ~40 to ~130 ms
-    # with an un-niced child drawing a 100,000-row workbook).
+    # Drawing is background work. On a one-core server an un-niced child would take half the
+    # core the bot's event loop answers chats on for as long as it draws (a 100,000-row
+    # workbook: 10-30 s); niced, it takes what the bot leaves.
     os.nice(NICENESS)
     serve(sys.stdin.buffer, sys.stdout.buffer)

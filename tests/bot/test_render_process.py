@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import Field
 
 from bot.file_renderers import FileRenderers
-from bot.render_process import SLICE, json_pieces
+from bot.render_process import NICENESS, SLICE, RenderProcess, json_pieces
 from bot.render_requests import RENDER_REQUEST, CsvRequest, XlsxRequest
 from handlers.coordination.hxl_export import ExportTable
 from storage.models import Frozen
@@ -95,3 +96,16 @@ def test_a_csv_request_is_the_handlers_csv() -> None:
     from handlers.coordination.hxl_export import to_csv
 
     assert CsvRequest(table=TABLE).render() == to_csv(TABLE)
+
+
+def test_the_child_draws_below_the_bots_priority() -> None:
+    process = RenderProcess()
+    small = ExportTable(header=("a",), hxl=("#a",), rows=((1,),))
+    try:
+        assert process.render(CsvRequest(table=small)) == CsvRequest(table=small).render()
+        child = process._child
+        assert child is not None
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(19, ours + NICENESS)
+    finally:
+        process.close()
