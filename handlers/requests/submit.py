@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from handlers.coordination.hxl_export import expand_category
 from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
 from handlers.core.notify import notify_members
@@ -89,7 +90,8 @@ async def alert_critical(turn: Turn, request: NeedRequest, org_name: str, raion:
     """An alert to every critical-alert subscription whose filters match, in its language."""
     subs = await subscriptions.list_subscriptions(turn.conn, kind=SubscriptionKind.CRITICAL)
     for sub in subs:
-        if not matches(sub.filters, request, raion):
+        # A category reaches matches() as its catalog keys, as it reaches storage's queries.
+        if not matches(expand_category(sub.filters, turn.ctx.catalog), request, raion):
             continue
         if turn.member is not None and sub.member_id == turn.member.id:
             continue

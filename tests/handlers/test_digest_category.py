@@ -1,4 +1,4 @@
-"""A digest follows its subscription's category: only that category's items appear.
+"""A digest, and a critical alert, follow their subscription's category.
 
 Storage knows no catalog; a category reaches it as the catalog keys that belong to it. A
 subscription row that holds the category alone (written before the keys were stored beside
@@ -35,8 +35,10 @@ async def filed(h: EngineHarness) -> None:
     await h.need_and_submit(NURSE, "/need 40 уп бинти !critical")
 
 
-async def category_only_subscription(h: EngineHarness, category: str) -> int:
-    """A daily subscription whose stored filter names the category and no item keys."""
+async def category_only_subscription(
+    h: EngineHarness, category: str, kind: SubscriptionKind = SubscriptionKind.DAILY
+) -> int:
+    """A subscription whose stored filter names the category and no item keys."""
     async with h.db.transaction() as conn:
         member = await members.get_member_by_identity(conn, COORD)
         assert member is not None
@@ -46,8 +48,8 @@ async def category_only_subscription(h: EngineHarness, category: str) -> int:
             transport="telegram",
             chat_id=COORD.user_id,
             language="de",
-            kind=SubscriptionKind.DAILY,
-            cron="0 8 * * *",
+            kind=kind,
+            cron=None if kind is SubscriptionKind.CRITICAL else "0 8 * * *",
             timezone="Europe/Berlin",
             filters=Filters(category=category),
             now=START - timedelta(hours=1),
@@ -98,3 +100,23 @@ async def test_digest_now_keeps_to_the_category(harness: EngineHarness) -> None:
     text = "\n".join(parts)
     assert GENERATOR in text
     assert BANDAGES not in text
+
+
+async def test_critical_alert_keeps_to_the_category(harness: EngineHarness) -> None:
+    h = harness
+    h.clock.now = START
+    hospital = await h.add_org()
+    ngo = await h.add_org(name="Staatskanzlei NRW", address=None)
+    await h.join(NURSE, hospital.id)
+    await h.join(COORD, ngo.id, role=Role.COORDINATOR, lang="de")
+    # Joining brought the unfiltered critical alerts; this coordinator wants power only.
+    default = await h.rows("SELECT id FROM subscriptions WHERE kind = 'critical'")
+    replies = await h.send(COORD, f"/unsubscribe {default[0][0]}")
+    assert "beendet" in replies[0].text
+    await category_only_subscription(h, "power", SubscriptionKind.CRITICAL)
+    await h.need_and_submit(NURSE, "/need 40 уп бинти !critical")
+    assert await h.rows("SELECT text FROM outbox WHERE kind = 'alert'") == []
+    await h.need_and_submit(NURSE, "/need 2 генератор !critical")
+    alerts = await h.rows("SELECT chat_id, text FROM outbox WHERE kind = 'alert'")
+    assert [chat for chat, _ in alerts] == [COORD.user_id]
+    assert GENERATOR in alerts[0][1]
