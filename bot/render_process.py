@@ -42,8 +42,9 @@ class RenderFailed(RuntimeError):
 def json_pieces(value: object) -> Iterator[bytes]:
     """The JSON pydantic writes for ``value``, in pieces that each take a moment to write.
 
-    Models and dataclasses are walked field by field and lists and tuples longer than
-    ``SLICE`` are written a slice at a time; everything else goes to pydantic whole. A model
+    Models and dataclasses are walked field by field, lists and tuples longer than ``SLICE``
+    are written a slice at a time, shorter ones holding models, dataclasses or sequences item
+    by item; everything else goes to pydantic whole. A model
     that serialises in its own way (aliases, serializers, computed or excluded fields, JSON
     options) is written whole as well, so the result is always what pydantic would write.
     """
@@ -58,8 +59,23 @@ def json_pieces(value: object) -> Iterator[bytes]:
             piece = to_json(list(value[start : start + SLICE]))[1:-1]
             yield piece if start == 0 else b"," + piece
         yield b"]"
+    elif isinstance(value, list | tuple) and any(map(_nested, value)):
+        # A few big things (sheets of a workbook, say): each written in its own pieces.
+        yield b"["
+        for index, item in enumerate(value):
+            if index:
+                yield b","
+            yield from json_pieces(item)
+        yield b"]"
     else:
         yield to_json(value)
+
+
+def _nested(value: object) -> bool:
+    """Whether ``json_pieces`` would cut ``value`` further."""
+    return isinstance(value, BaseModel | list | tuple) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    )
 
 
 def _object(items: Iterator[tuple[str, object]]) -> Iterator[bytes]:

@@ -54,6 +54,20 @@ def test_a_request_is_written_in_small_pieces_and_reads_back_the_same() -> None:
     assert tuple(back.table.rows) == ROWS
 
 
+class Workbook(Frozen):
+    """A shape the export may take: more than one sheet."""
+
+    sheets: tuple[ExportTable, ...]
+
+
+def test_each_of_a_few_big_things_is_cut_too() -> None:
+    book = Workbook(sheets=(TABLE, TABLE))
+    pieces = list(json_pieces(book))
+    whole = book.model_dump_json().encode()
+    assert b"".join(pieces) == whole
+    assert max(len(piece) for piece in pieces) < len(whole) / 6
+
+
 class Renamed(Frozen):
     """A model whose JSON is not its fields under their own names."""
 
