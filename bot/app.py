@@ -10,6 +10,7 @@ import gc
 import logging
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,15 +18,18 @@ from typing import TextIO
 
 from bot.config import DEFAULT_TELEGRAM_API, Settings
 from bot.file_renderers import FileRenderers
+from bot.http_server import HttpServer
 from bot.invite_key import load_invite_key
 from bot.matrix_store import prepare_store
+from bot.metrics import Metrics
 from bot.outbox import OutboxWorker
 from bot.pacing import Pacer
 from bot.scheduler import DigestScheduler
 from bot.transports.base import CommandMenus, RetryPolicy, Transport
 from bot.transports.console import ConsoleTransport
 from bot.transports.matrix import MatrixTransport
-from bot.transports.telegram import TelegramTransport
+from bot.transports.telegram import TelegramTransport, WebhookSettings
+from bot.transports.webhook import derive_secret
 from handlers.core.command_menus import sync_menus
 from handlers.core.context import BotLinks, HandlerContext, Policy
 from handlers.core.engine import Engine
@@ -34,7 +38,7 @@ from handlers.core.limits import RateLimiter
 from handlers.core.offload import ReportSlots
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator, normalise_language
-from storage import members, organisations
+from storage import members, organisations, places
 from storage.db import Checkpointer, Database, open_db
 from storage.invites import InviteKey
 from storage.migrations import migrate
@@ -60,7 +64,10 @@ class App:
     checkpointer: Checkpointer
     scheduler: DigestScheduler
     renderers: FileRenderers
+    metrics: Metrics
     transports: dict[str, Transport] = field(default_factory=dict)
+    # The HTTP server (webhook, health, metrics), when AIDBRIDGE_HTTP_LISTEN is set.
+    http: HttpServer | None = None
     # Set by a transport that cannot go on (its token refused past the limit): run() stops
     # and raises it, so the process exits non-zero.
     fatal: BaseException | None = None
@@ -72,12 +79,24 @@ class App:
         self.failed.set()
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        return await self.engine.handle(incoming)
+        transport = incoming.chat.transport
+        started = time.perf_counter()
+        try:
+            replies = await self.engine.handle(incoming)
+        except BaseException:
+            self.metrics.updates.labels(transport, "error").inc()
+            raise
+        self.metrics.turn_seconds.labels(transport).observe(time.perf_counter() - started)
+        self.metrics.updates.labels(transport, "handled").inc()
+        return replies
 
     async def start(self) -> None:
         # First: a transport may wait long for its network, and the WAL must stay bounded
         # meanwhile (the console and the CLI write).
         await self.checkpointer.start()
+        if self.http is not None:
+            # Before the transports: a webhook set next is called at once.
+            await self.http.start()
         for transport in self.transports.values():
             if isinstance(transport, ConsoleTransport):
                 transport.banner = await self._first_steps()
@@ -90,6 +109,7 @@ class App:
         if with_menus and await sync_menus(self.ctx, self.engine.registry, with_menus):
             self.worker.wake()
         await self.worker.start()
+        self.metrics.resumed_at_start.set(self.worker.resumed_at_start)
         await self.scheduler.start()
         # Everything built so far lives as long as the process: move it out of the
         # collector's sight, so full collections stay short and do not stall replies.
@@ -124,6 +144,9 @@ class App:
                 await transport.stop()
             except Exception:
                 log.exception("stopping %s failed", transport.name)
+        if self.http is not None:
+            # After the transports: webhook posts still waiting were answered 503 by now.
+            await self.http.stop()
         # Reports still drawing get a moment to queue their files; the rest are dropped.
         await self.engine.close()
         await asyncio.to_thread(self.renderers.close)
@@ -154,6 +177,9 @@ def make_context(
             invite_attempts_per_hour=settings.invite_attempts_per_hour,
             retention_days=settings.retention_days,
             backup_dir=settings.backup_dir,
+            # Always: a store left by an earlier Matrix set-up is copied as well.
+            matrix_store_dir=settings.matrix_store_dir,
+            colleague_batch_seconds=settings.colleague_batch_seconds,
         ),
         links=BotLinks(),
         renderers=renderers,
@@ -201,6 +227,7 @@ async def build_app(
     # Before the database: a key file others may read stops start-up with nothing opened.
     invite_key = load_invite_key(settings.invite_key_file)
     db = await open_and_migrate(settings, background_checkpoints=True)
+    await asyncio.to_thread(places.warm)  # the codifier and its index, off the first message
     # `aidbridge run` with no platform configured, or `aidbridge console` without --as.
     local_console = console_identity == LOCAL_CONSOLE or (
         console_identity is None
@@ -231,6 +258,16 @@ async def build_app(
     engine.on_outbox = worker.wake
     scheduler = DigestScheduler(ctx, on_queued=worker.wake, clock=clock)
     engine.on_subscriptions_changed = scheduler.request_sync
+    metrics = Metrics()
+    db.on_group_commit = metrics.group_commit_turns.observe
+    worker.on_result = lambda transport, result: metrics.deliveries.labels(transport, result).inc()
+
+    def fired(late: float, queued: bool) -> None:
+        metrics.scheduler_lag.set(late)
+        if queued:
+            metrics.digests.inc()
+
+    scheduler.on_fired = fired
     app = App(
         settings=settings,
         db=db,
@@ -240,6 +277,7 @@ async def build_app(
         checkpointer=Checkpointer(db.path),
         scheduler=scheduler,
         renderers=renderers,
+        metrics=metrics,
         transports=transports,
     )
     retry = RetryPolicy(
@@ -258,12 +296,18 @@ async def build_app(
             rate_limiter=settings.telegram_rate_limiter,
             retry=retry,
             on_fatal=app.fail,
+            webhook=_webhook_settings(settings),
         )
         pacers["telegram"] = Pacer(overall_per_second=30, per_chat_interval=1.0)
     if settings.matrix_homeserver is not None and console_identity is None:
         assert settings.matrix_user_id is not None  # Settings checks the set is complete
         token, password = settings.matrix_access_token, settings.matrix_password
-        transports["matrix"] = MatrixTransport(
+        # One pace for the account, shared by the transport's direct answers and the outbox.
+        # 10 messages/s is the most a homeserver lets an account send; when it limits less
+        # (Synapse's default: a burst of 10, then 0.2/s), the pacer learns the limit from the
+        # refusals and spaces the sends by it, answers and critical alerts first.
+        matrix_pacer = Pacer(overall_per_second=10, per_chat_interval=0.2, learn_limits=True)
+        matrix = MatrixTransport(
             homeserver=settings.matrix_homeserver,
             user_id=settings.matrix_user_id,
             access_token=token.get_secret_value() if token else None,
@@ -285,10 +329,33 @@ async def build_app(
             if settings.matrix_encryption
             else None,
             member_language=member_language_of(db),
+            pacer=matrix_pacer,
+            deferral=worker,
+            reply_wait_seconds=settings.matrix_reply_wait_seconds,
+            room_changed=engine.room_changed,
+            decline_reason=engine.invite_decline_reason,
         )
-        # Synapse's default for a user is 0.2 messages/s after a burst of 10; homeservers
-        # differ, so pace modestly and let M_LIMIT_EXCEEDED's retry_after_ms pause the rest.
-        pacers["matrix"] = Pacer(overall_per_second=10, per_chat_interval=0.2)
+        transports["matrix"] = matrix
+        # Who is in a room, for the engine's room policy: asked of the transport each time.
+        ctx.rooms.register("matrix", matrix.room_people)
+        pacers["matrix"] = matrix_pacer
+    listen = settings.listen_address
+    if listen is not None and console_identity is None:
+        app.http = HttpServer(
+            host=listen[0],
+            port=listen[1],
+            db=db,
+            metrics=metrics,
+            transports={
+                name: t.metrics
+                for name, t in transports.items()
+                if isinstance(t, (TelegramTransport, MatrixTransport))
+            },
+            clock=clock,
+        )
+        telegram = transports.get("telegram")
+        if isinstance(telegram, TelegramTransport) and telegram.webhook is not None:
+            app.http.add_webhook(telegram.webhook.path, telegram.webhook.handle)
     if not transports:
         identity = console_identity or LOCAL_CONSOLE
         stdin, stdout = console_io if console_io else (None, None)
@@ -301,6 +368,19 @@ async def build_app(
             on_eof=on_console_eof,
         )
     return app
+
+
+def _webhook_settings(settings: Settings) -> WebhookSettings | None:
+    if settings.telegram_webhook_url is None or settings.telegram_token is None:
+        return None
+    secret = settings.telegram_webhook_secret
+    return WebhookSettings(
+        url=settings.telegram_webhook_url,
+        secret=secret.get_secret_value()
+        if secret is not None
+        else derive_secret(settings.telegram_token.get_secret_value()),
+        max_connections=settings.telegram_webhook_max_connections,
+    )
 
 
 async def run(settings: Settings, *, console_identity: Identity | None = None) -> None:

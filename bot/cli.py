@@ -1,4 +1,4 @@
-"""The `aidbridge` command: run, console, migrate, org, invite, export, backup."""
+"""The `aidbridge` command: run, console, migrate, org, invite, export, shipment, backup."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
+from types import MappingProxyType
+from typing import Final
 
 from bot.app import open_and_migrate, run, utc_now
 from bot.config import ConfigError, Settings, load_settings
@@ -25,17 +28,36 @@ from handlers.admin.org_rules import (
     clean_field,
     create_organisation,
 )
-from handlers.coordination.hxl_export import build_table, expand_category, to_csv
+from handlers.coordination.hxl_export import (
+    CSV_DELIMITERS,
+    build_workbook,
+    expand_category,
+)
 from handlers.core.context import BotLinks
 from handlers.requests.catalog import Catalog
+from handlers.shipments.packing_list import filename as packing_filename
+from handlers.shipments.packing_list import packing_file, read_packing
 from handlers.text.i18n import Translator
+from handlers.text.workbook import to_csv
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
 from storage.db import open_db
 from storage.exports import list_export_lines
 from storage.fileperms import write_private
 from storage.migrations import DatabaseTooNew, current_version, migrate
-from storage.models import OPEN_STATUSES, Filters, Identity, OrgKind, Role, Urgency
+from storage.models import (
+    OPEN_STATUSES,
+    Filters,
+    Identity,
+    Organisation,
+    OrgKind,
+    Placement,
+    Role,
+    Urgency,
+)
+from storage.places import Level, Unit, codifier, search
+from storage.places.placing import resolve_parts
+from storage.shipment_models import parse_shipment_ref
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,27 +82,55 @@ def _parser() -> argparse.ArgumentParser:
     add = org.add_parser("add", help="register an organisation")
     add.add_argument("--kind", required=True, choices=[k.value for k in OrgKind])
     add.add_argument("--name", required=True)
-    add.add_argument("--raion", required=True, help="raion (district), e.g. Дніпровський")
-    add.add_argument("--settlement", required=True, help="hromada or settlement")
+    # The place by name or KATOTTH code, each part inside the one before; a name that fits
+    # several units is refused with the candidates (storage/places/placing.py).
+    add.add_argument("--raion", help="raion, name or code, e.g. Дніпровський")
+    add.add_argument("--hromada", help="hromada, name or code, e.g. Дніпровська")
+    add.add_argument(
+        "--settlement", help="settlement (or, without --hromada, a hromada), name or code"
+    )
+    add.add_argument(
+        "--outside", metavar="TOWN", help="outside the oblast (e.g. Köln): no raion or hromada"
+    )
     add.add_argument("--code", help="EDRPOU code (8 digits)")
     add.add_argument("--address", help="delivery address")
     org.add_parser("list", help="list organisations")
+    org.add_parser("unplaced", help="organisations without a KATOTTH code (to place in chat)")
 
-    export = sub.add_parser("export", help="write requests to a CSV or XLSX file (with HXL)")
-    export.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
+    export = sub.add_parser("export", help="write requests to a CSV, XLSX or HXL-tagged CSV file")
+    export.add_argument("--format", choices=["csv", "xlsx", "hxl"], default="xlsx")
     export.add_argument("--out", help="file to write (default aidbridge-export-DATE.FORMAT)")
     export.add_argument(
-        "--lang", choices=["uk", "de", "en"], default="en", help="language of the header row"
+        "--lang",
+        choices=["uk", "de", "en"],
+        default="en",
+        help="language of the titles and words; csv: ';' for uk and de, ',' for en",
     )
     export.add_argument("--urgency", choices=[u.value for u in Urgency])
     export.add_argument("--category", help="catalogue category key, e.g. power")
-    export.add_argument("--raion")
+    export.add_argument(
+        "--raion", help="a raion or hromada, by name or code (an ambiguous name is refused)"
+    )
     export.add_argument("--org", type=int, help="organisation id")
     export.add_argument("--open-only", action="store_true", help="only open requests")
     export.add_argument(
         "--contacts",
         action="store_true",
         help="include who filed each request (admins only: handle with care)",
+    )
+
+    shipment = sub.add_parser("shipment", help="shipments").add_subparsers(
+        dest="shipment_command", required=True
+    )
+    packing = shipment.add_parser("list", help="write a shipment's packing list (XLSX)")
+    packing.add_argument("ref", help="the shipment, e.g. S-12")
+    packing.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    packing.add_argument("--out", help="file to write (default packing-list-S-12.FORMAT)")
+    packing.add_argument(
+        "--lang",
+        choices=["uk", "de", "en"],
+        default="uk",
+        help="language of the summary sheet (the delivery notes are always Ukrainian)",
     )
 
     backup = sub.add_parser(
@@ -119,19 +169,68 @@ CLI_PROBLEMS = {
 }
 
 
+def _unit_line(unit: Unit) -> str:
+    """A candidate for the shell: name, level, its hromada and raion, and the code to type."""
+    places = codifier()
+    parents = [a.name for a in places.ancestors(unit.code) if a.level in _PARENT_LEVELS]
+    where = f" in {', '.join(parents)}" if parents else ""
+    return f"  {unit.code}  {unit.name} ({unit.latin}), {unit.level.value}{where}"
+
+
+_PARENT_LEVELS = (Level.HROMADA, Level.RAION)
+
+
+def _cli_place(args: argparse.Namespace) -> Placement | None:
+    """The place from --raion/--hromada/--settlement or --outside; None after printing why."""
+    parts = (args.raion, args.hromada, args.settlement)
+    if args.outside is not None:
+        if any(parts):
+            print("error: --outside goes without --raion, --hromada, --settlement", file=sys.stderr)
+            return None
+        return Placement(outside_oblast=True)
+    answer = resolve_parts(raion=args.raion, hromada=args.hromada, settlement=args.settlement)
+    if answer.placement is not None and answer.placement.placed:
+        return answer.placement
+    if answer.placement is not None:
+        print(
+            "error: give the hromada or settlement (--hromada, --settlement), or --outside TOWN",
+            file=sys.stderr,
+        )
+        return None
+    found = answer.found
+    typed = getattr(args, answer.part or "settlement")
+    if found is None or not found.candidates:
+        print(f"error: --{answer.part} {typed!r}: no such place", file=sys.stderr)
+        return None
+    print(
+        f"error: --{answer.part} {typed!r} is not sure; give one of these codes instead:",
+        file=sys.stderr,
+    )
+    for unit in found.units:
+        print(_unit_line(unit), file=sys.stderr)
+    if found.more:
+        print(f"  ... and {found.more} more", file=sys.stderr)
+    return None
+
+
 async def _org_add(settings: Settings, args: argparse.Namespace) -> int:
     # Checked before the database is opened, by the rules /org_add applies
     # (handlers/admin/org_rules.py).
-    for field in ("name", "raion", "settlement", "code", "address"):
-        raw = getattr(args, field)
+    checks = {"name": args.name, "settlement": args.outside, "code": args.code}
+    checks["address"] = args.address
+    for field, raw in checks.items():
         if raw is None:
             continue
         try:
             clean_field(field, raw)
         except FieldRefused as refused:
             problem = CLI_PROBLEMS[refused.problem].format(limit=MAX_LENGTH.get(field))
-            print(f"error: --{field} {problem}", file=sys.stderr)
+            option = "outside" if field == "settlement" else field
+            print(f"error: --{option} {problem}", file=sys.stderr)
             return 2
+    place = _cli_place(args)
+    if place is None:
+        return 2
     db = await open_and_migrate(settings)
     try:
         async with db.transaction() as conn:
@@ -139,8 +238,8 @@ async def _org_add(settings: Settings, args: argparse.Namespace) -> int:
                 conn,
                 kind=OrgKind(args.kind),
                 name=args.name,
-                raion=args.raion,
-                settlement=args.settlement,
+                place=place,
+                abroad=args.outside,
                 code=args.code,
                 address=args.address,
                 actor_id=None,
@@ -165,11 +264,39 @@ async def _org_list(settings: Settings) -> int:
                 "--raion ... --settlement ..."
             )
         for org in orgs:
-            code = f" EDRPOU {org.code}" if org.code else ""
-            print(
-                f"{org.id:>4}  {org.kind.value:<12} {org.name} — {org.settlement}, "
-                f"{org.raion}{code}"
-            )
+            print(_org_line(org))
+    finally:
+        await db.close()
+    return 0
+
+
+def _org_line(org: Organisation) -> str:
+    code = f" EDRPOU {org.code}" if org.code else ""
+    lowest = org.place.settlement_code or org.place.hromada_code
+    where = (
+        f" [{lowest}]"
+        if lowest
+        else " [outside the oblast]"
+        if org.place.outside_oblast
+        else " [not placed]"
+    )
+    return (
+        f"{org.id:>4}  {org.kind.value:<12} {org.name} — {org.settlement}, {org.raion}{where}{code}"
+    )
+
+
+async def _org_unplaced(settings: Settings) -> int:
+    db = await open_and_migrate(settings)
+    try:
+        async with db.read() as conn:
+            orgs = await organisations.list_unplaced(conn)
+        if not orgs:
+            print("every organisation is placed by KATOTTH code")
+        for org in orgs:
+            typed = f"{org.settlement}, {org.raion}"
+            print(f"{org.id:>4}  {org.kind.value:<12} {org.name} — typed: {typed}")
+        if orgs:
+            print(f"{len(orgs)} not placed: an admin places each in chat with /org ID place")
     finally:
         await db.close()
     return 0
@@ -220,7 +347,29 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+_SUFFIXES: Final = MappingProxyType({"csv": "csv", "xlsx": "xlsx", "hxl": "hxl.csv"})
+
+
+def _filter_place(text: str | None) -> tuple[str | None, bool]:
+    """(code, ok): a raion or hromada named on the command line; not ok after printing why."""
+    if text is None:
+        return None, True
+    found = search(text, levels={Level.RAION, Level.HROMADA})
+    if found.sure is not None:
+        return found.sure.code, True
+    if not found.candidates:
+        print(f"error: --raion {text!r}: no raion or hromada of that name", file=sys.stderr)
+        return None, False
+    print(f"error: --raion {text!r} is not sure; give one of these codes:", file=sys.stderr)
+    for unit in found.units:
+        print(_unit_line(unit), file=sys.stderr)
+    return None, False
+
+
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    place, ok = _filter_place(args.raion)
+    if not ok:
+        return 2
     catalog = Catalog.default()
     if args.category is not None and not catalog.items_in(args.category):
         keys = ", ".join(c.key for c in catalog.categories())
@@ -230,7 +379,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         Filters(
             urgency=Urgency(args.urgency) if args.urgency else None,
             category=args.category,
-            raion=args.raion,
+            place=place,
             org_id=args.org,
         ),
         catalog,
@@ -246,7 +395,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
             )
     finally:
         await db.close()
-    table = build_table(
+    book = build_workbook(
         lines,
         lang=args.lang,
         t=Translator(),
@@ -254,16 +403,51 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         include_contacts=args.contacts,
         tz=settings.tz,
     )
-    if args.format == "csv":
-        data = to_csv(table)
+    if args.format == "xlsx":
+        data = FileRenderers().workbook(book)
+    elif args.format == "hxl":
+        data = to_csv(book.sheets[0], delimiter=",", bom=False)
     else:
-        data = FileRenderers().xlsx(table, sheet_title="AidBridge")
+        data = to_csv(book.sheets[0], delimiter=CSV_DELIMITERS[args.lang])
     out = Path(
-        args.out or f"aidbridge-export-{utc_now().astimezone(settings.tz):%Y-%m-%d}.{args.format}"
+        args.out
+        or f"aidbridge-export-{utc_now().astimezone(settings.tz):%Y-%m-%d}.{_SUFFIXES[args.format]}"
     )
     # Readable by this user only: it may hold contacts, and always holds addresses.
     await asyncio.to_thread(write_private, out, data)
     print(f"{len(lines)} item lines written to {out}")
+    return 0
+
+
+async def _shipment_list(settings: Settings, args: argparse.Namespace) -> int:
+    shipment_id = parse_shipment_ref(args.ref)
+    if shipment_id is None:
+        print(f"error: {args.ref!r} is no shipment id; give one like S-12", file=sys.stderr)
+        return 2
+    db = await open_and_migrate(settings)
+    try:
+        async with db.read() as conn:
+            data = await read_packing(conn, shipment_id)
+    finally:
+        await db.close()
+    if data is None:
+        print(f"error: shipment S-{shipment_id} not found", file=sys.stderr)
+        return 1
+    payload = await asyncio.to_thread(
+        partial(
+            packing_file,
+            data,
+            fmt=args.format,
+            lang=args.lang,
+            t=Translator(),
+            catalog=Catalog.default(),
+            renderers=FileRenderers(),
+        )
+    )
+    out = Path(args.out or packing_filename(data.shipment, args.format))
+    # Readable by this user only: it holds recipients' names and addresses.
+    await asyncio.to_thread(write_private, out, payload)
+    print(f"{len(data.lines)} lines of {data.shipment.ref} written to {out}")
     return 0
 
 
@@ -288,7 +472,7 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
                     actor_label=audit.CLI_ACTOR,
                     action="backup.create",
                     target=result.path.name,
-                    summary=f"{result.size} bytes in {result.seconds:.2f} s",
+                    params={"bytes": result.size, "seconds": round(result.seconds, 2)},
                     now=utc_now(),
                 )
     finally:
@@ -318,6 +502,8 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "org":
         if args.org_command == "add":
             return await _org_add(settings, args)
+        if args.org_command == "unplaced":
+            return await _org_unplaced(settings)
         return await _org_list(settings)
     if args.command == "invite":
         return await _invite(settings, args)
@@ -325,6 +511,8 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return await _export(settings, args)
     if args.command == "backup":
         return await _backup(settings, args)
+    if args.command == "shipment":
+        return await _shipment_list(settings, args)
     raise AssertionError(args.command)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +27,15 @@ class Settings(BaseSettings):
     # Seconds between long polls' retries and for each getUpdates; tests lower them.
     telegram_poll_timeout: int = Field(default=30, ge=0, le=60)
     telegram_rate_limiter: bool = True
+    # Webhook mode (issue 16): Telegram POSTs updates to this public https URL, which the
+    # reverse proxy forwards to http_listen; its path is the route. Unset: long polling.
+    telegram_webhook_url: str | None = None
+    # Telegram's secret token for the webhook; unset, one is derived from the bot token (the
+    # same on every replica).
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # host:port of the HTTP server (webhook, /healthz, /readyz, /metrics); unset: no server.
+    http_listen: str | None = None
     # A refused token (Telegram 401, Matrix M_UNKNOWN_TOKEN) is retried every this many
     # seconds; refused without a break for token_refused_exit_seconds, the process exits
     # non-zero so that a supervisor notices (issue 10).
@@ -48,6 +58,11 @@ class Settings(BaseSettings):
     # Privacy and operations (issue 4).
     retention_days: int = Field(default=365, ge=1)
     backup_dir: Path = Path("./data/backups")
+    # Colleagues' notices about a new request: at most one message per colleague per this many
+    # seconds, the notices written meanwhile sent together (0: none held back; notices due at
+    # the same moment still share a message).
+    # Critical alerts and answers are never held back by it.
+    colleague_batch_seconds: float = Field(default=300.0, ge=0, le=86_400)
     # The secret the invite codes' MACs are keyed with (bot/invite_key.py); never inside the
     # database, so a copy of the database gives no code back. Default: beside the database.
     invite_key_path: Path | None = None
@@ -65,6 +80,9 @@ class Settings(BaseSettings):
     # database); losing that folder means logging the bot in as a new device.
     matrix_encryption: bool = True
     matrix_store_path: Path | None = None
+    # How long an answer may wait for the homeserver's rate limit before the outbox takes it
+    # over (the sync waits meanwhile); it is delivered later, never dropped.
+    matrix_reply_wait_seconds: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -96,6 +114,37 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        # Telegram posts only to https (ports 443, 80, 88 or 8443); plain http is accepted
+        # for a loopback address only, which a local Bot API server or a test may use.
+        loopback = value is not None and value.startswith(
+            ("http://127.0.0.1:", "http://localhost:", "http://[::1]:")
+        )
+        if value is not None and not value.startswith("https://") and not loopback:
+            raise ValueError("must start with https://")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("http_listen")
+    @classmethod
+    def _check_listen(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("must be host:port, for example 0.0.0.0:8080")
+        return value
+
     @field_validator("matrix_homeserver")
     @classmethod
     def _check_homeserver(cls, value: str | None) -> str | None:
@@ -109,6 +158,25 @@ class Settings(BaseSettings):
         if value is not None and not (value.startswith("@") and ":" in value):
             raise ValueError("must look like @aidbridge:example.org")
         return value
+
+    @model_validator(mode="after")
+    def _check_webhook_complete(self) -> Settings:
+        if self.telegram_webhook_url is not None:
+            if self.telegram_token is None:
+                raise ValueError("AIDBRIDGE_TELEGRAM_WEBHOOK_URL needs AIDBRIDGE_TELEGRAM_TOKEN")
+            if self.http_listen is None:
+                raise ValueError(
+                    "AIDBRIDGE_TELEGRAM_WEBHOOK_URL needs AIDBRIDGE_HTTP_LISTEN (the host:port "
+                    "your reverse proxy forwards the webhook to)"
+                )
+        return self
+
+    @property
+    def listen_address(self) -> tuple[str, int] | None:
+        if self.http_listen is None:
+            return None
+        host, _, port = self.http_listen.rpartition(":")
+        return host.strip("[]"), int(port)
 
     @model_validator(mode="after")
     def _check_matrix_complete(self) -> Settings:

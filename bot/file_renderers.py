@@ -10,12 +10,13 @@ state, and each call builds its own objects.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.render_process import RenderProcess
-from bot.render_requests import ChartRequest, CsvRequest, RenderRequest, XlsxRequest
+from bot.render_requests import ChartRequest, CsvRequest, RenderRequest, WorkbookRequest
 from handlers.coordination.hxl_export import ExportTable
 from handlers.text.i18n import Language
+from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook
 from storage.charts import ChartData
 
 
@@ -29,11 +30,20 @@ class FileRenderers:
     def __init__(self, *, process: bool = False) -> None:
         self._process = RenderProcess() if process else None
 
-    def xlsx(self, table: ExportTable, *, sheet_title: str) -> bytes:
-        return self._render(XlsxRequest(table=table, sheet_title=sheet_title))
+    def workbook(self, book: Workbook) -> bytes:
+        return self._render(WorkbookRequest(book=book))
 
-    def csv(self, table: ExportTable) -> bytes:
-        return self._render(CsvRequest(table=table))
+    def xlsx(self, table: ExportTable, *, sheet_title: str) -> bytes:
+        """The one-sheet table as a workbook (the older call; new callers build a Workbook)."""
+        heads = [
+            ColumnHead(title=title, kind=_kind_of(table.rows, index), hxl=tag or None)
+            for index, (title, tag) in enumerate(zip(table.header, table.hxl, strict=True))
+        ]
+        sheet = Sheet.from_rows(sheet_title, heads, table.rows)
+        return self.workbook(Workbook(sheets=(sheet,)))
+
+    def csv(self, sheet: Sheet, *, delimiter: str = ",", bom: bool = True) -> bytes:
+        return self._render(CsvRequest(sheet=sheet, delimiter=delimiter, bom=bom))
 
     def weekly_chart(
         self, chart: ChartData, *, lang: Language, title: str, labels: Mapping[str, str]
@@ -49,3 +59,12 @@ class FileRenderers:
         if self._process is None:
             return request.render()
         return self._process.render(request)
+
+
+def _kind_of(rows: Sequence[tuple[str | int | None, ...]], index: int) -> ColumnKind:
+    """An ExportTable column holding only ints and None is a number column."""
+    if any(isinstance(row[index], str) for row in rows):
+        return ColumnKind.TEXT
+    if any(isinstance(row[index], int) for row in rows):
+        return ColumnKind.INT
+    return ColumnKind.TEXT

@@ -32,6 +32,9 @@ LIBRARY_LEVELS: dict[str, int] = {
     "aiosqlite": logging.INFO,
     # DEBUG: every sync answer (message texts); INFO: room ids on each sync.
     "nio": logging.WARNING,
+    # DEBUG: every statement of matrix-nio's crypto store with its parameters, the bot's
+    # pickled device keys and sessions among them.
+    "peewee": logging.INFO,
     "apscheduler": logging.WARNING,
     # Not personal, only loud at DEBUG (font searches).
     "matplotlib": logging.WARNING,

@@ -20,12 +20,22 @@ due urgent row displaces its chat's less urgent delivery that is still waiting f
 (nothing sent yet), so under a fan-out of thousands of bulk rows an alert waits for about
 one free place, not for the fan-out.
 
+A transport hands over an answer it could not send within its short wait (defer_reply, the
+Matrix transport under a homeserver's rate limit): it becomes an urgent row, and until it is
+delivered the chat's later answers are handed over behind it, so the chat keeps its order.
+
+Colleagues' notices about a new request (kind 'colleague') are written with a due time that
+gives each chat at most one such message per few minutes (storage.outbox.batch_slot); when
+one is delivered, the chat's other due rows of that kind go in the same message, and all are
+marked sent together. Rows stay rows until then, so a restart loses none of them.
+
 What remains is the window no sender can close: a request that timed out (or a process that
 died) after the platform accepted the message but before the mark was committed. Such a row is
 sent again.
 
-429 pauses the whole transport for the time the platform asked for; 5xx and network errors
-back off exponentially with jitter, per row; a permanent refusal marks the row failed, and a
+429 pauses the whole transport for the time the platform asked for, and a row refused for a
+rate limit (or a token) is retried however long that lasts, never given up; 5xx and network
+errors back off exponentially with jitter, per row; a permanent refusal marks the row failed, and a
 refusal that means the recipient is gone (blocked the bot, chat deleted) also marks the
 member unreachable, which admins see in /stats.
 """
@@ -39,19 +49,25 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import aiosqlite
 
 from bot.pacing import Pacer
-from bot.transports.base import CommandMenus, DeliveryError, Transport, Unreachable
+from bot.transports.base import (
+    CommandMenus,
+    DeliveryError,
+    MessageEditing,
+    Transport,
+    Unreachable,
+)
 from handlers.core.command_menus import MENU_KIND, decode_menu
 from handlers.core.events import Reply
 from handlers.text.split import split_message
 from storage import members, outbox
 from storage.db import Database, DatabaseLocked
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +80,13 @@ MAX_IN_FLIGHT = 64
 # On stop, how long a request already sent may take to be answered (PTB reads for 5 s). Cutting
 # it off would leave an accepted row unmarked, to be sent again after the restart.
 STOP_GRACE_SECONDS = 10.0
+# Kinds whose due rows to one chat go out as one message (see storage.outbox.batch_slot).
+BATCHED_KINDS = frozenset({"colleague"})
+# A batch stays within one message on every platform (Telegram's 4,096 characters are the
+# smallest): the rows beyond go in the next message, right after.
+MAX_BATCH_CHARS = 3500
+MAX_BATCH_ROWS = 50
+BATCH_SEPARATOR = "\n\n· · ·\n\n"
 
 
 def message_count(row: OutboxMessage) -> int:
@@ -90,6 +113,12 @@ class _Delivery:
     task: asyncio.Task[None] | None = None
     # Set once the request may have left: from then on cancelling could lose an acceptance.
     sending: bool = False
+    # Rows sent in the same message after ``row`` (BATCHED_KINDS), marked sent with it.
+    batch: list[OutboxMessage] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return BATCH_SEPARATOR.join([self.row.text, *(r.text for r in self.batch)])
 
 
 class OutboxWorker:
@@ -128,8 +157,17 @@ class OutboxWorker:
         self._marking: set[int] = set()
         # Set by stop(): marks still failing then get STOP_GRACE_SECONDS more, not forever.
         self._stopping_since: float | None = None
+        # Rows of answers a transport handed over (defer_reply), per chat, until delivered:
+        # the chat's later answers go behind them.
+        self._deferred: dict[tuple[str, str], set[int]] = {}
         self.delivered = 0
         self.failed = 0
+        # Told (transport, result) of each delivery attempt: sent, retried, rate_limited,
+        # unreachable or failed (a metrics endpoint counts them).
+        self.on_result: Callable[[str, str], None] | None = None
+        # Answers from before a restart made due at start: each may repeat once, if it was
+        # the one in flight when the process died (an edit repeats as the same edit).
+        self.resumed_at_start = 0
 
     def wake(self) -> None:
         """New rows were committed: look now instead of at the next poll."""
@@ -140,6 +178,7 @@ class OutboxWorker:
             moved = await outbox.set_all_pending_due(
                 conn, self._clock(), created_before=self._born, chats=self._only_chats
             )
+        self.resumed_at_start = moved
         if moved:
             log.info("outbox: %d replies from before the restart are now due", moved)
         self._task = asyncio.create_task(self._run(), name="outbox-worker")
@@ -251,10 +290,13 @@ class OutboxWorker:
         transport = self._transports[row.transport]
         pacer = self.pacers.get(row.transport)
         try:
+            if row.kind in BATCHED_KINDS:
+                delivery.batch = await self._batch(row)
             # The document is read only once it is this row's turn: dozens of deliveries may
             # be waiting for theirs, and none of them should hold a file meanwhile.
+            messages = message_count(row.model_copy(update={"text": delivery.text}))
             turn = (
-                pacer.slot(row.chat_id, messages=message_count(row), priority=row.priority)
+                pacer.slot(row.chat_id, messages=messages, priority=row.priority)
                 if pacer is not None
                 else contextlib.nullcontext()
             )
@@ -275,13 +317,35 @@ class OutboxWorker:
             log.exception("outbox row %d: unexpected delivery error", row.id)
             await self._record_failure(row, DeliveryError(repr(exc)))
             return
-        await self._mark_sent(row)
+        await self._mark_sent(row, delivery.batch)
+
+    async def _batch(self, head: OutboxMessage) -> list[OutboxMessage]:
+        """The chat's other due rows of the head's kind that fit in its message."""
+        async with self._db.read() as conn:
+            rows = await outbox.list_batch(conn, head, self._clock(), limit=MAX_BATCH_ROWS)
+        taken: list[OutboxMessage] = []
+        size = len(head.text)
+        for row in rows:
+            size += len(BATCH_SEPARATOR) + len(row.text)
+            if size > MAX_BATCH_CHARS:
+                break
+            taken.append(row)
+        return taken
 
     async def _send(self, transport: Transport, delivery: _Delivery) -> None:
         row = delivery.row
         if row.kind != MENU_KIND:
             reply = await self._render(row)
+            if delivery.batch:
+                reply = reply.model_copy(update={"text": delivery.text})
             delivery.sending = True
+            if reply.edit_ref is not None and isinstance(transport, MessageEditing):
+                # The same edit as the first time: after a crash it changes nothing visible.
+                result = await transport.edit(row.chat_id, reply.edit_ref, reply)
+                if result == "unchanged":
+                    self._report(row, "edit_repeated")
+                if result != "not_editable":
+                    return
             await transport.deliver(row.chat_id, reply)
             return
         # A command menu: platforms without one have nothing to do, and the row is done.
@@ -305,6 +369,56 @@ class OutboxWorker:
             log.exception("outbox row %d cannot be rendered", row.id)
             raise DeliveryError(f"cannot be rendered: {exc!r}", permanent=True) from exc
 
+    def pending_replies(self, transport: str, chat_id: str) -> bool:
+        return bool(self._deferred.get((transport, chat_id)))
+
+    async def defer_reply(
+        self, transport: str, chat_id: str, reply: Reply, *, partial: bool
+    ) -> None:
+        """A transport could not send this answer within its short wait (rate limits, a full
+        pace, an error that may pass): deliver it from the outbox, as soon as the pace allows.
+
+        A durable reply already has its row, written with the change it reports: the row is
+        made due now; if its first part(s) went out, that row is marked sent and the rest
+        gets a row of its own. Any other answer gets a row now (kind 'reply': urgent)."""
+        now = self._clock()
+        delay = 0.05
+        while True:
+            try:
+                async with self._db.transaction() as conn:
+                    if reply.outbox_id is not None and not partial:
+                        await outbox.set_outbox_retry(
+                            conn, reply.outbox_id, not_before=now, error="deferred by transport"
+                        )
+                        row_id = reply.outbox_id
+                    else:
+                        if reply.outbox_id is not None:
+                            await outbox.set_outbox_sent(conn, reply.outbox_id, now)
+                        row_id = await outbox.add_reply(
+                            conn,
+                            Recipient(transport=transport, chat_id=chat_id),
+                            reply,
+                            kind="reply",
+                            now=now,
+                        )
+                break
+            except DatabaseLocked:
+                # The answer exists only in memory: keep trying, as marks do.
+                log.warning("outbox: deferred reply to %s:%s not written yet", transport, chat_id)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self._deferred.setdefault((transport, chat_id), set()).add(row_id)
+        self.wake()
+
+    def _settled(self, row: OutboxMessage) -> None:
+        """A row left the outbox (sent, or failed for good): no longer holds its chat back."""
+        chat = (row.transport, row.chat_id)
+        rows = self._deferred.get(chat)
+        if rows is not None:
+            rows.discard(row.id)
+            if not rows:
+                del self._deferred[chat]
+
     async def mark_delivered(self, outbox_id: int) -> None:
         """A transport delivered this row itself (a durable reply): mark it sent.
 
@@ -317,20 +431,25 @@ class OutboxWorker:
         finally:
             self._marking.discard(outbox_id)
 
-    async def _mark_sent(self, row: OutboxMessage) -> None:
+    async def _mark_sent(self, row: OutboxMessage, batch: list[OutboxMessage]) -> None:
         # The platform has the message. Until the mark is committed the row stays in flight,
         # so this process never offers it again; a locked database only delays the mark.
-        await self._commit_sent(row.id)
-        self.delivered += 1
+        await self._commit_sent(row.id, *(r.id for r in batch))
+        self.delivered += 1 + len(batch)
+        self._settled(row)
+        self._report(row, "sent")
 
-    async def _commit_sent(self, outbox_id: int) -> None:
+    async def _commit_sent(self, outbox_id: int, *more: int) -> None:
         """Retry the mark with backoff until it commits; only a stop ends the retries (after
         STOP_GRACE_SECONDS), leaving the one repeat the restart may cause."""
         delay = 0.05
         while True:
             try:
                 async with self._db.transaction() as conn:
-                    await outbox.set_outbox_sent(conn, outbox_id, self._clock())
+                    if more:
+                        await outbox.set_outbox_sent_many(conn, (outbox_id, *more), self._clock())
+                    else:
+                        await outbox.set_outbox_sent(conn, outbox_id, self._clock())
                 return
             except Exception as exc:
                 stopping = self._stopping_since
@@ -357,12 +476,17 @@ class OutboxWorker:
         now = self._clock()
         try:
             async with self._db.transaction() as conn:
-                if exc.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
+                # A rate limit or a refused token is waited out however long it lasts: the
+                # platform said when to come back, so such a row is never given up.
+                gave_up = row.attempts + 1 >= MAX_ATTEMPTS and exc.retry_after is None
+                if exc.permanent or gave_up:
                     await outbox.set_outbox_failed(conn, row.id, now=now, error=str(exc))
+                    self._settled(row)
                     newly = False
                     if isinstance(exc, Unreachable):
                         newly = await self._mark_unreachable(conn, row, now)
                     self.failed += 1
+                    self._report(row, "unreachable" if isinstance(exc, Unreachable) else "failed")
                     log.warning(
                         "outbox row %d to %s:%s failed for good after %d attempt(s): %s%s",
                         row.id,
@@ -380,11 +504,16 @@ class OutboxWorker:
                 await outbox.set_outbox_retry(
                     conn, row.id, not_before=now + timedelta(seconds=delay), error=str(exc)
                 )
+            self._report(row, "rate_limited" if exc.retry_after is not None else "retried")
         except DatabaseLocked:
             # Nothing was recorded: the row is still pending and due, so it is simply retried.
             log.warning("outbox row %d: failure not recorded (database locked): %s", row.id, exc)
             return
         log.info("outbox row %d: retry in %.1fs (%s)", row.id, delay, exc)
+
+    def _report(self, row: OutboxMessage, result: str) -> None:
+        if self.on_result is not None:
+            self.on_result(row.transport, result)
 
     async def _mark_unreachable(
         self, conn: aiosqlite.Connection, row: OutboxMessage, now: datetime

@@ -13,14 +13,14 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter
 
-from handlers.coordination.hxl_export import ExportTable
 from handlers.text.i18n import Language
+from handlers.text.workbook import Sheet, Workbook, to_csv
 from storage.charts import ChartData
 from storage.models import Frozen
 
 # A chart takes about a second; the first one also waits for the child's imports.
 CHART_TIMEOUT_SECONDS = 60.0
-# 100,000 rows take 10-20 s on a busy 2-core machine; far beyond that the child is stuck.
+# A 100,000-row table takes 10-30 s on a busy 2-core machine; far beyond that the child is stuck.
 TABLE_TIMEOUT_SECONDS = 300.0
 
 
@@ -40,33 +40,32 @@ class ChartRequest(Frozen):
         return draw_weekly_chart(self.chart, lang=self.lang, title=self.title, labels=self.labels)
 
 
-class XlsxRequest(Frozen):
-    """The export's table as a workbook (``Renderers.xlsx``)."""
+class WorkbookRequest(Frozen):
+    """A workbook (``Renderers.workbook``, handlers/text/workbook.py) as an XLSX file."""
 
     timeout_seconds: ClassVar[float] = TABLE_TIMEOUT_SECONDS
-    kind: Literal["xlsx"] = "xlsx"
-    table: ExportTable
-    sheet_title: str
+    kind: Literal["workbook"] = "workbook"
+    book: Workbook
 
     def render(self) -> bytes:
-        from bot.xlsx_drawing import write_xlsx
+        from bot.xlsx_drawing import render_workbook
 
-        return write_xlsx(self.table, sheet_title=self.sheet_title)
+        return render_workbook(self.book)
 
 
 class CsvRequest(Frozen):
-    """The export's table as CSV (``Renderers.csv``): handlers' own ``to_csv``, drawn here
-    because encoding 100,000 rows is one 40 ms call that holds the interpreter lock."""
+    """One sheet as CSV (``Renderers.csv``): handlers.text.workbook's own ``to_csv``, drawn
+    here because encoding 100,000 rows is one 40 ms call that holds the interpreter lock."""
 
     timeout_seconds: ClassVar[float] = TABLE_TIMEOUT_SECONDS
     kind: Literal["csv"] = "csv"
-    table: ExportTable
+    sheet: Sheet
+    delimiter: str = ","
+    bom: bool = True
 
     def render(self) -> bytes:
-        from handlers.coordination.hxl_export import to_csv
-
-        return to_csv(self.table)
+        return to_csv(self.sheet, delimiter=self.delimiter, bom=self.bom)
 
 
-RenderRequest = Annotated[ChartRequest | XlsxRequest | CsvRequest, Field(discriminator="kind")]
+RenderRequest = Annotated[ChartRequest | WorkbookRequest | CsvRequest, Field(discriminator="kind")]
 RENDER_REQUEST: TypeAdapter[RenderRequest] = TypeAdapter(RenderRequest)

@@ -20,6 +20,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from handlers.coordination.digest_jobs import run_digest
 from handlers.core.context import HandlerContext
+from handlers.core.events import ChatRef
+from handlers.core.room_policy import recheck_room
 from handlers.people.privacy import apply_retention
 from handlers.requests.reconfirm import ask_reconfirm
 from storage import subscriptions
@@ -76,6 +78,8 @@ class DigestScheduler:
         self._scheduler = AsyncIOScheduler(timezone=ctx.policy.timezone)
         self._sync_task: asyncio.Task[None] | None = None
         self._retention_day: date | None = None
+        # Told (seconds late, whether a digest was queued) at each scheduled firing.
+        self.on_fired: Callable[[float, bool], None] | None = None
 
     async def start(self) -> None:
         await self.catch_up()
@@ -148,12 +152,24 @@ class DigestScheduler:
         now = self._clock()
         for sub in await self._digest_subscriptions():
             latest = latest_fire_time(trigger_for(sub), sub.last_window_end or sub.created_at, now)
-            if latest is not None and await run_digest(self._ctx, sub.id, latest):
+            if latest is None or not await self._room_open(sub):
+                continue
+            if await run_digest(self._ctx, sub.id, latest):
                 log.info("caught up digest for subscription %d (%s)", sub.id, latest)
                 sent += 1
         if sent:
             self._on_queued()
         return sent
+
+    async def _room_open(self, sub: Subscription) -> bool:
+        """Whether the subscription's room may get its digest now: asked afresh of the room
+        policy (who is in it), which holds the room and tells it why when someone in it is
+        not a coordinator. A held digest is not recorded, so the next one covers its window."""
+        chat = ChatRef(transport=sub.transport, chat_id=sub.chat_id)
+        open_now = await recheck_room(self._ctx, chat)
+        # The hold's notice (or its release's) is a row to deliver now.
+        self._on_queued()
+        return open_now
 
     async def fire(self, sub_id: int) -> bool:
         """A scheduled time arrived: cover the window up to the latest scheduled time."""
@@ -164,9 +180,11 @@ class DigestScheduler:
         now = self._clock()
         after = sub.last_window_end or sub.created_at
         latest = latest_fire_time(trigger_for(sub), after, now)
-        if latest is None:
+        if latest is None or not await self._room_open(sub):
             return False
         queued = await run_digest(self._ctx, sub.id, latest)
+        if self.on_fired is not None:
+            self.on_fired((now - latest).total_seconds(), queued)
         if queued:
             self._on_queued()
         return queued

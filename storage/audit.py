@@ -1,13 +1,22 @@
-"""The audit log: append-only (the schema's triggers refuse UPDATE and DELETE)."""
+"""The audit log: append-only (the schema's triggers refuse UPDATE and DELETE).
+
+A row is an action code (``request.create``), a target and parameters: JSON values (counts,
+codes such as a status or a role, item lines) that /audit words in the reader's language.
+``summary`` is free text, kept for rows written before the parameters existed and for
+callers that have nothing to structure.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
 
 import aiosqlite
+from pydantic import JsonValue
 
 from storage.db import fetch_all
-from storage.models import AuditEntry
+from storage.models import AuditEntry, AuditParams
 from storage.timefmt import from_db, to_db
 
 # The actor of rows written by the `aidbridge` command line (org add, invite, backup): no
@@ -23,13 +32,21 @@ async def add_audit(
     actor_label: str,
     action: str,
     target: str | None,
-    summary: str | None,
+    summary: str | None = None,
+    params: Mapping[str, object] | None = None,
     now: datetime,
 ) -> None:
+    """``params``: JSON values only (checked here, so a caller's slip fails its own
+    transaction rather than leaving a row /audit cannot read)."""
+    encoded = None
+    if params is not None:
+        checked = AuditParams.model_validate(dict(params))
+        # In the caller's order: /audit lists parameters it has no words for in that order.
+        encoded = json.dumps(checked.root, ensure_ascii=False)
     await conn.execute(
-        "INSERT INTO audit (actor_id, actor_label, action, target, summary, at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (actor_id, actor_label, action, target, summary, to_db(now)),
+        "INSERT INTO audit (actor_id, actor_label, action, target, summary, params, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (actor_id, actor_label, action, target, summary, encoded, to_db(now)),
     )
 
 
@@ -65,10 +82,17 @@ async def list_audit(
             action=r["action"],
             target=r["target"],
             summary=r["summary"],
+            params=_params(r["params"]),
             at=from_db(r["at"]),
         )
         for r in rows
     ]
+
+
+def _params(raw: str | None) -> dict[str, JsonValue] | None:
+    if raw is None:
+        return None
+    return AuditParams.model_validate_json(raw).root
 
 
 def member_target(member_id: int) -> str:

@@ -100,6 +100,56 @@ def _backup(source: str, dest_dir: Path, now: datetime) -> BackupResult:
     return BackupResult(path=final, size=final.stat().st_size, seconds=time.monotonic() - started)
 
 
+@dataclass(frozen=True)
+class FolderBackup:
+    path: Path
+    files: int
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    create_private(target)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            # One step, so the copy is one consistent snapshot even while the bot writes.
+            src.backup(dst, pages=-1)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    with target.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _backup_folder(folder: Path, target: Path) -> FolderBackup | None:
+    files = sorted(p for p in folder.glob("*.db") if p.is_file()) if folder.is_dir() else []
+    if not files:
+        return None
+    make_private_dir(target)
+    for source in files:
+        _copy_sqlite(source, target / source.name)
+    _fsync_dir(target)
+    return FolderBackup(path=target, files=len(files))
+
+
+def folder_backup_path(database_backup: Path, suffix: str) -> Path:
+    """A folder's copy is named after the database backup it goes with:
+    aidbridge-<stamp><suffix>/ (the Matrix crypto store: aidbridge-<stamp>.matrix-store/)."""
+    return database_backup.with_name(database_backup.stem + suffix)
+
+
+async def backup_sqlite_folder(
+    folder: Path, database_backup: Path, suffix: str
+) -> FolderBackup | None:
+    """Copy every SQLite file (``*.db``) of ``folder`` beside the database backup just written,
+    each in one consistent step; None when there is nothing to copy. The in-chat /backup and
+    `aidbridge backup` both copy the Matrix crypto store this way (bot/matrix_store.py)."""
+    return await asyncio.to_thread(
+        _backup_folder, folder, folder_backup_path(database_backup, suffix)
+    )
+
+
 async def backup_database(source: str | Path, dest_dir: Path, now: datetime) -> BackupResult:
     """Copy the database at ``source`` into ``dest_dir``; needs no lock of the caller's.
 

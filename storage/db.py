@@ -51,6 +51,7 @@ class _Group:
     """Engine turns sharing one transaction, each inside its own savepoint."""
 
     error: BaseException | None = None
+    turns: int = 0
 
 
 class Database:
@@ -64,6 +65,8 @@ class Database:
         self._turns_waiting = 0
         self._turn_seq = 0
         self.path = path
+        # Told how many turns each group commit made durable (a metrics endpoint counts them).
+        self.on_group_commit: Callable[[int], None] | None = None
         # How snapshot() opens its own read-only connection to the same file.
         self._snapshot_uri = (
             None if path == ":memory:" else f"{Path(path).absolute().as_uri()}?mode=ro"
@@ -165,6 +168,7 @@ class Database:
                     raise
                 if begin_first:
                     self._group = group
+                group.turns += 1
                 try:
                     yield self._conn, opened
                 except BaseException:
@@ -224,6 +228,9 @@ class Database:
             group.error = DatabaseLocked(str(exc)) if _is_locked(exc) else exc
             with contextlib.suppress(sqlite3.Error):
                 await self._conn.rollback()
+        else:
+            if self.on_group_commit is not None:
+                self.on_group_commit(group.turns)
 
     async def _trip(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         try:

@@ -142,6 +142,15 @@ class ItemTotal(Frozen):
     requests: int
 
 
+class RaionTotal(Frozen):
+    """Open requests (as at the window's end) of organisations in one raion."""
+
+    raion_code: str | None  # None: organisations not placed by code yet
+    requests: int
+    critical: int
+    outstanding_lines: int  # item lines not yet covered by pledges or deliveries
+
+
 class DigestData(Frozen):
     """One digest's content. Each list holds at most ``list_limit`` rows; its count is complete.
 
@@ -166,6 +175,8 @@ class DigestData(Frozen):
     totals_other_count: int  # (item, unit) groups beyond the top TOTALS_LIMIT
     delivered: list[DeliveredRequest]
     delivered_count: int
+    # Only when the filters ask for it (by_raion); a tuple, so the default is shared safely.
+    raion_totals: tuple[RaionTotal, ...] = ()
 
     @property
     def quiet(self) -> bool:
@@ -297,6 +308,7 @@ async def load_digest_data(
     stale_count, stale_rows = await _stale(conn, window_end, where, fargs, list_limit)
     delivered_count, delivered_rows = await _delivered(conn, start, end, where, fargs, list_limit)
     totals, other = await _totals(conn, end, filters)
+    raion_totals = await _raion_totals(conn, end, filters) if filters.by_raion else ()
 
     shown = {
         row["id"]
@@ -349,6 +361,35 @@ async def load_digest_data(
             for r in delivered_rows
         ],
         delivered_count=delivered_count,
+        raion_totals=raion_totals,
+    )
+
+
+async def _raion_totals(
+    conn: aiosqlite.Connection, end: str, filters: Filters
+) -> tuple[RaionTotal, ...]:
+    """Open requests per raion of their organisation, most first; one GROUP BY over the
+    open requests (few), with each request's uncovered item lines counted in a subquery."""
+    where, fargs = _filter_sql(filters)
+    rows = await fetch_all(
+        conn,
+        "SELECT o.raion_code, COUNT(*) AS requests,"
+        " SUM(r.urgency = 'critical') AS critical,"
+        " SUM((SELECT COUNT(*) FROM request_items i WHERE i.request_id = r.id"
+        "  AND i.quantity > MAX(i.pledged, i.delivered))) AS outstanding_lines"
+        " FROM requests r JOIN organisations o ON o.id = r.org_id"
+        f" WHERE r.status IN {_OPEN} AND r.created_at < ?{where}"
+        " GROUP BY o.raion_code ORDER BY requests DESC, o.raion_code",
+        [end, *fargs],
+    )
+    return tuple(
+        RaionTotal(
+            raion_code=r["raion_code"],
+            requests=int(r["requests"]),
+            critical=int(r["critical"] or 0),
+            outstanding_lines=int(r["outstanding_lines"] or 0),
+        )
+        for r in rows
     )
 
 

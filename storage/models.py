@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, RootModel, model_validator
 
 
 class Frozen(BaseModel):
@@ -80,15 +80,36 @@ class Identity(Frozen):
         return cls(transport=transport.lower(), user_id=user_id)
 
 
+class Placement(Frozen):
+    """Where an organisation is, by the official codifier (KATOTTH codes, storage/places).
+
+    Placed means its hromada is known (the raion follows from it; the settlement may be left
+    out for an organisation of the hromada as a whole), or it was marked as outside the oblast
+    (coordination bodies and NGOs in Germany), which no code describes.
+    """
+
+    raion_code: str | None = None
+    hromada_code: str | None = None
+    settlement_code: str | None = None
+    outside_oblast: bool = False
+
+    @property
+    def placed(self) -> bool:
+        return self.outside_oblast or self.hromada_code is not None
+
+
 class Organisation(Frozen):
     id: int
     kind: OrgKind
     name: str
     code: str | None = None  # EDRPOU
+    # The place as text: typed before places had codes, kept as it was (nothing is lost);
+    # for an organisation placed by code, the codifier's names.
     raion: str
     settlement: str
     address: str | None = None
     created_at: datetime
+    place: Placement = Placement()
 
 
 class Member(Frozen):
@@ -271,6 +292,10 @@ class Reply(Frozen):
     durable: bool = False
     outbox_id: int | None = None
     chat: ChatRef | None = None
+    # The platform's id of the message this reply edits when it is delivered later (the one
+    # whose button was pressed): set by the engine on a durable ``replace`` reply, kept in the
+    # outbox row, so a repeat after a crash is the same edit, not a new message.
+    edit_ref: str | None = None
 
     def flat_choices(self) -> list[Choice]:
         return [c for row in self.choices for c in row]
@@ -320,6 +345,11 @@ class OutboxMessage(Frozen):
     sent_at: datetime | None = None
     failed_at: datetime | None = None
     last_error: str | None = None
+    edit_ref: str | None = None
+
+
+class AuditParams(RootModel[dict[str, JsonValue]]):
+    """An audit row's parameters: JSON values by name (storage/audit.py)."""
 
 
 class AuditEntry(Frozen):
@@ -329,6 +359,8 @@ class AuditEntry(Frozen):
     action: str
     target: str | None
     summary: str | None
+    # None for rows written before parameters existed: their ``summary`` says it in English.
+    params: dict[str, JsonValue] | None = None
     at: datetime
 
 
@@ -358,8 +390,13 @@ class Filters(Frozen):
     urgency: Urgency | None = None
     category: str | None = None
     item_keys: tuple[str, ...] | None = None
+    # The typed raion of filters made before places had codes (issue 13); new filters use
+    # ``place``, the KATOTTH code of a raion or a hromada (storage/places).
     raion: str | None = None
+    place: str | None = None
     org_id: int | None = None
+    # Not a selection: a digest of these filters adds the open requests' totals per raion.
+    by_raion: bool = False
 
 
 class Subscription(Frozen):

@@ -10,14 +10,14 @@ import json
 import sqlite3
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Final, NamedTuple
 
 import aiosqlite
 from pydantic import TypeAdapter
 
-from storage.db import fetch_one, run_in_db_thread
+from storage.db import fetch_all, fetch_one, run_in_db_thread
 from storage.models import Choice, Document, OutboxKind, OutboxMessage, Recipient, Reply
 from storage.timefmt import from_db, opt_from_db, to_db
 
@@ -67,6 +67,7 @@ def _row(row: aiosqlite.Row) -> OutboxMessage:
         sent_at=opt_from_db(row["sent_at"]),
         failed_at=opt_from_db(row["failed_at"]),
         last_error=row["last_error"],
+        edit_ref=row["edit_ref"],
     )
 
 
@@ -85,12 +86,14 @@ async def add_outbox(
     document_mime: str | None = None,
     document: bytes | None = None,
     caption: str | None = None,
+    edit_ref: str | None = None,
 ) -> int:
-    """``caption`` goes with the document as one message; ``text`` follows it."""
+    """``caption`` goes with the document as one message; ``text`` follows it. ``edit_ref``:
+    the message this row edits (Reply.edit_ref)."""
     cur = await conn.execute(
         "INSERT INTO outbox (transport, chat_id, member_id, kind, priority, text, choices,"
-        " document_name, document_mime, document, caption, created_at, not_before)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " document_name, document_mime, document, caption, created_at, not_before, edit_ref)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             transport,
             chat_id,
@@ -105,6 +108,7 @@ async def add_outbox(
             caption,
             to_db(now),
             to_db(not_before or now),
+            edit_ref,
         ),
     )
     return int(cur.lastrowid or 0)
@@ -125,14 +129,16 @@ class EncodedReply:
     document_mime: str | None = None
     document: bytes | None = None
     caption: str | None = None
+    edit_ref: str | None = None
 
 
 def encode_reply(reply: Reply) -> EncodedReply:
     """What an outbox row keeps of a Reply: what is shown (text, buttons, a file).
 
     How it was shown the first time (``replace``, ``toast``) and where (``chat``) mean nothing
-    to a later delivery: the recipient is the row's own. A document's caption has its own
-    column (migration v010): it goes with the file as one message.
+    to a later delivery: the recipient is the row's own; what a later delivery edits is
+    ``edit_ref`` (migration v013). A document's caption has its own column (migration v010): it
+    goes with the file as one message.
     """
     choices = (
         json.dumps([[c.model_dump() for c in line] for line in reply.choices])
@@ -141,7 +147,7 @@ def encode_reply(reply: Reply) -> EncodedReply:
     )
     doc = reply.document
     if doc is None:
-        return EncodedReply(text=reply.text, choices_json=choices)
+        return EncodedReply(text=reply.text, choices_json=choices, edit_ref=reply.edit_ref)
     return EncodedReply(
         text=reply.text,
         choices_json=choices,
@@ -160,7 +166,7 @@ def decode_reply(row: OutboxMessage, document: OutboxDocument | None) -> Reply:
     if document is not None:
         name, mime, data, caption = document
         doc = Document(filename=name, mime_type=mime, data=data, caption=caption)
-    return Reply(text=row.text, choices=choices, document=doc)
+    return Reply(text=row.text, choices=choices, document=doc, edit_ref=row.edit_ref)
 
 
 async def add_reply(
@@ -188,6 +194,7 @@ async def add_reply(
         document_mime=encoded.document_mime,
         document=encoded.document,
         caption=encoded.caption,
+        edit_ref=encoded.edit_ref,
     )
 
 
@@ -354,12 +361,114 @@ async def set_all_pending_due(
     return cur.rowcount
 
 
+# --- batches: several rows of one kind to one chat, delivered as one message --------------
+
+
+async def batch_slot(
+    conn: aiosqlite.Connection,
+    *,
+    transport: str,
+    chat_id: str,
+    kind: str,
+    now: datetime,
+    window: timedelta,
+) -> datetime:
+    """When a new row of ``kind`` for this chat is due, for at most one message per ``window``.
+
+    ``last`` is the latest due time of the chat's rows of that kind (sent, pending or being
+    retried). Still ahead: the new row joins that batch. Otherwise the chat's last message
+    of the kind went out at ``last``, so the new row is due now, or ``window`` after it. The
+    first notice after a quiet spell goes at once; the ones that follow it within the window
+    wait and go together (bot/outbox.py joins due rows of a batch into one message).
+    """
+    row = await fetch_one(
+        conn,
+        "SELECT MAX(not_before) FROM outbox WHERE transport = ? AND chat_id = ? AND kind = ?",
+        (transport, chat_id, kind),
+    )
+    if row is None or row[0] is None:
+        return now
+    last = from_db(row[0])
+    if last > now:
+        return last
+    return max(now, last + window)
+
+
+async def list_batch(
+    conn: aiosqlite.Connection, head: OutboxMessage, now: datetime, *, limit: int
+) -> list[OutboxMessage]:
+    """The rows that go with ``head`` in one message: pending rows of its chat and kind that
+    are due, after it, text only (no buttons, no file), oldest first; ``head`` not included."""
+    rows = await fetch_all(
+        conn,
+        "SELECT * FROM outbox WHERE transport = ? AND chat_id = ? AND kind = ?"
+        " AND sent_at IS NULL AND failed_at IS NULL AND not_before <= ? AND id > ?"
+        " AND choices IS NULL AND document_name IS NULL ORDER BY id LIMIT ?",
+        (head.transport, head.chat_id, head.kind, to_db(now), head.id, limit),
+    )
+    return [_row(r) for r in rows]
+
+
+async def set_outbox_sent_many(
+    conn: aiosqlite.Connection, outbox_ids: Collection[int], now: datetime
+) -> int:
+    marks = ", ".join("?" for _ in outbox_ids)
+    if not marks:
+        return 0
+    cur = await conn.execute(
+        "UPDATE outbox SET sent_at = ?, attempts = attempts + 1"
+        f" WHERE id IN ({marks}) AND sent_at IS NULL",
+        (to_db(now), *outbox_ids),
+    )
+    return cur.rowcount
+
+
+async def withhold_pending(
+    conn: aiosqlite.Connection,
+    *,
+    transport: str,
+    chat_id: str,
+    kinds: Collection[str],
+    now: datetime,
+    reason: str,
+) -> int:
+    """Give up the chat's pending rows of ``kinds`` (the room policy held the room): marked
+    failed with ``reason``, so they are never sent there, and kept for the record."""
+    marks = ", ".join("?" for _ in kinds)
+    if not marks:
+        return 0
+    cur = await conn.execute(
+        "UPDATE outbox SET failed_at = ?, last_error = ? WHERE transport = ? AND chat_id = ?"
+        f" AND kind IN ({marks}) AND sent_at IS NULL AND failed_at IS NULL",
+        (to_db(now), reason[:500], transport, chat_id, *kinds),
+    )
+    return cur.rowcount
+
+
 async def count_pending_outbox(conn: aiosqlite.Connection) -> int:
     row = await fetch_one(
         conn, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
     )
 
     return int(row[0]) if row else 0
+
+
+class OutboxBacklog(NamedTuple):
+    pending: int
+    # The earliest not_before among pending rows (None when nothing is pending); in the past,
+    # it says how long the oldest due row has waited.
+    oldest_due: datetime | None
+
+
+async def outbox_backlog(conn: aiosqlite.Connection) -> OutboxBacklog:
+    """Pending rows and the oldest one's due time, from the partial index outbox_pending."""
+    row = await fetch_one(
+        conn,
+        "SELECT COUNT(*), MIN(not_before) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+    )
+    if row is None:
+        return OutboxBacklog(0, None)
+    return OutboxBacklog(int(row[0]), opt_from_db(row[1]))
 
 
 async def latest_texts(conn: aiosqlite.Connection, *, kind: str) -> dict[int, str]:

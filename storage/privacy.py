@@ -151,6 +151,17 @@ async def _clear(conn: aiosqlite.Connection, ids: Sequence[int], now: datetime) 
         f"UPDATE pledges SET note = NULL WHERE request_id IN ({marks}) AND note IS NOT NULL", ids
     )
     pledges = cur.rowcount
+    # What a hospital wrote when signing for a shipment's line (issue 14) is the same request's
+    # free text: its line and the line's event forget it too.
+    lines = f"SELECT id FROM shipment_lines WHERE request_id IN ({marks})"
+    await conn.execute(
+        f"UPDATE shipment_events SET note = NULL WHERE line_id IN ({lines}) AND note IS NOT NULL",
+        ids,
+    )
+    await conn.execute(
+        f"UPDATE shipment_lines SET note = NULL WHERE request_id IN ({marks}) AND note IS NOT NULL",
+        ids,
+    )
     await conn.execute(
         f"UPDATE requests SET note = NULL, notes_cleared_at = ? WHERE id IN ({marks})",
         [to_db(now), *ids],

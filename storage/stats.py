@@ -13,6 +13,7 @@ import aiosqlite
 
 from storage.db import fetch_all, fetch_one
 from storage.models import OPEN_STATUSES, Status, SubscriptionKind, Urgency
+from storage.organisations import count_unplaced
 from storage.timefmt import opt_from_db, to_db
 
 
@@ -35,6 +36,7 @@ class Stats:
     outbox_oldest: datetime | None
     outbox_failed: int
     digests: list[DigestLine]
+    unplaced_orgs: int = 0  # organisations without a KATOTTH code (storage/organisations.py)
 
 
 async def _counts(conn: aiosqlite.Connection, sql: str, args: Sequence[object]) -> dict[str, int]:
@@ -77,7 +79,9 @@ async def collect_stats(conn: aiosqlite.Connection, *, active_since: datetime) -
         " WHERE s.active = 1 AND s.kind != ? GROUP BY s.id ORDER BY s.id",
         [SubscriptionKind.CRITICAL.value],
     )
+    unplaced = await count_unplaced(conn)
     return Stats(
+        unplaced_orgs=unplaced,
         by_status={s: by_status.get(s.value, 0) for s in Status},
         open_by_urgency={u: by_urgency.get(u.value, 0) for u in Urgency},
         members=members,

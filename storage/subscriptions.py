@@ -96,6 +96,27 @@ async def list_subscriptions(
     return [_row(r) for r in await fetch_all(conn, sql, args)]
 
 
+async def list_chat_subscriptions(
+    conn: aiosqlite.Connection, transport: str, chat_id: str
+) -> list[Subscription]:
+    """The active subscriptions whose digests or alerts go to this chat."""
+    rows = await fetch_all(
+        conn,
+        f"SELECT {_COLUMNS} FROM subscriptions WHERE transport = ? AND chat_id = ? AND active = 1"
+        " ORDER BY id",
+        (transport, chat_id),
+    )
+    return [_row(r) for r in rows]
+
+
+async def list_subscription_chats(conn: aiosqlite.Connection) -> set[tuple[str, str]]:
+    """Every (transport, chat id) an active subscription sends to."""
+    rows = await fetch_all(
+        conn, "SELECT DISTINCT transport, chat_id FROM subscriptions WHERE active = 1", ()
+    )
+    return {(str(r[0]), str(r[1])) for r in rows}
+
+
 async def set_subscription_inactive(conn: aiosqlite.Connection, sub_id: int) -> None:
     await conn.execute("UPDATE subscriptions SET active = 0 WHERE id = ?", (sub_id,))
 

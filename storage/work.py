@@ -9,13 +9,14 @@ out a row's columns, and queuing one is what tells the worker to look.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from storage.audit import add_audit
 from storage.db import Conn
 from storage.models import Actor, Member, OutboxKind, Recipient, Reply
-from storage.outbox import add_reply, latest_texts
+from storage.outbox import add_reply, batch_slot, latest_texts, withhold_pending
 
 
 @dataclass(kw_only=True)
@@ -24,6 +25,9 @@ class Work:
     now: datetime
     # Set when a row due now was queued, so the outbox worker is woken after the commit.
     wrote_outbox: bool = False
+    # The audit actions written: what changed, for whoever acts after the commit (the engine
+    # re-checks subscribed rooms after any "member." change, handlers/core/room_policy.py).
+    audited: list[str] = field(default_factory=list)
 
     @property
     def actor(self) -> Actor:
@@ -37,11 +41,23 @@ class Work:
         kind: OutboxKind = "notice",
         *,
         not_before: datetime | None = None,
+        batch: timedelta | None = None,
     ) -> int:
         """Queue ``reply`` for ``recipient`` (a member: their private chat) in this
         transaction; returns the row's id. ``not_before`` holds the row back (a durable reply
-        its transport is about to send itself)."""
+        its transport is about to send itself). ``batch``: at most one message of this kind
+        per that long to the chat; the row waits for the chat's next batch
+        (storage.outbox.batch_slot), and the worker sends the batch as one message."""
         to = recipient if isinstance(recipient, Recipient) else Recipient.of(recipient)
+        if batch is not None and batch.total_seconds() > 0 and not_before is None:
+            not_before = await batch_slot(
+                self.conn,
+                transport=to.transport,
+                chat_id=to.chat_id,
+                kind=kind,
+                now=self.now,
+                window=batch,
+            )
         row_id = await add_reply(
             self.conn, to, reply, kind=kind, now=self.now, not_before=not_before
         )
@@ -49,11 +65,37 @@ class Work:
             self.wrote_outbox = True
         return row_id
 
+    async def withhold(
+        self, transport: str, chat_id: str, kinds: tuple[OutboxKind, ...], reason: str
+    ) -> int:
+        """Never send the chat's pending rows of ``kinds`` (a room the room policy held);
+        returns how many were pending."""
+        return await withhold_pending(
+            self.conn,
+            transport=transport,
+            chat_id=chat_id,
+            kinds=kinds,
+            now=self.now,
+            reason=reason,
+        )
+
     async def audit(
-        self, action: str, target: str | None, summary: str | None, *, actor: Actor | None = None
+        self,
+        action: str,
+        target: str | None,
+        summary: str | None = None,
+        *,
+        params: Mapping[str, object] | None = None,
+        actor: Actor | None = None,
     ) -> None:
-        """The audit row of a change, in the change's own transaction."""
+        """The audit row of a change, in the change's own transaction.
+
+        ``action`` is a code with an ``audit.action.<action>`` name in the catalogs;
+        ``params`` (JSON values) fill ``audit.detail.<action>`` in the reader's language
+        (handlers/admin/audit_log.py). ``summary`` is free text shown as it is.
+        """
         who = actor if actor is not None else self.actor
+        self.audited.append(action)
         await add_audit(
             self.conn,
             actor_id=who.id,
@@ -61,6 +103,7 @@ class Work:
             action=action,
             target=target,
             summary=summary,
+            params=params,
             now=self.now,
         )
 

@@ -21,8 +21,12 @@ from storage.db import Database, open_db
 from storage.invites import InviteKey
 from storage.migrations import migrate
 from storage.models import Identity, Organisation, OrgKind, Role
+from storage.places import codifier
+from storage.places.placing import placement_for
 
 ADMIN = Identity(transport="telegram", user_id="900")
+# The city of Дніпро (its hromada Дніпровська, its raion Дніпровський) by KATOTTH codes.
+DNIPRO = placement_for(codifier()["UA12020010010037010"])
 
 
 @dataclass
@@ -148,8 +152,14 @@ class EngineHarness:
         return await self.press(who, find_payload(replies[0], "w:submit:"))
 
     async def add_org(
-        self, name: str = "Лікарня №4", address: str | None = "вул. Тестова, 1"
+        self,
+        name: str = "Лікарня №4",
+        address: str | None = "вул. Тестова, 1",
+        *,
+        placed: bool = True,
     ) -> Organisation:
+        """An organisation in Дніпро, placed by its KATOTTH codes unless ``placed`` is False
+        (as organisations typed before places had codes may be)."""
         async with self.db.transaction() as conn:
             return await organisations.add_organisation(
                 conn,
@@ -160,6 +170,7 @@ class EngineHarness:
                 code=None,
                 address=address,
                 now=self.clock(),
+                place=DNIPRO if placed else None,
             )
 
     async def invite_code(self, org_id: int, role: Role = Role.REQUESTER, days: int = 7) -> str:

@@ -15,7 +15,7 @@ import pytest_asyncio
 from tests.matrix_harness import Homeserver, SynapseNotInstalledError, find_synapse_python
 
 
-def _synapse_python_or_fail() -> Path:
+def synapse_python_or_fail() -> Path:
     try:
         return find_synapse_python()
     except SynapseNotInstalledError as exc:
@@ -32,6 +32,6 @@ async def homeserver() -> AsyncIterator[Homeserver]:
     A missing Synapse fails the tests instead of skipping them: a skip would hide a broken
     install behind a green run.
     """
-    python = _synapse_python_or_fail()
+    python = synapse_python_or_fail()
     async with Homeserver(python=python) as hs:
         yield hs

@@ -172,6 +172,7 @@ class Homeserver:
         data_dir: Path | None = None,
         port: int | None = None,
         server_name: str = DEFAULT_SERVER_NAME,
+        default_rate_limits: bool = False,
     ) -> None:
         self.python = python if python is not None else find_synapse_python()
         self._owns_dir = data_dir is None
@@ -180,6 +181,11 @@ class Homeserver:
         )
         self.port = port if port is not None else _free_port()
         self.server_name = server_name
+        # Synapse's own defaults (rc_message 0.2/s after a burst of 10, joins 0.1/s after 10,
+        # ...), as a homeserver set up from its documentation has them; the relaxed limits
+        # otherwise. With the defaults, give test people override_unlimited() so that only
+        # the bot meets them.
+        self.default_rate_limits = default_rate_limits
         self.config_path = self.data_dir / "homeserver.yaml"
         self.log_path = self.data_dir / "homeserver.log"
         self.output_path = self.data_dir / "synapse.out"
@@ -366,7 +372,7 @@ class Homeserver:
             "trusted_key_servers": [],
             "suppress_key_server_warning": True,
             "presence": {"enabled": False},
-            **RATE_LIMITS,
+            **({} if self.default_rate_limits else RATE_LIMITS),
         }
         self.config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
 
@@ -704,6 +710,16 @@ async def joined_user_ids(client: nio.AsyncClient, room_id: str) -> set[str]:
     if not isinstance(resp, nio.JoinedMembersResponse):
         raise MatrixHarnessError(f"members of {room_id}: {resp}")
     return {m.user_id for m in resp.members}
+
+
+async def override_unlimited(hs: Homeserver, admin: RegisteredUser, user_id: str) -> None:
+    """Lift every rate limit for ``user_id`` (Synapse's override_ratelimit with zeros)."""
+    await admin_post(
+        hs,
+        admin,
+        f"/_synapse/admin/v1/users/{quote(user_id)}/override_ratelimit",
+        {"messages_per_second": 0, "burst_count": 0},
+    )
 
 
 async def admin_post(hs: Homeserver, admin: RegisteredUser, path: str, body: Any) -> Any:

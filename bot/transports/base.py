@@ -8,7 +8,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from handlers.core.events import MenuCommand, Reply
 from handlers.text.split import Measure, split_message
@@ -132,6 +132,30 @@ class TransportMetrics:
     loop_restarts: int = 0
     # Answers refusing the token (401, M_UNKNOWN_TOKEN).
     token_refusals: int = 0
+    # Requests the platform refused for its rate limit (429, M_LIMIT_EXCEEDED); each was
+    # waited out and tried again.
+    rate_limited: int = 0
+    # Webhook calls refused for a missing or wrong secret token.
+    refused_calls: int = 0
+    # time.monotonic() of the last answer from the platform that showed the bot connected
+    # (a poll or sync that came back, a webhook set or called); None until the first.
+    last_contact: float | None = None
+    # How long without contact still counts as connected; None: silence is normal (a webhook
+    # is called only when someone writes).
+    contact_window: float | None = 120.0
+
+    def contact(self) -> None:
+        self.last_contact = time.monotonic()
+
+    def connected(self, now: float | None = None) -> bool:
+        """Whether the platform answered recently enough: what /readyz reports."""
+        if self.last_contact is None:
+            return False
+        if self.contact_window is None:
+            return True
+        return (now if now is not None else time.monotonic()) - self.last_contact <= (
+            self.contact_window
+        )
 
 
 @dataclass(frozen=True)
@@ -180,12 +204,43 @@ class Transport(Protocol):
         ...
 
 
+class ReplyDeferral(Protocol):
+    """Where a transport hands an answer it could not send in time: the outbox worker."""
+
+    def pending_replies(self, transport: str, chat_id: str) -> bool:
+        """Whether answers handed over for this chat are still undelivered (a later answer
+        then goes behind them, to keep the order)."""
+        ...
+
+    async def defer_reply(
+        self, transport: str, chat_id: str, reply: Reply, *, partial: bool
+    ) -> None:
+        """Deliver ``reply`` later; ``partial``: its first part(s) went out already and
+        ``reply`` holds only the rest (a durable reply's row is then marked sent)."""
+        ...
+
+
 @runtime_checkable
 class CommandMenus(Protocol):
     """A transport whose platform shows each chat a menu of commands (Telegram)."""
 
     async def set_menu(self, chat_id: str, commands: tuple[MenuCommand, ...]) -> None:
         """Make ``commands`` the menu of ``chat_id``; raise DeliveryError on failure."""
+        ...
+
+
+# What an edit did: "edited"; "unchanged" (the message already showed it: a repeat after a
+# crash or a lost answer); "not_editable" (too old, gone, a file, too long: send it as new).
+EditResult = Literal["edited", "unchanged", "not_editable"]
+
+
+@runtime_checkable
+class MessageEditing(Protocol):
+    """A transport that can edit a message it sent (Telegram)."""
+
+    async def edit(self, chat_id: str, message_ref: str, reply: Reply) -> EditResult:
+        """Make message ``message_ref`` show ``reply``; raise DeliveryError for what may pass
+        (a retry is the same edit, so repeating it is harmless)."""
         ...
 
 

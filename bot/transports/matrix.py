@@ -26,6 +26,15 @@ An event that stays encrypted gets a notice in the room ("please send it again")
 per room and interval, never silence. The first sync of each start asks for the rooms' full
 state, so that matrix-nio knows again which rooms are encrypted and who is in them, and so
 that invites still pending from before the restart come round again.
+
+Rate limits (issue 12): every request the homeserver may refuse with M_LIMIT_EXCEEDED waits
+out its retry_after_ms and is tried again, never given up: joins (one at a time, in a task of
+their own, so that the sync goes on meanwhile), room creation, uploads and messages. Messages
+share one Pacer per account with the outbox (bot/pacing.py): it learns the homeserver's limit
+from its refusals, and the answers to what people just did (priority URGENT, as answers and
+critical alerts are in the outbox) go before everything else. A direct answer that cannot go
+out within ``reply_wait_seconds`` (the sync waits for it) is handed to the outbox with what is
+left of it, and the chat's later answers follow it there, so they keep their order.
 """
 
 from __future__ import annotations
@@ -40,15 +49,18 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import nio
 from nio.store import SqliteStore
 
+from bot.pacing import Pacer, SlotTimeout
 from bot.transports.base import (
     DeliveryError,
+    ReplyDeferral,
     RetryPolicy,
     StartupError,
     TokenRefused,
@@ -56,7 +68,7 @@ from bot.transports.base import (
     TooLong,
     TransportMetrics,
     Unreachable,
-    send_direct_reply,
+    mark_sent,
     send_parts,
 )
 from bot.transports.matrix_html import (
@@ -70,11 +82,13 @@ from bot.transports.matrix_html import (
 )
 from handlers.core.events import ChatRef, Document, Incoming, Reply
 from handlers.core.registry import is_command
+from handlers.core.room_people import RoomFacts
 from handlers.text.i18n import Language, Translator
 from handlers.text.split import split_message
 from storage import transport_state
 from storage.db import Database
 from storage.models import Identity
+from storage.outbox import Priority
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +110,14 @@ ROOM_WAIT_SECONDS = 10.0
 UNDECRYPTABLE_NOTICE_SECONDS = 60.0
 GROUP_UNDECRYPTABLE_NOTICE_SECONDS = 3600.0
 ENCRYPTED = "m.room.encrypted"
+# How long an answer to an event may wait for the pace (and rate limits) before it is handed
+# to the outbox: the sync, and so every other room, waits for it meanwhile.
+REPLY_WAIT_SECONDS = 5.0
+
+# Joins go before every message: each opens a room whose person waits for an answer.
+JOIN_PRIORITY = Priority.URGENT - 1
+
+R = TypeVar("R")
 
 HandleFn = Callable[[Incoming], Awaitable[list[Reply]]]
 MarkFn = Callable[[int], Awaitable[None]]
@@ -105,6 +127,17 @@ AcceptsInviteFn = Callable[[Identity, bool], Awaitable[bool]]
 MayStayFn = Callable[[Collection[Identity], str | None], Awaitable[bool]]
 # A member's language; None for anyone who is not an active member.
 MemberLanguageFn = Callable[[Identity], Awaitable[Language | None]]
+# The engine's re-check of a room whose people changed (digest and alert targets).
+RoomChangedFn = Callable[[ChatRef], Awaitable[None]]
+# History visibilities that let people who join later read what was said before.
+OPEN_HISTORY = frozenset({"shared", "world_readable"})
+# Encryption of the direct rooms the bot opens itself, as Element's defaults have it.
+MEGOLM = "m.megolm.v1.aes-sha2"
+ENCRYPTION_STATE: dict[str, Any] = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": MEGOLM},
+}
 
 
 def sync_filter(timeline_limit: int) -> dict[str, Any]:
@@ -121,6 +154,19 @@ def sync_filter(timeline_limit: int) -> dict[str, Any]:
     }
 
 
+# An initial sync that lists the invites and nothing else (timelines, state and the rest empty).
+INVITES_ONLY: dict[str, Any] = {
+    "presence": {"types": []},
+    "account_data": {"types": []},
+    "room": {
+        "timeline": {"limit": 0},
+        "state": {"types": []},
+        "ephemeral": {"types": []},
+        "account_data": {"types": []},
+    },
+}
+
+
 def invite_event(event: Any) -> dict[str, Any]:
     """An invite's stripped state event as JSON; nio moves the content out of ``source``."""
     source = dict(getattr(event, "source", {}) or {})
@@ -128,6 +174,17 @@ def invite_event(event: Any) -> dict[str, Any]:
     if isinstance(content, dict):
         source["content"] = content
     return source
+
+
+def rate_limit_wait(resp: Any) -> float | None:
+    """Seconds the homeserver asked to wait, for an M_LIMIT_EXCEEDED answer; else None."""
+    if not isinstance(resp, nio.ErrorResponse):
+        return None
+    status = getattr(getattr(resp, "transport_response", None), "status", None)
+    if resp.status_code != "M_LIMIT_EXCEEDED" and status != 429:
+        return None
+    retry_ms = getattr(resp, "retry_after_ms", None) or 1000
+    return float(retry_ms) / 1000
 
 
 def delivery_error(resp: Any) -> DeliveryError:
@@ -158,6 +215,45 @@ class RoomInfo:
     joined: dict[str, str | None] = field(default_factory=dict)  # user id -> display name
 
 
+@dataclass
+class _Progress:
+    """What of one reply has gone out, so that only the rest is handed to the outbox."""
+
+    parts: list[str] = field(default_factory=list)
+    parts_sent: int = 0
+    document_sent: bool = False
+
+    @property
+    def started(self) -> bool:
+        return self.document_sent or self.parts_sent > 0
+
+    def rest(self, reply: Reply) -> Reply | None:
+        """What has not gone out; None when everything has (stopped before the mark)."""
+        if not self.started:
+            return reply
+        if self.parts_sent >= len(self.parts) and (self.document_sent or not reply.document):
+            return None
+        return reply.model_copy(
+            update={
+                "text": "\n".join(self.parts[self.parts_sent :]) if self.parts else reply.text,
+                "document": None if self.document_sent else reply.document,
+            }
+        )
+
+
+class _Late(DeliveryError):
+    """A rate limit asked for a wait that would end past the reply's deadline."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message, retry_after=retry_after)
+
+
+def reply_messages(reply: Reply) -> int:
+    """The messages a reply becomes, for the pacer (a text longer than one event is rare)."""
+    text = bool(reply.text or reply.choices)
+    return (1 if reply.document is not None else 0) + (1 if text else 0) or 1
+
+
 class MatrixTransport:
     name = NAME
 
@@ -185,6 +281,11 @@ class MatrixTransport:
         store_dir: Path | None = None,
         member_language: MemberLanguageFn | None = None,
         undecryptable_notice_seconds: float = UNDECRYPTABLE_NOTICE_SECONDS,
+        pacer: Pacer | None = None,
+        deferral: ReplyDeferral | None = None,
+        reply_wait_seconds: float = REPLY_WAIT_SECONDS,
+        room_changed: RoomChangedFn | None = None,
+        decline_reason: Callable[[], str] | None = None,
     ) -> None:
         if access_token is None and password is None:
             raise ValueError("an access token or a password is required")
@@ -198,6 +299,8 @@ class MatrixTransport:
         self._handle = handle
         self._accepts_invite = accepts_invite
         self._may_stay = may_stay
+        self._room_changed = room_changed
+        self._decline_reason = decline_reason
         self._mark_delivered = mark_delivered
         self._commands = frozenset(commands)
         self._clock = clock
@@ -211,6 +314,20 @@ class MatrixTransport:
         self._notice_seconds = undecryptable_notice_seconds
         # room id -> when the last "could not read" notice went there (monotonic).
         self._noticed: dict[str, float] = {}
+        # One device-keys query at a time (sends and the sync's chores may both want one).
+        self._keys_lock = asyncio.Lock()
+        # Rooms the bot created -> whom it invited, until its synced state shows them.
+        self._invitees: dict[str, set[str]] = {}
+        # The account's one pace, shared with the outbox worker (app.py passes the same one).
+        self.pacer = pacer or Pacer(overall_per_second=10, per_chat_interval=0.2, learn_limits=True)
+        self._deferral = deferral
+        self._reply_wait = reply_wait_seconds
+        # Rooms to join (None) or invitations to decline (the reason said in the decline), in
+        # the order invited; one at a time (the homeserver limits membership changes per
+        # account), retried until done or refused for good.
+        self._joins: dict[str, str | None] = {}
+        self._join_wake = asyncio.Event()
+        self._join_task: asyncio.Task[None] | None = None
         self._sync_timeout_ms = sync_timeout_ms
         self.sync_filter = sync_filter(timeline_limit)
         self._retry = retry or RetryPolicy()
@@ -262,6 +379,7 @@ class MatrixTransport:
                 async with self._db.read() as conn:
                     self._next_batch = await transport_state.get_state(conn, SYNC_KEY)
                 await self._join_team_room()
+                await self._pending_invites()
                 break
             except NETWORK_ERRORS as exc:
                 # The homeserver may be down for maintenance: keep trying rather than exit.
@@ -270,10 +388,16 @@ class MatrixTransport:
                 )
                 await asyncio.sleep(delay)
                 delay = min(MAX_BACKOFF_SECONDS, delay * 2)
+        self._join_task = asyncio.create_task(self._join_loop(), name="matrix-joins")
         self._task = asyncio.create_task(self._run(), name="matrix-sync")
         log.info("matrix transport started as %s", self.user_id)
 
     async def stop(self) -> None:
+        if self._join_task is not None:
+            self._join_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._join_task
+            self._join_task = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -368,6 +492,31 @@ class MatrixTransport:
                 self._store_dir,
             )
 
+    async def _pending_invites(self) -> None:
+        """Invites still open on the homeserver go through the room policy again: one whose
+        join failed before a restart (a rate limit, the process stopped) is never repeated
+        by an incremental sync. Asked with a raw initial sync that returns nothing but the
+        invites (no timelines, no state), past matrix-nio: its to-device messages and sync
+        token must stay the sync loop's."""
+        method, path = nio.Api.sync(
+            self.client.access_token, since=None, timeout=None, filter=INVITES_ONLY
+        )
+        response = await self.client.send(method, path, timeout=60)
+        if response.status != 200:
+            response.release()
+            log.warning("matrix: pending invites not listed (HTTP %d)", response.status)
+            return
+        body = await response.json()
+        invites = (body.get("rooms") or {}).get("invite") or {}
+        for room_id, invite in invites.items():
+            state = ((invite or {}).get("invite_state") or {}).get("events") or []
+            try:
+                await self._on_invite(room_id, [e for e in state if isinstance(e, dict)])
+            except Exception:
+                log.exception("matrix invite to %s not handled", room_id)
+        if invites:
+            log.info("matrix: %d invite(s) pending from before the start", len(invites))
+
     async def _stored(self, key: str) -> str | None:
         async with self._db.read() as conn:
             return await transport_state.get_state(conn, key)
@@ -376,6 +525,11 @@ class MatrixTransport:
         if not self._team_room:
             return
         resp = await self.client.join(self._team_room)
+        if rate_limit_wait(resp) is not None:
+            self.metrics.rate_limited += 1
+            log.info("matrix: joining the team room %s is rate-limited; queued", self._team_room)
+            self._want_join(self._team_room)
+            return
         if isinstance(resp, nio.JoinResponse):
             self.team_room_id = resp.room_id
             log.info("matrix team room %s joined", self._team_room)
@@ -436,6 +590,7 @@ class MatrixTransport:
             retry_ms = resp.retry_after_ms
             raise _SyncFailed(str(resp), retry_ms / 1000 if retry_ms else None)
         self._token_watch.accepted()
+        self.metrics.contact()
         self._full_state = False
         if self.encryption:
             await self._crypto_chores()
@@ -462,10 +617,11 @@ class MatrixTransport:
                 await client.send_to_device_messages()
             if client.should_upload_keys:
                 await self._upload_keys()
-            if client.should_query_keys:
-                resp = await client.keys_query()
-                if isinstance(resp, nio.KeysQueryError):
-                    log.warning("matrix: device keys query failed: %s", resp)
+            async with self._keys_lock:
+                # Asked again under the lock: a send may just have done it.
+                resp = await client.keys_query() if client.should_query_keys else None
+            if isinstance(resp, nio.KeysQueryError):
+                log.warning("matrix: device keys query failed: %s", resp)
             if client.should_claim_keys:
                 claimed = await client.keys_claim(client.get_users_for_key_claiming())
                 if isinstance(claimed, nio.KeysClaimError):
@@ -597,13 +753,127 @@ class MatrixTransport:
             inviter
             and await self._accepts_invite(Identity(transport=NAME, user_id=inviter), direct)
         ):
-            resp = await self.client.join(room_id)
-            if not isinstance(resp, nio.JoinResponse):
-                log.warning("matrix: could not join %s: %s", room_id, resp)
-            self._rooms.pop(room_id, None)
+            self._want_join(room_id)
             return
         log.info("matrix: invite from %s to %s declined", inviter or "?", room_id)
-        await self.client.room_leave(room_id)
+        # Said in the decline itself (the leave event's reason, which Element shows with
+        # "rejected the invitation"): the bot need not join a stranger's room to say why.
+        reason = self._decline_reason() if self._decline_reason is not None else ""
+        self._joins[room_id] = reason
+        self._join_wake.set()
+
+    def _want_join(self, room: str) -> None:
+        self._joins[room] = None
+        self._join_wake.set()
+
+    async def _decline(self, room_id: str, reason: str) -> Any:
+        """Reject an invitation with a reason (matrix-nio's room_leave sends none)."""
+        method, path = nio.Api.room_leave(self.client.access_token, room_id)
+        body = nio.Api.to_json({"reason": reason} if reason else {})
+        response = await self.client.send(
+            method, path, body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            if response.status == 200:
+                return nio.RoomLeaveResponse()
+            answer = await response.json()
+        finally:
+            response.release()
+        error = nio.RoomLeaveError.from_dict(answer)
+        error.transport_response = response
+        return error
+
+    @property
+    def pending_joins(self) -> int:
+        return len(self._joins)
+
+    async def _join_loop(self) -> None:
+        """Join the queued rooms one by one. A rate limit is waited out, a network failure
+        retried with backoff; a refusal (the invite was withdrawn, the room is gone) drops the
+        room. Invites still pending at a start are listed then (_pending_invites).
+
+        A join is an event too: Synapse counts it against the account's message limit as
+        well as its join limit, so each try takes its turn in the account's pace, before any
+        message (someone is waiting for an answer there). Its refusal does not teach the pace, since
+        which of the two limits refused it is not said."""
+        delay = self._retry.first_delay
+        while True:
+            await self._join_wake.wait()
+            self._join_wake.clear()
+            while self._joins:
+                room = next(iter(self._joins))
+                decline = self._joins[room]
+                try:
+                    async with self.pacer.slot(room, priority=JOIN_PRIORITY):
+                        if decline is not None:
+                            resp = await self._decline(room, decline)
+                        else:
+                            resp = await self.client.join(room)
+                    wait = rate_limit_wait(resp)
+                    if wait is not None:
+                        self.metrics.rate_limited += 1
+                        log.info("matrix: %s rate-limited; retry in %.1f s", room, wait)
+                        await asyncio.sleep(wait)
+                        continue
+                except NETWORK_ERRORS as exc:
+                    log.warning(
+                        "matrix: joining %s failed (%s); retrying in %.1f s", room, exc, delay
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(self._retry.max_delay, delay * 2)
+                    continue
+                delay = self._retry.first_delay
+                self._joins.pop(room, None)
+                if decline is not None:
+                    if isinstance(resp, nio.RoomLeaveError):
+                        log.warning("matrix: could not decline %s: %s", room, resp)
+                    continue
+                if isinstance(resp, nio.JoinResponse):
+                    self._rooms.pop(resp.room_id, None)
+                    if room == self._team_room:
+                        self.team_room_id = resp.room_id
+                    log.info("matrix: joined %s", room)
+                else:
+                    log.warning("matrix: could not join %s: %s", room, resp)
+
+    async def _rate_limited(
+        self,
+        request: Callable[[], Awaitable[R]],
+        *,
+        deadline: float | None = None,
+        paces: bool = False,
+        answer: Callable[[R], Any] = lambda r: r,
+    ) -> R:
+        """Make ``request`` until the homeserver does not answer M_LIMIT_EXCEEDED, waiting
+        the retry_after_ms it gives each time. ``paces``: a message send, whose refusal holds
+        every other send of the account and teaches the pacer the limit. Raises _Late when
+        the wait would end after ``deadline`` (monotonic)."""
+        while True:
+            result = await request()
+            wait = rate_limit_wait(answer(result))
+            if wait is None:
+                return result
+            self.metrics.rate_limited += 1
+            if paces:
+                # Pause the account, then queue again for a turn at the learned pace: the
+                # sends refused together must not all come back together.
+                self.pacer.limited(wait)
+                log.info(
+                    "matrix: rate-limited for %.1f s (learned pace: %.1f s a message)",
+                    wait,
+                    self.pacer.learned_gap,
+                )
+                try:
+                    await self.pacer.again(
+                        None if deadline is None else deadline - time.monotonic()
+                    )
+                except SlotTimeout:
+                    raise _Late(f"rate-limited for {wait:.1f} s", retry_after=wait) from None
+                continue
+            if deadline is not None and time.monotonic() + wait > deadline:
+                raise _Late(f"rate-limited for {wait:.1f} s", retry_after=wait)
+            log.info("matrix: rate-limited; retrying in %.1f s", wait)
+            await asyncio.sleep(wait)
 
     async def _room(self, room_id: str) -> RoomInfo:
         info = self._rooms.get(room_id)
@@ -616,6 +886,32 @@ class MatrixTransport:
         info = RoomInfo({m.user_id: m.display_name for m in resp.members})
         self._rooms[room_id] = info
         return info
+
+    async def room_people(self, chat_id: str) -> RoomFacts | None:
+        """Who is in the room besides the bot: everyone joined or invited (an invited person
+        may read what is said there once they join), and whether people who join later read
+        its history. Read from matrix-nio's room state, which each sync brings up to date
+        before its events are handled, so it is never older than the event being answered;
+        None for a room the client does not know (yet)."""
+        if chat_id.startswith("@"):
+            # The direct chat the bot opens with them (see _room_for).
+            return RoomFacts(people=frozenset({Identity(transport=NAME, user_id=chat_id)}))
+        if not self._ready.is_set():
+            # Asked before the first sync of this start (the digests' catch-up at start):
+            # that sync brings who came and went while the bot was down.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), ROOM_WAIT_SECONDS)
+        room = self.client.rooms.get(chat_id)
+        if room is None:
+            return None
+        return RoomFacts(
+            people=frozenset(
+                Identity(transport=NAME, user_id=user)
+                for user in room.users
+                if user != self.user_id
+            ),
+            open_history=room.history_visibility in OPEN_HISTORY,
+        )
 
     def _private(self, room_id: str, info: RoomInfo) -> bool:
         return room_id != self.team_room_id and 0 < len(info.joined) <= 2
@@ -641,8 +937,9 @@ class MatrixTransport:
         content = source.get("content") or {}
         if kind == "m.room.member":
             self._rooms.pop(room_id, None)
+            membership = content.get("membership")
             if (
-                content.get("membership") in ("leave", "ban")
+                membership in ("leave", "ban")
                 and source.get("state_key") != self.user_id
                 and room_id != self.team_room_id
             ):
@@ -650,6 +947,13 @@ class MatrixTransport:
                 if list(info.joined) == [self.user_id]:
                     # The person left the direct chat; nobody is left to read it.
                     await self._leave(room_id)
+                    return
+            if self._room_changed is not None and not (
+                source.get("state_key") == self.user_id and membership in ("leave", "ban")
+            ):
+                # Someone joined, was invited or left: the engine decides whether the room may
+                # still get its digests and alerts (handlers/core/room_policy.py).
+                await self._room_changed(ChatRef(transport=NAME, chat_id=room_id))
             return
         if sender == self.user_id or not source.get("event_id"):
             return
@@ -722,41 +1026,103 @@ class MatrixTransport:
         await self._reply(room_id, Reply(text=text))
 
     async def _reply(self, room_id: str, reply: Reply) -> None:
+        """Answer now, at the head of the account's pace; what cannot go within the reply wait
+        (or fails for a reason that may pass) is handed to the outbox, never dropped."""
         target = reply.chat.chat_id if reply.chat and reply.chat.transport == NAME else room_id
-        await send_direct_reply(
-            lambda: self.deliver(target, reply), reply, target, self._mark_delivered
-        )
+        if self._deferral is not None and self._deferral.pending_replies(NAME, target):
+            # Earlier answers to this chat wait in the outbox: this one goes behind them.
+            await self._defer(target, reply, partial=False, why="an earlier answer waits")
+            return
+        deadline = time.monotonic() + self._reply_wait
+        progress = _Progress()
+        try:
+            async with self.pacer.slot(
+                target,
+                messages=reply_messages(reply),
+                priority=Priority.URGENT,
+                wait=self._reply_wait,
+            ):
+                await self._deliver(target, reply, deadline=deadline, progress=progress)
+        except SlotTimeout:
+            await self._defer(target, reply, partial=False, why="the pace is full")
+            return
+        except asyncio.CancelledError:
+            # Stopping while the answer waits for its turn: the next start delivers what has
+            # not gone out (the event is handled and will not be answered again).
+            await self._defer_rest(target, reply, progress, why="stop")
+            raise
+        except DeliveryError as exc:
+            if exc.permanent or self._deferral is None:
+                # A durable reply stays in the outbox all the same; the worker decides.
+                log.warning("reply to %s not delivered: %s", target, exc)
+                return
+            await self._defer_rest(target, reply, progress, why=str(exc))
+            return
+        await mark_sent(reply, self._mark_delivered)
+
+    async def _defer_rest(self, target: str, reply: Reply, progress: _Progress, why: str) -> None:
+        rest = progress.rest(reply)
+        if rest is None:
+            await mark_sent(reply, self._mark_delivered)  # all of it went out after all
+            return
+        await self._defer(target, rest, partial=progress.started, why=why)
+
+    async def _defer(self, target: str, reply: Reply, *, partial: bool, why: str) -> None:
+        if self._deferral is None:
+            log.warning("reply to %s not delivered (%s)", target, why)
+            return
+        log.info("matrix: reply to %s handed to the outbox (%s)", target, why)
+        await self._deferral.defer_reply(NAME, target, reply, partial=partial)
 
     # -- sending -----------------------------------------------------------------------------
 
     async def deliver(self, chat_id: str, reply: Reply) -> None:
         """Send as new message(s): a document first, then the text; the options go last.
 
-        Raises DeliveryError: with ``retry_after`` for M_LIMIT_EXCEEDED, Unreachable when the
-        bot is not in the room any more, permanent for other refusals; network errors and
-        5xx are retryable.
+        Rate limits are waited out, each message retried with its own transaction id (so the
+        homeserver never stores one twice). Raises DeliveryError: Unreachable when the bot is
+        not in the room any more, permanent for other refusals; network errors and 5xx are
+        retryable.
         """
+        await self._deliver(chat_id, reply)
+
+    async def _deliver(
+        self,
+        chat_id: str,
+        reply: Reply,
+        *,
+        deadline: float | None = None,
+        progress: _Progress | None = None,
+    ) -> None:
+        done = progress or _Progress()
         try:
-            room_id = await self._room_for(chat_id)
+            room_id = await self._room_for(chat_id, deadline)
             encrypted = await self._encrypted(room_id)
             if reply.document is not None:
-                url, keys = await self._upload(reply.document, encrypted)
+                url, keys = await self._upload(reply.document, encrypted, deadline)
                 await self._send(
-                    room_id, file_content(reply.document, url, self._commands, encryption=keys)
+                    room_id,
+                    file_content(reply.document, url, self._commands, encryption=keys),
+                    deadline,
                 )
+                done.document_sent = True
                 if not reply.text and not reply.choices:
                     return
             parts = (
                 split_message(reply.text, MATRIX_TEXT_BYTES, matrix_size) if reply.text else [""]
             )
+            done.parts = list(parts)
             choices = reply.flat_choices()
 
             async def send_part(part: str, last: bool) -> None:
-                if not part and not (last and choices):
-                    return
-                await self._send(
-                    room_id, text_content(part, choices if last else [], self._commands)
-                )
+                if part or (last and choices):
+                    await self._send(
+                        room_id,
+                        text_content(part, choices if last else [], self._commands),
+                        deadline,
+                    )
+                if done.parts_sent < len(done.parts) and done.parts[done.parts_sent] == part:
+                    done.parts_sent += 1
 
             await send_parts(
                 parts,
@@ -768,36 +1134,52 @@ class MatrixTransport:
         except NETWORK_ERRORS as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
-    async def _send(self, room_id: str, content: dict[str, Any]) -> None:
+    async def _send(
+        self, room_id: str, content: dict[str, Any], deadline: float | None = None
+    ) -> None:
         if await self._encrypted(room_id):
+            await self._known_devices()
             await self._trust_members(room_id)
         try:
             # In an encrypted room matrix-nio shares the room key first and encrypts; every
             # device of everyone in the room gets the key (as Element does by default),
             # verified or not: a stranger bringing an invite code must be able to read the
-            # answer. Unverified devices are only marked "ignored" by this.
-            resp = await self.client.room_send(
-                room_id,
-                "m.room.message",
-                content,
-                tx_id=uuid.uuid4().hex,
-                ignore_unverified_devices=True,
+            # answer. Unverified devices are only marked "ignored" by this. One transaction
+            # id for all tries: a try the homeserver did store is not stored again.
+            resp = await self._rate_limited(
+                partial(
+                    self.client.room_send,
+                    room_id,
+                    "m.room.message",
+                    content,
+                    tx_id=uuid.uuid4().hex,
+                    ignore_unverified_devices=True,
+                ),
+                deadline=deadline,
+                paces=True,
             )
         except (nio.LocalProtocolError, nio.SendRetryError) as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
         if isinstance(resp, nio.RoomSendError):
             raise delivery_error(resp)
 
-    async def _upload(self, document: Document, encrypt: bool) -> tuple[str, dict[str, Any] | None]:
+    async def _upload(
+        self, document: Document, encrypt: bool, deadline: float | None = None
+    ) -> tuple[str, dict[str, Any] | None]:
         """The file's mxc URL, and for an encrypted room the keys to read it (the homeserver
         only ever holds the encrypted bytes)."""
-        resp, keys = await self.client.upload(
-            io.BytesIO(document.data),
-            content_type="application/octet-stream" if encrypt else document.mime_type,
-            filename=document.filename,
-            encrypt=encrypt,
-            filesize=len(document.data),
-        )
+
+        async def upload() -> tuple[Any, dict[str, Any] | None]:
+            answer: tuple[Any, dict[str, Any] | None] = await self.client.upload(
+                io.BytesIO(document.data),
+                content_type="application/octet-stream" if encrypt else document.mime_type,
+                filename=document.filename,
+                encrypt=encrypt,
+                filesize=len(document.data),
+            )
+            return answer
+
+        resp, keys = await self._rate_limited(upload, deadline=deadline, answer=lambda r: r[0])
         if not isinstance(resp, nio.UploadResponse):
             raise delivery_error(resp)
         return str(resp.content_uri), keys if encrypt else None
@@ -815,9 +1197,13 @@ class MatrixTransport:
         except TimeoutError:
             raise DeliveryError("matrix: no sync yet", retry_after=5.0) from None
         deadline = time.monotonic() + ROOM_WAIT_SECONDS
-        while room_id not in self.client.rooms:
+        while room_id not in self.client.rooms or not self._invitees_known(room_id):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if room_id in self.client.rooms:
+                    # The invitation never showed (withdrawn at once?): send all the same.
+                    self._invitees.pop(room_id, None)
+                    break
                 resp = await self.client.joined_members(room_id)
                 if isinstance(resp, nio.JoinedMembersError):
                     raise delivery_error(resp)  # not in that room: Unreachable
@@ -825,6 +1211,30 @@ class MatrixTransport:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._synced.wait(), remaining)
         return bool(self.client.rooms[room_id].encrypted)
+
+    def _invitees_known(self, room_id: str) -> bool:
+        """Whether matrix-nio's state of a room the bot created shows the people it invited:
+        the room key goes to the members it knows, so a first message sent before the sync
+        brought the invitation would be encrypted for nobody."""
+        waiting = self._invitees.get(room_id)
+        if not waiting:
+            return True
+        if waiting <= set(self.client.rooms[room_id].users):
+            del self._invitees[room_id]
+            return True
+        return False
+
+    async def _known_devices(self) -> None:
+        """The devices of everyone in the encrypted rooms, asked for now if a sync brought
+        people whose devices the bot does not know yet (the sync's own chores would ask only
+        after this send). Without it the room key of a room just created, or just joined by
+        someone, would be shared with none of their devices, and they could not read it."""
+        async with self._keys_lock:
+            if not self.client.should_query_keys:
+                return
+            resp = await self.client.keys_query()
+            if isinstance(resp, nio.KeysQueryError):
+                log.warning("matrix: device keys query before a send failed: %s", resp)
 
     async def _trust_members(self, room_id: str) -> None:
         """Trust on first use: a member's devices that the bot has not judged yet are marked
@@ -851,7 +1261,7 @@ class MatrixTransport:
                 self.client.verify_device(device)
                 log.info("matrix: trusting device %s of member %s on first use", device.id, user_id)
 
-    async def _room_for(self, chat_id: str) -> str:
+    async def _room_for(self, chat_id: str, deadline: float | None = None) -> str:
         """A room id as it is; a user id (a member who joined in a group room) becomes the
         direct room the bot opens with them once and remembers."""
         if not chat_id.startswith("@"):
@@ -859,14 +1269,24 @@ class MatrixTransport:
         stored = await self._stored(DM_KEY + chat_id)
         if stored:
             return stored
-        resp = await self.client.room_create(
-            visibility=nio.RoomVisibility.private,
-            preset=nio.RoomPreset.trusted_private_chat,
-            is_direct=True,
-            invite=[chat_id],
+        resp = await self._rate_limited(
+            partial(
+                self.client.room_create,
+                visibility=nio.RoomVisibility.private,
+                preset=nio.RoomPreset.trusted_private_chat,
+                is_direct=True,
+                invite=[chat_id],
+                # Encrypted from its creation, as Element creates direct chats: the first
+                # message is already encrypted for the invited person's devices (matrix-nio
+                # shares the room key with invited members too). Without a crypto store the
+                # bot could not write in it, so the room stays unencrypted then.
+                initial_state=[ENCRYPTION_STATE] if self.encryption else (),
+            ),
+            deadline=deadline,
         )
         if not isinstance(resp, nio.RoomCreateResponse):
             raise delivery_error(resp)
+        self._invitees[str(resp.room_id)] = {chat_id}
         async with self._db.transaction() as conn:
             await transport_state.set_state(conn, DM_KEY + chat_id, resp.room_id, self._clock())
         return str(resp.room_id)

@@ -163,6 +163,7 @@ class ConfirmingPoller:
     async def _poll_once(self) -> None:
         raw = await self._fetch(timeout=self._timeout)
         self._token.accepted()
+        self.metrics.contact()
         if not isinstance(raw, list):
             raise TelegramError(f"getUpdates answered a {type(raw).__name__}, not a list")
         updates: list[Update] = []

@@ -7,6 +7,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 
 from telegram import (
     BotCommand,
@@ -38,6 +39,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.transports.base import (
     DeliveryError,
+    EditResult,
     RetryPolicy,
     StartupError,
     TooLong,
@@ -46,9 +48,11 @@ from bot.transports.base import (
     mark_sent,
     send_direct_reply,
     send_parts,
+    with_retries,
 )
 from bot.transports.ordering import PerChatOrderedProcessor
 from bot.transports.polling import ConfirmingPoller
+from bot.transports.webhook import WebhookReceiver
 from handlers.core.events import ChatRef, Choice, Incoming, MenuCommand, Reply
 from handlers.core.registry import Registry
 from handlers.text.i18n import LANGUAGES, Translator
@@ -69,6 +73,17 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 CONCURRENT_CALLS = 4
 
 HandleFn = Callable[[Incoming], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Webhook mode: Telegram POSTs updates to ``url`` with ``secret`` in a header."""
+
+    url: str
+    secret: str
+    max_connections: int = 40
+
+
 MarkFn = Callable[[int], Awaitable[None]]
 
 
@@ -117,7 +132,12 @@ def to_incoming(update: Update) -> Incoming | None:
         "private": chat.type == "private",
     }
     if update.callback_query is not None:
-        return Incoming(**base, choice=update.callback_query.data or "")
+        pressed = update.callback_query.message
+        return Incoming(
+            **base,
+            choice=update.callback_query.data or "",
+            message_ref=str(pressed.message_id) if pressed is not None else None,
+        )
     message = update.message or update.edited_message
     if message is None:
         return None
@@ -171,6 +191,7 @@ class TelegramTransport:
         rate_limiter: bool = True,
         retry: RetryPolicy | None = None,
         on_fatal: Callable[[BaseException], None] | None = None,
+        webhook: WebhookSettings | None = None,
     ) -> None:
         self._handle = handle
         self._mark_delivered = mark_delivered
@@ -205,15 +226,30 @@ class TelegramTransport:
         self.app.add_error_handler(self._on_error)
         # Skipped updates, loop restarts and token refusals, for a metrics endpoint.
         self.metrics = TransportMetrics()
-        self._poller = ConfirmingPoller(
-            self.app,
-            request=updates_request,
-            timeout=poll_timeout,
-            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
-            retry=retry,
-            metrics=self.metrics,
-            on_fatal=on_fatal,
-        )
+        allowed = [Update.MESSAGE, Update.CALLBACK_QUERY]
+        self.webhook: WebhookReceiver | None = None
+        self._poller: ConfirmingPoller | WebhookReceiver
+        if webhook is not None:
+            # Updates are POSTed to bot/http_server.py, which routes them to the receiver.
+            self.webhook = WebhookReceiver(
+                self.app,
+                url=webhook.url,
+                secret=webhook.secret,
+                allowed_updates=allowed,
+                max_connections=webhook.max_connections,
+                metrics=self.metrics,
+            )
+            self._poller = self.webhook
+        else:
+            self._poller = ConfirmingPoller(
+                self.app,
+                request=updates_request,
+                timeout=poll_timeout,
+                allowed_updates=allowed,
+                retry=retry,
+                metrics=self.metrics,
+                on_fatal=on_fatal,
+            )
         self.username: str | None = None
         # Called with each update id once its replies went out: metrics and tests use it.
         self.after_update: Callable[[int], None] | None = None
@@ -238,7 +274,8 @@ class TelegramTransport:
                 delay = min(60.0, delay * 2)
         self.username = self.app.bot.username
         await self._set_commands()
-        await self.app.bot.delete_webhook(drop_pending_updates=False)
+        if self.webhook is None:
+            await self.app.bot.delete_webhook(drop_pending_updates=False)
         await self.app.start()
         await self._poller.start()
         log.info("telegram transport started as @%s", self.username)
@@ -305,42 +342,80 @@ class TelegramTransport:
         assert chat is not None
         target = str(reply.chat.chat_id) if reply.chat else str(chat.id)
         query = update.callback_query
-        delivered = False
         if (
             reply.replace
             and query is not None
             and isinstance(query.message, Message)
-            and reply.document is None
-            and reply.chat is None
-            and utf16_units(reply.text) <= TELEGRAM_LIMIT
+            and (reply.chat is None)
         ):
-            delivered = await self._edit(query.message, reply)
-        if delivered:
-            await mark_sent(reply, self._mark_delivered)
-        else:
-            await send_direct_reply(
-                lambda: self._deliver_reply(target, reply), reply, target, self._mark_delivered
-            )
+            edited = await self._edit(query.message, reply)
+            if edited:
+                await mark_sent(reply, self._mark_delivered)
+                return
+            if edited is None and reply.outbox_id is not None:
+                # Whether Telegram took the edit is unknown (its answer was lost). The outbox
+                # row repeats the same edit after the grace period: harmless if it landed, and
+                # never a second confirmation beside the first.
+                log.warning("edit in chat %s unconfirmed; the outbox repeats it", target)
+                return
+        await send_direct_reply(
+            lambda: self._deliver_reply(target, reply), reply, target, self._mark_delivered
+        )
 
     async def _deliver_reply(self, chat_id: str, reply: Reply) -> None:
         async with self._calls:
             await self.deliver(chat_id, reply)
 
-    async def _edit(self, message: Message, reply: Reply) -> bool:
-        try:
+    async def _edit(self, message: Message, reply: Reply) -> bool | None:
+        """True: the message shows the reply; False: it cannot be edited (send it as new);
+        None: still unknown after the retries (answers lost, Telegram failing)."""
+        result: EditResult = "not_editable"
+
+        async def attempt() -> None:
+            nonlocal result
             async with self._calls:
-                await message.edit_text(
-                    reply.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
+                result = await self.edit(str(message.chat.id), str(message.message_id), reply)
+
+        try:
+            await with_retries(attempt)
+        except DeliveryError as exc:
+            if exc.permanent:
+                log.debug("edit refused, sending instead: %s", exc)
+                return False
+            log.debug("edit not confirmed: %s", exc)
+            return None
+        return result != "not_editable"
+
+    async def edit(self, chat_id: str, message_ref: str, reply: Reply) -> EditResult:
+        """Edit message ``message_ref`` to show ``reply`` (MessageEditing). Repeating an edit
+        that already landed is answered "message is not modified": "unchanged"."""
+        if (
+            reply.document is not None
+            or not message_ref.isdigit()
+            or utf16_units(reply.text) > TELEGRAM_LIMIT
+        ):
+            return "not_editable"
+        timeout = BaseRequest.DEFAULT_NONE if self.send_timeout is None else self.send_timeout
+        try:
+            with delivery_errors():
+                await self.app.bot.edit_message_text(
+                    chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
+                    message_id=int(message_ref),
+                    text=reply.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(reply),
+                    link_preview_options=NO_PREVIEW if "://" in reply.text else None,
+                    read_timeout=timeout,
                 )
-            return True
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
-                return True
-            log.debug("edit failed, sending instead: %s", exc)
-            return False
-        except TelegramError as exc:
-            log.debug("edit failed, sending instead: %s", exc)
-            return False
+        except DeliveryError as exc:
+            text = str(exc).lower()
+            if "not modified" in text:
+                return "unchanged"
+            if exc.permanent and not isinstance(exc, Unreachable):
+                # Too old to edit, deleted, not the bot's own: a new message instead.
+                return "not_editable"
+            raise
+        return "edited"
 
     # Seconds to wait for the answer to a send; None keeps PTB's default (5 s). Tests lower
     # it to exercise timeouts quickly. A timed-out send may still have been delivered.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from handlers.admin.audit_text import action_name, entry_detail
 from handlers.admin.invites import local_time, long_reply
 from handlers.admin.member_ref import resolve_member
 from handlers.admin.people import is_forgotten
@@ -17,23 +18,35 @@ from storage.models import AuditEntry, request_ref
 
 DEFAULT_ROWS = 20
 MAX_ROWS = 200
-# A summary is a before/after note; a very long one (a whole address) is cut in the listing.
+# A detail is a before/after note; a very long one (a whole address) is cut in the listing.
 SUMMARY_CHARS = 300
 _REQUEST = re.compile(r"^R-?([0-9]{1,9})$", re.IGNORECASE)
 _ORG = re.compile(r"^org:([0-9]{1,9})$", re.IGNORECASE)
 
 
 def entry_lines(turn: Turn, entry: AuditEntry) -> str:
+    """The entry in the reader's language (handlers/admin/audit_text.py)."""
+    t, lang = turn.ctx.t, turn.lang
     actor = f"#{entry.actor_id}" if entry.actor_id is not None else esc(entry.actor_label)
-    head = f"{local_time(turn, entry.at)} · {actor} · <b>{esc(entry.action)}</b>"
+    head = f"{local_time(turn, entry.at)} · {actor} · <b>{action_name(t, lang, entry.action)}</b>"
     if entry.target:
         head += f" · {esc(entry.target)}"
-    if not entry.summary:
+    detail = entry_detail(t, turn.ctx.catalog, lang, entry)
+    if not detail:
         return head
-    summary = entry.summary
-    if len(summary) > SUMMARY_CHARS:
-        summary = summary[: SUMMARY_CHARS - 1] + "…"
-    return head + "\n   " + esc(summary)
+    return head + "\n   " + cut_html(detail, SUMMARY_CHARS)
+
+
+def cut_html(text: str, limit: int) -> str:
+    """``text`` (escaped HTML without tags) cut to ``limit`` characters, never inside an
+    entity such as ``&amp;``."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
 
 
 async def cmd_audit(turn: Turn, args: str) -> list[Reply]:

@@ -119,7 +119,7 @@ async def on_broadcast(turn: Turn, payload: str) -> list[Reply]:
     await turn.audit(
         "broadcast.send",
         f"org:{pending.org_id}" if pending.org_id is not None else f"role:{pending.role}",
-        f"{count} recipients: {pending.text[:AUDIT_TEXT]}",
+        params={"recipients": count, "text": pending.text[:AUDIT_TEXT]},
     )
     return [Reply(text=turn.tr("broadcast.sent", count=count), replace=True)]
 

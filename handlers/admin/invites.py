@@ -65,7 +65,7 @@ async def issue_invite(
         action="invite.create",
         target=f"org:{org.id}",
         # The audit log names the invite by its number: no part of a code is written anywhere.
-        summary=f"invite {invite.id} role {role.value} for {days} days",
+        params={"invite": invite.id, "role": role.value, "days": days},
         now=now,
     )
     matrix_hint = f"!start {code} → {links.matrix_user_id}" if links.matrix_user_id else None
@@ -183,7 +183,7 @@ async def cmd_uninvite(turn: Turn, args: str) -> list[Reply]:
     await turn.audit(
         "invite.revoke",
         audit.org_target(invite.org_id),
-        f"invite {invite.id} role {invite.role.value}: pending -> revoked",
+        params={"invite": invite.id, "role": invite.role.value},
     )
     names = await org_names(turn)
     text = turn.tr(

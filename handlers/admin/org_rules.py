@@ -14,8 +14,12 @@ from enum import StrEnum
 
 from storage import audit, organisations
 from storage.db import Conn
-from storage.models import Organisation, OrgKind
+from storage.models import Organisation, OrgKind, Placement
 from storage.organisations import EDITABLE_FIELDS
+from storage.places.placing import place_texts
+
+# The raion text of an organisation outside the oblast (no raion of ours describes it).
+ABROAD_RAION = "—"
 
 # Longest value stored per text field (the EDRPOU code is exactly 8 digits).
 MAX_LENGTH = {"name": 200, "raion": 100, "settlement": 100, "address": 300}
@@ -66,41 +70,50 @@ async def create_organisation(
     *,
     kind: OrgKind,
     name: str,
-    raion: str,
-    settlement: str,
+    place: Placement,
     code: str | None,
     address: str | None,
     actor_id: int | None,
     actor_label: str,
     now: datetime,
+    abroad: str | None = None,
 ) -> Organisation:
     """Add the organisation and its ``org.add`` audit row, in the caller's transaction.
 
+    ``place`` is by code (at least the hromada), or outside the oblast with ``abroad`` naming
+    the place ("Köln"). The raion and settlement text columns are filled from it.
     ``actor_id``/``actor_label``: the admin (their member id and identity), or for the CLI
     no member and storage.audit.CLI_ACTOR. Values are cleaned here even when the caller
     checked them already, so no way in can store what the other would refuse; raises
-    FieldRefused.
+    FieldRefused (ValueError for a place that is not placed).
     """
+    if place.outside_oblast:
+        raion, settlement = ABROAD_RAION, clean_field("settlement", abroad or "")
+    elif place.placed:
+        raion, settlement = place_texts(place)
+    else:
+        raise ValueError("an organisation is added with its hromada, or as outside the oblast")
     org = await organisations.add_organisation(
         conn,
         kind=kind,
         name=clean_field("name", name),
-        raion=clean_field("raion", raion),
-        settlement=clean_field("settlement", settlement),
+        raion=raion,
+        settlement=settlement,
         code=clean_field("code", code) if code is not None else None,
         address=clean_field("address", address) if address is not None else None,
         now=now,
+        place=place,
     )
-    summary = "; ".join(
-        f"{f}: {field_value(org, f)!r}" for f in EDITABLE_FIELDS if field_value(org, f) is not None
-    )
+    fields = {f: field_value(org, f) for f in EDITABLE_FIELDS if field_value(org, f) is not None}
+    codes = [place.raion_code, place.hromada_code, place.settlement_code]
+    where = "abroad" if place.outside_oblast else " ".join(c for c in codes if c)
     await audit.add_audit(
         conn,
         actor_id=actor_id,
         actor_label=actor_label,
         action="org.add",
         target=audit.org_target(org.id),
-        summary=summary,
+        params={"fields": fields, "place": where},
         now=now,
     )
     return org

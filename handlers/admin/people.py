@@ -19,7 +19,6 @@ from handlers.people.membership import add_default_subscriptions
 from handlers.text.format import esc
 from handlers.text.numbers import small_int
 from storage import audit, invites, members, organisations, privacy, subscriptions
-from storage.members import encode_roles
 from storage.models import Member, Role
 
 PAGE_SIZE = 10
@@ -171,7 +170,7 @@ async def cmd_role(turn: Turn, args: str) -> list[Reply]:
     await turn.audit(
         "member.role",
         audit.member_target(member.id),
-        f"roles {encode_roles(member.roles) or '-'} -> {encode_roles(roles) or '-'}{extra}",
+        params={"roles_from": role_codes(member.roles), "roles_to": role_codes(roles), **extra},
     )
     notice = "admin.notice_role_added" if adding else "admin.notice_role_removed"
     told = await notify_members(
@@ -188,8 +187,10 @@ async def cmd_role(turn: Turn, args: str) -> list[Reply]:
     return [Reply(text=text)]
 
 
-async def follow_role_change(turn: Turn, member: Member, roles: frozenset[Role]) -> str:
-    """What a role change implies for subscriptions, as an audit note.
+async def follow_role_change(
+    turn: Turn, member: Member, roles: frozenset[Role]
+) -> dict[str, list[int]]:
+    """What a role change implies for subscriptions, as audit parameters.
 
     A new coordinator gets the default subscriptions (handlers/people/membership.py), as on joining
     by invite; someone who can no longer use coordinator commands stops receiving digests and
@@ -204,21 +205,26 @@ async def follow_role_change(turn: Turn, member: Member, roles: frozenset[Role])
     )
     if added:
         turn.changed_subscriptions = True
-        return "".join(f"; {s.kind.value} alerts on (subscription {s.id})" for s in added)
+        return {"subscriptions_added": [s.id for s in added]}
     if member.roles & COORDINATOR and not roles & COORDINATOR:
         stopped = await stop_subscriptions(turn, member)
-        return f"; subscriptions stopped: {stopped}" if stopped != "-" else ""
-    return ""
+        return {"subscriptions_stopped": stopped} if stopped else {}
+    return {}
 
 
-async def stop_subscriptions(turn: Turn, member: Member) -> str:
-    """Switch off every active subscription of the member; their ids, or '-'."""
+async def stop_subscriptions(turn: Turn, member: Member) -> list[int]:
+    """Switch off every active subscription of the member; their ids."""
     subs = await subscriptions.list_subscriptions(turn.conn, member_id=member.id)
     for sub in subs:
         await subscriptions.set_subscription_inactive(turn.conn, sub.id)
     if subs:
         turn.changed_subscriptions = True
-    return ",".join(str(s.id) for s in subs) or "-"
+    return [s.id for s in subs]
+
+
+def role_codes(roles: frozenset[Role]) -> list[str]:
+    """Roles as audit parameters: codes, in a stable order."""
+    return sorted(role.value for role in roles)
 
 
 # --- /revoke and /restore ----------------------------------------------------------------------
@@ -287,9 +293,12 @@ async def on_revoke_choice(turn: Turn, payload: str) -> list[Reply]:
     await turn.audit(
         "member.revoke",
         audit.member_target(member.id),
-        f"active -> revoked; roles {encode_roles(member.roles)}; conversations dropped;"
-        f" subscriptions stopped: {stopped}; unsent messages dropped: {dropped};"
-        f" pending invites revoked: {invites_revoked}",
+        params={
+            "roles": role_codes(member.roles),
+            "subscriptions_stopped": stopped,
+            "messages_dropped": dropped,
+            "invites_revoked": invites_revoked,
+        },
     )
     text = turn.tr("admin.revoke_done", member=member_name(member), id=member.id)
     if told:
@@ -312,7 +321,7 @@ async def cmd_restore(turn: Turn, args: str) -> list[Reply]:
     await turn.audit(
         "member.restore",
         audit.member_target(member.id),
-        f"revoked -> active; roles {encode_roles(member.roles)}",
+        params={"roles": role_codes(member.roles)},
     )
     restored = member.model_copy(update={"active": True})
     await queue_menu(turn, restored)

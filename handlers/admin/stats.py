@@ -50,6 +50,8 @@ async def cmd_stats(turn: Turn, args: str) -> list[Reply]:
                 failed=stats.outbox_failed,
             )
         )
+    if stats.unplaced_orgs:
+        lines.append(turn.tr("place.unplaced_count", count=stats.unplaced_orgs))
     lines.append("")
     if not stats.digests:
         lines.append(turn.tr("stats.no_digests"))

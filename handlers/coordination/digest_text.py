@@ -30,6 +30,7 @@ from handlers.text.format import (
     status_label,
 )
 from handlers.text.i18n import Language, Translator
+from handlers.text.places import latin_beside, unit_label
 from handlers.text.split import TELEGRAM_LIMIT, split_message, utf16_units
 from storage.digests import (
     DigestData,
@@ -41,6 +42,7 @@ from storage.digests import (
     StatusChange,
 )
 from storage.models import EventKind
+from storage.places import codifier
 
 # Strictly under Telegram's 4,096, whatever the transport does with a message of exactly 4,096.
 PART_LIMIT = TELEGRAM_LIMIT - 1
@@ -157,6 +159,7 @@ class _Renderer:
                 d.stale_count,
             ),
             self.totals_section(),
+            self.raion_section(),
             self.section(
                 self.tr("digest.section.delivered", count=fmt_qty(d.delivered_count)),
                 [f"{self.summary(x.request)} · {self.moment(x.at)}" for x in d.delivered],
@@ -179,14 +182,19 @@ class _Renderer:
         return esc(_clip(item_label(self.catalog, self.lang, item_key, free_text), _ITEM_CHARS))
 
     def summary(self, r: RequestSummary) -> str:
-        """'R-1042 🔴 Лікарня №4 (Дніпровський): Stromerzeuger 2 Stk., Verbände 200 Pkg. +1'."""
+        """'R-1042 🔴 Лікарня №4 (Дніпровський): бинти 200 уп. +1'; for German and English
+        readers with the Latin names: 'R-1042 🔴 Лікарня №4 (Likarnia №4) — Дніпровський
+        (Dniprovskyi): Stromerzeuger 2 Stk., Verbände 200 Pkg. +1'."""
         names = ", ".join(self.item_text(i) for i in r.items)
         if r.item_count > len(r.items):
             names += f" +{r.item_count - len(r.items)}"
-        return (
-            f"<b>{esc(r.ref)}</b> {URGENCY_ICON[r.urgency]} {esc(_clip(r.org_name, _ORG_CHARS))}"
-            f" ({esc(_clip(r.raion, _RAION_CHARS))}): {names}"
-        )
+        org = _clip(r.org_name, _ORG_CHARS)
+        raion = _clip(r.raion, _RAION_CHARS)
+        head = f"<b>{esc(r.ref)}</b> {URGENCY_ICON[r.urgency]}"
+        if self.lang == "uk":
+            return f"{head} {esc(org)} ({esc(raion)}): {names}"
+        org_l, raion_l = latin_beside(org, self.lang), latin_beside(raion, self.lang)
+        return f"{head} {esc(org_l)} — {esc(raion_l)}: {names}"
 
     def item_text(self, i: ItemLine) -> str:
         """'Verbände 200 Pkg. (geliefert 100 von 200)': partial never reads as full."""
@@ -251,6 +259,27 @@ class _Renderer:
         out.extend(self.total_line(x) for x in d.totals)
         if d.totals_other_count:
             out.append(self.tr("digest.totals_other", count=fmt_qty(d.totals_other_count)))
+        return "\n".join(out)
+
+    def raion_section(self) -> str:
+        """Open requests per raion, when the subscription asked for it (Filters.by_raion)."""
+        d = self.data
+        if not d.raion_totals:
+            return ""
+        out = [f"<b>{self.tr('digest.section.raions')}</b>"]
+        places = codifier()
+        for x in d.raion_totals:
+            unit = places.get(x.raion_code) if x.raion_code else None
+            name = unit_label(self.t, self.lang, unit) if unit else self.tr("digest.raion_unplaced")
+            out.append(
+                f"{name}: "
+                + self.tr(
+                    "digest.raion_line",
+                    requests=fmt_qty(x.requests),
+                    critical=fmt_qty(x.critical),
+                    lines=fmt_qty(x.outstanding_lines),
+                )
+            )
         return "\n".join(out)
 
     def total_line(self, x: ItemTotal) -> str:

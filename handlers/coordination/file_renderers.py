@@ -14,10 +14,16 @@ from handlers.text.i18n import Language
 
 if TYPE_CHECKING:
     from handlers.coordination.hxl_export import ExportTable
+    from handlers.text.workbook import Sheet, Workbook
     from storage.charts import ChartData
 
 
 class Renderers(Protocol):
+    def workbook(self, book: Workbook) -> bytes:
+        """The XLSX file of ``book`` (handlers/text/workbook.py): text as text, never a
+        formula; numbers as numbers; dates as date cells."""
+        ...
+
     def xlsx(self, table: ExportTable, *, sheet_title: str) -> bytes:
         """A workbook with one sheet: header row, HXL row (both frozen), data rows.
 
@@ -25,8 +31,9 @@ class Renderers(Protocol):
         """
         ...
 
-    def csv(self, table: ExportTable) -> bytes:
-        """``hxl_export.to_csv(table)``, drawn where encoding a big table stalls no chat."""
+    def csv(self, sheet: Sheet, *, delimiter: str = ",", bom: bool = True) -> bytes:
+        """``handlers.text.workbook.to_csv(sheet, ...)``, drawn where encoding a big sheet
+        (one long call holding the interpreter lock) stalls no chat."""
         ...
 
     def weekly_chart(

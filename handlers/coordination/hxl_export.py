@@ -1,8 +1,9 @@
-"""Spreadsheet exports with an HXL hashtag row, as CSV or XLSX.
+"""Spreadsheet exports with an HXL hashtag row, as CSV, XLSX or HXL-tagged CSV.
 
 The second row carries HXL tags (https://hxlstandard.org) so coordinators can feed the file
 into humanitarian tools that join data by tag rather than by column title; titles in the first
-row follow the exporter's language. One row per item line.
+row, and the words in the cells, follow the reader's language. One row per item line. The
+workbook (handlers/text/workbook.py) is drawn by the renderers; CSV is written here.
 
 Contact details of requesters are personal data: only admins' exports carry them, and only
 then are they read from the database at all.
@@ -10,9 +11,7 @@ then are they read from the database at all.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, tzinfo
 from types import MappingProxyType
@@ -23,57 +22,93 @@ from handlers.core.offload import off_loop
 from handlers.requests.catalog import Catalog
 from handlers.requests.units import unit_name
 from handlers.text.i18n import Language, Translator
+from handlers.text.workbook import Cell as WorkbookCell
+from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook
 from storage.exports import ExportLine, map_export_lines
-from storage.models import Filters, OrgKind, Role, Status, request_ref
+from storage.models import Filters, OrgKind, Role, Status, Urgency, request_ref
 
 if TYPE_CHECKING:
     from handlers.core.context import HandlerContext
 
-Cell = str | int | None
+Cell = str | int | None  # an ExportTable's cells
 
-# (i18n key suffix, HXL tag), in column order.
-COLUMNS: Final[tuple[tuple[str, str], ...]] = (
-    ("id", "#meta+id"),
-    ("reported", "#date+reported"),
-    ("needed", "#date+needed"),
-    ("org", "#org+name"),
-    ("org_code", "#org+code"),
-    ("adm1", "#adm1+name"),
-    ("adm2", "#adm2+name"),
-    ("adm3", "#adm3+name"),
-    ("facility", "#loc+facility+name"),
-    ("sector", "#sector"),
-    ("item_uk", "#item+name+i_uk"),
-    ("item_de", "#item+name+i_de"),
-    ("item_en", "#item+name+i_en"),
-    ("requested", "#item+num+requested"),
-    ("pledged", "#item+num+pledged"),
-    ("delivered", "#item+num+delivered"),
-    ("unit", "#item+unit"),
-    ("severity", "#severity"),
-    ("status", "#status"),
-    ("description", "#description"),
+
+@dataclass(frozen=True, slots=True)
+class ExportColumn:
+    """One column: its i18n name (``export.col.<name>``, ``export.about.<name>``), its HXL
+    tag and the kind of its values."""
+
+    name: str
+    hxl: str
+    kind: ColumnKind = ColumnKind.TEXT
+
+
+_DATE = ColumnKind.DATE
+_INT = ColumnKind.INT
+# In column order. Places follow the humanitarian convention: #adm1 oblast, #adm2 raion,
+# #adm3 hromada, #adm4 settlement, each with a +code column for its P-code. Words (unit,
+# urgency, status, sector) are in the reader's language; the +code columns at the end hold
+# the same values as codes, equal in every language, so files exported in German and in
+# Ukrainian can be merged.
+COLUMNS: Final[tuple[ExportColumn, ...]] = (
+    ExportColumn("id", "#meta+id"),
+    ExportColumn("reported", "#date+reported", _DATE),
+    ExportColumn("needed", "#date+needed", _DATE),
+    ExportColumn("org", "#org+name"),
+    ExportColumn("org_code", "#org+code"),
+    ExportColumn("adm1", "#adm1+name"),
+    ExportColumn("adm1_code", "#adm1+code"),
+    ExportColumn("adm2", "#adm2+name"),
+    ExportColumn("adm2_code", "#adm2+code"),
+    ExportColumn("adm3", "#adm3+name"),
+    ExportColumn("adm3_code", "#adm3+code"),
+    ExportColumn("adm4", "#adm4+name"),
+    ExportColumn("adm4_code", "#adm4+code"),
+    ExportColumn("facility", "#loc+facility+name"),
+    ExportColumn("sector", "#sector"),
+    ExportColumn("item_uk", "#item+name+i_uk"),
+    ExportColumn("item_de", "#item+name+i_de"),
+    ExportColumn("item_en", "#item+name+i_en"),
+    ExportColumn("requested", "#item+num+requested", _INT),
+    ExportColumn("pledged", "#item+num+pledged", _INT),
+    ExportColumn("delivered", "#item+num+delivered", _INT),
+    ExportColumn("unit", "#item+unit"),
+    ExportColumn("severity", "#severity"),
+    ExportColumn("status", "#status"),
+    ExportColumn("description", "#description"),
+    ExportColumn("sector_code", "#sector+code"),
+    ExportColumn("unit_code", "#item+unit+code"),
+    ExportColumn("severity_code", "#severity+code"),
+    ExportColumn("status_code", "#status+code"),
 )
-CONTACT_COLUMN: Final = ("contact", "#contact+name")
+CONTACT_COLUMN: Final = ExportColumn("contact", "#contact+name")
 
-# Catalog categories as humanitarian cluster names, which partner tools recognise.
+# The oblast's OCHA P-code (COD-AB), ../shared/data/katottg_ua12.csv.
+ADM1_PCODE: Final = "UA12"
+
+# Catalog categories as humanitarian clusters, which partner tools recognise; the code is
+# the +code value, its name (``export.sector.<code>``) is in the reader's language.
 SECTORS: Final = MappingProxyType(
     {
-        "medical_supplies": "Health",
-        "medicines": "Health",
-        "power": "Energy",
-        "water_sanitation": "WASH",
-        "shelter": "Shelter",
-        "food": "Food Security",
-        "vehicles": "Logistics",
-        "other": "Other",
+        "medical_supplies": "health",
+        "medicines": "health",
+        "power": "energy",
+        "water_sanitation": "wash",
+        "shelter": "shelter",
+        "food": "food_security",
+        "vehicles": "logistics",
+        "other": "other",
     }
 )
 
-# A spreadsheet program runs a cell starting with one of these as a formula (tab and CR too:
-# some strip them first). Text from the chat must never become one.
-FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
+# Excel number formats of date cells: the reader's habit (Excel shows the format code in its
+# own language); English readers get ISO, which no one reads as month-first by mistake.
+DATE_FORMATS: Final = MappingProxyType({"uk": "dd.mm.yyyy", "de": "dd.mm.yyyy", "en": "yyyy-mm-dd"})
+# German and Ukrainian Excel split CSV at ";" (their decimal separator is the comma);
+# English Excel at ",".
+CSV_DELIMITERS: Final = MappingProxyType({"uk": ";", "de": ";", "en": ","})
 
+FORMATS: Final = ("csv", "xlsx", "hxl")
 CSV_MIME: Final = "text/csv"
 XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_LIMIT: Final = 100_000
@@ -81,11 +116,8 @@ EXPORT_LIMIT: Final = 100_000
 
 @dataclass(frozen=True, slots=True)
 class ExportTable:
-    """Header titles, HXL tags, and rows of equal width.
-
-    A dataclass, not a pydantic model: an export may have 100 000 rows and they are built
-    here from already-validated values. Readers must not change ``rows``.
-    """
+    """Header titles, HXL tags, and rows of equal width: the older one-sheet form, which
+    ``Renderers.xlsx`` still draws. New code describes a ``Workbook``."""
 
     header: tuple[str, ...]
     hxl: tuple[str, ...]
@@ -97,39 +129,57 @@ class ExportTable:
             raise ValueError("header, HXL row and every data row must have the same width")
 
 
-def formula_like(text: str) -> bool:
-    return text.startswith(FORMULA_PREFIXES)
+@dataclass(frozen=True, slots=True)
+class PlaceCells:
+    """The #adm2-#adm4 cells of a line: names and codes (None: not known)."""
+
+    raion: str | None
+    raion_code: str | None
+    hromada: str | None
+    hromada_code: str | None
+    settlement: str | None
+    settlement_code: str | None
+
+
+def place_cells(line: ExportLine) -> PlaceCells:
+    """Where the line's organisation is, at each level of the convention.
+
+    Organisations record raion and settlement as text for now; the hromada and the codes
+    come with the codifier (issue 13, branch h13-places): set them here from the line, and
+    the columns fill in every format.
+    """
+    return PlaceCells(
+        raion=line.raion or None,
+        raion_code=None,
+        hromada=None,
+        hromada_code=None,
+        settlement=line.settlement or None,
+        settlement_code=None,
+    )
 
 
 def sector(catalog: Catalog, item_key: str | None) -> str:
-    """Cluster name; free text and retired items fall under Other."""
+    """The cluster's code; free text and retired items fall under other."""
     item = catalog.get(item_key) if item_key is not None else None
-    return SECTORS.get(item.category, "Other") if item is not None else "Other"
+    return SECTORS.get(item.category, "other") if item is not None else "other"
 
 
-def build_table(
-    lines: Iterable[ExportLine],
-    *,
-    lang: Language,
-    t: Translator,
-    catalog: Catalog,
-    include_contacts: bool,
-    tz: tzinfo = UTC,
-) -> ExportTable:
-    """``tz`` decides which calendar day a request was reported on."""
-    header, hxl = table_heading(lang=lang, t=t, include_contacts=include_contacts)
-    row = row_builder(lang=lang, t=t, catalog=catalog, include_contacts=include_contacts, tz=tz)
-    return ExportTable(header=header, hxl=hxl, rows=tuple(row(line) for line in lines))
+def export_columns(include_contacts: bool) -> tuple[ExportColumn, ...]:
+    return (*COLUMNS, CONTACT_COLUMN) if include_contacts else COLUMNS
 
 
-def table_heading(
-    *, lang: Language, t: Translator, include_contacts: bool
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The header titles in ``lang`` and the HXL tags."""
-    columns = (*COLUMNS, CONTACT_COLUMN) if include_contacts else COLUMNS
-    return tuple(t(lang, f"export.col.{name}") for name, _ in columns), tuple(
-        tag for _, tag in columns
-    )
+def column_heads(*, lang: Language, t: Translator, include_contacts: bool) -> list[ColumnHead]:
+    """The columns of the needs sheet, titled in ``lang``."""
+    date_format = DATE_FORMATS[lang]
+    return [
+        ColumnHead(
+            title=t(lang, f"export.col.{column.name}"),
+            kind=column.kind,
+            hxl=column.hxl,
+            number_format=date_format if column.kind is ColumnKind.DATE else None,
+        )
+        for column in export_columns(include_contacts)
+    ]
 
 
 def row_builder(
@@ -139,45 +189,72 @@ def row_builder(
     catalog: Catalog,
     include_contacts: bool,
     tz: tzinfo = UTC,
-) -> Callable[[ExportLine], tuple[Cell, ...]]:
+) -> Callable[[ExportLine], tuple[WorkbookCell, ...]]:
     """One item line to its spreadsheet row; pure, so it may run in any thread."""
-    adm1 = t(lang, "export.adm1")
+    words = _Words(
+        adm1=t(lang, "export.adm1"),
+        urgency={u: t(lang, f"urgency.{u.value}") for u in Urgency},
+        status={s: t(lang, f"status.{s.value}") for s in Status},
+        sector={code: t(lang, f"export.sector.{code}") for code in set(SECTORS.values())},
+        lang=lang,
+    )
     former = t(lang, "privacy.former_member")
 
-    def build(line: ExportLine) -> tuple[Cell, ...]:
-        row = _row(line, catalog, adm1, tz)
+    def build(line: ExportLine) -> tuple[WorkbookCell, ...]:
+        row = _row(line, catalog, words, tz)
         return (*row, _contact(line, former)) if include_contacts else row
 
     return build
 
 
-def _row(line: ExportLine, catalog: Catalog, adm1: str, tz: tzinfo) -> tuple[Cell, ...]:
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """The reader's words, looked up once per export rather than once per line."""
+
+    adm1: str
+    urgency: Mapping[Urgency, str]
+    status: Mapping[Status, str]
+    sector: Mapping[str, str]
+    lang: Language
+
+
+def _row(line: ExportLine, catalog: Catalog, words: _Words, tz: tzinfo) -> tuple[WorkbookCell, ...]:
     if line.item_key is not None:
         names = tuple(catalog.name(line.item_key, lang) for lang in ("uk", "de", "en"))
     else:
         # Free text is kept as typed: no one translated it, and a guess could be wrong goods.
         names = (line.free_text or "",) * 3
     description = "; ".join(part for part in (line.note, line.spec) if part)
+    place = place_cells(line)
+    cluster = sector(catalog, line.item_key)
     return (
         request_ref(line.request_id),
-        line.created_at.astimezone(tz).date().isoformat(),
-        line.needed_by.isoformat() if line.needed_by else None,
+        line.created_at.astimezone(tz).date(),
+        line.needed_by,
         line.org_name,
         line.org_code,
-        adm1,
-        line.raion,
-        line.settlement,
+        words.adm1,
+        ADM1_PCODE,
+        place.raion,
+        place.raion_code,
+        place.hromada,
+        place.hromada_code,
+        place.settlement,
+        place.settlement_code,
         line.org_name if line.org_kind is OrgKind.HOSPITAL else None,
-        sector(catalog, line.item_key),
+        words.sector[cluster],
         *names,
         line.quantity,
         line.pledged,
         line.delivered,
-        unit_name(line.unit, "en"),
-        # Codes, not translations: files from a German and a Ukrainian export must merge.
+        unit_name(line.unit, words.lang),
+        words.urgency[line.urgency],
+        words.status[line.status],
+        description or None,
+        cluster,
+        line.unit,
         line.urgency.value,
         line.status.value,
-        description or None,
     )
 
 
@@ -191,23 +268,57 @@ def _contact(line: ExportLine, former: str) -> str | None:
     return str(line.creator)
 
 
-def _csv_cell(cell: Cell) -> str | int:
-    if cell is None:
-        return ""
-    if isinstance(cell, str) and formula_like(cell):
-        # The apostrophe is the convention spreadsheet programs hide and treat as "text".
-        return "'" + cell
-    return cell
+def needs_sheet(
+    rows: Sequence[Sequence[WorkbookCell]], *, lang: Language, t: Translator, include_contacts: bool
+) -> Sheet:
+    heads = column_heads(lang=lang, t=t, include_contacts=include_contacts)
+    return Sheet.from_rows(t(lang, "export.sheet_title"), heads, rows)
 
 
-def to_csv(table: ExportTable) -> bytes:
-    """RFC 4180 CSV in UTF-8 with a BOM: without the BOM Excel reads Cyrillic as cp1252."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_csv_cell(c) for c in table.header])
-    writer.writerow([_csv_cell(c) for c in table.hxl])
-    writer.writerows([_csv_cell(c) for c in row] for row in table.rows)
-    return buffer.getvalue().encode("utf-8-sig")
+def about_sheet(*, lang: Language, t: Translator, include_contacts: bool) -> Sheet:
+    """What each column of the needs sheet holds, in the reader's language."""
+    heads = [
+        ColumnHead(title=t(lang, "export.about.col_column")),
+        ColumnHead(title=t(lang, "export.about.col_hxl")),
+        ColumnHead(title=t(lang, "export.about.col_meaning"), width=80),
+    ]
+    rows = [
+        (t(lang, f"export.col.{c.name}"), c.hxl, t(lang, f"export.about.{c.name}"))
+        for c in export_columns(include_contacts)
+    ]
+    return Sheet.from_rows(
+        t(lang, "export.about.sheet_title"),
+        heads,
+        rows,
+        notes=(t(lang, "export.about.intro"),),
+    )
+
+
+def build_workbook(
+    lines: Iterable[ExportLine],
+    *,
+    lang: Language,
+    t: Translator,
+    catalog: Catalog,
+    include_contacts: bool,
+    tz: tzinfo = UTC,
+) -> Workbook:
+    """The needs sheet and its about sheet; ``tz`` decides the calendar day of a report."""
+    row = row_builder(lang=lang, t=t, catalog=catalog, include_contacts=include_contacts, tz=tz)
+    return _workbook(
+        [row(line) for line in lines], lang=lang, t=t, include_contacts=include_contacts
+    )
+
+
+def _workbook(
+    rows: Sequence[Sequence[WorkbookCell]], *, lang: Language, t: Translator, include_contacts: bool
+) -> Workbook:
+    return Workbook(
+        sheets=(
+            needs_sheet(rows, lang=lang, t=t, include_contacts=include_contacts),
+            about_sheet(lang=lang, t=t, include_contacts=include_contacts),
+        )
+    )
 
 
 def expand_category(filters: Filters, catalog: Catalog) -> Filters:
@@ -231,18 +342,21 @@ async def export_document(
     today: date,
     statuses: Sequence[Status] | None = None,
 ) -> Document:
-    """The export as a file for someone with ``roles``: CSV or XLSX, contacts only for admins.
+    """The export as a file for someone with ``roles``, contacts only for admins.
+
+    ``fmt``: ``csv`` (for Excel in the reader's language: ";" for German and Ukrainian,
+    "," for English, with a BOM), ``xlsx`` (a needs sheet and an about sheet) or ``hxl``
+    (HXL-tagged CSV for humanitarian tools: "," and no BOM, whatever the language).
 
     A report (``Turn.after_commit``), in its turn among reports: the rows are read from a
     snapshot, built in its database thread as they are read, and the file is drawn in a worker
     thread; no lock is held and the event loop keeps answering chats while 100,000 rows become
     a workbook.
     """
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     include_contacts = Role.ADMIN in roles
     tz = ctx.policy.timezone
-    header, hxl = table_heading(lang=lang, t=ctx.t, include_contacts=include_contacts)
     row = row_builder(
         lang=lang, t=ctx.t, catalog=ctx.catalog, include_contacts=include_contacts, tz=tz
     )
@@ -256,11 +370,19 @@ async def export_document(
                 statuses=statuses,
                 limit=EXPORT_LIMIT,
             )
-        # The check of 100,000 rows' widths in ExportTable runs in the worker too.
-        return await off_loop(_export_file, ctx, fmt, header, hxl, rows, lang=lang, today=today)
+        # The sheet's checks of 100,000 rows run in the worker too.
+        return await off_loop(
+            _export_file,
+            ctx,
+            fmt,
+            rows,
+            lang=lang,
+            include_contacts=include_contacts,
+            today=today,
+        )
 
 
-def _free(rows: list[tuple[Cell, ...]]) -> None:
+def _free(rows: list[tuple[WorkbookCell, ...]]) -> None:
     """Let go of the rows here, in the worker, a thousand at a time.
 
     Freeing two million cells is one uninterrupted stretch of C holding the interpreter lock
@@ -274,28 +396,33 @@ def _free(rows: list[tuple[Cell, ...]]) -> None:
 def _export_file(
     ctx: HandlerContext,
     fmt: str,
-    header: tuple[str, ...],
-    hxl: tuple[str, ...],
-    rows: list[tuple[Cell, ...]],
+    rows: list[tuple[WorkbookCell, ...]],
     *,
     lang: Language,
+    include_contacts: bool,
     today: date,
 ) -> Document:
     """The file; seconds of CPU for a large export, so never on the event loop."""
     count = len(rows)
-    table = ExportTable(header=header, hxl=hxl, rows=rows)
-    if fmt == "csv":
-        data, mime = ctx.renderers.csv(table), CSV_MIME
+    if fmt == "xlsx":
+        book = _workbook(rows, lang=lang, t=ctx.t, include_contacts=include_contacts)
+        _free(rows)
+        data, mime, suffix = ctx.renderers.workbook(book), XLSX_MIME, "xlsx"
+        del book
     else:
-        data = ctx.renderers.xlsx(table, sheet_title=ctx.t(lang, "export.sheet_title"))
-        mime = XLSX_MIME
-    del table
-    _free(rows)
+        sheet = needs_sheet(rows, lang=lang, t=ctx.t, include_contacts=include_contacts)
+        _free(rows)
+        if fmt == "hxl":
+            data, suffix = ctx.renderers.csv(sheet, delimiter=",", bom=False), "hxl.csv"
+        else:
+            data, suffix = ctx.renderers.csv(sheet, delimiter=CSV_DELIMITERS[lang]), "csv"
+        mime = CSV_MIME
+        del sheet
     caption = ctx.t(lang, "export.caption", rows=count)
     if count >= EXPORT_LIMIT:
         caption += "\n" + ctx.t(lang, "export.truncated", limit=EXPORT_LIMIT)
     return Document(
-        filename=f"aidbridge-export-{today.isoformat()}.{fmt}",
+        filename=f"aidbridge-export-{today.isoformat()}.{suffix}",
         mime_type=mime,
         data=data,
         caption=caption,

@@ -1,16 +1,13 @@
-"""Files for coordinators: /export csv|xlsx with the /open filters, /chart of 8 weeks."""
+"""Files for coordinators: /export csv|xlsx|hxl with the /open filters, /chart of 8 weeks."""
 
 from __future__ import annotations
 
 from handlers.coordination.charts import chart_document
-from handlers.coordination.hxl_export import export_document
+from handlers.coordination.hxl_export import FORMATS, export_document
 from handlers.core.context import Turn
 from handlers.core.events import Reply
 from handlers.core.registry import COORDINATOR, Command, Registry, Where
-from handlers.lifecycle.commands import parse_filters
-from handlers.text.format import esc
-
-FORMATS = ("csv", "xlsx")
+from handlers.lifecycle.commands import filters_or_reply
 
 
 async def cmd_export(turn: Turn, args: str) -> list[Reply]:
@@ -18,9 +15,9 @@ async def cmd_export(turn: Turn, args: str) -> list[Reply]:
     fmt = fmt.lower()
     if fmt not in FORMATS:
         return [Reply(text=turn.tr("reports.export_usage"))]
-    filters, _, unknown = await parse_filters(turn, rest)
-    if unknown is not None:
-        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    filters = await filters_or_reply(turn, "export", rest, head=fmt)
+    if isinstance(filters, list):
+        return filters
     ctx, lang, roles, today = turn.ctx, turn.lang, turn.roles, turn.today
 
     async def export() -> list[Reply]:
@@ -33,9 +30,9 @@ async def cmd_export(turn: Turn, args: str) -> list[Reply]:
 
 
 async def cmd_chart(turn: Turn, args: str) -> list[Reply]:
-    filters, _, unknown = await parse_filters(turn, args)
-    if unknown is not None:
-        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    filters = await filters_or_reply(turn, "chart", args)
+    if isinstance(filters, list):
+        return filters
     ctx, lang, now = turn.ctx, turn.lang, turn.now
 
     async def chart() -> list[Reply]:

@@ -6,13 +6,15 @@ import re
 from datetime import timedelta
 
 from handlers.coordination.digest_jobs import build_parts
+from handlers.coordination.place_filter import place_label
+from handlers.core import room_policy
 from handlers.core.context import Turn
 from handlers.core.events import Reply
 from handlers.core.registry import COORDINATOR, Command, Registry, Where
-from handlers.lifecycle.commands import parse_filters
+from handlers.lifecycle.commands import filters_or_reply
 from handlers.text.format import esc
 from handlers.text.numbers import small_int
-from storage import subscriptions
+from storage import room_holds, subscriptions
 from storage.models import Filters, Subscription, SubscriptionKind
 
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -41,9 +43,15 @@ def describe(turn: Turn, sub: Subscription) -> str:
             time=f"{int(hour):02d}:{int(minute):02d}",
             day=dow,
         )
-    parts = [p for p in (sub.filters.urgency, sub.filters.category, sub.filters.raion) if p]
+    place = place_label(turn.ctx.t, turn.lang, sub.filters.place)
+    # ``raion`` is the typed raion of a subscription made before places had codes.
+    parts = [
+        p for p in (sub.filters.urgency, sub.filters.category, place or sub.filters.raion) if p
+    ]
     if sub.filters.org_id:
         parts.append(f"org {sub.filters.org_id}")
+    if sub.filters.by_raion:
+        parts.append("by-raion")  # the filter word itself, as typed in any language
     filters = f" · {', '.join(str(p) for p in parts)}" if parts else ""
     return f"{sub.id}. {esc(when)}{esc(filters)}"
 
@@ -78,13 +86,21 @@ async def cmd_subscribe(turn: Turn, args: str) -> list[Reply]:
         rest = rest[2:]
     else:
         return usage
-    filters, _, unknown = await parse_filters(turn, " ".join(rest))
-    if unknown is not None:
-        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    schedule = " ".join(words[: len(words) - len(rest)])
+    filters = await filters_or_reply(turn, "subscribe", " ".join(rest), head=schedule)
+    if isinstance(filters, list):
+        return filters
+    chat = turn.incoming.chat
+    if turn.room is not None:
+        # A digest or alert target holds only coordinators (handlers/core/room_policy.py);
+        # where the transport cannot tell (a Telegram group), the subscriber decides.
+        if await room_policy.outsiders(turn.conn, turn.room.people, room_policy.SUBSCRIBERS):
+            return [Reply(text=turn.tr("rooms.subscribe_outsiders"))]
+        # Held before and clean now (the change that cleared it was not seen): sends again.
+        await room_holds.release(turn.conn, chat.transport, chat.chat_id)
     existing = await subscriptions.list_subscriptions(turn.conn, member_id=turn.member.id)
     if len(existing) >= MAX_SUBSCRIPTIONS:
         return [Reply(text=turn.tr("subs.too_many", limit=MAX_SUBSCRIPTIONS))]
-    chat = turn.incoming.chat
     sub = await subscriptions.add_subscription(
         turn.conn,
         member_id=turn.member.id,
@@ -106,7 +122,12 @@ async def cmd_subscriptions(turn: Turn, args: str) -> list[Reply]:
     subs = await subscriptions.list_subscriptions(turn.conn, member_id=turn.member.id)
     if not subs:
         return [Reply(text=turn.tr("subs.none"))]
-    lines = [f"<b>{esc(turn.tr('subs.title'))}</b>"] + [describe(turn, s) for s in subs]
+    held = await room_holds.held_chats(turn.conn)
+    lines = [f"<b>{esc(turn.tr('subs.title'))}</b>"] + [
+        describe(turn, s)
+        + (" · " + turn.tr("rooms.sub_paused") if (s.transport, s.chat_id) in held else "")
+        for s in subs
+    ]
     lines.append(turn.tr("subs.hint"))
     return [Reply(text="\n".join(lines))]
 
@@ -126,9 +147,9 @@ async def cmd_unsubscribe(turn: Turn, args: str) -> list[Reply]:
 
 async def cmd_digest(turn: Turn, args: str) -> list[Reply]:
     """A digest of the last 24 hours, now, with optional filters; not recorded as a run."""
-    filters, _, unknown = await parse_filters(turn, args)
-    if unknown is not None:
-        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
+    filters = await filters_or_reply(turn, "digest", args)
+    if isinstance(filters, list):
+        return filters
     ctx, lang, now = turn.ctx, turn.lang, turn.now
 
     async def digest() -> list[Reply]:
@@ -148,7 +169,9 @@ async def cmd_digest(turn: Turn, args: str) -> list[Reply]:
 
 def register(registry: Registry) -> None:
     # Any chat: subscribing in a group room makes that room a digest target on purpose (the
-    # team room, README); the answers list only schedules and filter words. /digest (a digest
+    # team room, README), if everyone in it is a coordinator (checked by /subscribe, and
+    # again whenever people join it: room_policy.recheck_room); the answers list only
+    # schedules and filter words. /digest (a digest
     # now, with organisation names and note excerpts) is private like every other view.
     anywhere = Where.ANY_CHAT
     registry.add_command(

@@ -20,6 +20,7 @@ from handlers.coordination.file_renderers import Renderers
 from handlers.core.events import Incoming, Reply
 from handlers.core.limits import RateLimiter
 from handlers.core.offload import ReportSlots
+from handlers.core.room_people import RoomFacts, RoomPeople
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator
 from storage.db import Database
@@ -63,6 +64,12 @@ class Policy:
     retention_days: int = 365
     # Where /backup writes its timestamped copies of the database.
     backup_dir: Path = Path("data/backups")
+    # The Matrix crypto store's folder (bot/matrix_store.py), copied beside every backup of the
+    # database: without it a restored bot cannot read its encrypted rooms. None: no Matrix.
+    matrix_store_dir: Path | None = None
+    # Colleagues' notices about a new request (outbox kind 'colleague'): at most one message
+    # per colleague per this many seconds; those written meanwhile go together. 0: none held.
+    colleague_batch_seconds: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,8 @@ class HandlerContext:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     # Reports (exports, charts, digests) take turns here: one draws at a time.
     reports: ReportSlots = field(default_factory=ReportSlots)
+    # Who is in a chat, asked of the transport that serves it (handlers/core/room_people.py).
+    rooms: RoomPeople = field(default_factory=RoomPeople)
 
     @asynccontextmanager
     async def job(self, name: str) -> AsyncIterator[Job]:
@@ -103,6 +112,9 @@ class Turn(Work):
     registry: Registry
     # Set when subscriptions were added or removed, so the scheduler reloads its jobs.
     changed_subscriptions: bool = False
+    # Who the transport said is in the chat besides the bot, asked before the turn's
+    # transaction (None: it cannot tell). The room policy decides what that allows.
+    room: RoomFacts | None = None
     # Reports (/export, /chart, /digest): the engine starts these after the turn's COMMIT, as
     # tasks of their own with no transaction open and no lock held; their replies go to the
     # turn's chat through the outbox. Rendering inside the turn would hold the write lock every

@@ -23,12 +23,12 @@ from handlers.admin import backup, broadcast, stats
 from handlers.admin import invites as admin
 from handlers.admin import organisations as admin_orgs
 from handlers.admin import people as admin_people
-from handlers.coordination import reports, subscriptions
+from handlers.coordination import place_filter, reports, subscriptions
 from handlers.core import limits
 from handlers.core import room_policy as rooms
 from handlers.core.command_menus import queue_menu
 from handlers.core.context import AfterCommit, HandlerContext, Turn
-from handlers.core.events import Choice, Incoming, Reply
+from handlers.core.events import ChatRef, Choice, Incoming, Reply
 from handlers.core.registry import Registry, Where, is_command
 from handlers.core.text_menu import match_menu, menu_from_replies
 from handlers.lifecycle import commands as coordinator
@@ -36,6 +36,7 @@ from handlers.people import account, privacy
 from handlers.requests import intake
 from handlers.requests import reconfirm as housekeeping
 from handlers.requests import requester_commands as requester
+from handlers.shipments import commands as shipment_commands
 from handlers.text.format import esc
 from handlers.text.i18n import normalise_language
 from storage import members
@@ -55,8 +56,10 @@ def build_registry() -> Registry:
         intake,
         requester,
         coordinator,
+        shipment_commands,
         subscriptions,
         reports,
+        place_filter,
         housekeeping,
         admin,
         admin_orgs,
@@ -91,6 +94,40 @@ class Engine:
         """Whether a transport stays in a one-to-one chat with ``people`` after ``said``."""
         return await rooms.may_stay(self.ctx.db, people, said, self.registry.commands)
 
+    def invite_decline_reason(self) -> str:
+        """Why the bot declines a group invitation (said in the decline itself), in every
+        language: whoever invited it is not a member, so their language is unknown."""
+        return " / ".join(self.ctx.t.all_forms("rooms.invite_declined"))
+
+    async def _recheck_rooms(self) -> None:
+        """After a turn's commit: a failure here must not turn its answer into an error (the
+        change is on disk); the next membership change or digest time checks again."""
+        try:
+            await rooms.recheck_rooms(self.ctx)
+        except DatabaseLocked:
+            log.warning("subscribed rooms not re-checked (database locked)")
+            return
+        except Exception:
+            log.exception("subscribed rooms not re-checked")
+            return
+        if self.on_outbox is not None:
+            self.on_outbox()
+
+    async def room_changed(self, chat: ChatRef) -> None:
+        """A transport saw people join, be invited to or leave ``chat``: digests and alerts
+        that go there are held or released by who is in it now (room_policy.recheck_room).
+        Before each digest the scheduler asks again, so a check lost here is made up then."""
+        try:
+            await rooms.recheck_room(self.ctx, chat)
+        except DatabaseLocked:
+            log.warning("room %s not re-checked (database locked)", chat.chat_id)
+            return
+        except Exception:
+            log.exception("room %s not re-checked", chat.chat_id)
+            return
+        if self.on_outbox is not None:
+            self.on_outbox()
+
     async def handle(self, incoming: Incoming) -> list[Reply]:
         lang = normalise_language(incoming.language_code, self.ctx.policy.default_language)
         try:
@@ -115,6 +152,8 @@ class Engine:
             now=now,
             want_menu=not incoming.buttons,
         )
+        # Before the transaction: the transport may have to look (never while holding the lock).
+        room = await ctx.rooms.of(incoming.chat)
         async with ctx.db.grouped_transaction(partial(open_turn, key=key)) as (conn, start):
             if not start.claimed:
                 return []  # a replay: its effects are already committed
@@ -133,6 +172,7 @@ class Engine:
                 registry=self.registry,
                 # Read with BEGIN: the handler gets it from turn.flow, never reads it again.
                 conversation=start.conversation,
+                room=room,
             )
             if bootstrapped and member is not None:
                 # A configured admin created or restored just now: their menu lists theirs.
@@ -142,6 +182,10 @@ class Engine:
             self.on_outbox()
         if turn.changed_subscriptions and self.on_subscriptions_changed is not None:
             self.on_subscriptions_changed()
+        if any(action.startswith("member.") for action in turn.audited):
+            # Who is a member with which role changed: rooms that get digests and alerts
+            # may have to be held or released with the same people in them.
+            await self._recheck_rooms()
         for job in turn.after_commit:
             self._start_report(turn, job)
         return replies
@@ -326,7 +370,7 @@ class Engine:
             if not turn.roles:
                 return await account.stranger(turn)
             return [Reply(text=turn.tr("error.not_allowed"))]
-        refusal = self._outside_private_chat(turn, command.where)
+        refusal = await self._outside_private_chat(turn, command.roles, command.where)
         if refusal is not None:
             return refusal
         return await command.handler(turn, args.strip())
@@ -341,25 +385,38 @@ class Engine:
                 return await account.stranger(turn)
             return [Reply(text=turn.tr("error.not_allowed"), toast=True)]
         # A button under an old answer in a group (sent before this rule) must not page on.
-        refusal = self._outside_private_chat(turn, route.where, toast=True)
+        refusal = await self._outside_private_chat(turn, route.roles, route.where, toast=True)
         if refusal is not None:
             return refusal
         return await route.handler(turn, rest)
 
     @staticmethod
-    def _outside_private_chat(
-        turn: Turn, where: Where, *, toast: bool = False
+    async def _outside_private_chat(
+        turn: Turn, roles: frozenset[Role], where: Where, *, toast: bool = False
     ) -> list[Reply] | None:
-        """The one place that keeps private answers out of groups, for every role.
+        """The one place that keeps private answers out of rooms with others in them.
 
-        Runs after the role check, so someone who may not use the command at all still gets
-        the generic denial (which names nothing) rather than a hint that it exists for them.
-        The refusal names no argument the person typed: the group already saw it, and
-        repeating it would add nothing but a second copy.
+        Who is in the chat decides (room_policy.view_refusal): a one-to-one chat shows every
+        view; a room shows coordinator and admin views only while everyone in it holds the
+        role; anything else is refused with a short reason. Runs after the role check, so
+        someone who may not use the command at all still gets the generic denial (which names
+        nothing) rather than a hint that it exists for them. The refusal names no argument
+        the person typed: the room already saw it, and repeating it would add nothing but a
+        second copy.
         """
-        if where is Where.ANY_CHAT or turn.incoming.private:
+        if where is Where.ANY_CHAT:
             return None
-        text = turn.tr("policy.private_only")
+        key = await rooms.view_refusal(
+            turn.conn,
+            room=turn.room,
+            sender=turn.incoming.sender,
+            private=turn.incoming.private,
+            roles=roles,
+            sender_roles=turn.roles,
+        )
+        if key is None:
+            return None
+        text = turn.tr(key)
         link = private_chat_link(turn)
         if link is not None and not toast:
             text += "\n" + turn.tr("policy.private_only_link", link=esc(link))
@@ -372,7 +429,7 @@ class Engine:
         if name is not None:
             flow = self.registry.flows.get(name)
             if flow is not None and (not flow.roles or flow.roles & turn.roles):
-                refusal = self._outside_private_chat(turn, flow.where)
+                refusal = await self._outside_private_chat(turn, flow.roles, flow.where)
                 return refusal if refusal is not None else await flow.on_text(turn, text)
             # What is left of a finished conversation (the Submit marker): a new message ends it.
             await turn.flow.clear()
@@ -384,6 +441,10 @@ class Engine:
         grace = timedelta(seconds=turn.ctx.policy.reply_grace_seconds)
         for reply in replies:
             if reply.durable and reply.outbox_id is None:
+                if reply.replace and reply.chat is None and turn.incoming.message_ref:
+                    # Delivered later, it is still the edit of the message pressed, so a repeat
+                    # after a crash edits it again instead of sending a second confirmation.
+                    reply = reply.model_copy(update={"edit_ref": turn.incoming.message_ref})
                 chat = reply.chat or turn.incoming.chat
                 recipient = Recipient(
                     transport=chat.transport,

@@ -43,6 +43,9 @@ class Incoming(Frozen):
     attachment_size: int | None = None
     # A one-to-one chat with the bot: only there may notifications be sent to the person.
     private: bool = True
+    # The platform's id of the message whose button was pressed (None for typed text): what a
+    # durable reply that replaces it edits when the outbox delivers it later.
+    message_ref: str | None = None
 
 
 def rows(*choices: Choice, per_row: int = 2) -> tuple[tuple[Choice, ...], ...]:

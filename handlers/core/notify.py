@@ -1,8 +1,15 @@
-"""Notifications to members, each rendered in its recipient's language."""
+"""Notifications to members, each rendered in its recipient's language.
+
+Colleagues' notices about a new request (kind 'colleague') are batched: at most one message per
+colleague per ``Policy.colleague_batch_seconds``; the notices written meanwhile wait for the
+colleague's next batch and the outbox worker sends them as one message (bot/outbox.py), on
+every transport alike. Nothing else is batched: critical alerts and answers never wait for it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from handlers.core.context import Turn
 from handlers.core.events import Reply
@@ -18,6 +25,8 @@ async def notify_members(
     kind: OutboxKind = "notice",
 ) -> int:
     """One outbox row per recipient (never the sender), rendered in each one's language."""
+    seconds = turn.ctx.policy.colleague_batch_seconds
+    batch = timedelta(seconds=seconds) if kind == "colleague" and seconds > 0 else None
     count = 0
     seen: set[int] = set()
     for member in recipients:
@@ -27,6 +36,6 @@ async def notify_members(
             continue
         seen.add(member.id)
         lang = normalise_language(member.language, turn.ctx.policy.default_language)
-        await turn.notify(member, Reply(text=render(lang)), kind)
+        await turn.notify(member, Reply(text=render(lang)), kind, batch=batch)
         count += 1
     return count

@@ -47,9 +47,12 @@ class Where(StrEnum):
 
     One rule for every role, enforced once by the engine after the role check: anything that
     shows people (names, messenger ids), organisations' requests and needs, delivery places,
-    notes, or a file of them answers only in a one-to-one chat with the bot (Incoming.private:
-    a Telegram private chat, a Matrix direct room that is not the team room). Typed in a group,
-    it gets a short refusal that points to the private chat, and the handler never runs.
+    notes, or a file of them answers in a one-to-one chat with the bot (Incoming.private: a
+    Telegram private chat, a Matrix direct room that is not the team room), and elsewhere only
+    where who is in the room allows it (handlers/core/room_policy.view_refusal: coordinator
+    and admin views in a room of such members only, with its history closed to later
+    members). Otherwise it gets a short refusal that says why and points to the private chat,
+    and the handler never runs.
 
     PRIVATE is the default, so a command added later is private until someone decides that
     its answers are fit for a room of people the bot does not know. The few declared ANY_CHAT

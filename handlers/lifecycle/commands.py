@@ -9,7 +9,9 @@ member of the requesting organisation in their own language.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
+from handlers.coordination import place_filter
 from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
 from handlers.core.notify import notify_members
@@ -28,6 +30,7 @@ from handlers.lifecycle.rules import (
 )
 from handlers.requests.duplicates import duplicate_marks
 from handlers.requests.requester_commands import not_found, parse_ref, visible_request
+from handlers.shipments import receipt as shipment_receipt
 from handlers.text.format import (
     describe_lines,
     esc,
@@ -37,6 +40,7 @@ from handlers.text.format import (
     status_label,
 )
 from handlers.text.numbers import small_int
+from handlers.text.places import latin_beside
 from storage import lifecycle, members, organisations, requests
 from storage.models import (
     OPEN_STATUSES,
@@ -49,6 +53,8 @@ from storage.models import (
     Status,
     Urgency,
 )
+from storage.places import codifier
+from storage.shipment_models import parse_shipment_ref
 
 PAGE_SIZE = 10
 MAX_NOTE = 1000
@@ -65,6 +71,20 @@ _URGENCY_WORDS: dict[str, Urgency] = {
     "niedrig": Urgency.LOW,
     "низько": Urgency.LOW,
 }
+# A filter word that is no selection: the digest adds totals per raion (Filters.by_raion).
+BY_RAION_WORDS = frozenset(
+    {
+        "by-raion",
+        "by_raion",
+        "raions",
+        "nach-rajon",
+        "nach_rajon",
+        "rajone",
+        "по-районах",
+        "по_районах",
+        "райони",
+    }
+)
 _URGENCY_CODE = {Urgency.CRITICAL: "c", Urgency.HIGH: "h", Urgency.NORMAL: "n", Urgency.LOW: "l"}
 # do_pledge, do_delivered: a change of the request's amounts, with its note.
 AmountsChange = Callable[
@@ -75,23 +95,36 @@ AmountsChange = Callable[
 # --- /open -------------------------------------------------------------------------------
 
 
-async def parse_filters(turn: Turn, args: str) -> tuple[Filters, int | None, str | None]:
-    """Words in any order: an urgency, a category, a raion, an organisation (id or name).
+@dataclass(frozen=True)
+class ParsedFilters:
+    """Filter words read: the filters, or the first word that matched nothing (``unknown``),
+    or the index in ``words`` of a place name that fits several units (``ask``)."""
 
-    Returns the filters, the id of an organisation standing for the raion (so a button can
-    carry it in a few bytes), and the first word that matched nothing.
+    filters: Filters
+    words: tuple[str, ...] = ()
+    unknown: str | None = None
+    ask: int | None = None
+
+
+async def parse_filters(turn: Turn, args: str) -> ParsedFilters:
+    """Words in any order: an urgency, a category, an organisation (id or name), a raion or
+    hromada (name, with or without its type word, or code; handlers/coordination/place_filter).
     """
     urgency: Urgency | None = None
     category: str | None = None
-    raion: str | None = None
-    raion_org: int | None = None
+    place: str | None = None
     org_id: int | None = None
+    by_raion = False
     orgs = await organisations.list_organisations(turn.conn)
     catalog = turn.ctx.catalog
-    for word in args.split():
+    words = tuple(place_filter.group_words(args))
+    for index, word in enumerate(words):
         folded = word.casefold()
         if folded in _URGENCY_WORDS:
             urgency = _URGENCY_WORDS[folded]
+            continue
+        if folded in BY_RAION_WORDS:
+            by_raion = True
             continue
         cat = next(
             (
@@ -108,30 +141,51 @@ async def parse_filters(turn: Turn, args: str) -> tuple[Filters, int | None, str
         if number is not None and any(o.id == number for o in orgs):
             org_id = number
             continue
-        in_raion = next((o for o in orgs if o.raion.casefold().startswith(folded)), None)
-        if in_raion is not None and len(folded) >= 3:
-            raion, raion_org = in_raion.raion, in_raion.id
+        named = place_filter.read_place(word)
+        if named.unit is not None:
+            place = named.unit.code
             continue
-        named = next((o for o in orgs if folded in o.name.casefold()), None)
-        if named is not None and len(folded) >= 3:
-            org_id = named.id
+        by_name = next((o for o in orgs if folded in o.name.casefold()), None)
+        if by_name is not None and len(folded) >= 3:
+            org_id = by_name.id
             continue
-        return Filters(), None, word
+        if named.ask:
+            return ParsedFilters(filters=Filters(), words=words, ask=index)
+        return ParsedFilters(filters=Filters(), words=words, unknown=word)
     item_keys = tuple(i.key for i in catalog.items_in(category)) if category else None
     filters = Filters(
-        urgency=urgency, category=category, item_keys=item_keys, raion=raion, org_id=org_id
+        urgency=urgency,
+        category=category,
+        item_keys=item_keys,
+        place=place,
+        org_id=org_id,
+        by_raion=by_raion,
     )
-    return filters, raion_org, None
+    return ParsedFilters(filters=filters, words=words)
 
 
-def encode_view(filters: Filters, raion_org: int | None, page: int) -> str:
+async def filters_or_reply(
+    turn: Turn, command: str, args: str, *, head: str = ""
+) -> Filters | list[Reply]:
+    """The filters of ``/command head args``, or the answer when they cannot be used: an
+    unknown word, or a place that fits several units (asked, never guessed)."""
+    parsed = await parse_filters(turn, args)
+    if parsed.unknown is not None:
+        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(parsed.unknown[:40])))]
+    if parsed.ask is not None:
+        return [place_filter.question(turn, command, head, list(parsed.words), parsed.ask)]
+    return parsed.filters
+
+
+def encode_view(filters: Filters, page: int) -> str:
     urgency = _URGENCY_CODE[filters.urgency] if filters.urgency else "-"
-    return (
-        f"op:{page}:{urgency}:{filters.category or '-'}:{filters.org_id or '-'}:{raion_org or '-'}"
-    )
+    unit = codifier().get(filters.place) if filters.place else None
+    # The place as its P-code (9 characters for a hromada): the payload stays under 64 bytes.
+    place = place_filter.place_code(unit) if unit else "-"
+    return f"op:{page}:{urgency}:{filters.category or '-'}:{filters.org_id or '-'}:{place}"
 
 
-async def decode_view(turn: Turn, payload: str) -> tuple[Filters, int | None, int] | None:
+async def decode_view(turn: Turn, payload: str) -> tuple[Filters, int] | None:
     parts = payload.split(":")
     page = small_int(parts[0]) if len(parts) == 5 else None
     if page is None:
@@ -140,21 +194,20 @@ async def decode_view(turn: Turn, payload: str) -> tuple[Filters, int | None, in
     urgency = codes.get(parts[1])
     category = parts[2] if parts[2] != "-" else None
     org_id = small_int(parts[3])
-    raion_org = small_int(parts[4])
-    raion = None
-    if raion_org is not None:
-        org = await organisations.get_organisation(turn.conn, raion_org)
-        raion = org.raion if org else None
+    place = None
+    if parts[4] != "-":
+        unit = codifier().get(parts[4])
+        if unit is None or unit.level not in place_filter.LEVELS:
+            return None  # a button from before places had codes, or forged
+        place = unit.code
     item_keys = tuple(i.key for i in turn.ctx.catalog.items_in(category)) if category else None
     filters = Filters(
-        urgency=urgency, category=category, item_keys=item_keys, raion=raion, org_id=org_id
+        urgency=urgency, category=category, item_keys=item_keys, place=place, org_id=org_id
     )
-    return filters, raion_org, page
+    return filters, page
 
 
-async def open_page(
-    turn: Turn, filters: Filters, raion_org: int | None, page: int, *, replace: bool
-) -> list[Reply]:
+async def open_page(turn: Turn, filters: Filters, page: int, *, replace: bool) -> list[Reply]:
     statuses = sorted(OPEN_STATUSES)
     total = await requests.count_requests(turn.conn, statuses=statuses, filters=filters)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -170,34 +223,34 @@ async def open_page(
     for request in found:
         lines.append(
             request_line(turn.ctx.t, turn.ctx.catalog, turn.lang, request)
-            + f" · {esc(names.get(request.org_id, '?'))}"
+            + f" · {esc(latin_beside(names.get(request.org_id, '?'), turn.lang))}"
             + marks.get(request.id, "")
         )
     lines.append("")
     lines.append(turn.tr("coord.open_hint"))
     buttons: list[Choice] = []
     if page > 0:
-        buttons.append(Choice(label="◀️", payload=encode_view(filters, raion_org, page - 1)))
+        buttons.append(Choice(label="◀️", payload=encode_view(filters, page - 1)))
     if page < pages - 1:
-        buttons.append(Choice(label="▶️", payload=encode_view(filters, raion_org, page + 1)))
+        buttons.append(Choice(label="▶️", payload=encode_view(filters, page + 1)))
     return [
         Reply(text="\n".join(lines), choices=(tuple(buttons),) if buttons else (), replace=replace)
     ]
 
 
 async def cmd_open(turn: Turn, args: str) -> list[Reply]:
-    filters, raion_org, unknown = await parse_filters(turn, args)
-    if unknown is not None:
-        return [Reply(text=turn.tr("coord.open_unknown_filter", word=esc(unknown[:40])))]
-    return await open_page(turn, filters, raion_org, 0, replace=False)
+    filters = await filters_or_reply(turn, "open", args)
+    if isinstance(filters, list):
+        return filters
+    return await open_page(turn, filters, 0, replace=False)
 
 
 async def on_open_page(turn: Turn, payload: str) -> list[Reply]:
     view = await decode_view(turn, payload)
     if view is None:
         return [Reply(text=turn.tr("error.stale_button"), toast=True)]
-    filters, raion_org, page = view
-    return await open_page(turn, filters, raion_org, page, replace=True)
+    filters, page = view
+    return await open_page(turn, filters, page, replace=True)
 
 
 # --- shared ------------------------------------------------------------------------------
@@ -259,11 +312,12 @@ async def record(
             lines=lines,
         )
         await lifecycle.touch_request(turn.conn, request.id, turn.now)
-    await turn.audit(
-        action,
-        request.ref,
-        (describe_lines(turn.ctx.t, turn.ctx.catalog, "en", lines) or summary)[:500],
-    )
+    params: dict[str, object] = {}
+    if lines:
+        params["lines"] = [line.model_dump(mode="json") for line in lines]
+    if new_status is not None and new_status is not request.status:
+        params["status_to"] = new_status.value
+    await turn.audit(action, request.ref, params=params)
     actor_org = ""
     if turn.member.org_id is not None:
         org = await organisations.get_organisation(turn.conn, turn.member.org_id)
@@ -559,6 +613,10 @@ async def cmd_note(turn: Turn, args: str) -> list[Reply]:
 
 
 async def cmd_received(turn: Turn, args: str) -> list[Reply]:
+    first = args.split(maxsplit=1)[0] if args.strip() else ""
+    if parse_shipment_ref(first) is not None:
+        # /received S-12: sign for a shipment's lines (handlers/shipments/receipt.py).
+        return await shipment_receipt.ask(turn, first)
     request, parsed, refused = await load_amounts(turn, args)
     if refused is not None or request is None or parsed is None:
         return refused or []

@@ -60,7 +60,7 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
         await invite_failures.add_invite_failure(
             turn.conn, turn.incoming.sender, turn.now, prune_before=turn.now - INVITE_WINDOW
         )
-        await turn.audit("invite.refused", None, status.value)
+        await turn.audit("invite.refused", None, params={"reason": status.value})
         text = turn.tr(f"account.invite_{status.value}")
         until = await invite_cooldown_until(turn)
         if until is not None:
@@ -93,7 +93,7 @@ async def cmd_start(turn: Turn, args: str) -> list[Reply]:
     turn.member = await members.get_member(turn.conn, member.id)
     assert turn.member is not None
     await turn.audit(
-        "member.join", f"org:{org.id}", f"role {invite.role.value} via invite {invite.id}"
+        "member.join", f"org:{org.id}", params={"role": invite.role.value, "invite": invite.id}
     )
     await queue_menu(turn, turn.member)
     if await add_default_subscriptions(

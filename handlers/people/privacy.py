@@ -34,9 +34,12 @@ async def _forget(turn: Turn, member: Member, *, actor: Actor) -> None:
     await turn.audit(
         "member.forget",
         f"member:{member.id}",
-        f"{'by themselves' if actor.id == member.id else 'by an admin'};"
-        f" removed {done.conversations} conversations, {done.outbox} messages,"
-        f" {done.subscriptions} subscriptions",
+        params={
+            "by": "self" if actor.id == member.id else "admin",
+            "conversations": done.conversations,
+            "messages": done.outbox,
+            "subscriptions": done.subscriptions,
+        },
         actor=actor,
     )
 
@@ -145,8 +148,12 @@ async def apply_retention(ctx: HandlerContext, *, batch: int = 500) -> int:
                 await job.audit(
                     "retention.clear_notes",
                     None,
-                    f"{cleared.requests} requests closed before {cutoff.date().isoformat()};"
-                    f" {cleared.events} status notes, {cleared.pledges} pledge notes",
+                    params={
+                        "requests": cleared.requests,
+                        "before": cutoff.date().isoformat(),
+                        "events": cleared.events,
+                        "pledges": cleared.pledges,
+                    },
                 )
         total += cleared.requests
         if cleared.requests < batch:

@@ -124,7 +124,7 @@ async def append_items(turn: Turn, request_id: int, items: Sequence[NeedItemDraf
     await turn.audit(
         "request.append",
         request.ref,
-        describe_lines(turn.ctx.t, turn.ctx.catalog, "en", lines)[:500],
+        params={"lines": [line.model_dump(mode="json") for line in lines]},
     )
     # Colleagues, and whoever already pledged: their plan may need to grow.
     recipients = await members.list_members(turn.conn, org_id=request.org_id)

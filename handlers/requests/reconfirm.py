@@ -80,7 +80,7 @@ async def on_reconfirm(turn: Turn, payload: str) -> list[Reply]:
         kind=EventKind.RECONFIRM,
     )
     await lifecycle.touch_request(turn.conn, request.id, turn.now)
-    await turn.audit("request.reconfirm", request.ref, "still needed")
+    await turn.audit("request.reconfirm", request.ref, params={})
     return [Reply(text=turn.tr("reconfirm.thanks", ref=esc(request.ref)), replace=True)]
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 
+from handlers.core import location_policy
 from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
 from handlers.core.notify import notify_members
 from handlers.core.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Registry
 from handlers.requests.duplicates import duplicate_marks
 from handlers.requests.request_view import action_buttons, progress_lines
+from handlers.shipments.request_info import shipment_lines
 from handlers.text.format import describe_lines, esc, request_block, request_line
+from handlers.text.places import latin_beside
 from storage import members, organisations, requests
 from storage.models import OPEN_STATUSES, EventKind, NeedRequest, Role, Status, StatusEvent
 
@@ -88,17 +91,26 @@ async def cmd_show(turn: Turn, args: str) -> list[Reply]:
     if request is None:
         return not_found(turn, args)
     org = await organisations.get_organisation(turn.conn, request.org_id)
-    text = request_block(
-        turn.ctx.t, turn.ctx.catalog, turn.lang, request, org.name if org else None
+    own = turn.member is not None and request.org_id == turn.member.org_id
+    # What of the place this reader may see: handlers/core/location_policy.py.
+    level = location_policy.detail(turn.roles, location_policy.View.SHOW, own=own)
+    place = (
+        location_policy.place_text(turn.ctx.t, turn.lang, level, org, request.delivery_place)
+        if org
+        else None
     )
+    shown = request.model_copy(update={"delivery_place": place})
+    name = latin_beside(org.name, turn.lang) if org and level else None
+    text = request_block(turn.ctx.t, turn.ctx.catalog, turn.lang, shown, name)
     if turn.roles & {Role.COORDINATOR, Role.ADMIN}:
         mark = (await duplicate_marks(turn, [request.id])).get(request.id, "")
         text += "\n" + mark.removeprefix(" · ") if mark else ""
     events = await requests.list_status_events(turn.conn, request.id)
     history = [history_line(turn, e) for e in events]
     text += "\n\n<b>" + esc(turn.tr("requests.history")) + "</b>\n" + "\n".join(history)
+    if on_trucks := await shipment_lines(turn, request):
+        text += "\n\n<b>" + esc(turn.tr("ship.show_title")) + "</b>\n" + "\n".join(on_trucks)
     choices: tuple[tuple[Choice, ...], ...] = ()
-    own = turn.member is not None and request.org_id == turn.member.org_id
     if turn.roles & {Role.COORDINATOR, Role.ADMIN}:
         text += "\n\n<b>" + esc(turn.tr("coord.progress_title")) + "</b>\n"
         text += "\n".join(progress_lines(turn, request))
@@ -160,7 +172,11 @@ async def on_withdraw_choice(turn: Turn, payload: str) -> list[Reply]:
     await requests.set_status(
         turn.conn, request.id, Status.WITHDRAWN, actor_id=turn.member.id, note=None, now=turn.now
     )
-    await turn.audit("request.withdraw", request.ref, f"{request.status.value} -> withdrawn")
+    await turn.audit(
+        "request.withdraw",
+        request.ref,
+        params={"status_from": request.status.value, "status_to": Status.WITHDRAWN.value},
+    )
     # Coordinators who already acted on it must know it is no longer needed.
     if request.status is not Status.NEW:
         coordinators = await members.list_members(turn.conn, role=Role.COORDINATOR)

@@ -203,7 +203,7 @@ NEED_AND_COORDINATION = Scenario(
         # The coordinator works for a German organisation the admin adds from chat.
         Say(
             "admin",
-            "/org_add ngo; DRK Kreisverband Köln; Köln; Köln",
+            "/org_add ngo; DRK Kreisverband Köln; -; Köln",
             expect=("✅",),
             capture=("drk", r"#(\d+)"),
         ),

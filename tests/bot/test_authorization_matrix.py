@@ -78,6 +78,8 @@ EXPECTED_ROLES: dict[str, frozenset[Role]] = {
             "digest",
             "export",
             "chart",
+            "shipment",
+            "shipments",
         )
     },
     **{name: ADMIN for name in ADMIN_ONLY},

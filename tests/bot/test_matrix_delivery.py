@@ -13,7 +13,7 @@ import pytest
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.transports.base import DeliveryError, StartupError
+from bot.transports.base import StartupError
 from bot.transports.matrix import SYNC_KEY
 from handlers.core.events import Reply
 from storage import outbox, transport_state
@@ -117,16 +117,16 @@ async def test_rate_limit_retry_after_is_honoured(homeserver: Homeserver, tmp_pa
     bot = await MatrixBot.start(homeserver, tmp_path / "bot.db", user=bot_user)
     try:
         await person.open_dm(bot)
-        # Straight at the transport: the second send within the burst is refused with a wait.
+        # Straight at the transport: the second send within the burst is refused with a wait,
+        # which the transport waits out and then sends.
         await asyncio.sleep(1.0)  # the bot's join took the burst
+        began = time.monotonic()
         await bot.transport.deliver(person.room_id, Reply(text="eins"))
-        with pytest.raises(DeliveryError) as refused:
-            await bot.transport.deliver(person.room_id, Reply(text="zwei"))
-        assert refused.value.retry_after is not None and 0 < refused.value.retry_after <= 5
-        assert not refused.value.permanent
+        await bot.transport.deliver(person.room_id, Reply(text="zwei"))
+        assert bot.transport.metrics.rate_limited >= 1
+        assert time.monotonic() - began >= 0.3
 
-        # Through the outbox: every row arrives, in order, the refusals waited out.
-        await asyncio.sleep(refused.value.retry_after)
+        # Through the outbox: every row arrives, in order, the refusals waited out, none failed.
         async with bot.app.db.transaction() as conn:
             for n in range(6):
                 await outbox.add_outbox(
@@ -139,16 +139,14 @@ async def test_rate_limit_retry_after_is_honoured(homeserver: Homeserver, tmp_pa
         began = time.monotonic()
         bot.app.worker.wake()
         got = await next_messages(
-            person.client, person.room_id, sender=bot.user_id, count=7, timeout=20
+            person.client, person.room_id, sender=bot.user_id, count=8, timeout=20
         )
-        assert [c["body"] for c in got] == ["eins"] + [f"Nachricht {n}" for n in range(6)]
+        assert [c["body"] for c in got] == ["eins", "zwei"] + [f"Nachricht {n}" for n in range(6)]
         assert time.monotonic() - began >= 2.0  # six messages at two a second
         assert await scalar(bot.app.db, "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == 0
         assert (
             await scalar(bot.app.db, "SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL") == 0
         )
-        # The refusals were seen and waited out, not avoided by luck.
-        assert await scalar(bot.app.db, "SELECT COUNT(*) FROM outbox WHERE attempts > 0") > 0
     finally:
         await bot.stop()
 

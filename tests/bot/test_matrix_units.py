@@ -5,18 +5,19 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import nio
 import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.transports.base import Unreachable
-from bot.transports.matrix import delivery_error
+from bot.transports.matrix import _Progress, delivery_error, rate_limit_wait, reply_messages
 from bot.transports.matrix_html import (
     file_content,
     incoming_text,
     png_size,
     text_content,
 )
-from handlers.core.events import Choice, Document
+from handlers.core.events import Choice, Document, Reply
 from handlers.core.registry import is_command
 
 HS = {"matrix_homeserver": "https://matrix.example.org/", "matrix_user_id": "@aid:example.org"}
@@ -120,3 +121,25 @@ def test_group_rooms_pass_only_commands() -> None:
     assert not is_command("!!! терміново", commands)
     assert not is_command("! help", commands)
     assert not is_command("Guten Morgen", commands)
+
+
+def test_what_is_left_of_a_partly_sent_reply() -> None:
+
+    reply = Reply(
+        text="a\nb",
+        document=Document(filename="x.csv", mime_type="text/csv", data=b"1"),
+        outbox_id=7,
+    )
+    fresh = _Progress()
+    assert fresh.rest(reply) is reply and not fresh.started
+    half = _Progress(parts=["a", "b"], parts_sent=1, document_sent=True)
+    rest = half.rest(reply)
+    assert rest is not None and rest.text == "b" and rest.document is None
+    assert rest.outbox_id == 7  # the durable row it belongs to
+    done = _Progress(parts=["a", "b"], parts_sent=2, document_sent=True)
+    assert done.rest(reply) is None
+    assert reply_messages(reply) == 2 and reply_messages(Reply(text="x")) == 1
+
+    limited = nio.RoomSendError("Too Many Requests", "M_LIMIT_EXCEEDED", retry_after_ms=2500)
+    assert rate_limit_wait(limited) == 2.5
+    assert rate_limit_wait(object()) is None

@@ -15,13 +15,13 @@ from bot.render_process import RenderFailed, RenderProcess, serve
 from bot.render_requests import ChartRequest
 from bot.xlsx_drawing import MAX_COLUMN_WIDTH
 from handlers.coordination.charts import chart_by_category, chart_document, chart_labels
-from handlers.coordination.hxl_export import XLSX_MIME, ExportTable
+from handlers.coordination.hxl_export import ExportTable
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Translator
 from storage.charts import ChartCell, ChartData, ChartWeek
 from storage.models import Filters, Urgency
 from tests.engine_harness import EngineHarness
-from tests.handlers.test_export import HTMLISH, HXL, INJECTION, export, history, seed
+from tests.handlers.test_export import history
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -35,62 +35,6 @@ def open_sheet(data: bytes) -> Worksheet:
 
 def values(sheet: Worksheet) -> list[list[object]]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
-
-
-async def test_xlsx_cell_by_cell_for_a_coordinator(harness: EngineHarness) -> None:
-    s = await seed(harness)
-    doc = await export(harness, s.coord, "xlsx", lang="en")
-    assert doc.filename == "aidbridge-export-2026-11-24.xlsx"
-    assert doc.mime_type == XLSX_MIME
-    sheet = open_sheet(doc.data)
-    assert sheet.title == "Needs"
-    assert sheet.freeze_panes == "A3"
-    rows = values(sheet)
-    assert len(rows) == 5
-    assert rows[0][:4] == ["Request", "Reported", "Needed by", "Organisation"]
-    assert rows[1] == HXL
-    assert all(sheet.cell(row=1, column=c).font.bold for c in range(1, len(HXL) + 1))
-    bandages, free, generator = rows[2], rows[3], rows[4]
-    assert bandages == [
-        "R-1001",
-        "2026-11-25",
-        "2026-12-01",
-        "Лікарня №4",
-        "01994102",
-        "Dnipropetrovsk oblast",
-        "Дніпровський",
-        "Дніпро",
-        "Лікарня №4",
-        "Health",
-        "Бинт",
-        "Mullbinde",
-        "Bandage",
-        200,
-        0,
-        0,
-        "packs",
-        "critical",
-        "new",
-        INJECTION + "; 10 см",
-    ]
-    # Numbers are numbers; the formula-like note is a plain string, not a formula.
-    assert sheet["N3"].data_type == "n" and sheet["N3"].value == 200
-    assert sheet["T3"].data_type == "s"
-    assert free[10:13] == [HTMLISH] * 3
-    assert generator[13:16] == [2, 1, 1]
-    assert generator[2] is None and generator[8] is None
-    assert not any("Олена" in str(v) or "telegram" in str(v) for row in rows for v in row)
-
-
-async def test_xlsx_for_an_admin_has_contacts(harness: EngineHarness) -> None:
-    s = await seed(harness)
-    sheet = open_sheet((await export(harness, s.admin, "xlsx", lang="de")).data)
-    assert sheet.title == "Bedarfe"
-    rows = values(sheet)
-    assert rows[0][-1] == "Kontakt (Antragsteller)"
-    assert rows[1] == [*HXL, "#contact+name"]
-    assert rows[2][-1] == "Олена Коваль (telegram:101)"
-    assert rows[4][-1] is None
 
 
 def test_xlsx_guards_and_widths() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -41,6 +42,8 @@ def invite_code(replies: list[Reply]) -> str:
 
 
 async def audit_rows(h: EngineHarness, action: str) -> list[tuple[object, ...]]:
-    return await h.rows(
-        "SELECT actor_id, target, summary FROM audit WHERE action = ? ORDER BY id", action
+    """(actor id, target, parameters) of each row of ``action``, oldest first."""
+    rows = await h.rows(
+        "SELECT actor_id, target, params FROM audit WHERE action = ? ORDER BY id", action
     )
+    return [(actor, target, json.loads(str(params))) for actor, target, params in rows]

@@ -33,16 +33,39 @@ async def test_org_add_in_one_line_then_list_and_card(harness: EngineHarness) ->
         "01234567",
         None,
     )
-    [(actor, target, summary)] = await audit_rows(h, "org.add")
-    assert (actor, target) == (1, "org:1") and "01234567" in str(summary)
+    [(actor, target, params)] = await audit_rows(h, "org.add")
+    assert (actor, target) == (1, "org:1")
+    assert params == {
+        "fields": {
+            "name": "КНП «Лікарня №4» <A&B>",
+            "kind": "hospital",
+            "raion": "Дніпровський",
+            "settlement": "Дніпро",
+            "code": "01234567",
+        },
+        # The place as its KATOTTH codes: raion, hromada, settlement.
+        "place": "UA12020000000052809 UA12020010000033698 UA12020010010037010",
+    }
+    codes = await h.rows("SELECT raion_code, hromada_code, settlement_code FROM organisations")
+    assert codes == [("UA12020000000052809", "UA12020010000033698", "UA12020010010037010")]
 
+    # English readers get the Latin transliteration beside every Cyrillic name.
     listing = text_of(await say(h, ADMIN, "/orgs"))
-    assert "1. КНП «Лікарня №4» &lt;A&amp;B&gt; — hospital, Дніпро, Дніпровський" in listing
+    assert (
+        "1. КНП «Лікарня №4» &lt;A&amp;B&gt; (KNP «Likarnia №4» &lt;A&amp;B&gt;) — hospital, "
+        "Дніпро (Dnipro), Дніпровська (Dniprovska) hromada, Дніпровський (Dniprovskyi) raion"
+    ) in listing
     card = (await say(h, ADMIN, "/org 1"))[0]
     assert "EDRPOU: 01234567" in card.text and "Address: —" in card.text
+    assert "KATOTTH: <code>UA12020010010037010</code>" in card.text
     assert payloads(card) == [
-        f"org:e:1:{field}" for field in ("name", "kind", "raion", "settlement", "code", "address")
+        f"org:e:1:{field}" for field in ("name", "kind", "place", "code", "address")
     ]
+    # Ukrainian readers see the Cyrillic only.
+    await say(h, ADMIN, "/lang uk")
+    listing = text_of(await say(h, ADMIN, "/orgs"))
+    assert "м. Дніпро, Дніпровська громада, Дніпровський район" in listing
+    assert "Dnipro" not in listing
 
 
 async def test_org_add_refuses_wrong_input_and_saves_nothing(harness: EngineHarness) -> None:
@@ -69,21 +92,22 @@ async def test_org_add_guided_with_buttons_and_typed_answers(harness: EngineHarn
     h = harness
     await admin_in_english(h)
     first = (await say(h, ADMIN, "/org_add"))[0]
-    assert "step 1 of 6" in first.text
+    assert "step 1 of 7" in first.text
     assert "oa:k:municipality" in payloads(first) and "oa:x" in payloads(first)
     replies = await tap(h, ADMIN, "oa:k:municipality")
-    assert "step 2 of 6" in replies[0].text
+    assert "step 2 of 7" in replies[0].text
     await say(h, ADMIN, "Покровська   громада")
     await say(h, ADMIN, "Нікопольський")
+    # A city typed at the hromada question: its hromada and the city are both taken.
     replies = await say(h, ADMIN, "Покров")
-    assert "step 5 of 6" in replies[0].text and "oa:s:code" in payloads(replies[0])
+    assert "step 6 of 7" in replies[0].text and "oa:s:code" in payloads(replies[0])
     replies = await say(h, ADMIN, "12-34")
-    assert "exactly 8 digits" in replies[0].text and "step 5 of 6" in replies[0].text
+    assert "exactly 8 digits" in replies[0].text and "step 6 of 7" in replies[0].text
     replies = await say(h, ADMIN, "87654321")
-    assert "step 6 of 6" in replies[0].text
+    assert "step 7 of 7" in replies[0].text
     # A Skip button from the earlier question is stale now: the current question is repeated.
     replies = await tap(h, ADMIN, "oa:s:code")
-    assert "step 6 of 6" in replies[0].text
+    assert "step 7 of 7" in replies[0].text
     replies = await tap(h, ADMIN, "oa:s:address")
     assert "Organisation #1 added" in text_of(replies)
     assert await org_row(h) == (
@@ -121,9 +145,9 @@ async def test_org_edit_in_one_line(harness: EngineHarness) -> None:
     assert "Address of “Лікарня №4” changed" in replies[0].text
     assert "Address: Вул. Шевченка 5" in replies[0].text
     assert (await org_row(h))[5] == "Вул. Шевченка 5"
-    [(_, target, summary)] = await audit_rows(h, "org.edit")
+    [(_, target, params)] = await audit_rows(h, "org.edit")
     assert target == "org:1"
-    assert summary == "address: 'вул. Тестова, 1' -> 'Вул. Шевченка 5'"
+    assert params == {"field": "address", "old": "вул. Тестова, 1", "new": "Вул. Шевченка 5"}
 
     await say(h, ADMIN, "/org 1 адреса вул. Нова, 2")  # the field named in Ukrainian
     assert (await org_row(h))[5] == "вул. Нова, 2"
@@ -139,7 +163,7 @@ async def test_org_edit_in_one_line(harness: EngineHarness) -> None:
         "/org 1 colour red": "Unknown field “colour”",
         "/org 1 kind castle": "Unknown kind “castle”",
         "/org 1 name -": "required",
-        "/org 1 settlement    ": "Send the new Settlement",  # no value: asks for it
+        "/org 1 settlement    ": "Raion? Pick a button",  # no value: the place is picked
         "/org 7 name X": "Organisation 7 not found",
         "/org x": "Usage: /org ID",
         "/org": "Usage: /org ID",
@@ -155,12 +179,27 @@ async def test_org_edit_in_one_line(harness: EngineHarness) -> None:
 async def test_org_edit_with_buttons(harness: EngineHarness) -> None:
     h = harness
     await admin_in_english(h)
-    await h.add_org()
-    replies = await tap(h, ADMIN, "org:e:1:settlement")
-    assert "Send the new Settlement" in replies[0].text and "Now: Дніпро" in replies[0].text
+    await h.add_org(placed=False)
+    card = (await say(h, ADMIN, "/org 1"))[0]
+    assert "Place: Дніпро (Dnipro), Дніпровський (Dniprovskyi) ⚠️ no KATOTTH code" in card.text
+    replies = await tap(h, ADMIN, "org:e:1:place")
+    assert "Raion? Pick a button" in replies[0].text
+    assert "opl:p:UA12040000000032213" in payloads(replies[0])  # Кам’янський raion
+    # Three places called Кам’янське: each offered with its hromada and raion, none taken.
     replies = await say(h, ADMIN, "Кам'янське")
-    assert "Settlement: Кам'янське" in replies[0].text
+    assert "more than one" in replies[0].text
+    offered = [p for p in payloads(replies[0]) if p.startswith("opl:p:")]
+    assert len(offered) == 3 and "opl:p:UA12040150010056523" in offered
+    assert await h.count("conversations") == 1
+    replies = await tap(h, ADMIN, "opl:p:UA12040150010056523")
+    assert "Place of “Лікарня №4” changed" in replies[0].text
+    assert "Кам’янське (Kamianske), Кам’янська (Kamianska) hromada" in replies[0].text
     assert await h.count("conversations") == 0
+    [(_, target, summary)] = await audit_rows(h, "org.place")
+    assert target == "org:1" and summary is not None
+    assert isinstance(summary, dict)
+    assert summary["codes"].startswith("UA12040000000032213 ")
+    assert summary["codes"].endswith(" UA12040150010056523")
 
     await tap(h, ADMIN, "org:e:1:code")
     replies = await say(h, ADMIN, "abc")
@@ -179,8 +218,8 @@ async def test_org_edit_with_buttons(harness: EngineHarness) -> None:
     assert await org_row(h) == (
         "coordination",
         "Лікарня №4",
-        "Дніпровський",
-        "Кам'янське",
+        "Кам’янський",
+        "Кам’янське",
         "87654321",
         None,
     )
@@ -193,7 +232,7 @@ async def test_org_edit_with_buttons(harness: EngineHarness) -> None:
     stale = ("org:e:9:name", "org:e:1:colour", "org:k:1:castle", "org:k:1:name", "org:c:1:name")
     for payload in (*stale, "org:zz", "org:e:x:name"):
         assert (await tap(h, ADMIN, payload))[0].toast, payload
-    assert len(await audit_rows(h, "org.edit")) == 4
+    assert len(await audit_rows(h, "org.edit")) == 3
 
 
 async def test_only_admins_manage_organisations(harness: EngineHarness) -> None:
@@ -219,7 +258,7 @@ async def test_org_add_on_a_platform_without_buttons(harness: EngineHarness) -> 
     h = harness
     await admin_in_english(h)
     first = await say(h, ADMIN, "/org_add", buttons=False)
-    assert "step 1 of 6" in first[0].text
+    assert "step 1 of 7" in first[0].text
     await say(h, ADMIN, "2", buttons=False)  # the second option: municipality
     for answer in ("Громада Х", "Синельниківський", "Синельникове"):
         await say(h, ADMIN, answer, buttons=False)

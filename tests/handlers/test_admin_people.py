@@ -102,9 +102,17 @@ async def test_role_add_and_remove(harness: EngineHarness) -> None:
     assert await h.rows("SELECT roles FROM members WHERE id = 2") == [("requester",)]
     assert await h.rows("SELECT active FROM subscriptions WHERE member_id = 2") == [(0,)]
     assert "недоступна" in (await say(h, NURSE, "/open"))[0].text
-    summaries = [str(r[2]) for r in await audit_rows(h, "member.role")]
-    assert summaries[0].startswith("roles requester -> coordinator,requester")
-    assert summaries[1].startswith("roles coordinator,requester -> requester")
+    params = [r[2] for r in await audit_rows(h, "member.role")]
+    assert params[0] == {
+        "roles_from": ["requester"],
+        "roles_to": ["coordinator", "requester"],
+        "subscriptions_added": [2],
+    }
+    assert params[1] == {
+        "roles_from": ["coordinator", "requester"],
+        "roles_to": ["requester"],
+        "subscriptions_stopped": [2],
+    }
     assert [r[1] for r in await audit_rows(h, "member.role")] == ["member:2", "member:2"]
 
     wrong = {
@@ -169,9 +177,14 @@ async def test_revoke_during_the_wizard_drops_the_draft_and_refuses_the_member(
     assert await h.rows("SELECT COUNT(*) FROM conversations WHERE user_id = '101'") == [(0,)]
     # Told politely, in Ukrainian.
     assert any("доступ до бота завершено" in t for t in await notices_to(h, "101"))
-    [(actor, target, summary)] = await audit_rows(h, "member.revoke")
+    [(actor, target, params)] = await audit_rows(h, "member.revoke")
     assert (actor, target) == (1, "member:2")
-    assert "active -> revoked" in str(summary)
+    assert params == {
+        "roles": ["requester"],
+        "subscriptions_stopped": [],
+        "messages_dropped": 0,
+        "invites_revoked": 0,
+    }
 
     # Whatever they do next is refused and creates nothing.
     for text in ("10 уп бинти", "/need 2 генератор", "/new", "/my"):
@@ -230,8 +243,8 @@ async def test_revoked_coordinator_gets_no_more_alerts_and_restore_works(
     assert await h.rows("SELECT active, roles FROM members WHERE id = 3") == [(1, "coordinator")]
     assert any("wiederhergestellt" in t for t in await notices_to(h, "301"))
     assert "R-1001" in (await say(h, COORD, "/open"))[0].text
-    [(_, target, summary)] = await audit_rows(h, "member.restore")
-    assert target == "member:3" and str(summary).startswith("revoked -> active")
+    [(_, target, params)] = await audit_rows(h, "member.restore")
+    assert target == "member:3" and params == {"roles": ["coordinator"]}
     assert "has access already" in text_of(await say(h, ADMIN, "/restore 3"))
     assert "No member" in text_of(await say(h, ADMIN, "/restore 77"))
     assert "Usage: /restore" in text_of(await say(h, ADMIN, "/restore"))
@@ -254,8 +267,8 @@ async def test_revoke_drops_what_was_still_queued_for_the_member(harness: Engine
     await tap(h, ADMIN, "rv:y:3")
     assert await h.rows(queued) == [(0,)]
     assert any("Zugang zu diesem Bot wurde beendet" in t for t in await notices_to(h, "301"))
-    [(_, _, summary)] = await audit_rows(h, "member.revoke")
-    assert "unsent messages dropped: 1" in str(summary)
+    [(_, _, params)] = await audit_rows(h, "member.revoke")
+    assert isinstance(params, dict) and params["messages_dropped"] == 1
 
 
 async def test_revoking_an_admin_revokes_the_invites_they_handed_out(
@@ -271,8 +284,8 @@ async def test_revoking_an_admin_revokes_the_invites_they_handed_out(
     kept_code = kept.split("<code>", 1)[1].split("</code>", 1)[0]
     replies = await say(h, ADMIN, "/revoke 3")
     await tap(h, ADMIN, find_payload(replies[0], "rv:y:3"))
-    summary = str((await audit_rows(h, "member.revoke"))[0][2])
-    assert "pending invites revoked: 1" in summary
+    params = (await audit_rows(h, "member.revoke"))[0][2]
+    assert isinstance(params, dict) and params["invites_revoked"] == 1
 
     newcomer = Identity(transport="telegram", user_id="555")
     refused = text_of(await say(h, newcomer, f"/start {code}"))

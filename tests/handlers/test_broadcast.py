@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from handlers.core.events import Reply
 from storage.models import Identity, Role
 from tests.engine_harness import ADMIN, EngineHarness, find_payload, payloads
@@ -65,9 +67,13 @@ async def test_preview_then_send_once(harness: EngineHarness) -> None:
     german, english = sent[0][1], sent[1][1]
     assert "AidBridge-Team" in german and "AidBridge team" in english
     assert all("Depot &lt;closed&gt; on Monday &amp; Tuesday" in text for _, text in sent)
-    audit = await h.rows("SELECT action, target, summary FROM audit WHERE action LIKE 'broad%'")
-    assert audit == [
-        ("broadcast.send", "role:coordinator", "2 recipients: Depot <closed> on Monday & Tuesday")
+    audit = await h.rows("SELECT action, target, params FROM audit WHERE action LIKE 'broad%'")
+    assert [(a, t, json.loads(str(p))) for a, t, p in audit] == [
+        (
+            "broadcast.send",
+            "role:coordinator",
+            {"recipients": 2, "text": "Depot <closed> on Monday & Tuesday"},
+        )
     ]
 
     # A second tap (or the same update replayed) sends nothing more.

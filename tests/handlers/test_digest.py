@@ -156,7 +156,10 @@ def test_quiet_window_still_shows_what_is_waiting() -> None:
     text = text_of(digest(critical_open=[summary()], critical_open_count=1))
     assert T("de", "digest.quiet") in text
     assert "<b>🔴 Kritisch und offen: 1</b>" in text
-    assert "<b>R-1042</b> 🔴 Лікарня №4 (Дніпровський): Stromerzeuger 2 Stk. · Neu" in text
+    assert (
+        "<b>R-1042</b> 🔴 Лікарня №4 (Likarnia №4) — Дніпровський (Dniprovskyi):"
+        " Stromerzeuger 2 Stk. · Neu"
+    ) in text
 
 
 def test_sections_in_order_with_counts_and_more_lines() -> None:
@@ -236,7 +239,11 @@ def test_html_from_the_database_is_escaped() -> None:
         totals=[total(None, "<img src=x>")],
     )
     text = text_of(data, title="<Team & NRW>")
-    assert "&lt;b&gt;Клініка&lt;/b&gt; &amp; Co (&lt;i&gt;raion&lt;/i&gt;)" in text
+    # German: the Latin name beside the Cyrillic one, both escaped.
+    assert (
+        "&lt;b&gt;Клініка&lt;/b&gt; &amp; Co (&lt;b&gt;Klinika&lt;/b&gt; &amp; Co)"
+        " — &lt;i&gt;raion&lt;/i&gt;"
+    ) in text
     assert "&lt;img src=x&gt; 1 &lt;u&gt;" in text
     assert "📝 &lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "<b>📋 &lt;Team &amp; NRW&gt;</b>" in text
@@ -278,11 +285,11 @@ def test_title_replaces_the_default() -> None:
 
 
 def test_each_section_that_fits_starts_or_continues_a_part() -> None:
-    rows = [summary(2000 + n, org_name=f"Лікарня №{n}") for n in range(40)]
-    data = digest(critical_open=rows, critical_open_count=40, new=rows, new_count=40)
+    rows = [summary(2000 + n, org_name=f"Лікарня №{n}") for n in range(30)]
+    data = digest(critical_open=rows, critical_open_count=30, new=rows, new_count=30)
     parts = render(data)
     assert len(parts) == 2
-    assert parts[1].startswith("<b>🆕 Neue Anfragen: 40</b>")
+    assert parts[1].startswith("<b>🆕 Neue Anfragen: 30</b>")
 
 
 # --- from the database ------------------------------------------------------------------------

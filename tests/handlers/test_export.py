@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -14,14 +15,14 @@ from handlers.coordination.hxl_export import (
     COLUMNS,
     CSV_MIME,
     ExportTable,
-    build_table,
+    build_workbook,
     export_document,
     sector,
-    to_csv,
 )
 from handlers.core.events import Document
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator
+from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, to_csv
 from storage import members, organisations, requests
 from storage.charts import ChartData, outstanding_by_week, week_ends
 from storage.exports import list_export_lines
@@ -44,8 +45,13 @@ HXL = [
     "#org+name",
     "#org+code",
     "#adm1+name",
+    "#adm1+code",
     "#adm2+name",
+    "#adm2+code",
     "#adm3+name",
+    "#adm3+code",
+    "#adm4+name",
+    "#adm4+code",
     "#loc+facility+name",
     "#sector",
     "#item+name+i_uk",
@@ -58,6 +64,10 @@ HXL = [
     "#severity",
     "#status",
     "#description",
+    "#sector+code",
+    "#item+unit+code",
+    "#severity+code",
+    "#status+code",
 ]
 NURSE = Identity(transport="telegram", user_id="101")
 COORD = Identity(transport="telegram", user_id="301")
@@ -175,20 +185,28 @@ async def export(
     )
 
 
-def read_csv(doc: Document) -> list[list[str]]:
+def read_csv(doc: Document, delimiter: str) -> list[list[str]]:
     assert doc.data.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
     text = doc.data.decode("utf-8-sig")
     assert "\r\n" in text
-    return list(csv.reader(io.StringIO(text, newline="")))
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    # Every row splits into the header's columns, so Excel in that language opens it in
+    # columns rather than as one.
+    assert all(len(row) == len(rows[0]) > 1 for row in rows)
+    return rows
 
 
-async def test_csv_cell_by_cell_for_a_coordinator(harness: EngineHarness) -> None:
+def by_tag(rows: list[list[str]]) -> list[dict[str, str]]:
+    return [dict(zip(rows[1], row, strict=True)) for row in rows[2:]]
+
+
+async def test_csv_cell_by_cell_for_a_ukrainian_coordinator(harness: EngineHarness) -> None:
     s = await seed(harness)
     doc = await export(harness, s.coord)
     assert doc.filename == "aidbridge-export-2026-11-24.csv"
     assert doc.mime_type == CSV_MIME
     assert doc.caption is not None and "3" in doc.caption
-    rows = read_csv(doc)
+    rows = read_csv(doc, ";")
     assert rows[0] == [
         "Запит",
         "Дата подання",
@@ -196,8 +214,13 @@ async def test_csv_cell_by_cell_for_a_coordinator(harness: EngineHarness) -> Non
         "Організація",
         "Код ЄДРПОУ",
         "Область",
+        "Код області",
         "Район",
-        "Населений пункт (громада)",
+        "Код району",
+        "Громада",
+        "Код громади",
+        "Населений пункт",
+        "Код населеного пункту",
         "Заклад",
         "Сектор",
         "Позиція (українською)",
@@ -210,59 +233,79 @@ async def test_csv_cell_by_cell_for_a_coordinator(harness: EngineHarness) -> Non
         "Терміновість",
         "Статус",
         "Опис",
+        "Код сектору",
+        "Код одиниці",
+        "Код терміновості",
+        "Код статусу",
     ]
     assert rows[1] == HXL
     assert len(rows) == 5
     bandages, free, generator = rows[2], rows[3], rows[4]
     assert bandages == [
         "R-1001",
-        "2026-11-25",  # reported 23:30 UTC, which is the 25th in Berlin
+        "2026-11-25",  # reported 23:30 UTC, which is the 25th in Berlin; ISO in CSV
         "2026-12-01",
         "Лікарня №4",
         "01994102",
         "Дніпропетровська область",
+        "UA12",
         "Дніпровський",
+        "",
+        "",  # the hromada comes with the codifier
+        "",
         "Дніпро",
+        "",
         "Лікарня №4",
-        "Health",
+        "Охорона здоров’я",
         "Бинт",
         "Mullbinde",
         "Bandage",
         "200",
         "0",
         "0",
+        "уп.",
+        "Критично",
+        "Новий",
+        "'" + INJECTION + "; 10 см",
+        "health",
         "packs",
         "critical",
         "new",
-        "'" + INJECTION + "; 10 см",
     ]
     # Free text: as typed in all three languages, HTML-ish text left literal.
-    assert free[10:13] == [HTMLISH, HTMLISH, HTMLISH]
-    assert free[9] == "Other"
-    assert free[13] == "5" and free[16] == "pcs"
-    assert generator[:10] == [
+    assert free[15:18] == [HTMLISH, HTMLISH, HTMLISH]
+    assert (free[14], free[25]) == ("Інше", "other")
+    assert (free[18], free[21], free[26]) == ("5", "шт.", "pcs")
+    assert generator == [
         "R-1002",
         "2026-11-25",
         "",
         "Марганецька громада",
         "",
         "Дніпропетровська область",
+        "UA12",
         "Нікопольський",
+        "",
+        "",
+        "",
         "Марганець",
+        "",
         "",  # a hromada is not a facility
-        "Energy",
-    ]
-    assert generator[10:] == [
+        "Енергетика",
         "Генератор",
         "Stromerzeuger",
         "Generator",
         "2",
         "1",
         "1",
+        "шт.",
+        "Звичайно",
+        "Є постачальник",
+        "",
+        "energy",
         "pcs",
         "normal",
         "pledged",
-        "",
     ]
     # No contact data at all: not the name, not the platform id.
     for needle in ("Олена", "telegram", "101", "#contact"):
@@ -271,7 +314,7 @@ async def test_csv_cell_by_cell_for_a_coordinator(harness: EngineHarness) -> Non
 
 async def test_admin_export_has_the_contact_column(harness: EngineHarness) -> None:
     s = await seed(harness)
-    rows = read_csv(await export(harness, s.admin, lang="en"))
+    rows = read_csv(await export(harness, s.admin, lang="en"), ",")
     assert rows[0][-1] == "Requester contact"
     assert rows[0][5] == "Oblast" and rows[2][5] == "Dnipropetrovsk oblast"
     assert rows[1] == [*HXL, "#contact+name"]
@@ -291,20 +334,77 @@ async def test_storage_reads_contacts_only_when_asked(harness: EngineHarness) ->
     assert with_[0].creator == NURSE and with_[0].creator_name == "Олена Коваль"
 
 
+WORDS: dict[Language, dict[str, list[str]]] = {
+    "uk": {
+        "#sector": ["Охорона здоров’я", "Інше", "Енергетика"],
+        "#item+unit": ["уп.", "шт.", "шт."],
+        "#severity": ["Критично", "Критично", "Звичайно"],
+        "#status": ["Новий", "Новий", "Є постачальник"],
+    },
+    "de": {
+        "#sector": ["Gesundheit", "Sonstiges", "Energie"],
+        "#item+unit": ["Pkg.", "Stk.", "Stk."],
+        "#severity": ["Kritisch", "Kritisch", "Normal"],
+        "#status": ["Neu", "Neu", "Zugesagt"],
+    },
+    "en": {
+        "#sector": ["Health", "Other", "Energy"],
+        "#item+unit": ["packs", "pcs", "pcs"],
+        "#severity": ["Critical", "Critical", "Normal"],
+        "#status": ["New", "New", "Pledged"],
+    },
+}
+CODES = {
+    "#sector+code": ["health", "other", "energy"],
+    "#item+unit+code": ["packs", "pcs", "pcs"],
+    "#severity+code": ["critical", "critical", "normal"],
+    "#status+code": ["new", "new", "pledged"],
+}
+
+
+@pytest.mark.parametrize(("lang", "delimiter"), [("uk", ";"), ("de", ";"), ("en", ",")])
+async def test_csv_in_the_readers_language(
+    harness: EngineHarness, lang: Language, delimiter: str
+) -> None:
+    s = await seed(harness)
+    rows = read_csv(await export(harness, s.coord, lang=lang), delimiter)
+    assert rows[1] == HXL
+    lines = by_tag(rows)
+    for tag, words in WORDS[lang].items():
+        assert [line[tag] for line in lines] == words, tag
+    # Codes are the same whatever the language, so exports can be merged.
+    for tag, codes in CODES.items():
+        assert [line[tag] for line in lines] == codes, tag
+    assert [line["#date+reported"] for line in lines] == ["2026-11-25"] * 3
+    assert [line["#item+num+requested"] for line in lines] == ["200", "5", "2"]
+
+
 async def test_german_headers(harness: EngineHarness) -> None:
     s = await seed(harness)
-    rows = read_csv(await export(harness, s.coord, lang="de"))
+    rows = read_csv(await export(harness, s.coord, lang="de"), ";")
     assert rows[0][:3] == ["Anfrage", "Gemeldet am", "Benötigt bis"]
+    assert rows[0][9:13] == ["Hromada (Gemeinde)", "Hromada-Code", "Ort", "Ort-Code"]
     assert rows[2][5] == "Oblast Dnipropetrowsk"
     assert rows[1] == HXL
+
+
+async def test_hxl_format_is_comma_separated_without_bom(harness: EngineHarness) -> None:
+    s = await seed(harness)
+    doc = await export(harness, s.coord, "hxl", lang="de")
+    assert doc.filename == "aidbridge-export-2026-11-24.hxl.csv"
+    assert doc.mime_type == CSV_MIME
+    assert not doc.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(doc.data.decode(), newline="")))
+    assert rows[0][0] == "Anfrage" and rows[1] == HXL
+    assert by_tag(rows)[0]["#severity"] == "Kritisch"
 
 
 async def test_filters(harness: EngineHarness) -> None:
     s = await seed(harness)
 
     async def ids(filters: Filters, statuses: tuple[Status, ...] | None = None) -> list[str]:
-        rows = read_csv(await export(harness, s.coord, filters=filters, statuses=statuses))
-        return [f"{row[0]}:{row[12]}" for row in rows[2:]]
+        rows = read_csv(await export(harness, s.coord, filters=filters, statuses=statuses), ";")
+        return [f"{line['#meta+id']}:{line['#item+name+i_en']}" for line in by_tag(rows)]
 
     both = ["R-1001:Bandage", f"R-1001:{HTMLISH}", "R-1002:Generator"]
     assert await ids(Filters()) == both
@@ -323,14 +423,27 @@ async def test_filters(harness: EngineHarness) -> None:
 def test_csv_formula_guard_and_literal_text() -> None:
     risky = ["=1+1", "+380 50 123", "-5", "@SUM(A1)", "\tx", "\rx"]
     safe = ["R-1", "<b>x</b>", 'кома, "лапки"', "рядок\nдругий", "a=b"]
-    table = ExportTable(
-        header=("a",) * len(risky + safe),
-        hxl=("#a",) * len(risky + safe),
-        rows=(tuple(risky + safe), (1, None, *([0] * 9))),
-    )
-    rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"), newline="")))
+    heads = [ColumnHead(title=f"c{n}", hxl="#a") for n in range(len(risky + safe))]
+    sheet = Sheet.from_rows("S", heads, [tuple(risky + safe)])
+    rows = list(csv.reader(io.StringIO(to_csv(sheet).decode("utf-8-sig"), newline="")))
     assert rows[2] == ["'" + text for text in risky] + safe
-    assert rows[3] == ["1", "", *(["0"] * 9)]
+
+
+def test_csv_cells_of_every_kind() -> None:
+    heads = [
+        ColumnHead(title="n", kind=ColumnKind.INT),
+        ColumnHead(title="d", kind=ColumnKind.DATE, number_format="dd.mm.yyyy"),
+        ColumnHead(title="t", kind=ColumnKind.DATETIME),
+        ColumnHead(title="x", kind=ColumnKind.DECIMAL),
+        ColumnHead(title="f", kind=ColumnKind.FLOAT),
+    ]
+    row = (7, date(2026, 12, 1), datetime(2026, 11, 25, 9, 30, tzinfo=UTC), Decimal("1.5"), 0.25)
+    sheet = Sheet.from_rows("S", heads, [row, (None,) * 5])
+    english = to_csv(sheet).decode("utf-8-sig").splitlines()
+    # No HXL row when no column has a tag; dates ISO whatever the number format says.
+    assert english == ["n,d,t,x,f", "7,2026-12-01,2026-11-25 09:30,1.5,0.25", ",,,,"]
+    german = to_csv(sheet, delimiter=";").decode("utf-8-sig").splitlines()
+    assert german[1] == "7;2026-12-01;2026-11-25 09:30;1,5;0,25"
 
 
 def test_table_rows_must_match_the_header() -> None:
@@ -341,29 +454,42 @@ def test_table_rows_must_match_the_header() -> None:
 def test_sector_per_category() -> None:
     catalog = Catalog.default()
     expected = {
-        "medical_supplies": "Health",
-        "medicines": "Health",
-        "power": "Energy",
-        "water_sanitation": "WASH",
-        "shelter": "Shelter",
-        "food": "Food Security",
-        "vehicles": "Logistics",
-        "other": "Other",
+        "medical_supplies": "health",
+        "medicines": "health",
+        "power": "energy",
+        "water_sanitation": "wash",
+        "shelter": "shelter",
+        "food": "food_security",
+        "vehicles": "logistics",
+        "other": "other",
     }
     assert {c.key for c in catalog.categories()} == set(expected)
     for category, cluster in expected.items():
         for item in catalog.items_in(category):
             assert sector(catalog, item.key) == cluster
-    assert sector(catalog, None) == "Other"
-    assert sector(catalog, "retired_item") == "Other"
+    assert sector(catalog, None) == "other"
+    assert sector(catalog, "retired_item") == "other"
+    t = Translator()
+    for lang in ("uk", "de", "en"):
+        names = {t(lang, f"export.sector.{code}") for code in expected.values()}
+        assert len(names) == len(set(expected.values())), lang
 
 
-def test_build_table_shape() -> None:
-    table = build_table(
+def test_build_workbook_shape() -> None:
+    book = build_workbook(
         [], lang="en", t=Translator(), catalog=Catalog.default(), include_contacts=False
     )
-    assert table.hxl == tuple(tag for _, tag in COLUMNS) == tuple(HXL)
-    assert table.rows == ()
+    needs, about = book.sheets
+    assert needs.hxl_row() == tuple(c.hxl for c in COLUMNS) == tuple(HXL)
+    assert needs.height == 0
+    assert about.height == len(COLUMNS)
+    assert [c.kind for c in needs.columns if c.kind is not ColumnKind.TEXT] == [
+        ColumnKind.DATE,
+        ColumnKind.DATE,
+        ColumnKind.INT,
+        ColumnKind.INT,
+        ColumnKind.INT,
+    ]
 
 
 # --- weekly chart data ------------------------------------------------------------------

@@ -15,10 +15,11 @@ from tests.handlers.admin_steps import admin_in_english, say, tap, text_of
 
 NURSE = Identity(transport="telegram", user_id="101")
 COORD = Identity(transport="telegram", user_id="301")
-STEPS = ("kind", "name", "raion", "settlement", "code", "address")
+STEPS = ("kind", "name", "raion", "hromada", "settlement", "code", "address")
 TYPED = {
     "name": "Лікарня №9",
     "raion": "Дніпровський",
+    "hromada": "Дніпровська",
     "settlement": "Дніпро",
     "code": "12345678",
     "address": "вул. Нова, 2",
@@ -47,7 +48,10 @@ async def finish(h: EngineHarness, *, buttons: bool = True) -> None:
             break
         await answer(h, step, buttons=buttons)
     rows = await h.rows("SELECT kind, name, raion, settlement, code, address FROM organisations")
-    assert rows == [("hospital", *TYPED.values())]
+    # The place is stored by code; its text columns hold the codifier's names.
+    assert rows == [("hospital", *(v for k, v in TYPED.items() if k != "hromada"))]
+    codes = await h.rows("SELECT raion_code, hromada_code, settlement_code FROM organisations")
+    assert codes == [("UA12020000000052809", "UA12020010000033698", "UA12020010010037010")]
     assert await h.count("conversations") == 0
 
 
@@ -63,7 +67,7 @@ async def test_org_add_back_from_each_step_then_create(harness: EngineHarness, t
     previous = STEPS[STEPS.index(target) - 1]
     assert await org_add_step(h) == previous
     number = STEPS.index(previous) + 1
-    assert f"step {number} of 6" in replies[0].text and replies[0].replace
+    assert f"step {number} of 7" in replies[0].text and replies[0].replace
     await finish(h)
 
 

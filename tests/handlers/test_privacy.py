@@ -68,8 +68,9 @@ async def traces(h: EngineHarness, who: Identity, name: str) -> dict[str, int]:
         "subscriptions": ("SELECT COUNT(*) FROM subscriptions WHERE chat_id = ?", (who.user_id,)),
         "chat_menus": ("SELECT COUNT(*) FROM chat_menus WHERE chat_id = ?", (who.user_id,)),
         "audit": (
-            "SELECT COUNT(*) FROM audit WHERE actor_label LIKE ? OR summary LIKE ?",
-            (like, like),
+            "SELECT COUNT(*) FROM audit"
+            " WHERE actor_label LIKE ? OR summary LIKE ? OR params LIKE ?",
+            (like, like, like),
         ),
     }
     found = {}

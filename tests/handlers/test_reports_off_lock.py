@@ -27,6 +27,7 @@ from handlers.coordination.digest_jobs import run_digest, run_key
 from handlers.coordination.digest_text import render_digest
 from handlers.coordination.hxl_export import XLSX_MIME, ExportTable
 from handlers.text.i18n import Language
+from handlers.text.workbook import Sheet, Workbook
 from storage import subscriptions
 from storage.charts import ChartData
 from storage.db import Database
@@ -66,9 +67,13 @@ class ProbeRenderers:
         self._probe("xlsx")
         return self._inner.xlsx(table, sheet_title=sheet_title)
 
-    def csv(self, table: ExportTable) -> bytes:
+    def workbook(self, book: Workbook) -> bytes:
+        self._probe("xlsx")
+        return self._inner.workbook(book)
+
+    def csv(self, sheet: Sheet, *, delimiter: str = ",", bom: bool = True) -> bytes:
         self._probe("csv")
-        return self._inner.csv(table)
+        return self._inner.csv(sheet, delimiter=delimiter, bom=bom)
 
     def weekly_chart(
         self, chart: ChartData, *, lang: Language, title: str, labels: Mapping[str, str]
@@ -287,7 +292,7 @@ async def test_a_failing_report_answers_with_an_error_and_keeps_the_turn(
     def broken(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(renderers, "xlsx", broken)
+    monkeypatch.setattr(renderers, "workbook", broken)
     replies = await h.report(COORD, "/export xlsx", update_id="export-1")
     assert len(replies) == 1 and replies[0].document is None
     assert replies[0].text == h.engine.ctx.t("de", "error.internal")

@@ -137,6 +137,13 @@ async def test_stats_figures_match_the_data(harness: EngineHarness) -> None:
     assert "4 waiting, oldest 3 h ago; 1 undeliverable" in text
     assert f"No. {ids['daily']} (daily, member #{ids['seen_1']}): 22.11.2026 08:00" in text
     assert f"No. {ids['weekly']} (weekly, member #{ids['seen_1']}): none yet" in text
+    # The organisation was added by its typed place only: one to place by code.
+    assert "Organisations without a KATOTTH code: 1 (aidbridge org unplaced" in text
+    async with h.db.transaction() as conn:
+        await conn.execute("UPDATE organisations SET hromada_code = 'UA12020010000033698'")
+    h.clock.advance(seconds=5)
+    text = (await h.send(ADMIN, "/stats", lang="en"))[0].text
+    assert "KATOTTH" not in text
 
 
 async def test_stats_is_for_admins_only(harness: EngineHarness) -> None:

@@ -229,6 +229,9 @@ async def test_sigkill_mid_wizard_and_after_submit(fake: FakeBotApi, tmp_path: P
             and "✅" in str(c.params.get("text"))
         ]
         assert len(confirmations) == 1
+        # Delivered after the restart as the edit of the summary it replaces (issue 16).
+        assert confirmations[0].method == "editMessageText"
+        assert confirmations[0].params["message_id"] == message_id(summary)
         assert bot.query("SELECT COUNT(*) FROM requests") == [(1,)]
         assert bot.query("SELECT COUNT(*) FROM request_items WHERE quantity = 3") == [(1,)]
         assert bot.query(
@@ -267,13 +270,19 @@ async def test_cli_export_writes_csv_and_xlsx(tmp_path: Path) -> None:
     conn.close()
     code, out = await cli("export", "--format", "csv", "--out", "x.csv", "--lang", "de")
     assert code == 0 and "1 item lines" in out, out
-    rows = list(csv.reader(io.StringIO((tmp_path / "x.csv").read_text(encoding="utf-8-sig"))))
+    text = (tmp_path / "x.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))  # German Excel's separator
     assert rows[1][0] == "#meta+id" and rows[2][0] == "R-1001"
-    assert "Stromerzeuger" in rows[2] and "2" in rows[2]
+    assert "Stromerzeuger" in rows[2] and "2" in rows[2] and "Kritisch" in rows[2]
+    code, out = await cli("export", "--format", "hxl", "--out", "x.hxl.csv")
+    assert code == 0, out
+    rows = list(csv.reader(io.StringIO((tmp_path / "x.hxl.csv").read_text(encoding="utf-8"))))
+    assert rows[1][0] == "#meta+id" and rows[2][0] == "R-1001" and "Critical" in rows[2]
     code, out = await cli("export", "--out", "x.xlsx", "--category", "power")
     assert code == 0, out
     sheet = load_workbook(tmp_path / "x.xlsx").active
     assert sheet is not None and sheet["A3"].value == "R-1001"
+    assert sheet["B3"].is_date
     code, out = await cli("export", "--category", "nonsense")
     assert code == 2 and "unknown --category" in out
 
@@ -319,6 +328,59 @@ async def test_update_killed_before_its_commit_is_fetched_again(
         await bot.start()
         calls = await bot.exchange(update_id, ADMIN)
         assert "/new" in calls[-1].params["text"]  # the /help answer, after the restart
+    finally:
+        await bot.stop()
+
+
+async def test_sigkill_after_telegram_took_the_confirmation_repeats_only_the_edit(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    """Killed right after Telegram applied the confirmation's edit, before the bot heard back
+    (issue 16): after the restart the same edit is repeated, never sent as a new message."""
+    db_path = tmp_path / "aidbridge.db"
+    env = {**os.environ, "AIDBRIDGE_DB_PATH": str(db_path)}
+    code, _ = await run_cli(env, tmp_path, *ORG_ADD)
+    assert code == 0
+    bot = BotProcess(fake, db_path)
+    await bot.start()
+    try:
+        invite = await talk(bot, ADMIN, "/invite 1 requester")
+        start_code = invite.params["text"].split("?start=")[1].split()[0]
+        await talk(bot, NURSE, f"/start {start_code}")
+        preview = await talk(bot, NURSE, "/need 5 намет")
+        # The edit takes effect; its answer is held until the process is gone.
+        fake.fail_next("editMessageText", "lost_answer", timeout_seconds=20)
+        fake.push_callback(NURSE, button(preview, "w:submit:"), message_id=message_id(preview))
+        await fake.wait_for(
+            lambda c: c.method == "editMessageText" and "R-1001" in str(c.params.get("text")),
+            timeout=15,
+        )
+        bot.kill()
+        await bot.wait_dead()
+        fake.clear_faults()
+        await bot.start()
+        await bot.until(
+            "SELECT 1 FROM outbox WHERE kind = 'reply' AND sent_at IS NOT NULL"
+            " AND edit_ref IS NOT NULL",
+            timeout=15,
+        )
+        assert bot.query(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'reply' AND sent_at IS NULL"
+        ) == [(0,)]
+        sent = [
+            c
+            for c in fake.calls(chat_id=NURSE)
+            if c.method == "sendMessage" and "R-1001" in str(c.params.get("text"))
+        ]
+        assert sent == []
+        repeats = [
+            c
+            for c in fake.errors
+            if c.method == "editMessageText" and "not modified" in str(c.description)
+        ]
+        assert len(repeats) == 1
+        shown = fake.message(NURSE, message_id(preview))
+        assert shown is not None and "R-1001" in str(shown.get("text"))
     finally:
         await bot.stop()
 

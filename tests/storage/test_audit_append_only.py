@@ -33,7 +33,9 @@ FORBIDDEN = [
     re.compile(rf"\bREPLACE{GAP}INTO{TABLE}", re.IGNORECASE),
     re.compile(rf"\bINSERT{GAP}OR{GAP}REPLACE{GAP}INTO{TABLE}", re.IGNORECASE),
     re.compile(rf"\bDROP{GAP}(?:TABLE|TRIGGER){GAP}(?:IF{GAP}EXISTS{GAP})?audit", re.IGNORECASE),
-    re.compile(rf"\bALTER{GAP}TABLE{TABLE}", re.IGNORECASE),
+    # Adding a column leaves every row as it was (v012 added the structured parameters);
+    # renaming or dropping one would not.
+    re.compile(rf"\bALTER{GAP}TABLE{TABLE}(?!{GAP}ADD{GAP}(?:COLUMN\b|\w))", re.IGNORECASE),
 ]
 # An upsert (INSERT ... ON CONFLICT DO UPDATE) into audit: the INSERT names the table.
 UPSERT = re.compile(rf"\bINTO{TABLE}[^;]*?\bON{GAP}CONFLICT\b[^;]*?\bDO{GAP}UPDATE", re.I | re.S)
@@ -70,6 +72,9 @@ def test_the_scanner_recognises_what_it_must_refuse() -> None:
         'conn.execute("INSERT INTO audit (id) VALUES (1) ON CONFLICT(id) DO UPDATE SET x = 2")',
         'SCHEMA = """DROP TRIGGER IF EXISTS audit_no_update;"""',
         'SCHEMA = """\nDROP TABLE audit;\n"""',
+        'SCHEMA = "ALTER TABLE audit DROP COLUMN summary"',
+        'SCHEMA = "ALTER TABLE audit RENAME TO audit_old"',
+        'SCHEMA = "ALTER TABLE audit RENAME COLUMN summary TO x"',
     ]
     for text in bad:
         assert offending(text), text
@@ -81,6 +86,7 @@ def test_the_scanner_recognises_what_it_must_refuse() -> None:
         "# UPDATE audit SET is refused by the triggers (a comment is not code)",
         'def f() -> None:\n    """We never update audit rows; see the triggers."""',
         'conn.execute("UPDATE members SET display_name = NULL")',
+        'SCHEMA = "ALTER TABLE audit ADD COLUMN params TEXT;"',
     ]
     for text in fine:
         assert not offending(text), text

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from storage import invites, organisations
+from storage import invites
 from storage.db import Database, open_db
 from storage.invites import (
     ALPHABET,
@@ -36,18 +36,15 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 async def org_in(db: Database) -> int:
+    # In SQL of the first schema: the v008 test calls it on a database of version 7, before
+    # organisations had place codes (storage.organisations writes those).
     async with db.transaction() as conn:
-        org = await organisations.add_organisation(
-            conn,
-            kind=OrgKind.HOSPITAL,
-            name="Лікарня №4",
-            raion="Дніпровський",
-            settlement="Дніпро",
-            code=None,
-            address=None,
-            now=NOW,
+        cur = await conn.execute(
+            "INSERT INTO organisations (kind, name, raion, settlement, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (OrgKind.HOSPITAL.value, "Лікарня №4", "Дніпровський", "Дніпро", to_db(NOW)),
         )
-    return org.id
+    return int(cur.lastrowid or 0)
 
 
 async def issue(db: Database, key: InviteKey, org_id: int) -> tuple[str, int]:

@@ -223,6 +223,17 @@ class FakeBotApi:
     def webhook_url(self) -> str:
         return self._updates.webhook_url
 
+    @property
+    def webhook_secret(self) -> str | None:
+        """The secret_token of the last setWebhook (sent with every POST of an update)."""
+        return self._updates.webhook_secret
+
+    @property
+    def webhook_posts(self) -> list[tuple[int, int]]:
+        """(update_id, HTTP status) of every POST to the webhook, in order; status 0: the
+        webhook could not be reached."""
+        return self._updates.webhook_posts
+
     # ------------------------------------------------------------------ updates
 
     @property

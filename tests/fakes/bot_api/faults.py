@@ -18,7 +18,10 @@ from tests.fakes.bot_api.wire import ApiError, GarbageAnswer, too_many_requests
 # "too_long" is Telegram's 400 for a text over its limit, for a test whose text fits the
 # fake's own check (MAX_TEXT_LENGTH in UTF-16 units, as Telegram counts) but must be refused.
 # "garbage": HTTP 200 with an HTML body, as a misbehaving proxy in front of the API answers.
-FAULT_KINDS: Final = frozenset({"429", "500", "timeout", "too_long", "garbage"})
+# "lost_answer": the method takes effect (the message is sent or edited), but its answer is
+# held for timeout_seconds and then comes back 502: the bot cannot know it went through, as
+# after a SIGKILL right after Telegram accepted a call (a test kills the bot meanwhile).
+FAULT_KINDS: Final = frozenset({"429", "500", "timeout", "too_long", "garbage", "lost_answer"})
 GARBAGE_BODY: Final = "<html><body>502 Bad Gateway</body></html>"
 
 # Methods that create a new message in a chat: these are what Telegram's flood control counts.
@@ -173,8 +176,11 @@ class FaultInjector:
         if self.token_refused:
             raise ApiError(401, "Unauthorized", fault="token_refused")
 
-    def check(self, method: str, params: dict[str, Any]) -> None:
-        """Raise the fault this call of `method` gets, if any; scripted faults come first."""
+    def check(self, method: str, params: dict[str, Any]) -> float:
+        """Raise the fault this call of `method` gets, if any; scripted faults come first.
+
+        Returns how long to hold the answer of a call that takes effect but whose answer is
+        lost ("lost_answer"), else 0."""
         kind: str | None = None
         retry_after = self._random.retry_after
         timeout_seconds = self._random.timeout_seconds
@@ -206,6 +212,8 @@ class FaultInjector:
             raise ApiError(400, "Bad Request: message is too long", fault="too_long")
         if kind == "garbage":
             raise GarbageAnswer(200, "not JSON", fault="garbage")
+        if kind == "lost_answer":
+            return timeout_seconds
 
         if "chat_id" in params:
             chat = chat_key(params["chat_id"])
@@ -215,6 +223,7 @@ class FaultInjector:
                 raise ApiError(400, "Bad Request: chat not found", fault="chat_not_found")
             if self._limits is not None and method in RATE_LIMITED_METHODS:
                 self._check_rate(self._limits, chat)
+        return 0.0
 
     def _check_rate(self, limits: _RateLimits, chat: ChatKey) -> None:
         now = time.monotonic()

@@ -148,11 +148,17 @@ class BotApiServer:
             self._faults.check_token()
             if known is None:
                 raise ApiError(404, "Not Found")
-            self._faults.check(canonical, params)
+            lose_answer_after = self._faults.check(canonical, params)
             if handler is None:
                 result: Any = await self._poll(params, request)
             else:
                 result = await handler(params, files)
+            if lose_answer_after > 0:
+                # Done, recorded as done; then the answer is lost on its way back.
+                self._log.accept(canonical, params, files, at, result)
+                await self._sleep_unless_closing(lose_answer_after)
+                lost = ApiError(502, "Bad Gateway", fault="lost_answer")
+                return web.json_response(lost.payload(), status=lost.code)
         except PollConflict as exc:
             return web.json_response(exc.payload(), status=exc.code)
         except ApiError as exc:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import time
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.fakes.bot_api.chats import chat_for
@@ -40,6 +42,11 @@ class UpdateQueue:
     def __init__(self, faults: FaultInjector) -> None:
         self._faults = faults  # a refused token ends a long poll with 401
         self.webhook_url = ""
+        self.webhook_secret: str | None = None
+        # Webhook mode: pushed updates are POSTed to webhook_url, one at a time in order, and
+        # confirmed by a 2xx answer; any other answer is retried, as Telegram does.
+        self.webhook_posts: list[tuple[int, int]] = []  # (update_id, HTTP status)
+        self._webhook_task: asyncio.Task[None] | None = None
         self.last_confirmed_offset = 0
         self.pushed_at: dict[int, float] = {}  # update_id -> time.monotonic() of push
         self.poll_conflicts = 0  # long polls terminated by a newer getUpdates (409)
@@ -69,6 +76,7 @@ class UpdateQueue:
 
     def close(self) -> None:
         self.closing = True
+        self._stop_webhook()
         self.wake()
 
     def wake(self) -> None:
@@ -120,6 +128,12 @@ class UpdateQueue:
                 await self._polls_changed.wait()
 
     async def get_updates(self, params: dict[str, Any], request: web.Request) -> Any:
+        if self.webhook_url:
+            raise PollConflict(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         offset = params.get("offset")
         limit = max(1, min(100, int(params.get("limit") or 100)))
         timeout = max(0.0, float(params.get("timeout") or 0))
@@ -199,13 +213,58 @@ class UpdateQueue:
 
     async def _set_webhook(self, params: dict[str, Any], files: dict[str, RecordedFile]) -> Any:
         self.webhook_url = str(params.get("url", ""))
+        secret = params.get("secret_token")
+        self.webhook_secret = str(secret) if secret else None
+        if self.webhook_url and self._webhook_task is None:
+            self._webhook_task = asyncio.create_task(self._post_updates(), name="fake-webhook")
+        elif not self.webhook_url:
+            self._stop_webhook()
         return True
 
     async def _delete_webhook(self, params: dict[str, Any], files: dict[str, RecordedFile]) -> Any:
         self.webhook_url = ""
+        self._stop_webhook()
         if params.get("drop_pending_updates") is True:
             self._queue.clear()
         return True
+
+    def _stop_webhook(self) -> None:
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            self._webhook_task = None
+
+    async def _post_updates(self) -> None:
+        """Telegram's side of a webhook: the oldest unconfirmed update is POSTed until the bot
+        answers 2xx; then it is gone, and the next one goes."""
+        async with aiohttp.ClientSession() as session:
+            while self.webhook_url:
+                if not self._queue:
+                    changed = self._updates_changed
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), 1.0)
+                    continue
+                entry = self._queue[0]
+                headers = {"Content-Type": "application/json"}
+                if self.webhook_secret:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
+                try:
+                    async with session.post(
+                        self.webhook_url,
+                        data=json.dumps(entry.update),
+                        headers=headers,
+                        timeout=aiohttp.ClientTimeout(total=60),
+                    ) as answer:
+                        status = answer.status
+                except (aiohttp.ClientError, TimeoutError):
+                    status = 0  # not reachable: retried like an error answer
+                self.webhook_posts.append((entry.update_id, status))
+                if 200 <= status < 300:
+                    entry.delivered = True
+                    if self._queue and self._queue[0] is entry:
+                        self._queue.pop(0)
+                    self.wake()
+                else:
+                    await asyncio.sleep(0.05)
 
     async def _get_webhook_info(
         self, params: dict[str, Any], files: dict[str, RecordedFile]
