@@ -240,8 +240,9 @@ async def build_app(
         # Whoever sits at the server's own terminal can run the CLI anyway: make the
         # plain console session an admin, so a newcomer can try every command.
         settings = settings.model_copy(update={"admins": [*settings.admins, LOCAL_CONSOLE]})
-    # Charts in a process of their own: collecting a chart's garbage would pause this one.
-    renderers = FileRenderers(chart_process=True)
+    # Files drawn in a process of their own: collecting a chart's garbage or closing a big
+    # workbook would pause this one.
+    renderers = FileRenderers(process=True)
     ctx = make_context(settings, db, clock, invite_key=invite_key, renderers=renderers)
     engine = Engine(ctx)
     transports: dict[str, Transport] = {}

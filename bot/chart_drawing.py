@@ -1,27 +1,22 @@
-"""The weekly chart drawn with matplotlib: a pure function of its data, and a server for it.
+"""The weekly chart drawn with matplotlib: a pure function of its data.
 
-Kept apart from bot/file_renderers.py, with few imports, so that a process of its own can draw it
-(``python -m bot.chart_drawing``, driven by ``bot.file_renderers.ChartProcess``): a chart leaves
-some 35,000 objects in reference cycles behind, and collecting them holds the interpreter lock
-for 30-110 ms (measured), in which a bot that drew it in a thread answers nobody.
-matplotlib is used through ``Figure`` + ``FigureCanvasAgg`` (never pyplot, whose figure
+The running bot draws it in the render process (bot/render_process.py, ``ChartRequest``): a
+chart leaves some 35,000 objects in reference cycles behind, and collecting them holds the
+interpreter lock for 30-110 ms (measured), in which a bot that drew it in a thread answers
+nobody. matplotlib is used through ``Figure`` + ``FigureCanvasAgg`` (never pyplot, whose figure
 registry and backend switch are process-wide), and each call builds its own objects, so
-threads may call ``draw_weekly_chart`` too.
-
-The server reads one request a line on stdin (``ChartRequest`` as JSON) and answers each with
-``OK <length>`` and the PNG's bytes, or ``ERR <message>``, on stdout; end of input ends it.
+threads may call ``draw_weekly_chart`` too (tests, the CLI).
 """
 
 from __future__ import annotations
 
 import io
-import sys
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from storage.charts import ChartData
-from storage.models import Frozen, Urgency
+from storage.models import Urgency
 
 if TYPE_CHECKING:
     from handlers.text.i18n import Language
@@ -114,35 +109,3 @@ def _series(chart: ChartData, key: str, urgency: Urgency) -> list[int]:
         sum(c.outstanding for c in week.cells if (c.key or "other") == key and c.urgency is urgency)
         for week in chart.weeks
     ]
-
-
-class ChartRequest(Frozen):
-    """One chart to draw, as the server reads it."""
-
-    chart: ChartData
-    lang: str
-    title: str
-    labels: dict[str, str]
-
-
-def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
-    """Draw each request until ``requests`` ends."""
-    for line in requests:
-        try:
-            request = ChartRequest.model_validate_json(line)
-            png = draw_weekly_chart(
-                request.chart,
-                lang=request.lang,  # type: ignore[arg-type]  # a Language, checked by the caller
-                title=request.title,
-                labels=request.labels,
-            )
-        except Exception as exc:  # the bot hears of it and answers with its error reply
-            message = " ".join(f"{type(exc).__name__}: {exc}".split())
-            answers.write(f"ERR {message}\n".encode())
-        else:
-            answers.write(f"OK {len(png)}\n".encode() + png)
-        answers.flush()
-
-
-if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.coordination.charts import draw_chart, read_chart
 from handlers.coordination.digest_text import render_digest
+from handlers.coordination.hxl_export import expand_category
 from handlers.core import location_policy
 from handlers.core.context import HandlerContext, Job
 from handlers.core.events import Document, Reply
@@ -64,12 +65,14 @@ async def read_digest(
     window_start: datetime,
     window_end: datetime,
 ) -> DigestData:
+    """The digest's data; a category in ``filters`` becomes its catalog keys here, because
+    storage knows no catalog and ignores the category itself."""
     return await load_digest_data(
         conn,
         window_start=window_start,
         window_end=window_end,
         today=window_end.astimezone(ctx.policy.timezone).date(),
-        filters=filters,
+        filters=expand_category(filters, ctx.catalog),
     )
 
 

@@ -1,4 +1,4 @@
-"""What handlers need drawn into files, implemented in bot/ (openpyxl, matplotlib).
+"""What handlers need drawn into files, implemented in bot/ (openpyxl, CSV, matplotlib).
 
 Handlers stay free of those libraries: bot/app.py injects an implementation through
 ``HandlerContext.renderers``. Implementations must be safe to call from a worker thread, since
@@ -14,7 +14,7 @@ from handlers.text.i18n import Language
 
 if TYPE_CHECKING:
     from handlers.coordination.hxl_export import ExportTable
-    from handlers.text.workbook import Workbook
+    from handlers.text.workbook import Sheet, Workbook
     from storage.charts import ChartData
 
 
@@ -29,6 +29,11 @@ class Renderers(Protocol):
 
         Text cells are written as text, never as formulas; integers as numbers.
         """
+        ...
+
+    def csv(self, sheet: Sheet, *, delimiter: str = ",", bom: bool = True) -> bytes:
+        """``handlers.text.workbook.to_csv(sheet, ...)``, drawn where encoding a big sheet
+        (one long call holding the interpreter lock) stalls no chat."""
         ...
 
     def weekly_chart(

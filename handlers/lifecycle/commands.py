@@ -8,7 +8,7 @@ member of the requesting organisation in their own language.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from handlers.coordination import place_filter
@@ -86,6 +86,10 @@ BY_RAION_WORDS = frozenset(
     }
 )
 _URGENCY_CODE = {Urgency.CRITICAL: "c", Urgency.HIGH: "h", Urgency.NORMAL: "n", Urgency.LOW: "l"}
+# do_pledge, do_delivered: a change of the request's amounts, with its note.
+AmountsChange = Callable[
+    [Turn, NeedRequest, tuple[ItemAmount, ...], str | None], Awaitable[list[Reply]]
+]
 
 
 # --- /open -------------------------------------------------------------------------------
@@ -423,11 +427,51 @@ async def load_amounts(
     return request, parsed, None
 
 
-async def cmd_pledge(turn: Turn, args: str) -> list[Reply]:
+async def with_amounts(turn: Turn, args: str, change: AmountsChange) -> list[Reply]:
+    """``change`` applied to the request and amounts of 'REF ITEM QTY; …; note', or the refusal."""
     request, parsed, refused = await load_amounts(turn, args)
     if refused is not None or request is None or parsed is None:
         return refused or []
-    return await do_pledge(turn, request, parsed.amounts, parsed.note)
+    return await change(turn, request, parsed.amounts, parsed.note)
+
+
+async def record_amounts(
+    turn: Turn,
+    request: NeedRequest,
+    plan: tuple[ItemAmount, ...],
+    *,
+    stage: EventKind,
+    action: str,
+    new_status: Status | None,
+    note: str | None,
+    summary: str,
+    notify_key: str,
+    done_key: str,
+    replace: bool,
+    notify_coordinators: bool = False,
+    durable: bool = False,
+) -> list[Reply]:
+    """``record`` for a change of amounts (pledge, delivery, receipt), then the actor's answer:
+    ``done_key`` with what changed, item by item, in the actor's language."""
+    lines = await record(
+        turn,
+        request,
+        action=action,
+        new_status=new_status,
+        note=note,
+        summary=summary,
+        notify_key=notify_key,
+        notify_coordinators=notify_coordinators,
+        amounts=plan,
+        stage=stage,
+    )
+    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
+    text = turn.tr(done_key, ref=esc(request.ref), summary=esc(mine))
+    return [Reply(text=text, durable=durable, replace=replace)]
+
+
+async def cmd_pledge(turn: Turn, args: str) -> list[Reply]:
+    return await with_amounts(turn, args, do_pledge)
 
 
 async def do_pledge(
@@ -453,24 +497,19 @@ async def do_pledge(
             note=note,
             now=turn.now,
         )
-    lines = await record(
+    return await record_amounts(
         turn,
         request,
+        plan,
+        stage=EventKind.PLEDGE,
         action="request.pledge",
         new_status=Status.PLEDGED,
         note=note,
         summary="pledge",
         notify_key="notify.pledged",
-        amounts=plan,
-        stage=EventKind.PLEDGE,
+        done_key="coord.done_pledge",
+        replace=replace,
     )
-    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
-    return [
-        Reply(
-            text=turn.tr("coord.done_pledge", ref=esc(request.ref), summary=esc(mine)),
-            replace=replace,
-        )
-    ]
 
 
 async def cmd_transit(turn: Turn, args: str) -> list[Reply]:
@@ -498,10 +537,7 @@ async def do_transit(
 
 
 async def cmd_delivered(turn: Turn, args: str) -> list[Reply]:
-    request, parsed, refused = await load_amounts(turn, args)
-    if refused is not None or request is None or parsed is None:
-        return refused or []
-    return await do_delivered(turn, request, parsed.amounts, parsed.note)
+    return await with_amounts(turn, args, do_delivered)
 
 
 async def do_delivered(
@@ -520,20 +556,19 @@ async def do_delivered(
     after = await requests.get_request(turn.conn, request.id)
     assert after is not None
     complete = all(i.delivered >= i.quantity for i in after.items)
-    lines = await record(
+    return await record_amounts(
         turn,
         request,
+        plan,
+        stage=EventKind.DELIVERY,
         action="request.delivered",
         new_status=Status.DELIVERED if complete else None,
         note=note,
         summary="delivery",
         notify_key="notify.delivered" if complete else "notify.partly_delivered",
-        amounts=plan,
-        stage=EventKind.DELIVERY,
+        done_key="coord.done_delivered" if complete else "coord.done_partly_delivered",
+        replace=replace,
     )
-    key = "coord.done_delivered" if complete else "coord.done_partly_delivered"
-    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
-    return [Reply(text=turn.tr(key, ref=esc(request.ref), summary=esc(mine)), replace=replace)]
 
 
 async def cmd_decline(turn: Turn, args: str) -> list[Reply]:
@@ -654,27 +689,21 @@ async def do_received(
     after = await requests.get_request(turn.conn, request.id)
     assert after is not None
     complete = all(i.received >= i.quantity for i in after.items)
-    lines = await record(
+    return await record_amounts(
         turn,
         request,
+        plan,
+        stage=EventKind.RECEIPT,
         action="request.received",
         new_status=Status.DELIVERED if complete else None,
         note=note,
         summary="receipt",
         notify_key="notify.received",
+        done_key="coord.done_received" if complete else "coord.done_partly_received",
+        replace=replace,
         notify_coordinators=True,
-        amounts=plan,
-        stage=EventKind.RECEIPT,
+        durable=True,
     )
-    key = "coord.done_received" if complete else "coord.done_partly_received"
-    mine = describe_lines(turn.ctx.t, turn.ctx.catalog, turn.lang, lines)
-    return [
-        Reply(
-            text=turn.tr(key, ref=esc(request.ref), summary=esc(mine)),
-            durable=True,
-            replace=replace,
-        )
-    ]
 
 
 async def on_action(turn: Turn, payload: str) -> list[Reply]:

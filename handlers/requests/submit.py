@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from handlers.coordination.hxl_export import expand_category
 from handlers.core import location_policy
 from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
@@ -102,7 +103,8 @@ async def alert_critical(turn: Turn, request: NeedRequest, org: Organisation) ->
     # Rooms held by the room policy (someone in them is not a coordinator) get no alert.
     held = await room_holds.held_chats(turn.conn) if subs else set()
     for sub in subs:
-        if not matches(sub.filters, request, org):
+        # A category reaches matches() as its catalog keys, as it reaches storage's queries.
+        if not matches(expand_category(sub.filters, turn.ctx.catalog), request, org):
             continue
         if (sub.transport, sub.chat_id) in held:
             continue

@@ -10,8 +10,10 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.chart_drawing import ChartRequest, serve
-from bot.file_renderers import MAX_COLUMN_WIDTH, ChartFailed, ChartProcess, FileRenderers
+from bot.file_renderers import FileRenderers
+from bot.render_process import RenderFailed, RenderProcess, serve
+from bot.render_requests import ChartRequest
+from bot.xlsx_drawing import MAX_COLUMN_WIDTH
 from handlers.coordination.charts import chart_by_category, chart_document, chart_labels
 from handlers.coordination.hxl_export import ExportTable
 from handlers.requests.catalog import Catalog
@@ -122,18 +124,19 @@ async def test_chart_document_from_history(harness: EngineHarness) -> None:
 def test_the_chart_process_draws_the_same_bytes_and_survives_its_child() -> None:
     labels = chart_labels(Translator(), Catalog.default(), "de")
     in_thread = FileRenderers().weekly_chart(full_chart(), lang="de", title="T", labels=labels)
-    renderers = FileRenderers(chart_process=True)
-    process = ChartProcess()
+    renderers = FileRenderers(process=True)
+    process = RenderProcess()
+    request = ChartRequest(chart=full_chart(), lang="de", title="T", labels=labels)
     try:
         drawn = renderers.weekly_chart(full_chart(), lang="de", title="T", labels=labels)
         assert drawn == in_thread
         # A child that died (killed, out of memory) is replaced at the next chart.
-        assert process.draw(full_chart(), lang="de", title="T", labels=labels) == in_thread
+        assert process.render(request) == in_thread
         child = process._child
         assert child is not None
         child.kill()
         child.wait()
-        assert process.draw(full_chart(), lang="de", title="T", labels=labels) == in_thread
+        assert process.render(request) == in_thread
         assert process._child is not None and process._child is not child
     finally:
         renderers.close()
@@ -141,10 +144,11 @@ def test_the_chart_process_draws_the_same_bytes_and_survives_its_child() -> None
     assert process._child is None
 
 
-def test_the_chart_server_answers_a_bad_request_and_goes_on() -> None:
+def test_the_render_server_answers_a_bad_request_and_goes_on() -> None:
     labels = chart_labels(Translator(), Catalog.default(), "en")
     good = ChartRequest(chart=full_chart(), lang="en", title="T", labels=labels)
-    requests = io.BytesIO(b'{"chart": "nonsense"}\n' + good.model_dump_json().encode() + b"\n")
+    bad = b'{"kind": "chart", "chart": "nonsense"}\n'
+    requests = io.BytesIO(bad + good.model_dump_json().encode() + b"\n")
     answers = io.BytesIO()
     serve(requests, answers)
     first, rest = answers.getvalue().split(b"\n", 1)
@@ -155,11 +159,12 @@ def test_the_chart_server_answers_a_bad_request_and_goes_on() -> None:
 
 
 def test_a_chart_the_process_refuses_raises() -> None:
-    process = ChartProcess()
+    process = RenderProcess()
+    # A title matplotlib cannot lay out: mathtext with an unknown command.
+    request = ChartRequest(chart=full_chart(), lang="en", title=r"$\nosuchcommand$", labels={})
     try:
-        # A title matplotlib cannot lay out: mathtext with an unknown command.
-        with pytest.raises(ChartFailed):
-            process.draw(full_chart(), lang="en", title=r"$\nosuchcommand$", labels={})
+        with pytest.raises(RenderFailed):
+            process.render(request)
         assert process._child is not None  # a refused chart leaves the child running
     finally:
         process.close()

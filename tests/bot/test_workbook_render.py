@@ -9,7 +9,8 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.file_renderers import DATE_FORMAT, DATETIME_FORMAT, FileRenderers, render_workbook
+from bot.file_renderers import FileRenderers
+from bot.xlsx_drawing import DATE_FORMAT, DATETIME_FORMAT, render_workbook
 from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook
 
 HEADS = (

@@ -27,7 +27,7 @@ from handlers.coordination.digest_jobs import run_digest, run_key
 from handlers.coordination.digest_text import render_digest
 from handlers.coordination.hxl_export import XLSX_MIME, ExportTable
 from handlers.text.i18n import Language
-from handlers.text.workbook import Workbook
+from handlers.text.workbook import Sheet, Workbook
 from storage import subscriptions
 from storage.charts import ChartData
 from storage.db import Database
@@ -70,6 +70,10 @@ class ProbeRenderers:
     def workbook(self, book: Workbook) -> bytes:
         self._probe("xlsx")
         return self._inner.workbook(book)
+
+    def csv(self, sheet: Sheet, *, delimiter: str = ",", bom: bool = True) -> bytes:
+        self._probe("csv")
+        return self._inner.csv(sheet, delimiter=delimiter, bom=bom)
 
     def weekly_chart(
         self, chart: ChartData, *, lang: Language, title: str, labels: Mapping[str, str]
