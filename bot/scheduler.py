@@ -22,6 +22,7 @@ from handlers.coordination.digest_jobs import run_digest
 from handlers.core.context import HandlerContext
 from handlers.core.events import ChatRef
 from handlers.core.room_policy import recheck_room
+from handlers.offers.service import expire_offers
 from handlers.people.privacy import apply_retention
 from handlers.requests.reconfirm import ask_reconfirm
 from storage import subscriptions
@@ -99,6 +100,10 @@ class DigestScheduler:
         asked = await ask_reconfirm(self._ctx)
         if asked:
             log.info("asked requesters to re-confirm %d quiet requests", asked)
+            self._on_queued()
+        reminded, expired = await expire_offers(self._ctx)
+        if reminded or expired:
+            log.info("offers: %d reminded, %d expired", reminded, expired)
             self._on_queued()
         await self.retention()
         return asked
