@@ -193,3 +193,25 @@ async def _tell_donors(ctx: HandlerContext, job: Job, offer: Offer, key: str) ->
             lang, key, ref=esc(offer.ref), date=fmt_date(offer.available_until), lines=left
         )
         await job.notify(member, Reply(text=text), "notice")
+
+
+async def tell_donors_of_shipment(
+    turn: Turn, request_ids: Sequence[int], key: str, shipment_ref: str
+) -> int:
+    """Donors whose offers went to these requests hear that their goods left or arrived
+    (handlers/shipments/service.py calls this beside its own notices)."""
+    by_org: dict[int, set[int]] = {}
+    for request_id in sorted(set(request_ids)):
+        for org_id in await offers.list_donor_org_ids(turn.conn, request_id):
+            by_org.setdefault(org_id, set()).add(request_id)
+    told = 0
+    for org_id, ids in by_org.items():
+        refs = ", ".join(f"R-{i}" for i in sorted(ids))
+        for member in await members.list_members(turn.conn, org_id=org_id):
+            if turn.member is not None and member.id == turn.member.id:
+                continue
+            lang = normalise_language(member.language, turn.ctx.policy.default_language)
+            text = turn.ctx.t(lang, key, ref=esc(shipment_ref), requests=esc(refs))
+            await turn.notify(member, Reply(text=text), "notice")
+            told += 1
+    return told

@@ -82,6 +82,8 @@ UK: dict[str, str] = {
     "offer.notify_pledged_anon": "🤝 На ваш запит <b>{ref}</b> є обіцянка товарів від донора: {summary}.",
     "offer.notify_allocated": "📦 Товари з вашої пропозиції <b>{ref}</b> підуть до {org} (запит {request}): {summary}.",
     "offer.allocated": "✅ {ref} → {request}: {summary}. Лишилось у позиції: {left}.",
+    "offer.notify_departed": "🚚 Товари з вашої пропозиції для {requests} виїхали (вантаж {ref}).",
+    "offer.notify_signed": "📬 Отримувач підтвердив отримання товарів для {requests} (вантаж {ref}).",
     "offer.not_found": "Пропозицію {ref} не знайдено. Список: /offers",
     "offer.withdrawn": "✅ Пропозицію <b>{ref}</b> відкликано. Більше не пропонується:\n{lines}\nРозподілене лишається обіцяним.",
 }
@@ -168,6 +170,8 @@ DE: dict[str, str] = {
     "offer.notify_pledged_anon": "🤝 Für Ihre Anfrage <b>{ref}</b> gibt es eine Zusage eines Spenders: {summary}.",
     "offer.notify_allocated": "📦 Waren aus Ihrem Angebot <b>{ref}</b> gehen an {org} (Anfrage {request}): {summary}.",
     "offer.allocated": "✅ {ref} → {request}: {summary}. In der Position übrig: {left}.",
+    "offer.notify_departed": "🚚 Waren aus Ihrem Angebot für {requests} sind unterwegs (Transport {ref}).",
+    "offer.notify_signed": "📬 Der Empfang der Waren für {requests} wurde quittiert (Transport {ref}).",
     "offer.not_found": "Angebot {ref} nicht gefunden. Liste: /offers",
     "offer.withdrawn": "✅ Angebot <b>{ref}</b> zurückgezogen. Nicht mehr angeboten:\n{lines}\nZugeteiltes bleibt zugesagt.",
 }
@@ -254,6 +258,8 @@ EN: dict[str, str] = {
     "offer.notify_pledged_anon": "🤝 A donor pledged goods for your request <b>{ref}</b>: {summary}.",
     "offer.notify_allocated": "📦 Goods from your offer <b>{ref}</b> go to {org} (request {request}): {summary}.",
     "offer.allocated": "✅ {ref} → {request}: {summary}. Left on the line: {left}.",
+    "offer.notify_departed": "🚚 Goods from your offer for {requests} are on their way (shipment {ref}).",
+    "offer.notify_signed": "📬 Receipt of the goods for {requests} was signed (shipment {ref}).",
     "offer.not_found": "Offer {ref} not found. List: /offers",
     "offer.withdrawn": "✅ Offer <b>{ref}</b> withdrawn. No longer offered:\n{lines}\nWhat was allocated stays pledged.",
 }
