@@ -90,7 +90,7 @@ async def offer(tg: TelegramHarness, line: str, *, until: str | None = None) -> 
     sent = await tg.press(DONOR, button(sent[-1], "of:submit:"), _id(sent))
     found = re.findall(r"O-\d+", plain(sent[-1]))
     assert found and "✅" in plain(sent[-1]), plain(sent[-1])
-    return found[0]
+    return str(found[0])
 
 
 def _id(sent: list[RecordedCall]) -> int:
