@@ -270,9 +270,14 @@ async def list_donor_org_ids(conn: aiosqlite.Connection, request_id: int) -> lis
 
 
 async def list_open_offer_lines(
-    conn: aiosqlite.Connection, *, today: date, item_keys: Iterable[str] | None = None
+    conn: aiosqlite.Connection,
+    *,
+    today: date,
+    item_keys: Iterable[str] | None = None,
+    limit: int | None = None,
 ) -> list[OpenOfferLine]:
-    """Lines of open offers still available today with something left to allocate."""
+    """Lines of open offers still available today with something left to allocate; with
+    ``limit``, the first by matching.lines_for_need's order (soonest to expire, oldest)."""
     args: list[object] = [OfferStatus.OPEN.value, date_to_db(today)]
     clause = ""
     if item_keys is not None:
@@ -286,8 +291,13 @@ async def list_open_offer_lines(
         "SELECT l.id, l.offer_id, o.org_id, l.item_key, l.spec, l.quantity - l.allocated AS left,"
         " l.unit, o.available_until FROM offer_lines l JOIN offers o ON o.id = l.offer_id"
         " WHERE o.status = ? AND o.available_until >= ? AND l.allocated < l.quantity"
-        f"{clause} ORDER BY l.offer_id, l.position",
-        args,
+        + clause
+        + (
+            " ORDER BY o.available_until, l.offer_id, l.id LIMIT ?"
+            if limit is not None
+            else " ORDER BY l.offer_id, l.position"
+        ),
+        [*args, limit] if limit is not None else args,
     )
     out: list[OpenOfferLine] = []
     for r in rows:
@@ -308,15 +318,53 @@ async def list_open_offer_lines(
     return out
 
 
+# handlers/offers/matching.rank in SQL: urgency, overdue first, older first, raion, item.
+_RANK = (
+    " ORDER BY CASE r.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2"
+    " ELSE 3 END, CASE WHEN r.needed_by IS NOT NULL AND r.needed_by < ? THEN 0 ELSE 1 END,"
+    " r.created_at, COALESCE(g.raion_code, g.raion, ''), i.id LIMIT ?"
+)
+_OPEN_NEED = (
+    " FROM request_items i JOIN requests r ON r.id = i.request_id"
+    " JOIN organisations g ON g.id = r.org_id"
+    f" WHERE r.status IN ({','.join('?' for _ in _PLEDGEABLE)})"
+    " AND i.quantity > MAX(i.pledged, i.delivered)"
+)
+
+
+async def count_open_needs(conn: aiosqlite.Connection, item_keys: Iterable[str]) -> dict[str, int]:
+    """How many open needs there are of each of these catalog items (matching.open_by_key)."""
+    keys = sorted(set(item_keys))
+    if not keys:
+        return {}
+    rows = await fetch_all(
+        conn,
+        f"SELECT i.item_key, COUNT(*) FROM request_items i JOIN requests r ON r.id = i.request_id"
+        f" WHERE r.status IN ({','.join('?' for _ in _PLEDGEABLE)})"
+        " AND i.quantity > MAX(i.pledged, i.delivered)"
+        f" AND i.item_key IN ({','.join('?' for _ in keys)}) GROUP BY i.item_key",
+        [*_PLEDGEABLE, *keys],
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
 async def list_open_needs(
     conn: aiosqlite.Connection,
     *,
     item_keys: Iterable[str] | None = None,
     request_id: int | None = None,
+    urgency: Urgency | None = None,
+    top: tuple[date, int] | None = None,
 ) -> list[OpenNeed]:
-    """Request items of pledgeable requests with something nobody has pledged yet."""
+    """Request items of pledgeable requests with something nobody has pledged yet.
+
+    ``top`` = (today, n): only the first n by matching.rank, ranked in SQL, so a popular item
+    with thousands of needs costs its index scan, not thousands of rows in Python."""
     args: list[object] = list(_PLEDGEABLE)
     clause = ""
+    if urgency is not None:
+        clause += " AND r.urgency = ?"
+        args.append(urgency.value)
     if item_keys is not None:
         keys = sorted(set(item_keys))
         if not keys:
@@ -331,11 +379,8 @@ async def list_open_needs(
         "SELECT r.id AS request_id, i.id AS item_id, r.org_id, i.item_key, i.free_text, i.spec,"
         " i.quantity - MAX(i.pledged, i.delivered) AS outstanding, i.unit, r.urgency,"
         " r.needed_by, r.created_at, COALESCE(g.raion_code, g.raion) AS raion"
-        " FROM request_items i JOIN requests r ON r.id = i.request_id"
-        " JOIN organisations g ON g.id = r.org_id"
-        f" WHERE r.status IN ({','.join('?' for _ in _PLEDGEABLE)})"
-        f" AND i.quantity > MAX(i.pledged, i.delivered){clause} ORDER BY i.id",
-        args,
+        f"{_OPEN_NEED}{clause}" + (_RANK if top is not None else " ORDER BY i.id"),
+        [*args, date_to_db(top[0]), top[1]] if top is not None else args,
     )
     return [
         OpenNeed(

@@ -106,8 +106,7 @@ async def _all_open(turn: Turn) -> list[Reply]:
     if not lines:
         return [Reply(text=turn.tr("offer.none_open"))]
     keys = {line.item_key for line in lines if line.item_key}
-    needs = await offers.list_open_needs(turn.conn, item_keys=keys)
-    counts = needs_per_offer(lines, needs)
+    counts = needs_per_offer(lines, await offers.count_open_needs(turn.conn, keys))
     orgs = await _orgs(turn)
     offer_ids = sorted({line.offer_id for line in lines})
     out = [f"<b>{esc(turn.tr('offer.open_title', count=len(offer_ids)))}</b>"]
@@ -189,7 +188,7 @@ async def _matches_offer(turn: Turn, ref: str) -> list[Reply]:
     if offer.status is not OfferStatus.OPEN or offer.available_until < turn.today:
         return [Reply(text=turn.tr("offer.not_open", ref=esc(offer.ref)))]
     keys = {line.item_key for line in offer.lines if line.item_key}
-    needs = await offers.list_open_needs(turn.conn, item_keys=keys)
+    counts = await offers.count_open_needs(turn.conn, keys)
     open_lines = [
         line
         for line in await offers.list_open_offer_lines(turn.conn, today=turn.today, item_keys=keys)
@@ -201,12 +200,19 @@ async def _matches_offer(turn: Turn, ref: str) -> list[Reply]:
     for open_line in open_lines:
         out.append("")
         out.append(line_label(turn.ctx, turn.lang, by_id[open_line.line_id]))
-        found = needs_for_line(open_line, needs, turn.today)
+        # The first few by rank, ranked in SQL; the pure function orders what is shown.
+        top = await offers.list_open_needs(
+            turn.conn,
+            item_keys={open_line.item_key or ""},
+            top=(turn.today, MAX_MATCHES),
+        )
+        found = needs_for_line(open_line, top, turn.today)
         if not found:
             out.append(turn.tr("offer.no_matches_line"))
-        out.extend(_need_line(turn, m, orgs) for m in found[:MAX_MATCHES])
-        if len(found) > MAX_MATCHES:
-            out.append(turn.tr("offer.more", count=len(found) - MAX_MATCHES))
+        out.extend(_need_line(turn, m, orgs) for m in found)
+        total = counts.get(open_line.item_key or "", 0)
+        if total > len(found):
+            out.append(turn.tr("offer.more", count=total - len(found)))
     free = [line for line in offer.lines if line.item_key is None and line.remaining > 0]
     if free:
         out.append("")
@@ -222,8 +228,11 @@ async def _matches_request(turn: Turn, ref: str) -> list[Reply]:
     if request is None:
         return not_found(turn, ref)
     needs = await offers.list_open_needs(turn.conn, request_id=request.id)
-    keys = {n.item_key for n in needs if n.item_key}
-    lines = await offers.list_open_offer_lines(turn.conn, today=turn.today, item_keys=keys)
+    lines = []
+    for key in sorted({n.item_key for n in needs if n.item_key}):
+        lines += await offers.list_open_offer_lines(
+            turn.conn, today=turn.today, item_keys=[key], limit=MAX_MATCHES
+        )
     orgs = await _orgs(turn)
     out = [f"<b>{esc(turn.tr('offer.matches_request_title', ref=request.ref))}</b>"]
     any_found = False

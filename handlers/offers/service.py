@@ -91,11 +91,11 @@ async def alert_offer_covers(turn: Turn, offer: Offer) -> int:
     keys = {line.item_key for line in offer.lines if line.item_key}
     if not keys:
         return 0
-    needs = [
-        n
-        for n in await offers.list_open_needs(turn.conn, item_keys=keys)
-        if n.urgency is Urgency.CRITICAL
-    ]
+    # The most pressing few are what the alert names: ranked and cut in SQL, so an offer of
+    # a popular item costs no thousands of rows (bench/matching.py).
+    needs = await offers.list_open_needs(
+        turn.conn, item_keys=keys, urgency=Urgency.CRITICAL, top=(turn.today, MAX_ALERT_LINES)
+    )
     if not needs:
         return 0
     open_lines = [
@@ -131,10 +131,12 @@ async def alert_request_covered(turn: Turn, request: NeedRequest) -> int:
     """A new critical request that an open offer could cover: coordinators hear it at once."""
     if request.urgency is not Urgency.CRITICAL:
         return 0
-    keys = {i.item_key for i in request.items if i.item_key}
-    if not keys:
-        return 0
-    lines = await offers.list_open_offer_lines(turn.conn, today=turn.today, item_keys=keys)
+    keys = sorted({i.item_key for i in request.items if i.item_key})
+    lines = []
+    for key in keys:  # the first few lines of each item: what the alert can name
+        lines += await offers.list_open_offer_lines(
+            turn.conn, today=turn.today, item_keys=[key], limit=MAX_ALERT_LINES
+        )
     if not lines:
         return 0
     needs = await offers.list_open_needs(turn.conn, request_id=request.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime
 
 from handlers.offers.matching import (
@@ -9,6 +10,7 @@ from handlers.offers.matching import (
     lines_for_need,
     needs_for_line,
     needs_per_offer,
+    open_by_key,
     overdue,
 )
 from storage.models import Urgency
@@ -115,8 +117,10 @@ def test_lines_for_a_need_soonest_to_expire_first() -> None:
 
 def test_needs_per_offer_counts_distinct_items() -> None:
     lines = [line(1, offer_id=7), line(2, offer_id=7, key="pump"), line(3, offer_id=8, key="tent")]
-    needs = [need(1), need(2), need(3, key="pump"), need(4, key="bandage")]
-    assert needs_per_offer(lines, needs) == {7: 3, 8: 0}
+    needs = [need(1), need(2), need(3, key="pump"), need(4, key="bandage"), need(5, outstanding=0)]
+    by_key = open_by_key(needs)
+    assert by_key == {"generator": 2, "pump": 1, "bandage": 1}
+    assert needs_per_offer(lines, by_key) == {7: 3, 8: 0}
 
 
 def test_the_index_answers_as_the_functions_do() -> None:
@@ -131,3 +135,27 @@ def test_the_index_answers_as_the_functions_do() -> None:
     fresh = need(500, urgency=Urgency.CRITICAL, day=28, needed_by=date(2026, 11, 28))
     index.add_need(fresh)
     assert index.for_line(lines[0], TODAY)[0].need == fresh
+
+
+def test_the_first_few_from_the_sorted_lists_equal_the_full_ranking() -> None:
+    rng = random.Random(15)
+    needs = [
+        need(
+            i,
+            urgency=rng.choice(list(Urgency)),
+            day=rng.randint(1, 28),
+            needed_by=rng.choice((None, date(2026, 11, 20), date(2026, 12, 20))),
+            raion=rng.choice(("UA1202", "UA1204")),
+            outstanding=rng.choice((0, 3)),
+        )
+        for i in range(1, 400)
+    ]
+    index = MatchIndex.build(needs[:200], [])
+    for one in needs[200:]:
+        index.add_need(one)  # half built at once, half added one by one
+    offer_line = line(1)
+    everything = needs_for_line(offer_line, needs, TODAY)
+    for limit in (1, 10, 50, 1000):
+        assert index.for_line(offer_line, TODAY, limit=limit) == everything[:limit]
+        assert needs_for_line(offer_line, needs, TODAY, limit=limit) == everything[:limit]
+    assert index.count_for_line(offer_line) == len(everything)
