@@ -231,16 +231,16 @@ async def part_sqlite(world: World, new: int) -> None:
                 per_request.append((time.perf_counter() - t0) * 1000)
             for _ in range(new):
                 line = world.line(len(world.lines) + 1)
-                key = {line.item_key or ""}
+                wanted = {line.item_key or ""}
                 t0 = time.perf_counter()
                 critical = await offers.list_open_needs(
-                    conn, item_keys=key, urgency=Urgency.CRITICAL, top=(TODAY, TOP)
+                    conn, item_keys=wanted, urgency=Urgency.CRITICAL, top=(TODAY, TOP)
                 )
                 needs_for_line(line, critical, TODAY)
                 per_offer.append((time.perf_counter() - t0) * 1000)
                 t0 = time.perf_counter()
-                counts = await offers.count_open_needs(conn, key)
-                top = await offers.list_open_needs(conn, item_keys=key, top=(TODAY, TOP))
+                counts = await offers.count_open_needs(conn, wanted)
+                top = await offers.list_open_needs(conn, item_keys=wanted, top=(TODAY, TOP))
                 needs_for_line(line, top, TODAY)
                 per_matches.append((time.perf_counter() - t0) * 1000)
                 assert counts.get(line.item_key or "", 0) >= len(top)
