@@ -360,6 +360,29 @@ async def list_open_needs(
 
     ``top`` = (today, n): only the first n by matching.rank, ranked in SQL, so a popular item
     with thousands of needs costs its index scan, not thousands of rows in Python."""
+    needs, _ = await _open_needs(
+        conn, item_keys=item_keys, request_id=request_id, urgency=urgency, top=top
+    )
+    return needs
+
+
+async def top_open_needs(
+    conn: aiosqlite.Connection, item_key: str, *, today: date, n: int
+) -> tuple[list[OpenNeed], int]:
+    """The first ``n`` open needs of an item by matching.rank, and how many there are in
+    all, from one scan (/matches O-7 shows both)."""
+    return await _open_needs(conn, item_keys=[item_key], top=(today, n), total=True)
+
+
+async def _open_needs(
+    conn: aiosqlite.Connection,
+    *,
+    item_keys: Iterable[str] | None = None,
+    request_id: int | None = None,
+    urgency: Urgency | None = None,
+    top: tuple[date, int] | None = None,
+    total: bool = False,
+) -> tuple[list[OpenNeed], int]:
     args: list[object] = list(_PLEDGEABLE)
     clause = ""
     if urgency is not None:
@@ -368,7 +391,7 @@ async def list_open_needs(
     if item_keys is not None:
         keys = sorted(set(item_keys))
         if not keys:
-            return []
+            return [], 0
         clause += f" AND i.item_key IN ({','.join('?' for _ in keys)})"
         args.extend(keys)
     if request_id is not None:
@@ -379,10 +402,13 @@ async def list_open_needs(
         "SELECT r.id AS request_id, i.id AS item_id, r.org_id, i.item_key, i.free_text, i.spec,"
         " i.quantity - MAX(i.pledged, i.delivered) AS outstanding, i.unit, r.urgency,"
         " r.needed_by, r.created_at, COALESCE(g.raion_code, g.raion) AS raion"
-        f"{_OPEN_NEED}{clause}" + (_RANK if top is not None else " ORDER BY i.id"),
+        # Counted before LIMIT cuts: the total of one scan.
+        + (", COUNT(*) OVER () AS total" if total else "")
+        + f"{_OPEN_NEED}{clause}"
+        + (_RANK if top is not None else " ORDER BY i.id"),
         [*args, date_to_db(top[0]), top[1]] if top is not None else args,
     )
-    return [
+    needs = [
         OpenNeed(
             request_id=r["request_id"],
             item_id=r["item_id"],
@@ -399,3 +425,4 @@ async def list_open_needs(
         )
         for r in rows
     ]
+    return needs, (int(rows[0]["total"]) if total and rows else len(needs))

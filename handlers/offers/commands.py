@@ -188,7 +188,6 @@ async def _matches_offer(turn: Turn, ref: str) -> list[Reply]:
     if offer.status is not OfferStatus.OPEN or offer.available_until < turn.today:
         return [Reply(text=turn.tr("offer.not_open", ref=esc(offer.ref)))]
     keys = {line.item_key for line in offer.lines if line.item_key}
-    counts = await offers.count_open_needs(turn.conn, keys)
     open_lines = [
         line
         for line in await offers.list_open_offer_lines(turn.conn, today=turn.today, item_keys=keys)
@@ -201,16 +200,13 @@ async def _matches_offer(turn: Turn, ref: str) -> list[Reply]:
         out.append("")
         out.append(line_label(turn.ctx, turn.lang, by_id[open_line.line_id]))
         # The first few by rank, ranked in SQL; the pure function orders what is shown.
-        top = await offers.list_open_needs(
-            turn.conn,
-            item_keys={open_line.item_key or ""},
-            top=(turn.today, MAX_MATCHES),
+        top, total = await offers.top_open_needs(
+            turn.conn, open_line.item_key or "", today=turn.today, n=MAX_MATCHES
         )
         found = needs_for_line(open_line, top, turn.today)
         if not found:
             out.append(turn.tr("offer.no_matches_line"))
         out.extend(_need_line(turn, m, orgs) for m in found)
-        total = counts.get(open_line.item_key or "", 0)
         if total > len(found):
             out.append(turn.tr("offer.more", count=total - len(found)))
     free = [line for line in offer.lines if line.item_key is None and line.remaining > 0]

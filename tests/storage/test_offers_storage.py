@@ -53,17 +53,19 @@ async def test_sql_ranking_and_counts_equal_the_pure_function(tmp_path: Path) ->
                 for top in (1, 3, 10):
                     cut = await offers.list_open_needs(conn, item_keys={key}, top=(TODAY, top))
                     assert cut == ranked[:top], key
+                    first, total = await offers.top_open_needs(conn, key, today=TODAY, n=top)
+                    assert (first, total) == (ranked[:top], len(ranked)), key
                 critical = await offers.list_open_needs(
                     conn, item_keys={key}, urgency=Urgency.CRITICAL, top=(TODAY, 5)
                 )
                 assert critical == [n for n in ranked if n.urgency is Urgency.CRITICAL][:5]
                 of_key = [ln for ln in lines if ln.item_key == key]
-                first = await offers.list_open_offer_lines(
+                soonest = await offers.list_open_offer_lines(
                     conn, today=TODAY, item_keys=[key], limit=3
                 )
                 need = next((n for n in everything if n.item_key == key), None)
                 if need is not None:
-                    assert [m.line for m in lines_for_need(need, of_key)][:3] == first
+                    assert [m.line for m in lines_for_need(need, of_key)][:3] == soonest
                 checked += len(ranked)
             assert checked == len([n for n in everything if n.item_key])
     finally:
