@@ -269,14 +269,27 @@ async def _matches_request(turn: Turn, ref: str) -> list[Reply]:
 # --- /allocate ----------------------------------------------------------------------------
 
 
+def _numbered(token: str) -> tuple[str, int | None]:
+    """'O-7/2' -> ('O-7', 2): a line of an offer or an item of a request by its number."""
+    ref, sep, number = token.partition("/")
+    if not sep:
+        return ref, None
+    value = small_int(number)
+    return ref, (value if value is not None else 0)
+
+
 async def cmd_allocate(turn: Turn, args: str) -> list[Reply]:
     parts = args.split()
     usage = [Reply(text=turn.tr("offer.allocate_usage"))]
     if len(parts) != 3:
         return usage
-    offer_text, request_text, qty_text = parts
+    offer_text, line_no = _numbered(parts[0])
+    request_text, item_no = _numbered(parts[1])
+    qty_text = parts[2]
     quantity = small_int(qty_text)
     if parse_offer_ref(offer_text) is None or parse_ref(request_text) is None:
+        return usage
+    if line_no == 0 or item_no == 0:
         return usage
     if quantity is None or quantity <= 0:
         return [Reply(text=turn.tr("offer.allocate_bad_qty", text=esc(qty_text[:20])))]
@@ -289,12 +302,16 @@ async def cmd_allocate(turn: Turn, args: str) -> list[Reply]:
         return not_found(turn, request_text)
     if offer.status is not OfferStatus.OPEN or offer.available_until < turn.today:
         return [Reply(text=turn.tr("offer.not_open", ref=esc(offer.ref)))]
+    explicit = line_no is not None and item_no is not None
     pairs = [
         (line, item)
-        for line in offer.lines
-        if line.item_key is not None and line.remaining > 0
-        for item in request.items
-        if item.item_key == line.item_key
+        for number, line in enumerate(offer.lines, 1)
+        if line.remaining > 0 and line_no in (None, number)
+        for index, item in enumerate(request.items, 1)
+        if item_no in (None, index)
+        # The same catalog item; a coordinator who names both a line and an item (a line in
+        # free text, a different model) pairs them on purpose.
+        and (explicit or (line.item_key is not None and item.item_key == line.item_key))
     ]
     if not pairs:
         return [
@@ -302,7 +319,7 @@ async def cmd_allocate(turn: Turn, args: str) -> list[Reply]:
         ]
     if len(pairs) > 1:
         # Two lines of the offer, or two items of the request, of one catalog item: which
-        # goes where is the coordinator's to say, with /pledge by item number if need be.
+        # goes where is the coordinator's to say (O-7/2 R-1042/1), never guessed.
         return [Reply(text=turn.tr("offer.allocate_ambiguous", offer=offer.ref, ref=request.ref))]
     line, item = pairs[0]
     if quantity > line.remaining:

@@ -299,3 +299,47 @@ async def test_offers_expire_out_of_matching(harness: EngineHarness) -> None:
     assert (await h.send(COORD, "/allocate O-1 R-1001 1", lang="en"))[0].text == (
         h.engine.ctx.t("en", "offer.not_open", ref="O-1")
     )
+
+
+async def test_without_buttons_the_form_answers_by_number(harness: EngineHarness) -> None:
+    """Matrix and the console show buttons as numbered options; the same form is filled by
+    typing the numbers (the place and the note are typed anyway)."""
+    h = harness
+    await world(h)
+    steps = [
+        ("/offer 12 Notstromaggregat bis 31.01.", "Abholung"),
+        ("Wuppertal", "Zustand der Waren?"),
+        ("3", "Dürfen wir"),  # generalüberholt
+        ("2", "Anmerkung"),  # not named
+        ("1", "Angebot absenden?"),  # no note
+        ("1", "O-1"),  # Submit
+    ]
+    for text, expected in steps:
+        replies = await h.send(DONOR, text, lang="de", buttons=False)
+        shown = "\n".join(r.text for r in replies)
+        if expected == "Abholung":
+            assert expected not in shown
+        else:
+            assert expected in shown, (text, shown)
+    assert await h.rows("SELECT condition, named, note FROM offers") == [("refurbished", 0, None)]
+
+
+async def test_which_line_goes_where_is_said_by_number_never_guessed(
+    harness: EngineHarness,
+) -> None:
+    h = harness
+    await world(h)
+    await h.need_and_submit(NURSE_A, "/need 2 генератор 30 кВА; 3 генератор 5 кВт")  # R-1001
+    await offer(h, DONOR, "/offer 12 Notstromaggregat 20 kVA; 2 Notstromaggregat 6 kVA")
+    asked = await h.send(COORD, "/allocate O-1 R-1001 2", lang="en")
+    assert "/allocate O-1/1 R-1001/2 QTY" in asked[0].text and await h.count("pledges") == 0
+    done = await h.send(COORD, "/allocate O-1/2 R-1001/2 2", lang="en")
+    assert "Left on the line: 0" in done[0].text
+    assert await h.rows("SELECT item_id, quantity FROM pledges") == [(2, 2)]
+    assert await h.rows("SELECT allocated FROM offer_lines ORDER BY id") == [(0,), (2,)]
+    # A line taken in full is no longer a candidate: the rest pairs by itself.
+    done = await h.send(COORD, "/allocate O-1 R-1001/1 2", lang="en")
+    assert "Left on the line: 10" in done[0].text
+    assert (await h.send(COORD, "/allocate O-1/x R-1001 1", lang="en"))[0].text == (
+        h.engine.ctx.t("en", "offer.allocate_usage")
+    )
