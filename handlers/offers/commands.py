@@ -117,9 +117,10 @@ async def _all_open(turn: Turn) -> list[Reply]:
         org = orgs.get(offer.org_id)
         out.append("")
         out.append(_head(turn, offer, org.name if org else None))
+        # Numbered as the offer's lines are, so /allocate O-7/2 names one of them.
         out.extend(
-            "• " + line_label(turn.ctx, turn.lang, line)
-            for line in offer.lines
+            f"{number}. " + line_label(turn.ctx, turn.lang, line)
+            for number, line in enumerate(offer.lines, 1)
             if line.remaining > 0
         )
         out.append(turn.tr("offer.could_cover", count=counts.get(offer_id, 0), ref=offer.ref))
@@ -195,10 +196,11 @@ async def _matches_offer(turn: Turn, ref: str) -> list[Reply]:
     ]
     orgs = await _orgs(turn)
     out = [f"<b>{esc(turn.tr('offer.matches_offer_title', ref=offer.ref))}</b>"]
-    by_id = {line.id: line for line in offer.lines}
+    by_id = {line.id: (number, line) for number, line in enumerate(offer.lines, 1)}
     for open_line in open_lines:
+        number, line = by_id[open_line.line_id]
         out.append("")
-        out.append(line_label(turn.ctx, turn.lang, by_id[open_line.line_id]))
+        out.append(f"{number}. " + line_label(turn.ctx, turn.lang, line))
         # The first few by rank, ranked in SQL; the pure function orders what is shown.
         top, total = await offers.top_open_needs(
             turn.conn, open_line.item_key or "", today=turn.today, n=MAX_MATCHES

@@ -172,7 +172,8 @@ async def expire_offers(ctx: HandlerContext) -> tuple[int, int]:
             ):
                 continue
             await job.audit("offer.expire", offer.ref, params={"left": offer.remaining})
-            await _tell_donors(ctx, job, offer, "offer.notify_expired")
+            if offer.remaining > 0:  # all of it allocated: nothing the donor must hear
+                await _tell_donors(ctx, job, offer, "offer.notify_expired")
             expired += 1
         due = today + timedelta(days=REMIND_DAYS)
         for offer in await offers.list_offers_to_remind(job.conn, until_by=due):

@@ -343,3 +343,16 @@ async def test_which_line_goes_where_is_said_by_number_never_guessed(
     assert (await h.send(COORD, "/allocate O-1/x R-1001 1", lang="en"))[0].text == (
         h.engine.ctx.t("en", "offer.allocate_usage")
     )
+
+
+async def test_an_offer_allocated_in_full_closes_without_a_word(harness: EngineHarness) -> None:
+    h = harness
+    await world(h)
+    await h.need_and_submit(NURSE_A, "/need 4 насос")
+    await offer(h, DONOR, "/offer 4 Pumpe bis 30.11.2026")
+    await h.send(COORD, "/allocate O-1 R-1001 4", lang="en")
+    before = await outbox(h, DONOR.user_id, "notice")
+    h.clock.advance(days=7)
+    assert await expire_offers(h.engine.ctx) == (0, 1)
+    assert await outbox(h, DONOR.user_id, "notice") == before  # no reminder, no expiry notice
+    assert await h.rows("SELECT status FROM offers") == [("expired",)]
