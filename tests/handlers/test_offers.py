@@ -356,3 +356,30 @@ async def test_an_offer_allocated_in_full_closes_without_a_word(harness: EngineH
     assert await expire_offers(h.engine.ctx) == (0, 1)
     assert await outbox(h, DONOR.user_id, "notice") == before  # no reminder, no expiry notice
     assert await h.rows("SELECT status FROM offers") == [("expired",)]
+
+
+async def test_the_donor_hears_the_truck_leave_and_the_receipt(harness: EngineHarness) -> None:
+    h = harness
+    await world(h)
+    await h.need_and_submit(NURSE_A, "/need 4 насос")
+    await h.need_and_submit(NURSE_B, "/need 2 намет")
+    await offer(h, DONOR, "/offer 4 Pumpe")
+    await h.send(COORD, "/allocate O-1 R-1001 4", lang="en")
+    await h.send(COORD, "/pledge R-1002", lang="en")  # not the donor's: they hear nothing of it
+    await h.send(COORD, "/shipment new Truck 1", lang="en")
+    await h.send(COORD, "/shipment add S-1 R-1001", lang="en")
+    await h.send(COORD, "/shipment add S-1 R-1002", lang="en")
+    await h.send(COORD, "/shipment depart S-1", lang="en")
+    told = await outbox(h, DONOR.user_id, "notice")
+    assert len(told) == 2 and "unterwegs (Transport S-1)" in told[1]
+    assert "R-1001" in told[1] and "R-1002" not in told[1]
+    signed = await h.press(NURSE_A, "shr:ok:1")
+    assert signed
+    told = await outbox(h, DONOR.user_id, "notice")
+    assert len(told) == 3 and "quittiert" in told[2] and "R-1001" in told[2]
+    await h.press(NURSE_B, "shr:ok:2")
+    assert await h.rows("SELECT request_id, status FROM shipment_lines ORDER BY id") == [
+        (1001, "received"),
+        (1002, "received"),
+    ]
+    assert len(await outbox(h, DONOR.user_id, "notice")) == 3
