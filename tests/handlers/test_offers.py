@@ -6,7 +6,7 @@ from __future__ import annotations
 from handlers.offers.service import expire_offers
 from storage import organisations
 from storage.models import Identity, OrgKind, Role
-from tests.engine_harness import EngineHarness, find_payload, payloads
+from tests.engine_harness import ADMIN, EngineHarness, find_payload, payloads
 
 NURSE_A = Identity(transport="telegram", user_id="11")
 NURSE_B = Identity(transport="telegram", user_id="12")
@@ -383,3 +383,16 @@ async def test_the_donor_hears_the_truck_leave_and_the_receipt(harness: EngineHa
         (1002, "received"),
     ]
     assert len(await outbox(h, DONOR.user_id, "notice")) == 3
+
+
+async def test_the_audit_log_tells_offers_in_the_readers_words(harness: EngineHarness) -> None:
+    h = harness
+    await world(h)
+    await h.need_and_submit(NURSE_A, "/need 2 генератор")
+    await offer(h, DONOR, "/offer 12 Notstromaggregat bis 31.01.")
+    await h.send(COORD, "/allocate O-1 R-1001 2", lang="en")
+    await h.send(DONOR, "/withdraw O-1", lang="de")
+    shown = "\n".join(r.text for r in await h.send(ADMIN, "/audit 10", lang="uk"))
+    assert "Пропозицію створено" in shown and "позицій: 1; доступно до 2027-01-31" in shown
+    assert "з O-1: Генератор ×2 (обіцяно 2 з 2)" in shown
+    assert "Пропозицію відкликано" in shown and "не розподілено: 10" in shown
