@@ -26,6 +26,7 @@ from handlers.core.registry import DONOR, ChoiceRoute, Command, Flow, Registry
 from handlers.offers import service
 from handlers.requests import intake
 from handlers.requests.need_line import ASKING_PROBLEMS, Q_UNIT, Q_WHICH_ITEM, parse_need
+from handlers.requests.submit import matches as request_matches
 from handlers.requests.units import unit_name
 from handlers.text.format import esc, fmt_date, fmt_qty, item_line
 from storage.offer_models import Condition
@@ -337,6 +338,7 @@ async def submit(turn: Turn, draft_id: str) -> list[Reply]:
         condition=draft.condition,
         note=draft.note,
         named=bool(draft.named),
+        matches=request_matches,
     )
     draft.submitted_ref = offer.ref
     # Keep a marker instead of the draft, so a second tap on Submit is recognised.

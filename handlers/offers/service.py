@@ -23,8 +23,15 @@ from handlers.core.events import Reply
 from handlers.offers.matching import lines_for_need, needs_for_line
 from handlers.text.format import esc, fmt_date, fmt_qty, item_label
 from handlers.text.i18n import Language, normalise_language
-from storage import members, offers, room_holds, subscriptions
-from storage.models import NeedItemDraft, NeedRequest, SubscriptionKind, Urgency
+from storage import members, offers, organisations, requests, room_holds, subscriptions
+from storage.models import (
+    Filters,
+    NeedItemDraft,
+    NeedRequest,
+    Organisation,
+    SubscriptionKind,
+    Urgency,
+)
 from storage.offer_models import Condition, Offer, OfferLine, OfferStatus, OpenNeed
 
 REMIND_DAYS = 3
@@ -38,8 +45,14 @@ def line_label(ctx: HandlerContext, lang: Language, line: OfferLine) -> str:
     return f"{esc(name)} ×{fmt_qty(line.remaining)}{spec}"
 
 
-async def _alert(turn: Turn, render: Callable[[Language], str]) -> int:
-    """One alert per critical-alert subscription (rooms the room policy holds get none)."""
+# handlers/requests/submit.matches, handed in by its callers (submit.py imports this module):
+# whether a request falls under a subscription's filters.
+Matches = Callable[[Filters, NeedRequest, Organisation], bool]
+
+
+async def _alert(turn: Turn, render: Callable[[Language, Filters], str | None]) -> int:
+    """One alert per critical-alert subscription whose filters the alert concerns (``render``
+    answers None for the others); rooms the room policy holds get none."""
     subs = await subscriptions.list_subscriptions(turn.conn, kind=SubscriptionKind.CRITICAL)
     held = await room_holds.held_chats(turn.conn) if subs else set()
     sent = 0
@@ -49,7 +62,10 @@ async def _alert(turn: Turn, render: Callable[[Language], str]) -> int:
         if turn.member is not None and sub.member_id == turn.member.id:
             continue
         lang = normalise_language(sub.language, turn.ctx.policy.default_language)
-        await turn.notify(sub.recipient, Reply(text=render(lang)), "alert")
+        text = render(lang, sub.filters)
+        if text is None:
+            continue
+        await turn.notify(sub.recipient, Reply(text=text), "alert")
         sent += 1
     return sent
 
@@ -63,6 +79,7 @@ async def submit_offer(
     condition: Condition,
     note: str | None,
     named: bool,
+    matches: Matches,
 ) -> Offer:
     assert turn.member is not None and turn.member.org_id is not None
     offer = await offers.add_offer(
@@ -82,11 +99,11 @@ async def submit_offer(
         offer.ref,
         params={"lines": len(offer.lines), "until": until.isoformat(), "named": named},
     )
-    await alert_offer_covers(turn, offer)
+    await alert_offer_covers(turn, offer, matches)
     return offer
 
 
-async def alert_offer_covers(turn: Turn, offer: Offer) -> int:
+async def alert_offer_covers(turn: Turn, offer: Offer, matches: Matches) -> int:
     """A new offer that could cover open critical needs: coordinators hear it at once."""
     keys = {line.item_key for line in offer.lines if line.item_key}
     if not keys:
@@ -108,26 +125,37 @@ async def alert_offer_covers(turn: Turn, offer: Offer) -> int:
         found.extend(m.need for m in needs_for_line(line, needs, turn.today))
     if not found:
         return 0
-    refs = sorted({f"R-{n.request_id}" for n in found}, key=lambda r: int(r[2:]))
+    covered: list[tuple[NeedRequest, Organisation, OpenNeed]] = []
+    for need in found:
+        request = await requests.get_request(turn.conn, need.request_id)
+        org = await organisations.get_organisation(turn.conn, need.org_id)
+        if request is not None and org is not None:
+            covered.append((request, org, need))
 
-    def render(lang: Language) -> str:
+    def render(lang: Language, filters: Filters) -> str | None:
+        # Each subscription hears of the needs its filters select (a raion, an item ...).
+        mine = [(r, n) for r, org, n in covered if matches(filters, r, org)]
+        if not mine:
+            return None
+        refs = sorted({r.ref for r, _ in mine}, key=lambda ref: int(ref[2:]))
+        keys = {n.item_key for _, n in mine}
         shown = [
-            "• " + line_label(turn.ctx, lang, line)
-            for line in offer.lines
-            if line.item_key in {n.item_key for n in found}
+            "• " + line_label(turn.ctx, lang, line) for line in offer.lines if line.item_key in keys
         ]
         return turn.ctx.t(
             lang,
             "offer.alert_offer_covers",
             ref=esc(offer.ref),
-            requests=esc(", ".join(refs[:MAX_ALERT_LINES])),
+            requests=esc(", ".join(refs)),
             lines="\n".join(shown),
         )
 
     return await _alert(turn, render)
 
 
-async def alert_request_covered(turn: Turn, request: NeedRequest) -> int:
+async def alert_request_covered(
+    turn: Turn, request: NeedRequest, org: Organisation, matches: Matches
+) -> int:
     """A new critical request that an open offer could cover: coordinators hear it at once."""
     if request.urgency is not Urgency.CRITICAL:
         return 0
@@ -144,7 +172,9 @@ async def alert_request_covered(turn: Turn, request: NeedRequest) -> int:
     if not pairs:
         return 0
 
-    def render(lang: Language) -> str:
+    def render(lang: Language, filters: Filters) -> str | None:
+        if not matches(filters, request, org):
+            return None  # the request's own critical alert skips this subscription too
         shown = []
         for match in pairs[:MAX_ALERT_LINES]:
             name = item_label(turn.ctx.catalog, lang, match.line.item_key, None)

@@ -77,7 +77,7 @@ async def _notify(turn: Turn, request: NeedRequest, org: Organisation) -> None:
     if request.urgency is Urgency.CRITICAL:
         await alert_critical(turn, request, org)
         # An open offer that could cover it: coordinators hear that at once too (issue 15).
-        await offer_service.alert_request_covered(turn, request)
+        await offer_service.alert_request_covered(turn, request, org, matches)
 
 
 def matches(filters: Filters, request: NeedRequest, org: Organisation) -> bool:

@@ -396,3 +396,22 @@ async def test_the_audit_log_tells_offers_in_the_readers_words(harness: EngineHa
     assert "Пропозицію створено" in shown and "позицій: 1; доступно до 2027-01-31" in shown
     assert "з O-1: Генератор ×2 (обіцяно 2 з 2)" in shown
     assert "Пропозицію відкликано" in shown and "не розподілено: 10" in shown
+
+
+async def test_offer_alerts_follow_the_subscriptions_filters(harness: EngineHarness) -> None:
+    h = harness
+    await world(h)
+    watcher = Identity(transport="telegram", user_id="32")
+    await h.join(watcher, 1, Role.COORDINATOR, lang="en")
+    subs = (await h.send(watcher, "/subscriptions", lang="en"))[0].text
+    number = subs.split("\n")[1].split(".")[0]  # the default critical alerts, without filters
+    await h.send(watcher, f"/unsubscribe {number}", lang="en")
+    await h.send(watcher, "/subscribe critical 2", lang="en")  # hospital B only
+    await h.need_and_submit(NURSE_A, "/need 2 генератор критично")  # A's: not for the watcher
+    await offer(h, DONOR, "/offer 12 Notstromaggregat")
+    alerts = await outbox(h, watcher.user_id, "alert")
+    assert not [a for a in alerts if "O-1" in a]
+    assert [a for a in await outbox(h, COORD.user_id, "alert") if "O-1" in a]  # no filters
+    await h.need_and_submit(NURSE_B, "/need 1 генератор критично")  # B's: the watcher hears
+    alerts = [a for a in await outbox(h, watcher.user_id, "alert") if "O-1" in a]
+    assert len(alerts) == 1 and "R-1002" in alerts[0]
