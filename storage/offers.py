@@ -426,3 +426,15 @@ async def _open_needs(
         for r in rows
     ]
     return needs, (int(rows[0]["total"]) if total and rows else len(needs))
+
+
+async def clear_closed_notes(conn: aiosqlite.Connection, *, closed_before: datetime) -> int:
+    """Clear the note (a contact person, pick-up hours) of offers withdrawn or expired before
+    ``closed_before``: retention, as for requests' notes. A closed offer never reopens, so
+    its ``updated_at`` is when it closed."""
+    cur = await conn.execute(
+        "UPDATE offers SET note = NULL WHERE status IN (?, ?) AND note IS NOT NULL"
+        " AND updated_at < ?",
+        (OfferStatus.WITHDRAWN.value, OfferStatus.EXPIRED.value, to_db(closed_before)),
+    )
+    return cur.rowcount

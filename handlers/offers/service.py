@@ -248,3 +248,18 @@ async def tell_donors_of_shipment(
             await turn.notify(member, Reply(text=text), "notice")
             told += 1
     return told
+
+
+async def clear_closed_offer_notes(ctx: HandlerContext) -> int:
+    """Retention (daily, beside apply_retention): the notes of offers closed more than
+    ``retention_days`` ago, in one short transaction with its audit row."""
+    async with ctx.job(HOUSEKEEPING) as job:
+        cutoff = job.now - timedelta(days=ctx.policy.retention_days)
+        cleared = await offers.clear_closed_notes(job.conn, closed_before=cutoff)
+        if cleared:
+            await job.audit(
+                "offer.clear_notes",
+                None,
+                params={"offers": cleared, "before": cutoff.date().isoformat()},
+            )
+    return cleared

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from handlers.offers.service import expire_offers
+from handlers.offers.service import clear_closed_offer_notes, expire_offers
 from storage import organisations
 from storage.models import Identity, OrgKind, Role
 from tests.engine_harness import ADMIN, EngineHarness, find_payload, payloads
@@ -415,3 +415,32 @@ async def test_offer_alerts_follow_the_subscriptions_filters(harness: EngineHarn
     await h.need_and_submit(NURSE_B, "/need 1 генератор критично")  # B's: the watcher hears
     alerts = [a for a in await outbox(h, watcher.user_id, "alert") if "O-1" in a]
     assert len(alerts) == 1 and "R-1002" in alerts[0]
+
+
+async def test_a_closed_offers_note_is_cleared_after_the_retention_period(
+    harness: EngineHarness,
+) -> None:
+    h = harness
+    await world(h)
+
+    async def with_note(who: Identity, note: str) -> None:
+        await h.send(who, "/offer 4 Pumpe bis 31.01.", lang="de")
+        await h.send(who, "Wuppertal", lang="de")
+        await h.press(who, "of:c:new", lang="de")
+        await h.press(who, "of:n:no", lang="de")
+        replies = await h.send(who, note, lang="de")
+        await h.press(who, find_payload(replies[0], "of:submit:"), lang="de")
+
+    await with_note(DONOR, "Herr Kaya, 0202 123456")
+    await with_note(OTHER_DONOR, "Frau Lenz")  # stays open: its note stays
+    await h.send(DONOR, "/withdraw O-1", lang="de")
+    ctx = h.engine.ctx
+    h.clock.advance(days=ctx.policy.retention_days - 1)
+    assert await clear_closed_offer_notes(ctx) == 0
+    h.clock.advance(days=2)
+    assert await clear_closed_offer_notes(ctx) == 1
+    assert await clear_closed_offer_notes(ctx) == 0
+    assert await h.rows("SELECT id, note FROM offers ORDER BY id") == [(1, None), (2, "Frau Lenz")]
+    assert await h.rows("SELECT action FROM audit WHERE action = 'offer.clear_notes'") == [
+        ("offer.clear_notes",)
+    ]
