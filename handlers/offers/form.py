@@ -26,13 +26,16 @@ from handlers.core.registry import DONOR, ChoiceRoute, Command, Flow, Registry
 from handlers.offers import service
 from handlers.requests import intake
 from handlers.requests.need_line import ASKING_PROBLEMS, Q_UNIT, Q_WHICH_ITEM, parse_need
+from handlers.requests.submit import SUBMITTED
 from handlers.requests.submit import matches as request_matches
 from handlers.requests.units import unit_name
 from handlers.text.format import esc, fmt_date, fmt_qty, item_line
 from storage.offer_models import Condition
 
 FLOW: Final = "offer"
-DONE_FLOW: Final = "offer_done"
+# The marker a submitted offer leaves, under /need's own name for it: /cancel knows it is no
+# conversation, and each Submit reads back only its own model.
+DONE_FLOW: Final = SUBMITTED
 MAX_PLACE: Final = 100
 MAX_NOTE: Final = 1000
 MAX_DAYS_AHEAD: Final = 730

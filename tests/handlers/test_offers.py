@@ -444,3 +444,17 @@ async def test_a_closed_offers_note_is_cleared_after_the_retention_period(
     assert await h.rows("SELECT action FROM audit WHERE action = 'offer.clear_notes'") == [
         ("offer.clear_notes",)
     ]
+
+
+async def test_cancel_ends_a_half_filled_offer(harness: EngineHarness) -> None:
+    h = harness
+    await world(h)
+    await h.send(DONOR, "/offer 12 Notstromaggregat", lang="de")
+    cancelled = await h.send(DONOR, "/cancel", lang="de")
+    assert cancelled[0].text == h.engine.ctx.t("de", "intake.cancelled")
+    again = await h.send(DONOR, "/cancel", lang="de")
+    assert again[0].text == h.engine.ctx.t("de", "intake.nothing_to_cancel")
+    ref = await offer(h, DONOR, "/offer 4 Pumpe")
+    assert ref == "O-1"
+    after = await h.send(DONOR, "/cancel", lang="de")  # the submitted marker is no conversation
+    assert after[0].text == h.engine.ctx.t("de", "intake.nothing_to_cancel")
