@@ -269,12 +269,26 @@ async def list_donor_org_ids(conn: aiosqlite.Connection, request_id: int) -> lis
     return [int(r[0]) for r in rows]
 
 
+async def list_open_offer_ids(conn: aiosqlite.Connection, *, today: date) -> list[int]:
+    """Open offers still available today with something left, oldest first (ids only: a
+    list of thousands builds no rows in Python)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT DISTINCT l.offer_id FROM offer_lines l JOIN offers o ON o.id = l.offer_id"
+        " WHERE o.status = ? AND o.available_until >= ? AND l.allocated < l.quantity"
+        " ORDER BY l.offer_id",
+        (OfferStatus.OPEN.value, date_to_db(today)),
+    )
+    return [int(r[0]) for r in rows]
+
+
 async def list_open_offer_lines(
     conn: aiosqlite.Connection,
     *,
     today: date,
     item_keys: Iterable[str] | None = None,
     limit: int | None = None,
+    offer_ids: Sequence[int] | None = None,
 ) -> list[OpenOfferLine]:
     """Lines of open offers still available today with something left to allocate; with
     ``limit``, the first by matching.lines_for_need's order (soonest to expire, oldest)."""
@@ -286,6 +300,11 @@ async def list_open_offer_lines(
             return []
         clause = f" AND l.item_key IN ({','.join('?' for _ in keys)})"
         args.extend(keys)
+    if offer_ids is not None:
+        if not offer_ids:
+            return []
+        clause += f" AND l.offer_id IN ({','.join('?' for _ in offer_ids)})"
+        args.extend(offer_ids)
     rows = await fetch_all(
         conn,
         "SELECT l.id, l.offer_id, o.org_id, l.item_key, l.spec, l.quantity - l.allocated AS left,"

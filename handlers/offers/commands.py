@@ -101,16 +101,16 @@ async def _own(turn: Turn) -> list[Reply]:
 
 
 async def _all_open(turn: Turn) -> list[Reply]:
-    today = turn.today
-    lines = await offers.list_open_offer_lines(turn.conn, today=today)
-    if not lines:
+    offer_ids = await offers.list_open_offer_ids(turn.conn, today=turn.today)
+    if not offer_ids:
         return [Reply(text=turn.tr("offer.none_open"))]
+    shown = offer_ids[:MAX_LIST]
+    lines = await offers.list_open_offer_lines(turn.conn, today=turn.today, offer_ids=shown)
     keys = {line.item_key for line in lines if line.item_key}
     counts = needs_per_offer(lines, await offers.count_open_needs(turn.conn, keys))
     orgs = await _orgs(turn)
-    offer_ids = sorted({line.offer_id for line in lines})
     out = [f"<b>{esc(turn.tr('offer.open_title', count=len(offer_ids)))}</b>"]
-    for offer_id in offer_ids[:MAX_LIST]:
+    for offer_id in shown:
         offer = await offers.get_offer(turn.conn, offer_id)
         if offer is None:
             continue

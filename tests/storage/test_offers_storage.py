@@ -37,6 +37,10 @@ async def test_sql_ranking_and_counts_equal_the_pure_function(tmp_path: Path) ->
             lines = await offers.list_open_offer_lines(conn, today=TODAY)
             assert lines and not {ln.offer_id for ln in lines if ln.offer_id % 6 in (0, 1)}
             assert not {ln.line_id for ln in lines if ln.line_id % 9 == 0}
+            ids = await offers.list_open_offer_ids(conn, today=TODAY)
+            assert ids == sorted({ln.offer_id for ln in lines})
+            some = await offers.list_open_offer_lines(conn, today=TODAY, offer_ids=ids[:3])
+            assert some == [ln for ln in lines if ln.offer_id in ids[:3]]
             checked = 0
             for key in sorted(keys):
                 probe = OpenOfferLine(
