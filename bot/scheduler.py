@@ -22,6 +22,7 @@ from handlers.coordination.digest_jobs import run_digest
 from handlers.core.context import HandlerContext
 from handlers.core.events import ChatRef
 from handlers.core.room_policy import recheck_room
+from handlers.offers.service import clear_closed_offer_notes, expire_offers
 from handlers.people.privacy import apply_retention
 from handlers.requests.reconfirm import ask_reconfirm
 from storage import subscriptions
@@ -100,6 +101,10 @@ class DigestScheduler:
         if asked:
             log.info("asked requesters to re-confirm %d quiet requests", asked)
             self._on_queued()
+        reminded, expired = await expire_offers(self._ctx)
+        if reminded or expired:
+            log.info("offers: %d reminded, %d expired", reminded, expired)
+            self._on_queued()
         await self.retention()
         return asked
 
@@ -109,6 +114,9 @@ class DigestScheduler:
         if self._retention_day == today:
             return 0
         cleared = await apply_retention(self._ctx)
+        offers_cleared = await clear_closed_offer_notes(self._ctx)
+        if offers_cleared:
+            log.info("retention: cleared the notes of %d closed offers", offers_cleared)
         self._retention_day = today
         if cleared:
             log.info("retention: cleared the notes of %d closed requests", cleared)

@@ -17,6 +17,8 @@ class Role(StrEnum):
     REQUESTER = "requester"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    # A company, association, partner city or NGO offering goods (issue 15): /offer, /offers.
+    DONOR = "donor"
 
 
 class OrgKind(StrEnum):
@@ -24,6 +26,10 @@ class OrgKind(StrEnum):
     MUNICIPALITY = "municipality"
     NGO = "ngo"
     COORDINATION = "coordination"
+    # Donors' organisations (issue 15): chambers, utilities' associations, partner cities.
+    COMPANY = "company"
+    ASSOCIATION = "association"
+    CITY = "city"
 
 
 class Urgency(StrEnum):

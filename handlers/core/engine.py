@@ -32,6 +32,8 @@ from handlers.core.events import ChatRef, Choice, Incoming, Reply
 from handlers.core.registry import Registry, Where, is_command
 from handlers.core.text_menu import match_menu, menu_from_replies
 from handlers.lifecycle import commands as coordinator
+from handlers.offers import commands as offer_commands
+from handlers.offers import form as offer_form
 from handlers.people import account, privacy
 from handlers.requests import intake, upload
 from handlers.requests import reconfirm as housekeeping
@@ -57,6 +59,8 @@ def build_registry() -> Registry:
         requester,
         coordinator,
         shipment_commands,
+        offer_form,
+        offer_commands,
         subscriptions,
         reports,
         place_filter,

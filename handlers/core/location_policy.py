@@ -46,6 +46,8 @@ POLICY: dict[tuple[Role, View], Detail] = {
     **{(Role.ADMIN, v): Detail.FULL for v in _EVERY_VIEW},
     **{(Role.COORDINATOR, v): Detail.AREA for v in _EVERY_VIEW},
     **{(Role.REQUESTER, v): Detail.NONE for v in _EVERY_VIEW},
+    # Donors hear which organisation their goods go to (handlers/offers), never its place.
+    **{(Role.DONOR, v): Detail.NONE for v in _EVERY_VIEW},
 }
 
 

@@ -20,6 +20,7 @@ ANY_MEMBER: frozenset[Role] = frozenset(Role)
 REQUESTER: frozenset[Role] = frozenset({Role.REQUESTER, Role.ADMIN})
 COORDINATOR: frozenset[Role] = frozenset({Role.COORDINATOR, Role.ADMIN})
 ADMIN: frozenset[Role] = frozenset({Role.ADMIN})
+DONOR: frozenset[Role] = frozenset({Role.DONOR, Role.ADMIN})
 # Strangers may use these (only /start, to redeem an invite).
 PUBLIC: frozenset[Role] = frozenset()
 

@@ -281,12 +281,18 @@ async def record(
     notify_coordinators: bool = False,
     amounts: Sequence[ItemAmount] = (),
     stage: EventKind = EventKind.NOTE,
+    org_name: str | None = None,
+    extra_params: dict[str, object] | None = None,
 ) -> tuple[ProgressLine, ...]:
     """History event, audit row and notifications: one place for every change.
 
     Only a real change of status is a status event. A pledge on a pledged request, a partial
     delivery, a receipt or a note is an event of its own ``stage`` that keeps the status, so
     neither /show nor the digest reads it as "In transit -> In transit".
+
+    ``org_name`` names who acted in the notice instead of the actor's organisation (an
+    allocation from an offer: the donor, or nobody when the donor asked not to be named);
+    ``extra_params`` join the audit row's parameters.
     """
     assert turn.member is not None
     lines = await progress_of(turn, request.id, amounts, stage)
@@ -312,14 +318,14 @@ async def record(
             lines=lines,
         )
         await lifecycle.touch_request(turn.conn, request.id, turn.now)
-    params: dict[str, object] = {}
+    params: dict[str, object] = dict(extra_params or {})
     if lines:
         params["lines"] = [line.model_dump(mode="json") for line in lines]
     if new_status is not None and new_status is not request.status:
         params["status_to"] = new_status.value
     await turn.audit(action, request.ref, params=params)
-    actor_org = ""
-    if turn.member.org_id is not None:
+    actor_org = org_name or ""
+    if org_name is None and turn.member.org_id is not None:
         org = await organisations.get_organisation(turn.conn, turn.member.org_id)
         actor_org = org.name if org else ""
     status = new_status or request.status

@@ -838,8 +838,11 @@ async def cmd_new(turn: Turn, args: str) -> list[Reply]:
 
 async def cmd_cancel(turn: Turn, args: str) -> list[Reply]:
     loaded = await load(turn)
+    # Any conversation counts (an offer, a shipment form), not only this wizard's; the
+    # marker a submitted draft leaves is no conversation.
+    current = await turn.flow.name()
     await clear(turn)
-    if loaded is None:
+    if loaded is None and current in (None, SUBMITTED):
         return [Reply(text=turn.tr("intake.nothing_to_cancel"))]
     return [Reply(text=turn.tr("intake.cancelled"))]
 

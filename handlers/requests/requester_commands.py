@@ -8,7 +8,8 @@ from handlers.core import location_policy
 from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
 from handlers.core.notify import notify_members
-from handlers.core.registry import ANY_MEMBER, REQUESTER, ChoiceRoute, Command, Registry
+from handlers.core.registry import ANY_MEMBER, DONOR, REQUESTER, ChoiceRoute, Command, Registry
+from handlers.offers.view import withdraw_offer
 from handlers.requests.duplicates import duplicate_marks
 from handlers.requests.request_view import action_buttons, progress_lines
 from handlers.shipments.request_info import shipment_lines
@@ -16,6 +17,7 @@ from handlers.text.format import describe_lines, esc, request_block, request_lin
 from handlers.text.places import latin_beside
 from storage import members, organisations, requests
 from storage.models import OPEN_STATUSES, EventKind, NeedRequest, Role, Status, StatusEvent
+from storage.offer_models import parse_offer_ref
 
 _REF = re.compile(r"^\s*[RrРр]?\s*-?\s*(\d{1,9})\s*$")
 MY_LIMIT = 30
@@ -123,6 +125,10 @@ async def cmd_show(turn: Turn, args: str) -> list[Reply]:
 async def cmd_withdraw(turn: Turn, args: str) -> list[Reply]:
     if not args.strip():
         return [Reply(text=turn.tr("requests.withdraw_usage"))]
+    first = args.split()[0]
+    if parse_offer_ref(first) is not None:
+        # /withdraw O-7: the rest of a donor's offer (handlers/offers/view.py).
+        return await withdraw_offer(turn, first)
     return await ask_withdraw(turn, args, replace=False)
 
 
@@ -200,5 +206,5 @@ def register(registry: Registry) -> None:
     # /withdraw's buttons act on one organisation's request.
     registry.add_command(Command("my", REQUESTER, cmd_my, "help.my"))
     registry.add_command(Command("show", ANY_MEMBER, cmd_show, "help.show"))
-    registry.add_command(Command("withdraw", REQUESTER, cmd_withdraw, "help.withdraw"))
+    registry.add_command(Command("withdraw", REQUESTER | DONOR, cmd_withdraw, "help.withdraw"))
     registry.add_choice(ChoiceRoute("wd", REQUESTER, on_withdraw_choice))

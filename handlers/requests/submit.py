@@ -10,6 +10,7 @@ from handlers.core import location_policy
 from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
 from handlers.core.notify import notify_members
+from handlers.offers import service as offer_service
 from handlers.text.format import esc, request_block
 from handlers.text.i18n import normalise_language
 from handlers.text.places import latin_beside
@@ -76,6 +77,8 @@ async def _notify(turn: Turn, request: NeedRequest, org: Organisation) -> None:
     )
     if request.urgency is Urgency.CRITICAL:
         await alert_critical(turn, request, org)
+        # An open offer that could cover it: coordinators hear that at once too (issue 15).
+        await offer_service.alert_request_covered(turn, request, org, matches)
 
 
 def matches(filters: Filters, request: NeedRequest, org: Organisation) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
 from handlers.lifecycle.rules import ItemAmount
+from handlers.offers import service as offer_service
 from handlers.shipments import rules
 from handlers.shipments.rules import Refusal
 from handlers.shipments.view import line_text, lines_block, receipt_text, when_text
@@ -337,6 +338,13 @@ def _plain(html_text: str) -> str:
 
 async def _tell_departed(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentLine]) -> None:
     t, catalog = turn.ctx.t, turn.ctx.catalog
+    # Donors whose offers were allocated to these requests hear their goods left (issue 15).
+    await offer_service.tell_donors_of_shipment(
+        turn,
+        [ln.request_id for ln in lines if ln.request_id],
+        "offer.notify_departed",
+        shipment.ref,
+    )
     hub = await _org_label(turn, shipment.hub_org_id)
     for dest, group in _by_dest(lines).items():
         if dest == shipment.hub_org_id:
@@ -567,6 +575,9 @@ async def _tell_signed(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentL
 
     await tell(
         turn, await coordinators_of(turn, shipment), signed, "alert" if problem else "notice"
+    )
+    await offer_service.tell_donors_of_shipment(
+        turn, [ln.request_id for ln in lines if ln.request_id], "offer.notify_signed", shipment.ref
     )
 
 

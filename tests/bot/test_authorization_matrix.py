@@ -23,7 +23,15 @@ from bot.config import Settings
 from handlers.admin.invites import issue_invite
 from handlers.core.context import BotLinks
 from handlers.core.engine import build_registry
-from handlers.core.registry import ADMIN, ANY_MEMBER, COORDINATOR, PUBLIC, REQUESTER, Command
+from handlers.core.registry import (
+    ADMIN,
+    ANY_MEMBER,
+    COORDINATOR,
+    DONOR,
+    PUBLIC,
+    REQUESTER,
+    Command,
+)
 from handlers.text.i18n import Language
 from storage import members, organisations
 from storage.models import Identity, OrgKind, Role
@@ -36,6 +44,7 @@ ADDRESS_A = "вул. Прихована, 13"
 ORG_B = "Громада Відкрита"
 ADDRESS_B = "пл. Центральна, 2"
 NGO = "Hilfswerk Geheim e.V."
+DONOR_ORG = "Stadtwerke Geheim GmbH"
 
 # The issue's admin-only commands; those registered must be ADMIN-only, whoever adds them.
 ADMIN_ONLY = frozenset(
@@ -62,7 +71,13 @@ EXPECTED_ROLES: dict[str, frozenset[Role]] = {
     "start": PUBLIC,
     **{name: ANY_MEMBER for name in ("help", "lang", "whoami", "cancel", "show", "note")},
     **{name: ANY_MEMBER for name in ("forget_me",)},
-    **{name: REQUESTER for name in ("new", "need", "my", "withdraw", "received")},
+    **{name: REQUESTER for name in ("new", "need", "my", "received")},
+    # /withdraw R-1042 (a requester's request) or /withdraw O-7 (the rest of a donor's offer).
+    "withdraw": REQUESTER | DONOR,
+    "offer": DONOR,
+    "offers": DONOR | COORDINATOR,
+    "matches": COORDINATOR,
+    "allocate": COORDINATOR,
     **{
         name: COORDINATOR
         for name in (
@@ -99,6 +114,9 @@ ARGS: dict[str, str] = {
     "delivered": "{ref}",
     "decline": "{ref} matrix test",
     "need": "2 генератор",
+    "offer": "12 Notstromaggregat 20 kVA",
+    "matches": "{ref}",
+    "allocate": "O-1 {ref} 1",
     "open": "",
     "export": "csv",
     "invite": "{org_b} requester",
@@ -122,8 +140,9 @@ REQUESTER_A = Sender("requester A", 101, frozenset({Role.REQUESTER}), "uk", "err
 REQUESTER_B = Sender("requester B", 102, frozenset({Role.REQUESTER}), "uk", "error.not_allowed")
 COORD = Sender("coordinator", 301, frozenset({Role.COORDINATOR}), "de", "error.not_allowed")
 ADMIN_USER = Sender("admin", 900, frozenset({Role.ADMIN}), "uk", "error.not_allowed")
+DONOR_USER = Sender("donor", 501, frozenset({Role.DONOR}), "de", "error.not_allowed")
 # Those who change most go last, so earlier cells see the request as it was set up.
-SENDERS = [STRANGER, REVOKED, REQUESTER_B, REQUESTER_A, COORD, ADMIN_USER]
+SENDERS = [STRANGER, REVOKED, REQUESTER_B, DONOR_USER, REQUESTER_A, COORD, ADMIN_USER]
 
 
 @dataclass
@@ -181,9 +200,11 @@ async def build_world(tg: TelegramHarness) -> World:
     org_a = await add_org(tg, ORG_A, ADDRESS_A, OrgKind.HOSPITAL)
     org_b = await add_org(tg, ORG_B, ADDRESS_B, OrgKind.MUNICIPALITY)
     ngo = await add_org(tg, NGO, None, OrgKind.NGO)
+    donor_org = await add_org(tg, DONOR_ORG, None, OrgKind.COMPANY)
     await join(tg, REQUESTER_A, org_a, Role.REQUESTER)
     await join(tg, REQUESTER_B, org_b, Role.REQUESTER)
     await join(tg, COORD, ngo, Role.COORDINATOR)
+    await join(tg, DONOR_USER, donor_org, Role.DONOR)
     await join(tg, REVOKED, org_a, Role.REQUESTER)
     async with tg.app.db.transaction() as conn:
         gone = await members.get_member_by_identity(
@@ -251,7 +272,7 @@ async def test_every_command_for_every_kind_of_sender(world: World) -> None:
     t = tg.app.ctx.t
     registry = build_registry()
     assert len(registry.commands) >= 20
-    secrets = [ORG_A, ADDRESS_A, ORG_B, ADDRESS_B, NGO, world.ref, world.ref.lower()]
+    secrets = [ORG_A, ADDRESS_A, ORG_B, ADDRESS_B, NGO, DONOR_ORG, world.ref, world.ref.lower()]
     cells = 0
     denied = 0
     for sender in SENDERS:
