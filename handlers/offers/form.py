@@ -15,6 +15,7 @@ loses nothing; Submit is one transaction (handlers/offers/service.submit_offer).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Final
 
@@ -25,7 +26,13 @@ from handlers.core.events import Choice, Reply, rows
 from handlers.core.registry import DONOR, ChoiceRoute, Command, Flow, Registry
 from handlers.offers import service
 from handlers.requests import intake
-from handlers.requests.need_line import ASKING_PROBLEMS, Q_UNIT, Q_WHICH_ITEM, parse_need
+from handlers.requests.need_line import (
+    ASKING_PROBLEMS,
+    Q_UNIT,
+    Q_WHICH_ITEM,
+    ParsedItem,
+    parse_need,
+)
 from handlers.requests.submit import SUBMITTED
 from handlers.requests.submit import matches as request_matches
 from handlers.requests.units import unit_name
@@ -190,6 +197,28 @@ async def save_and_show(
     return [reply.model_copy(update={"replace": replace})]
 
 
+def offer_lines(turn: Turn, items: Sequence[ParsedItem]) -> intake.Draft:
+    """The goods of an offer as /need's draft reads them, every assumed unit asked."""
+    lines = intake.draft_from_parse(tuple(items), turn.ctx.catalog)
+    # A unit /need would assume and show with a switch is asked here: an offer of "12" of a
+    # bulk good counted in pieces is a guess the coordinator would allocate on.
+    for index in lines.unit_hints:
+        if not any(q.index == index and q.kind == Q_UNIT for q in lines.questions):
+            lines.questions.append(intake.ItemQuestion(index=index, kind=Q_UNIT))
+    lines.unit_hints = []
+    lines.questions.sort(key=lambda q: q.index)
+    return lines
+
+
+async def start_with_items(
+    turn: Turn, items: Sequence[ParsedItem], until: date | None
+) -> list[Reply]:
+    """An offer list read from a spreadsheet (handlers/requests/upload.py): the form goes on
+    from its goods, asking what the file did not say."""
+    draft = OfferDraft(id=secrets.token_hex(4), lines=offer_lines(turn, items), until=until)
+    return await save_and_show(turn, draft, replace=False)
+
+
 def read_lines(turn: Turn, text: str, draft: OfferDraft) -> str | None:
     """Read the goods into ``draft``; the refusal (problems listed) when they cannot be."""
     parsed = parse_need(text, turn.today, catalog=turn.ctx.catalog)
@@ -202,15 +231,7 @@ def read_lines(turn: Turn, text: str, draft: OfferDraft) -> str | None:
         out.append("")
         out.append(turn.tr("offer.usage"))
         return "\n".join(out)
-    lines = intake.draft_from_parse(parsed.items, turn.ctx.catalog)
-    # A unit /need would assume and show with a switch is asked here: an offer of "12" of a
-    # bulk good counted in pieces is a guess the coordinator would allocate on.
-    for index in lines.unit_hints:
-        if not any(q.index == index and q.kind == Q_UNIT for q in lines.questions):
-            lines.questions.append(intake.ItemQuestion(index=index, kind=Q_UNIT))
-    lines.unit_hints = []
-    lines.questions.sort(key=lambda q: q.index)
-    draft.lines = lines
+    draft.lines = offer_lines(turn, parsed.items)
     if parsed.needed_by is not None:
         draft.until = parsed.needed_by
     if parsed.note:

@@ -158,7 +158,10 @@ HEADER_WORDS: Final[dict[str, frozenset[str]]] = {
     NEEDED_BY: frozenset(
         "потрібно до;потрібен до;потрібно до дати;термін;до дати;дата;нужно до;срок;"
         "benötigt bis;benoetigt bis;bis;bis wann;datum;frist;termin;"
-        "needed by;needed-by;due;due date;deadline;date;by".split(";")
+        "needed by;needed-by;due;due date;deadline;date;by;"
+        # A donor's offer list: the last day the goods are available.
+        "доступно до;в наявності до;verfügbar bis;verfuegbar bis;available until;"
+        "available to".split(";")
     ),
     NOTE: frozenset(
         "примітка;примітки;коментар;коментарі;примечание;комментарий;"

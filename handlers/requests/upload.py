@@ -19,7 +19,8 @@ from typing import Final
 from handlers.core.context import HandlerContext, Turn
 from handlers.core.events import Document, Incoming, Reply
 from handlers.core.offload import off_loop
-from handlers.core.registry import REQUESTER, Command, Registry, UploadRoute
+from handlers.core.registry import DONOR, REQUESTER, Command, Registry, UploadRoute
+from handlers.offers import form as offer_form
 from handlers.requests import intake
 from handlers.requests.catalog import Catalog
 from handlers.requests.need_line import PROBLEM_CODES
@@ -36,14 +37,14 @@ from handlers.text.format import esc, fmt_date
 from handlers.text.i18n import LANGUAGES, Language, Translator
 from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook
 from storage import members
-from storage.models import Identity, Urgency
+from storage.models import Identity, Role, Urgency
 
 XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Rows not read are listed up to this many; the rest are counted.
 MAX_LISTED_PROBLEMS: Final = 25
-# Who may send a list. Donors' offer lists (issue 15, h15-offers) plug in here: the route
-# would read the same sheet and hand the lines to the offer preview by the sender's role.
-UPLOAD_ROLES: Final = REQUESTER
+# Who may send a list: a requester's is a needs list (/need's preview), a donor's an offer list
+# (the /offer form, handlers/offers/form.py), read the same way.
+UPLOAD_ROLES: Final = REQUESTER | DONOR
 
 
 def vocabulary(t: Translator) -> Vocabulary:
@@ -130,6 +131,15 @@ async def on_upload(turn: Turn, prepared: object | None) -> list[Reply]:
     if not reading.lines:
         text = turn.tr("upload.nothing_read", name=name) + "\n\n" + problems_text(turn, reading)
         return [Reply(text=f"{text}\n\n{hint}")]
+    if turn.roles & DONOR and not turn.roles & {Role.REQUESTER}:
+        # The "needed by" column of a donor's list is the last day the goods are available.
+        report = [turn.tr("upload.read", name=name, count=len(reading.lines))]
+        if reading.problems:
+            report.append(problems_text(turn, reading))
+        form_replies = await offer_form.start_with_items(
+            turn, [line.item for line in reading.lines], reading.needed_by
+        )
+        return [Reply(text="\n\n".join(report)), *form_replies]
     draft = intake.draft_from_parse(tuple(line.item for line in reading.lines), turn.ctx.catalog)
     await intake.ask_about_duplicates(turn, draft)
     draft.urgency = reading.urgency or Urgency.NORMAL

@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 from handlers.offers.service import clear_closed_offer_notes, expire_offers
+from handlers.text.i18n import Translator
 from storage import organisations
 from storage.models import Identity, OrgKind, Role
 from tests.engine_harness import ADMIN, EngineHarness, find_payload, payloads
+
+T = Translator()
 
 NURSE_A = Identity(transport="telegram", user_id="11")
 NURSE_B = Identity(transport="telegram", user_id="12")
@@ -458,3 +461,49 @@ async def test_cancel_ends_a_half_filled_offer(harness: EngineHarness) -> None:
     assert ref == "O-1"
     after = await h.send(DONOR, "/cancel", lang="de")  # the submitted marker is no conversation
     assert after[0].text == h.engine.ctx.t("de", "intake.nothing_to_cancel")
+
+
+async def test_a_donor_sends_an_offer_list_as_a_file(harness: EngineHarness) -> None:
+    """Issue 15: donors upload offer lists the same way as hospitals their needs lists; the
+    list's goods go into the /offer form, which asks what the file did not say."""
+    from handlers.core.events import Upload
+
+    h = harness
+    await world(h)
+    data = (
+        "Artikel;Menge;Einheit;Verfügbar bis\nNotstromaggregat 20 kVA;12;Stk;31.01.2027\n??;x;;\n"
+    )
+    raw = data.encode()
+    incoming = h.incoming(DONOR).model_copy(
+        update={
+            "upload": Upload(filename="angebot.csv", size=len(raw), data=raw),
+            "attachment_size": len(raw),
+            "language_code": "de",
+        }
+    )
+    report, form = await h.engine.handle(incoming)
+    # The row that could not be read is listed by its number (row 3: header, then two rows).
+    assert "angebot.csv" in report.text
+    assert T("de", "upload.row_line", row=3, reason="").split(":")[0] in report.text, report.text
+    # The offer form with the goods read, not a request preview.
+    assert "Notstromaggregat" in form.text or "Stromerzeuger" in form.text, form.text
+    assert not any(p.startswith("w:submit:") for p in payloads(form))
+    assert await h.count("requests") == 0
+    # It goes on like a typed /offer: the pick-up town is asked next (the date came from the
+    # file), then it can be submitted and is stored as one offer.
+    replies = await h.send(DONOR, "Wuppertal", lang="de")
+    for _ in range(8):
+        options = payloads(replies[0])
+        if any(p.startswith("of:submit:") for p in options):
+            break
+        if "of:c:used" in options:
+            replies = await h.press(DONOR, "of:c:used", lang="de")
+        elif "of:n:yes" in options:
+            replies = await h.press(DONOR, "of:n:yes", lang="de")
+        elif "of:note:skip" in options:
+            replies = await h.press(DONOR, "of:note:skip", lang="de")
+        else:
+            raise AssertionError(replies[0].text)
+    await h.press(DONOR, find_payload(replies[0], "of:submit:"), lang="de")
+    assert await h.count("offers") == 1
+    assert await h.rows("SELECT quantity FROM offer_lines") == [(12,)]
