@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 DEFAULT_WINDOW = {
     SubscriptionKind.DAILY: timedelta(days=1),
     SubscriptionKind.WEEKLY: timedelta(days=7),
+    SubscriptionKind.FORTNIGHTLY: timedelta(days=14),
     SubscriptionKind.CRITICAL: timedelta(days=1),
 }
 # Builds of one run before giving up when its subscription keeps changing under it. Nothing is
@@ -166,8 +167,8 @@ async def _build(ctx: HandlerContext, plan: _Plan) -> _Built:
             window_end=plan.window_end,
         )
         chart = None
-        if sub.kind is SubscriptionKind.WEEKLY:
-            # The weekly digest carries the 8-week chart of outstanding needs.
+        if sub.kind in (SubscriptionKind.WEEKLY, SubscriptionKind.FORTNIGHTLY):
+            # The weekly (and fortnightly) digest carries the 8-week chart of outstanding needs.
             chart = await read_chart(ctx, conn, sub.filters, end=plan.window_end)
     return await off_loop(_render, ctx, sub.language, data, chart)
 
