@@ -58,18 +58,30 @@ def week_ends(end: datetime, weeks: int) -> list[datetime]:
 
 
 async def outstanding_by_week(
-    conn: aiosqlite.Connection, *, weeks: int, end: datetime, filters: Filters
+    conn: aiosqlite.Connection,
+    *,
+    weeks: int,
+    end: datetime,
+    filters: Filters,
+    count_lines: bool = False,
 ) -> ChartData:
+    """Outstanding quantity per (item, urgency) and week; with ``count_lines`` the number of
+    item lines with anything outstanding instead (the coordination round's chart: lines of
+    different units can be counted together, their quantities cannot)."""
     ends = week_ends(end, weeks)
     if filters.item_keys is not None and not filters.item_keys:
         return ChartData(weeks=tuple(ChartWeek(end=e) for e in ends))
     # Both queries and the sums over every item line run in the database thread, in one trip:
     # at 100,000 item lines the sums alone take most of a second of CPU, which the event loop
     # (every chat's answers) must not pay.
-    return await run_in_db_thread(conn, partial(_outstanding, ends=ends, filters=filters))
+    return await run_in_db_thread(
+        conn, partial(_outstanding, ends=ends, filters=filters, count_lines=count_lines)
+    )
 
 
-def _outstanding(raw: sqlite3.Connection, ends: list[datetime], filters: Filters) -> ChartData:
+def _outstanding(
+    raw: sqlite3.Connection, ends: list[datetime], filters: Filters, count_lines: bool = False
+) -> ChartData:
     first, last = to_db(ends[0]), to_db(ends[-1])
     where, args = filter_sql(filters)
     open_values = sorted(_OPEN_VALUES)
@@ -122,8 +134,9 @@ def _outstanding(raw: sqlite3.Connection, ends: list[datetime], filters: Filters
         if not outstanding:
             continue
         key = (item_key, Urgency(urgency))
+        amount = 1 if count_lines else outstanding
         for index in open_weeks:
-            sums[index][key] += outstanding
+            sums[index][key] += amount
     return ChartData(
         weeks=tuple(
             ChartWeek(end=week_end, cells=_cells(week_sums))
