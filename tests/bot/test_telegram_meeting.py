@@ -24,20 +24,19 @@ from handlers.coordination.meeting_pack import (
     WHO_COLUMNS,
 )
 from handlers.requests.units import unit_name
+from handlers.text.i18n import Language
 from tests.bot import test_telegram_shipments as truck
 from tests.bot.test_telegram_shipments import COORD, NURSE_A, World, plain
 from tests.bot.test_telegram_shipments import world as world  # the fixture
 from tests.engine_harness import scalar
 
-LANG = "de"
+LANG: Language = "de"
 
 
 def table(sheet: Any) -> tuple[list[str], list[str], list[tuple[Any, ...]]]:
     """(header, HXL row, data rows) of a sheet whose notes come first."""
     rows = [tuple(c.value for c in row) for row in sheet.iter_rows()]
-    hxl_at = next(
-        n for n, row in enumerate(rows) if any(str(v or "").startswith("#") for v in row)
-    )
+    hxl_at = next(n for n, row in enumerate(rows) if any(str(v or "").startswith("#") for v in row))
     header, hxl = rows[hxl_at - 1], rows[hxl_at]
     return list(header), list(hxl), rows[hxl_at + 1 :]
 
