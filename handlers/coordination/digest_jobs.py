@@ -32,7 +32,7 @@ from handlers.core.context import HandlerContext, Job
 from handlers.core.events import Document, Reply
 from handlers.core.offload import off_loop
 from handlers.text.i18n import normalise_language
-from storage import subscriptions
+from storage import shipments, subscriptions
 from storage.charts import ChartData
 from storage.db import Conn
 from storage.digests import DigestData, load_digest_data
@@ -64,13 +64,16 @@ async def read_digest(
     window_start: datetime,
     window_end: datetime,
 ) -> DigestData:
-    return await load_digest_data(
+    data = await load_digest_data(
         conn,
         window_start=window_start,
         window_end=window_end,
         today=window_end.astimezone(ctx.policy.timezone).date(),
         filters=filters,
     )
+    # Issue 14: which of the listed requests have goods on a truck, and since when.
+    trucks = await shipments.on_the_way(conn, data.listed_request_ids())
+    return data.model_copy(update={"on_the_way": trucks}) if trucks else data
 
 
 def digest_parts(
