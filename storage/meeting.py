@@ -29,8 +29,11 @@ from storage.models import OPEN_STATUSES, Frozen, Status, Urgency
 from storage.shipment_models import LineStatus
 from storage.timefmt import date_from_db, from_db, opt_from_db, to_db
 
-SECTION_LIMIT: Final = 2_000
+# A round's pack is read at a meeting: the first 300 requests (or rows) of a section, most
+# urgent first, and the count of all of them; /export has every line.
+SECTION_LIMIT: Final = 300
 _OPEN = "(" + ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)) + ")"
+_ALL_URGENCIES = "(" + ", ".join(f"'{u.value}'" for u in Urgency) + ")"
 _URGENCY_RANK = (
     "CASE r.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END"
 )
@@ -306,28 +309,30 @@ def _stale(raw: sqlite3.Connection, until: datetime, limit: int) -> Section[Need
         "(r.reconfirm_asked_at < ? AND NOT EXISTS (SELECT 1 FROM status_events se"
         " WHERE se.request_id = r.id AND se.at > r.reconfirm_asked_at))"
     )
-    requests_sql = (
-        f"SELECT r.id, r.urgency, r.created_at FROM requests r WHERE r.status IN {_OPEN}"
-        f" AND {silent}"
-        " UNION"
-        f" SELECT r.id, r.urgency, r.created_at FROM requests r WHERE +r.status IN {_OPEN}"
-        f" AND {unconfirmed}"
-    )
-    args = [cutoff, cutoff, asked_before]
+    # As storage/digests.py reads it: the set built once (MATERIALIZED) from two arms, each on
+    # its own index ("urgency IN (all four)" lets SQLite range over created_at on the
+    # (status, urgency, created_at) index; "+r.status" keeps the second arm on the partial
+    # index of reconfirm_asked_at), then counted and cut from the same rows.
+    order = f"{_URGENCY_RANK}, r.created_at, r.id"
     extra = (
         ", COALESCE((SELECT MAX(le.at) FROM status_events le WHERE le.request_id = r.id),"
-        f" r.created_at), {unconfirmed}"
+        f" r.created_at), {unconfirmed}, (SELECT COUNT(*) FROM stale)"
     )
-    total = raw.execute(f"SELECT COUNT(*) FROM ({requests_sql})", args).fetchone()[0]
-    order = f"{_URGENCY_RANK}, r.created_at, r.id"
     rows = raw.execute(
-        f"WITH chosen AS MATERIALIZED (SELECT id FROM ({requests_sql}) r ORDER BY {order}"
-        " LIMIT ?)"
+        "WITH stale AS MATERIALIZED ("
+        " SELECT r.id, r.urgency, r.created_at FROM requests r"
+        f"  WHERE r.status IN {_OPEN} AND r.urgency IN {_ALL_URGENCIES} AND {silent}"
+        " UNION ALL"
+        " SELECT r.id, r.urgency, r.created_at FROM requests r"
+        f"  WHERE +r.status IN {_OPEN} AND {unconfirmed} AND NOT {silent}"
+        f"), chosen AS (SELECT r.id FROM stale r ORDER BY {order} LIMIT ?)"
         f" SELECT {_NEED_COLUMNS}{extra} FROM chosen c JOIN requests r ON r.id = c.id"
         " JOIN request_items i ON i.request_id = r.id"
         f" ORDER BY {order}, i.position",
-        [*args, limit, asked_before],
+        [cutoff, cutoff, asked_before, cutoff, cutoff, limit, asked_before],
     ).fetchall()
+    # Every request has an item line, so no row means no stale request.
+    total = rows[0][14] if rows else 0
     return Section(rows=tuple(_need(row, stale=True) for row in rows), total=int(total))
 
 
@@ -437,13 +442,14 @@ def _who_what_where(
         f" WHERE (p.at >= ? AND p.at < ?) OR (r.status IN {_OPEN} AND p.at < ?)"
         " GROUP BY p.org_id, i.item_key, i.unit, r.org_id"
     )
-    args = [start, end, end]
-    total = raw.execute(f"SELECT COUNT(*) FROM ({grouped})", args).fetchone()[0]
+    # Grouped once (MATERIALIZED), then counted and cut from the same rows.
     rows = raw.execute(
-        f"SELECT * FROM ({grouped}) ORDER BY pledger IS NULL, pledger, item_key IS NULL,"
-        " item_key, unit, dest LIMIT ?",
-        [*args, limit],
+        f"WITH g AS MATERIALIZED ({grouped})"
+        " SELECT *, (SELECT COUNT(*) FROM g) FROM g ORDER BY pledger IS NULL, pledger,"
+        " item_key IS NULL, item_key, unit, dest LIMIT ?",
+        [start, end, end, limit],
     ).fetchall()
+    total = rows[0][7] if rows else 0
     return Section(
         rows=tuple(
             WhoWhatWhere(

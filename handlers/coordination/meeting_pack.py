@@ -15,6 +15,7 @@ workbook and the PNG in a worker thread (``off_loop``), as /export and /chart do
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -77,15 +78,6 @@ class PackInput:
 
     data: MeetingData
     orgs: Mapping[int, Organisation]
-    chart: ChartData
-
-
-@dataclass(frozen=True, slots=True)
-class Pack:
-    summary: str
-    workbook: bytes
-    chart: bytes
-    chart_title: str
 
 
 # (column key, HXL tag, kind) per sheet; titles are ``meeting.col.<key>``.
@@ -397,49 +389,64 @@ def draw_round_chart(ctx: HandlerContext, chart: ChartData, lang: Language) -> t
     return ctx.renderers.weekly_chart(folded, lang=lang, title=title, labels=labels), title
 
 
-def render_pack(ctx: HandlerContext, pack: PackInput, lang: Language) -> Pack:
-    """Built and drawn together, in a worker thread (``off_loop``)."""
-    tz = ctx.policy.timezone
-    book = build_workbook(pack, lang=lang, t=ctx.t, catalog=ctx.catalog, tz=tz)
-    png, title = draw_round_chart(ctx, pack.chart, lang)
-    return Pack(
-        summary=summary_text(ctx.t, lang, pack.data, tz),
-        workbook=ctx.renderers.workbook(book),
-        chart=png,
-        chart_title=title,
-    )
+def render_workbook_bytes(ctx: HandlerContext, pack: PackInput, lang: Language) -> bytes:
+    """The workbook, built and drawn together: in a worker thread (``off_loop``)."""
+    book = build_workbook(pack, lang=lang, t=ctx.t, catalog=ctx.catalog, tz=ctx.policy.timezone)
+    return ctx.renderers.workbook(book)
 
 
-async def read_pack(
+async def read_sections(
     ctx: HandlerContext, *, since: datetime, until: datetime, today: date
-) -> PackInput:
-    """Everything the pack shows, from one ``Database.snapshot()`` (no lock held)."""
+) -> tuple[MeetingData, dict[int, Organisation]]:
+    """The sheets' data, from one ``Database.snapshot()`` (no lock held)."""
     async with ctx.db.snapshot() as conn:
         data = await load_meeting_data(conn, since=since, until=until, today=today)
-        chart = await outstanding_by_week(
+        orgs = {o.id: o for o in await organisations.list_organisations(conn)}
+    return data, orgs
+
+
+async def read_round_chart(ctx: HandlerContext, *, until: datetime) -> ChartData:
+    """Open item lines per item and week, from a snapshot of its own."""
+    async with ctx.db.snapshot() as conn:
+        return await outstanding_by_week(
             conn, weeks=CHART_WEEKS, end=until, filters=Filters(), count_lines=True
         )
-        orgs = {o.id: o for o in await organisations.list_organisations(conn)}
-    return PackInput(data=data, orgs=orgs, chart=chart)
 
 
 async def meeting_pack(
     ctx: HandlerContext, *, since: datetime, until: datetime, lang: Language
 ) -> list[Reply]:
     """The round's pack as replies: the summary, the workbook, the chart. A report
-    (``Turn.after_commit``), in its turn among reports."""
+    (``Turn.after_commit``), in its turn among reports.
+
+    Two lines of work side by side, each a short read then its drawing: the sheets (SQLite's
+    work, then openpyxl in a worker thread) and the chart (the walk over every open item line
+    in the database thread, then matplotlib in the renderers' chart process). On two cores
+    they overlap. Each reads its own snapshot: a turn committed between the two can show in
+    one and not the other, as it would in a pack asked for a second later.
+    """
     today = until.astimezone(ctx.policy.timezone).date()
+
+    async def sheets() -> tuple[MeetingData, bytes]:
+        data, orgs = await read_sections(ctx, since=since, until=until, today=today)
+        pack = PackInput(data=data, orgs=orgs)
+        return data, await off_loop(render_workbook_bytes, ctx, pack, lang)
+
+    async def chart() -> tuple[bytes, str]:
+        lines = await read_round_chart(ctx, until=until)
+        return await off_loop(draw_round_chart, ctx, lines, lang)
+
     async with ctx.reports.slot():
-        pack_input = await read_pack(ctx, since=since, until=until, today=today)
-        pack = await off_loop(render_pack, ctx, pack_input, lang)
+        (data, workbook), (png, title) = await asyncio.gather(sheets(), chart())
+    summary = summary_text(ctx.t, lang, data, ctx.policy.timezone)
     stamp = today.isoformat()
     return [
-        Reply(text=pack.summary),
+        Reply(text=summary),
         Reply(
             document=Document(
                 filename=f"aidbridge-round-{stamp}.xlsx",
                 mime_type=XLSX_MIME,
-                data=pack.workbook,
+                data=workbook,
                 caption=ctx.t(lang, "meeting.caption_pack"),
             )
         ),
@@ -447,8 +454,8 @@ async def meeting_pack(
             document=Document(
                 filename=f"aidbridge-round-{stamp}.png",
                 mime_type=PNG_MIME,
-                data=pack.chart,
-                caption=pack.chart_title,
+                data=png,
+                caption=title,
             )
         ),
     ]

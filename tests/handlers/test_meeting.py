@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from handlers.coordination.meeting_pack import PackInput, build_workbook
 from handlers.text.i18n import Translator
-from storage.charts import ChartData, outstanding_by_week
+from storage.charts import outstanding_by_week
 from storage.meeting import load_meeting_data
 from storage.models import Filters, Identity, Role
 from tests.engine_harness import EngineHarness, find_payload
@@ -153,7 +153,7 @@ async def test_a_section_beyond_its_limit_says_how_much_is_left_out(
     assert data.new.total == 3 and [r.request_id for r in data.new.rows] == [1001, 1002]
     ctx = h.engine.ctx
     book = build_workbook(
-        PackInput(data=data, orgs={}, chart=ChartData(weeks=())),
+        PackInput(data=data, orgs={}),
         lang="en",
         t=ctx.t,
         catalog=ctx.catalog,
