@@ -98,15 +98,17 @@ def _outstanding(
         "  WHERE e.request_id = r.id AND e.at >= ?))"
     )
     candidate_args = [last, *args, *open_values, first]
+    # Lines with nothing outstanding add nothing: SQLite leaves them out.
     items = raw.execute(
         "SELECT r.id, r.created_at, r.urgency, i.item_key,"
-        f" MAX(0, i.quantity - MAX(i.pledged, i.delivered)){candidates}"
-        " ORDER BY r.id, i.position",
+        f" i.quantity - MAX(i.pledged, i.delivered){candidates}"
+        " AND i.quantity > MAX(i.pledged, i.delivered) ORDER BY r.id, i.position",
         candidate_args,
     )
     events = raw.execute(
         "SELECT request_id, status, at FROM status_events"
-        f" WHERE at <= ? AND request_id IN (SELECT r.id{candidates})"
+        f" WHERE at <= ? AND request_id IN (SELECT r.id{candidates}"
+        "  AND i.quantity > MAX(i.pledged, i.delivered))"
         " ORDER BY request_id, at, id",
         [last, *candidate_args],
     )
