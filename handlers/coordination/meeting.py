@@ -45,6 +45,8 @@ async def cmd_meeting(turn: Turn, args: str) -> list[Reply]:
     else:
         if words and words[0].casefold() in _SINCE:
             words = words[1:]
+            if not words:
+                return [Reply(text=turn.tr("meeting.usage"))]
         if len(words) > 1 or (words and read_date(words[0]) is None):
             return [Reply(text=turn.tr("meeting.usage"))]
         if words:

@@ -182,6 +182,7 @@ class _Words:
         self.t, self.lang, self.catalog, self.orgs, self.tz = t, lang, catalog, orgs, tz
         self.categories = {c.key: c.name(lang) for c in catalog.categories()}
         self.other = t(lang, "meeting.category_other")
+        self.free_text = t(lang, "item.free_text_mark")
 
     def day(self, moment: datetime | None) -> date | None:
         return moment.astimezone(self.tz).date() if moment is not None else None
@@ -198,7 +199,8 @@ class _Words:
         category = category_of(self.catalog, item_key)
         return (
             self.categories.get(category, self.other),
-            item_label(self.catalog, self.lang, item_key, free_text),
+            # Grouped rows (who does what where) carry no text for free-text items.
+            item_label(self.catalog, self.lang, item_key, free_text or self.free_text),
             item_key if item_key is not None and self.catalog.get(item_key) else None,
         )
 

@@ -92,6 +92,8 @@ async def test_a_round_starts_where_the_teams_last_one_ended(harness: EngineHarn
     assert (await rounds(h))[-1][1] == "2026-11-30T23:00:00.000000+00:00"
     replies = await h.send(COORD, "/meeting since 2027-01-01")
     assert "01.01.2027" in replies[0].text and len(await rounds(h)) == 4
+    replies = await h.send(COORD, "/meeting since")
+    assert "/meeting again" in replies[0].text
     replies = await h.send(COORD, "/meeting tomorrow")
     assert "/meeting again" in replies[0].text
     replies = await h.send(NURSE, "/meeting")
