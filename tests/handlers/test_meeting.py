@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import hxl
+from hxl.input import InputOptions
 from openpyxl import load_workbook
 
-from handlers.coordination.meeting_pack import PackInput, build_workbook
+from handlers.coordination.meeting_pack import SECTIONS, PackInput, build_workbook
 from handlers.text.i18n import Translator
 from storage.charts import outstanding_by_week
 from storage.meeting import load_meeting_data
@@ -128,6 +130,11 @@ async def test_standing_sections_and_the_chart(harness: EngineHarness) -> None:
     stale = sheet_rows(xlsx, t("en", "meeting.sheet.stale"))
     assert [r[0] for r in stale] == ["R-1001", "R-1001", "R-1002"]
     assert {r[-1] for r in stale} == {t("en", "meeting.stale_silent")}
+    # Every section's sheet is HXL that the HXL project's own library reads.
+    for index, (key, columns) in enumerate(SECTIONS, 1):
+        dataset = hxl.data(io.BytesIO(xlsx), InputOptions(sheet_index=index)).cache()
+        assert [c.display_tag for c in dataset.columns] == [c[1] for c in columns], key
+        assert len(list(dataset)) == len(sheet_rows(xlsx, t("en", f"meeting.sheet.{key}"))), key
     # The chart counts open item lines: three lines, not 232 of anything.
     async with h.db.read() as conn:
         chart = await outstanding_by_week(
