@@ -22,6 +22,7 @@ import aiosqlite
 
 from storage.db import run_in_db_thread
 from storage.exports import filter_sql
+from storage.filters import request_conditions
 from storage.models import OPEN_STATUSES, URGENCY_ORDER, Filters, Frozen, Status, Urgency
 from storage.timefmt import to_db
 
@@ -105,12 +106,23 @@ def _outstanding(
         " AND i.quantity > MAX(i.pledged, i.delivered) ORDER BY r.id, i.position",
         candidate_args,
     )
+    # The same requests' histories, in the same order. Requests drive (CROSS JOIN keeps them
+    # the outer loop, "+e.at" off the time index): left to itself SQLite walked status_events
+    # by time and sorted every row, 2.3 s instead of 0.5 s at 100,000 requests.
+    request_where, request_args = request_conditions(filters)
+    item_where, item_args = "", list(filters.item_keys or ())
+    if filters.item_keys is not None:
+        item_where = f" AND i.item_key IN ({','.join('?' for _ in filters.item_keys)})"
     events = raw.execute(
-        "SELECT request_id, status, at FROM status_events"
-        f" WHERE at <= ? AND request_id IN (SELECT r.id{candidates}"
-        "  AND i.quantity > MAX(i.pledged, i.delivered))"
-        " ORDER BY request_id, at, id",
-        [last, *candidate_args],
+        "SELECT e.request_id, e.status, e.at FROM requests r"
+        " CROSS JOIN status_events e ON e.request_id = r.id"
+        f" WHERE r.created_at <= ?{request_where}"
+        f" AND (r.status IN ({marks}) OR EXISTS (SELECT 1 FROM status_events x"
+        "  WHERE x.request_id = r.id AND x.at >= ?))"
+        " AND +e.at <= ? AND EXISTS (SELECT 1 FROM request_items i WHERE i.request_id = r.id"
+        f"  AND i.quantity > MAX(i.pledged, i.delivered){item_where})"
+        " ORDER BY r.id, e.at, e.id",
+        [last, *request_args, *open_values, first, last, *item_args],
     )
     # Both come ordered by request id and are walked side by side, one request at a time:
     # nothing grows with the number of requests but the sums, so the garbage collector (whose
