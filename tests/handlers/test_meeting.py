@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from handlers.coordination.meeting_pack import SECTIONS, PackInput, build_workbook
 from handlers.text.i18n import Translator
+from storage import shipments
 from storage.charts import outstanding_by_week
 from storage.meeting import load_meeting_data
 from storage.models import Filters, Identity, Role
@@ -176,7 +177,7 @@ async def test_a_section_beyond_its_limit_says_how_much_is_left_out(
 async def test_digest_marks_goods_on_a_truck(harness: EngineHarness) -> None:
     h = harness
     await world(h)
-    await file(h, "200 уп бинти !critical")
+    await file(h, "200 уп бинти; 2 генератор !critical")
     replies = await h.report(COORD, "/digest")
     assert "S-1" not in "".join(r.text for r in replies)
     await h.send(COORD, "/pledge R-1001")
@@ -189,3 +190,11 @@ async def test_digest_marks_goods_on_a_truck(harness: EngineHarness) -> None:
     replies = await h.report(COORD, "/digest")
     text = "".join(r.text for r in replies)
     assert "🚚 S-1 On the way since 30.11 11:00" in text, text
+    # Goods signed for are no longer on the way: the mark goes with the last line signed.
+    lines = [r[0] for r in await h.rows("SELECT id FROM shipment_lines ORDER BY id")]
+    await h.press(NURSE, f"shr:ok:{lines[0]}")
+    async with h.db.read() as conn:
+        assert [w.shipment_id for w in (await shipments.on_the_way(conn, [1001]))[1001]] == [1]
+    await h.press(NURSE, f"shr:ok:{lines[1]}")
+    async with h.db.read() as conn:
+        assert await shipments.on_the_way(conn, [1001]) == {}
