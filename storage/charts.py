@@ -119,7 +119,10 @@ def _outstanding(
         f" WHERE r.created_at <= ?{request_where}"
         f" AND (r.status IN ({marks}) OR EXISTS (SELECT 1 FROM status_events x"
         "  WHERE x.request_id = r.id AND x.at >= ?))"
-        " AND +e.at <= ? AND EXISTS (SELECT 1 FROM request_items i WHERE i.request_id = r.id"
+        # "new" rows change nothing: a request is new until its first other status, and no
+        # status leads back to new (handlers/lifecycle/rules.py).
+        f" AND +e.at <= ? AND e.status != '{Status.NEW.value}'"
+        " AND EXISTS (SELECT 1 FROM request_items i WHERE i.request_id = r.id"
         f"  AND i.quantity > MAX(i.pledged, i.delivered){item_where})"
         " ORDER BY r.id, e.at, e.id",
         [last, *request_args, *open_values, first, last, *item_args],
