@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from handlers.coordination.digest_jobs import run_digest
@@ -34,12 +35,59 @@ MAX_STEPS = 10_000
 EPSILON = timedelta(microseconds=1)
 
 
-def trigger_for(sub: Subscription) -> CronTrigger:
+class FortnightlyTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 is untyped
+    """A weekly cron time, on every second week counted from ``start`` (a local date).
+
+    The weekly ``CronTrigger`` does the wall-clock work, DST included (the spring 02:30 runs at
+    03:30, the autumn one twice: the digest's run key makes that once); this only skips the
+    weeks off. Which week is on is decided by the local *date* of a firing, so a firing moved
+    by DST stays in its week. APScheduler's CalendarIntervalTrigger would do two weeks too, but
+    it drops a time the spring night skips instead of moving it, unlike daily and weekly ones.
+    """
+
+    __slots__ = ("_start", "_tz", "_weekly")
+
+    def __init__(self, weekly: CronTrigger, start: date, tz: ZoneInfo) -> None:
+        self._weekly = weekly
+        self._start = start
+        self._tz = tz
+
+    def is_on(self, moment: datetime) -> bool:
+        day = moment.astimezone(self._tz).date()
+        return day >= self._start and (day - self._start).days // 7 % 2 == 0
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        found: datetime | None = self._weekly.get_next_fire_time(previous_fire_time, now)
+        # Past a week off (or a week before the start date) to the next week on.
+        for _ in range(MAX_STEPS):
+            if found is None or self.is_on(found):
+                return found
+            cursor = found.astimezone(UTC) + EPSILON
+            nxt = self._weekly.get_next_fire_time(None, cursor)
+            # The same answer again for a cursor just past it (the autumn night): step on.
+            while nxt is not None and nxt.astimezone(UTC) < cursor:
+                cursor += timedelta(minutes=1)
+                nxt = self._weekly.get_next_fire_time(None, cursor)
+            found = nxt
+        return None
+
+    def __str__(self) -> str:
+        return f"fortnightly[{self._weekly}, from {self._start.isoformat()}]"
+
+
+def trigger_for(sub: Subscription) -> BaseTrigger:
     assert sub.cron is not None
-    return CronTrigger.from_crontab(sub.cron, timezone=ZoneInfo(sub.timezone))
+    tz = ZoneInfo(sub.timezone)
+    weekly = CronTrigger.from_crontab(sub.cron, timezone=tz)
+    if sub.kind is SubscriptionKind.FORTNIGHTLY:
+        start = sub.start_date or sub.created_at.astimezone(tz).date()
+        return FortnightlyTrigger(weekly, start, tz)
+    return weekly
 
 
-def latest_fire_time(trigger: CronTrigger, after: datetime, now: datetime) -> datetime | None:
+def latest_fire_time(trigger: BaseTrigger, after: datetime, now: datetime) -> datetime | None:
     """The last scheduled time in (after, now], or None when there is none.
 
     APScheduler 3 can answer the same fire time again for a cursor just past it (seen on the

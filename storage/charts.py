@@ -13,16 +13,18 @@ placed correctly in time, since closing is dated by its status event.
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_left
 from collections import defaultdict
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cache, partial
 
 import aiosqlite
 
 from storage.db import run_in_db_thread
 from storage.exports import filter_sql
+from storage.filters import request_conditions
 from storage.models import OPEN_STATUSES, URGENCY_ORDER, Filters, Frozen, Status, Urgency
-from storage.timefmt import from_db, to_db
+from storage.timefmt import to_db
 
 
 class ChartCell(Frozen):
@@ -58,18 +60,30 @@ def week_ends(end: datetime, weeks: int) -> list[datetime]:
 
 
 async def outstanding_by_week(
-    conn: aiosqlite.Connection, *, weeks: int, end: datetime, filters: Filters
+    conn: aiosqlite.Connection,
+    *,
+    weeks: int,
+    end: datetime,
+    filters: Filters,
+    count_lines: bool = False,
 ) -> ChartData:
+    """Outstanding quantity per (item, urgency) and week; with ``count_lines`` the number of
+    item lines with anything outstanding instead (the coordination round's chart: lines of
+    different units can be counted together, their quantities cannot)."""
     ends = week_ends(end, weeks)
     if filters.item_keys is not None and not filters.item_keys:
         return ChartData(weeks=tuple(ChartWeek(end=e) for e in ends))
     # Both queries and the sums over every item line run in the database thread, in one trip:
     # at 100,000 item lines the sums alone take most of a second of CPU, which the event loop
     # (every chat's answers) must not pay.
-    return await run_in_db_thread(conn, partial(_outstanding, ends=ends, filters=filters))
+    return await run_in_db_thread(
+        conn, partial(_outstanding, ends=ends, filters=filters, count_lines=count_lines)
+    )
 
 
-def _outstanding(raw: sqlite3.Connection, ends: list[datetime], filters: Filters) -> ChartData:
+def _outstanding(
+    raw: sqlite3.Connection, ends: list[datetime], filters: Filters, count_lines: bool = False
+) -> ChartData:
     first, last = to_db(ends[0]), to_db(ends[-1])
     where, args = filter_sql(filters)
     open_values = sorted(_OPEN_VALUES)
@@ -85,45 +99,63 @@ def _outstanding(raw: sqlite3.Connection, ends: list[datetime], filters: Filters
         "  WHERE e.request_id = r.id AND e.at >= ?))"
     )
     candidate_args = [last, *args, *open_values, first]
+    # Lines with nothing outstanding add nothing: SQLite leaves them out.
     items = raw.execute(
         "SELECT r.id, r.created_at, r.urgency, i.item_key,"
-        f" MAX(0, i.quantity - MAX(i.pledged, i.delivered)){candidates}"
-        " ORDER BY r.id, i.position",
+        f" i.quantity - MAX(i.pledged, i.delivered){candidates}"
+        " AND i.quantity > MAX(i.pledged, i.delivered) ORDER BY r.id, i.position",
         candidate_args,
     )
+    # The same requests' histories, in the same order. Requests drive (CROSS JOIN keeps them
+    # the outer loop, "+e.at" off the time index): left to itself SQLite walked status_events
+    # by time and sorted every row, 2.3 s instead of 0.5 s at 100,000 requests.
+    request_where, request_args = request_conditions(filters)
+    item_where, item_args = "", list(filters.item_keys or ())
+    if filters.item_keys is not None:
+        item_where = f" AND i.item_key IN ({','.join('?' for _ in filters.item_keys)})"
     events = raw.execute(
-        "SELECT request_id, status, at FROM status_events"
-        f" WHERE at <= ? AND request_id IN (SELECT r.id{candidates})"
-        " ORDER BY request_id, at, id",
-        [last, *candidate_args],
+        "SELECT e.request_id, e.status, e.at FROM requests r"
+        " CROSS JOIN status_events e ON e.request_id = r.id"
+        f" WHERE r.created_at <= ?{request_where}"
+        f" AND (r.status IN ({marks}) OR EXISTS (SELECT 1 FROM status_events x"
+        "  WHERE x.request_id = r.id AND x.at >= ?))"
+        # "new" rows change nothing: a request is new until its first other status, and no
+        # status leads back to new (handlers/lifecycle/rules.py).
+        f" AND +e.at <= ? AND e.status != '{Status.NEW.value}'"
+        " AND EXISTS (SELECT 1 FROM request_items i WHERE i.request_id = r.id"
+        f"  AND i.quantity > MAX(i.pledged, i.delivered){item_where})"
+        " ORDER BY r.id, e.at, e.id",
+        [last, *request_args, *open_values, first, last, *item_args],
     )
     # Both come ordered by request id and are walked side by side, one request at a time:
     # nothing grows with the number of requests but the sums, so the garbage collector (whose
-    # pauses stop the event loop too) has next to nothing to look at.
-    sums: list[dict[tuple[str | None, Urgency], int]] = [defaultdict(int) for _ in ends]
+    # pauses stop the event loop too) has next to nothing to look at. Times are compared as
+    # stored (ISO text in UTC, storage/timefmt.py, which sorts as time does), and each line is
+    # counted once under the weeks its request was open (a tuple shared by the request's
+    # lines), spread over the weeks only at the end: 262,000 item lines in ~0.5 s, not ~1.5 s.
+    ends_db = [to_db(end) for end in ends]
+    grouped: dict[tuple[tuple[int, ...], str | None, str], int] = defaultdict(int)
     pending = next(events, None)
     current: int | None = None
-    open_weeks: list[int] = []
+    open_weeks: tuple[int, ...] = ()
     for request_id, created_at, urgency, item_key, outstanding in items:
         if request_id != current:
             current = request_id
             while pending is not None and pending[0] < request_id:
                 pending = next(events, None)
-            history: list[tuple[datetime, str]] = []
+            history: list[tuple[str, str]] = []
             while pending is not None and pending[0] == request_id:
-                history.append((from_db(pending[2]), str(pending[1])))
+                history.append((pending[2], pending[1]))
                 pending = next(events, None)
-            created = from_db(created_at)
-            open_weeks = [
-                index
-                for index, week_end in enumerate(ends)
-                if created <= week_end and _open_at(history, week_end)
-            ]
-        if not outstanding:
+            open_weeks = _open_weeks(history, created_at, ends_db)
+        if not outstanding or not open_weeks:
             continue
+        grouped[(open_weeks, item_key, urgency)] += 1 if count_lines else outstanding
+    sums: list[dict[tuple[str | None, Urgency], int]] = [defaultdict(int) for _ in ends]
+    for (weeks, item_key, urgency), amount in grouped.items():
         key = (item_key, Urgency(urgency))
-        for index in open_weeks:
-            sums[index][key] += outstanding
+        for index in weeks:
+            sums[index][key] += amount
     return ChartData(
         weeks=tuple(
             ChartWeek(end=week_end, cells=_cells(week_sums))
@@ -132,17 +164,33 @@ def _outstanding(raw: sqlite3.Connection, ends: list[datetime], filters: Filters
     )
 
 
-_OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
+@cache
+def _weeks_from(first: int, count: int) -> tuple[int, ...]:
+    """The week indexes first..count-1, one shared tuple for every request open from then."""
+    return tuple(range(first, count))
 
 
-def _open_at(events: list[tuple[datetime, str]], moment: datetime) -> bool:
-    """Status at ``moment`` is the last event at or before it; none yet counts as new."""
+def _open_weeks(
+    history: list[tuple[str, str]], created_at: str, ends: list[str]
+) -> tuple[int, ...]:
+    """The indexes of the week ends (ascending, as stored) at which the request existed and
+    was open: its status then is its last event at or before the end; none yet counts as new."""
+    if not history or (len(history) == 1 and history[0][1] == Status.NEW.value):
+        # Most requests: only their creation so far, open from it on.
+        return _weeks_from(bisect_left(ends, created_at), len(ends))
+    weeks: list[int] = []
     status: str = Status.NEW.value
-    for at, event_status in events:
-        if at > moment:
-            break
-        status = event_status
-    return status in _OPEN_VALUES
+    position = 0
+    for index, end in enumerate(ends):
+        while position < len(history) and history[position][0] <= end:
+            status = history[position][1]
+            position += 1
+        if created_at <= end and status in _OPEN_VALUES:
+            weeks.append(index)
+    return tuple(weeks)
+
+
+_OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
 
 
 def _cells(sums: dict[tuple[str | None, Urgency], int]) -> tuple[ChartCell, ...]:

@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import aiosqlite
+from pydantic import Field
 
 from storage.db import fetch_all, fetch_one
 from storage.filters import request_conditions
@@ -44,6 +45,7 @@ from storage.models import (
     request_ref,
 )
 from storage.requests import lines_from_json, list_duplicate_ids
+from storage.shipments import OnTheWay
 from storage.timefmt import date_from_db, from_db, to_db
 
 RECONFIRM_GRACE = timedelta(days=7)
@@ -177,6 +179,17 @@ class DigestData(Frozen):
     delivered_count: int
     # Only when the filters ask for it (by_raion); a tuple, so the default is shared safely.
     raion_totals: tuple[RaionTotal, ...] = ()
+    # request id -> its goods on trucks not yet signed for (filled by the caller, for the
+    # requests listed above: storage/shipments.py on_the_way).
+    on_the_way: dict[int, tuple[OnTheWay, ...]] = Field(default_factory=dict)
+
+    def listed_request_ids(self) -> set[int]:
+        """Every request a section of this digest names."""
+        ids = {r.id for r in (*self.critical_open, *self.new, *self.overdue)}
+        ids.update(c.request.id for c in self.status_changes)
+        ids.update(s.request.id for s in self.stale)
+        ids.update(d.request.id for d in self.delivered)
+        return ids
 
     @property
     def quiet(self) -> bool:

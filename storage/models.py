@@ -383,6 +383,8 @@ class ConversationState(Frozen):
 class SubscriptionKind(StrEnum):
     DAILY = "daily"
     WEEKLY = "weekly"
+    # Every second week from ``Subscription.start_date`` (stored as weekly, weeks_apart 2).
+    FORTNIGHTLY = "fortnightly"
     CRITICAL = "critical"  # an alert per new critical request, within seconds
 
 
@@ -418,6 +420,9 @@ class Subscription(Frozen):
     active: bool
     created_at: datetime
     last_window_end: datetime | None = None
+    # Fortnightly: the weeks on are those of the first scheduled day on or after this local
+    # date, and every second week from there.
+    start_date: date | None = None
 
     @property
     def recipient(self) -> Recipient:

@@ -4,14 +4,15 @@ these functions only read and write, inside the caller's transaction."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 import aiosqlite
 
-from storage.db import fetch_all, fetch_one
+from storage.db import fetch_all, fetch_one, run_in_db_thread
 from storage.filters import request_conditions
-from storage.models import Filters, Status
+from storage.models import Filters, Frozen, Status
 from storage.shipment_models import (
     LineReceipt,
     LineStatus,
@@ -55,7 +56,7 @@ def _shipment(row: aiosqlite.Row) -> Shipment:
     )
 
 
-def _line(row: aiosqlite.Row) -> ShipmentLine:
+def _line(row: sqlite3.Row) -> ShipmentLine:
     return ShipmentLine(
         id=row["id"],
         shipment_id=row["shipment_id"],
@@ -250,8 +251,14 @@ async def list_lines(
     if dest_org_id is not None:
         sql += " AND dest_org_id = ?"
         args.append(dest_org_id)
-    rows = await fetch_all(conn, sql + " ORDER BY dest_org_id, id", args)
-    return [_line(r) for r in rows]
+    sql += " ORDER BY dest_org_id, id"
+
+    def read(raw: sqlite3.Connection) -> list[ShipmentLine]:
+        # Rows and models in the database thread, in one trip: a 2,000-line truck's models
+        # built on the event loop held it for tens of milliseconds (bench/shipments.py).
+        return [_line(r) for r in raw.execute(sql, args)]
+
+    return await run_in_db_thread(conn, read)
 
 
 async def get_line(conn: aiosqlite.Connection, line_id: int) -> ShipmentLine | None:
@@ -446,3 +453,44 @@ async def remove_lines(
         now=now,
         detail=[{"line": n.id, "item": n.item_id, "qty": -n.quantity} for n in lines],
     )
+
+
+class OnTheWay(Frozen):
+    """Goods of one request on one shipment that is not closed or cancelled, not signed for."""
+
+    request_id: int
+    shipment_id: int
+    status: ShipmentStatus
+    since: datetime  # when the shipment entered its status
+
+
+async def on_the_way(
+    conn: aiosqlite.Connection, request_ids: Iterable[int]
+) -> dict[int, tuple[OnTheWay, ...]]:
+    """request id -> its goods on trucks that are planned, loading, on the way or at the hub
+    (lines still to be signed for), oldest shipment first: what the digest marks."""
+    wanted = sorted(set(request_ids))
+    if not wanted:
+        return {}
+    rows = await fetch_all(
+        conn,
+        "SELECT DISTINCT l.request_id, s.id, s.status,"
+        " COALESCE((SELECT MAX(e.at) FROM shipment_events e WHERE e.shipment_id = s.id"
+        "  AND e.kind = 'status'), s.created_at) AS since"
+        " FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id"
+        f" WHERE l.request_id IN ({','.join('?' for _ in wanted)}) AND l.status = 'shipped'"
+        " AND s.status IN ('planned', 'loading', 'departed', 'at_hub')"
+        " ORDER BY l.request_id, s.id",
+        wanted,
+    )
+    found: dict[int, list[OnTheWay]] = {}
+    for r in rows:
+        found.setdefault(int(r[0]), []).append(
+            OnTheWay(
+                request_id=int(r[0]),
+                shipment_id=int(r[1]),
+                status=ShipmentStatus(r[2]),
+                since=from_db(r[3]),
+            )
+        )
+    return {key: tuple(value) for key, value in found.items()}

@@ -14,6 +14,7 @@ import aiosqlite
 from storage.db import fetch_all, fetch_one
 from storage.models import OPEN_STATUSES, Status, SubscriptionKind, Urgency
 from storage.organisations import count_unplaced
+from storage.subscriptions import kind_of
 from storage.timefmt import opt_from_db, to_db
 
 
@@ -74,7 +75,8 @@ async def collect_stats(conn: aiosqlite.Connection, *, active_since: datetime) -
     failed = await _one(conn, "SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL", [])
     digests = await fetch_all(
         conn,
-        "SELECT s.id, s.member_id, s.kind, MAX(d.created_at) AS last_run FROM subscriptions s"
+        "SELECT s.id, s.member_id, s.kind, s.weeks_apart, MAX(d.created_at) AS last_run"
+        " FROM subscriptions s"
         " LEFT JOIN digest_runs d ON d.subscription_id = s.id"
         " WHERE s.active = 1 AND s.kind != ? GROUP BY s.id ORDER BY s.id",
         [SubscriptionKind.CRITICAL.value],
@@ -94,7 +96,7 @@ async def collect_stats(conn: aiosqlite.Connection, *, active_since: datetime) -
             DigestLine(
                 subscription_id=int(r["id"]),
                 member_id=int(r["member_id"]),
-                kind=SubscriptionKind(r["kind"]),
+                kind=kind_of(r["kind"], r["weeks_apart"]),
                 last_run=opt_from_db(r["last_run"]),
             )
             for r in digests

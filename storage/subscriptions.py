@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 
 import aiosqlite
 
 from storage.db import fetch_all, fetch_one
 from storage.models import Filters, Subscription, SubscriptionKind
-from storage.timefmt import from_db, opt_from_db, to_db
+from storage.timefmt import date_from_db, date_to_db, from_db, opt_from_db, to_db
 
 _COLUMNS = (
     "id, member_id, transport, chat_id, language, kind, cron, timezone, filters, active,"
-    " created_at, last_window_end"
+    " created_at, last_window_end, weeks_apart, start_date"
 )
+
+
+def _stored(kind: SubscriptionKind) -> tuple[str, int]:
+    """(kind column, weeks_apart): the CHECK on ``kind`` predates fortnightly (v017)."""
+    if kind is SubscriptionKind.FORTNIGHTLY:
+        return SubscriptionKind.WEEKLY.value, 2
+    return kind.value, 1
+
+
+def kind_of(stored_kind: str, weeks_apart: int) -> SubscriptionKind:
+    if stored_kind == SubscriptionKind.WEEKLY.value and weeks_apart == 2:
+        return SubscriptionKind.FORTNIGHTLY
+    return SubscriptionKind(stored_kind)
 
 
 def _row(row: aiosqlite.Row) -> Subscription:
@@ -24,13 +37,14 @@ def _row(row: aiosqlite.Row) -> Subscription:
         transport=row["transport"],
         chat_id=row["chat_id"],
         language=row["language"],
-        kind=SubscriptionKind(row["kind"]),
+        kind=kind_of(row["kind"], row["weeks_apart"]),
         cron=row["cron"],
         timezone=row["timezone"],
         filters=Filters.model_validate_json(row["filters"]),
         active=bool(row["active"]),
         created_at=from_db(row["created_at"]),
         last_window_end=opt_from_db(row["last_window_end"]),
+        start_date=date_from_db(row["start_date"]),
     )
 
 
@@ -46,23 +60,27 @@ async def add_subscription(
     timezone: str,
     filters: Filters,
     now: datetime,
+    start_date: date | None = None,
 ) -> Subscription:
+    stored_kind, weeks_apart = _stored(kind)
     cur = await conn.execute(
         "INSERT INTO subscriptions (member_id, transport, chat_id, language, kind, cron,"
-        " timezone, filters, active, created_at, last_window_end)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+        " timezone, filters, active, created_at, last_window_end, weeks_apart, start_date)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
         (
             member_id,
             transport,
             chat_id,
             language,
-            kind.value,
+            stored_kind,
             cron,
             timezone,
             filters.model_dump_json(exclude_none=True),
             to_db(now),
             # The first window starts when the subscription does.
             to_db(now),
+            weeks_apart,
+            date_to_db(start_date),
         ),
     )
     found = await get_subscription(conn, int(cur.lastrowid or 0))
@@ -88,8 +106,9 @@ async def list_subscriptions(
         sql += " AND member_id = ?"
         args.append(member_id)
     if kind is not None:
-        sql += " AND kind = ?"
-        args.append(kind.value)
+        stored_kind, weeks_apart = _stored(kind)
+        sql += " AND kind = ? AND weeks_apart = ?"
+        args.extend((stored_kind, weeks_apart))
     if active_only:
         sql += " AND active = 1"
     sql += " ORDER BY id"

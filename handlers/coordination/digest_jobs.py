@@ -34,7 +34,7 @@ from handlers.core.context import HandlerContext, Job
 from handlers.core.events import Document, Reply
 from handlers.core.offload import off_loop
 from handlers.text.i18n import normalise_language
-from storage import members, subscriptions
+from storage import members, shipments, subscriptions
 from storage.charts import ChartData
 from storage.db import Conn
 from storage.digests import DigestData, load_digest_data
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 DEFAULT_WINDOW = {
     SubscriptionKind.DAILY: timedelta(days=1),
     SubscriptionKind.WEEKLY: timedelta(days=7),
+    SubscriptionKind.FORTNIGHTLY: timedelta(days=14),
     SubscriptionKind.CRITICAL: timedelta(days=1),
 }
 # Builds of one run before giving up when its subscription keeps changing under it. Nothing is
@@ -67,13 +68,16 @@ async def read_digest(
 ) -> DigestData:
     """The digest's data; a category in ``filters`` becomes its catalog keys here, because
     storage knows no catalog and ignores the category itself."""
-    return await load_digest_data(
+    data = await load_digest_data(
         conn,
         window_start=window_start,
         window_end=window_end,
         today=window_end.astimezone(ctx.policy.timezone).date(),
         filters=expand_category(filters, ctx.catalog),
     )
+    # Issue 14: which of the listed requests have goods on a truck, and since when.
+    trucks = await shipments.on_the_way(conn, data.listed_request_ids())
+    return data.model_copy(update={"on_the_way": trucks}) if trucks else data
 
 
 def digest_parts(
@@ -184,8 +188,8 @@ async def _build(ctx: HandlerContext, plan: _Plan) -> _Built:
             window_end=plan.window_end,
         )
         chart = None
-        if sub.kind is SubscriptionKind.WEEKLY:
-            # The weekly digest carries the 8-week chart of outstanding needs.
+        if sub.kind in (SubscriptionKind.WEEKLY, SubscriptionKind.FORTNIGHTLY):
+            # The weekly (and fortnightly) digest carries the 8-week chart of outstanding needs.
             chart = await read_chart(ctx, conn, sub.filters, end=plan.window_end)
     return await off_loop(_render, ctx, sub.language, data, chart)
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.requests.catalog import Catalog
 from handlers.requests.units import unit_name
+from handlers.shipments.view import STATUS_ICON, status_text
 from handlers.text.format import (
     URGENCY_ICON,
     describe_lines,
@@ -43,6 +44,7 @@ from storage.digests import (
 )
 from storage.models import EventKind
 from storage.places import codifier
+from storage.shipment_models import shipment_ref
 
 # Strictly under Telegram's 4,096, whatever the transport does with a message of exactly 4,096.
 PART_LIMIT = TELEGRAM_LIMIT - 1
@@ -212,7 +214,20 @@ class _Renderer:
 
     def with_status(self, r: RequestSummary) -> str:
         status = request_status(self.t, self.lang, r.status, r.covered)
-        return f"{self.summary(r)} · {esc(status)}{self.duplicate_mark(r)}"
+        return f"{self.summary(r)} · {esc(status)}{self.duplicate_mark(r)}{self.truck_mark(r)}"
+
+    def truck_mark(self, r: RequestSummary) -> str:
+        """' · 🚚 S-12 On the way since 27.11 10:00': goods of it on a truck, not signed for."""
+        marks = [
+            f"{STATUS_ICON[way.status]} {shipment_ref(way.shipment_id)} "
+            + self.tr(
+                "ship.show_since",
+                status=status_text(self.t, self.lang, way.status),
+                since=f"{way.since.astimezone(self.tz):%d.%m %H:%M}",
+            )
+            for way in self.data.on_the_way.get(r.id, ())
+        ]
+        return "".join(f" · {mark}" for mark in marks)
 
     def critical_line(self, r: RequestSummary) -> str:
         line = self.with_status(r)

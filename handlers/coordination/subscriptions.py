@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from handlers.coordination.digest_jobs import build_parts
 from handlers.coordination.place_filter import place_label
@@ -12,7 +12,7 @@ from handlers.core.context import Turn
 from handlers.core.events import Reply
 from handlers.core.registry import COORDINATOR, Command, Registry, Where
 from handlers.lifecycle.commands import filters_or_reply
-from handlers.text.format import esc
+from handlers.text.format import esc, fmt_date
 from handlers.text.numbers import small_int
 from storage import room_holds, subscriptions
 from storage.models import Filters, Subscription, SubscriptionKind
@@ -30,12 +30,49 @@ for _cron, _names in {
 }.items():
     for _name in _names.split():
         _DAYS[_name] = _cron
+_WEEKDAY = {cron: n for n, cron in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
+_FORTNIGHTLY_WORDS = ("fortnightly", "biweekly", "zweiwöchentlich", "раз-на-два-тижні")
+_FROM_WORDS = ("from", "ab", "з", "від", "starting")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DOT_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+# A word that looks like a date, as opposed to an organisation number filter.
+_DATE_LIKE = re.compile(r"^\d+[./-]\d*")
 MAX_SUBSCRIPTIONS = 10
+
+
+def read_date(word: str) -> date | None:
+    """2026-12-04 or 04.12.2026; anything else (or a day that does not exist) is None."""
+    iso, dotted = _ISO_DATE.match(word), _DOT_DATE.match(word)
+    try:
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if dotted:
+            return date(int(dotted[3]), int(dotted[2]), int(dotted[1]))
+    except ValueError:
+        return None
+    return None
+
+
+def first_day_on(now: datetime, weekday: int, hour: int, minute: int) -> date:
+    """The local date of the first ``weekday`` at hour:minute after ``now`` (local)."""
+    ahead = (weekday - now.weekday()) % 7
+    if ahead == 0 and (now.hour, now.minute) >= (hour, minute):
+        ahead = 7
+    return now.date() + timedelta(days=ahead)
 
 
 def describe(turn: Turn, sub: Subscription) -> str:
     if sub.kind is SubscriptionKind.CRITICAL:
         when = turn.tr("subs.kind_critical")
+    elif sub.kind is SubscriptionKind.FORTNIGHTLY:
+        minute, hour, _, _, dow = (sub.cron or "0 8 * * mon").split()
+        start = sub.start_date
+        when = turn.tr(
+            "meeting.subs_kind_fortnightly",
+            day=turn.tr(f"ship.weekday.{_WEEKDAY.get(dow, 0)}"),
+            time=f"{int(hour):02d}:{int(minute):02d}",
+            start=fmt_date(start) if start is not None else "—",
+        )
     else:
         minute, hour, _, _, dow = (sub.cron or "0 8 * * *").split()
         when = turn.tr(
@@ -59,11 +96,12 @@ def describe(turn: Turn, sub: Subscription) -> str:
 async def cmd_subscribe(turn: Turn, args: str) -> list[Reply]:
     assert turn.member is not None
     words = args.split()
-    usage = [Reply(text=turn.tr("subs.usage"))]
+    usage = [Reply(text=f"{turn.tr('subs.usage')}\n{turn.tr('meeting.subs_usage')}")]
     if not words:
         return usage
     kind_word = words[0].lower()
     cron: str | None = None
+    start_date: date | None = None
     rest = words[1:]
     if kind_word in ("critical", "kritisch", "критичні", "критично"):
         kind = SubscriptionKind.CRITICAL
@@ -84,6 +122,35 @@ async def cmd_subscribe(turn: Turn, args: str) -> list[Reply]:
         assert match is not None
         cron = f"{int(match[2])} {int(match[1])} * * {_DAYS[rest[0].lower()]}"
         rest = rest[2:]
+    elif (
+        kind_word in _FORTNIGHTLY_WORDS
+        and len(rest) >= 2
+        and rest[0].lower() in _DAYS
+        and _TIME.match(rest[1])
+    ):
+        kind = SubscriptionKind.FORTNIGHTLY
+        match = _TIME.match(rest[1])
+        assert match is not None
+        day, hour, minute = _DAYS[rest[0].lower()], int(match[1]), int(match[2])
+        cron = f"{minute} {hour} * * {day}"
+        rest = rest[2:]
+        local_now = turn.now.astimezone(turn.ctx.policy.timezone)
+        if rest and rest[0].lower() in _FROM_WORDS:
+            rest = rest[1:]
+            if not rest:
+                return usage
+        given = read_date(rest[0]) if rest else None
+        if rest and given is None and _DATE_LIKE.match(rest[0]):
+            # Looks like a date but is none (31.02.2027, 4/12): ask, never guess.
+            return [Reply(text=turn.tr("meeting.subs_bad_date", word=esc(rest[0][:20])))]
+        if given is not None:
+            if given < local_now.date():
+                return [Reply(text=turn.tr("meeting.subs_past_date", day=fmt_date(given)))]
+            rest = rest[1:]
+            # The weeks on start with the first such weekday on or after the given date.
+            start_date = given + timedelta(days=(_WEEKDAY[day] - given.weekday()) % 7)
+        else:
+            start_date = first_day_on(local_now, _WEEKDAY[day], hour, minute)
     else:
         return usage
     schedule = " ".join(words[: len(words) - len(rest)])
@@ -112,6 +179,7 @@ async def cmd_subscribe(turn: Turn, args: str) -> list[Reply]:
         timezone=turn.ctx.policy.timezone.key,
         filters=filters,
         now=turn.now,
+        start_date=start_date,
     )
     turn.changed_subscriptions = True
     return [Reply(text=turn.tr("subs.added", sub=describe(turn, sub)))]

@@ -23,7 +23,7 @@ from handlers.admin import backup, broadcast, stats
 from handlers.admin import invites as admin
 from handlers.admin import organisations as admin_orgs
 from handlers.admin import people as admin_people
-from handlers.coordination import place_filter, reports, subscriptions
+from handlers.coordination import meeting, place_filter, reports, subscriptions
 from handlers.core import limits
 from handlers.core import room_policy as rooms
 from handlers.core.command_menus import queue_menu
@@ -64,6 +64,7 @@ def build_registry() -> Registry:
         subscriptions,
         reports,
         place_filter,
+        meeting,
         housekeeping,
         upload,
         admin,

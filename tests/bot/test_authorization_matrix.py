@@ -95,6 +95,7 @@ EXPECTED_ROLES: dict[str, frozenset[Role]] = {
             "chart",
             "shipment",
             "shipments",
+            "meeting",
         )
     },
     **{name: ADMIN for name in ADMIN_ONLY},

@@ -45,7 +45,7 @@ GROUP_OK = frozenset(
     {"start", "help", "lang", "cancel", "subscribe", "subscriptions", "unsubscribe", "chart"}
 )
 # The examples, which must never answer in a group, whatever the declarations say.
-NEVER_IN_GROUP = frozenset({"show", "export", "open", "my", "whoami", "digest", "audit"})
+NEVER_IN_GROUP = frozenset({"show", "export", "open", "my", "whoami", "digest", "audit", "meeting"})
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,15 @@ TRUCK = Scenario(
         Stored("SELECT status FROM shipments", "closed"),
         Stored("SELECT status FROM shipment_lines", "partly_received"),
         Stored("SELECT received FROM request_items", 9),
+        # The round's pack and a fortnightly digest: the engine is shared, so they are too.
+        Say("coord", "/meeting", expect=("Preparing the round's pack",)),
+        Told("coord", ("Coordination round", "New requests: 1", "damaged: 0, missing: 1")),
+        Stored("SELECT COUNT(*) FROM meeting_rounds", 1),
+        Say(
+            "coord",
+            "/subscribe fortnightly fri 08:00 from 2099-01-02",
+            expect=("fortnightly (Friday) at 08:00, from 02.01.2099",),
+        ),
     ),
 )
 

@@ -59,6 +59,7 @@ DOMAIN = (
     "status_events",
     "pledges",
     "subscriptions",
+    "meeting_rounds",  # /meeting records the round it builds the pack for
 )
 # Read in full too, but not a "real effect" (a draft is not yet a request).
 DRAFTS = ("conversations",)

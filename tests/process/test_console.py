@@ -3,7 +3,9 @@ console`, is the server's own terminal and may use every command; `--as` is some
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,50 @@ async def test_console_logs_go_to_a_file_beside_the_database(tmp_path: Path) -> 
     log_file = tmp_path / "data" / "console-console.log"
     assert f"(log: {log_file})" in out
     assert "migrated" in log_file.read_text(encoding="utf-8")
+
+
+async def test_the_round_and_a_fortnightly_digest_on_the_console(tmp_path: Path) -> None:
+    """The engine is shared: /meeting and fortnightly subscriptions work on the console too.
+
+    The pack is a report, drawn after the turn and sent through the outbox, so the console is
+    driven as a person would: type, wait for the answer, then quit.
+    """
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIDBRIDGE_")}
+    env.update(
+        AIDBRIDGE_DB_PATH=str(tmp_path / "console.db"),
+        AIDBRIDGE_LOG_LEVEL="WARNING",
+        AIDBRIDGE_DEFAULT_LANGUAGE="en",
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "console",
+        env=env,
+        cwd=str(tmp_path),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    out = ""
+
+    async def until(needle: str) -> None:
+        nonlocal out
+        assert proc.stdout is not None
+        while needle not in out:
+            chunk = await asyncio.wait_for(proc.stdout.read(4096), 60)
+            assert chunk, out
+            out += chunk.decode()
+
+    try:
+        proc.stdin.write(b"/meeting\n")
+        await until(".png,")
+        proc.stdin.write(b"/subscribe fortnightly fri 08:00 from 2099-01-02\n/subscriptions\n")
+        await until("End one")
+    finally:
+        proc.stdin.close()
+        await asyncio.wait_for(proc.wait(), 60)
+    assert "Coordination round" in out and "New requests: 0" in out, out
+    assert "aidbridge-round-" in out and ".xlsx," in out, out
+    assert "fortnightly (Friday) at 08:00, from 02.01.2099" in out, out
