@@ -28,6 +28,12 @@ from storage.timefmt import date_from_db, date_to_db, from_db, to_db
 FOLD_FUNCTION = "aidbridge_fold"
 # Fixed enum values inlined as literals: the planner then sees a constant IN list.
 _OPEN = "(" + ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)) + ")"
+# The open statuses exactly as the partial indexes of migration v016 (requests_open_order,
+# requests_org_open_order) say them: SQLite uses a partial index only for a query whose WHERE
+# holds the index's own term, literals in the same order (tests/storage/test_query_plans.py).
+OPEN_STATUS_SQL = "r.status IN ('new', 'acknowledged', 'pledged', 'in_transit')"
+# The order of every request list (most urgent first, then oldest), as the indexes hold it.
+_ORDER = ("r.urgency_rank", "r.created_at", "r.id")
 
 
 def fold_text(text: str | None) -> str | None:
@@ -234,8 +240,11 @@ def _where(
     filters = filters or Filters()
     if org_id is not None:
         filters = filters.model_copy(update={"org_id": org_id})
-    conditions, args = request_conditions(filters, statuses)
+    open_only = statuses is not None and frozenset(statuses) == OPEN_STATUSES
+    conditions, args = request_conditions(filters, None if open_only else statuses)
     sql = " WHERE 1 = 1" + conditions
+    if open_only:
+        sql += " AND " + OPEN_STATUS_SQL
     if filters.item_keys is not None:
         marks = ",".join("?" for _ in filters.item_keys) or "NULL"
         sql += (
@@ -246,6 +255,15 @@ def _where(
     return sql, args
 
 
+class PageAnchor(Frozen):
+    """Where a page starts: right after (or, going back, right before) request ``request_id``
+    in list order. A page is then read off the index from there, at the same cost on page 1
+    and page 10,000, and a request filed meanwhile does not shift the pages."""
+
+    request_id: int
+    backwards: bool = False
+
+
 async def list_requests(
     conn: aiosqlite.Connection,
     *,
@@ -254,16 +272,31 @@ async def list_requests(
     filters: Filters | None = None,
     limit: int = 50,
     offset: int = 0,
+    anchor: PageAnchor | None = None,
 ) -> list[NeedRequest]:
-    """Requests with their items, most urgent first, then oldest first."""
+    """Requests with their items, most urgent first, then oldest first.
+
+    ``anchor`` pages by keyset (``offset`` is then ignored); ``offset`` remains for buttons
+    sent before anchors existed.
+    """
     where, args = _where(org_id, statuses, filters)
     sql = f"SELECT {_REQUEST_COLUMNS} FROM requests r" + where
-    sql += (
-        " ORDER BY CASE urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1"
-        " WHEN 'normal' THEN 2 ELSE 3 END, created_at, id LIMIT ? OFFSET ?"
-    )
+    columns = ", ".join(_ORDER)
+    direction = ""
+    if anchor is not None:
+        sign = "<" if anchor.backwards else ">"
+        direction = " DESC" if anchor.backwards else ""
+        sql += (
+            f" AND ({columns}) {sign}"
+            " (SELECT urgency_rank, created_at, id FROM requests WHERE id = ?)"
+        )
+        args.append(anchor.request_id)
+        offset = 0
+    sql += " ORDER BY " + ", ".join(c + direction for c in _ORDER) + " LIMIT ? OFFSET ?"
     args.extend((limit, offset))
     rows = await fetch_all(conn, sql, args)
+    if anchor is not None and anchor.backwards:
+        rows = rows[::-1]
     if not rows:
         return []
     ids = [r["id"] for r in rows]
