@@ -76,6 +76,8 @@ RECENT_DAYS = 90
 FREE_TEXTS = ("Дрова", "Буржуйка", "Сухпайки", "Waschmaschine")
 GROUPS = ("lists", "digest", "chart", "csv", "xlsx")
 ROOT = Path(__file__).resolve().parents[1]
+# A child that raised can hang at exit on an aiosqlite thread left open: give up on it.
+CHILD_TIMEOUT = 1800
 
 
 def _status_for(rng: random.Random, created: datetime) -> Status:
@@ -364,22 +366,17 @@ async def _child(path: Path, group: str, runs: int) -> dict[str, Any]:
 
 def _run_child(path: Path, group: str, runs: int) -> dict[str, Any]:
     began = time.perf_counter()
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.scale",
-            "--child",
-            str(path),
-            "--group",
-            group,
-            "--runs",
-            str(runs),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    command = [sys.executable, "-m", "bench.scale", "--child", str(path), "--group", group]
+    try:
+        proc = subprocess.run(
+            [*command, "--runs", str(runs)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=CHILD_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        return {"failed": f"no answer within {CHILD_TIMEOUT} s"}
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
         return {
