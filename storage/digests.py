@@ -551,15 +551,20 @@ async def _totals(
         f" SELECT r.id FROM requests r WHERE r.status IN {_OPEN} AND r.created_at < ?{rf_sql}"
         "), item_groups AS ("
         f" SELECT i.item_key, NULL AS free_text, i.unit, {sums}"
-        f"  FROM request_items i WHERE i.item_key IS NOT NULL{key_sql} AND {in_open}"
+        # Only open requests' lines, in (item_key, unit) order (migration v016): the walk
+        # follows the open lines, not every line ever filed.
+        "  FROM request_items i INDEXED BY request_items_open_totals"
+        f"  WHERE i.request_open = 1 AND i.item_key IS NOT NULL{key_sql} AND {in_open}"
         "  GROUP BY i.item_key, i.unit"
     )
     if filters.item_keys is None:  # free text never matches an item filter
         sql += (
             " UNION ALL"
             f" SELECT NULL, MIN(i.free_text), i.unit, {sums}"
-            "  FROM request_items i JOIN requests r ON r.id = i.request_id"
-            f"  WHERE i.item_key IS NULL AND r.status IN {_OPEN} AND r.created_at < ?{rf_sql}"
+            "  FROM request_items i INDEXED BY request_items_open_totals"
+            "  JOIN requests r ON r.id = i.request_id"
+            f"  WHERE i.request_open = 1 AND i.item_key IS NULL AND r.status IN {_OPEN}"
+            f"  AND r.created_at < ?{rf_sql}"
             f"  GROUP BY {_FOLD}(i.free_text), i.unit"
         )
     # COUNT(*) OVER () is computed before the LIMIT: the number of groups, in the same pass.

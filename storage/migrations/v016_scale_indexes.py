@@ -12,6 +12,12 @@ urgent first, then oldest): a page is read off the index from the last row of th
 are partial indexes over the open statuses, so closed history (most of a large table) costs
 nothing in them; a query uses them only when it says ``status IN (...)`` with exactly these
 literals, which storage/requests.py does (``OPEN_STATUS_SQL``).
+
+``request_items.request_open`` says whether the line's request is open, kept by triggers in
+the same statement as the change (a status update, an item added), so no code path can miss
+it. ``request_items_open_totals`` holds only open requests' lines in (item_key, unit) order:
+the digest's totals walk those lines instead of every line ever filed (at 1,000,000 requests
+2.5 million lines, 1.7 s, for the 275,000 of open requests).
 """
 
 from __future__ import annotations
@@ -28,6 +34,31 @@ CREATE INDEX requests_open_order ON requests (urgency_rank, created_at, id)
     WHERE status IN ('new', 'acknowledged', 'pledged', 'in_transit');
 CREATE INDEX requests_org_open_order ON requests (org_id, urgency_rank, created_at, id)
     WHERE status IN ('new', 'acknowledged', 'pledged', 'in_transit');
+
+ALTER TABLE request_items ADD COLUMN request_open INTEGER NOT NULL DEFAULT 0
+    CHECK (request_open IN (0, 1));
+UPDATE request_items SET request_open = 1 WHERE request_id IN (
+    SELECT id FROM requests WHERE status IN ('new', 'acknowledged', 'pledged', 'in_transit'));
+CREATE TRIGGER request_items_open_on_insert AFTER INSERT ON request_items
+BEGIN
+    UPDATE request_items SET request_open = (
+        SELECT status IN ('new', 'acknowledged', 'pledged', 'in_transit')
+        FROM requests WHERE id = NEW.request_id)
+    WHERE id = NEW.id;
+END;
+CREATE TRIGGER requests_open_on_status AFTER UPDATE OF status ON requests
+WHEN (OLD.status IN ('new', 'acknowledged', 'pledged', 'in_transit'))
+    != (NEW.status IN ('new', 'acknowledged', 'pledged', 'in_transit'))
+BEGIN
+    UPDATE request_items
+    SET request_open = NEW.status IN ('new', 'acknowledged', 'pledged', 'in_transit')
+    WHERE request_id = NEW.id;
+END;
+-- request_open again as a column: without it SQLite reads each line's row to test the term
+-- the partial index already guarantees (not a covering index).
+CREATE INDEX request_items_open_totals
+    ON request_items (item_key, unit, request_id, quantity, pledged, delivered, request_open)
+    WHERE request_open = 1;
 """
 
 

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
-from bench.scale import BIG_ORG, generate
+from bench.scale import BIG_ORG, NOW, generate
 from storage import requests
 from storage.db import Database, open_db, run_in_db_thread
+from storage.digests import load_digest_data
 from storage.migrations import migrate
-from storage.models import OPEN_STATUSES, Filters, Status, Urgency
+from storage.models import OPEN_STATUSES, Filters, NeedItemDraft, Status, Urgency
 
 OPEN = sorted(OPEN_STATUSES)
+ITEM = NeedItemDraft(free_text="Дрова", quantity=3, unit="pcs")
 
 
 @pytest.fixture(params=[False, True], ids=["no-stats", "analyze"])
@@ -161,3 +164,49 @@ def test_the_open_status_literal_is_the_open_statuses() -> None:
     assert {part.strip().strip("'") for part in inner.split(",")} == {
         s.value for s in OPEN_STATUSES
     }
+
+
+async def test_digest_totals_walk_only_open_lines_kept_by_triggers(db: Database) -> None:
+    """request_items.request_open follows its request's status in the same statement, and
+    the digest's totals read only lines flagged open."""
+    async with db.read() as conn:
+        mismatched = await conn.execute_fetchall(
+            "SELECT COUNT(*) FROM request_items i JOIN requests r ON r.id = i.request_id"
+            f" WHERE i.request_open != ({requests.OPEN_STATUS_SQL})"
+        )
+    assert mismatched[0][0] == 0
+    async with db.transaction() as conn:
+        (request_id,) = (
+            await conn.execute_fetchall(
+                f"SELECT r.id FROM requests r WHERE {requests.OPEN_STATUS_SQL} LIMIT 1"
+            )
+        )[0]
+        await requests.set_status(
+            conn, request_id, Status.DELIVERED, actor_id=None, note=None, now=NOW
+        )
+        closed = await conn.execute_fetchall(
+            "SELECT DISTINCT request_open FROM request_items WHERE request_id = ?", (request_id,)
+        )
+        await requests.set_status(
+            conn, request_id, Status.IN_TRANSIT, actor_id=None, note=None, now=NOW
+        )
+        await requests.add_items(conn, request_id, [ITEM])
+        reopened = await conn.execute_fetchall(
+            "SELECT DISTINCT request_open FROM request_items WHERE request_id = ?", (request_id,)
+        )
+    assert [tuple(r) for r in closed] == [(0,)]
+    assert [tuple(r) for r in reopened] == [(1,)]
+
+    async def call(conn: aiosqlite.Connection) -> object:
+        return await load_digest_data(
+            conn,
+            window_start=NOW - timedelta(days=7),
+            window_end=NOW,
+            today=NOW.date(),
+            filters=Filters(),
+        )
+
+    plans = await traced_plans(db, call)
+    assert any(
+        "USING COVERING INDEX request_items_open_totals" in step for plan in plans for step in plan
+    ), plans
