@@ -415,6 +415,13 @@ async def list_open_items_like(
     ]
 
 
+_SAME_ORG_OPEN = (
+    " FROM request_items a"
+    " JOIN requests ra ON ra.id = a.request_id"
+    " JOIN requests rb ON rb.org_id = ra.org_id AND rb.id != ra.id"
+)
+
+
 async def list_duplicate_ids(
     conn: aiosqlite.Connection, request_ids: Iterable[int], per_request: int = 4
 ) -> dict[int, list[int]]:
@@ -432,17 +439,22 @@ async def list_duplicate_ids(
         conn,
         "SELECT id, other FROM (SELECT id, other,"
         "  ROW_NUMBER() OVER (PARTITION BY id ORDER BY other) AS rn FROM ("
-        " SELECT DISTINCT a.request_id AS id, b.request_id AS other"
-        " FROM request_items a"
-        " JOIN requests ra ON ra.id = a.request_id"
-        " JOIN requests rb ON rb.org_id = ra.org_id AND rb.id != ra.id"
-        " JOIN request_items b ON b.request_id = rb.id"
-        " WHERE a.request_id IN (SELECT value FROM json_each(?))"
+        # Catalogue items and typed text apart: "does that request hold this key?" is then
+        # one probe of request_items_request_key (migration v016) that reads no row.
+        " SELECT a.request_id AS id, b.request_id AS other"
+        f"{_SAME_ORG_OPEN}"
+        " JOIN request_items b ON b.request_id = rb.id AND b.item_key = a.item_key"
+        " WHERE a.request_id IN (SELECT value FROM json_each(?)) AND a.item_key IS NOT NULL"
         f" AND ra.status IN {_OPEN} AND rb.status IN {_OPEN}"
-        " AND (a.item_key = b.item_key OR (a.item_key IS NULL AND b.item_key IS NULL"
-        f"  AND {FOLD_FUNCTION}(a.free_text) = {FOLD_FUNCTION}(b.free_text)))"
+        " UNION"
+        " SELECT a.request_id AS id, b.request_id AS other"
+        f"{_SAME_ORG_OPEN}"
+        " JOIN request_items b ON b.request_id = rb.id AND b.item_key IS NULL"
+        " WHERE a.request_id IN (SELECT value FROM json_each(?)) AND a.item_key IS NULL"
+        f" AND ra.status IN {_OPEN} AND rb.status IN {_OPEN}"
+        f" AND {FOLD_FUNCTION}(a.free_text) = {FOLD_FUNCTION}(b.free_text)"
         ")) WHERE rn <= ? ORDER BY id, other",
-        (json.dumps(ids), per_request),
+        (json.dumps(ids), json.dumps(ids), per_request),
     )
     found: dict[int, list[int]] = {}
     for r in rows:

@@ -18,6 +18,11 @@ the same statement as the change (a status update, an item added), so no code pa
 it. ``request_items_open_totals`` holds only open requests' lines in (item_key, unit) order:
 the digest's totals walk those lines instead of every line ever filed (at 1,000,000 requests
 2.5 million lines, 1.7 s, for the 275,000 of open requests).
+
+``request_items_request_key`` replaces ``request_items_request`` (its prefix serves every
+lookup by request id): the duplicate marks of a /open page ask, for each open request of the
+same organisation, "does it hold this item?", which the key answers from the index alone
+(141 ms a page at 1,000,000 requests when each line's row was read).
 """
 
 from __future__ import annotations
@@ -54,6 +59,9 @@ BEGIN
     SET request_open = NEW.status IN ('new', 'acknowledged', 'pledged', 'in_transit')
     WHERE request_id = NEW.id;
 END;
+CREATE INDEX request_items_request_key ON request_items (request_id, item_key);
+DROP INDEX request_items_request;
+
 -- request_open again as a column: without it SQLite reads each line's row to test the term
 -- the partial index already guarantees (not a covering index).
 CREATE INDEX request_items_open_totals
