@@ -18,7 +18,7 @@ import pytest
 
 from bench.scale import BIG_ORG, NOW, generate
 from storage import requests
-from storage.db import Database, open_db, run_in_db_thread
+from storage.db import Database, fetch_all, open_db, run_in_db_thread
 from storage.digests import load_digest_data
 from storage.migrations import migrate
 from storage.models import OPEN_STATUSES, Filters, NeedItemDraft, Status, Urgency
@@ -170,15 +170,16 @@ async def test_digest_totals_walk_only_open_lines_kept_by_triggers(db: Database)
     """request_items.request_open follows its request's status in the same statement, and
     the digest's totals read only lines flagged open."""
     async with db.read() as conn:
-        mismatched = await conn.execute_fetchall(
+        mismatched = await fetch_all(
+            conn,
             "SELECT COUNT(*) FROM request_items i JOIN requests r ON r.id = i.request_id"
-            f" WHERE i.request_open != ({requests.OPEN_STATUS_SQL})"
+            f" WHERE i.request_open != ({requests.OPEN_STATUS_SQL})",
         )
     assert mismatched[0][0] == 0
     async with db.transaction() as conn:
         (request_id,) = (
-            await conn.execute_fetchall(
-                f"SELECT r.id FROM requests r WHERE {requests.OPEN_STATUS_SQL} LIMIT 1"
+            await fetch_all(
+                conn, f"SELECT r.id FROM requests r WHERE {requests.OPEN_STATUS_SQL} LIMIT 1"
             )
         )[0]
         await requests.set_status(
