@@ -528,7 +528,7 @@ async def _totals(
     catalogue lines are grouped in the order of the request_items_totals index
     (item_key, unit, ...), which needs neither a sort nor a table read; whether a line's
     request is open is a probe into the set of open request ids, built once. ``+i.request_id``
-    keeps the planner from driving the query from that set through request_items_request.
+    keeps the planner from driving the query from that set through request_items_request_key.
     Free-text lines are few: they are found through the same index (item_key IS NULL), joined
     to their requests, folded (case, spaces) and grouped with an ordinary sort.
     """
