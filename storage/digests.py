@@ -545,10 +545,21 @@ async def _totals(
         " SUM(MAX(0, i.quantity - MAX(i.pledged, i.delivered))) AS outstanding,"
         " COUNT(DISTINCT i.request_id) AS requests"
     )
-    in_open = "+i.request_id IN (SELECT id FROM open_ids)"
+    if rf_sql:
+        in_open = "+i.request_id IN (SELECT id FROM open_ids)"
+        open_ids = (
+            f" SELECT r.id FROM requests r WHERE r.status IN {_OPEN} AND r.created_at < ?{rf_sql}"
+        )
+        open_args: list[object] = [end, *rf_args]
+    else:
+        # No request filter: request_open already says "open", and "filed before the
+        # window's end" is "not among those filed since", a set as small as the time since
+        # (an index on created_at) instead of every open request's id (issue 17).
+        in_open = "+i.request_id NOT IN (SELECT id FROM open_ids)"
+        open_ids = " SELECT r.id FROM requests r WHERE r.created_at >= ?"
+        open_args = [end]
     sql = (
-        "WITH open_ids AS MATERIALIZED ("
-        f" SELECT r.id FROM requests r WHERE r.status IN {_OPEN} AND r.created_at < ?{rf_sql}"
+        f"WITH open_ids AS MATERIALIZED ({open_ids}"
         "), item_groups AS ("
         f" SELECT i.item_key, NULL AS free_text, i.unit, {sums}"
         # Only open requests' lines, in (item_key, unit) order (migration v016): the walk
@@ -572,7 +583,7 @@ async def _totals(
         ") SELECT *, COUNT(*) OVER () AS group_count FROM item_groups"
         " ORDER BY outstanding DESC, requested DESC, item_key, free_text, unit LIMIT ?"
     )
-    args: list[object] = [end, *rf_args, *key_args]
+    args: list[object] = [*open_args, *key_args]
     if filters.item_keys is None:
         args += [end, *rf_args]
     rows = await fetch_all(conn, sql, [*args, TOTALS_LIMIT])
