@@ -20,7 +20,9 @@ database through ``tests/engine_harness.py`` (the real Engine, HandlerContext, r
 - digest: ``load_digest_data`` for a one-day and a one-week window (data), and ``run_digest``
   of the weekly subscription (read, render, chart, record: the whole scheduled run);
 - chart: /chart through the engine until its report is queued;
-- csv / xlsx: /export csv|xlsx through the engine until its file is queued (up to 100,000 lines).
+- csv / xlsx: /export csv|xlsx through the engine until its file is queued (up to 100,000 lines);
+- outbox (once, not per size): one dispatch pass's due-heads query with 100,000 rows pending
+  in 100,000 / 1,000 / 30 / 1 chats.
 
 Beside each figure: the loop's worst stall while it ran (a 5 ms ticker) and the child's peak
 RSS. Prints the machine and the load average (the VM is shared).
@@ -74,7 +76,7 @@ OPEN_SHARE = 0.5
 # open with a tenth of it (quiet requests that were never closed).
 RECENT_DAYS = 90
 FREE_TEXTS = ("Дрова", "Буржуйка", "Сухпайки", "Waschmaschine")
-GROUPS = ("lists", "digest", "chart", "csv", "xlsx")
+GROUPS = ("outbox", "lists", "digest", "chart", "csv", "xlsx")
 ROOT = Path(__file__).resolve().parents[1]
 # A child that raised can hang at exit on an aiosqlite thread left open: give up on it.
 CHILD_TIMEOUT = 1800
@@ -364,6 +366,52 @@ async def _child(path: Path, group: str, runs: int) -> dict[str, Any]:
     return out
 
 
+OUTBOX_PENDING = 100_000
+OUTBOX_CHATS = (100_000, 1_000, 30, 1)
+
+
+async def _outbox_pass(folder: Path, chats: int, runs: int) -> float:
+    """Median time of one dispatch pass's query (list_due_heads, limit 64) with 100,000 rows
+    pending across ``chats`` chats."""
+    from storage.outbox import list_due_heads
+
+    path = folder / f"outbox-{chats}.db"
+    await _migrate(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO outbox (transport, chat_id, kind, text, created_at, not_before, priority)"
+        " VALUES ('telegram', ?, 'notice', 'x', ?, ?, 1)",
+        [
+            (str(n % chats), to_db(NOW - timedelta(seconds=OUTBOX_PENDING - n)), to_db(NOW))
+            for n in range(OUTBOX_PENDING)
+        ],
+    )
+    conn.execute("COMMIT")
+    conn.close()
+    db = await open_db(path)
+    times: list[float] = []
+    try:
+        for _ in range(runs):
+            async with db.read() as read:
+                began = time.perf_counter()
+                await list_due_heads(read, NOW, transports=["telegram"], limit=64)
+                times.append(time.perf_counter() - began)
+    finally:
+        await db.close()
+    return statistics.median(times)
+
+
+def outbox_figures(runs: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="aidbridge-scale-outbox-") as tmp:
+        for chats in OUTBOX_CHATS:
+            seconds = asyncio.run(_outbox_pass(Path(tmp), chats, runs))
+            print(
+                f"  outbox pass, {OUTBOX_PENDING:,} pending in {chats:,} chats:"
+                f" {seconds * 1000:.2f} ms (median of {runs}), load {os.getloadavg()[0]:.2f}"
+            )
+
+
 def _run_child(path: Path, group: str, runs: int) -> dict[str, Any]:
     began = time.perf_counter()
     command = [sys.executable, "-m", "bench.scale", "--child", str(path), "--group", group]
@@ -416,6 +464,12 @@ def main() -> None:
     print(f"machine: {machine()}")
     args.cache.mkdir(parents=True, exist_ok=True)
     groups = [g for g in args.only.split(",") if g]
+    if "outbox" in groups:
+        print("\n== outbox dispatch pass (list_due_heads)")
+        outbox_figures(args.runs)
+        groups.remove("outbox")
+    if not groups:
+        return
     for size in (int(s) for s in args.sizes.split(",")):
         path = args.cache / f"scale-{size}.db"
         if not path.exists():
