@@ -22,6 +22,7 @@ from storage.db import Database, fetch_all, open_db, run_in_db_thread
 from storage.digests import load_digest_data
 from storage.migrations import migrate
 from storage.models import OPEN_STATUSES, Filters, NeedItemDraft, Status, Urgency
+from storage.timefmt import to_db
 
 OPEN = sorted(OPEN_STATUSES)
 ITEM = NeedItemDraft(free_text="Дрова", quantity=3, unit="pcs")
@@ -195,6 +196,18 @@ async def test_digest_totals_walk_only_open_lines_kept_by_triggers(db: Database)
         reopened = await conn.execute_fetchall(
             "SELECT DISTINCT request_open FROM request_items WHERE request_id = ?", (request_id,)
         )
+    async with db.read() as conn:
+        last = await fetch_all(
+            conn, "SELECT last_event_at FROM requests WHERE id = ?", (request_id,)
+        )
+        behind = await fetch_all(
+            conn,
+            "SELECT COUNT(*) FROM requests r WHERE r.last_event_at IS NOT"
+            " (SELECT MAX(at) FROM status_events e WHERE e.request_id = r.id)",
+        )
+    # The latest event's time, kept by a trigger, for every request.
+    assert last[0][0] == to_db(NOW)
+    assert behind[0][0] == 0
     assert [tuple(r) for r in closed] == [(0,)]
     assert [tuple(r) for r in reopened] == [(1,)]
 
@@ -208,6 +221,11 @@ async def test_digest_totals_walk_only_open_lines_kept_by_triggers(db: Database)
         )
 
     plans = await traced_plans(db, call)
+    assert any(
+        "USING INDEX requests_open_last_event (last_event_at<?)" in step
+        for plan in plans
+        for step in plan
+    ), plans
     assert any(
         "USING COVERING INDEX request_items_open_totals" in step for plan in plans for step in plan
     ), plans
