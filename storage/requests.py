@@ -415,13 +415,6 @@ async def list_open_items_like(
     ]
 
 
-_SAME_ORG_OPEN = (
-    " FROM request_items a"
-    " JOIN requests ra ON ra.id = a.request_id"
-    " JOIN requests rb ON rb.org_id = ra.org_id AND rb.id != ra.id"
-)
-
-
 async def list_duplicate_ids(
     conn: aiosqlite.Connection, request_ids: Iterable[int], per_request: int = 4
 ) -> dict[int, list[int]]:
@@ -439,19 +432,25 @@ async def list_duplicate_ids(
         conn,
         "SELECT id, other FROM (SELECT id, other,"
         "  ROW_NUMBER() OVER (PARTITION BY id ORDER BY other) AS rn FROM ("
-        # Catalogue items and typed text apart: "does that request hold this key?" is then
-        # one probe of request_items_request_key (migration v016) that reads no row.
+        # Catalogue items and typed text apart: the same organisation's open lines of a key
+        # (or of typed text, key NULL) are one seek in request_items_open_org_key
+        # (migration v016); typed text is then folded and compared.
         " SELECT a.request_id AS id, b.request_id AS other"
-        f"{_SAME_ORG_OPEN}"
-        " JOIN request_items b ON b.request_id = rb.id AND b.item_key = a.item_key"
+        # CROSS JOIN fixes the order: the page's lines first, not all open requests.
+        " FROM request_items a CROSS JOIN requests ra ON ra.id = a.request_id"
+        " CROSS JOIN request_items b INDEXED BY request_items_open_org_key"
+        "  ON b.request_org_id = ra.org_id AND b.item_key = a.item_key"
+        "  AND b.request_open = 1 AND b.request_id != a.request_id"
         " WHERE a.request_id IN (SELECT value FROM json_each(?)) AND a.item_key IS NOT NULL"
-        f" AND ra.status IN {_OPEN} AND rb.status IN {_OPEN}"
+        f" AND ra.status IN {_OPEN}"
         " UNION"
         " SELECT a.request_id AS id, b.request_id AS other"
-        f"{_SAME_ORG_OPEN}"
-        " JOIN request_items b ON b.request_id = rb.id AND b.item_key IS NULL"
+        " FROM request_items a CROSS JOIN requests ra ON ra.id = a.request_id"
+        " CROSS JOIN request_items b INDEXED BY request_items_open_org_key"
+        "  ON b.request_org_id = ra.org_id AND b.item_key IS NULL"
+        "  AND b.request_open = 1 AND b.request_id != a.request_id"
         " WHERE a.request_id IN (SELECT value FROM json_each(?)) AND a.item_key IS NULL"
-        f" AND ra.status IN {_OPEN} AND rb.status IN {_OPEN}"
+        f" AND ra.status IN {_OPEN}"
         f" AND {FOLD_FUNCTION}(a.free_text) = {FOLD_FUNCTION}(b.free_text)"
         ")) WHERE rn <= ? ORDER BY id, other",
         (json.dumps(ids), json.dumps(ids), per_request),

@@ -116,6 +116,29 @@ async def test_open_with_an_urgency_filter_and_a_keyset_page(db: Database) -> No
         assert not grows_with_table(plan), plan
 
 
+async def test_duplicate_marks_of_a_page_seek_the_organisations_open_lines(
+    db: Database,
+) -> None:
+    async with db.read() as conn:
+        page = await requests.list_requests(conn, org_id=BIG_ORG, statuses=OPEN, limit=10)
+
+    async def call(conn: aiosqlite.Connection) -> object:
+        return await requests.list_duplicate_ids(conn, [r.id for r in page])
+
+    plans = await traced_plans(db, call)
+    assert any(
+        "INDEX request_items_open_org_key (request_org_id=? AND item_key=?)" in step
+        for plan in plans
+        for step in plan
+    ), plans
+    async with db.read() as conn:
+        marks = await requests.list_duplicate_ids(conn, [r.id for r in page])
+    assert marks  # 5,000 requests of one organisation share items
+    for plan in plans:
+        # No walk over every line of a key (or every typed line) in the table.
+        assert not any("request_items_totals" in step for step in plan), plan
+
+
 async def test_my_reads_the_organisations_open_order_index(db: Database) -> None:
     async def call(conn: aiosqlite.Connection) -> object:
         await requests.count_requests(conn, org_id=BIG_ORG, statuses=OPEN)
@@ -205,6 +228,12 @@ async def test_digest_totals_walk_only_open_lines_kept_by_triggers(db: Database)
             "SELECT COUNT(*) FROM requests r WHERE r.last_event_at IS NOT"
             " (SELECT MAX(at) FROM status_events e WHERE e.request_id = r.id)",
         )
+        wrong_org = await fetch_all(
+            conn,
+            "SELECT COUNT(*) FROM request_items i JOIN requests r ON r.id = i.request_id"
+            " WHERE i.request_org_id IS NOT r.org_id",
+        )
+    assert wrong_org[0][0] == 0
     # The latest event's time, kept by a trigger, for every request.
     assert last[0][0] == to_db(NOW)
     assert behind[0][0] == 0
