@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 
 MAX_STEPS = 10_000
 EPSILON = timedelta(microseconds=1)
+# A catch-up that failed (a digest that could not be built) is tried again this much later;
+# start-up goes on, since a failure that repeats on every start would otherwise keep the bot
+# down for good (issue 17: a chart that failed at 1,000,000 requests did exactly that).
+CATCH_UP_RETRY = timedelta(minutes=5)
+CATCH_UP_JOB = "catch-up"
 
 
 class FortnightlyTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 is untyped
@@ -203,19 +208,54 @@ class DigestScheduler:
             )
 
     async def catch_up(self) -> int:
-        """At start: one digest per subscription whose scheduled time passed while down."""
+        """At start: one digest per subscription whose scheduled time passed while down.
+
+        A subscription whose digest fails is logged and left for a retry in
+        ``CATCH_UP_RETRY`` (``retry_pending``); the others are caught up, and this never
+        raises for a digest, so start-up goes on.
+        """
         sent = 0
+        failed: list[int] = []
         now = self._clock()
         for sub in await self._digest_subscriptions():
-            latest = latest_fire_time(trigger_for(sub), sub.last_window_end or sub.created_at, now)
-            if latest is None or not await self._room_open(sub):
-                continue
-            if await run_digest(self._ctx, sub.id, latest):
-                log.info("caught up digest for subscription %d (%s)", sub.id, latest)
-                sent += 1
+            try:
+                latest = latest_fire_time(
+                    trigger_for(sub), sub.last_window_end or sub.created_at, now
+                )
+                if latest is None or not await self._room_open(sub):
+                    continue
+                if await run_digest(self._ctx, sub.id, latest):
+                    log.info("caught up digest for subscription %d (%s)", sub.id, latest)
+                    sent += 1
+            except Exception:
+                # Nothing was recorded (run_digest records in one transaction at the end), so
+                # the retry, or the next scheduled run, covers the same window.
+                log.exception(
+                    "catching up the digest of subscription %d failed; retried in %s",
+                    sub.id,
+                    CATCH_UP_RETRY,
+                )
+                failed.append(sub.id)
         if sent:
             self._on_queued()
+        if failed:
+            self._scheduler.add_job(
+                self._retry_catch_up,
+                "date",
+                # APScheduler runs on the wall clock, whatever clock the digests are told.
+                run_date=datetime.now(UTC) + CATCH_UP_RETRY,
+                id=CATCH_UP_JOB,
+                replace_existing=True,
+            )
         return sent
+
+    @property
+    def retry_pending(self) -> bool:
+        """Whether a failed catch-up is waiting for its retry."""
+        return self._scheduler.get_job(CATCH_UP_JOB) is not None
+
+    async def _retry_catch_up(self) -> None:
+        await self.catch_up()
 
     async def _room_open(self, sub: Subscription) -> bool:
         """Whether the subscription's room may get its digest now: asked afresh of the room

@@ -90,15 +90,22 @@ def _outstanding(
     marks = ",".join("?" for _ in open_values)
     # Candidates: created by the last week end, and open now or changed status since the
     # first week end. A request closed before the window has no bar to contribute to.
+    # The candidate ids come from the open requests (an index on status) and the events since
+    # the first week end (an index on at), so the cost follows the open requests and the
+    # window's activity; testing each request ever filed for either (as before) read the whole
+    # table: 6.4 s at 1,000,000 requests (issue 17).
+    ids = (
+        "SELECT c.id FROM ("
+        f" SELECT id FROM requests WHERE status IN ({marks})"
+        " UNION SELECT request_id FROM status_events WHERE at >= ?) AS c"
+    )
     candidates = (
         " FROM requests r"
         " JOIN request_items i ON i.request_id = r.id"
         " JOIN organisations o ON o.id = r.org_id"
-        f" WHERE r.created_at <= ?{where}"
-        f" AND (r.status IN ({marks}) OR EXISTS (SELECT 1 FROM status_events e"
-        "  WHERE e.request_id = r.id AND e.at >= ?))"
+        f" WHERE r.id IN ({ids}) AND r.created_at <= ?{where}"
     )
-    candidate_args = [last, *args, *open_values, first]
+    candidate_args = [*open_values, first, last, *args]
     # Lines with nothing outstanding add nothing: SQLite leaves them out.
     items = raw.execute(
         "SELECT r.id, r.created_at, r.urgency, i.item_key,"

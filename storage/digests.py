@@ -44,7 +44,7 @@ from storage.models import (
     Urgency,
     request_ref,
 )
-from storage.requests import lines_from_json, list_duplicate_ids
+from storage.requests import OPEN_STATUS_SQL, lines_from_json, list_duplicate_ids
 from storage.shipments import OnTheWay
 from storage.timefmt import date_from_db, from_db, to_db
 
@@ -467,10 +467,9 @@ async def _stale(
     """
     asked_before = to_db(window_end - RECONFIRM_GRACE)
     cutoff = to_db(window_end - SILENCE_LIMIT)
-    silent = (
-        "(r.created_at <= ? AND NOT EXISTS (SELECT 1 FROM status_events se"
-        " WHERE se.request_id = r.id AND se.at > ?))"
-    )
+    # requests.last_event_at is the latest event's time, kept by triggers (migration v016):
+    # "no event after the cut-off" without probing each request's history.
+    silent = "(r.created_at <= ? AND r.last_event_at <= ?)"
     unconfirmed = (
         "(r.reconfirm_asked_at < ? AND NOT EXISTS (SELECT 1 FROM status_events se"
         " WHERE se.request_id = r.id AND se.at > r.reconfirm_asked_at))"
@@ -478,8 +477,10 @@ async def _stale(
     rows = await fetch_all(
         conn,
         "WITH stale AS MATERIALIZED ("
+        # The open requests by last event (a partial index: its term as written there).
         " SELECT r.id, r.urgency, r.created_at FROM requests r"
-        f"  WHERE r.status IN {_OPEN} AND r.urgency IN {_ALL_URGENCIES} AND {silent}{where}"
+        "  INDEXED BY requests_open_last_event"
+        f"  WHERE {OPEN_STATUS_SQL} AND {silent}{where}"
         " UNION ALL"
         " SELECT r.id, r.urgency, r.created_at FROM requests r"
         f"  WHERE +r.status IN {_OPEN} AND {unconfirmed} AND NOT {silent}{where}"
@@ -541,7 +542,7 @@ async def _totals(
     catalogue lines are grouped in the order of the request_items_totals index
     (item_key, unit, ...), which needs neither a sort nor a table read; whether a line's
     request is open is a probe into the set of open request ids, built once. ``+i.request_id``
-    keeps the planner from driving the query from that set through request_items_request.
+    keeps the planner from driving the query from that set through request_items_request_key.
     Free-text lines are few: they are found through the same index (item_key IS NULL), joined
     to their requests, folded (case, spaces) and grouped with an ordinary sort.
     """
@@ -558,21 +559,37 @@ async def _totals(
         " SUM(MAX(0, i.quantity - MAX(i.pledged, i.delivered))) AS outstanding,"
         " COUNT(DISTINCT i.request_id) AS requests"
     )
-    in_open = "+i.request_id IN (SELECT id FROM open_ids)"
+    if rf_sql:
+        in_open = "+i.request_id IN (SELECT id FROM open_ids)"
+        open_ids = (
+            f" SELECT r.id FROM requests r WHERE r.status IN {_OPEN} AND r.created_at < ?{rf_sql}"
+        )
+        open_args: list[object] = [end, *rf_args]
+    else:
+        # No request filter: request_open already says "open", and "filed before the
+        # window's end" is "not among those filed since", a set as small as the time since
+        # (an index on created_at) instead of every open request's id (issue 17).
+        in_open = "+i.request_id NOT IN (SELECT id FROM open_ids)"
+        open_ids = " SELECT r.id FROM requests r WHERE r.created_at >= ?"
+        open_args = [end]
     sql = (
-        "WITH open_ids AS MATERIALIZED ("
-        f" SELECT r.id FROM requests r WHERE r.status IN {_OPEN} AND r.created_at < ?{rf_sql}"
+        f"WITH open_ids AS MATERIALIZED ({open_ids}"
         "), item_groups AS ("
         f" SELECT i.item_key, NULL AS free_text, i.unit, {sums}"
-        f"  FROM request_items i WHERE i.item_key IS NOT NULL{key_sql} AND {in_open}"
+        # Only open requests' lines, in (item_key, unit) order (migration v016): the walk
+        # follows the open lines, not every line ever filed.
+        "  FROM request_items i INDEXED BY request_items_open_totals"
+        f"  WHERE i.request_open = 1 AND i.item_key IS NOT NULL{key_sql} AND {in_open}"
         "  GROUP BY i.item_key, i.unit"
     )
     if filters.item_keys is None:  # free text never matches an item filter
         sql += (
             " UNION ALL"
             f" SELECT NULL, MIN(i.free_text), i.unit, {sums}"
-            "  FROM request_items i JOIN requests r ON r.id = i.request_id"
-            f"  WHERE i.item_key IS NULL AND r.status IN {_OPEN} AND r.created_at < ?{rf_sql}"
+            "  FROM request_items i INDEXED BY request_items_open_totals"
+            "  JOIN requests r ON r.id = i.request_id"
+            f"  WHERE i.request_open = 1 AND i.item_key IS NULL AND r.status IN {_OPEN}"
+            f"  AND r.created_at < ?{rf_sql}"
             f"  GROUP BY {_FOLD}(i.free_text), i.unit"
         )
     # COUNT(*) OVER () is computed before the LIMIT: the number of groups, in the same pass.
@@ -580,7 +597,7 @@ async def _totals(
         ") SELECT *, COUNT(*) OVER () AS group_count FROM item_groups"
         " ORDER BY outstanding DESC, requested DESC, item_key, free_text, unit LIMIT ?"
     )
-    args: list[object] = [end, *rf_args, *key_args]
+    args: list[object] = [*open_args, *key_args]
     if filters.item_keys is None:
         args += [end, *rf_args]
     rows = await fetch_all(conn, sql, [*args, TOTALS_LIMIT])

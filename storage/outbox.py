@@ -220,27 +220,88 @@ def _chats_clause(chats: Collection[Chat] | None, alias: str = "") -> tuple[str,
 # holds back the rows behind it; a more urgent row overtakes the chat's less urgent ones.
 # The planner walks ``outbox_due`` for the candidates, in delivery order (no sort step), and
 # probes ``outbox_chat_head`` for "anything pending before it in this chat?";
-# tests/storage/test_outbox_priority.py checks that plan.
+# tests/storage/test_outbox_priority.py checks that plan. The walk is bounded (its LIMIT is
+# the number of candidates, not of heads): a backlog of 100,000 rows in a few chats is nearly
+# all non-heads, and an unbounded walk passed every one of them on each dispatch pass
+# (150 ms at 100,000 rows in one chat, issue 17). When the bounded walk finds too few heads,
+# ``_heads_by_chat`` asks each pending chat for its head instead.
+# "Before it" is two probes, each an index range: a row value ``(priority, id) < (...)``
+# is searched from the start of the chat's rows of that priority, which for the head of a
+# chat with 100,000 rows read them all.
 _DUE_HEADS = """
-SELECT * FROM outbox AS o
-WHERE o.sent_at IS NULL AND o.failed_at IS NULL AND o.priority = ? AND o.not_before <= ?
-  AND o.transport IN ({transports}){chats}
+SELECT o.id, NOT EXISTS (
+    SELECT 1 FROM outbox AS e
+    WHERE e.transport = o.transport AND e.chat_id = o.chat_id
+      AND e.sent_at IS NULL AND e.failed_at IS NULL
+      AND e.priority < o.priority)
   AND NOT EXISTS (
     SELECT 1 FROM outbox AS e
     WHERE e.transport = o.transport AND e.chat_id = o.chat_id
       AND e.sent_at IS NULL AND e.failed_at IS NULL
-      AND (e.priority, e.id) < (o.priority, o.id))
-ORDER BY o.not_before, o.id
-LIMIT ?
+      AND e.priority = o.priority AND e.id < o.id) AS head
+FROM (
+  SELECT id, transport, chat_id, priority, not_before FROM outbox
+  WHERE sent_at IS NULL AND failed_at IS NULL AND priority = ? AND not_before <= ?
+    AND transport IN ({transports}){chats}
+  ORDER BY not_before, id
+  LIMIT ?) AS o
+"""
+# Candidates one walk looks at, per priority, for every head wanted.
+_WALK_PER_HEAD = 4
+_WALK_MIN = 256
+# The next pending chat after a given one, by a seek in ``outbox_chat_head``: first in the
+# same transport, then in the next one. (A row value ``(transport, chat_id) > (?, ?)`` is
+# searched from the given chat's first row, passing all its rows.)
+_NEXT_CHAT = """
+SELECT transport, chat_id FROM outbox INDEXED BY outbox_chat_head
+WHERE sent_at IS NULL AND failed_at IS NULL AND transport = ? AND chat_id > ?
+ORDER BY chat_id LIMIT 1
+"""
+_NEXT_TRANSPORT = """
+SELECT transport, chat_id FROM outbox INDEXED BY outbox_chat_head
+WHERE sent_at IS NULL AND failed_at IS NULL AND transport > ?
+ORDER BY transport, chat_id LIMIT 1
+"""
+_CHAT_HEAD = """
+SELECT id, priority, not_before FROM outbox
+WHERE transport = ? AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL
+ORDER BY priority, id LIMIT 1
 """
 
 
 def due_heads_sql(transports: int, chats: Collection[Chat] | None) -> tuple[str, list[object]]:
     """The due-heads query of one priority (its parameters: priority, now, the transports,
-    the chats' arguments returned here, limit); tests read its plan."""
-    only, only_args = _chats_clause(chats, alias="o.")
+    the chats' arguments returned here, the number of candidates to look at); tests read its
+    plan. It answers (id, is the chat's head) for each candidate."""
+    only, only_args = _chats_clause(chats, alias="")
     marks = ", ".join("?" for _ in range(transports))
     return _DUE_HEADS.format(transports=marks, chats=only), only_args
+
+
+def _heads_by_chat(
+    raw: sqlite3.Connection,
+    moment: str,
+    transports: Sequence[str],
+    chats: Collection[Chat] | None,
+) -> list[tuple[int, str, int]]:
+    """Every pending chat's head that is due, as (priority, not_before, id): one index seek
+    per pending chat, so its cost follows the number of chats, not of rows."""
+    wanted = set(transports)
+    only = None if chats is None else set(chats)
+    heads: list[tuple[int, str, int]] = []
+    chat: tuple[str, str] = ("", "")
+    while True:
+        row = raw.execute(_NEXT_CHAT, chat).fetchone()
+        if row is None:
+            row = raw.execute(_NEXT_TRANSPORT, chat[:1]).fetchone()
+        if row is None:
+            return heads
+        chat = (str(row[0]), str(row[1]))
+        if chat[0] not in wanted or (only is not None and chat not in only):
+            continue
+        head = raw.execute(_CHAT_HEAD, chat).fetchone()
+        if head is not None and head[2] <= moment:
+            heads.append((int(head[1]), str(head[2]), int(head[0])))
 
 
 async def list_due_heads(
@@ -253,24 +314,37 @@ async def list_due_heads(
 ) -> list[OutboxMessage]:
     """Up to ``limit`` chat heads that are due, most urgent first, then oldest due first.
 
-    One priority at a time, each an index walk that stops at its LIMIT: the cost follows
-    ``limit`` (and the rows queued behind heads it passes), not the number pending.
+    One priority at a time, each a bounded index walk: the cost follows ``limit``, not the
+    number pending; when the walk meets mostly rows queued behind heads, each pending chat is
+    asked for its head (the cost then follows the number of chats).
     ``chats`` limits the rows to those chats (a console process delivers only its own).
     """
     if not transports or limit <= 0:
         return []
     sql, only_args = due_heads_sql(len(transports), chats)
     moment = to_db(now)
+    walk = max(_WALK_MIN, _WALK_PER_HEAD * limit)
 
     def query(raw: sqlite3.Connection) -> list[sqlite3.Row]:
-        found: list[sqlite3.Row] = []
+        ids: list[int] = []
         for priority in Priority:
-            wanted = limit - len(found)
+            wanted = limit - len(ids)
             if wanted <= 0:
                 break
-            args = [int(priority), moment, *transports, *only_args, wanted]
-            found += raw.execute(sql, args).fetchall()
-        return found
+            args = [int(priority), moment, *transports, *only_args, walk]
+            candidates = raw.execute(sql, args).fetchall()
+            heads = [int(row[0]) for row in candidates if row[1]]
+            if len(candidates) == walk and len(heads) < wanted:
+                ordered = sorted(_heads_by_chat(raw, moment, transports, chats))
+                ids = [head[2] for head in ordered[:limit]]
+                break
+            ids += heads[:wanted]
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        rows = raw.execute(f"SELECT * FROM outbox WHERE id IN ({marks})", ids).fetchall()
+        by_id = {int(row["id"]): row for row in rows}
+        return [by_id[i] for i in ids]
 
     # All priorities in one trip to the database thread.
     return [_row(r) for r in await run_in_db_thread(conn, query)]

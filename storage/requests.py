@@ -28,6 +28,14 @@ from storage.timefmt import date_from_db, date_to_db, from_db, to_db
 FOLD_FUNCTION = "aidbridge_fold"
 # Fixed enum values inlined as literals: the planner then sees a constant IN list.
 _OPEN = "(" + ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)) + ")"
+# The open statuses exactly as the partial indexes of migration v018 (requests_open_order,
+# requests_org_open_order) say them: SQLite uses a partial index only for a query whose WHERE
+# holds the index's own term, literals in the same order (tests/storage/test_query_plans.py).
+OPEN_STATUS_SQL = "r.status IN ('new', 'acknowledged', 'pledged', 'in_transit')"
+# urgency_rank (migration v016) for each urgency.
+URGENCY_RANK = {Urgency.CRITICAL: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2, Urgency.LOW: 3}
+# The order of every request list (most urgent first, then oldest), as the indexes hold it.
+_ORDER = ("r.urgency_rank", "r.created_at", "r.id")
 
 
 def fold_text(text: str | None) -> str | None:
@@ -234,8 +242,11 @@ def _where(
     filters = filters or Filters()
     if org_id is not None:
         filters = filters.model_copy(update={"org_id": org_id})
-    conditions, args = request_conditions(filters, statuses)
+    open_only = statuses is not None and frozenset(statuses) == OPEN_STATUSES
+    conditions, args = request_conditions(filters, None if open_only else statuses)
     sql = " WHERE 1 = 1" + conditions
+    if open_only:
+        sql += " AND " + OPEN_STATUS_SQL
     if filters.item_keys is not None:
         marks = ",".join("?" for _ in filters.item_keys) or "NULL"
         sql += (
@@ -246,6 +257,15 @@ def _where(
     return sql, args
 
 
+class PageAnchor(Frozen):
+    """Where a page starts: right after (or, going back, right before) request ``request_id``
+    in list order. A page is then read off the index from there, at the same cost on page 1
+    and page 10,000, and a request filed meanwhile does not shift the pages."""
+
+    request_id: int
+    backwards: bool = False
+
+
 async def list_requests(
     conn: aiosqlite.Connection,
     *,
@@ -254,16 +274,41 @@ async def list_requests(
     filters: Filters | None = None,
     limit: int = 50,
     offset: int = 0,
+    anchor: PageAnchor | None = None,
 ) -> list[NeedRequest]:
-    """Requests with their items, most urgent first, then oldest first."""
+    """Requests with their items, most urgent first, then oldest first.
+
+    ``anchor`` pages by keyset (``offset`` is then ignored); ``offset`` remains for buttons
+    sent before anchors existed.
+    """
     where, args = _where(org_id, statuses, filters)
-    sql = f"SELECT {_REQUEST_COLUMNS} FROM requests r" + where
-    sql += (
-        " ORDER BY CASE urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1"
-        " WHEN 'normal' THEN 2 ELSE 3 END, created_at, id LIMIT ? OFFSET ?"
-    )
+    scoped = org_id is not None or (filters is not None and filters.org_id is not None)
+    index = ""
+    if statuses is not None and frozenset(statuses) == OPEN_STATUSES:
+        # Named, because without ANALYZE statistics (the bot never runs ANALYZE) the planner
+        # prefers an equality on status and sorts every open request for one page.
+        index = " INDEXED BY " + ("requests_org_open_order" if scoped else "requests_open_order")
+        if filters is not None and filters.urgency is not None:
+            # The urgency as the index's leading column: a seek, not a filter.
+            where += " AND r.urgency_rank = ?"
+            args.append(URGENCY_RANK[filters.urgency])
+    sql = f"SELECT {_REQUEST_COLUMNS} FROM requests r{index}" + where
+    columns = ", ".join(_ORDER)
+    direction = ""
+    if anchor is not None:
+        sign = "<" if anchor.backwards else ">"
+        direction = " DESC" if anchor.backwards else ""
+        sql += (
+            f" AND ({columns}) {sign}"
+            " (SELECT urgency_rank, created_at, id FROM requests WHERE id = ?)"
+        )
+        args.append(anchor.request_id)
+        offset = 0
+    sql += " ORDER BY " + ", ".join(c + direction for c in _ORDER) + " LIMIT ? OFFSET ?"
     args.extend((limit, offset))
     rows = await fetch_all(conn, sql, args)
+    if anchor is not None and anchor.backwards:
+        rows = rows[::-1]
     if not rows:
         return []
     ids = [r["id"] for r in rows]
@@ -387,17 +432,28 @@ async def list_duplicate_ids(
         conn,
         "SELECT id, other FROM (SELECT id, other,"
         "  ROW_NUMBER() OVER (PARTITION BY id ORDER BY other) AS rn FROM ("
-        " SELECT DISTINCT a.request_id AS id, b.request_id AS other"
-        " FROM request_items a"
-        " JOIN requests ra ON ra.id = a.request_id"
-        " JOIN requests rb ON rb.org_id = ra.org_id AND rb.id != ra.id"
-        " JOIN request_items b ON b.request_id = rb.id"
-        " WHERE a.request_id IN (SELECT value FROM json_each(?))"
-        f" AND ra.status IN {_OPEN} AND rb.status IN {_OPEN}"
-        " AND (a.item_key = b.item_key OR (a.item_key IS NULL AND b.item_key IS NULL"
-        f"  AND {FOLD_FUNCTION}(a.free_text) = {FOLD_FUNCTION}(b.free_text)))"
+        # Catalogue items and typed text apart: the same organisation's open lines of a key
+        # (or of typed text, key NULL) are one seek in request_items_open_org_key
+        # (migration v016); typed text is then folded and compared.
+        " SELECT a.request_id AS id, b.request_id AS other"
+        # CROSS JOIN fixes the order: the page's lines first, not all open requests.
+        " FROM request_items a CROSS JOIN requests ra ON ra.id = a.request_id"
+        " CROSS JOIN request_items b INDEXED BY request_items_open_org_key"
+        "  ON b.request_org_id = ra.org_id AND b.item_key = a.item_key"
+        "  AND b.request_open = 1 AND b.request_id != a.request_id"
+        " WHERE a.request_id IN (SELECT value FROM json_each(?)) AND a.item_key IS NOT NULL"
+        f" AND ra.status IN {_OPEN}"
+        " UNION"
+        " SELECT a.request_id AS id, b.request_id AS other"
+        " FROM request_items a CROSS JOIN requests ra ON ra.id = a.request_id"
+        " CROSS JOIN request_items b INDEXED BY request_items_open_org_key"
+        "  ON b.request_org_id = ra.org_id AND b.item_key IS NULL"
+        "  AND b.request_open = 1 AND b.request_id != a.request_id"
+        " WHERE a.request_id IN (SELECT value FROM json_each(?)) AND a.item_key IS NULL"
+        f" AND ra.status IN {_OPEN}"
+        f" AND {FOLD_FUNCTION}(a.free_text) = {FOLD_FUNCTION}(b.free_text)"
         ")) WHERE rn <= ? ORDER BY id, other",
-        (json.dumps(ids), per_request),
+        (json.dumps(ids), json.dumps(ids), per_request),
     )
     found: dict[int, list[int]] = {}
     for r in rows:

@@ -8,6 +8,7 @@ member of the requesting organisation in their own language.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -177,19 +178,36 @@ async def filters_or_reply(
     return parsed.filters
 
 
-def encode_view(filters: Filters, page: int) -> str:
+def encode_view(filters: Filters, page: int, anchor: requests.PageAnchor | None = None) -> str:
+    """The page's number for its title, and its anchor (``a<id>``: after request id, ``b<id>``:
+    before it) so the page is read by keyset, not by an offset that grows with the page."""
+    if anchor is not None:
+        page_field = f"{page}{'b' if anchor.backwards else 'a'}{anchor.request_id}"
+    else:
+        page_field = str(page)
     urgency = _URGENCY_CODE[filters.urgency] if filters.urgency else "-"
     unit = codifier().get(filters.place) if filters.place else None
     # The place as its P-code (9 characters for a hromada): the payload stays under 64 bytes.
     place = place_filter.place_code(unit) if unit else "-"
-    return f"op:{page}:{urgency}:{filters.category or '-'}:{filters.org_id or '-'}:{place}"
+    return f"op:{page_field}:{urgency}:{filters.category or '-'}:{filters.org_id or '-'}:{place}"
 
 
-async def decode_view(turn: Turn, payload: str) -> tuple[Filters, int] | None:
+_PAGE_FIELD = re.compile(r"^(\d{1,6})(?:([ab])(\d{1,12}))?$")
+
+
+async def decode_view(
+    turn: Turn, payload: str
+) -> tuple[Filters, int, requests.PageAnchor | None] | None:
     parts = payload.split(":")
-    page = small_int(parts[0]) if len(parts) == 5 else None
-    if page is None:
+    match = _PAGE_FIELD.match(parts[0]) if len(parts) == 5 else None
+    if match is None:
         return None
+    page = int(match[1])
+    anchor = (
+        requests.PageAnchor(request_id=int(match[3]), backwards=match[2] == "b")
+        if match[2]
+        else None
+    )
     codes = {v: k for k, v in _URGENCY_CODE.items()}
     urgency = codes.get(parts[1])
     category = parts[2] if parts[2] != "-" else None
@@ -204,17 +222,37 @@ async def decode_view(turn: Turn, payload: str) -> tuple[Filters, int] | None:
     filters = Filters(
         urgency=urgency, category=category, item_keys=item_keys, place=place, org_id=org_id
     )
-    return filters, page
+    return filters, page, anchor
 
 
-async def open_page(turn: Turn, filters: Filters, page: int, *, replace: bool) -> list[Reply]:
+async def open_page(
+    turn: Turn,
+    filters: Filters,
+    page: int,
+    *,
+    replace: bool,
+    anchor: requests.PageAnchor | None = None,
+) -> list[Reply]:
     statuses = sorted(OPEN_STATUSES)
     total = await requests.count_requests(turn.conn, statuses=statuses, filters=filters)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(0, page), pages - 1)
     found = await requests.list_requests(
-        turn.conn, statuses=statuses, filters=filters, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+        turn.conn,
+        statuses=statuses,
+        filters=filters,
+        limit=PAGE_SIZE,
+        offset=page * PAGE_SIZE,
+        anchor=anchor,
     )
+    short_start = anchor is not None and anchor.backwards and len(found) < PAGE_SIZE
+    if short_start or (anchor is not None and not found):
+        # Requests closed since the button was sent left nothing after the anchor, or a page
+        # short of the list's start: show that end of the list as its page instead.
+        page = 0 if short_start else pages - 1
+        found = await requests.list_requests(
+            turn.conn, statuses=statuses, filters=filters, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+        )
     if not found:
         return [Reply(text=turn.tr("coord.open_none"), replace=replace)]
     names = {o.id: o.name for o in await organisations.list_organisations(turn.conn)}
@@ -230,9 +268,11 @@ async def open_page(turn: Turn, filters: Filters, page: int, *, replace: bool) -
     lines.append(turn.tr("coord.open_hint"))
     buttons: list[Choice] = []
     if page > 0:
-        buttons.append(Choice(label="◀️", payload=encode_view(filters, page - 1)))
+        back = requests.PageAnchor(request_id=found[0].id, backwards=True)
+        buttons.append(Choice(label="◀️", payload=encode_view(filters, page - 1, back)))
     if page < pages - 1:
-        buttons.append(Choice(label="▶️", payload=encode_view(filters, page + 1)))
+        forward = requests.PageAnchor(request_id=found[-1].id)
+        buttons.append(Choice(label="▶️", payload=encode_view(filters, page + 1, forward)))
     return [
         Reply(text="\n".join(lines), choices=(tuple(buttons),) if buttons else (), replace=replace)
     ]
@@ -249,8 +289,8 @@ async def on_open_page(turn: Turn, payload: str) -> list[Reply]:
     view = await decode_view(turn, payload)
     if view is None:
         return [Reply(text=turn.tr("error.stale_button"), toast=True)]
-    filters, page = view
-    return await open_page(turn, filters, page, replace=True)
+    filters, page, anchor = view
+    return await open_page(turn, filters, page, replace=True, anchor=anchor)
 
 
 # --- shared ------------------------------------------------------------------------------

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.file_renderers import FileRenderers
 from bot.outbox import OutboxWorker
 from bot.scheduler import DigestScheduler, latest_fire_time
 from handlers.coordination.digest_jobs import run_digest
@@ -208,3 +212,45 @@ async def test_crash_between_building_and_sending(harness: EngineHarness) -> Non
     assert await h.count("digest_runs") == 1
     pending = await h.rows("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
     assert pending == [(0,)]
+
+
+class ChartFails(FileRenderers):
+    """The weekly chart cannot be drawn (as the chart failed at 1,000,000 requests once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail = True
+
+    def weekly_chart(self, *args: Any, **kwargs: Any) -> bytes:
+        if self.fail:
+            raise sqlite3.OperationalError("too many SQL variables")
+        return super().weekly_chart(*args, **kwargs)
+
+
+async def test_a_failing_catch_up_never_stops_start_up_and_is_retried(tmp_path: Path) -> None:
+    renderers = ChartFails()
+    h = await EngineHarness.create(
+        tmp_path / "bot.db", start=berlin(2026, 11, 20, 9, 0), renderers=renderers
+    )
+    try:
+        daily = await subscribe(h, "/subscribe daily 08:00")
+        weekly_reply = await h.send(COORD, "/subscribe weekly mon 08:00")
+        assert "✅" in weekly_reply[0].text, weekly_reply[0].text
+        # Down over the weekend and Monday morning: the weekly digest (with its chart) and
+        # the daily one were missed.
+        h.clock.now = berlin(2026, 11, 24, 10, 0)
+        scheduler = DigestScheduler(h.engine.ctx, on_queued=lambda: None, clock=h.clock)
+        await scheduler.start()  # does not raise
+        try:
+            runs = await h.rows("SELECT subscription_id FROM digest_runs")
+            assert [r[0] for r in runs] == [daily]  # the daily one went; the weekly is pending
+            assert scheduler.retry_pending
+            # The retry, once the chart can be drawn again, sends the weekly digest once.
+            renderers.fail = False
+            await scheduler._retry_catch_up()
+            assert await h.count("digest_runs") == 2
+            assert await scheduler.catch_up() == 0
+        finally:
+            await scheduler.stop()
+    finally:
+        await h.close()

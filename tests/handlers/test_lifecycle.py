@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from storage.models import Identity, Role
 from tests.engine_harness import EngineHarness, find_payload, payloads
 
@@ -194,3 +196,37 @@ async def test_alerts_follow_a_coordinators_language_change(harness: EngineHarne
     await h.press(NURSE, find_payload(replies[0], "w:submit:"))
     alerts = [t for t in await outbox_for(h, "301") if "R-1001" in t]
     assert alerts and "Kritische Anfrage R-1001" in alerts[0], alerts
+
+
+def _refs(text: str) -> list[str]:
+    """The requests listed, one a line (not the duplicate marks naming others)."""
+    return re.findall(r"^<b>(R-\d+)</b>", text, flags=re.MULTILINE)
+
+
+async def test_open_pages_by_keyset_and_a_closed_request_shifts_nothing(
+    harness: EngineHarness,
+) -> None:
+    """▶ reads the page after the last request shown (its id in the button), ◀ the page
+    before the first; a request closed meanwhile does not shift what the next page shows
+    (by offset, page 2 would lose the request that moved up to page 1)."""
+    h = harness
+    await setup(h)
+    for n in range(12):
+        await h.need_and_submit(NURSE, f"/need {n + 1} намет")
+    first = await h.send(COORD, "/open")
+    page1 = _refs(first[0].text)
+    assert len(page1) == 10
+    forward = find_payload(first[0], "op:1a")
+    assert forward == f"op:1a{page1[-1][2:]}:-:-:-:-"
+    replies = await h.send(NURSE, f"/withdraw {page1[3]}")
+    await h.press(NURSE, find_payload(replies[0], "wd:yes:"))
+    assert await h.rows(f"SELECT status FROM requests WHERE id = {page1[3][2:]}") == [
+        ("withdrawn",)
+    ]
+    second = await h.press(COORD, forward)
+    page2 = _refs(second[0].text)
+    assert len(page2) == 13 - 10 and not set(page2) & set(page1)
+    # Back from page 2: fewer than a page remain before it, so the list's first page.
+    back = await h.press(COORD, find_payload(second[0], "op:0b"))
+    expected = [r for r in page1 if r != page1[3]] + page2
+    assert _refs(back[0].text) == expected[:10]

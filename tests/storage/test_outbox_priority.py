@@ -162,13 +162,22 @@ async def test_the_due_heads_query_walks_the_index_without_sorting(
             await conn.execute("ANALYZE")  # the planner with statistics, should anyone run it
     steps = await plan(db, None)
     assert any("USING INDEX outbox_due (priority=? AND not_before<?)" in s for s in steps), steps
-    assert any("USING INDEX outbox_chat_head (transport=? AND chat_id=?" in s for s in steps)
+    # "Anything before it in this chat?" as two index ranges, never a walk over the chat.
+    assert any(
+        "USING INDEX outbox_chat_head (transport=? AND chat_id=? AND priority<?)" in s
+        for s in steps
+    ), steps
+    assert any(
+        "USING INDEX outbox_chat_head (transport=? AND chat_id=? AND priority=? AND id<?)" in s
+        for s in steps
+    ), steps
     assert not any("TEMP B-TREE" in s for s in steps), steps
-    assert not any(s.startswith("SCAN") for s in steps), steps
+    # "SCAN o" reads the bounded candidates the index walk hands over, nothing else.
+    assert not any(s.startswith("SCAN") and s != "SCAN o" for s in steps), steps
     # A console serves its own chat only: that chat's rows are found through the chat index
     # (sorting those few is cheaper than walking everyone's due rows for them).
     steps = await plan(db, [("console", "local")])
-    assert not any(s.startswith("SCAN") for s in steps), steps
+    assert not any(s.startswith("SCAN") and s != "SCAN o" for s in steps), steps
     # And the query answers as the plan promises: at most the limit, most urgent first.
     async with db.read() as conn:
         rows = await outbox.list_due_heads(
@@ -185,3 +194,32 @@ async def plan(db: Database, chats: list[tuple[str, str]] | None) -> list[str]:
             "EXPLAIN QUERY PLAN " + sql, [1, "2027-01-01", "telegram", "matrix", *chat_args, 64]
         )
     return [str(row[3]) for row in rows]
+
+
+async def test_a_backlog_in_few_chats_still_offers_every_chats_head(db: Database) -> None:
+    """20,000 rows in three chats: nearly every due row is queued behind its chat's head, so
+    the bounded walk finds too few heads and each chat is asked for its own (issue 17)."""
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO outbox (transport, chat_id, kind, priority, text, created_at,"
+            " not_before) VALUES (?, ?, 'broadcast', 2, 'x', '2026-01-01', ?)",
+            [
+                ("matrix" if n % 3 == 2 else "telegram", str(n % 3), f"2026-01-01T{n:08d}")
+                for n in range(20_000)
+            ],
+        )
+        # A more urgent row late in chat 1: it overtakes that chat's bulk.
+        await conn.execute(
+            "INSERT INTO outbox (transport, chat_id, kind, priority, text, created_at,"
+            " not_before) VALUES ('telegram', '1', 'reply', 0, 'x', '2026-01-01', '2026-01-02')"
+        )
+    async with db.read() as conn:
+        rows = await outbox.list_due_heads(
+            conn, datetime(2027, 1, 1, tzinfo=UTC), transports=["telegram", "matrix"], limit=64
+        )
+        only_telegram = await outbox.list_due_heads(
+            conn, datetime(2027, 1, 1, tzinfo=UTC), transports=["telegram"], limit=64
+        )
+    assert [(r.chat_id, r.priority) for r in rows] == [("1", 0), ("0", 2), ("2", 2)]
+    assert [(r.chat_id, r.priority) for r in only_telegram] == [("1", 0), ("0", 2)]
+    assert rows[1].id == 1 and rows[2].id == 3
