@@ -9,8 +9,9 @@ Every list is ``LIMIT``-ed in SQL and comes with a ``COUNT`` of the whole sectio
 thread in one trip (``run_in_db_thread``), so neither the rows nor their models are built on
 the event loop. Read it from a ``Database.snapshot()`` connection: no lock is held meanwhile.
 
-Storage knows no catalogue and no place codes: rows carry item keys and organisation ids, and
-handlers/coordination/meeting.py names them.
+Storage knows no catalogue and names no places: rows carry item keys and organisation ids, and
+handlers/coordination/meeting_pack.py names them. A place code only filters (as in
+storage/filters.py): the organisations whose raion or hromada it is.
 """
 
 from __future__ import annotations
@@ -193,9 +194,24 @@ async def load_meeting_data(
     until: datetime,
     today: date,
     limit: int = SECTION_LIMIT,
+    place: str | None = None,
 ) -> MeetingData:
+    """``place``: a raion's or hromada's code; every section then holds only requests (and
+    shipment lines, pledges) of organisations placed there."""
     return await run_in_db_thread(
-        conn, partial(_load, since=since, until=until, today=today, limit=limit)
+        conn, partial(_load, since=since, until=until, today=today, limit=limit, place=place)
+    )
+
+
+def _in_place(column: str, place: str | None) -> tuple[str, list[object]]:
+    """``AND column IN (the organisations of the place)``, as storage/filters.py reads a
+    place: codes are unique across levels, so one test serves raion and hromada alike."""
+    if place is None:
+        return "", []
+    return (
+        f" AND {column} IN (SELECT id FROM organisations WHERE raion_code = ?"
+        " UNION SELECT id FROM organisations WHERE hromada_code = ?)",
+        [place, place],
     )
 
 
@@ -247,56 +263,66 @@ def _needs(
 
 
 def _load(
-    raw: sqlite3.Connection, *, since: datetime, until: datetime, today: date, limit: int
+    raw: sqlite3.Connection,
+    *,
+    since: datetime,
+    until: datetime,
+    today: date,
+    limit: int,
+    place: str | None,
 ) -> MeetingData:
     start, end = to_db(since), to_db(until)
     by_urgency = f"{_URGENCY_RANK}, r.created_at, r.id"
+    at, at_args = _in_place("r.org_id", place)
     new = _needs(
         raw,
-        "SELECT r.id FROM requests r WHERE r.created_at >= ? AND r.created_at < ?",
-        [start, end],
+        f"SELECT r.id FROM requests r WHERE r.created_at >= ? AND r.created_at < ?{at}",
+        [start, end, *at_args],
         by_urgency,
         limit,
     )
     critical = _needs(
         raw,
         f"SELECT r.id FROM requests r WHERE r.status IN {_OPEN} AND r.urgency = 'critical'"
-        " AND r.created_at < ?",
-        [end],
+        f" AND r.created_at < ?{at}",
+        [end, *at_args],
         "r.created_at, r.id",
         limit,
     )
     overdue = _needs(
         raw,
         f"SELECT r.id FROM requests r WHERE r.status IN {_OPEN} AND r.needed_by < ?"
-        " AND r.created_at < ?",
-        [today.isoformat(), end],
+        f" AND r.created_at < ?{at}",
+        [today.isoformat(), end, *at_args],
         f"r.needed_by, {_URGENCY_RANK}, r.id",
         limit,
     )
-    stale = _stale(raw, until, limit)
+    stale = _stale(raw, until, limit, place)
+    dest, dest_args = _in_place("dest_org_id", place)
     damaged, missing = raw.execute(
         "SELECT COALESCE(SUM(damaged > 0), 0), COALESCE(SUM(missing > 0), 0)"
-        " FROM shipment_lines WHERE confirmed_at >= ? AND confirmed_at < ?",
-        [start, end],
+        f" FROM shipment_lines WHERE confirmed_at >= ? AND confirmed_at < ?{dest}",
+        [start, end, *dest_args],
     ).fetchone()
     return MeetingData(
         since=since,
         until=until,
         new=new,
         critical=critical,
-        pledged=_pledged(raw, start, end, limit),
-        shipped=_shipped(raw, start, end, limit),
-        receipts=_receipts(raw, start, end, limit),
+        pledged=_pledged(raw, start, end, limit, place),
+        shipped=_shipped(raw, start, end, limit, place),
+        receipts=_receipts(raw, start, end, limit, place),
         overdue=overdue,
         stale=stale,
-        who_what_where=_who_what_where(raw, start, end, limit),
+        who_what_where=_who_what_where(raw, start, end, limit, place),
         damaged_lines=int(damaged),
         missing_lines=int(missing),
     )
 
 
-def _stale(raw: sqlite3.Connection, until: datetime, limit: int) -> Section[NeedLine]:
+def _stale(
+    raw: sqlite3.Connection, until: datetime, limit: int, place: str | None
+) -> Section[NeedLine]:
     """Stale as digests define it (storage/digests.py): open, and silent for 21 days, or asked
     to re-confirm over 7 days ago with no answer since."""
     asked_before = to_db(until - RECONFIRM_GRACE)
@@ -318,33 +344,49 @@ def _stale(raw: sqlite3.Connection, until: datetime, limit: int) -> Section[Need
         ", COALESCE((SELECT MAX(le.at) FROM status_events le WHERE le.request_id = r.id),"
         f" r.created_at), {unconfirmed}, (SELECT COUNT(*) FROM stale)"
     )
+    at, at_args = _in_place("r.org_id", place)
     rows = raw.execute(
         "WITH stale AS MATERIALIZED ("
         " SELECT r.id, r.urgency, r.created_at FROM requests r"
-        f"  WHERE r.status IN {_OPEN} AND r.urgency IN {_ALL_URGENCIES} AND {silent}"
+        f"  WHERE r.status IN {_OPEN} AND r.urgency IN {_ALL_URGENCIES} AND {silent}{at}"
         " UNION ALL"
         " SELECT r.id, r.urgency, r.created_at FROM requests r"
-        f"  WHERE +r.status IN {_OPEN} AND {unconfirmed} AND NOT {silent}"
+        f"  WHERE +r.status IN {_OPEN} AND {unconfirmed} AND NOT {silent}{at}"
         f"), chosen AS (SELECT r.id FROM stale r ORDER BY {order} LIMIT ?)"
         f" SELECT {_NEED_COLUMNS}{extra} FROM chosen c JOIN requests r ON r.id = c.id"
         " JOIN request_items i ON i.request_id = r.id"
         f" ORDER BY {order}, i.position",
-        [cutoff, cutoff, asked_before, cutoff, cutoff, limit, asked_before],
+        [
+            cutoff,
+            cutoff,
+            *at_args,
+            asked_before,
+            cutoff,
+            cutoff,
+            *at_args,
+            limit,
+            asked_before,
+        ],
     ).fetchall()
     # Every request has an item line, so no row means no stale request.
     total = rows[0][14] if rows else 0
     return Section(rows=tuple(_need(row, stale=True) for row in rows), total=int(total))
 
 
-def _pledged(raw: sqlite3.Connection, start: str, end: str, limit: int) -> Section[PledgeLine]:
-    where = " FROM pledges p WHERE p.at >= ? AND p.at < ?"
-    total = raw.execute(f"SELECT COUNT(*){where}", [start, end]).fetchone()[0]
+def _pledged(
+    raw: sqlite3.Connection, start: str, end: str, limit: int, place: str | None
+) -> Section[PledgeLine]:
+    at, at_args = _in_place("r.org_id", place)
+    where = (
+        f" FROM pledges p JOIN requests r ON r.id = p.request_id WHERE p.at >= ? AND p.at < ?{at}"
+    )
+    total = raw.execute(f"SELECT COUNT(*){where}", [start, end, *at_args]).fetchone()[0]
     rows = raw.execute(
         "SELECT p.at, p.request_id, r.org_id, p.org_id, i.item_key, i.free_text, p.quantity,"
         " i.unit FROM pledges p JOIN request_items i ON i.id = p.item_id"
         " JOIN requests r ON r.id = p.request_id"
-        " WHERE p.at >= ? AND p.at < ? ORDER BY p.at, p.id LIMIT ?",
-        [start, end, limit],
+        f" WHERE p.at >= ? AND p.at < ?{at} ORDER BY p.at, p.id LIMIT ?",
+        [start, end, *at_args, limit],
     ).fetchall()
     return Section(
         rows=tuple(
@@ -394,52 +436,59 @@ def _shipped_line(row: sqlite3.Row) -> ShippedLine:
     )
 
 
-def _shipped(raw: sqlite3.Connection, start: str, end: str, limit: int) -> Section[ShippedLine]:
+def _shipped(
+    raw: sqlite3.Connection, start: str, end: str, limit: int, place: str | None
+) -> Section[ShippedLine]:
     """Lines of shipments that departed in the window (a cancelled one never departed)."""
+    dest, dest_args = _in_place("l.dest_org_id", place)
     where = (
         f" FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id"
-        f" JOIN {_DEPARTED} d ON d.shipment_id = s.id WHERE d.at >= ? AND d.at < ?"
+        f" JOIN {_DEPARTED} d ON d.shipment_id = s.id WHERE d.at >= ? AND d.at < ?{dest}"
     )
-    total = raw.execute(f"SELECT COUNT(*){where}", [start, end]).fetchone()[0]
+    total = raw.execute(f"SELECT COUNT(*){where}", [start, end, *dest_args]).fetchone()[0]
     rows = raw.execute(
         f"SELECT {_SHIPPED_COLUMNS}{where} ORDER BY d.at, s.id, l.dest_org_id, l.id LIMIT ?",
-        [start, end, limit],
+        [start, end, *dest_args, limit],
     ).fetchall()
     return Section(rows=tuple(_shipped_line(r) for r in rows), total=int(total))
 
 
-def _receipts(raw: sqlite3.Connection, start: str, end: str, limit: int) -> Section[ShippedLine]:
+def _receipts(
+    raw: sqlite3.Connection, start: str, end: str, limit: int, place: str | None
+) -> Section[ShippedLine]:
     """Lines signed for in the window: received, partly received, damaged or missing."""
+    dest, dest_args = _in_place("l.dest_org_id", place)
     where = (
         f" FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id"
         f" LEFT JOIN {_DEPARTED} d ON d.shipment_id = s.id"
-        " WHERE l.confirmed_at >= ? AND l.confirmed_at < ?"
+        f" WHERE l.confirmed_at >= ? AND l.confirmed_at < ?{dest}"
     )
-    total = raw.execute(f"SELECT COUNT(*){where}", [start, end]).fetchone()[0]
+    total = raw.execute(f"SELECT COUNT(*){where}", [start, end, *dest_args]).fetchone()[0]
     rows = raw.execute(
         f"SELECT {_SHIPPED_COLUMNS}{where}"
         # Damaged and missing goods first: they are what the round must act on.
         " ORDER BY (l.damaged + l.missing) = 0, l.confirmed_at, l.id LIMIT ?",
-        [start, end, limit],
+        [start, end, *dest_args, limit],
     ).fetchall()
     return Section(rows=tuple(_shipped_line(r) for r in rows), total=int(total))
 
 
 def _who_what_where(
-    raw: sqlite3.Connection, start: str, end: str, limit: int
+    raw: sqlite3.Connection, start: str, end: str, limit: int, place: str | None
 ) -> Section[WhoWhatWhere]:
     """Pledges made in the window, or on requests still open: who does what, and for whom.
 
     Grouped by pledging organisation, item, unit and requesting organisation (whose place is
     the "where"); quantities add up only within one item and unit.
     """
+    at, at_args = _in_place("r.org_id", place)
     grouped = (
         "SELECT p.org_id AS pledger, i.item_key AS item_key, i.unit AS unit,"
         " r.org_id AS dest, SUM(p.quantity) AS quantity, COUNT(DISTINCT p.item_id) AS lines,"
         " COUNT(DISTINCT p.request_id) AS requests"
         " FROM pledges p JOIN request_items i ON i.id = p.item_id"
         " JOIN requests r ON r.id = p.request_id"
-        f" WHERE (p.at >= ? AND p.at < ?) OR (r.status IN {_OPEN} AND p.at < ?)"
+        f" WHERE ((p.at >= ? AND p.at < ?) OR (r.status IN {_OPEN} AND p.at < ?)){at}"
         " GROUP BY p.org_id, i.item_key, i.unit, r.org_id"
     )
     # Grouped once (MATERIALIZED), then counted and cut from the same rows.
@@ -447,7 +496,7 @@ def _who_what_where(
         f"WITH g AS MATERIALIZED ({grouped})"
         " SELECT *, (SELECT COUNT(*) FROM g) FROM g ORDER BY pledger IS NULL, pledger,"
         " item_key IS NULL, item_key, unit, dest LIMIT ?",
-        [start, end, end, limit],
+        [start, end, end, *at_args, limit],
     ).fetchall()
     total = rows[0][7] if rows else 0
     return Section(

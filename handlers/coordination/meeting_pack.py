@@ -2,14 +2,19 @@
 
 Sheets (each under an HXL hashtag row, built on handlers/text/workbook.py): overview, new
 requests, critical open, pledged, shipped, signed for (received, damaged, missing), overdue,
-stale, and who does what where (pledging organisation, item category, raion, hromada,
-settlement). A request's sections list one row per item line; a section holds at most
+stale, and who does what where (pledging organisation, item category, requesting organisation,
+its raion and hromada). A request's sections list one row per item line; a section holds at most
 ``SECTION_LIMIT`` requests (or lines), and its note says how many there were in all.
 
 The chart counts item lines still open per catalog category and week over the last 8 weeks:
 a line of 200 packs of bandages and one of 2 generators are two lines, never 202 of anything.
 
-``build_pack`` is pure; ``meeting_pack`` is a report: it reads in a snapshot and renders the
+Places follow the location policy (handlers/core/location_policy.py): the pack is read by
+coordinators, who see an organisation's hromada and raion and nothing finer, so no sheet has a
+settlement or an address. With a place (``place``: a raion's or hromada's code) every section
+and the chart hold only requests of organisations placed there.
+
+``build_workbook`` is pure; ``meeting_pack`` is a report: it reads in a snapshot and renders the
 workbook and the PNG in a worker thread (``off_loop``), as /export and /chart do.
 """
 
@@ -29,6 +34,7 @@ from handlers.coordination.charts import (
     chart_labels,
 )
 from handlers.coordination.hxl_export import DATE_FORMATS, XLSX_MIME
+from handlers.coordination.place_filter import place_label
 from handlers.core.context import HandlerContext
 from handlers.core.events import Document, Reply
 from handlers.core.offload import off_loop
@@ -36,6 +42,7 @@ from handlers.requests.catalog import Catalog
 from handlers.requests.units import unit_name
 from handlers.text.format import esc, fmt_date, fmt_qty, item_label
 from handlers.text.i18n import Language, Translator
+from handlers.text.places import latin_beside
 from handlers.text.workbook import Cell, ColumnHead, ColumnKind, Sheet, Workbook
 from storage import organisations
 from storage.charts import ChartData, outstanding_by_week
@@ -49,6 +56,7 @@ from storage.meeting import (
     load_meeting_data,
 )
 from storage.models import Filters, Organisation, request_ref
+from storage.places import codifier
 from storage.shipment_models import shipment_ref
 
 _T, _I, _D = ColumnKind.TEXT, ColumnKind.INT, ColumnKind.DATE
@@ -56,20 +64,27 @@ _T, _I, _D = ColumnKind.TEXT, ColumnKind.INT, ColumnKind.DATE
 
 @dataclass(frozen=True, slots=True)
 class OrgPlace:
-    """Where an organisation is, as far as it is known."""
+    """Where an organisation is, at the coordinators' detail (its raion and hromada)."""
 
     raion: str | None
     hromada: str | None
-    settlement: str | None
 
 
-def org_place(org: Organisation | None) -> OrgPlace:
-    """The seam for the codifier: organisations record raion and settlement as text today;
-    the hromada comes with the KATOTTH codes (issue 13, branch h13-places). Set it here from
-    the organisation and every sheet's hromada column fills in."""
-    if org is None:
-        return OrgPlace(raion=None, hromada=None, settlement=None)
-    return OrgPlace(raion=org.raion or None, hromada=None, settlement=org.settlement or None)
+def org_place(org: Organisation | None, lang: Language) -> OrgPlace:
+    """The raion and hromada by the organisation's codes, named from the codifier with the
+    Latin form beside for German and English readers. One not placed by code yet has its typed
+    raion (never turned into a code here); one outside the oblast has neither."""
+    if org is None or org.place.outside_oblast:
+        return OrgPlace(raion=None, hromada=None)
+    if not org.place.placed:
+        return OrgPlace(raion=latin_beside(org.raion, lang) if org.raion else None, hromada=None)
+    places = codifier()
+
+    def name(code: str | None) -> str | None:
+        unit = places.get(code) if code else None
+        return latin_beside(unit.name, lang, latin_name=unit.latin) if unit else None
+
+    return OrgPlace(raion=name(org.place.raion_code), hromada=name(org.place.hromada_code))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +93,14 @@ class PackInput:
 
     data: MeetingData
     orgs: Mapping[int, Organisation]
+    place: str | None = None  # the raion's or hromada's code the pack is limited to
 
 
 # (column key, HXL tag, kind) per sheet; titles are ``meeting.col.<key>``.
+# No settlement (#adm4): coordinators see the hromada and raion only.
 _PLACE: Final = (
     ("raion", "#adm2+name", _T),
     ("hromada", "#adm3+name", _T),
-    ("settlement", "#adm4+name", _T),
 )
 _ITEM: Final = (
     ("category", "#sector", _T),
@@ -183,6 +199,7 @@ class _Words:
         self.categories = {c.key: c.name(lang) for c in catalog.categories()}
         self.other = t(lang, "meeting.category_other")
         self.free_text = t(lang, "item.free_text_mark")
+        self.places: dict[int | None, tuple[Cell, ...]] = {}
 
     def day(self, moment: datetime | None) -> date | None:
         return moment.astimezone(self.tz).date() if moment is not None else None
@@ -192,8 +209,12 @@ class _Words:
         return org.name if org is not None else None
 
     def place(self, org_id: int | None) -> tuple[Cell, ...]:
-        place = org_place(self.orgs.get(org_id) if org_id is not None else None)
-        return (place.raion, place.hromada, place.settlement)
+        # Once per organisation: a pack has thousands of rows and a few hundred places.
+        cells = self.places.get(org_id)
+        if cells is None:
+            place = org_place(self.orgs.get(org_id) if org_id is not None else None, self.lang)
+            cells = self.places[org_id] = (place.raion, place.hromada)
+        return cells
 
     def item(self, item_key: str | None, free_text: str | None) -> tuple[Cell, ...]:
         category = category_of(self.catalog, item_key)
@@ -317,13 +338,18 @@ def _section_rows(w: _Words, key: str, data: MeetingData) -> tuple[int, list[tup
     return data.who_what_where.total, [_who_row(w, line) for line in data.who_what_where.rows]
 
 
-def window_text(t: Translator, lang: Language, data: MeetingData, tz: tzinfo) -> str:
-    return t(
+def window_text(
+    t: Translator, lang: Language, data: MeetingData, tz: tzinfo, place: str | None = None
+) -> str:
+    """Plain text: the round's days, and the place it is limited to, if any."""
+    window = t(
         lang,
         "meeting.window",
         since=fmt_date(data.since.astimezone(tz).date()),
         until=fmt_date(data.until.astimezone(tz).date()),
     )
+    label = place_label(t, lang, place)
+    return f"{window} · {label}" if label else window
 
 
 def build_workbook(
@@ -331,7 +357,7 @@ def build_workbook(
 ) -> Workbook:
     data = pack.data
     w = _Words(t=t, lang=lang, catalog=catalog, orgs=pack.orgs, tz=tz)
-    window = window_text(t, lang, data, tz)
+    window = window_text(t, lang, data, tz, pack.place)
     sheets: list[Sheet] = []
     overview: list[tuple[Cell, ...]] = []
     for key, columns in SECTIONS:
@@ -359,11 +385,13 @@ def build_workbook(
 _PER_REQUEST: Final = frozenset({"new", "critical", "overdue", "stale"})
 
 
-def summary_text(t: Translator, lang: Language, data: MeetingData, tz: tzinfo) -> str:
+def summary_text(
+    t: Translator, lang: Language, data: MeetingData, tz: tzinfo, place: str | None = None
+) -> str:
     return "\n".join(
         [
             f"<b>{esc(t(lang, 'meeting.title'))}</b>",
-            esc(window_text(t, lang, data, tz)),
+            esc(window_text(t, lang, data, tz, place)),
             t(
                 lang,
                 "meeting.summary",
@@ -382,12 +410,16 @@ def summary_text(t: Translator, lang: Language, data: MeetingData, tz: tzinfo) -
     )
 
 
-def draw_round_chart(ctx: HandlerContext, chart: ChartData, lang: Language) -> tuple[bytes, str]:
+def draw_round_chart(
+    ctx: HandlerContext, chart: ChartData, lang: Language, place: str | None = None
+) -> tuple[bytes, str]:
     """Open item lines per category and week (never quantities of different units added)."""
     folded = chart_by_category(chart, ctx.catalog, tz=ctx.policy.timezone)
     labels = dict(chart_labels(ctx.t, ctx.catalog, lang))
     labels["y_axis"] = ctx.t(lang, "meeting.chart_axis_y")
     title = ctx.t(lang, "meeting.chart_title", weeks=CHART_WEEKS)
+    label = place_label(ctx.t, lang, place)
+    title = f"{title} · {label}" if label else title
     return ctx.renderers.weekly_chart(folded, lang=lang, title=title, labels=labels), title
 
 
@@ -398,25 +430,37 @@ def render_workbook_bytes(ctx: HandlerContext, pack: PackInput, lang: Language) 
 
 
 async def read_sections(
-    ctx: HandlerContext, *, since: datetime, until: datetime, today: date
+    ctx: HandlerContext,
+    *,
+    since: datetime,
+    until: datetime,
+    today: date,
+    place: str | None = None,
 ) -> tuple[MeetingData, dict[int, Organisation]]:
     """The sheets' data, from one ``Database.snapshot()`` (no lock held)."""
     async with ctx.db.snapshot() as conn:
-        data = await load_meeting_data(conn, since=since, until=until, today=today)
+        data = await load_meeting_data(conn, since=since, until=until, today=today, place=place)
         orgs = {o.id: o for o in await organisations.list_organisations(conn)}
     return data, orgs
 
 
-async def read_round_chart(ctx: HandlerContext, *, until: datetime) -> ChartData:
+async def read_round_chart(
+    ctx: HandlerContext, *, until: datetime, place: str | None = None
+) -> ChartData:
     """Open item lines per item and week, from a snapshot of its own."""
     async with ctx.db.snapshot() as conn:
         return await outstanding_by_week(
-            conn, weeks=CHART_WEEKS, end=until, filters=Filters(), count_lines=True
+            conn, weeks=CHART_WEEKS, end=until, filters=Filters(place=place), count_lines=True
         )
 
 
 async def meeting_pack(
-    ctx: HandlerContext, *, since: datetime, until: datetime, lang: Language
+    ctx: HandlerContext,
+    *,
+    since: datetime,
+    until: datetime,
+    lang: Language,
+    place: str | None = None,
 ) -> list[Reply]:
     """The round's pack as replies: the summary, the workbook, the chart. A report
     (``Turn.after_commit``), in its turn among reports.
@@ -430,17 +474,17 @@ async def meeting_pack(
     today = until.astimezone(ctx.policy.timezone).date()
 
     async def sheets() -> tuple[MeetingData, bytes]:
-        data, orgs = await read_sections(ctx, since=since, until=until, today=today)
-        pack = PackInput(data=data, orgs=orgs)
+        data, orgs = await read_sections(ctx, since=since, until=until, today=today, place=place)
+        pack = PackInput(data=data, orgs=orgs, place=place)
         return data, await off_loop(render_workbook_bytes, ctx, pack, lang)
 
     async def chart() -> tuple[bytes, str]:
-        lines = await read_round_chart(ctx, until=until)
-        return await off_loop(draw_round_chart, ctx, lines, lang)
+        lines = await read_round_chart(ctx, until=until, place=place)
+        return await off_loop(draw_round_chart, ctx, lines, lang, place)
 
     async with ctx.reports.slot():
         (data, workbook), (png, title) = await asyncio.gather(sheets(), chart())
-    summary = summary_text(ctx.t, lang, data, ctx.policy.timezone)
+    summary = summary_text(ctx.t, lang, data, ctx.policy.timezone, place)
     stamp = today.isoformat()
     return [
         Reply(text=summary),

@@ -1,4 +1,4 @@
-"""A raion or hromada as a filter of /open, /subscribe, /digest, /export and /chart.
+"""A raion or hromada as a filter of /open, /subscribe, /digest, /export, /chart and /meeting.
 
 A filter word (or a name with its type word, "Самарівська громада", or with a raion after a
 comma, "Покровська,Синельниківський") is searched among the oblast's raions and hromadas
@@ -25,7 +25,7 @@ from storage.places.search import surface_key
 
 LEVELS = frozenset({Level.RAION, Level.HROMADA})
 # The commands whose filters may name a place; a 'pf:' button runs only these.
-FILTER_COMMANDS = frozenset({"open", "subscribe", "digest", "export", "chart"})
+FILTER_COMMANDS = frozenset({"open", "subscribe", "digest", "export", "chart", "meeting"})
 PREFIX = "pf"
 # Type words that belong to the name before them ("Самарівська громада").
 _TRAILING = {

@@ -25,6 +25,7 @@ from handlers.coordination.meeting_pack import (
 )
 from handlers.requests.units import unit_name
 from handlers.text.i18n import Language
+from storage.places import codifier, latin
 from tests.bot import test_telegram_shipments as truck
 from tests.bot.test_telegram_shipments import COORD, NURSE_A, World, plain
 from tests.bot.test_telegram_shipments import world as world  # the fixture
@@ -74,8 +75,10 @@ async def test_meeting_pack_after_the_weekly_truck(world: World) -> None:
         *(t(LANG, f"meeting.sheet.{key}") for key, _ in SECTIONS),
     ]
     orgs = {
-        int(r[0]): (r[1], r[2], r[3])
-        for r in await tg_rows(tg, "SELECT id, name, raion, settlement FROM organisations")
+        int(r[0]): (r[1], r[2], r[3], r[4])
+        for r in await tg_rows(
+            tg, "SELECT id, name, raion_code, hromada_code, raion FROM organisations"
+        )
     }
     today = datetime.now(tz).date()
 
@@ -86,8 +89,16 @@ async def test_meeting_pack_after_the_weekly_truck(world: World) -> None:
         return (names.get(category, t(LANG, "meeting.category_other")), name, key)
 
     def place(org_id: int) -> tuple[Any, ...]:
-        _, raion, settlement = orgs[org_id]
-        return (raion, None, settlement)
+        # Raion and hromada by the codes, Cyrillic with its Latin form for a German reader;
+        # no settlement (coordinators' need-to-know).
+        def named(code: str | None) -> str | None:
+            unit = codifier().get(code) if code else None
+            return f"{unit.name} ({unit.latin})" if unit else None
+
+        _, raion_code, hromada_code, typed = orgs[org_id]
+        if hromada_code is None:  # not placed by code yet: the typed raion, nothing else
+            return (f"{typed} ({latin(typed)})" if typed else None, None)
+        return (named(raion_code), named(hromada_code))
 
     def check(key: str, columns: Any, expected: list[tuple[Any, ...]]) -> None:
         header, hxl, rows = table(book[t(LANG, f"meeting.sheet.{key}")])

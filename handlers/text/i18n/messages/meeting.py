@@ -31,7 +31,6 @@ _COLS_UK = {
     "org": "Організація",
     "raion": "Район",
     "hromada": "Громада",
-    "settlement": "Населений пункт",
     "category": "Категорія",
     "item": "Найменування",
     "item_code": "Код у каталозі",
@@ -67,7 +66,6 @@ _COLS_DE = {
     "org": "Organisation",
     "raion": "Rajon",
     "hromada": "Hromada",
-    "settlement": "Ort",
     "category": "Kategorie",
     "item": "Artikel",
     "item_code": "Katalogcode",
@@ -103,7 +101,6 @@ _COLS_EN = {
     "org": "Organisation",
     "raion": "Raion",
     "hromada": "Hromada",
-    "settlement": "Settlement",
     "category": "Category",
     "item": "Item",
     "item_code": "Catalog code",
@@ -204,8 +201,8 @@ def _table(prefix: str, words: dict[str, str]) -> dict[str, str]:
 UK.update(
     {
         "help.meeting": "пакет до наради координаторів: таблиця й графік",
-        "help.meeting.usage": "[again | since 2026-11-16] (знову / з дати)",
-        "meeting.usage": "Використання:\n/meeting — новий раунд від кінця попереднього\n/meeting again — пакет попереднього раунду ще раз\n/meeting since 2026-11-16 — новий раунд від цієї дати",
+        "help.meeting.usage": "[again | since 2026-11-16] [район або громада] (знову / з дати; з місцем раунд не записується)",
+        "meeting.usage": "Використання:\n/meeting — новий раунд від кінця попереднього\n/meeting again — пакет попереднього раунду ще раз\n/meeting since 2026-11-16 — новий раунд від цієї дати\n/meeting Самарівська громада (або again / since … з районом чи громадою) — пакет лише по запитах організацій цього району чи громади; такий пакет не записується як раунд, наступний /meeting почнеться там само",
         "meeting.no_round": "Раундів ще не було. Почніть з /meeting",
         "meeting.future": "Дата {day} ще не настала: раунд має початися раніше.",
         "meeting.building": "Готую пакет до наради ({window}). Таблиця й графік надійдуть за хвилину.",
@@ -227,8 +224,8 @@ UK.update(
 DE.update(
     {
         "help.meeting": "Unterlagen für die Koordinierungsrunde: Tabelle und Diagramm",
-        "help.meeting.usage": "[again | since 2026-11-16]",
-        "meeting.usage": "Verwendung:\n/meeting — neue Runde ab dem Ende der letzten\n/meeting again — die Unterlagen der letzten Runde noch einmal\n/meeting since 2026-11-16 — neue Runde ab diesem Datum",
+        "help.meeting.usage": "[again | since 2026-11-16] [Rajon oder Hromada] (mit Ort wird keine Runde vermerkt)",
+        "meeting.usage": "Verwendung:\n/meeting — neue Runde ab dem Ende der letzten\n/meeting again — die Unterlagen der letzten Runde noch einmal\n/meeting since 2026-11-16 — neue Runde ab diesem Datum\n/meeting Самарівська громада (auch nach again / since …, mit Rajon oder Hromada) — Unterlagen nur zu Anfragen von Organisationen dieses Rajons oder dieser Hromada; sie werden nicht als Runde vermerkt, das nächste /meeting beginnt am selben Punkt",
         "meeting.no_round": "Es gab noch keine Runde. Beginnen Sie mit /meeting",
         "meeting.future": "Der {day} liegt in der Zukunft: die Runde muss früher beginnen.",
         "meeting.building": "Ich stelle die Unterlagen für die Runde zusammen ({window}). Tabelle und Diagramm folgen in einer Minute.",
@@ -250,8 +247,8 @@ DE.update(
 EN.update(
     {
         "help.meeting": "the coordination round's pack: spreadsheet and chart",
-        "help.meeting.usage": "[again | since 2026-11-16]",
-        "meeting.usage": "Usage:\n/meeting — a new round from the end of the last one\n/meeting again — the last round's pack once more\n/meeting since 2026-11-16 — a new round from that date",
+        "help.meeting.usage": "[again | since 2026-11-16] [raion or hromada] (with a place no round is recorded)",
+        "meeting.usage": "Usage:\n/meeting — a new round from the end of the last one\n/meeting again — the last round's pack once more\n/meeting since 2026-11-16 — a new round from that date\n/meeting Самарівська громада (also after again / since …, with a raion or hromada) — the pack for requests of that raion's or hromada's organisations only; it is not recorded as a round, so the next /meeting starts where it would have",
         "meeting.no_round": "There has been no round yet. Start with /meeting",
         "meeting.future": "{day} has not come yet: the round must start earlier.",
         "meeting.building": "Preparing the round's pack ({window}). The spreadsheet and the chart follow in a minute.",
