@@ -25,6 +25,17 @@ async def notify_members(
     kind: OutboxKind = "notice",
 ) -> int:
     """One outbox row per recipient (never the sender), rendered in each one's language."""
+    return await notify_replies(turn, recipients, lambda lang: Reply(text=render(lang)), kind=kind)
+
+
+async def notify_replies(
+    turn: Turn,
+    recipients: Iterable[Member],
+    make: Callable[[Language], Reply],
+    *,
+    kind: OutboxKind = "notice",
+) -> int:
+    """notify_members for notices that carry buttons: ``make`` builds the whole Reply."""
     seconds = turn.ctx.policy.colleague_batch_seconds
     batch = timedelta(seconds=seconds) if kind == "colleague" and seconds > 0 else None
     count = 0
@@ -36,6 +47,6 @@ async def notify_members(
             continue
         seen.add(member.id)
         lang = normalise_language(member.language, turn.ctx.policy.default_language)
-        await turn.notify(member, Reply(text=render(lang)), kind, batch=batch)
+        await turn.notify(member, make(lang), kind, batch=batch)
         count += 1
     return count

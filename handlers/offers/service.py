@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 from handlers.core.context import HOUSEKEEPING, HandlerContext, Job, Turn
 from handlers.core.events import Reply
+from handlers.core.notify import notify_members
 from handlers.offers.matching import lines_for_need, needs_for_line
 from handlers.text.format import esc, fmt_date, fmt_qty, item_label
 from handlers.text.i18n import Language, normalise_language
@@ -239,14 +240,13 @@ async def tell_donors_of_shipment(
             by_org.setdefault(org_id, set()).add(request_id)
     told = 0
     for org_id, ids in by_org.items():
-        refs = ", ".join(f"R-{i}" for i in sorted(ids))
-        for member in await members.list_members(turn.conn, org_id=org_id):
-            if turn.member is not None and member.id == turn.member.id:
-                continue
-            lang = normalise_language(member.language, turn.ctx.policy.default_language)
-            text = turn.ctx.t(lang, key, ref=esc(shipment_ref), requests=esc(refs))
-            await turn.notify(member, Reply(text=text), "notice")
-            told += 1
+        refs = esc(", ".join(f"R-{i}" for i in sorted(ids)))
+
+        def render(lang: Language, refs: str = refs) -> str:
+            return turn.ctx.t(lang, key, ref=esc(shipment_ref), requests=refs)
+
+        donors = await members.list_members(turn.conn, org_id=org_id)
+        told += await notify_members(turn, donors, render)
     return told
 
 

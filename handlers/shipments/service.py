@@ -9,24 +9,24 @@ the same transaction, so a crash after the commit loses no notice and a replay a
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
+from handlers.core.notify import notify_replies
 from handlers.lifecycle.rules import ItemAmount
 from handlers.offers import service as offer_service
 from handlers.shipments import rules
 from handlers.shipments.rules import Refusal
 from handlers.shipments.view import line_text, lines_block, receipt_text, when_text
 from handlers.text.format import esc
-from handlers.text.i18n import Language, normalise_language
+from handlers.text.i18n import Language
 from handlers.text.places import latin_beside
 from storage import lifecycle, members, organisations, requests, shipments
 from storage.models import (
     EventKind,
     Member,
     NeedRequest,
-    OutboxKind,
     ProgressLine,
     Role,
     Status,
@@ -42,25 +42,6 @@ from storage.shipment_models import (
 )
 
 MAX_NOTE = 1000
-
-
-async def tell(
-    turn: Turn,
-    recipients: Iterable[Member],
-    make: Callable[[Language], Reply],
-    kind: OutboxKind = "notice",
-) -> int:
-    """One outbox row per active recipient but the sender, in each one's language."""
-    seen: set[int] = set()
-    for member in recipients:
-        if member.id in seen or not member.active:
-            continue
-        if turn.member is not None and member.id == turn.member.id:
-            continue
-        seen.add(member.id)
-        lang = normalise_language(member.language, turn.ctx.policy.default_language)
-        await turn.notify(member, make(lang), kind)
-    return len(seen)
 
 
 def audit_line(turn: Turn, line: ShipmentLine) -> str:
@@ -186,7 +167,7 @@ async def add_lines(
                 )
             )
 
-        await tell(turn, recipients, loaded)
+        await notify_replies(turn, recipients, loaded)
     return stored
 
 
@@ -269,7 +250,9 @@ async def remove_request(
             )
         )
 
-    await tell(turn, await members.list_members(turn.conn, org_id=request.org_id), removed)
+    await notify_replies(
+        turn, await members.list_members(turn.conn, org_id=request.org_id), removed
+    )
     return lines, None
 
 
@@ -367,7 +350,7 @@ async def _tell_departed(turn: Turn, shipment: Shipment, lines: Sequence[Shipmen
             text += "\n\n" + t(lang, "ship.sign_hint", ref=esc(shipment.ref))
             return Reply(text=text, choices=receipt_choices(turn, lang, shipment, group))
 
-        await tell(turn, recipients, departed)
+        await notify_replies(turn, recipients, departed)
     if shipment.hub_org_id is not None:
         hub_members = await members.list_members(turn.conn, org_id=shipment.hub_org_id)
         destinations = len({line.dest_org_id for line in lines})
@@ -387,7 +370,7 @@ async def _tell_departed(turn: Turn, shipment: Shipment, lines: Sequence[Shipmen
                 ),
             )
 
-        await tell(turn, hub_members, incoming)
+        await notify_replies(turn, hub_members, incoming)
 
 
 async def _tell_at_hub(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentLine]) -> None:
@@ -408,7 +391,7 @@ async def _tell_at_hub(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentL
             text += "\n\n" + t(lang, "ship.sign_hint", ref=esc(shipment.ref))
             return Reply(text=text, choices=receipt_choices(turn, lang, shipment, group))
 
-        await tell(turn, recipients, arrived)
+        await notify_replies(turn, recipients, arrived)
     # The coordinators hear it too when the hub confirmed it.
     if turn.member is not None and Role.COORDINATOR not in turn.member.roles:
 
@@ -423,7 +406,7 @@ async def _tell_at_hub(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentL
                 )
             )
 
-        await tell(turn, await coordinators_of(turn, shipment), at_hub)
+        await notify_replies(turn, await coordinators_of(turn, shipment), at_hub)
 
 
 async def _tell_cancelled(
@@ -446,7 +429,7 @@ async def _tell_cancelled(
                 + note_line
             )
 
-        await tell(turn, recipients, cancelled)
+        await notify_replies(turn, recipients, cancelled)
 
 
 # --- signing for goods -------------------------------------------------------------------
@@ -573,8 +556,11 @@ async def _tell_signed(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentL
         named = esc(latin_beside(org, lang))
         return Reply(text=t(lang, key, ref=esc(shipment.ref), org=named, lines=body))
 
-    await tell(
-        turn, await coordinators_of(turn, shipment), signed, "alert" if problem else "notice"
+    await notify_replies(
+        turn,
+        await coordinators_of(turn, shipment),
+        signed,
+        kind="alert" if problem else "notice",
     )
     await offer_service.tell_donors_of_shipment(
         turn, [ln.request_id for ln in lines if ln.request_id], "offer.notify_signed", shipment.ref
