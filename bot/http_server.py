@@ -52,7 +52,7 @@ class HttpServer:
         self._transports = transports
         self._clock = clock
         # The last backlog read (metrics are collected synchronously, the read is async).
-        self._backlog: tuple[int, datetime | None] = (0, None)
+        self._backlog = outbox.OutboxBacklog(0, None)
         metrics.watch(transports, lambda: self._backlog, clock)
         self._web = web.Application(client_max_size=1 << 20)
         self._web.router.add_get("/healthz", self._healthz)
@@ -120,10 +120,10 @@ class HttpServer:
             log.exception("readiness: the database check failed")
             return False
 
-    async def _read_backlog(self) -> tuple[int, datetime | None]:
+    async def _read_backlog(self) -> outbox.OutboxBacklog:
         try:
             async with self._db.read() as conn:
-                self._backlog = tuple(await outbox.outbox_backlog(conn))  # type: ignore[assignment]
+                self._backlog = await outbox.outbox_backlog(conn)
         except DatabaseLocked:
             pass  # the figures of the last read stand
         return self._backlog
