@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from bot.config import DEFAULT_TELEGRAM_API, Settings
@@ -22,8 +22,16 @@ from bot.http_server import HttpServer
 from bot.invite_key import load_invite_key
 from bot.matrix_store import prepare_store
 from bot.metrics import Metrics
-from bot.outbox import OutboxWorker
+from bot.outbox import OutboxClaims, OutboxWorker
 from bot.pacing import Pacer
+from bot.replicas import (
+    SCHEDULER_LEASE,
+    AlwaysHeld,
+    ChatLeases,
+    LeaseKeeper,
+    SharedPace,
+    replica_id,
+)
 from bot.scheduler import DigestScheduler
 from bot.sheet_files import SheetFiles
 from bot.transports.base import CommandMenus, RetryPolicy, Transport
@@ -66,6 +74,8 @@ class App:
     scheduler: DigestScheduler
     renderers: FileRenderers
     metrics: Metrics
+    # The scheduler's lease (several replicas), or AlwaysHeld for one process.
+    lease: LeaseKeeper | AlwaysHeld
     transports: dict[str, Transport] = field(default_factory=dict)
     # The HTTP server (webhook, health, metrics), when AIDBRIDGE_HTTP_LISTEN is set.
     http: HttpServer | None = None
@@ -111,6 +121,11 @@ class App:
             self.worker.wake()
         await self.worker.start()
         self.metrics.resumed_at_start.set(self.worker.resumed_at_start)
+        # The lease first: the scheduler's start-up catch-up runs only in its holder; a
+        # replica that takes it later (its holder died) catches up then.
+        await self.lease.start()
+        if isinstance(self.lease, LeaseKeeper):
+            self.lease.on_acquired = self.scheduler.catch_up
         await self.scheduler.start()
         # Everything built so far lives as long as the process: move it out of the
         # collector's sight, so full collections stay short and do not stall replies.
@@ -139,6 +154,7 @@ class App:
     async def stop(self) -> None:
         await self.checkpointer.stop()
         await self.scheduler.stop()
+        await self.lease.stop()
         await self.worker.stop()
         for transport in reversed(list(self.transports.values())):
             try:
@@ -248,6 +264,8 @@ async def build_app(
     transports: dict[str, Transport] = {}
     pacers: dict[str, Pacer] = {}
     console = console_identity or (LOCAL_CONSOLE if local_console else None)
+    # Several replicas on this database (issue 16): who this one is, in leases and claims.
+    replica = replica_id() if settings.replicas and console_identity is None else None
     worker = OutboxWorker(
         db,
         transports,
@@ -256,9 +274,22 @@ async def build_app(
         # A console delivers only to the identity typing at it (the console's chat id is the
         # identity's user id); other consoles on the same database deliver theirs.
         only_chats=frozenset({(console.transport, console.user_id)}) if console else None,
+        claims=OutboxClaims(replica, settings.outbox_claim_seconds) if replica else None,
     )
     engine.on_outbox = worker.wake
-    scheduler = DigestScheduler(ctx, on_queued=worker.wake, clock=clock)
+    lease: LeaseKeeper | AlwaysHeld = (
+        LeaseKeeper(db, SCHEDULER_LEASE, replica, ttl=settings.lease_seconds, clock=clock)
+        if replica
+        else AlwaysHeld()
+    )
+    scheduler = DigestScheduler(
+        ctx,
+        on_queued=worker.wake,
+        clock=clock,
+        lease=lease,
+        # Subscriptions changed through another replica reach this one's jobs.
+        resync=timedelta(seconds=max(5.0, settings.lease_seconds)) if replica else None,
+    )
     engine.on_subscriptions_changed = scheduler.request_sync
     metrics = Metrics()
     db.on_group_commit = metrics.group_commit_turns.observe
@@ -280,6 +311,7 @@ async def build_app(
         scheduler=scheduler,
         renderers=renderers,
         metrics=metrics,
+        lease=lease,
         transports=transports,
     )
     retry = RetryPolicy(
@@ -302,6 +334,13 @@ async def build_app(
             max_upload_bytes=settings.max_attachment_bytes,
         )
         pacers["telegram"] = Pacer(overall_per_second=30, per_chat_interval=1.0)
+        if replica:
+            tg = transports["telegram"]
+            assert isinstance(tg, TelegramTransport)
+            tg.shared_pace = SharedPace(db, "telegram").wait
+            if tg.webhook is not None:
+                chats = ChatLeases(db, replica, ttl=settings.lease_seconds, clock=clock)
+                tg.chat_guard = chats.hold
     if settings.matrix_homeserver is not None and console_identity is None:
         assert settings.matrix_user_id is not None  # Settings checks the set is complete
         token, password = settings.matrix_access_token, settings.matrix_password

@@ -36,6 +36,16 @@ class Settings(BaseSettings):
     telegram_webhook_max_connections: int = Field(default=40, ge=1, le=100)
     # host:port of the HTTP server (webhook, /healthz, /readyz, /metrics); unset: no server.
     http_listen: str | None = None
+    # Several `aidbridge run` processes share this database (issue 16): digests and
+    # housekeeping run in the holder of a lease, outbox rows are claimed before they are sent,
+    # Telegram's pace is reserved in the database, and a chat's updates are handled by one
+    # replica at a time. Off: one process, as before (its own pace, no lease to wait for).
+    replicas: bool = False
+    # How long the scheduler's lease lasts unrenewed: a replica that dies loses it after this,
+    # and another one takes over. Renewed every third of it.
+    lease_seconds: float = Field(default=30.0, ge=1.0, le=3600.0)
+    # How long an outbox claim lasts unrenewed (a dead replica's rows wait this long).
+    outbox_claim_seconds: float = Field(default=60.0, ge=1.0, le=3600.0)
     # A refused token (Telegram 401, Matrix M_UNKNOWN_TOKEN) is retried every this many
     # seconds; refused without a break for token_refused_exit_seconds, the process exits
     # non-zero so that a supervisor notices (issue 10).

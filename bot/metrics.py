@@ -50,7 +50,8 @@ class Metrics:
         self.deliveries = Counter(
             "aidbridge_deliveries",
             "Outbox deliveries by transport and result (sent, retried, rate_limited, "
-            "unreachable, failed, edit_repeated: an edit found already made)",
+            "unreachable, failed, edit_repeated: an edit found already made, retaken: taken "
+            "over from a replica whose claim expired, so it may repeat once)",
             ["transport", "result"],
             registry=r,
         )

@@ -33,6 +33,15 @@ What remains is the window no sender can close: a request that timed out (or a p
 died) after the platform accepted the message but before the mark was committed. Such a row is
 sent again.
 
+Several replicas (issue 16, ``claims``): before a replica starts a delivery it claims the row
+in the database (storage.outbox.claim_rows), and it never claims a row of a chat in which
+another replica holds a running claim, so one replica at a time works on a chat and the
+chat's order holds across replicas. Claims of rows in flight are renewed while they last; a
+replica that dies leaves its claims to expire, and another replica takes those rows: the one
+that was in flight may repeat once (counted as ``retaken``; an edit repeats as the same
+edit). In this mode replies from before a restart are not made due at start (another replica
+may be sending them right now): they become due at their own time, at most a minute later.
+
 429 pauses the whole transport for the time the platform asked for, and a row refused for a
 rate limit (or a token) is retried however long that lasts, never given up; 5xx and network
 errors back off exponentially with jitter, per row; a permanent refusal marks the row failed, and a
@@ -107,6 +116,14 @@ def backoff_seconds(attempts: int) -> float:
     return float(delay * (0.75 + random.random() / 2))
 
 
+@dataclass(frozen=True)
+class OutboxClaims:
+    """Several replicas deliver from this outbox: claim rows as ``holder`` for ``seconds``."""
+
+    holder: str
+    seconds: float = 60.0
+
+
 @dataclass
 class _Delivery:
     row: OutboxMessage
@@ -132,8 +149,13 @@ class OutboxWorker:
         poll_seconds: float = 0.5,
         max_in_flight: int = MAX_IN_FLIGHT,
         only_chats: frozenset[tuple[str, str]] | None = None,
+        claims: OutboxClaims | None = None,
     ) -> None:
         self._db = db
+        self._claims = claims
+        self._claims_renewed = 0.0  # time.monotonic() of the last renewal
+        # Rows taken over from a replica whose claim expired: each may repeat once.
+        self.retaken = 0
         self._transports = transports
         # Public so a test can pace differently; the mapping is read at each delivery.
         self.pacers = pacers
@@ -174,10 +196,12 @@ class OutboxWorker:
         self._wake.set()
 
     async def start(self) -> None:
-        async with self._db.transaction() as conn:
-            moved = await outbox.set_all_pending_due(
-                conn, self._clock(), created_before=self._born, chats=self._only_chats
-            )
+        moved = 0
+        if self._claims is None:
+            async with self._db.transaction() as conn:
+                moved = await outbox.set_all_pending_due(
+                    conn, self._clock(), created_before=self._born, chats=self._only_chats
+                )
         self.resumed_at_start = moved
         if moved:
             log.info("outbox: %d replies from before the restart are now due", moved)
@@ -202,6 +226,13 @@ class OutboxWorker:
                 log.warning("outbox: stopping with a delivery unanswered; it may repeat")
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        if self._claims is not None:
+            # What this replica claimed and did not finish is anyone's now, not in a minute.
+            try:
+                async with self._db.transaction() as conn:
+                    await outbox.release_claims(conn, holder=self._claims.holder)
+            except DatabaseLocked:
+                log.warning("outbox: claims not released; they expire by themselves")
 
     @property
     def in_flight(self) -> int:
@@ -226,21 +257,27 @@ class OutboxWorker:
     async def dispatch(self) -> int:
         """Start delivering what is due now, up to the in-flight limit; returns how many."""
         async with self._dispatching:
+            if self._claims is not None:
+                await self._renew_claims()
             free = self.max_in_flight - len(self._in_flight)
             if free <= 0:
                 return 0
+            # Rows already in flight are still pending: ask for enough to see past them (and,
+            # with several replicas, past the heads the others have claimed).
+            limit = free + len(self._in_flight)
+            if self._claims is not None:
+                limit *= 3
             async with self._db.read() as conn:
-                # Rows already in flight are still pending: ask for enough to see past them.
                 rows = await outbox.list_due_heads(
                     conn,
                     self._clock(),
                     transports=sorted(self._transports),
-                    limit=free + len(self._in_flight),
+                    limit=limit,
                     chats=self._only_chats,
                 )
-            started = 0
+            chosen: list[OutboxMessage] = []
             for row in rows:
-                if started >= free:
+                if len(chosen) >= free:
                     break
                 chat = (row.transport, row.chat_id)
                 if row.id in self._in_flight or row.id in self._marking:
@@ -249,6 +286,12 @@ class OutboxWorker:
                 if busy is not None:
                     self._displace(busy, row)
                     continue
+                chosen.append(row)
+            if self._claims is not None and chosen:
+                chosen = await self._claim(chosen)
+            started = 0
+            for row in chosen:
+                chat = (row.transport, row.chat_id)
                 delivery = _Delivery(row)
                 self._in_flight[row.id] = delivery
                 self._busy_chats[chat] = delivery
@@ -258,6 +301,51 @@ class OutboxWorker:
                 delivery.task.add_done_callback(functools.partial(self._finished, delivery))
                 started += 1
             return started
+
+    async def _claim(self, rows: list[OutboxMessage]) -> list[OutboxMessage]:
+        """The rows this replica may deliver now: claimed in one statement."""
+        assert self._claims is not None
+        now = self._clock()
+        try:
+            async with self._db.transaction() as conn:
+                claimed = await outbox.claim_rows(
+                    conn,
+                    [r.id for r in rows],
+                    holder=self._claims.holder,
+                    now=now,
+                    until=now + timedelta(seconds=self._claims.seconds),
+                )
+        except DatabaseLocked:
+            return []
+        if claimed.retaken:
+            self.retaken += len(claimed.retaken)
+            log.warning(
+                "outbox: %d row(s) taken over from a replica whose claim expired; each may "
+                "repeat once",
+                len(claimed.retaken),
+            )
+        ids = set(claimed.ids)
+        retaken = set(claimed.retaken)
+        for row in rows:
+            if row.id in retaken:
+                self._report(row, "retaken")
+        return [r for r in rows if r.id in ids]
+
+    async def _renew_claims(self) -> None:
+        """Every third of the claim time: the rows in flight stay this replica's."""
+        assert self._claims is not None
+        since = time.monotonic() - self._claims_renewed
+        if not self._in_flight or since < self._claims.seconds / 3:
+            return
+        self._claims_renewed = time.monotonic()
+        until = self._clock() + timedelta(seconds=self._claims.seconds)
+        try:
+            async with self._db.transaction() as conn:
+                await outbox.renew_claims(
+                    conn, list(self._in_flight), holder=self._claims.holder, until=until
+                )
+        except DatabaseLocked:
+            self._claims_renewed = 0.0  # try again at the next pass
 
     def _displace(self, busy: _Delivery, urgent: OutboxMessage) -> None:
         """``urgent`` is its chat's head now, but a less urgent row of the chat is in flight:

@@ -5,6 +5,14 @@ decided by handlers/coordination/digest_jobs.py against SQLite. That keeps the t
 shared/FIELD-NOTES.md harmless: the memory job store forgets missed runs (so start-up catches
 up from each subscription's own last window), and the autumn DST night fires a 02:30 job twice
 (both firings share one wall-clock run key, so the second finds the run recorded).
+
+Several replicas (issue 16): every replica keeps its own APScheduler with its jobs in memory,
+built from the subscriptions table (APScheduler's job stores must not be shared between
+processes), but a job does its work only in the replica holding the scheduler's lease
+(bot/replicas.py). A replica that takes the lease over catches up what its holder missed;
+the digest's run key stays the second guard, so a digest raced by two holders (one paused
+past its lease) is still queued once. Subscriptions changed through another replica are read
+again every ``resync`` seconds.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.replicas import AlwaysHeld, SchedulerLease
 from handlers.coordination.digest_jobs import run_digest
 from handlers.core.context import HandlerContext
 from handlers.core.events import ChatRef
@@ -125,8 +134,15 @@ class DigestScheduler:
         *,
         on_queued: Callable[[], None],
         clock: Callable[[], datetime],
+        lease: SchedulerLease | None = None,
+        resync: timedelta | None = None,
     ) -> None:
         self._ctx = ctx
+        self._lease: SchedulerLease = lease or AlwaysHeld()
+        self._resync = resync
+        # What each subscription's job was built from: sync() leaves an unchanged job alone
+        # (re-adding it would compute its next run from now, and could skip a firing due now).
+        self._built: dict[str, tuple[object, ...]] = {}
         self._on_queued = on_queued
         self._clock = clock
         self._scheduler = AsyncIOScheduler(timezone=ctx.policy.timezone)
@@ -138,6 +154,14 @@ class DigestScheduler:
     async def start(self) -> None:
         await self.catch_up()
         await self.sync()
+        if self._resync is not None:
+            self._scheduler.add_job(
+                self.sync,
+                "interval",
+                seconds=self._resync.total_seconds(),
+                id="resync",
+                replace_existing=True,
+            )
         # Hourly: cheap when there is nothing to do, and a restart never skips a day.
         self._scheduler.add_job(
             self.housekeeping,
@@ -150,6 +174,8 @@ class DigestScheduler:
         self._scheduler.start()
 
     async def housekeeping(self) -> int:
+        if not self._lease.held:
+            return 0
         asked = await ask_reconfirm(self._ctx)
         if asked:
             log.info("asked requesters to re-confirm %d quiet requests", asked)
@@ -196,7 +222,12 @@ class DigestScheduler:
         for job in self._scheduler.get_jobs():
             if job.id.startswith("sub-") and job.id not in wanted:
                 job.remove()
+                self._built.pop(job.id, None)
         for job_id, sub in wanted.items():
+            built = (sub.cron, sub.timezone, sub.kind, sub.start_date, sub.created_at)
+            if self._built.get(job_id) == built and self._scheduler.get_job(job_id) is not None:
+                continue
+            self._built[job_id] = built
             self._scheduler.add_job(
                 self.fire,
                 trigger_for(sub),
@@ -214,6 +245,8 @@ class DigestScheduler:
         ``CATCH_UP_RETRY`` (``retry_pending``); the others are caught up, and this never
         raises for a digest, so start-up goes on.
         """
+        if not self._lease.held:
+            return 0  # the lease's holder catches up; this replica when it takes the lease
         sent = 0
         failed: list[int] = []
         now = self._clock()
@@ -269,6 +302,8 @@ class DigestScheduler:
 
     async def fire(self, sub_id: int) -> bool:
         """A scheduled time arrived: cover the window up to the latest scheduled time."""
+        if not self._lease.held:
+            return False
         async with self._ctx.db.read() as conn:
             sub = await subscriptions.get_subscription(conn, sub_id)
         if sub is None or not sub.active or not sub.cron:

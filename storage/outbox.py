@@ -394,8 +394,11 @@ async def set_outbox_sent(conn: aiosqlite.Connection, outbox_id: int, now: datet
 async def set_outbox_retry(
     conn: aiosqlite.Connection, outbox_id: int, *, not_before: datetime, error: str
 ) -> None:
+    # The claim ends with the attempt: whichever replica is free when the row is due again
+    # takes it (it is still its chat's head, so the chat's order holds).
     await conn.execute(
-        "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?",
+        "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ?,"
+        " claimed_by = NULL, claim_until = NULL WHERE id = ?",
         (to_db(not_before), error[:500], outbox_id),
     )
 
@@ -432,6 +435,90 @@ async def set_all_pending_due(
         sql += " AND created_at < ?"
         args.append(to_db(created_before))
     cur = await conn.execute(sql, args)
+    return cur.rowcount
+
+
+# --- claims: several replicas delivering from one outbox (issue 16) -----------------------
+
+# One statement claims the rows a replica is about to send: each only if it is still pending,
+# not claimed by another replica whose claim runs, and no other pending row of its chat is
+# claimed by another replica (one replica at a time per chat keeps the chat's order).
+# PostgreSQL: the candidates are read in the same transaction with
+# `SELECT ... FOR UPDATE SKIP LOCKED`, so two replicas never wait on each other's rows;
+# SQLite has one writer at a time and needs nothing more.
+_CLAIM = """
+UPDATE outbox SET claimed_by = ?, claim_until = ?
+WHERE id IN ({ids}) AND sent_at IS NULL AND failed_at IS NULL
+  AND (claimed_by IS NULL OR claimed_by = ? OR claim_until <= ?)
+  AND NOT EXISTS (
+    SELECT 1 FROM outbox AS e
+    WHERE e.transport = outbox.transport AND e.chat_id = outbox.chat_id
+      AND e.sent_at IS NULL AND e.failed_at IS NULL AND e.id <> outbox.id
+      AND e.claimed_by IS NOT NULL AND e.claimed_by <> ? AND e.claim_until > ?)
+RETURNING id
+"""
+
+
+class Claimed(NamedTuple):
+    ids: list[int]
+    # Of those, rows another replica had claimed and let expire (it died, or stalled): each
+    # may have been in flight there, so each may repeat once (an edit as the same edit).
+    retaken: list[int]
+
+
+async def claim_rows(
+    conn: aiosqlite.Connection,
+    outbox_ids: Collection[int],
+    *,
+    holder: str,
+    now: datetime,
+    until: datetime,
+) -> Claimed:
+    """Claim ``outbox_ids`` for ``holder`` until ``until``; call inside a write transaction.
+    Returns the rows claimed (the others are another replica's now)."""
+    if not outbox_ids:
+        return Claimed([], [])
+    ids = sorted(outbox_ids)
+    marks = ", ".join("?" for _ in ids)
+    moment = to_db(now)
+    stale = await fetch_all(
+        conn,
+        f"SELECT id FROM outbox WHERE id IN ({marks}) AND claimed_by IS NOT NULL"
+        " AND claimed_by <> ? AND claim_until <= ?",
+        (*ids, holder, moment),
+    )
+    rows = await fetch_all(
+        conn,
+        _CLAIM.format(ids=marks),
+        (holder, to_db(until), *ids, holder, moment, holder, moment),
+    )
+    claimed = sorted(int(r[0]) for r in rows)
+    taken = set(claimed)
+    return Claimed(claimed, [int(r[0]) for r in stale if int(r[0]) in taken])
+
+
+async def renew_claims(
+    conn: aiosqlite.Connection, outbox_ids: Collection[int], *, holder: str, until: datetime
+) -> int:
+    """Extend the claims ``holder`` still has on rows it is delivering."""
+    if not outbox_ids:
+        return 0
+    marks = ", ".join("?" for _ in outbox_ids)
+    cur = await conn.execute(
+        f"UPDATE outbox SET claim_until = ? WHERE claimed_by = ? AND id IN ({marks})"
+        " AND sent_at IS NULL AND failed_at IS NULL",
+        (to_db(until), holder, *outbox_ids),
+    )
+    return cur.rowcount
+
+
+async def release_claims(conn: aiosqlite.Connection, *, holder: str) -> int:
+    """A clean stop: the rows ``holder`` claimed and did not finish are anyone's at once."""
+    cur = await conn.execute(
+        "UPDATE outbox SET claimed_by = NULL, claim_until = NULL WHERE claimed_by = ?"
+        " AND sent_at IS NULL AND failed_at IS NULL",
+        (holder,),
+    )
     return cur.rowcount
 
 

@@ -8,6 +8,7 @@ import functools
 import io
 import logging
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -91,6 +92,10 @@ class WebhookSettings:
 
 
 MarkFn = Callable[[int], Awaitable[None]]
+# Several replicas (bot/replicas.py): wait for the shared pace before a message to a chat, and
+# hold a chat while running its turn.
+PaceFn = Callable[[str], Awaitable[None]]
+ChatGuard = Callable[[str, str], AbstractAsyncContextManager[None]]
 
 
 def is_too_long(exc: BadRequest) -> bool:
@@ -286,6 +291,10 @@ class TelegramTransport:
                 on_fatal=on_fatal,
             )
         self.username: str | None = None
+        # Several replicas: the pace all replicas share (before each message, direct or from
+        # the outbox) and the chat's lease around each turn (webhook mode); None: one process.
+        self.shared_pace: PaceFn | None = None
+        self.chat_guard: ChatGuard | None = None
         # Called with each update id once its replies went out: metrics and tests use it.
         self.after_update: Callable[[int], None] | None = None
 
@@ -342,7 +351,12 @@ class TelegramTransport:
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
-            await self._process(update)
+            chat = update.effective_chat
+            if self.chat_guard is not None and chat is not None:
+                async with self.chat_guard(NAME, str(chat.id)):
+                    await self._process(update)
+            else:
+                await self._process(update)
         finally:
             self._poller.mark_handled(update.update_id)
             if self.after_update is not None:
@@ -460,6 +474,8 @@ class TelegramTransport:
         timeout = BaseRequest.DEFAULT_NONE if self.send_timeout is None else self.send_timeout
         try:
             with delivery_errors():
+                if self.shared_pace is not None:
+                    await self.shared_pace(chat_id)
                 await self.app.bot.edit_message_text(
                     chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
                     message_id=int(message_ref),
@@ -499,6 +515,8 @@ class TelegramTransport:
             gap = False  # a message went before: wait part_gap
             if reply.document is not None:
                 doc = reply.document
+                if self.shared_pace is not None:
+                    await self.shared_pace(chat_id)
                 await self.app.bot.send_document(
                     chat_id=chat_id,
                     document=doc.data,
@@ -516,6 +534,8 @@ class TelegramTransport:
                 if gap:
                     await asyncio.sleep(self.part_gap)
                 gap = True
+                if self.shared_pace is not None:
+                    await self.shared_pace(chat_id)
                 try:
                     await self.app.bot.send_message(
                         chat_id=chat_id,
