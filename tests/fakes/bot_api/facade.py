@@ -229,6 +229,15 @@ class FakeBotApi:
         return self._updates.webhook_secret
 
     @property
+    def webhook_connections(self) -> int:
+        """POSTs to the webhook at once (1: one at a time); never two of one chat."""
+        return self._updates.webhook_connections
+
+    @webhook_connections.setter
+    def webhook_connections(self, value: int) -> None:
+        self._updates.webhook_connections = max(1, value)
+
+    @property
     def webhook_posts(self) -> list[tuple[int, int]]:
         """(update_id, HTTP status) of every POST to the webhook, in order; status 0: the
         webhook could not be reached."""

@@ -46,6 +46,11 @@ class UpdateQueue:
         # Webhook mode: pushed updates are POSTed to webhook_url, one at a time in order, and
         # confirmed by a 2xx answer; any other answer is retried, as Telegram does.
         self.webhook_posts: list[tuple[int, int]] = []  # (update_id, HTTP status)
+        # Above 1: up to this many POSTs at once (setWebhook's max_connections caps it), one
+        # per chat at a time, as Telegram's bot API server (telegram-bot-api's WebhookActor)
+        # keeps one update in flight per chat queue. 1: one POST at a time, oldest first.
+        self.webhook_connections = 1
+        self._max_connections = 40
         self._webhook_task: asyncio.Task[None] | None = None
         self.last_confirmed_offset = 0
         self.pushed_at: dict[int, float] = {}  # update_id -> time.monotonic() of push
@@ -215,6 +220,7 @@ class UpdateQueue:
         self.webhook_url = str(params.get("url", ""))
         secret = params.get("secret_token")
         self.webhook_secret = str(secret) if secret else None
+        self._max_connections = int(params.get("max_connections") or 40)
         if self.webhook_url and self._webhook_task is None:
             self._webhook_task = asyncio.create_task(self._post_updates(), name="fake-webhook")
         elif not self.webhook_url:
@@ -236,6 +242,9 @@ class UpdateQueue:
     async def _post_updates(self) -> None:
         """Telegram's side of a webhook: the oldest unconfirmed update is POSTed until the bot
         answers 2xx; then it is gone, and the next one goes."""
+        if self.webhook_connections > 1:
+            await self._post_in_parallel()
+            return
         async with aiohttp.ClientSession() as session:
             while self.webhook_url:
                 if not self._queue:
@@ -266,6 +275,64 @@ class UpdateQueue:
                 else:
                     await asyncio.sleep(0.05)
 
+    async def _post_in_parallel(self) -> None:
+        """Several POSTs at once, never two of one chat: a chat's next update goes only once
+        the one before it was answered 2xx (or after it, retried, was)."""
+        in_flight: dict[int, asyncio.Task[None]] = {}  # id(entry) -> its POST
+        busy_chats: set[object] = set()
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def post(entry: _QueuedUpdate, chat: object) -> None:
+                try:
+                    status = await self._post_one(session, entry)
+                    if 200 <= status < 300:
+                        entry.delivered = True
+                        with suppress(ValueError):
+                            self._queue.remove(entry)
+                    else:
+                        await asyncio.sleep(0.05)
+                finally:
+                    busy_chats.discard(chat)
+                    in_flight.pop(id(entry), None)
+                    self.wake()
+
+            try:
+                while self.webhook_url:
+                    limit = min(self.webhook_connections, self._max_connections)
+                    for entry in list(self._queue):
+                        if len(in_flight) >= limit:
+                            break
+                        chat = _chat_of(entry.update)
+                        if id(entry) in in_flight or chat in busy_chats:
+                            continue
+                        busy_chats.add(chat)
+                        in_flight[id(entry)] = asyncio.create_task(post(entry, chat))
+                    changed = self._updates_changed
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), 1.0)
+            finally:
+                for task in list(in_flight.values()):
+                    task.cancel()
+                await asyncio.gather(*in_flight.values(), return_exceptions=True)
+
+    async def _post_one(self, session: aiohttp.ClientSession, entry: _QueuedUpdate) -> int:
+        headers = {"Content-Type": "application/json"}
+        if self.webhook_secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
+        try:
+            async with session.post(
+                self.webhook_url,
+                data=json.dumps(entry.update),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=60),
+            ) as answer:
+                status = answer.status
+        except (aiohttp.ClientError, TimeoutError):
+            status = 0  # not reachable: retried like an error answer
+        self.webhook_posts.append((entry.update_id, status))
+        return status
+
     async def _get_webhook_info(
         self, params: dict[str, Any], files: dict[str, RecordedFile]
     ) -> Any:
@@ -274,6 +341,18 @@ class UpdateQueue:
             "has_custom_certificate": False,
             "pending_update_count": self.pending(),
         }
+
+
+def _chat_of(update: Mapping[str, Any]) -> object:
+    """The chat an update belongs to (its queue on Telegram's side)."""
+    for key in ("message", "edited_message", "channel_post"):
+        if key in update:
+            return update[key]["chat"]["id"]
+    query = update.get("callback_query")
+    if query is not None:
+        message = query.get("message")
+        return message["chat"]["id"] if message else query["from"]["id"]
+    return ("update", update.get("update_id"))
 
 
 # ---------------------------------------------------------------------- update builders
