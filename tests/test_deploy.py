@@ -13,8 +13,10 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -96,3 +98,42 @@ def test_systemd_unit_verifies(tmp_path: Path) -> None:
         ["systemd-analyze", "verify", str(target)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+def _compose() -> dict[str, Any]:
+    loaded = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_compose_runs_the_bot_alone_or_as_replicas_behind_a_proxy() -> None:
+    services: dict[str, dict[str, Any]] = _compose()["services"]
+    by_profile: dict[str, set[str]] = {}
+    for name, service in services.items():
+        for profile in service.get("profiles", []):
+            by_profile.setdefault(profile, set()).add(name)
+    # Every service belongs to a profile: `--profile single` never starts a replica beside it.
+    assert all(service.get("profiles") for service in services.values())
+    assert by_profile["single"] == {"aidbridge"}
+    replicas = {n for n in by_profile["replicas"] if n.startswith("replica-")}
+    assert len(replicas) == 2 and {"proxy", "migrate"} <= by_profile["replicas"]
+    for name in replicas | {"aidbridge"}:
+        service = services[name]
+        # Data in the volume, a clean stop within the grace period (the merge keys resolved).
+        assert "aidbridge-data:/data" in service["volumes"]
+        assert service["stop_grace_period"] == "30s"
+        assert service["build"]["dockerfile"] == "deploy/Dockerfile"
+    for name in replicas:
+        env = services[name]["environment"]
+        assert env["AIDBRIDGE_REPLICAS"] == "1" and env["AIDBRIDGE_HTTP_LISTEN"].endswith(":8080")
+        # Started only once the schema is up to date, by the one-shot `migrate`.
+        assert services[name]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"
+        )
+    assert services["migrate"]["command"] == ["aidbridge", "migrate"]
+    # The proxy deals the webhook out to both replicas, asking each one's /readyz.
+    caddyfile = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
+    assert "./Caddyfile:/etc/caddy/Caddyfile:ro" in services["proxy"]["volumes"]
+    assert all(f"{name}:8080" in caddyfile for name in replicas)
+    assert "lb_policy round_robin" in caddyfile and "health_uri /readyz" in caddyfile
+    assert services["postgres"]["profiles"] == ["postgres"]

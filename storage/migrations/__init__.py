@@ -79,6 +79,13 @@ async def migrate(db: Database, target: int | None = None) -> list[int]:
                 "CREATE TABLE IF NOT EXISTS schema_version ("
                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
+            # Another process (a replica starting beside this one) may have applied the step
+            # since the version was read: asked again under the write lock.
+            done = await conn.execute_fetchall(
+                "SELECT 1 FROM schema_version WHERE version = ?", (step.version,)
+            )
+            if list(done):
+                continue
             await step.upgrade(conn)
             await conn.execute(
                 "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",

@@ -4,6 +4,7 @@ each against a real SQLite file and, where it matters, from two connections (two
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -160,11 +161,27 @@ async def test_the_shared_pace_spaces_every_replica_s_sends(
     starts = sorted(
         await asyncio.gather(*(reserve((a, b)[i % 2], str(i), now) for i in range(100)))
     )
-    gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
     assert min(gaps) == pytest.approx(0.04)
     for i, start in enumerate(starts):
         window = [s for s in starts[i:] if s < start + 1.0]
         assert len(window) <= 25
     # One chat asked for five messages by both replicas: 1.25 s apart.
     chat = sorted(await asyncio.gather(*(reserve((a, b)[i % 2], "x", now) for i in range(5))))
-    assert [round(b2 - a2, 2) for a2, b2 in zip(chat, chat[1:], strict=False)] == [1.25] * 4
+    assert [round(b2 - a2, 2) for a2, b2 in itertools.pairwise(chat)] == [1.25] * 4
+
+
+async def test_replicas_starting_together_migrate_once(tmp_path: Path) -> None:
+    """Two processes starting at once on a new database: each step applied once, no error."""
+    first = await open_db(tmp_path / "fresh.db")
+    second = await open_db(tmp_path / "fresh.db")
+    try:
+        applied = await asyncio.gather(migrate(first), migrate(second))
+        async with first.read() as conn:
+            rows = await conn.execute_fetchall("SELECT version FROM schema_version")
+        versions = sorted(int(r[0]) for r in rows)
+        assert versions == list(range(1, len(versions) + 1))
+        assert sorted(applied[0] + applied[1]) == versions
+    finally:
+        await second.close()
+        await first.close()
