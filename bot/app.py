@@ -301,6 +301,7 @@ async def build_app(
             metrics.digests.inc()
 
     scheduler.on_fired = fired
+    metrics.lease_held.set_function(lambda: 1.0 if lease.held else 0.0)
     app = App(
         settings=settings,
         db=db,

@@ -64,6 +64,12 @@ class Metrics:
             "one in flight, so repeated once; an edit repeats as the same edit)",
             registry=r,
         )
+        self.lease_held = Gauge(
+            "aidbridge_scheduler_lease_held",
+            "1 while this replica holds the scheduler's lease (digests, housekeeping); with "
+            "several replicas exactly one should say 1",
+            registry=r,
+        )
         self.scheduler_lag = Gauge(
             "aidbridge_scheduler_lag_seconds",
             "How late the last digest firing ran after its scheduled time",
