@@ -443,9 +443,9 @@ async def set_all_pending_due(
 # One statement claims the rows a replica is about to send: each only if it is still pending,
 # not claimed by another replica whose claim runs, and no other pending row of its chat is
 # claimed by another replica (one replica at a time per chat keeps the chat's order).
-# PostgreSQL: the candidates are read in the same transaction with
-# `SELECT ... FOR UPDATE SKIP LOCKED`, so two replicas never wait on each other's rows;
-# SQLite has one writer at a time and needs nothing more.
+# PostgreSQL: `id IN ({ids})` becomes `id IN (SELECT id FROM outbox WHERE id IN ({ids})
+# FOR UPDATE SKIP LOCKED)`, so two replicas never wait on each other's rows (the conditions
+# below still decide); SQLite has one writer at a time and needs nothing more.
 _CLAIM = """
 UPDATE outbox SET claimed_by = ?, claim_until = ?
 WHERE id IN ({ids}) AND sent_at IS NULL AND failed_at IS NULL

@@ -10,8 +10,9 @@ replica leaves the row, and every other row of its chat, alone until the claim e
 
 ``send_pace`` and ``chat_send_slots``: the platform's pace shared by all replicas
 (storage/send_slots.py): when the transport may send its next message (an even spacing),
-and when each chat may get its next one. Times there are seconds since the epoch (a REAL
-compares the same on every engine and costs no parsing on a path taken for every message).
+and when each chat may get its next one. Times there are seconds since the epoch, as DOUBLE
+PRECISION: 8 bytes on both engines (SQLite reads it as REAL; PostgreSQL's REAL has 4 bytes,
+minutes of resolution at today's epoch), no parsing on a path taken for every message.
 
 Plain SQL that PostgreSQL runs as well (no SQLite-only syntax).
 """
@@ -34,13 +35,13 @@ ALTER TABLE outbox ADD COLUMN claim_until TEXT;
 
 CREATE TABLE send_pace (
     transport TEXT PRIMARY KEY,
-    next_at REAL NOT NULL
+    next_at DOUBLE PRECISION NOT NULL
 );
 
 CREATE TABLE chat_send_slots (
     transport TEXT NOT NULL,
     chat_id TEXT NOT NULL,
-    next_at REAL NOT NULL,
+    next_at DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (transport, chat_id)
 );
 """
