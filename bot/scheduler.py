@@ -35,7 +35,7 @@ from handlers.core.room_policy import recheck_room
 from handlers.offers.service import clear_closed_offer_notes, expire_offers
 from handlers.people.privacy import apply_retention
 from handlers.requests.reconfirm import ask_reconfirm
-from storage import subscriptions
+from storage import leases, send_slots, subscriptions
 from storage.models import Subscription, SubscriptionKind
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,16 @@ class DigestScheduler:
             log.info("offers: %d reminded, %d expired", reminded, expired)
             self._on_queued()
         await self.retention()
+        await self._replica_rows()
         return asked
+
+    async def _replica_rows(self) -> None:
+        """Rows several replicas leave behind: leases of chats whose holder died, the shared
+        pace of chats quiet for an hour. Nothing to do for one process (none are written)."""
+        now = self._clock()
+        async with self._ctx.db.transaction() as conn:
+            await leases.delete_expired_leases(conn, now)
+            await send_slots.forget_idle_chats(conn, now.timestamp() - 3600)
 
     async def retention(self) -> int:
         """Once a day (the first hourly run of each day, and after every start)."""

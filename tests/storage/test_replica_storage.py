@@ -185,3 +185,22 @@ async def test_replicas_starting_together_migrate_once(tmp_path: Path) -> None:
     finally:
         await second.close()
         await first.close()
+
+
+async def test_housekeeping_forgets_what_dead_replicas_left(
+    dbs: tuple[Database, Database],
+) -> None:
+    a, _ = dbs
+    assert await take(a, "dead", T0, name="chat:telegram:1")
+    assert await take(a, "alive", T0 + timedelta(seconds=20), name="chat:telegram:2")
+    async with a.transaction() as conn:
+        await send_slots.reserve_chat(
+            conn, transport="telegram", chat_id="1", now=1000.0, interval=1.25
+        )
+        await send_slots.reserve_chat(
+            conn, transport="telegram", chat_id="2", now=5000.0, interval=1.25
+        )
+        assert await leases.delete_expired_leases(conn, T0 + timedelta(seconds=31)) == 1
+        assert await send_slots.forget_idle_chats(conn, 4000.0) == 1
+        left = await conn.execute_fetchall("SELECT name FROM leases")
+        assert [r[0] for r in left] == ["chat:telegram:2"]
