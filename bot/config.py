@@ -181,6 +181,22 @@ class Settings(BaseSettings):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _check_replicas(self) -> Settings:
+        if not self.replicas:
+            return self
+        if self.telegram_token is not None and self.telegram_webhook_url is None:
+            raise ValueError(
+                "AIDBRIDGE_REPLICAS needs AIDBRIDGE_TELEGRAM_WEBHOOK_URL (several processes "
+                "cannot long-poll one bot: Telegram answers all but one with 409)"
+            )
+        if self.matrix_homeserver is not None:
+            raise ValueError(
+                "AIDBRIDGE_REPLICAS: Matrix runs in one process only (one sync, one device's "
+                "encryption keys); unset AIDBRIDGE_MATRIX_HOMESERVER on the replicas"
+            )
+        return self
+
     @property
     def listen_address(self) -> tuple[str, int] | None:
         if self.http_listen is None:

@@ -224,3 +224,27 @@ def test_webhook_settings_are_checked() -> None:
         load_settings(http_listen="8080", _env_file=None)
     with pytest.raises(ConfigError, match="WEBHOOK_SECRET"):
         load_settings(telegram_webhook_secret="has spaces", _env_file=None)
+
+
+def test_replicas_need_the_webhook_and_no_matrix() -> None:
+    with pytest.raises(ConfigError, match="AIDBRIDGE_TELEGRAM_WEBHOOK_URL"):
+        load_settings(telegram_token="1:x", replicas=True, _env_file=None)
+    with pytest.raises(ConfigError, match="Matrix runs in one process"):
+        load_settings(
+            telegram_token="1:x",
+            telegram_webhook_url="https://bot.example.org/tg",
+            http_listen="0.0.0.0:8080",
+            matrix_homeserver="https://matrix.example.org",
+            matrix_user_id="@bot:example.org",
+            matrix_password="x",
+            replicas=True,
+            _env_file=None,
+        )
+    settings = load_settings(
+        telegram_token="1:x",
+        telegram_webhook_url="https://bot.example.org/tg",
+        http_listen="0.0.0.0:8080",
+        replicas=True,
+        _env_file=None,
+    )
+    assert settings.replicas and settings.lease_seconds == 30.0

@@ -68,7 +68,16 @@ async def seed(db_path: Path) -> list[int]:
 
 
 async def replica(fake: FakeBotApi, db_path: Path) -> App:
-    app = await build_app(make_settings(fake, db_path, replicas=True))
+    # Webhook mode, as replicas run (the HTTP server is built, never started: only the
+    # outbox works here).
+    settings = make_settings(
+        fake,
+        db_path,
+        replicas=True,
+        telegram_webhook_url="http://127.0.0.1:9/telegram",
+        http_listen="127.0.0.1:9",
+    )
+    app = await build_app(settings)
     transport = app.transports["telegram"]
     assert isinstance(transport, TelegramTransport)
     assert transport.shared_pace is not None
