@@ -425,11 +425,21 @@ async def test_three_replicas_lose_nothing_and_double_nothing(
         await proxy.stop()
 
     failed_posts = sum(1 for _, status in fake.webhook_posts if not 200 <= status < 300)
+    # Which limit a refused message would have broken, from the arrivals the fake accepted.
+    arrivals = sorted((c.at, c.chat_id) for c in fake.calls("sendMessage"))
+    per_chat = overall = 0
+    for call in fake.faulted:
+        if call.fault != "rate_limit":
+            continue
+        window = [chat for at, chat in arrivals if call.at - 1.0 < at <= call.at]
+        per_chat += call.chat_id in window
+        overall += len(window) >= 30
     summary = (
         f"{total} updates from {CHATS} chats + {CHATS} submits; replica killed at "
         f"{killed_first:.1f}s, lease holder at {killed_holder:.1f}s, taken over at "
         f"{took_over:.1f}s; webhook posts failed (and reposted): {failed_posts}; rows the dead "
-        f"replicas had in flight: {len(may_repeat)}; done in {elapsed:.1f}s; "
+        f"replicas had in flight: {len(may_repeat)}; refused for the limits: per chat "
+        f"{per_chat}, overall {overall}; done in {elapsed:.1f}s; "
         f"fake: {fake.stats()}"
     )
 
