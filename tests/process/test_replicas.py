@@ -46,6 +46,7 @@ CHATS, PER_CHAT = (int(n) for n in os.environ.get("REPLICA_BURST", "40x10").spli
 FIRST_CHAT = 20_000
 COORDINATOR = 5_000
 NOTICES_PER_CHAT = 3
+NOTICES_OVER = 60.0  # seconds over which the notices fall due
 LEASE_SECONDS = 3
 PREVIEW = re.compile(r"Шприц — (\d+) шт\.")
 DNIPRO = placement_for(codifier()["UA12020010010037010"])
@@ -273,12 +274,18 @@ async def seed(db_path: Path) -> None:
                     now=now,
                 )
                 for n in range(NOTICES_PER_CHAT):
+                    # Due one after another over the first minute, so the outbox is sending
+                    # (rows claimed, in flight) when each replica is killed.
+                    due = timedelta(
+                        seconds=NOTICES_OVER * (n * CHATS + i) / (NOTICES_PER_CHAT * CHATS)
+                    )
                     await outbox.add_outbox(
                         conn,
                         transport="telegram",
                         chat_id=str(chat),
                         text=f"notice {chat} {n}",
                         now=now,
+                        not_before=now + due,
                     )
             coordinator = await members.add_member(
                 conn,
