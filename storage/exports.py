@@ -6,15 +6,18 @@ without contacts never has them in memory, so no later formatting slip can leak 
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
+from pathlib import Path
 from typing import TypeVar
 
 import aiosqlite
 
-from storage.db import run_in_db_thread
+from storage.db import BUSY_TIMEOUT_MS, run_in_db_thread
 from storage.filters import request_conditions
 from storage.models import Filters, Frozen, Identity, OrgKind, Status, Urgency
 from storage.timefmt import date_from_db, from_db
@@ -53,6 +56,8 @@ class ExportLine(Frozen):
     creator_name: str | None = None
     creator: Identity | None = None
     creator_forgotten: bool = False
+    # The shipments carrying the line (not cancelled ones), lowest id first (issue 14).
+    shipment_ids: tuple[int, ...] = ()
 
 
 def filter_sql(
@@ -114,16 +119,47 @@ async def map_export_lines(
 ) -> list[T]:
     """``fn`` of each item line, in ``list_export_lines``'s order, as the rows are read.
 
-    The query, the models and ``fn`` all run in the database thread, in one trip: on the
-    event loop, 100,000 models would cost about 1.4 s (measured) in which no chat is answered.
-    Only ``fn``'s results are kept, so the lines never all live at once: a spreadsheet's rows
-    of plain values are cheap for the garbage collector, 100,000 models are not (its pauses
-    stop every thread, the event loop's too).
+    The query, the models and ``fn`` all run in the database thread, in one trip. Exports
+    of a database file no longer come here: the render process reads them itself
+    (``export_snapshot``); this is for an in-memory database (tests) and small readers.
     """
+    query = export_query(filters, include_contacts=include_contacts, statuses=statuses)
+    if query is None:
+        return []
+    return await run_in_db_thread(
+        conn, partial(_read_lines, query=query, limit=limit, offset=0, fn=fn)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ExportQuery:
+    """The item lines' SELECT and its arguments, without LIMIT and OFFSET."""
+
+    sql: str
+    args: tuple[object, ...]
+
+
+# The shipments carrying an item line: through shipment_lines' index on item_id, a few rows
+# per line at most. A cancelled shipment carries nothing.
+_SHIPMENT_IDS = (
+    "(SELECT group_concat(shipment_id) FROM (SELECT DISTINCT sl.shipment_id"
+    " FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id"
+    " WHERE sl.item_id = i.id AND s.status <> 'cancelled' ORDER BY sl.shipment_id))"
+    " AS shipment_ids"
+)
+
+
+def export_query(
+    filters: Filters,
+    *,
+    include_contacts: bool,
+    statuses: Sequence[Status] | None = None,
+) -> ExportQuery | None:
+    """The query of ``list_export_lines``; None when the filters match nothing."""
     if (filters.item_keys is not None and not filters.item_keys) or (
         statuses is not None and not statuses
     ):
-        return []
+        return None
     where, args = filter_sql(filters, statuses)
     contact = _CONTACT_COLUMNS if include_contacts else _NO_CONTACT_COLUMNS
     sql = (
@@ -131,15 +167,48 @@ async def map_export_lines(
         " r.org_id, o.name AS org_name, o.code AS org_code, o.kind AS org_kind, o.raion,"
         " o.settlement, o.raion_code, o.hromada_code, o.settlement_code, o.outside_oblast,"
         " i.position, i.item_key, i.free_text, i.spec, i.quantity, i.unit,"
-        f" i.pledged, i.delivered, {contact}"
+        f" i.pledged, i.delivered, {contact}, {_SHIPMENT_IDS}"
         " FROM requests r"
         " JOIN request_items i ON i.request_id = r.id"
         " JOIN organisations o ON o.id = r.org_id"
         " LEFT JOIN members m ON m.id = r.created_by"
         f" WHERE 1 = 1{where}"
-        " ORDER BY r.id, i.position LIMIT ?"
+        " ORDER BY r.id, i.position"
     )
-    return await run_in_db_thread(conn, partial(_read_lines, sql=sql, args=[*args, limit], fn=fn))
+    return ExportQuery(sql, tuple(args))
+
+
+class ExportSnapshot:
+    """A read-only connection to the database file inside one read transaction: every
+    ``lines`` call sees the same committed state, whatever is written meanwhile (WAL)."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
+
+    def lines(self, query: ExportQuery, *, limit: int, offset: int = 0) -> Iterator[ExportLine]:
+        """The lines ``offset`` to ``offset + limit`` in the query's order, one at a time
+        from the cursor: nothing but the current line is held."""
+        cursor = self._raw.execute(f"{query.sql} LIMIT ? OFFSET ?", (*query.args, limit, offset))
+        cursor.row_factory = sqlite3.Row
+        try:
+            for row in cursor:
+                yield _line(row)
+        finally:
+            cursor.close()
+
+
+@contextlib.contextmanager
+def export_snapshot(path: str | Path) -> Iterator[ExportSnapshot]:
+    """``ExportSnapshot`` of the database file at ``path``, for a process or thread that
+    has no ``Database`` (the render process). Opened read-only: it can change nothing."""
+    uri = f"{Path(path).absolute().as_uri()}?mode=ro"
+    raw = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        raw.execute("BEGIN")
+        yield ExportSnapshot(raw)
+    finally:
+        raw.close()  # ends the read transaction; nothing to commit
 
 
 def _same(line: ExportLine) -> ExportLine:
@@ -147,11 +216,13 @@ def _same(line: ExportLine) -> ExportLine:
 
 
 def _read_lines(
-    raw: sqlite3.Connection, sql: str, args: list[object], fn: Callable[[ExportLine], T]
+    raw: sqlite3.Connection,
+    query: ExportQuery,
+    limit: int,
+    offset: int,
+    fn: Callable[[ExportLine], T],
 ) -> list[T]:
-    cursor = raw.execute(sql, args)
-    cursor.row_factory = sqlite3.Row
-    return [fn(_line(row)) for row in cursor]
+    return [fn(line) for line in ExportSnapshot(raw).lines(query, limit=limit, offset=offset)]
 
 
 def _line(row: sqlite3.Row) -> ExportLine:
@@ -186,4 +257,9 @@ def _line(row: sqlite3.Row) -> ExportLine:
         creator_name=row["creator_name"],
         creator=creator,
         creator_forgotten=bool(row["creator_forgotten"]),
+        shipment_ids=_ids(row["shipment_ids"]),
     )
+
+
+def _ids(text: str | None) -> tuple[int, ...]:
+    return () if not text else tuple(sorted({int(part) for part in text.split(",")}))
