@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
-from bot.xlsx_drawing import write_streamed_workbook
+from bot.xlsx_streaming import write_streamed_workbook
 from handlers.coordination.hxl_export import SUFFIXES, ExportLayout, ExportSpec, export_layout
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Translator

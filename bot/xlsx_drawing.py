@@ -10,12 +10,10 @@ for as long. Each call builds its own objects, so threads may call ``render_work
 from __future__ import annotations
 
 import io
-import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from handlers.text.workbook import (
@@ -28,7 +26,6 @@ from handlers.text.workbook import (
     Sheet,
     Workbook,
     formula_like,
-    sheet_title,
 )
 
 if TYPE_CHECKING:
@@ -61,40 +58,12 @@ def render_workbook(book: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def write_streamed_workbook(
-    path: Path,
-    title: str,
-    heads: Sequence[ColumnHead],
-    rows: Iterator[Sequence[Cell]],
-    *,
-    after: Sequence[Sheet] = (),
-) -> int:
-    """An XLSX file at ``path`` whose first sheet is ``rows`` under ``heads``, taken one at
-    a time from the iterator (openpyxl's write-only sheet keeps none of them), then the
-    sheets of ``after``; the number of rows written. Cells as ``render_workbook`` writes
-    them; widths fitted to the first ``WIDTH_SAMPLE`` rows, the only ones held at once."""
-    from openpyxl import Workbook as XlsxWorkbook
-
-    workbook = XlsxWorkbook(write_only=True)
-    out = workbook.create_sheet(title=sheet_title(title))
-    sample = list(itertools.islice(rows, WIDTH_SAMPLE))
-    samples = [[row[index] for row in sample] for index in range(len(heads))]
-    count = _write_sheet(
-        out, heads, _column_widths(heads, samples), itertools.chain(sample, rows), notes=()
-    )
-    del sample, samples
-    for sheet in after:
-        _render_sheet(workbook.create_sheet(title=sheet.title), sheet)
-    workbook.save(path)
-    return count
-
-
 def _render_sheet(out: WriteOnlyWorksheet, sheet: Sheet) -> None:
     samples = [column.values[:WIDTH_SAMPLE] for column in sheet.columns]
     _write_sheet(
         out,
         sheet.columns,
-        _column_widths(sheet.columns, samples),
+        column_widths(sheet.columns, samples),
         sheet.rows(),
         notes=sheet.notes,
         freeze=sheet.freeze,
@@ -192,7 +161,7 @@ class _Cells:
         return cell
 
 
-def _column_widths(
+def column_widths(
     heads: Sequence[ColumnHead | Column], samples: Sequence[Sequence[Cell]]
 ) -> list[float]:
     """Fitted to the labels and a sample of each column's values (the first WIDTH_SAMPLE

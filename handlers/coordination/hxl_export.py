@@ -267,9 +267,16 @@ def row_builder(
     def places(key: _PlaceKey) -> PlaceCells:
         return place_cells(key, place_detail, adm1, lang)
 
+    # A catalog item's three names and cluster, once per item rather than once per line.
+    @functools.lru_cache(maxsize=4096)
+    def item(key: str) -> tuple[tuple[str, str, str], str]:
+        names = (catalog.name(key, "uk"), catalog.name(key, "de"), catalog.name(key, "en"))
+        return names, sector(catalog, key)
+
     words = _Words(
         adm1=adm1,
         place_detail=place_detail,
+        item=item,
         latin=functools.lru_cache(maxsize=4096)(functools.partial(_latin, lang=lang)),
         places=places,
         urgency={u: t(lang, f"urgency.{u.value}") for u in Urgency},
@@ -298,6 +305,8 @@ class _Words:
     lang: Language
     latin: Callable[[str], str]  # latin_beside in the reader's language, memoised
     places: Callable[[_PlaceKey], PlaceCells]  # place_cells at the reader's detail, memoised
+    # A catalog key's names in uk, de, en and its cluster, memoised.
+    item: Callable[[str], tuple[tuple[str, str, str], str]]
 
 
 def _latin(name: str, lang: Language) -> str:
@@ -305,15 +314,15 @@ def _latin(name: str, lang: Language) -> str:
 
 
 def _row(line: ExportLine, catalog: Catalog, words: _Words, tz: tzinfo) -> tuple[WorkbookCell, ...]:
+    names: tuple[str, ...]
     if line.item_key is not None:
-        names = tuple(catalog.name(line.item_key, lang) for lang in ("uk", "de", "en"))
+        names, cluster = words.item(line.item_key)
     else:
         # Free text is kept as typed: no one translated it, and a guess could be wrong goods.
-        names = (line.free_text or "",) * 3
+        names, cluster = (line.free_text or "",) * 3, "other"
     description = "; ".join(part for part in (line.note, line.spec) if part)
     place = words.places(_PlaceKey.of(line))
     org = words.latin(line.org_name)
-    cluster = sector(catalog, line.item_key)
     return (
         request_ref(line.request_id),
         line.created_at.astimezone(tz).date(),
