@@ -59,9 +59,10 @@ class FileRenderers:
         """Written where the rows never reach this process (``ExportRequest``), into a
         private folder beside the database (0700; not /tmp, which may be memory), read back
         and deleted here."""
-        folder = tempfile.mkdtemp(prefix=".export-", dir=Path(db_path).absolute().parent)
+        path = Path(db_path).absolute()
+        folder = tempfile.mkdtemp(prefix=".export-", dir=path.parent)
         try:
-            answer = self._render(ExportRequest(spec=spec, db_path=db_path, out_dir=folder))
+            answer = self._render(ExportRequest(spec=spec, db_path=str(path), out_dir=folder))
             written = ExportWritten.model_validate_json(answer)
             return ExportFiles(
                 parts=tuple(
