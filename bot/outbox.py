@@ -51,6 +51,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Final
 
 import aiosqlite
 
@@ -119,6 +120,10 @@ class _Delivery:
     @property
     def text(self) -> str:
         return BATCH_SEPARATOR.join([self.row.text, *(r.text for r in self.batch)])
+
+
+# How often the worker removes outbox files no unsent row names (storage/outbox_files.py).
+SWEEP_SECONDS: Final = 3600.0
 
 
 class OutboxWorker:
@@ -209,6 +214,7 @@ class OutboxWorker:
         return len(self._in_flight)
 
     async def _run(self) -> None:
+        swept = time.monotonic()
         while True:
             # Cleared before looking, so a row committed while we look wakes the next pass.
             self._wake.clear()
@@ -218,6 +224,11 @@ class OutboxWorker:
                 pass
             except Exception:
                 log.exception("outbox worker pass failed")
+            if time.monotonic() - swept > SWEEP_SECONDS:
+                # Files of rows forgotten (privacy) or given up do not wait for the next
+                # delivered file to be swept.
+                swept = time.monotonic()
+                await self.sweep_files()
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns normally when the
             # wake and stop()'s cancel land together, and this loop then never ends.
             with contextlib.suppress(TimeoutError):
