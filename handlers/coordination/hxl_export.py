@@ -2,8 +2,10 @@
 
 The second row carries HXL tags (https://hxlstandard.org) so coordinators can feed the file
 into humanitarian tools that join data by tag rather than by column title; titles in the first
-row, and the words in the cells, follow the reader's language. One row per item line. The
-workbook (handlers/text/workbook.py) is drawn by the renderers; CSV is written here.
+row, and the words in the cells, follow the reader's language. One row per item line.
+``export_documents`` describes the export as an ``ExportSpec``; the renderers read its rows
+from the database file and write them (bot/export_writer.py), building each row here
+(``export_layout``). ``build_workbook`` makes the same sheets from lines read elsewhere.
 
 Contact details of requesters are personal data: only admins' exports carry them, and only
 then are they read from the database at all.
@@ -30,7 +32,7 @@ from handlers.text.i18n import Language, Translator
 from handlers.text.places import latin_beside
 from handlers.text.workbook import Cell as WorkbookCell
 from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook
-from storage.exports import ExportLine, ExportQuery, export_query, map_export_lines
+from storage.exports import ExportLine, ExportQuery, export_query
 from storage.models import Filters, Frozen, OrgKind, Role, Status, Urgency, request_ref
 from storage.places import Unit, codifier
 from storage.shipment_models import shipment_ref
@@ -592,12 +594,10 @@ async def export_documents(
         tz=ctx.policy.timezone.key,
         max_bytes=max_bytes,
     )
+    if ctx.db.path == ":memory:":
+        raise ValueError("an export reads the database file; an in-memory database has none")
     async with ctx.reports.slot():
-        if ctx.db.path == ":memory:":
-            # No file for another process to open: the rows are built here, in one piece.
-            files = await _in_memory(ctx, spec)
-        else:
-            files = await off_loop(ctx.renderers.export, spec, db_path=ctx.db.path)
+        files = await off_loop(ctx.renderers.export, spec, db_path=ctx.db.path)
     return _documents(ctx, spec, files, today)
 
 
@@ -634,39 +634,3 @@ def _documents(
         )
         first = last + 1
     return documents
-
-
-async def _in_memory(ctx: HandlerContext, spec: ExportSpec) -> ExportFiles:
-    row = row_builder(
-        lang=spec.lang,
-        t=ctx.t,
-        catalog=ctx.catalog,
-        include_contacts=spec.include_contacts,
-        place_detail=spec.place_detail,
-        tz=ZoneInfo(spec.tz),
-    )
-    async with ctx.db.snapshot() as conn:
-        rows = await map_export_lines(
-            conn,
-            spec.filters,
-            row,
-            include_contacts=spec.include_contacts,
-            statuses=spec.statuses,
-            limit=spec.limit,
-        )
-    count = len(rows)
-    data = await off_loop(_export_file, ctx, spec, rows)
-    return ExportFiles(parts=(ExportPart(data=data, rows=count),))
-
-
-def _export_file(
-    ctx: HandlerContext, spec: ExportSpec, rows: list[tuple[WorkbookCell, ...]]
-) -> bytes:
-    """The file of rows built in this process (an in-memory database)."""
-    lang, contacts = spec.lang, spec.include_contacts
-    if spec.fmt == "xlsx":
-        return ctx.renderers.workbook(
-            _workbook(rows, lang=lang, t=ctx.t, include_contacts=contacts)
-        )
-    sheet = needs_sheet(rows, lang=lang, t=ctx.t, include_contacts=contacts)
-    return ctx.renderers.csv(sheet, delimiter=spec.delimiter, bom=spec.bom)
