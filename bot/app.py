@@ -382,6 +382,8 @@ async def build_app(
         transports["matrix"] = matrix
         # Who is in a room, for the engine's room policy: asked of the transport each time.
         ctx.rooms.register("matrix", matrix.room_people)
+        # Exports past the homeserver's upload limit are sent in parts.
+        ctx.file_limits.register("matrix", matrix.upload_limit)
         pacers["matrix"] = matrix_pacer
     listen = settings.listen_address
     if listen is not None and console_identity is None:

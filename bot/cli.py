@@ -28,22 +28,16 @@ from handlers.admin.org_rules import (
     clean_field,
     create_organisation,
 )
-from handlers.coordination.hxl_export import (
-    CSV_DELIMITERS,
-    build_workbook,
-    expand_category,
-)
+from handlers.coordination.hxl_export import ExportSpec, expand_category
 from handlers.core.context import BotLinks
 from handlers.core.location_policy import Detail
 from handlers.requests.catalog import Catalog
 from handlers.shipments.packing_list import filename as packing_filename
 from handlers.shipments.packing_list import packing_file, read_packing
 from handlers.text.i18n import Translator
-from handlers.text.workbook import to_csv
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
 from storage.db import open_db
-from storage.exports import list_export_lines
 from storage.fileperms import write_private
 from storage.migrations import DatabaseTooNew, current_version, migrate
 from storage.models import (
@@ -393,39 +387,28 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         ),
         catalog,
     )
+    # Opened and migrated here; the rows are then read from the file by the export itself,
+    # one at a time, and written as they come (bot/export_writer.py).
     db = await open_and_migrate(settings)
-    try:
-        async with db.read() as conn:
-            lines = await list_export_lines(
-                conn,
-                filters,
-                include_contacts=args.contacts,
-                statuses=sorted(OPEN_STATUSES) if args.open_only else None,
-            )
-    finally:
-        await db.close()
-    book = build_workbook(
-        lines,
+    await db.close()
+    spec = ExportSpec(
+        fmt=args.format,
+        filters=filters,
+        statuses=tuple(sorted(OPEN_STATUSES)) if args.open_only else None,
         lang=args.lang,
-        t=Translator(),
-        catalog=catalog,
         include_contacts=args.contacts,
         place_detail=Detail.FULL if args.full_places else Detail.AREA,
-        tz=settings.tz,
+        tz=settings.tz.key,
     )
-    if args.format == "xlsx":
-        data = FileRenderers().workbook(book)
-    elif args.format == "hxl":
-        data = to_csv(book.sheets[0], delimiter=",", bom=False)
-    else:
-        data = to_csv(book.sheets[0], delimiter=CSV_DELIMITERS[args.lang])
+    files = await asyncio.to_thread(FileRenderers().export, spec, db_path=str(settings.db_path))
+    data = files.parts[0].data
     out = Path(
         args.out
         or f"aidbridge-export-{utc_now().astimezone(settings.tz):%Y-%m-%d}.{_SUFFIXES[args.format]}"
     )
     # Readable by this user only: it may hold contacts and settlements.
     await asyncio.to_thread(write_private, out, data)
-    print(f"{len(lines)} item lines written to {out}")
+    print(f"{files.rows} item lines written to {out}")
     return 0
 
 

@@ -10,11 +10,21 @@ state, and each call builds its own objects.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
+from bot.export_writer import ExportWritten
 from bot.render_process import RenderProcess
-from bot.render_requests import ChartRequest, CsvRequest, RenderRequest, WorkbookRequest
-from handlers.coordination.hxl_export import ExportTable
+from bot.render_requests import (
+    ChartRequest,
+    CsvRequest,
+    ExportRequest,
+    RenderRequest,
+    WorkbookRequest,
+)
+from handlers.coordination.hxl_export import ExportFiles, ExportPart, ExportSpec, ExportTable
 from handlers.text.i18n import Language
 from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook
 from storage.charts import ChartData
@@ -44,6 +54,24 @@ class FileRenderers:
 
     def csv(self, sheet: Sheet, *, delimiter: str = ",", bom: bool = True) -> bytes:
         return self._render(CsvRequest(sheet=sheet, delimiter=delimiter, bom=bom))
+
+    def export(self, spec: ExportSpec, *, db_path: str) -> ExportFiles:
+        """Written where the rows never reach this process (``ExportRequest``), into a
+        private folder beside the database (0700; not /tmp, which may be memory), read back
+        and deleted here."""
+        path = Path(db_path).absolute()
+        folder = tempfile.mkdtemp(prefix=".export-", dir=path.parent)
+        try:
+            answer = self._render(ExportRequest(spec=spec, db_path=str(path), out_dir=folder))
+            written = ExportWritten.model_validate_json(answer)
+            return ExportFiles(
+                parts=tuple(
+                    ExportPart(data=Path(part.path).read_bytes(), rows=part.rows)
+                    for part in written.parts
+                )
+            )
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def weekly_chart(
         self, chart: ChartData, *, lang: Language, title: str, labels: Mapping[str, str]

@@ -60,6 +60,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Final
 
 import aiosqlite
 
@@ -74,7 +75,7 @@ from bot.transports.base import (
 from handlers.core.command_menus import MENU_KIND, decode_menu
 from handlers.core.events import Reply
 from handlers.text.split import split_message
-from storage import members, outbox
+from storage import members, outbox, outbox_files
 from storage.db import Database, DatabaseLocked
 from storage.models import OutboxMessage, Recipient
 
@@ -136,6 +137,10 @@ class _Delivery:
     @property
     def text(self) -> str:
         return BATCH_SEPARATOR.join([self.row.text, *(r.text for r in self.batch)])
+
+
+# How often the worker removes outbox files no unsent row names (storage/outbox_files.py).
+SWEEP_SECONDS: Final = 3600.0
 
 
 class OutboxWorker:
@@ -205,6 +210,7 @@ class OutboxWorker:
         self.resumed_at_start = moved
         if moved:
             log.info("outbox: %d replies from before the restart are now due", moved)
+        await self.sweep_files()
         self._task = asyncio.create_task(self._run(), name="outbox-worker")
 
     async def stop(self) -> None:
@@ -239,6 +245,7 @@ class OutboxWorker:
         return len(self._in_flight)
 
     async def _run(self) -> None:
+        swept = time.monotonic()
         while True:
             # Cleared before looking, so a row committed while we look wakes the next pass.
             self._wake.clear()
@@ -248,6 +255,11 @@ class OutboxWorker:
                 pass
             except Exception:
                 log.exception("outbox worker pass failed")
+            if time.monotonic() - swept > SWEEP_SECONDS:
+                # Files of rows forgotten (privacy) or given up do not wait for the next
+                # delivered file to be swept.
+                swept = time.monotonic()
+                await self.sweep_files()
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns normally when the
             # wake and stop()'s cancel land together, and this loop then never ends.
             with contextlib.suppress(TimeoutError):
@@ -451,6 +463,10 @@ class OutboxWorker:
             async with self._db.read() as conn:
                 document = await outbox.get_outbox_document(conn, row.id)
         try:
+            if document is not None:
+                # A big file is read from its own file, with the connection let go; a file
+                # that is gone will not come back by retrying.
+                document = await outbox.load_document_file(self._db.path, document)
             return outbox.decode_reply(row, document)
         except Exception as exc:
             # A row that cannot even be read back will not get better by retrying.
@@ -526,6 +542,33 @@ class OutboxWorker:
         self.delivered += 1 + len(batch)
         self._settled(row)
         self._report(row, "sent")
+        if row.document_path is not None:
+            # Delivered and marked: the file (personal data, often) goes at once.
+            await self._remove_file(row.document_path)
+
+    async def _remove_file(self, name: str) -> None:
+        folder = outbox_files.folder_of(self._db.path)
+        if folder is None:
+            return
+        try:
+            await asyncio.to_thread(outbox_files.remove, folder, name)
+        except (OSError, ValueError) as exc:
+            log.warning("outbox file of a delivered row not removed (%s); swept later", exc)
+
+    async def sweep_files(self) -> int:
+        """Remove the outbox files no unsent row names any more (storage/outbox_files.py):
+        delivered, given up, forgotten, or of a report whose row never committed."""
+        folder = outbox_files.folder_of(self._db.path)
+        if folder is None:
+            return 0
+        try:
+            async with self._db.read() as conn:
+                keep = await outbox.list_pending_files(conn)
+            return await asyncio.to_thread(outbox_files.sweep, folder, keep)
+        except Exception:
+            # Left for the next sweep: a file is only in the way of the disk, not of a send.
+            log.exception("outbox files not swept")
+            return 0
 
     async def _commit_sent(self, outbox_id: int, *more: int) -> None:
         """Retry the mark with backoff until it commits; only a stop ends the retries (after

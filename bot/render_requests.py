@@ -13,6 +13,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter
 
+from handlers.coordination.hxl_export import ExportSpec
 from handlers.text.i18n import Language
 from handlers.text.workbook import Sheet, Workbook, to_csv
 from storage.charts import ChartData
@@ -67,5 +68,26 @@ class CsvRequest(Frozen):
         return to_csv(self.sheet, delimiter=self.delimiter, bom=self.bom)
 
 
-RenderRequest = Annotated[ChartRequest | WorkbookRequest | CsvRequest, Field(discriminator="kind")]
+class ExportRequest(Frozen):
+    """An export (``Renderers.export``) read from the database file and written here row by
+    row, into files in ``out_dir``; the answer is ``ExportWritten``'s JSON: the parts' paths
+    and row counts, a few hundred bytes, where the rows used to cross the pipe the other way.
+    """
+
+    timeout_seconds: ClassVar[float] = TABLE_TIMEOUT_SECONDS
+    kind: Literal["export"] = "export"
+    spec: ExportSpec
+    db_path: str
+    out_dir: str
+
+    def render(self) -> bytes:
+        from bot.export_writer import write_export
+
+        written = write_export(self.spec, db_path=self.db_path, out_dir=self.out_dir)
+        return written.model_dump_json().encode()
+
+
+RenderRequest = Annotated[
+    ChartRequest | WorkbookRequest | CsvRequest | ExportRequest, Field(discriminator="kind")
+]
 RENDER_REQUEST: TypeAdapter[RenderRequest] = TypeAdapter(RenderRequest)

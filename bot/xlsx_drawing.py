@@ -10,7 +10,7 @@ for as long. Each call builds its own objects, so threads may call ``render_work
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -21,6 +21,7 @@ from handlers.text.workbook import (
     MAX_CELL_TEXT,
     Cell,
     Column,
+    ColumnHead,
     ColumnKind,
     Sheet,
     Workbook,
@@ -58,25 +59,50 @@ def render_workbook(book: Workbook) -> bytes:
 
 
 def _render_sheet(out: WriteOnlyWorksheet, sheet: Sheet) -> None:
+    samples = [column.values[:WIDTH_SAMPLE] for column in sheet.columns]
+    _write_sheet(
+        out,
+        sheet.columns,
+        column_widths(sheet.columns, samples),
+        sheet.rows(),
+        notes=sheet.notes,
+        freeze=sheet.freeze,
+    )
+
+
+def _write_sheet(
+    out: WriteOnlyWorksheet,
+    heads: Sequence[ColumnHead | Column],
+    widths: Sequence[float],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    notes: Sequence[str],
+    freeze: bool = True,
+) -> int:
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     cells = _Cells.for_sheet(out)
-    labels = len(sheet.notes) + 1 + (1 if sheet.has_hxl else 0)
-    if sheet.freeze:
+    has_hxl = any(head.hxl for head in heads)
+    labels = len(notes) + 1 + (1 if has_hxl else 0)
+    if freeze:
         # Header and HXL row stay in view while scrolling; both are labels, not data.
         out.freeze_panes = f"A{labels + 1}"
-    for letter, width in _column_widths(sheet).items():
-        out.column_dimensions[letter].width = width
-    for note in sheet.notes:
+    for index, width in enumerate(widths):
+        out.column_dimensions[get_column_letter(index + 1)].width = width
+    for note in notes:
         out.append([cells.text(note)])
     bold = Font(bold=True)
-    out.append([cells.text(title, font=bold) for title in sheet.header()])
-    if sheet.has_hxl:
+    out.append([cells.text(head.title, font=bold) for head in heads])
+    if has_hxl:
         italic = Font(italic=True)
-        out.append([cells.text(tag, font=italic) for tag in sheet.hxl_row()])
-    writers = [cells.writer(column) for column in sheet.columns]
-    for row in sheet.rows():
+        out.append([cells.text(head.hxl or "", font=italic) for head in heads])
+    writers = [cells.writer(head) for head in heads]
+    count = 0
+    for row in rows:
         out.append([write(value) for write, value in zip(writers, row, strict=True)])
+        count += 1
+    return count
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +121,7 @@ class _Cells:
 
         return cls(out=out, cell=WriteOnlyCell, errors=frozenset(ERROR_CODES))
 
-    def writer(self, column: Column) -> Callable[[Cell], Any]:
+    def writer(self, column: ColumnHead | Column) -> Callable[[Cell], Any]:
         """How one column's values become cells: plain values where openpyxl writes them
         right by itself (cheaper than a cell object each), cell objects where not."""
         number_format = column.number_format
@@ -135,27 +161,26 @@ class _Cells:
         return cell
 
 
-def _column_widths(sheet: Sheet) -> dict[str, float]:
-    """Fitted to the labels and the first WIDTH_SAMPLE rows: a width is a matter of looks,
-    not worth a pass over 100,000 rows."""
-    from openpyxl.utils import get_column_letter
-
-    widths = {}
-    for index, column in enumerate(sheet.columns):
-        width = column.width
+def column_widths(
+    heads: Sequence[ColumnHead | Column], samples: Sequence[Sequence[Cell]]
+) -> list[float]:
+    """Fitted to the labels and a sample of each column's values (the first WIDTH_SAMPLE
+    rows): a width is a matter of looks, not worth a pass over 100,000 rows."""
+    widths = []
+    for head, sample in zip(heads, samples, strict=True):
+        width = head.width
         if width is None:
-            longest = max(_longest_line(column.title), _longest_line(column.hxl or ""))
-            sample = column.values[:WIDTH_SAMPLE]
-            if column.kind is ColumnKind.TEXT:
+            longest = max(_longest_line(head.title), _longest_line(head.hxl or ""))
+            if head.kind is ColumnKind.TEXT:
                 longest = max([longest, *(_longest_line(v) for v in sample if v is not None)])
-            elif column.kind is ColumnKind.DATE:
+            elif head.kind is ColumnKind.DATE:
                 longest = max(longest, 10)
-            elif column.kind is ColumnKind.DATETIME:
+            elif head.kind is ColumnKind.DATETIME:
                 longest = max(longest, 16)
             else:
                 longest = max([longest, *(len(str(v)) for v in sample if v is not None)])
             width = float(min(MAX_COLUMN_WIDTH, max(MIN_COLUMN_WIDTH, longest + 2)))
-        widths[get_column_letter(index + 1)] = width
+        widths.append(width)
     return widths
 
 

@@ -6,6 +6,7 @@ thousands of bulk notices, a person's answer or a critical alert must not queue 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Collection, Sequence
@@ -17,6 +18,7 @@ from typing import Final, NamedTuple
 import aiosqlite
 from pydantic import TypeAdapter
 
+from storage import outbox_files
 from storage.db import fetch_all, fetch_one, run_in_db_thread
 from storage.models import Choice, Document, OutboxKind, OutboxMessage, Recipient, Reply
 from storage.timefmt import from_db, opt_from_db, to_db
@@ -59,7 +61,8 @@ def _row(row: aiosqlite.Row) -> OutboxMessage:
         kind=row["kind"],
         priority=row["priority"],
         choices_json=row["choices"],
-        document_path=None,
+        # The file holding a big document (storage/outbox_files.py), when the row names one.
+        document_path=row["document_file"],
         document_name=row["document_name"],
         created_at=from_db(row["created_at"]),
         not_before=from_db(row["not_before"]),
@@ -87,13 +90,15 @@ async def add_outbox(
     document: bytes | None = None,
     caption: str | None = None,
     edit_ref: str | None = None,
+    document_file: str | None = None,
 ) -> int:
     """``caption`` goes with the document as one message; ``text`` follows it. ``edit_ref``:
-    the message this row edits (Reply.edit_ref)."""
+    the message this row edits (Reply.edit_ref). ``document_file``: the document's bytes are
+    in that file of storage/outbox_files.py's folder, not in ``document``."""
     cur = await conn.execute(
         "INSERT INTO outbox (transport, chat_id, member_id, kind, priority, text, choices,"
-        " document_name, document_mime, document, caption, created_at, not_before, edit_ref)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " document_name, document_mime, document, caption, created_at, not_before, edit_ref,"
+        " document_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             transport,
             chat_id,
@@ -109,6 +114,7 @@ async def add_outbox(
             to_db(now),
             to_db(not_before or now),
             edit_ref,
+            document_file,
         ),
     )
     return int(cur.lastrowid or 0)
@@ -164,8 +170,14 @@ def decode_reply(row: OutboxMessage, document: OutboxDocument | None) -> Reply:
     choices = _CHOICES.validate_json(row.choices_json) if row.choices_json else ()
     doc = None
     if document is not None:
-        name, mime, data, caption = document
-        doc = Document(filename=name, mime_type=mime, data=data, caption=caption)
+        if document.file is not None:
+            raise ValueError("the document's file was not read (load_document_file)")
+        doc = Document(
+            filename=document.name,
+            mime_type=document.mime,
+            data=document.data,
+            caption=document.caption,
+        )
     return Reply(text=row.text, choices=choices, document=doc, edit_ref=row.edit_ref)
 
 
@@ -177,8 +189,11 @@ async def add_reply(
     kind: OutboxKind,
     now: datetime,
     not_before: datetime | None = None,
+    document_file: str | None = None,
 ) -> int:
-    """The outbox row that delivers ``reply`` to ``recipient``; returns its id."""
+    """The outbox row that delivers ``reply`` to ``recipient``; returns its id.
+    ``document_file``: the reply's document was spooled to that file (storage/outbox_files.py)
+    and the row keeps only its name."""
     encoded = encode_reply(reply)
     return await add_outbox(
         conn,
@@ -192,9 +207,10 @@ async def add_reply(
         choices_json=encoded.choices_json,
         document_name=encoded.document_name,
         document_mime=encoded.document_mime,
-        document=encoded.document,
+        document=None if document_file is not None else encoded.document,
         caption=encoded.caption,
         edit_ref=encoded.edit_ref,
+        document_file=document_file,
     )
 
 
@@ -361,20 +377,56 @@ class OutboxDocument(NamedTuple):
     mime: str
     data: bytes
     caption: str | None
+    # The file holding the bytes (storage/outbox_files.py); ``data`` is empty until
+    # ``load_document_file`` reads it.
+    file: str | None = None
 
 
 async def get_outbox_document(conn: aiosqlite.Connection, outbox_id: int) -> OutboxDocument | None:
+    """The row's document; one kept in a file comes without its bytes (read them with
+    ``load_document_file`` after letting go of the connection)."""
     row = await fetch_one(
         conn,
-        "SELECT document_name, document_mime, document, caption FROM outbox WHERE id = ?",
+        "SELECT document_name, document_mime, document, caption, document_file FROM outbox"
+        " WHERE id = ?",
         (outbox_id,),
     )
-
-    if row is None or row["document"] is None:
+    if row is None:
+        return None
+    if row["document_file"] is not None:
+        return OutboxDocument(
+            str(row["document_name"]),
+            str(row["document_mime"]),
+            b"",
+            row["caption"],
+            str(row["document_file"]),
+        )
+    if row["document"] is None:
         return None
     return OutboxDocument(
         str(row["document_name"]), str(row["document_mime"]), bytes(row["document"]), row["caption"]
     )
+
+
+async def load_document_file(db_path: str, document: OutboxDocument) -> OutboxDocument:
+    """``document`` with its bytes read from its file, in a worker thread (no lock held)."""
+    if document.file is None:
+        return document
+    folder = outbox_files.folder_of(db_path)
+    if folder is None:
+        raise ValueError("an in-memory database keeps no outbox files")
+    data = await asyncio.to_thread(outbox_files.read, folder, document.file)
+    return document._replace(data=data, file=None)
+
+
+async def list_pending_files(conn: aiosqlite.Connection) -> set[str]:
+    """The files that unsent, not given-up rows still name (storage/outbox_files.sweep)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT document_file FROM outbox WHERE document_file IS NOT NULL"
+        " AND sent_at IS NULL AND failed_at IS NULL",
+    )
+    return {str(row[0]) for row in rows}
 
 
 async def get_outbox(conn: aiosqlite.Connection, outbox_id: int) -> OutboxMessage | None:

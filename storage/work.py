@@ -42,12 +42,14 @@ class Work:
         *,
         not_before: datetime | None = None,
         batch: timedelta | None = None,
+        document_file: str | None = None,
     ) -> int:
         """Queue ``reply`` for ``recipient`` (a member: their private chat) in this
         transaction; returns the row's id. ``not_before`` holds the row back (a durable reply
         its transport is about to send itself). ``batch``: at most one message of this kind
         per that long to the chat; the row waits for the chat's next batch
-        (storage.outbox.batch_slot), and the worker sends the batch as one message."""
+        (storage.outbox.batch_slot), and the worker sends the batch as one message.
+        ``document_file``: the reply's document was spooled there (storage/outbox_files.py)."""
         to = recipient if isinstance(recipient, Recipient) else Recipient.of(recipient)
         if batch is not None and batch.total_seconds() > 0 and not_before is None:
             not_before = await batch_slot(
@@ -59,7 +61,13 @@ class Work:
                 window=batch,
             )
         row_id = await add_reply(
-            self.conn, to, reply, kind=kind, now=self.now, not_before=not_before
+            self.conn,
+            to,
+            reply,
+            kind=kind,
+            now=self.now,
+            not_before=not_before,
+            document_file=document_file,
         )
         if not_before is None or not_before <= self.now:
             self.wrote_outbox = True

@@ -125,6 +125,8 @@ class EngineHarness:
                 row = await outbox.get_outbox(conn, int(row_id))
                 assert row is not None
                 document = await outbox.get_outbox_document(conn, row.id)
+                if document is not None:  # a big file is kept beside the database
+                    document = await outbox.load_document_file(self.db.path, document)
                 replies.append(outbox.decode_reply(row, document))
         return replies
 

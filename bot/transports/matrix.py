@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import aiohttp
 import nio
@@ -106,6 +106,8 @@ TOKEN_ERRORS = ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN")
 # Pages of 100 events fetched to fill a gap after a long downtime, per room and sync.
 MAX_BACKFILL_PAGES = 50
 NETWORK_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
+# Room kept below the homeserver's upload limit for what travels with the file.
+UPLOAD_FRAMING_BYTES: Final = 64 * 1024
 # How long a send waits for the sync to bring a room matrix-nio does not know yet (one just
 # created or joined): it must know whether the room is encrypted, and for whom.
 ROOM_WAIT_SECONDS = 10.0
@@ -294,6 +296,8 @@ class MatrixTransport:
     ) -> None:
         # Spreadsheets sent as m.file are fetched up to this size (Policy.max_attachment_bytes).
         self._max_upload_bytes = max_upload_bytes
+        # The homeserver's largest upload (m.upload.size), asked at start; None: not said.
+        self._upload_size: int | None = None
         if access_token is None and password is None:
             raise ValueError("an access token or a password is required")
         self.user_id = user_id
@@ -383,6 +387,7 @@ class MatrixTransport:
         while True:
             try:
                 await self._login()
+                await self._learn_upload_size()
                 async with self._db.read() as conn:
                     self._next_batch = await transport_state.get_state(conn, SYNC_KEY)
                 await self._join_team_room()
@@ -415,6 +420,24 @@ class MatrixTransport:
     @property
     def encryption(self) -> bool:
         return self._store_dir is not None
+
+    def upload_limit(self) -> int | None:
+        """The largest file the homeserver takes, less room for the upload's framing; None
+        while it has not said (handlers/core/file_limits.py then keeps its default)."""
+        if self._upload_size is None:
+            return None
+        return max(1, self._upload_size - UPLOAD_FRAMING_BYTES)
+
+    async def _learn_upload_size(self) -> None:
+        """Ask the media repository's config once: exports past it are sent in parts."""
+        try:
+            answer = await self.client.content_repository_config()
+        except NETWORK_ERRORS as exc:
+            log.warning("the homeserver's upload limit is unknown (%s)", exc)
+            return
+        size = getattr(answer, "upload_size", None)
+        if isinstance(size, int) and size > 0:
+            self._upload_size = size
 
     async def _login(self) -> None:
         if self._token is not None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from handlers.text.i18n import Language
 
 if TYPE_CHECKING:
-    from handlers.coordination.hxl_export import ExportTable
+    from handlers.coordination.hxl_export import ExportFiles, ExportSpec, ExportTable
     from handlers.text.workbook import Sheet, Workbook
     from storage.charts import ChartData
 
@@ -34,6 +34,12 @@ class Renderers(Protocol):
     def csv(self, sheet: Sheet, *, delimiter: str = ",", bom: bool = True) -> bytes:
         """``handlers.text.workbook.to_csv(sheet, ...)``, drawn where encoding a big sheet
         (one long call holding the interpreter lock) stalls no chat."""
+        ...
+
+    def export(self, spec: ExportSpec, *, db_path: str) -> ExportFiles:
+        """The export ``spec`` describes, read from the database file at ``db_path`` (one
+        read-only snapshot) and written row by row, in parts when a file would pass
+        ``spec.max_bytes``. Memory stays flat in the number of rows."""
         ...
 
     def weekly_chart(

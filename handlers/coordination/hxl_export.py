@@ -2,8 +2,10 @@
 
 The second row carries HXL tags (https://hxlstandard.org) so coordinators can feed the file
 into humanitarian tools that join data by tag rather than by column title; titles in the first
-row, and the words in the cells, follow the reader's language. One row per item line. The
-workbook (handlers/text/workbook.py) is drawn by the renderers; CSV is written here.
+row, and the words in the cells, follow the reader's language. One row per item line.
+``export_documents`` describes the export as an ``ExportSpec``; the renderers read its rows
+from the database file and write them (bot/export_writer.py), building each row here
+(``export_layout``). ``build_workbook`` makes the same sheets from lines read elsewhere.
 
 Contact details of requesters are personal data: only admins' exports carry them, and only
 then are they read from the database at all.
@@ -16,7 +18,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, tzinfo
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
 
 from handlers.core.events import Document
 from handlers.core.location_policy import Detail, View, detail
@@ -27,9 +32,10 @@ from handlers.text.i18n import Language, Translator
 from handlers.text.places import latin_beside
 from handlers.text.workbook import Cell as WorkbookCell
 from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook
-from storage.exports import ExportLine, map_export_lines
-from storage.models import Filters, OrgKind, Role, Status, Urgency, request_ref
+from storage.exports import ExportLine, ExportQuery, export_query
+from storage.models import Filters, Frozen, OrgKind, Role, Status, Urgency, request_ref
 from storage.places import Unit, codifier
+from storage.shipment_models import shipment_ref
 
 if TYPE_CHECKING:
     from handlers.core.context import HandlerContext
@@ -84,6 +90,8 @@ COLUMNS: Final[tuple[ExportColumn, ...]] = (
     ExportColumn("unit_code", "#item+unit+code"),
     ExportColumn("severity_code", "#severity+code"),
     ExportColumn("status_code", "#status+code"),
+    # The shipments (S-12) carrying the line (issue 14); the same refs in every language.
+    ExportColumn("shipment", "#meta+shipment"),
 )
 CONTACT_COLUMN: Final = ExportColumn("contact", "#contact+name")
 
@@ -261,9 +269,16 @@ def row_builder(
     def places(key: _PlaceKey) -> PlaceCells:
         return place_cells(key, place_detail, adm1, lang)
 
+    # A catalog item's three names and cluster, once per item rather than once per line.
+    @functools.lru_cache(maxsize=4096)
+    def item(key: str) -> tuple[tuple[str, str, str], str]:
+        names = (catalog.name(key, "uk"), catalog.name(key, "de"), catalog.name(key, "en"))
+        return names, sector(catalog, key)
+
     words = _Words(
         adm1=adm1,
         place_detail=place_detail,
+        item=item,
         latin=functools.lru_cache(maxsize=4096)(functools.partial(_latin, lang=lang)),
         places=places,
         urgency={u: t(lang, f"urgency.{u.value}") for u in Urgency},
@@ -292,6 +307,8 @@ class _Words:
     lang: Language
     latin: Callable[[str], str]  # latin_beside in the reader's language, memoised
     places: Callable[[_PlaceKey], PlaceCells]  # place_cells at the reader's detail, memoised
+    # A catalog key's names in uk, de, en and its cluster, memoised.
+    item: Callable[[str], tuple[tuple[str, str, str], str]]
 
 
 def _latin(name: str, lang: Language) -> str:
@@ -299,15 +316,15 @@ def _latin(name: str, lang: Language) -> str:
 
 
 def _row(line: ExportLine, catalog: Catalog, words: _Words, tz: tzinfo) -> tuple[WorkbookCell, ...]:
+    names: tuple[str, ...]
     if line.item_key is not None:
-        names = tuple(catalog.name(line.item_key, lang) for lang in ("uk", "de", "en"))
+        names, cluster = words.item(line.item_key)
     else:
         # Free text is kept as typed: no one translated it, and a guess could be wrong goods.
-        names = (line.free_text or "",) * 3
+        names, cluster = (line.free_text or "",) * 3, "other"
     description = "; ".join(part for part in (line.note, line.spec) if part)
     place = words.places(_PlaceKey.of(line))
     org = words.latin(line.org_name)
-    cluster = sector(catalog, line.item_key)
     return (
         request_ref(line.request_id),
         line.created_at.astimezone(tz).date(),
@@ -336,6 +353,7 @@ def _row(line: ExportLine, catalog: Catalog, words: _Words, tz: tzinfo) -> tuple
         line.unit,
         line.urgency.value,
         line.status.value,
+        ", ".join(map(shipment_ref, line.shipment_ids)) or None,
     )
 
 
@@ -429,6 +447,100 @@ def expand_category(filters: Filters, catalog: Catalog) -> Filters:
     return filters.model_copy(update={"item_keys": keys})
 
 
+ExportFormat = Literal["csv", "xlsx", "hxl"]
+SUFFIXES: Final = MappingProxyType({"csv": "csv", "xlsx": "xlsx", "hxl": "hxl.csv"})
+
+
+class ExportSpec(Frozen):
+    """An export as plain data, which the renderers read and write by themselves.
+
+    A 100,000-line export built in the bot's process held the interpreter lock for seconds
+    in a thread (each line's row built in the snapshot's database thread) and kept 100,000
+    row tuples alive, whose garbage-collector passes stop every thread, the event loop's
+    too. Now the bot sends this small request; the render process (bot/render_process.py)
+    opens the database file read-only in one read transaction (a consistent snapshot),
+    builds each row (``export_layout``) and writes it straight to a CSV writer or a
+    write-only workbook, so memory stays flat in the number of rows.
+
+    ``filters`` with any category already expanded into item keys; ``place_detail`` from the
+    location policy for the reader's roles; ``tz``: the zone whose calendar day a report
+    date is; ``max_bytes``: the platform's largest file (None: no limit), past which the
+    export comes in parts, each announced.
+    """
+
+    fmt: ExportFormat
+    filters: Filters
+    statuses: tuple[Status, ...] | None = None
+    lang: Language
+    include_contacts: bool
+    place_detail: Detail
+    tz: str = "UTC"
+    limit: int = EXPORT_LIMIT
+    max_bytes: int | None = None
+
+    @property
+    def delimiter(self) -> str:
+        # HXL-tagged CSV is for tools: "," whatever the language; CSV for the reader's Excel.
+        return "," if self.fmt == "hxl" else CSV_DELIMITERS[self.lang]
+
+    @property
+    def bom(self) -> bool:
+        return self.fmt != "hxl"
+
+    def query(self) -> ExportQuery | None:
+        """The item lines' query; None when the filters match nothing."""
+        return export_query(
+            self.filters, include_contacts=self.include_contacts, statuses=self.statuses
+        )
+
+
+class ExportPart(Frozen):
+    """One file of an export and the number of item lines in it."""
+
+    data: bytes
+    rows: int
+
+
+class ExportFiles(Frozen):
+    """What the renderers made of an ``ExportSpec``: its parts in order, more than one only
+    when one file would be bigger than ``max_bytes``."""
+
+    parts: tuple[ExportPart, ...] = Field(min_length=1)
+
+    @property
+    def rows(self) -> int:
+        return sum(part.rows for part in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportLayout:
+    """All a writer needs in the reader's words: the needs sheet's title and columns, the
+    row of each line, and the about sheet."""
+
+    title: str
+    heads: tuple[ColumnHead, ...]
+    row: Callable[[ExportLine], tuple[WorkbookCell, ...]]
+    about: Sheet
+
+
+def export_layout(spec: ExportSpec, *, t: Translator, catalog: Catalog) -> ExportLayout:
+    """The layout of ``spec``'s file; pure, so any thread or process may build it."""
+    lang, contacts = spec.lang, spec.include_contacts
+    return ExportLayout(
+        title=t(lang, "export.sheet_title"),
+        heads=tuple(column_heads(lang=lang, t=t, include_contacts=contacts)),
+        row=row_builder(
+            lang=lang,
+            t=t,
+            catalog=catalog,
+            include_contacts=contacts,
+            place_detail=spec.place_detail,
+            tz=ZoneInfo(spec.tz),
+        ),
+        about=about_sheet(lang=lang, t=t, include_contacts=contacts),
+    )
+
+
 async def export_document(
     ctx: HandlerContext,
     fmt: str,
@@ -439,110 +551,86 @@ async def export_document(
     today: date,
     statuses: Sequence[Status] | None = None,
 ) -> Document:
-    """The export as a file for someone with ``roles``, contacts only for admins.
+    """The export as one file, however big (the CLI, tests): ``export_documents`` without a
+    size limit."""
+    (document,) = await export_documents(
+        ctx, fmt, filters, lang=lang, roles=roles, today=today, statuses=statuses
+    )
+    return document
+
+
+async def export_documents(
+    ctx: HandlerContext,
+    fmt: str,
+    filters: Filters,
+    *,
+    lang: Language,
+    roles: frozenset[Role],
+    today: date,
+    statuses: Sequence[Status] | None = None,
+    max_bytes: int | None = None,
+) -> list[Document]:
+    """The export as files for someone with ``roles``, contacts only for admins.
 
     ``fmt``: ``csv`` (for Excel in the reader's language: ";" for German and Ukrainian,
     "," for English, with a BOM), ``xlsx`` (a needs sheet and an about sheet) or ``hxl``
     (HXL-tagged CSV for humanitarian tools: "," and no BOM, whatever the language).
+    ``max_bytes``: the platform's largest file; a bigger export comes in parts, each a whole
+    file with its header rows, each caption saying which part of how many it is.
 
-    A report (``Turn.after_commit``), in its turn among reports: the rows are read from a
-    snapshot, built in its database thread as they are read, and the file is drawn in a worker
-    thread; no lock is held and the event loop keeps answering chats while 100,000 rows become
-    a workbook.
+    A report (``Turn.after_commit``), in its turn among reports: the renderers read the
+    rows from a snapshot of the database file and write them in their own process
+    (``ExportSpec``); no lock is held and the event loop keeps answering chats.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    include_contacts = Role.ADMIN in roles
-    tz = ctx.policy.timezone
-    row = row_builder(
+    spec = ExportSpec(
+        fmt=fmt,  # checked against FORMATS above; pydantic checks it again
+        filters=expand_category(filters, ctx.catalog),
+        statuses=None if statuses is None else tuple(statuses),
         lang=lang,
-        t=ctx.t,
-        catalog=ctx.catalog,
-        include_contacts=include_contacts,
+        include_contacts=Role.ADMIN in roles,
         place_detail=export_detail(roles),
-        tz=tz,
+        tz=ctx.policy.timezone.key,
+        max_bytes=max_bytes,
     )
+    if ctx.db.path == ":memory:":
+        raise ValueError("an export reads the database file; an in-memory database has none")
     async with ctx.reports.slot():
-        async with ctx.db.snapshot() as conn:
-            rows = await map_export_lines(
-                conn,
-                expand_category(filters, ctx.catalog),
-                row,
-                include_contacts=include_contacts,
-                statuses=statuses,
-                limit=EXPORT_LIMIT,
+        files = await off_loop(ctx.renderers.export, spec, db_path=ctx.db.path)
+    return _documents(ctx, spec, files, today)
+
+
+def _documents(
+    ctx: HandlerContext, spec: ExportSpec, files: ExportFiles, today: date
+) -> list[Document]:
+    lang, total, count = spec.lang, files.rows, len(files.parts)
+    caption = ctx.t(lang, "export.caption", rows=total)
+    if total >= spec.limit:
+        caption += "\n" + ctx.t(lang, "export.truncated", limit=spec.limit)
+    mime = XLSX_MIME if spec.fmt == "xlsx" else CSV_MIME
+    name = f"aidbridge-export-{today.isoformat()}"
+    if count == 1:
+        return [
+            Document(
+                filename=f"{name}.{SUFFIXES[spec.fmt]}",
+                mime_type=mime,
+                data=files.parts[0].data,
+                caption=caption,
             )
-        # The sheet's checks of 100,000 rows run in the worker too.
-        return await off_loop(
-            _export_file,
-            ctx,
-            fmt,
-            rows,
-            lang=lang,
-            include_contacts=include_contacts,
-            today=today,
+        ]
+    documents, first = [], 1
+    for number, part in enumerate(files.parts, start=1):
+        last = first + part.rows - 1
+        documents.append(
+            Document(
+                filename=f"{name}-{number}-of-{count}.{SUFFIXES[spec.fmt]}",
+                mime_type=mime,
+                data=part.data,
+                caption=ctx.t(lang, "export.part", part=number, parts=count, first=first, last=last)
+                + "\n"
+                + caption,
+            )
         )
-
-
-def _free(rows: list[tuple[WorkbookCell, ...]]) -> None:
-    """Let go of the rows here, in the worker, a thousand at a time.
-
-    Freeing two million cells is one uninterrupted stretch of C holding the interpreter lock
-    (about 50 ms): from the caller's frame it would stall the event loop, and in one piece it
-    stalls it from here too. Between two slices the loop gets its turn.
-    """
-    while rows:
-        del rows[-1000:]
-
-
-def _column_values(sheets: Iterable[Sheet]) -> list[tuple[WorkbookCell, ...]]:
-    """Every column's values, held so that the sheets' models can go at once and the values
-    a column at a time (``_free_columns``)."""
-    return [column.values for sheet in sheets for column in sheet.columns]
-
-
-def _free_columns(values: list[tuple[WorkbookCell, ...]]) -> None:
-    """Let go of one column (100,000 cells: 6-17 ms) at a time, like ``_free``: dropping a
-    whole workbook of 29 such columns is one cascade of about 60 ms holding the interpreter
-    lock (measured), in which the event loop could not run."""
-    while values:
-        values.pop()
-
-
-def _export_file(
-    ctx: HandlerContext,
-    fmt: str,
-    rows: list[tuple[WorkbookCell, ...]],
-    *,
-    lang: Language,
-    include_contacts: bool,
-    today: date,
-) -> Document:
-    """The file; seconds of CPU for a large export, so never on the event loop."""
-    count = len(rows)
-    if fmt == "xlsx":
-        book = _workbook(rows, lang=lang, t=ctx.t, include_contacts=include_contacts)
-        _free(rows)
-        data, mime, suffix = ctx.renderers.workbook(book), XLSX_MIME, "xlsx"
-        values = _column_values(book.sheets)
-        del book
-    else:
-        sheet = needs_sheet(rows, lang=lang, t=ctx.t, include_contacts=include_contacts)
-        _free(rows)
-        if fmt == "hxl":
-            data, suffix = ctx.renderers.csv(sheet, delimiter=",", bom=False), "hxl.csv"
-        else:
-            data, suffix = ctx.renderers.csv(sheet, delimiter=CSV_DELIMITERS[lang]), "csv"
-        mime = CSV_MIME
-        values = _column_values((sheet,))
-        del sheet
-    _free_columns(values)
-    caption = ctx.t(lang, "export.caption", rows=count)
-    if count >= EXPORT_LIMIT:
-        caption += "\n" + ctx.t(lang, "export.truncated", limit=EXPORT_LIMIT)
-    return Document(
-        filename=f"aidbridge-export-{today.isoformat()}.{suffix}",
-        mime_type=mime,
-        data=data,
-        caption=caption,
-    )
+        first = last + 1
+    return documents

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.coordination.charts import chart_document
-from handlers.coordination.hxl_export import FORMATS, export_document
+from handlers.coordination.hxl_export import FORMATS, export_documents
 from handlers.core.context import Turn
 from handlers.core.events import Reply
 from handlers.core.registry import COORDINATOR, Command, Registry, Where
@@ -19,10 +19,14 @@ async def cmd_export(turn: Turn, args: str) -> list[Reply]:
     if isinstance(filters, list):
         return filters
     ctx, lang, roles, today = turn.ctx, turn.lang, turn.roles, turn.today
+    # Past the platform's largest file the export comes in parts, each announced.
+    max_bytes = ctx.file_limits.max_bytes(turn.incoming.chat.transport)
 
     async def export() -> list[Reply]:
-        document = await export_document(ctx, fmt, filters, lang=lang, roles=roles, today=today)
-        return [Reply(document=document)]
+        documents = await export_documents(
+            ctx, fmt, filters, lang=lang, roles=roles, today=today, max_bytes=max_bytes
+        )
+        return [Reply(document=document) for document in documents]
 
     # Seconds of work for a large export: after the turn's commit, never inside its lock.
     turn.after_commit.append(export)

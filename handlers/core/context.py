@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.coordination.file_renderers import Renderers
 from handlers.core.events import Incoming, Reply
+from handlers.core.file_limits import FileLimits
 from handlers.core.limits import RateLimiter
 from handlers.core.offload import ReportSlots
 from handlers.core.room_people import RoomFacts, RoomPeople
@@ -90,6 +91,9 @@ class HandlerContext:
     reports: ReportSlots = field(default_factory=ReportSlots)
     # Who is in a chat, asked of the transport that serves it (handlers/core/room_people.py).
     rooms: RoomPeople = field(default_factory=RoomPeople)
+    # The largest file each platform takes (handlers/core/file_limits.py): exports past it
+    # come in parts.
+    file_limits: FileLimits = field(default_factory=FileLimits)
     # Uploaded spreadsheets to rows (bot/sheet_files.py); None: files are not read.
     sheets: SheetFiles | None = None
 

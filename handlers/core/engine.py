@@ -44,6 +44,7 @@ from handlers.text.i18n import normalise_language
 from storage import members
 from storage.db import Conn, DatabaseLocked
 from storage.models import Identity, Member, Recipient, Role
+from storage.outbox_files import spool_reply
 from storage.turn_start import TurnKey, TurnStart, open_turn
 
 log = logging.getLogger(__name__)
@@ -252,9 +253,12 @@ class Engine:
         member_id = turn.member.id if turn.member is not None and turn.incoming.private else None
         recipient = Recipient(transport=chat.transport, chat_id=chat.chat_id, member_id=member_id)
         try:
+            # A big file (an export: 10-30 MB) goes to disk before the transaction, not into
+            # it: its INSERT and fsync held the write lock every chat waits for 200-300 ms.
+            spooled = [await spool_reply(self.ctx.db.path, reply) for reply in replies]
             async with self.ctx.job("report") as work:
-                for reply in replies:
-                    await work.notify(recipient, reply, "reply")
+                for reply, document_file in spooled:
+                    await work.notify(recipient, reply, "reply", document_file=document_file)
         except Exception:
             log.exception("could not queue the report for update %s", turn.incoming.update_id)
             return

@@ -19,11 +19,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, TextIO
 
 from pydantic import (
     BaseModel,
@@ -260,12 +260,38 @@ def to_csv(sheet: Sheet, *, delimiter: str = ",", bom: bool = True) -> bytes:
     UTF-8 with a BOM by default: without it Excel reads Cyrillic as cp1252. With ";" as
     the delimiter (German and Ukrainian Excel) decimals get a decimal comma too.
     """
-    decimal_comma = delimiter == ";"
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([_csv_cell(c, decimal_comma) for c in sheet.header()])
-    if sheet.has_hxl:
-        writer.writerow(sheet.hxl_row())
-    writer.writerows([_csv_cell(c, decimal_comma) for c in row] for row in sheet.rows())
+    heads = [column.head() for column in sheet.columns]
+    write_csv(buffer, heads, sheet.rows(), delimiter=delimiter)
     text = buffer.getvalue()
     return text.encode("utf-8-sig" if bom else "utf-8")
+
+
+def write_csv(
+    out: TextIO, heads: Sequence[ColumnHead], rows: Iterable[Sequence[Cell]], *, delimiter: str
+) -> int:
+    """``to_csv``'s rows written to ``out`` as they come (an export streams 100,000 rows to
+    a file this way, holding one at a time); the number of data rows written. ``out`` is
+    opened with ``newline=""`` and the encoding (``utf-8-sig`` for the BOM)."""
+    decimal_comma = delimiter == ";"
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow([_csv_cell(head.title, decimal_comma) for head in heads])
+    if any(head.hxl for head in heads):
+        writer.writerow([head.hxl or "" for head in heads])
+    count = 0
+    for row in rows:
+        # Most cells (None, ints, text that is no formula) the csv module writes as they
+        # are; only the rest go through _csv_cell. A call per cell was a third of a
+        # 100,000-row export (measured).
+        writer.writerow(
+            [
+                c
+                if c is None
+                or c.__class__ is int
+                or (c.__class__ is str and not c.startswith(FORMULA_PREFIXES))
+                else _csv_cell(c, decimal_comma)
+                for c in row
+            ]
+        )
+        count += 1
+    return count

@@ -15,6 +15,8 @@ import pytest
 import pytest_asyncio
 from openpyxl import load_workbook
 
+from bot.transports.matrix import UPLOAD_FRAMING_BYTES
+from handlers.core.file_limits import DEFAULT_LIMITS
 from tests.bot.matrix_bot_harness import (
     MatrixBot,
     Person,
@@ -231,3 +233,15 @@ async def test_export_file_and_chart_image(setup: tuple[MatrixBot, Person]) -> N
     assert isinstance(image, nio.MemoryDownloadResponse)
     assert image.body.startswith(b"\x89PNG")
     assert images[0]["info"]["w"] > 0 and images[0]["info"]["mimetype"] == "image/png"
+
+
+async def test_exports_are_split_at_the_homeservers_upload_limit(
+    setup: tuple[MatrixBot, Person],
+) -> None:
+    """The transport asks the homeserver's media config at start (m.upload.size: the
+    test server's max_upload_size, 50M) and the exports' file limit is that, less room for
+    the upload's framing; Telegram keeps its default."""
+    bot, _ = setup
+    limits = bot.app.ctx.file_limits
+    assert limits.max_bytes("matrix") == 50 * 1024 * 1024 - UPLOAD_FRAMING_BYTES
+    assert limits.max_bytes("telegram") == DEFAULT_LIMITS["telegram"]

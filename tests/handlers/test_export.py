@@ -70,6 +70,7 @@ HXL = [
     "#item+unit+code",
     "#severity+code",
     "#status+code",
+    "#meta+shipment",
 ]
 NURSE = Identity(transport="telegram", user_id="101")
 COORD = Identity(transport="telegram", user_id="301")
@@ -241,6 +242,7 @@ async def test_csv_cell_by_cell_for_a_ukrainian_coordinator(harness: EngineHarne
         "Код одиниці",
         "Код терміновості",
         "Код статусу",
+        "Вантаж",
     ]
     assert rows[1] == HXL
     assert len(rows) == 5
@@ -275,6 +277,7 @@ async def test_csv_cell_by_cell_for_a_ukrainian_coordinator(harness: EngineHarne
         "packs",
         "critical",
         "new",
+        "",  # on no shipment
     ]
     # Free text: as typed in all three languages, HTML-ish text left literal.
     assert free[15:18] == [HTMLISH, HTMLISH, HTMLISH]
@@ -310,6 +313,7 @@ async def test_csv_cell_by_cell_for_a_ukrainian_coordinator(harness: EngineHarne
         "pcs",
         "normal",
         "pledged",
+        "",
     ]
     # No contact data at all: not the name, not the platform id.
     for needle in ("Олена", "telegram", "101", "#contact"):

@@ -25,7 +25,7 @@ from bot.file_renderers import FileRenderers
 from handlers.coordination import digest_jobs
 from handlers.coordination.digest_jobs import run_digest, run_key
 from handlers.coordination.digest_text import render_digest
-from handlers.coordination.hxl_export import XLSX_MIME, ExportTable
+from handlers.coordination.hxl_export import XLSX_MIME, ExportFiles, ExportSpec, ExportTable
 from handlers.text.i18n import Language
 from handlers.text.workbook import Sheet, Workbook
 from storage import subscriptions
@@ -70,6 +70,10 @@ class ProbeRenderers:
     def workbook(self, book: Workbook) -> bytes:
         self._probe("xlsx")
         return self._inner.workbook(book)
+
+    def export(self, spec: ExportSpec, *, db_path: str) -> ExportFiles:
+        self._probe("xlsx" if spec.fmt == "xlsx" else "csv")
+        return self._inner.export(spec, db_path=db_path)
 
     def csv(self, sheet: Sheet, *, delimiter: str = ",", bom: bool = True) -> bytes:
         self._probe("csv")
@@ -292,7 +296,8 @@ async def test_a_failing_report_answers_with_an_error_and_keeps_the_turn(
     def broken(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(renderers, "workbook", broken)
+    # An export's file is drawn by ``export`` (the rows read where it is drawn).
+    monkeypatch.setattr(renderers, "export", broken)
     replies = await h.report(COORD, "/export xlsx", update_id="export-1")
     assert len(replies) == 1 and replies[0].document is None
     assert replies[0].text == h.engine.ctx.t("de", "error.internal")
