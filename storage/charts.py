@@ -175,7 +175,10 @@ def _outstanding_from_changes(
             ChartWeek(
                 end=week_end,
                 cells=_cells(
-                    {(key or None, Urgency(urgency)): value for (key, urgency), value in sums.items()}
+                    {
+                        (key or None, Urgency(urgency)): value
+                        for (key, urgency), value in sums.items()
+                    }
                 ),
             )
         )

@@ -39,9 +39,7 @@ _OPEN = "('new', 'acknowledged', 'pledged', 'in_transit')"
 _OUT = "MAX(0, {i}.quantity - MAX({i}.pledged, {i}.delivered))"
 _HAS = "({i}.quantity > MAX({i}.pledged, {i}.delivered))"
 # The four buckets of an instant stored as ISO text in UTC (storage/timefmt.py).
-_SPANS = (
-    "(SELECT 'h' AS span UNION ALL SELECT 'd' UNION ALL SELECT 'w' UNION ALL SELECT 'all')"
-)
+_SPANS = "(SELECT 'h' AS span UNION ALL SELECT 'd' UNION ALL SELECT 'w' UNION ALL SELECT 'all')"
 
 
 def _bucket(at: str) -> str:
@@ -82,10 +80,10 @@ def _request_at_change(urgency: str, sign: str) -> str:
 # The status of the request's event before / after NEW in history order (at, id), "new"
 # events left out; an open status (1) when there is none before (a request starts as new).
 _BEFORE = (
-    "(SELECT p.status IN {open} FROM status_events p WHERE p.request_id = NEW.request_id"
+    f"(SELECT p.status IN {_OPEN} FROM status_events p WHERE p.request_id = NEW.request_id"
     " AND p.status != 'new' AND (p.at < NEW.at OR (p.at = NEW.at AND p.id < NEW.id))"
     " ORDER BY p.at DESC, p.id DESC LIMIT 1)"
-).format(open=_OPEN)
+)
 _NEXT_AT = (
     "(SELECT x.at FROM status_events x WHERE x.request_id = NEW.request_id"
     " AND x.status != 'new' AND (x.at > NEW.at OR (x.at = NEW.at AND x.id > NEW.id))"
@@ -93,8 +91,10 @@ _NEXT_AT = (
 )
 
 SCHEMA = f"""
-CREATE INDEX requests_open_stale ON requests (urgency_rank, created_at, id, last_event_at)
-    WHERE status IN {_OPEN};
+-- status again as a column: without it SQLite reads each row to test the term the partial
+-- index already guarantees (as request_items_open_totals in v018).
+CREATE INDEX requests_open_stale
+    ON requests (urgency_rank, created_at, id, last_event_at, status) WHERE status IN {_OPEN};
 
 CREATE TABLE request_open_changes (
     request_id  INTEGER NOT NULL REFERENCES requests(id),
@@ -180,8 +180,8 @@ END;
 
 CREATE TRIGGER outstanding_changes_on_quantities
 AFTER UPDATE OF quantity, pledged, delivered, item_key ON request_items
-WHEN {_OUT.format(i="OLD")} != {_OUT.format(i="NEW")} OR {_HAS.format(i="OLD")} != {_HAS.format(i="NEW")}
-    OR OLD.item_key IS NOT NEW.item_key
+WHEN {_OUT.format(i="OLD")} != {_OUT.format(i="NEW")}
+    OR {_HAS.format(i="OLD")} != {_HAS.format(i="NEW")} OR OLD.item_key IS NOT NEW.item_key
 BEGIN
     {_line_at_changes("OLD", "-1", "(SELECT urgency FROM requests WHERE id = OLD.request_id)")}
     {_line_at_changes("NEW", "1", "(SELECT urgency FROM requests WHERE id = NEW.request_id)")}
