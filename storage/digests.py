@@ -542,20 +542,31 @@ async def _delivered(
 
 
 async def _totals(
-    conn: aiosqlite.Connection, end: str, filters: Filters
+    conn: aiosqlite.Connection, end: str, filters: Filters, *, kept: bool | None = None
 ) -> tuple[list[ItemTotal], int]:
     """The top (item, unit) groups by outstanding quantity, and how many groups are left out.
 
-    Sorting 250,000 item lines for a GROUP BY is what makes the obvious query slow, so
-    catalogue lines are grouped in the order of the request_items_totals index
+    Without a filter on requests (urgency, organisation, place) the catalogue lines' groups
+    are read from ``open_item_totals`` (migration v019), kept by triggers with every change
+    of a line or of its request's status: a few hundred rows, less the lines of requests filed
+    at or after the window's end (as many as were filed since, by index), whatever the number
+    of open lines. ``kept=False`` sums the lines instead, as it must under a request filter;
+    tests hold the two to the same figures.
+
+    Summing, catalogue lines are grouped in the order of the request_items_open_totals index
     (item_key, unit, ...), which needs neither a sort nor a table read; whether a line's
-    request is open is a probe into the set of open request ids, built once. ``+i.request_id``
-    keeps the planner from driving the query from that set through request_items_request_key.
-    Free-text lines are few: they are found through the same index (item_key IS NULL), joined
-    to their requests, folded (case, spaces) and grouped with an ordinary sort.
+    request is open is a probe into the set of open request ids, built once.
+    ``+i.request_id`` keeps the planner from driving the query from that set through
+    request_items_request_key. Free-text lines are few: they are found through the same index
+    (item_key IS NULL), joined to their requests, folded (case, spaces) and grouped with an
+    ordinary sort.
     """
     await conn.create_function(_FOLD, 1, _fold, deterministic=True)
     rf_sql, rf_args = _request_filter(filters)
+    if kept is None:
+        kept = not rf_sql
+    elif kept and rf_sql:
+        raise ValueError("the kept totals cover every request: no request filter")
     key_sql = ""
     key_args: list[object] = []
     if filters.item_keys is not None:
@@ -567,29 +578,56 @@ async def _totals(
         " SUM(MAX(0, i.quantity - MAX(i.pledged, i.delivered))) AS outstanding,"
         " COUNT(DISTINCT i.request_id) AS requests"
     )
-    if rf_sql:
-        in_open = "+i.request_id IN (SELECT id FROM open_ids)"
-        open_ids = (
-            f" SELECT r.id FROM requests r WHERE r.status IN {_OPEN} AND r.created_at < ?{rf_sql}"
+    args: list[object]
+    if kept:
+        # What is open now, less the open lines of requests filed since the window's end.
+        sql = (
+            "WITH since AS ("
+            " SELECT i.item_key, i.unit, SUM(i.quantity) AS requested,"
+            "  SUM(i.pledged) AS pledged, SUM(i.delivered) AS delivered,"
+            "  SUM(MAX(0, i.quantity - MAX(i.pledged, i.delivered))) AS outstanding,"
+            "  COUNT(*) AS lines, COUNT(DISTINCT i.request_id) AS requests"
+            "  FROM requests r INDEXED BY requests_created"
+            "  JOIN request_items i ON i.request_id = r.id"
+            f"  WHERE r.created_at >= ? AND i.request_open = 1 AND i.item_key IS NOT NULL{key_sql}"
+            "  GROUP BY i.item_key, i.unit"
+            "), item_groups AS ("
+            " SELECT t.item_key, NULL AS free_text, t.unit,"
+            "  t.requested - COALESCE(s.requested, 0) AS requested,"
+            "  t.pledged - COALESCE(s.pledged, 0) AS pledged,"
+            "  t.delivered - COALESCE(s.delivered, 0) AS delivered,"
+            "  t.outstanding - COALESCE(s.outstanding, 0) AS outstanding,"
+            "  t.requests - COALESCE(s.requests, 0) AS requests"
+            "  FROM open_item_totals t LEFT JOIN since s"
+            "  ON s.item_key = t.item_key AND s.unit = t.unit"
+            f"  WHERE t.lines - COALESCE(s.lines, 0) > 0{key_sql.replace('i.', 't.')}"
         )
-        open_args: list[object] = [end, *rf_args]
+        args = [end, *key_args, *key_args]
     else:
-        # No request filter: request_open already says "open", and "filed before the
-        # window's end" is "not among those filed since", a set as small as the time since
-        # (an index on created_at) instead of every open request's id (issue 17).
-        in_open = "+i.request_id NOT IN (SELECT id FROM open_ids)"
-        open_ids = " SELECT r.id FROM requests r WHERE r.created_at >= ?"
-        open_args = [end]
-    sql = (
-        f"WITH open_ids AS MATERIALIZED ({open_ids}"
-        "), item_groups AS ("
-        f" SELECT i.item_key, NULL AS free_text, i.unit, {sums}"
-        # Only open requests' lines, in (item_key, unit) order (migration v016): the walk
-        # follows the open lines, not every line ever filed.
-        "  FROM request_items i INDEXED BY request_items_open_totals"
-        f"  WHERE i.request_open = 1 AND i.item_key IS NOT NULL{key_sql} AND {in_open}"
-        "  GROUP BY i.item_key, i.unit"
-    )
+        if rf_sql:
+            in_open = "+i.request_id IN (SELECT id FROM open_ids)"
+            open_ids = (
+                " SELECT r.id FROM requests r"
+                f" WHERE r.status IN {_OPEN} AND r.created_at < ?{rf_sql}"
+            )
+            open_args: list[object] = [end, *rf_args]
+        else:
+            # request_open already says "open", and "filed before the window's end" is "not
+            # among those filed since", a set as small as the time since (issue 17).
+            in_open = "+i.request_id NOT IN (SELECT id FROM open_ids)"
+            open_ids = " SELECT r.id FROM requests r WHERE r.created_at >= ?"
+            open_args = [end]
+        sql = (
+            f"WITH open_ids AS MATERIALIZED ({open_ids}"
+            "), item_groups AS ("
+            f" SELECT i.item_key, NULL AS free_text, i.unit, {sums}"
+            # Only open requests' lines, in (item_key, unit) order (migration v018): the walk
+            # follows the open lines, not every line ever filed.
+            "  FROM request_items i INDEXED BY request_items_open_totals"
+            f"  WHERE i.request_open = 1 AND i.item_key IS NOT NULL{key_sql} AND {in_open}"
+            "  GROUP BY i.item_key, i.unit"
+        )
+        args = [*open_args, *key_args]
     if filters.item_keys is None:  # free text never matches an item filter
         sql += (
             " UNION ALL"
@@ -600,14 +638,12 @@ async def _totals(
             f"  AND r.created_at < ?{rf_sql}"
             f"  GROUP BY {_FOLD}(i.free_text), i.unit"
         )
+        args += [end, *rf_args]
     # COUNT(*) OVER () is computed before the LIMIT: the number of groups, in the same pass.
     sql += (
         ") SELECT *, COUNT(*) OVER () AS group_count FROM item_groups"
         " ORDER BY outstanding DESC, requested DESC, item_key, free_text, unit LIMIT ?"
     )
-    args: list[object] = [*open_args, *key_args]
-    if filters.item_keys is None:
-        args += [end, *rf_args]
     rows = await fetch_all(conn, sql, [*args, TOTALS_LIMIT])
     totals = [
         ItemTotal(

@@ -56,7 +56,11 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 def _draft(rng: random.Random) -> NeedItemDraft:
     if rng.random() < 0.15:
         return NeedItemDraft(free_text=rng.choice(("Дрова", "Буржуйка")), quantity=3, unit="pcs")
-    return NeedItemDraft(item_key=rng.choice(KEYS), quantity=rng.choice((1, 4, 10, 25)), unit="pcs")
+    return NeedItemDraft(
+        item_key=rng.choice(KEYS),
+        quantity=rng.choice((1, 4, 10, 25)),
+        unit=rng.choice(("pcs", "pcs", "packs")),
+    )
 
 
 async def write_history(db: Database, seed: int = 17, steps: int = 700) -> list[datetime]:
