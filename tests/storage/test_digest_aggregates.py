@@ -76,3 +76,14 @@ async def test_backfilled_totals_equal_the_sums(tmp_path: Path) -> None:
         assert await assert_same_totals(database, moments) > 20
     finally:
         await database.close()
+
+
+async def test_edits_to_item_and_quantity_keep_the_totals(db: Database) -> None:
+    moments = await write_history(db, seed=43, steps=300)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE request_items SET item_key = 'insulin', unit = 'packs'"
+            " WHERE id % 4 = 0 AND item_key IS NOT NULL"
+        )
+        await conn.execute("UPDATE request_items SET quantity = quantity + 5 WHERE id % 5 = 0")
+    assert await assert_same_totals(db, moments) > 10
