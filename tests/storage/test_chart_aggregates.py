@@ -26,6 +26,7 @@ from storage import lifecycle, organisations, requests
 from storage.charts import (
     ChartData,
     _outstanding,
+    _outstanding_for_organisations,
     _outstanding_from_changes,
     outstanding_by_week,
     week_ends,
@@ -383,3 +384,51 @@ async def test_edits_to_urgency_item_and_quantity_keep_the_figures(db: Database)
             for count_lines in (False, True):
                 walked, aggregated = await both(db, end, filters, count_lines)
                 assert aggregated == walked, (end, filters, count_lines)
+
+
+ORGANISATION_FILTERS = (
+    Filters(org_id=1),
+    Filters(org_id=2, urgency=Urgency.HIGH),
+    Filters(org_id=3, item_keys=("generator", "insulin")),
+    Filters(raion="Дніпровський"),
+    Filters(raion="Криворізький"),  # nobody there
+    Filters(place="UA12020010000043576"),  # organisation 2's hromada
+    Filters(place="UA12020000000022633", urgency=Urgency.LOW),  # its raion
+)
+
+
+async def test_organisation_filters_give_the_walks_figures(db: Database) -> None:
+    """Filters on organisations or places: their open lines now less their changes after each
+    week end (request_open_changes) equal the walk."""
+    moments = await write_history(db, seed=47, steps=500)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE organisations SET raion_code = 'UA12020000000022633',"
+            " hromada_code = 'UA12020010000043576' WHERE id = 2"
+        )
+    compared = 0
+    for end in sample_ends(moments)[::2]:
+        for filters in ORGANISATION_FILTERS:
+            for count_lines in (False, True):
+                ends = week_ends(end, 8)
+                async with db.read() as conn:
+                    walked = await run_in_db_thread(
+                        conn,
+                        partial(_outstanding, ends=ends, filters=filters, count_lines=count_lines),
+                    )
+                    read = await run_in_db_thread(
+                        conn,
+                        partial(
+                            _outstanding_for_organisations,
+                            ends=ends,
+                            filters=filters,
+                            count_lines=count_lines,
+                        ),
+                    )
+                    public = await outstanding_by_week(
+                        conn, weeks=8, end=end, filters=filters, count_lines=count_lines
+                    )
+                assert read == walked, (end, filters, count_lines)
+                assert public == walked
+                compared += sum(1 for week in walked.weeks if week.cells)
+    assert compared > 100
