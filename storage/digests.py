@@ -458,12 +458,12 @@ async def _stale(
 
     * silent: no event after the cut-off (``requests.last_event_at``, kept by triggers,
       migration v018) and filed by then. ``requests_open_stale`` (migration v019) holds the
-      open requests in list order (urgency_rank, created_at, id) with last_event_at, so the
-      first ``limit`` are the first matches of a walk down the index, and the count is a walk
-      of the index alone, reading no table row (unless a filter needs one).
-    * unconfirmed and not silent: the partial index on reconfirm_asked_at (a few requests);
-      ``+r.status`` keeps the planner off the status indexes, which would visit every open
-      request.
+      open requests in list order (urgency_rank, created_at, id) with last_event_at and what
+      the filters test, so the first ``limit`` are the first matches of a walk down the index
+      and the count is a walk of the index alone, reading no table row.
+    * unconfirmed and not silent: the partial index on reconfirm_asked_at (a few requests),
+      named: the planner preferred the status indexes, or under a raion filter those of the
+      organisations, which visit every open request or every request of theirs.
 
     A request both silent and unconfirmed is listed as unconfirmed: the open question to the
     requester is the more useful thing to know.
@@ -475,13 +475,17 @@ async def _stale(
         "(r.reconfirm_asked_at < ? AND NOT EXISTS (SELECT 1 FROM status_events se"
         " WHERE se.request_id = r.id AND se.at > r.reconfirm_asked_at))"
     )
+    # The partial index's term as written there (OPEN_STATUS_SQL); the index holds the
+    # columns the filters test (urgency, org_id; id for an item filter), so a filtered count
+    # reads no table row either. Left to itself, without statistics, the planner sorted every
+    # open request, or under a raion filter read every request of its organisations.
     silent_from = (
-        # The partial index's term as written there (OPEN_STATUS_SQL).
         f"requests r INDEXED BY requests_open_stale WHERE {OPEN_STATUS_SQL} AND {silent}{where}"
     )
     silent_args = [cutoff, cutoff, *fargs]
     unconfirmed_from = (
-        f"requests r WHERE +r.status IN {_OPEN} AND {unconfirmed} AND NOT {silent}{where}"
+        "requests r INDEXED BY requests_reconfirm"
+        f" WHERE +r.status IN {_OPEN} AND {unconfirmed} AND NOT {silent}{where}"
     )
     unconfirmed_args = [asked_before, cutoff, cutoff, *fargs]
     order = "r.urgency_rank, r.created_at, r.id"

@@ -102,9 +102,11 @@ CREATE INDEX status_events_at_kind ON status_events (at, kind, status, request_i
 DROP INDEX status_events_at;
 
 -- status again as a column: without it SQLite reads each row to test the term the partial
--- index already guarantees (as request_items_open_totals in v018).
+-- index already guarantees (as request_items_open_totals in v018); urgency and org_id for the
+-- digest's filters (a raion's is a set of organisations).
 CREATE INDEX requests_open_stale
-    ON requests (urgency_rank, created_at, id, last_event_at, status) WHERE status IN {_OPEN};
+    ON requests (urgency_rank, created_at, id, last_event_at, status, urgency, org_id)
+    WHERE status IN {_OPEN};
 
 CREATE TABLE request_open_changes (
     request_id  INTEGER NOT NULL REFERENCES requests(id),
