@@ -13,7 +13,8 @@ organisation 1 are members (joined by invite through the engine), and the coordi
 default digest subscriptions.
 
 Each group of figures runs in a fresh child process (so its peak RSS is its own) that opens the
-database through ``tests/engine_harness.py`` (the real Engine, HandlerContext, renderers):
+database through ``tests/engine_harness.py`` (the real Engine, HandlerContext, renderers; the
+digest's and /chart's charts drawn in the render process, warmed first, as in the running bot):
 
 - lists: start-up (open + migrate + engine), /open, /my, /show as the engine answers them
   (first call "cold" in the process, then the median of ``--runs`` warm calls);
@@ -52,6 +53,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import machine
+from bot.file_renderers import FileRenderers
 from handlers.requests.catalog import Catalog
 from storage.db import open_db
 from storage.migrations import migrate
@@ -285,8 +287,15 @@ async def _child(path: Path, group: str, runs: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     # Update ids of their own: the build's turns are in processed_updates already.
     update_ids = (f"scale-{os.getpid()}-{n}" for n in range(1_000_000))
+    # The digest's and /chart's charts are drawn as the running bot draws them: in the render
+    # process (bot/app.py), started and warmed before the figures, as in a bot that drew its
+    # first chart long ago (bench/loop_lag.py does the same). Drawn in the child's own
+    # threads, each chart held the loop 100+ ms and paid matplotlib's import (issue 17).
+    renderers = FileRenderers(process=group in ("digest", "chart"))
+    if group in ("digest", "chart"):
+        await asyncio.to_thread(_warm_chart, renderers)
     began = time.perf_counter()
-    harness = await EngineHarness.create(path, start=NOW)
+    harness = await EngineHarness.create(path, start=NOW, renderers=renderers)
     out["startup_ms"] = (time.perf_counter() - began) * 1000
     internal_error = harness.engine.ctx.t("uk", "error.internal")
     try:
@@ -362,8 +371,21 @@ async def _child(path: Path, group: str, runs: int) -> dict[str, Any]:
             out[group] = await _timed(report_call(COORDINATOR, f"/export {group}"), 1)
     finally:
         await harness.close()
+        renderers.close()
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
+
+
+def _warm_chart(renderers: FileRenderers) -> None:
+    """A small chart through the render process: its start and matplotlib's first draw."""
+    from handlers.coordination.charts import chart_labels
+    from handlers.text.i18n import Translator
+    from storage.charts import ChartCell, ChartData, ChartWeek
+
+    cells = (ChartCell(key="medical_supplies", urgency=Urgency.HIGH, outstanding=3),)
+    chart = ChartData(weeks=(ChartWeek(end=NOW, cells=cells),))
+    labels = chart_labels(Translator(), Catalog.default(), "uk")
+    renderers.weekly_chart(chart, lang="uk", title="warm-up", labels=labels)
 
 
 OUTBOX_PENDING = 100_000

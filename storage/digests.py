@@ -451,55 +451,67 @@ async def _stale(
     fargs: list[object],
     limit: int,
 ) -> tuple[int, list[sqlite3.Row]]:
-    """The number of stale requests and the first ``limit`` of them, in one statement.
+    """The number of stale requests and the first ``limit`` of them, read by index.
 
-    The stale set is built once (MATERIALIZED) from two arms, each on its own index:
+    Two arms, each on its own index, neither materialised nor sorted as a whole (at 1,000,000
+    requests the stale set was 94,000 requests, sorted to show 15):
 
-    * silent: no status event after the cut-off. A request's first event is its creation, so
-      only requests created by then can qualify; ``urgency IN (all four)`` lets SQLite range
-      over created_at on the (status, urgency, created_at) index without reading table rows.
-      Each candidate costs one probe of status_events (request_id, at).
-    * unconfirmed and not silent: the partial index on reconfirm_asked_at; ``+r.status``
-      keeps the planner off the status indexes, which would visit every open request.
+    * silent: no event after the cut-off (``requests.last_event_at``, kept by triggers,
+      migration v018) and filed by then. ``requests_open_stale`` (migration v019) holds the
+      open requests in list order (urgency_rank, created_at, id) with last_event_at and what
+      the filters test, so the first ``limit`` are the first matches of a walk down the index
+      and the count is a walk of the index alone, reading no table row.
+    * unconfirmed and not silent: the partial index on reconfirm_asked_at (a few requests),
+      named: the planner preferred the status indexes, or under a raion filter those of the
+      organisations, which visit every open request or every request of theirs.
 
     A request both silent and unconfirmed is listed as unconfirmed: the open question to the
     requester is the more useful thing to know.
     """
     asked_before = to_db(window_end - RECONFIRM_GRACE)
     cutoff = to_db(window_end - SILENCE_LIMIT)
-    # requests.last_event_at is the latest event's time, kept by triggers (migration v016):
-    # "no event after the cut-off" without probing each request's history.
     silent = "(r.created_at <= ? AND r.last_event_at <= ?)"
     unconfirmed = (
         "(r.reconfirm_asked_at < ? AND NOT EXISTS (SELECT 1 FROM status_events se"
         " WHERE se.request_id = r.id AND se.at > r.reconfirm_asked_at))"
     )
+    # The partial index's term as written there (OPEN_STATUS_SQL); the index holds the
+    # columns the filters test (urgency, org_id; id for an item filter), so a filtered count
+    # reads no table row either. Left to itself, without statistics, the planner sorted every
+    # open request, or under a raion filter read every request of its organisations.
+    silent_from = (
+        f"requests r INDEXED BY requests_open_stale WHERE {OPEN_STATUS_SQL} AND {silent}{where}"
+    )
+    silent_args = [cutoff, cutoff, *fargs]
+    unconfirmed_from = (
+        "requests r INDEXED BY requests_reconfirm"
+        f" WHERE +r.status IN {_OPEN} AND {unconfirmed} AND NOT {silent}{where}"
+    )
+    unconfirmed_args = [asked_before, cutoff, cutoff, *fargs]
+    order = "r.urgency_rank, r.created_at, r.id"
+    count = await _count(
+        conn,
+        f"SELECT (SELECT COUNT(*) FROM {silent_from}) + (SELECT COUNT(*) FROM {unconfirmed_from})",
+        [*silent_args, *unconfirmed_args],
+    )
+    if not count:
+        return 0, []
     rows = await fetch_all(
         conn,
-        "WITH stale AS MATERIALIZED ("
-        # The open requests by last event (a partial index: its term as written there).
-        " SELECT r.id, r.urgency, r.created_at FROM requests r"
-        "  INDEXED BY requests_open_last_event"
-        f"  WHERE {OPEN_STATUS_SQL} AND {silent}{where}"
+        "WITH shown AS ("
+        f" SELECT id FROM (SELECT r.id, r.urgency_rank, r.created_at FROM {silent_from}"
+        f"  ORDER BY {order} LIMIT ?)"
         " UNION ALL"
-        " SELECT r.id, r.urgency, r.created_at FROM requests r"
-        f"  WHERE +r.status IN {_OPEN} AND {unconfirmed} AND NOT {silent}{where}"
-        "), shown AS ("
-        f" SELECT r.id FROM stale r ORDER BY {_URGENCY_RANK}, r.created_at, r.id LIMIT ?)"
+        f" SELECT id FROM (SELECT r.id, r.urgency_rank, r.created_at FROM {unconfirmed_from}"
+        f"  ORDER BY {order} LIMIT ?))"
         f" SELECT {_SUMMARY_COLUMNS}, {unconfirmed} AS is_unconfirmed, r.reconfirm_asked_at,"
         "  COALESCE((SELECT MAX(le.at) FROM status_events le WHERE le.request_id = r.id),"
-        "   r.created_at) AS last_event_at,"
-        "  (SELECT COUNT(*) FROM stale) AS total"
+        "   r.created_at) AS last_event_at"
         " FROM shown JOIN requests r ON r.id = shown.id JOIN organisations o ON o.id = r.org_id"
-        f" ORDER BY {_URGENCY_RANK}, r.created_at, r.id",
-        [
-            *(cutoff, cutoff, *fargs),
-            *(asked_before, cutoff, cutoff, *fargs),
-            limit,
-            asked_before,
-        ],
+        f" ORDER BY {order} LIMIT ?",
+        [*silent_args, limit, *unconfirmed_args, limit, asked_before, limit],
     )
-    return (int(rows[0]["total"]) if rows else 0), rows
+    return count, rows
 
 
 async def _delivered(
@@ -534,20 +546,31 @@ async def _delivered(
 
 
 async def _totals(
-    conn: aiosqlite.Connection, end: str, filters: Filters
+    conn: aiosqlite.Connection, end: str, filters: Filters, *, kept: bool | None = None
 ) -> tuple[list[ItemTotal], int]:
     """The top (item, unit) groups by outstanding quantity, and how many groups are left out.
 
-    Sorting 250,000 item lines for a GROUP BY is what makes the obvious query slow, so
-    catalogue lines are grouped in the order of the request_items_totals index
+    Without a filter on requests (urgency, organisation, place) the catalogue lines' groups
+    are read from ``open_item_totals`` (migration v019), kept by triggers with every change
+    of a line or of its request's status: a few hundred rows, less the lines of requests filed
+    at or after the window's end (as many as were filed since, by index), whatever the number
+    of open lines. ``kept=False`` sums the lines instead, as it must under a request filter;
+    tests hold the two to the same figures.
+
+    Summing, catalogue lines are grouped in the order of the request_items_open_totals index
     (item_key, unit, ...), which needs neither a sort nor a table read; whether a line's
-    request is open is a probe into the set of open request ids, built once. ``+i.request_id``
-    keeps the planner from driving the query from that set through request_items_request_key.
-    Free-text lines are few: they are found through the same index (item_key IS NULL), joined
-    to their requests, folded (case, spaces) and grouped with an ordinary sort.
+    request is open is a probe into the set of open request ids, built once.
+    ``+i.request_id`` keeps the planner from driving the query from that set through
+    request_items_request_key. Free-text lines are few: they are found through the same index
+    (item_key IS NULL), joined to their requests, folded (case, spaces) and grouped with an
+    ordinary sort.
     """
     await conn.create_function(_FOLD, 1, _fold, deterministic=True)
     rf_sql, rf_args = _request_filter(filters)
+    if kept is None:
+        kept = not rf_sql
+    elif kept and rf_sql:
+        raise ValueError("the kept totals cover every request: no request filter")
     key_sql = ""
     key_args: list[object] = []
     if filters.item_keys is not None:
@@ -559,29 +582,56 @@ async def _totals(
         " SUM(MAX(0, i.quantity - MAX(i.pledged, i.delivered))) AS outstanding,"
         " COUNT(DISTINCT i.request_id) AS requests"
     )
-    if rf_sql:
-        in_open = "+i.request_id IN (SELECT id FROM open_ids)"
-        open_ids = (
-            f" SELECT r.id FROM requests r WHERE r.status IN {_OPEN} AND r.created_at < ?{rf_sql}"
+    args: list[object]
+    if kept:
+        # What is open now, less the open lines of requests filed since the window's end.
+        sql = (
+            "WITH since AS ("
+            " SELECT i.item_key, i.unit, SUM(i.quantity) AS requested,"
+            "  SUM(i.pledged) AS pledged, SUM(i.delivered) AS delivered,"
+            "  SUM(MAX(0, i.quantity - MAX(i.pledged, i.delivered))) AS outstanding,"
+            "  COUNT(*) AS lines, COUNT(DISTINCT i.request_id) AS requests"
+            "  FROM requests r INDEXED BY requests_created"
+            "  JOIN request_items i ON i.request_id = r.id"
+            f"  WHERE r.created_at >= ? AND i.request_open = 1 AND i.item_key IS NOT NULL{key_sql}"
+            "  GROUP BY i.item_key, i.unit"
+            "), item_groups AS ("
+            " SELECT t.item_key, NULL AS free_text, t.unit,"
+            "  t.requested - COALESCE(s.requested, 0) AS requested,"
+            "  t.pledged - COALESCE(s.pledged, 0) AS pledged,"
+            "  t.delivered - COALESCE(s.delivered, 0) AS delivered,"
+            "  t.outstanding - COALESCE(s.outstanding, 0) AS outstanding,"
+            "  t.requests - COALESCE(s.requests, 0) AS requests"
+            "  FROM open_item_totals t LEFT JOIN since s"
+            "  ON s.item_key = t.item_key AND s.unit = t.unit"
+            f"  WHERE t.lines - COALESCE(s.lines, 0) > 0{key_sql.replace('i.', 't.')}"
         )
-        open_args: list[object] = [end, *rf_args]
+        args = [end, *key_args, *key_args]
     else:
-        # No request filter: request_open already says "open", and "filed before the
-        # window's end" is "not among those filed since", a set as small as the time since
-        # (an index on created_at) instead of every open request's id (issue 17).
-        in_open = "+i.request_id NOT IN (SELECT id FROM open_ids)"
-        open_ids = " SELECT r.id FROM requests r WHERE r.created_at >= ?"
-        open_args = [end]
-    sql = (
-        f"WITH open_ids AS MATERIALIZED ({open_ids}"
-        "), item_groups AS ("
-        f" SELECT i.item_key, NULL AS free_text, i.unit, {sums}"
-        # Only open requests' lines, in (item_key, unit) order (migration v016): the walk
-        # follows the open lines, not every line ever filed.
-        "  FROM request_items i INDEXED BY request_items_open_totals"
-        f"  WHERE i.request_open = 1 AND i.item_key IS NOT NULL{key_sql} AND {in_open}"
-        "  GROUP BY i.item_key, i.unit"
-    )
+        if rf_sql:
+            in_open = "+i.request_id IN (SELECT id FROM open_ids)"
+            open_ids = (
+                " SELECT r.id FROM requests r"
+                f" WHERE r.status IN {_OPEN} AND r.created_at < ?{rf_sql}"
+            )
+            open_args: list[object] = [end, *rf_args]
+        else:
+            # request_open already says "open", and "filed before the window's end" is "not
+            # among those filed since", a set as small as the time since (issue 17).
+            in_open = "+i.request_id NOT IN (SELECT id FROM open_ids)"
+            open_ids = " SELECT r.id FROM requests r WHERE r.created_at >= ?"
+            open_args = [end]
+        sql = (
+            f"WITH open_ids AS MATERIALIZED ({open_ids}"
+            "), item_groups AS ("
+            f" SELECT i.item_key, NULL AS free_text, i.unit, {sums}"
+            # Only open requests' lines, in (item_key, unit) order (migration v018): the walk
+            # follows the open lines, not every line ever filed.
+            "  FROM request_items i INDEXED BY request_items_open_totals"
+            f"  WHERE i.request_open = 1 AND i.item_key IS NOT NULL{key_sql} AND {in_open}"
+            "  GROUP BY i.item_key, i.unit"
+        )
+        args = [*open_args, *key_args]
     if filters.item_keys is None:  # free text never matches an item filter
         sql += (
             " UNION ALL"
@@ -592,14 +642,12 @@ async def _totals(
             f"  AND r.created_at < ?{rf_sql}"
             f"  GROUP BY {_FOLD}(i.free_text), i.unit"
         )
+        args += [end, *rf_args]
     # COUNT(*) OVER () is computed before the LIMIT: the number of groups, in the same pass.
     sql += (
         ") SELECT *, COUNT(*) OVER () AS group_count FROM item_groups"
         " ORDER BY outstanding DESC, requested DESC, item_key, free_text, unit LIMIT ?"
     )
-    args: list[object] = [*open_args, *key_args]
-    if filters.item_keys is None:
-        args += [end, *rf_args]
     rows = await fetch_all(conn, sql, [*args, TOTALS_LIMIT])
     totals = [
         ItemTotal(

@@ -85,7 +85,7 @@ async def read_chart(
 def draw_chart(
     ctx: HandlerContext, data: ChartData, *, lang: Language, weeks: int = CHART_WEEKS
 ) -> tuple[bytes, str]:
-    """The PNG and its title. matplotlib takes about a second here: call it via ``off_loop``."""
+    """The PNG and its title. matplotlib takes half a second or more: call it via ``off_loop``."""
     folded = chart_by_category(data, ctx.catalog, tz=ctx.policy.timezone)
     title = ctx.t(lang, "export.chart.title", weeks=weeks)
     png = ctx.renderers.weekly_chart(
