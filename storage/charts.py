@@ -9,7 +9,7 @@ every week, because pledges and deliveries per item carry no full history. A ple
 yesterday therefore lowers the bars of earlier weeks too; requests that were closed are still
 placed correctly in time, since closing is dated by its status event.
 
-Read from what migration v019 keeps with every change (triggers): the aggregates
+Read from what migration v021 keeps with every change (triggers): the aggregates
 ``outstanding_changes``, some forty rows per item key and week whatever the size of the
 history; and, for filters on the organisation or its place (which the aggregates do not
 carry), ``request_open_changes`` since the first week end, summed in SQL. The walk over the
@@ -98,7 +98,7 @@ def _outstanding_for_organisations(
     raw: sqlite3.Connection, ends: list[datetime], filters: Filters, count_lines: bool = False
 ) -> ChartData:
     """The weeks for requests of some organisations: what they have open now (lines flagged
-    ``request_open``, v018) less their changes (``request_open_changes``, v019) after each week
+    ``request_open``, v018) less their changes (``request_open_changes``, v021) after each week
     end, summed by SQLite in one pass over the changes since the first week end. Its cost
     follows the window's changes (~170,000 at 1,000,000 requests), not the history, and no
     row reaches Python: the walk over every candidate's lines and events took 3 s there.
@@ -184,7 +184,7 @@ def _floor_hour(moment: datetime) -> datetime:
 def _outstanding_from_changes(
     raw: sqlite3.Connection, ends: list[datetime], filters: Filters, count_lines: bool = False
 ) -> ChartData:
-    """The weeks from ``outstanding_changes`` (migration v019): what is open now (span
+    """The weeks from ``outstanding_changes`` (migration v021): what is open now (span
     ``all``) less every change after each week end: the changes of the end's own hour one by
     one, then the buckets of the hours to the end of its day, of the days to the end of its
     week (weeks start on Monday, in UTC as stored) and of the weeks after it."""
@@ -272,7 +272,7 @@ def _outstanding(
     raw: sqlite3.Connection, ends: list[datetime], filters: Filters, count_lines: bool = False
 ) -> ChartData:
     """The reference: each candidate request's status at each week end from its history, its
-    lines summed in Python (how the chart was read before v019; 3-28 s at 1,000,000
+    lines summed in Python (how the chart was read before v021; 3-28 s at 1,000,000
     requests). Only tests call it, to hold the reads above to its figures."""
     first, last = to_db(ends[0]), to_db(ends[-1])
     where, args = filter_sql(filters)

@@ -457,7 +457,7 @@ async def _stale(
     requests the stale set was 94,000 requests, sorted to show 15):
 
     * silent: no event after the cut-off (``requests.last_event_at``, kept by triggers,
-      migration v018) and filed by then. ``requests_open_stale`` (migration v019) holds the
+      migration v018) and filed by then. ``requests_open_stale`` (migration v021) holds the
       open requests in list order (urgency_rank, created_at, id) with last_event_at and what
       the filters test, so the first ``limit`` are the first matches of a walk down the index
       and the count is a walk of the index alone, reading no table row.
@@ -551,7 +551,7 @@ async def _totals(
     """The top (item, unit) groups by outstanding quantity, and how many groups are left out.
 
     Without a filter on requests (urgency, organisation, place) the catalogue lines' groups
-    are read from ``open_item_totals`` (migration v019), kept by triggers with every change
+    are read from ``open_item_totals`` (migration v021), kept by triggers with every change
     of a line or of its request's status: a few hundred rows, less the lines of requests filed
     at or after the window's end (as many as were filed since, by index), whatever the number
     of open lines. ``kept=False`` sums the lines instead, as it must under a request filter;

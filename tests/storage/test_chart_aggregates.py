@@ -1,4 +1,4 @@
-"""The chart's aggregates (migration v019) give the walk's figures, for the same data.
+"""The chart's aggregates (migration v021) give the walk's figures, for the same data.
 
 A seeded history is written through the storage functions the handlers use (requests filed,
 statuses changed forwards and back, withdrawn and declined, pledges and deliveries counted,
@@ -6,8 +6,8 @@ items added later, notes, several changes at one instant), over weeks that cross
 changes of Europe/Berlin. Then, for week ends at odd instants, on bucket edges and on events,
 in UTC and in Berlin time, with and without filters, in quantities and in lines: the figures
 from ``outstanding_changes`` must equal those of the walk over the histories
-(``storage.charts._outstanding``), which is how the chart was computed before v019. The same
-history written before v019 and then migrated (the backfill) must give them too.
+(``storage.charts._outstanding``), which is how the chart was computed before v021. The same
+history written before v021 and then migrated (the backfill) must give them too.
 """
 
 from __future__ import annotations
@@ -262,11 +262,11 @@ async def run_in_db_thread_agg(db: Database, end: datetime, filters: Filters) ->
 
 
 async def test_backfill_gives_the_same_figures(tmp_path: Path) -> None:
-    """The history written before v019, then migrated: the backfill's aggregates match the
+    """The history written before v021, then migrated: the backfill's aggregates match the
     walk, and so do the triggers' for what happens after it."""
     database = await open_db(tmp_path / "old.db")
     try:
-        await migrate(database, target=18)
+        await migrate(database, target=20)
         moments = await write_history(database, seed=11, steps=400)
         await migrate(database)
         assert await assert_same_figures(database, moments) > 100

@@ -1,8 +1,8 @@
-"""The digest's totals from ``open_item_totals`` (migration v019) equal the sums over the open
+"""The digest's totals from ``open_item_totals`` (migration v021) equal the sums over the open
 lines, for the same data: the seeded history of test_chart_aggregates (statuses back and forth,
 withdrawn and declined, pledges and deliveries, items added later, several lines of one item
 and unit in a request), at window ends before and after requests were filed, with and without
-an item filter; and after the backfill of a database written before v019."""
+an item filter; and after the backfill of a database written before v021."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ async def test_a_request_filter_sums_the_lines(db: Database) -> None:
 async def test_backfilled_totals_equal_the_sums(tmp_path: Path) -> None:
     database = await open_db(tmp_path / "old.db")
     try:
-        await migrate(database, target=18)
+        await migrate(database, target=20)
         moments = await write_history(database, seed=37, steps=400)
         await migrate(database)
         assert await assert_same_totals(database, moments) > 20

@@ -251,10 +251,10 @@ async def test_digest_totals_walk_only_open_lines_kept_by_triggers(db: Database)
 
     plans = await traced_plans(db, call)
     # The stale section: its first rows and its count off the open requests' list-order
-    # index with their last event's time (migration v019), no table row read for either.
+    # index with their last event's time (migration v021), no table row read for either.
     assert any(
         "USING COVERING INDEX requests_open_stale" in step for plan in plans for step in plan
     ), plans
-    # The totals: the kept sums per (item, unit) (open_item_totals AS t, migration v019),
+    # The totals: the kept sums per (item, unit) (open_item_totals AS t, migration v021),
     # not every open line.
     assert any(step.startswith("SCAN t") for plan in plans for step in plan), plans
