@@ -219,6 +219,11 @@ def main() -> None:
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--job", default="meeting", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="keep the generated database here and reuse it when it exists (repeated runs)",
+    )
     args = parser.parse_args()
     if args.generate is not None:
         asyncio.run(_prepare(args.generate))
@@ -231,18 +236,19 @@ def main() -> None:
         return
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.db"
+        path = args.db if args.db is not None else Path(tmp) / "bench.db"
         began = time.perf_counter()
-        _run_self(
-            "--generate",
-            str(path),
-            "--requests",
-            str(args.requests),
-            "--orgs",
-            str(args.orgs),
-            "--lines",
-            str(args.lines),
-        )
+        if not path.exists():
+            _run_self(
+                "--generate",
+                str(path),
+                "--requests",
+                str(args.requests),
+                "--orgs",
+                str(args.orgs),
+                "--lines",
+                str(args.lines),
+            )
         conn = sqlite3.connect(path)
         counts = {
             table: conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
