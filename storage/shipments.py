@@ -494,3 +494,31 @@ async def on_the_way(
             )
         )
     return {key: tuple(value) for key, value in found.items()}
+
+
+# --- the hub's onward distribution (v020) -------------------------------------------------
+
+
+async def record_onward(
+    conn: aiosqlite.Connection,
+    shipment_id: int,
+    dest_org_id: int,
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> bool:
+    """Record that the hub sent ``dest_org_id``'s goods on; False when it already was."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO shipment_onward (shipment_id, dest_org_id, actor_id, at)"
+        " VALUES (?, ?, ?, ?)",
+        (shipment_id, dest_org_id, actor_id, to_db(now)),
+    )
+    return cur.rowcount == 1
+
+
+async def list_onward(conn: aiosqlite.Connection, shipment_id: int) -> dict[int, datetime]:
+    """Destinations whose goods left the hub, and when."""
+    cur = await conn.execute(
+        "SELECT dest_org_id, at FROM shipment_onward WHERE shipment_id = ?", (shipment_id,)
+    )
+    return {int(row[0]): from_db(row[1]) for row in await cur.fetchall()}

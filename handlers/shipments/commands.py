@@ -21,7 +21,7 @@ from handlers.lifecycle.commands import refusal as lifecycle_refusal
 from handlers.lifecycle.rules import parse_amounts
 from handlers.requests.need_line import parse_need
 from handlers.requests.requester_commands import not_found, visible_request
-from handlers.shipments import fill, new_flow, receipt, service
+from handlers.shipments import fill, hub, new_flow, receipt, service
 from handlers.shipments.cards import form_error, load_shipment, refuse, show_card
 from handlers.shipments.forms import FormError, parse_new
 from handlers.shipments.packing_list import FORMATS, packing_detail, packing_document
@@ -303,5 +303,6 @@ def register(registry: Registry) -> None:
     # A hub's members may be requesters of the hub hospital: the handler checks the org.
     registry.add_choice(ChoiceRoute("shh", ANY_MEMBER, on_hub_arrived))
     fill.register(registry)
+    hub.register(registry)
     receipt.register(registry)
     new_flow.register(registry)

@@ -1,0 +1,78 @@
+"""The hub's part of a truck (issue 14): /hub S-12 confirms the arrival and records, per
+destination, that its goods left the hub; each destination hears it once, in its language."""
+
+from __future__ import annotations
+
+from tests.engine_harness import EngineHarness, payloads
+from tests.handlers.test_shipments import COORD, HUB, NURSE_A, NURSE_B, setup, told
+
+
+async def test_the_hub_confirms_arrival_and_sends_each_hospitals_goods_on(
+    harness: EngineHarness,
+) -> None:
+    h = harness
+    orgs = await setup(h)
+    await h.need_and_submit(NURSE_A, "/need 10 уп бинти")
+    await h.need_and_submit(NURSE_B, "/need 2 генератор")
+    await h.send(COORD, "/pledge R-1001")
+    await h.send(COORD, "/pledge R-1002")
+    await h.send(COORD, "/shipment new Truck 1; hub Полтавська")
+    await h.send(COORD, "/shipment add S-1 R-1001")
+    await h.send(COORD, "/shipment add S-1 R-1002")
+    await h.send(COORD, "/shipment add S-1 hub 5 намет")
+
+    # Another hospital's member learns nothing of the truck.
+    replies = await h.send(NURSE_A, "/hub S-1")
+    assert "S-1" in replies[0].text and not replies[0].choices and "Бинт" not in replies[0].text
+    replies = await h.send(HUB, "/hub")
+    assert "/hub S-12" in replies[0].text
+    replies = await h.send(HUB, "/hub S-1")
+    assert "ще не вирушив" in replies[0].text and not replies[0].choices
+    mark = await h.last_outbox_id()
+    await h.send(COORD, "/shipment depart S-1")
+    incoming = await told(h, HUB, mark)
+    assert len(incoming) == 1 and "/hub S-1" in incoming[0][1]
+
+    # On a platform without buttons the view is a reply: "1" is its first button, Arrived.
+    replies = await h.send(HUB, "/hub S-1", buttons=False)
+    assert payloads(replies[0]) == ["shh:1"]
+    replies = await h.send(HUB, "1", buttons=False)
+    assert "/hub S-1" in replies[0].text
+    assert await h.rows("SELECT status FROM shipments") == [("at_hub",)]
+
+    replies = await h.send(HUB, "/hub S-1")
+    # The hub's own tents are not sent on; each hospital's goods are, one button each.
+    assert "Намет" not in replies[0].text
+    assert payloads(replies[0]) == [f"sho:1:{orgs['a']}", f"sho:1:{orgs['b']}"]
+    mark = await h.last_outbox_id()
+    replies = await h.press(HUB, f"sho:1:{orgs['b']}")
+    assert payloads(replies[0]) == [f"sho:1:{orgs['a']}"] and replies[0].durable
+    assert "Відправлено далі 24.11.2026" in replies[0].text
+    heard = await told(h, NURSE_B, mark)
+    assert len(heard) == 1 and "vom Umschlaglager" in heard[0][1] and "Stromerzeuger" in heard[0][1]
+    assert "(Poltavska oblasna likarnia)" in heard[0][1]
+    assert await told(h, NURSE_A, mark) == []
+    # A second tap (or a colleague's) records and tells nothing more.
+    replies = await h.press(HUB, f"sho:1:{orgs['b']}")
+    assert replies[0].toast and "вже записано" in replies[0].text
+    assert len(await told(h, NURSE_B, mark)) == 1
+    assert await h.rows("SELECT dest_org_id FROM shipment_onward") == [(orgs["b"],)]
+    assert await h.rows("SELECT action, target FROM audit WHERE action = 'shipment.onward'") == [
+        ("shipment.onward", "S-1")
+    ]
+    # The coordinator's card says so too; a stranger's forged button does nothing.
+    replies = await h.send(COORD, "/shipment S-1")
+    assert "Sent on 24.11.2026" in replies[0].text
+    replies = await h.press(NURSE_A, f"sho:1:{orgs['a']}")
+    assert replies[0].toast
+    assert await h.count("shipment_onward") == 1
+
+
+async def test_hub_on_a_truck_without_a_hub(harness: EngineHarness) -> None:
+    h = harness
+    await setup(h)
+    await h.send(COORD, "/shipment new Direct")
+    replies = await h.send(COORD, "/hub S-1")
+    assert "without a hub" in replies[0].text
+    replies = await h.send(COORD, "/hub S-9")
+    assert "S-9" in replies[0].text and "not found" in replies[0].text
