@@ -221,6 +221,17 @@ async def test_the_weekly_truck_from_pledges_to_signed_receipt(world: World) -> 
     assert len(told(tg, COORD, mark, "ist in Полтавська обласна лікарня angekommen")) == 1
     assert await scalar(tg.app.db, "SELECT status FROM shipments") == "at_hub"
 
+    # The hub sends A's goods on (/hub S-1, the first hospital's button); A hears it once.
+    mark_onward = tg.fake.last_seq
+    sent = await tg.say(HUB, "/hub S-1", language_code="uk")
+    view = sent[-1]
+    sent = await tg.press(HUB, button(view, "sho:"), message_id(view))
+    assert "Відправлено далі" in plain(sent[-1])
+    await outbox_drained(tg)
+    onward = told(tg, NURSE_A, mark_onward, "відправлено з хабу")
+    assert len(onward) == 1 and "R-1003: Бинт — 200 уп." in plain(onward[0])
+    assert not told(tg, NURSE_B, mark_onward, "weiterversandt")
+
     # A signs for everything with one tap.
     mark = tg.fake.last_seq
     notice_a = at_hub[NURSE_A][0]
@@ -281,7 +292,8 @@ async def test_the_weekly_truck_from_pledges_to_signed_receipt(world: World) -> 
         " WHERE action LIKE 'shipment.%' ORDER BY id)",
     )
     assert actions == (
-        "shipment.new shipment.lines shipment.departed shipment.at_hub shipment.receipt"
+        "shipment.new shipment.lines shipment.departed shipment.at_hub shipment.onward"
+        " shipment.receipt"
         " shipment.receipt shipment.receipt shipment.closed"
     )
     # Nobody heard anything twice: one message per notice per person over the whole run.
