@@ -43,6 +43,8 @@ MAX_NOTE = 1000
 # "/shipment add S-12 hub …": goods for the hub without a request.
 HUB_WORDS = frozenset({"hub", "хаб", "хабу", "umschlaglager", "lager"})
 LIST_LIMIT = 30
+# Sub-commands that name a shipment first.
+NEEDS_REF = frozenset({"fill", "list", "load", "depart", "arrived", "cancel"})
 
 
 # --- /shipment ---------------------------------------------------------------------------
@@ -60,6 +62,9 @@ async def cmd_shipment(turn: Turn, args: str) -> list[Reply]:
         return await cmd_add(turn, rest)
     if sub == "remove":
         return await cmd_remove(turn, rest)
+    if sub in NEEDS_REF and not rest:
+        # "/shipment depart" alone: say what is missing, not "shipment ? not found".
+        return [Reply(text=turn.tr("ship.need_ref", command=esc(f"/shipment {sub}")))]
     if sub == "fill":
         ref, _, filters = rest.partition(" ")
         shipment, refused = await load_shipment(turn, ref)

@@ -88,7 +88,7 @@ async def cmd_hub(turn: Turn, args: str) -> list[Reply]:
         return [Reply(text=turn.tr("hub.no_hub", ref=esc(shipment.ref)))]
     if not may_act(turn, shipment):
         # Not the hub's: said as "not found", so the command reveals no other trucks.
-        return [Reply(text=turn.tr("ship.not_found", ref=esc(ref[:20])))]
+        return [Reply(text=turn.tr("ship.not_found_mine", ref=esc(ref[:20])))]
     return await hub_view(turn, shipment)
 
 

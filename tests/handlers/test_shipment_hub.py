@@ -24,6 +24,7 @@ async def test_the_hub_confirms_arrival_and_sends_each_hospitals_goods_on(
     # Another hospital's member learns nothing of the truck.
     replies = await h.send(NURSE_A, "/hub S-1")
     assert "S-1" in replies[0].text and not replies[0].choices and "Бинт" not in replies[0].text
+    assert "/shipments" not in replies[0].text
     replies = await h.send(HUB, "/hub")
     assert "/hub S-12" in replies[0].text
     replies = await h.send(HUB, "/hub S-1")
@@ -76,3 +77,11 @@ async def test_hub_on_a_truck_without_a_hub(harness: EngineHarness) -> None:
     assert "without a hub" in replies[0].text
     replies = await h.send(COORD, "/hub S-9")
     assert "S-9" in replies[0].text and "not found" in replies[0].text
+
+
+async def test_a_sub_command_without_its_shipment_says_so(harness: EngineHarness) -> None:
+    h = harness
+    await setup(h)
+    for sub in ("depart", "cancel", "fill", "list", "load", "arrived"):
+        replies = await h.send(COORD, f"/shipment {sub}")
+        assert replies[0].text == f"Name the shipment: /shipment {sub} S-12", sub

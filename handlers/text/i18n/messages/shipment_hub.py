@@ -1,4 +1,5 @@
-"""Texts for the hub's part of a truck (issue 14): /hub S-12, onward distribution."""
+"""Texts for the hub's part of a truck (issue 14): /hub S-12, onward distribution; and the
+answer to a /shipment sub-command typed without its shipment."""
 
 UK: dict[str, str] = {
     "help.hub": "хаб: прибуття вантажу й відправлення товарів далі отримувачам",
@@ -13,6 +14,8 @@ UK: dict[str, str] = {
     "hub.notify.sent_on": "🚚 Ваші товари з транспорту «{name}» ({ref}) відправлено з хабу {hub} до вас:\n{lines}",
     "audit.action.shipment.onward": "Товари відправлено з хабу далі",
     "audit.detail.shipment.onward": "до {org}",
+    "ship.need_ref": "Вкажіть вантаж: {command} S-12",
+    "ship.not_found_mine": "Вантажу {ref} для вашої організації не знайдено. Ваші запити та їхні вантажі: /my",
 }
 
 DE: dict[str, str] = {
@@ -28,6 +31,8 @@ DE: dict[str, str] = {
     "hub.notify.sent_on": "🚚 Ihre Waren aus dem Transport „{name}“ ({ref}) wurden vom Umschlaglager {hub} an Sie weiterversandt:\n{lines}",
     "audit.action.shipment.onward": "Waren vom Umschlaglager weiterversandt",
     "audit.detail.shipment.onward": "an {org}",
+    "ship.need_ref": "Bitte den Transport angeben: {command} S-12",
+    "ship.not_found_mine": "Transport {ref} für Ihre Organisation nicht gefunden. Ihre Anfragen und ihre Transporte: /my",
 }
 
 EN: dict[str, str] = {
@@ -43,4 +48,6 @@ EN: dict[str, str] = {
     "hub.notify.sent_on": "🚚 Your goods from transport “{name}” ({ref}) were sent on from the hub {hub} to you:\n{lines}",
     "audit.action.shipment.onward": "Goods sent on from the hub",
     "audit.detail.shipment.onward": "to {org}",
+    "ship.need_ref": "Name the shipment: {command} S-12",
+    "ship.not_found_mine": "No shipment {ref} for your organisation. Your requests and their shipments: /my",
 }
