@@ -1,4 +1,5 @@
-"""The 8-week chart of outstanding need, summed in SQL (issue 14's bench: the round's chart).
+"""The 8-week chart of outstanding need, summed in SQL, and the round's reads off indexes
+(issue 14's bench: the coordination round's pack).
 
 ``storage.charts.outstanding_by_week`` buckets each open item line by the week its request
 appeared in (and closed in) and sums in SQL. Here it is compared with the definition walked
@@ -10,6 +11,7 @@ history row of the window.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -21,6 +23,7 @@ import pytest
 from bench.scale import BIG_ORG, NOW, generate
 from storage.charts import CLOSED_EVENT_SQL, ChartData, outstanding_by_week, week_ends
 from storage.db import Database, open_db, run_in_db_thread
+from storage.meeting import load_meeting_data
 from storage.migrations import migrate
 from storage.models import OPEN_STATUSES, Filters, Status, Urgency
 from storage.timefmt import to_db
@@ -168,3 +171,30 @@ def test_the_closing_literal_is_every_closed_status() -> None:
     closed = sorted(s.value for s in Status if s not in OPEN_STATUSES)
     named = sorted(part.strip(" '()") for part in CLOSED_EVENT_SQL.split("IN")[1].split(","))
     assert named == closed
+
+
+# A history table read whole: every pledge, shipment line or event ever written.
+_HISTORY_SCAN = re.compile(
+    r"^SCAN (pledges|shipment_lines|shipment_events|status_events|p|l|e|se|le|op)\b"
+)
+
+
+async def test_the_rounds_sections_follow_the_window_not_the_history(db: Database) -> None:
+    statements: list[str] = []
+    async with db.read() as conn:
+        await run_in_db_thread(conn, lambda raw: raw.set_trace_callback(statements.append))
+        try:
+            await load_meeting_data(
+                conn, since=END - timedelta(days=14), until=END, today=END.date()
+            )
+        finally:
+            await run_in_db_thread(conn, lambda raw: raw.set_trace_callback(None))
+        steps: list[str] = []
+        for sql in statements:
+            if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                rows = await conn.execute_fetchall("EXPLAIN QUERY PLAN " + sql)
+                steps += [str(row[3]) for row in rows]
+    assert steps
+    assert [step for step in steps if _HISTORY_SCAN.match(step)] == []
+    for index in ("pledges_at", "shipment_lines_confirmed", "shipment_events_departed"):
+        assert any(index in step for step in steps), index
