@@ -522,3 +522,34 @@ async def list_onward(conn: aiosqlite.Connection, shipment_id: int) -> dict[int,
         "SELECT dest_org_id, at FROM shipment_onward WHERE shipment_id = ?", (shipment_id,)
     )
     return {int(row[0]): from_db(row[1]) for row in await cur.fetchall()}
+
+
+async def set_details(
+    conn: aiosqlite.Connection,
+    shipment_id: int,
+    draft: ShipmentDraft,
+    *,
+    statuses: Iterable[ShipmentStatus],
+    now: datetime,
+) -> bool:
+    """Carrier, hub, origin, departure, vehicle, waybill and value as ``draft`` has them
+    (its name is kept), while the shipment is in one of ``statuses``; False otherwise."""
+    wanted = sorted(s.value for s in statuses)
+    cur = await conn.execute(
+        "UPDATE shipments SET carrier_org_id = ?, hub_org_id = ?, origin = ?,"
+        " planned_departure = ?, vehicle = ?, waybill = ?, declared_value_eur = ?,"
+        f" updated_at = ? WHERE id = ? AND status IN ({','.join('?' for _ in wanted)})",
+        (
+            draft.carrier_org_id,
+            draft.hub_org_id,
+            draft.origin,
+            date_to_db(draft.planned_departure),
+            draft.vehicle,
+            draft.waybill,
+            draft.declared_value_eur,
+            to_db(now),
+            shipment_id,
+            *wanted,
+        ),
+    )
+    return cur.rowcount == 1

@@ -85,3 +85,43 @@ async def test_a_sub_command_without_its_shipment_says_so(harness: EngineHarness
     for sub in ("depart", "cancel", "fill", "list", "load", "arrived"):
         replies = await h.send(COORD, f"/shipment {sub}")
         assert replies[0].text == f"Name the shipment: /shipment {sub} S-12", sub
+
+
+async def test_details_are_set_until_the_truck_leaves(harness: EngineHarness) -> None:
+    """/shipment set: what the guided form does not ask (vehicle, waybill, value, origin), or
+    a new departure day, which the hospitals with goods on the truck hear once."""
+    h = harness
+    orgs = await setup(h)
+    await h.need_and_submit(NURSE_B, "/need 2 генератор")
+    await h.send(COORD, "/pledge R-1001")
+    await h.send(COORD, "/shipment new Truck 1; hub Полтавська; departs 04.12.2026")
+    await h.send(COORD, "/shipment add S-1 R-1001")
+    replies = await h.send(COORD, "/shipment set S-1")
+    assert replies[0].text.startswith("What to change: /shipment set S-12")
+    replies = await h.send(COORD, "/shipment set S-1 colour red")
+    assert "colour red" in replies[0].text
+    replies = await h.send(COORD, "/shipment set S-1 departs 01.01.2020")
+    assert "01.01.2020" in replies[0].text
+    mark = await h.last_outbox_id()
+    replies = await h.send(
+        COORD, "/shipment set S-1 waybill CMR-4711; vehicle MAN TGX; value 150.000 €"
+    )
+    assert "details changed" in replies[0].text and "CMR-4711" in replies[0].text
+    assert await told(h, NURSE_B, mark) == []  # nothing the hospital needs to know
+    replies = await h.send(COORD, "/shipment set S-1 departs 11.12.2026")
+    assert "Friday, 11.12.2026" in replies[0].text
+    heard = await told(h, NURSE_B, mark)
+    assert len(heard) == 1 and "Freitag, 11.12.2026" in heard[0][1]
+    assert await h.rows(
+        "SELECT waybill, vehicle, declared_value_eur, planned_departure, hub_org_id FROM shipments"
+    ) == [("CMR-4711", "MAN TGX", 150_000, "2026-12-11", orgs["hub"])]
+    await h.send(COORD, "/shipment add S-1 hub 5 намет")
+    replies = await h.send(COORD, "/shipment set S-1 hub Лікарня А")
+    assert "goods for its hub" in replies[0].text
+    assert await h.rows("SELECT action, summary FROM audit WHERE action = 'shipment.details'") == [
+        ("shipment.details", "declared_value_eur, vehicle, waybill"),
+        ("shipment.details", "planned_departure"),
+    ]
+    await h.send(COORD, "/shipment depart S-1")
+    replies = await h.send(COORD, "/shipment set S-1 waybill CMR-9")
+    assert "“On the way”" in replies[0].text
