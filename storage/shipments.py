@@ -513,7 +513,20 @@ async def record_onward(
         " VALUES (?, ?, ?, ?)",
         (shipment_id, dest_org_id, actor_id, to_db(now)),
     )
-    return cur.rowcount == 1
+    if cur.rowcount != 1:
+        return False
+    # In the shipment's history too, as every other change of it.
+    status = await fetch_one(conn, "SELECT status FROM shipments WHERE id = ?", (shipment_id,))
+    await add_event(
+        conn,
+        shipment_id=shipment_id,
+        kind=ShipmentEventKind.NOTE,
+        status=str(status[0]) if status else "",
+        actor_id=actor_id,
+        now=now,
+        detail={"onward_to": dest_org_id},
+    )
+    return True
 
 
 async def list_onward(conn: aiosqlite.Connection, shipment_id: int) -> dict[int, datetime]:

@@ -58,6 +58,9 @@ async def test_the_hub_confirms_arrival_and_sends_each_hospitals_goods_on(
     assert replies[0].toast and "вже записано" in replies[0].text
     assert len(await told(h, NURSE_B, mark)) == 1
     assert await h.rows("SELECT dest_org_id FROM shipment_onward") == [(orgs["b"],)]
+    assert await h.rows("SELECT status, detail FROM shipment_events WHERE kind = 'note'") == [
+        ("at_hub", f'{{"onward_to": {orgs["b"]}}}')
+    ]
     assert await h.rows("SELECT action, target FROM audit WHERE action = 'shipment.onward'") == [
         ("shipment.onward", "S-1")
     ]
