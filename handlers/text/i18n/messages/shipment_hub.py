@@ -1,5 +1,6 @@
 """Texts for the hub's part of a truck (issue 14): /hub S-12, onward distribution; and the
-answer to a /shipment sub-command typed without its shipment."""
+answer to a /shipment sub-command typed without its shipment, and /meeting's unreadable date
+or place."""
 
 UK: dict[str, str] = {
     "help.hub": "хаб: прибуття вантажу й відправлення товарів далі отримувачам",
@@ -19,6 +20,8 @@ UK: dict[str, str] = {
     "ship.hub_has_goods": "На {ref} є товари для хабу: щоб змінити хаб, спершу приберіть їх.",
     "ship.notify.new_departure": "🗓 Транспорт «{name}» ({ref}) з вашими товарами тепер вирушає: {when}.",
     "audit.action.shipment.details": "Дані вантажу змінено",
+    "meeting.bad_date": "Дату «{word}» не розумію. Напишіть так: 2026-11-16 або 16.11.2026.",
+    "meeting.unknown_place": "«{word}»: такого району чи громади не знаю.",
     "ship.need_ref": "Вкажіть вантаж: {command} S-12",
     "ship.not_found_mine": "Вантажу {ref} для вашої організації не знайдено. Ваші запити та їхні вантажі: /my",
 }
@@ -41,6 +44,8 @@ DE: dict[str, str] = {
     "ship.hub_has_goods": "Auf {ref} sind Waren für das Umschlaglager: um es zu ändern, diese zuerst herunternehmen.",
     "ship.notify.new_departure": "🗓 Transport „{name}“ ({ref}) mit Ihren Waren fährt jetzt ab: {when}.",
     "audit.action.shipment.details": "Angaben des Transports geändert",
+    "meeting.bad_date": "Das Datum „{word}“ verstehe ich nicht. Bitte so: 2026-11-16 oder 16.11.2026.",
+    "meeting.unknown_place": "„{word}“: einen Rajon oder eine Hromada dieses Namens kenne ich nicht.",
     "ship.need_ref": "Bitte den Transport angeben: {command} S-12",
     "ship.not_found_mine": "Transport {ref} für Ihre Organisation nicht gefunden. Ihre Anfragen und ihre Transporte: /my",
 }
@@ -63,6 +68,8 @@ EN: dict[str, str] = {
     "ship.hub_has_goods": "{ref} carries goods for its hub: take them off before changing the hub.",
     "ship.notify.new_departure": "🗓 Transport “{name}” ({ref}) with your goods now leaves: {when}.",
     "audit.action.shipment.details": "Shipment details changed",
+    "meeting.bad_date": "I don't understand the date “{word}”. Please write it as 2026-11-16 or 16.11.2026.",
+    "meeting.unknown_place": "“{word}”: I know no raion or hromada of that name.",
     "ship.need_ref": "Name the shipment: {command} S-12",
     "ship.not_found_mine": "No shipment {ref} for your organisation. Your requests and their shipments: /my",
 }
