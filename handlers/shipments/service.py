@@ -423,7 +423,7 @@ async def _tell_at_hub(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentL
                 "ship.notify.at_hub",
                 ref=esc(shipment.ref),
                 name=esc(shipment.name),
-                hub=esc(hub),
+                hub=esc(latin_beside(hub, lang)),
                 lines=lines_block(t, catalog, lang, group),
             )
             text += "\n\n" + t(lang, "ship.sign_hint", ref=esc(shipment.ref))
@@ -440,7 +440,7 @@ async def _tell_at_hub(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentL
                     "ship.notify.coord_at_hub",
                     ref=esc(shipment.ref),
                     name=esc(shipment.name),
-                    hub=esc(hub),
+                    hub=esc(latin_beside(hub, lang)),
                 )
             )
 

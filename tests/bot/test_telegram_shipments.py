@@ -218,7 +218,17 @@ async def test_the_weekly_truck_from_pledges_to_signed_receipt(world: World) -> 
         for user, needle in ((NURSE_A, "прибув до"), (NURSE_B, "angekommen"), (NURSE_C, "reached"))
     }
     assert all(len(calls) == 1 for calls in at_hub.values()), at_hub
-    assert len(told(tg, COORD, mark, "ist in Полтавська обласна лікарня angekommen")) == 1
+    assert (
+        len(
+            told(
+                tg,
+                COORD,
+                mark,
+                "ist in Полтавська обласна лікарня (Poltavska oblasna likarnia) angekommen",
+            )
+        )
+        == 1
+    )
     assert await scalar(tg.app.db, "SELECT status FROM shipments") == "at_hub"
 
     # The hub sends A's goods on (/hub S-1, the first hospital's button); A hears it once.
