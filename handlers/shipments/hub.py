@@ -13,6 +13,7 @@ from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
 from handlers.core.notify import notify_replies
 from handlers.core.registry import ANY_MEMBER, ChoiceRoute, Command, Registry
+from handlers.shipments import service
 from handlers.shipments.cards import load_shipment, refuse
 from handlers.shipments.rules import Refusal
 from handlers.shipments.view import lines_block, org_name, status_text, title
@@ -22,7 +23,7 @@ from handlers.text.numbers import small_int
 from handlers.text.places import latin_beside
 from storage import members, organisations, shipments
 from storage.models import Role
-from storage.shipment_models import Shipment, ShipmentLine, ShipmentStatus
+from storage.shipment_models import LineStatus, Shipment, ShipmentLine, ShipmentStatus
 
 # Goods can be sent on once the truck is at the hub (and still after every line was signed).
 AFTER_ARRIVAL = frozenset({ShipmentStatus.AT_HUB, ShipmentStatus.CLOSED})
@@ -121,17 +122,22 @@ async def on_onward(turn: Turn, payload: str) -> list[Reply]:
     hub = await organisations.get_organisation(turn.conn, shipment.hub_org_id or 0)
     t, catalog = turn.ctx.t, turn.ctx.catalog
 
+    unsigned = [line for line in group if line.status is LineStatus.SHIPPED]
+
     def sent_on(lang: Language) -> Reply:
-        return Reply(
-            text=t(
-                lang,
-                "hub.notify.sent_on",
-                ref=esc(shipment.ref),
-                name=esc(shipment.name),
-                hub=esc(latin_beside(hub.name, lang) if hub else ""),
-                lines=lines_block(t, catalog, lang, group),
-            )
+        text = t(
+            lang,
+            "hub.notify.sent_on",
+            ref=esc(shipment.ref),
+            name=esc(shipment.name),
+            hub=esc(latin_beside(hub.name, lang) if hub else ""),
+            lines=lines_block(t, catalog, lang, group),
         )
+        if not unsigned:
+            return Reply(text=text)
+        # The goods are coming now: signing for them, as the arrival's notice offered.
+        text += "\n\n" + t(lang, "ship.sign_hint", ref=esc(shipment.ref))
+        return Reply(text=text, choices=service.receipt_choices(turn, lang, shipment, unsigned))
 
     await notify_replies(turn, await members.list_members(turn.conn, org_id=dest), sent_on)
     replies = await hub_view(turn, shipment, replace=True)

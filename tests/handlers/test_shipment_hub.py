@@ -52,6 +52,14 @@ async def test_the_hub_confirms_arrival_and_sends_each_hospitals_goods_on(
     heard = await told(h, NURSE_B, mark)
     assert len(heard) == 1 and "vom Umschlaglager" in heard[0][1] and "Stromerzeuger" in heard[0][1]
     assert "(Poltavska oblasna likarnia)" in heard[0][1]
+    # With the buttons to sign for them (the hospital has not yet).
+    assert "/received S-1" in heard[0][1]
+    choices = await h.rows(
+        "SELECT choices FROM outbox WHERE chat_id = ? AND id > ? AND kind = 'notice'",
+        NURSE_B.user_id,
+        mark,
+    )
+    assert "shr:ok:" in str(choices[0][0])
     assert await told(h, NURSE_A, mark) == []
     # A second tap (or a colleague's) records and tells nothing more.
     replies = await h.press(HUB, f"sho:1:{orgs['b']}")
