@@ -49,7 +49,7 @@ async def hub_view(turn: Turn, shipment: Shipment, *, replace: bool = False) -> 
     if shipment.status is ShipmentStatus.DEPARTED:
         out.append(turn.tr("hub.arrival_hint"))
         rows.append((Choice(label=turn.tr("ship.btn.arrived"), payload=f"shh:{shipment.id}"),))
-    elif shipment.status not in AFTER_ARRIVAL:
+    elif shipment.status in (ShipmentStatus.PLANNED, ShipmentStatus.LOADING):
         status = esc(status_text(turn.ctx.t, lang, shipment.status))
         out.append(turn.tr("hub.not_yet", status=status))
     for dest, group in _onward_groups(shipment, lines).items():
