@@ -413,6 +413,8 @@ async def build_app(
             stdout=stdout,
             on_eof=on_console_eof,
             max_upload_bytes=settings.max_attachment_bytes,
+            # Beside the database, as the console's log is: <database name>-files/<identity>/.
+            files_dir=settings.db_path.with_name(f"{settings.db_path.stem}-files"),
         )
     return app
 

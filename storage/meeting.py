@@ -27,6 +27,7 @@ import aiosqlite
 from storage.db import fetch_one, run_in_db_thread
 from storage.digests import RECONFIRM_GRACE, SILENCE_LIMIT
 from storage.models import OPEN_STATUSES, Frozen, Status, Urgency
+from storage.requests import OPEN_STATUS_SQL
 from storage.shipment_models import LineStatus
 from storage.timefmt import date_from_db, from_db, opt_from_db, to_db
 
@@ -34,7 +35,6 @@ from storage.timefmt import date_from_db, from_db, opt_from_db, to_db
 # urgent first, and the count of all of them; /export has every line.
 SECTION_LIMIT: Final = 300
 _OPEN = "(" + ", ".join(f"'{s.value}'" for s in sorted(OPEN_STATUSES)) + ")"
-_ALL_URGENCIES = "(" + ", ".join(f"'{u.value}'" for u in Urgency) + ")"
 _URGENCY_RANK = (
     "CASE r.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END"
 )
@@ -327,18 +327,17 @@ def _stale(
     to re-confirm over 7 days ago with no answer since."""
     asked_before = to_db(until - RECONFIRM_GRACE)
     cutoff = to_db(until - SILENCE_LIMIT)
-    silent = (
-        "(r.created_at <= ? AND NOT EXISTS (SELECT 1 FROM status_events se"
-        " WHERE se.request_id = r.id AND se.at > ?))"
-    )
+    # requests.last_event_at is the latest event's time, kept by triggers (v018): "no event
+    # after the cut-off" without probing each open request's history, as storage/digests.py.
+    silent = "(r.created_at <= ? AND r.last_event_at <= ?)"
     unconfirmed = (
         "(r.reconfirm_asked_at < ? AND NOT EXISTS (SELECT 1 FROM status_events se"
         " WHERE se.request_id = r.id AND se.at > r.reconfirm_asked_at))"
     )
     # As storage/digests.py reads it: the set built once (MATERIALIZED) from two arms, each on
-    # its own index ("urgency IN (all four)" lets SQLite range over created_at on the
-    # (status, urgency, created_at) index; "+r.status" keeps the second arm on the partial
-    # index of reconfirm_asked_at), then counted and cut from the same rows.
+    # its own index (the first on the open requests' partial index by last event, its term as
+    # written there; "+r.status" keeps the second arm on the partial index of
+    # reconfirm_asked_at), then counted and cut from the same rows.
     order = f"{_URGENCY_RANK}, r.created_at, r.id"
     extra = (
         ", COALESCE((SELECT MAX(le.at) FROM status_events le WHERE le.request_id = r.id),"
@@ -348,7 +347,8 @@ def _stale(
     rows = raw.execute(
         "WITH stale AS MATERIALIZED ("
         " SELECT r.id, r.urgency, r.created_at FROM requests r"
-        f"  WHERE r.status IN {_OPEN} AND r.urgency IN {_ALL_URGENCIES} AND {silent}{at}"
+        "  INDEXED BY requests_open_last_event"
+        f"  WHERE {OPEN_STATUS_SQL} AND {silent}{at}"
         " UNION ALL"
         " SELECT r.id, r.urgency, r.created_at FROM requests r"
         f"  WHERE +r.status IN {_OPEN} AND {unconfirmed} AND NOT {silent}{at}"
@@ -406,14 +406,22 @@ def _pledged(
     )
 
 
-_SHIPPED_COLUMNS = (
-    "s.id, s.name, d.at, l.request_id, l.dest_org_id, l.item_key, l.free_text, l.quantity,"
-    " l.unit, l.status, l.received, l.damaged, l.missing, l.confirmed_at"
+# When each line's shipment departed: its 'departed' status event (a shipment departs once:
+# no transition leads back before departed, handlers/shipments/rules.py), read per shipment
+# off its events' index, never grouped over every shipment's history.
+_DEPARTED_AT = (
+    "(SELECT MAX(e.at) FROM shipment_events e WHERE e.shipment_id = l.shipment_id"
+    " AND e.kind = 'status' AND e.status = 'departed')"
 )
-# When each shipment departed: its last 'departed' status event.
-_DEPARTED = (
-    "(SELECT shipment_id, MAX(at) AS at FROM shipment_events"
-    " WHERE kind = 'status' AND status = 'departed' GROUP BY shipment_id)"
+_SHIPPED_COLUMNS = (
+    f"s.id, s.name, {_DEPARTED_AT} AS departed_at, l.request_id, l.dest_org_id, l.item_key,"
+    " l.free_text, l.quantity, l.unit, l.status, l.received, l.damaged, l.missing,"
+    " l.confirmed_at"
+)
+# Shipments that left in a window: migration v022's partial index, its terms as written there.
+_DEPARTED_IN = (
+    "(SELECT e.shipment_id FROM shipment_events e WHERE e.kind = 'status'"
+    " AND e.status = 'departed' AND e.at >= ? AND e.at < ?)"
 )
 
 
@@ -443,11 +451,11 @@ def _shipped(
     dest, dest_args = _in_place("l.dest_org_id", place)
     where = (
         f" FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id"
-        f" JOIN {_DEPARTED} d ON d.shipment_id = s.id WHERE d.at >= ? AND d.at < ?{dest}"
+        f" WHERE l.shipment_id IN {_DEPARTED_IN}{dest}"
     )
     total = raw.execute(f"SELECT COUNT(*){where}", [start, end, *dest_args]).fetchone()[0]
     rows = raw.execute(
-        f"SELECT {_SHIPPED_COLUMNS}{where} ORDER BY d.at, s.id, l.dest_org_id, l.id LIMIT ?",
+        f"SELECT {_SHIPPED_COLUMNS}{where} ORDER BY departed_at, s.id, l.dest_org_id, l.id LIMIT ?",
         [start, end, *dest_args, limit],
     ).fetchall()
     return Section(rows=tuple(_shipped_line(r) for r in rows), total=int(total))
@@ -460,7 +468,6 @@ def _receipts(
     dest, dest_args = _in_place("l.dest_org_id", place)
     where = (
         f" FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id"
-        f" LEFT JOIN {_DEPARTED} d ON d.shipment_id = s.id"
         f" WHERE l.confirmed_at >= ? AND l.confirmed_at < ?{dest}"
     )
     total = raw.execute(f"SELECT COUNT(*){where}", [start, end, *dest_args]).fetchone()[0]
@@ -488,7 +495,13 @@ def _who_what_where(
         " COUNT(DISTINCT p.request_id) AS requests"
         " FROM pledges p JOIN request_items i ON i.id = p.item_id"
         " JOIN requests r ON r.id = p.request_id"
-        f" WHERE ((p.at >= ? AND p.at < ?) OR (r.status IN {_OPEN} AND p.at < ?)){at}"
+        # Two arms, each on its index: the window's pledges by time (v022), and the pledges
+        # of the open requests (their partial index, then pledges by request); an OR across
+        # the two tables read every pledge ever made.
+        " WHERE p.id IN (SELECT id FROM pledges WHERE at >= ? AND at < ?"
+        " UNION SELECT op.id FROM requests o INDEXED BY requests_open_order"
+        f"  JOIN pledges op ON op.request_id = o.id WHERE {OPEN_STATUS_SQL.replace('r.', 'o.')}"
+        f"  AND op.at < ?){at}"
         " GROUP BY p.org_id, i.item_key, i.unit, r.org_id"
     )
     # Grouped once (MATERIALIZED), then counted and cut from the same rows.

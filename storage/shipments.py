@@ -494,3 +494,75 @@ async def on_the_way(
             )
         )
     return {key: tuple(value) for key, value in found.items()}
+
+
+# --- the hub's onward distribution (v023) -------------------------------------------------
+
+
+async def record_onward(
+    conn: aiosqlite.Connection,
+    shipment_id: int,
+    dest_org_id: int,
+    *,
+    actor_id: int | None,
+    now: datetime,
+) -> bool:
+    """Record that the hub sent ``dest_org_id``'s goods on; False when it already was."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO shipment_onward (shipment_id, dest_org_id, actor_id, at)"
+        " VALUES (?, ?, ?, ?)",
+        (shipment_id, dest_org_id, actor_id, to_db(now)),
+    )
+    if cur.rowcount != 1:
+        return False
+    # In the shipment's history too, as every other change of it.
+    status = await fetch_one(conn, "SELECT status FROM shipments WHERE id = ?", (shipment_id,))
+    await add_event(
+        conn,
+        shipment_id=shipment_id,
+        kind=ShipmentEventKind.NOTE,
+        status=str(status[0]) if status else "",
+        actor_id=actor_id,
+        now=now,
+        detail={"onward_to": dest_org_id},
+    )
+    return True
+
+
+async def list_onward(conn: aiosqlite.Connection, shipment_id: int) -> dict[int, datetime]:
+    """Destinations whose goods left the hub, and when."""
+    cur = await conn.execute(
+        "SELECT dest_org_id, at FROM shipment_onward WHERE shipment_id = ?", (shipment_id,)
+    )
+    return {int(row[0]): from_db(row[1]) for row in await cur.fetchall()}
+
+
+async def set_details(
+    conn: aiosqlite.Connection,
+    shipment_id: int,
+    draft: ShipmentDraft,
+    *,
+    statuses: Iterable[ShipmentStatus],
+    now: datetime,
+) -> bool:
+    """Carrier, hub, origin, departure, vehicle, waybill and value as ``draft`` has them
+    (its name is kept), while the shipment is in one of ``statuses``; False otherwise."""
+    wanted = sorted(s.value for s in statuses)
+    cur = await conn.execute(
+        "UPDATE shipments SET carrier_org_id = ?, hub_org_id = ?, origin = ?,"
+        " planned_departure = ?, vehicle = ?, waybill = ?, declared_value_eur = ?,"
+        f" updated_at = ? WHERE id = ? AND status IN ({','.join('?' for _ in wanted)})",
+        (
+            draft.carrier_org_id,
+            draft.hub_org_id,
+            draft.origin,
+            date_to_db(draft.planned_departure),
+            draft.vehicle,
+            draft.waybill,
+            draft.declared_value_eur,
+            to_db(now),
+            shipment_id,
+            *wanted,
+        ),
+    )
+    return cur.rowcount == 1

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.transports.base import DeliveryError
-from handlers.core.events import ChatRef, Incoming, Reply, Upload
+from handlers.core.events import ChatRef, Document, Incoming, Reply, Upload
 from handlers.core.text_menu import numbered
 from handlers.requests.spreadsheet_reader import is_spreadsheet_name
+from storage.fileperms import make_private_dir, write_private
 from storage.models import Identity
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,19 @@ HandleFn = Callable[[Incoming], Awaitable[list[Reply]]]
 MarkFn = Callable[[int], Awaitable[None]]
 
 _TAG = re.compile(r"</?(b|i|code|pre|u|s)>")
+# What a file name the bot chose may keep on disk: letters, digits, dot, dash, underscore.
+_UNSAFE_NAME = re.compile(r"[^\w.\-]+")
+
+
+def save_document(folder: Path, document: Document) -> Path:
+    """The file written (0600) into ``folder`` (0700) under its own name, made safe: the
+    terminal cannot show a workbook or a chart, so the console leaves it where the person
+    can open it. A later file of the same name replaces it."""
+    name = _UNSAFE_NAME.sub("_", Path(document.filename).name).lstrip(".") or "file"
+    make_private_dir(folder)
+    path = folder / name
+    write_private(path, document.data)
+    return path
 
 
 def plain(text: str, *, ansi: bool) -> str:
@@ -52,10 +66,13 @@ def _read_upload(path_text: str, limit: int) -> tuple[str, int, bytes | None] | 
     return path.name, len(data), data if len(data) <= limit else None
 
 
-def render(reply: Reply, *, ansi: bool) -> str:
+def render(reply: Reply, *, ansi: bool, saved: Path | None = None) -> str:
     lines = [plain(reply.text, ansi=ansi)] if reply.text else []
     if reply.document is not None:
-        lines.append(f"[📎 {reply.document.filename}, {len(reply.document.data)} bytes]")
+        where = f" → {saved}" if saved is not None else ""
+        lines.append(f"[📎 {reply.document.filename}, {len(reply.document.data)} bytes]{where}")
+        if reply.document.caption:
+            lines.append(plain(reply.document.caption, ansi=ansi))
     options: list[str] = []
     words: list[str] = []
     for number, choice in numbered(reply.flat_choices()):
@@ -84,8 +101,14 @@ class ConsoleTransport:
         language_code: str | None = None,
         on_eof: Callable[[], None] | None = None,
         max_upload_bytes: int = 10_000_000,
+        files_dir: Path | None = None,
     ) -> None:
+        """``files_dir``: where files the bot sends (exports, packing lists, the round's
+        workbook and chart) are saved, one folder per identity; None: only named."""
         self._max_upload_bytes = max_upload_bytes
+        self._files = (
+            files_dir / _UNSAFE_NAME.sub("_", identity.user_id) if files_dir is not None else None
+        )
         self.identity = identity
         self.chat_id = identity.user_id
         self._handle = handle
@@ -183,8 +206,17 @@ class ConsoleTransport:
             await self._show(reply)
         return replies
 
+    async def _saved(self, reply: Reply) -> Path | None:
+        if reply.document is None or self._files is None:
+            return None
+        try:
+            return await asyncio.to_thread(save_document, self._files, reply.document)
+        except OSError as exc:
+            log.warning("console: file %s not saved: %s", reply.document.filename, exc)
+            return None
+
     async def _show(self, reply: Reply) -> None:
-        self._print(render(reply, ansi=self._ansi))
+        self._print(render(reply, ansi=self._ansi, saved=await self._saved(reply)))
         self._print("")
         if reply.outbox_id is not None:
             await self._mark_delivered(reply.outbox_id)
@@ -194,5 +226,5 @@ class ConsoleTransport:
             # Another console identity's notification: nobody is reading it here.
             log.info("console notification for %s kept: not this session", chat_id)
             raise DeliveryError("console recipient not attached", retry_after=3600)
-        self._print("🔔 " + render(reply, ansi=self._ansi))
+        self._print("🔔 " + render(reply, ansi=self._ansi, saved=await self._saved(reply)))
         self._print("")

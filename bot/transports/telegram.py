@@ -82,6 +82,10 @@ CONCURRENT_CALLS = 4
 HandleFn = Callable[[Incoming], Awaitable[list[Reply]]]
 
 
+# A file of this type is sent as a photo (the charts).
+PHOTO_MIME = "image/png"
+
+
 @dataclass(frozen=True)
 class WebhookSettings:
     """Webhook mode: Telegram POSTs updates to ``url`` with ``secret`` in a header."""
@@ -513,7 +517,22 @@ class TelegramTransport:
         timeout = BaseRequest.DEFAULT_NONE if self.send_timeout is None else self.send_timeout
         with delivery_errors():
             gap = False  # a message went before: wait part_gap
-            if reply.document is not None:
+            if reply.document is not None and reply.document.mime_type == PHOTO_MIME:
+                # Charts go as photos: shown in the chat at a glance, not a file to open
+                # (issue 14: "charts (PNG, sent as photos)"). Matrix shows them as m.image.
+                doc = reply.document
+                await self.app.bot.send_photo(
+                    chat_id=chat_id,
+                    photo=doc.data,
+                    filename=doc.filename,
+                    caption=doc.caption,
+                    parse_mode=ParseMode.HTML,
+                    read_timeout=timeout,
+                )
+                if not reply.text:
+                    return
+                gap = True
+            elif reply.document is not None:
                 doc = reply.document
                 if self.shared_pace is not None:
                     await self.shared_pace(chat_id)

@@ -47,8 +47,11 @@ async def cmd_meeting(turn: Turn, args: str) -> list[Reply]:
     if again:
         head, rest = words[:1], words[1:]
     elif words and words[0].casefold() in _SINCE:
-        if len(words) < 2 or read_date(words[1]) is None:
+        if len(words) < 2:
             return [Reply(text=turn.tr("meeting.usage"))]
+        if read_date(words[1]) is None:
+            bad = turn.tr("meeting.bad_date", word=esc(words[1][:40]))
+            return [Reply(text=f"{bad}\n\n{turn.tr('meeting.usage')}")]
         day_word, head, rest = words[1], words[:2], words[2:]
     elif words and read_date(words[0]) is not None:
         day_word, head, rest = words[0], words[:1], words[1:]
@@ -119,7 +122,11 @@ async def _place_or_reply(turn: Turn, head: str, text: str) -> str | list[Reply]
         return [place_filter.question(turn, "meeting", head, list(parsed.words), parsed.ask)]
     filters = parsed.filters
     only_place = filters.place is not None and filters == Filters(place=filters.place)
-    if parsed.unknown is not None or not only_place or filters.place is None:
+    if parsed.unknown is not None:
+        # Say which word is not a raion or hromada, not only how the command goes.
+        unknown = turn.tr("meeting.unknown_place", word=esc(parsed.unknown[:40]))
+        return [Reply(text=f"{unknown}\n\n{turn.tr('meeting.usage')}")]
+    if not only_place or filters.place is None:
         return [Reply(text=turn.tr("meeting.usage"))]
     return filters.place
 

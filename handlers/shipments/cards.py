@@ -74,7 +74,12 @@ async def show_card(
         return [Reply(text=turn.tr("error.stale_button"), toast=True)]
     lines = await shipments.list_lines(turn.conn, shipment.id)
     orgs = {o.id: o for o in await organisations.list_organisations(turn.conn)}
-    text = card(turn.ctx.t, turn.ctx.catalog, turn.lang, shipment, lines, orgs)
+    tz = turn.ctx.policy.timezone
+    onward = {
+        dest: at.astimezone(tz).date()
+        for dest, at in (await shipments.list_onward(turn.conn, shipment.id)).items()
+    }
+    text = card(turn.ctx.t, turn.ctx.catalog, turn.lang, shipment, lines, orgs, onward)
     if head:
         text = f"{head}\n\n{text}"
     return [Reply(text=text, choices=card_buttons(turn, shipment), replace=replace)]

@@ -6,6 +6,7 @@ buttons; a hub's members confirm the truck's arrival with one tap.
 /shipment S-12                   the card: lines by destination, action buttons
 /shipment add S-12 R-1042 [ITEM QTY; …]  (or: add S-12 hub 370 generators, for the hub)
 /shipment remove S-12 R-1042    a request's goods off a truck that has not left
+/shipment set S-12 waybill …; vehicle …; departs …   details until it leaves
 /shipment fill S-12 [filters]    a preview of pledged goods not yet shipped (fill.py)
 /shipment load|depart|arrived S-12, /shipment cancel S-12 [reason]
 /shipment list S-12 [csv]        the packing list (XLSX or CSV, packing_list.py)
@@ -14,6 +15,8 @@ buttons; a hub's members confirm the truck's arrival with one tap.
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
 from handlers.core.registry import ANY_MEMBER, COORDINATOR, ChoiceRoute, Command, Registry
@@ -21,9 +24,9 @@ from handlers.lifecycle.commands import refusal as lifecycle_refusal
 from handlers.lifecycle.rules import parse_amounts
 from handlers.requests.need_line import parse_need
 from handlers.requests.requester_commands import not_found, visible_request
-from handlers.shipments import fill, new_flow, receipt, service
+from handlers.shipments import fill, hub, new_flow, receipt, service
 from handlers.shipments.cards import form_error, load_shipment, refuse, show_card
-from handlers.shipments.forms import FormError, parse_new
+from handlers.shipments.forms import FormError, parse_fields, parse_new
 from handlers.shipments.packing_list import FORMATS, packing_detail, packing_document
 from handlers.shipments.rules import Refusal
 from handlers.shipments.view import lines_block, list_line, status_text
@@ -35,6 +38,7 @@ from storage.shipment_models import (
     OPEN_SHIPMENT_STATUSES,
     NewLine,
     Shipment,
+    ShipmentDraft,
     ShipmentStatus,
     parse_shipment_ref,
 )
@@ -43,6 +47,8 @@ MAX_NOTE = 1000
 # "/shipment add S-12 hub …": goods for the hub without a request.
 HUB_WORDS = frozenset({"hub", "хаб", "хабу", "umschlaglager", "lager"})
 LIST_LIMIT = 30
+# Sub-commands that name a shipment first.
+NEEDS_REF = frozenset({"fill", "list", "load", "depart", "arrived", "cancel", "set"})
 
 
 # --- /shipment ---------------------------------------------------------------------------
@@ -60,6 +66,11 @@ async def cmd_shipment(turn: Turn, args: str) -> list[Reply]:
         return await cmd_add(turn, rest)
     if sub == "remove":
         return await cmd_remove(turn, rest)
+    if sub == "set":
+        return await cmd_set(turn, rest)
+    if sub in NEEDS_REF and not rest:
+        # "/shipment depart" alone: say what is missing, not "shipment ? not found".
+        return [Reply(text=turn.tr("ship.need_ref", command=esc(f"/shipment {sub}")))]
     if sub == "fill":
         ref, _, filters = rest.partition(" ")
         shipment, refused = await load_shipment(turn, ref)
@@ -168,6 +179,32 @@ async def add_hub_goods(turn: Turn, shipment: Shipment, text: str) -> list[Reply
         lines=lines_block(turn.ctx.t, turn.ctx.catalog, turn.lang, added),
     )
     return [Reply(text=text, durable=True)]
+
+
+async def cmd_set(turn: Turn, args: str) -> list[Reply]:
+    """/shipment set S-12 waybill CMR-4711; vehicle …; departs 05.12.2026: what the guided
+    form did not ask, or what changed, until the truck leaves."""
+    ref, _, text = args.partition(" ")
+    shipment, refused = await load_shipment(turn, ref)
+    if shipment is None:
+        return refused or []
+    orgs = await organisations.list_organisations(turn.conn)
+    fields, error = parse_fields(text.split(";"), orgs, turn.today)
+    if error is not None:
+        return form_error(turn, error)
+    if not fields:
+        return [Reply(text=turn.tr("ship.set_usage"))]
+    current = shipment.model_dump(include=set(ShipmentDraft.model_fields))
+    try:
+        draft = ShipmentDraft.model_validate({**current, **fields})
+    except ValidationError:
+        return form_error(turn, FormError("ship.form.too_long", text.strip()[:60]))
+    refusal = await service.set_details(turn, shipment, draft)
+    if refusal is not None:
+        return refuse(turn, shipment, refusal)
+    head = turn.tr("ship.details_set", ref=esc(shipment.ref))
+    replies = await show_card(turn, shipment.id, head=head)
+    return [r.model_copy(update={"durable": True}) for r in replies]
 
 
 async def cmd_remove(turn: Turn, args: str) -> list[Reply]:
@@ -303,5 +340,6 @@ def register(registry: Registry) -> None:
     # A hub's members may be requesters of the hub hospital: the handler checks the org.
     registry.add_choice(ChoiceRoute("shh", ANY_MEMBER, on_hub_arrived))
     fill.register(registry)
+    hub.register(registry)
     receipt.register(registry)
     new_flow.register(registry)

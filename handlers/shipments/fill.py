@@ -95,9 +95,11 @@ async def _render(
         )
     out.append("")
     out.append(turn.tr("ship.fill_hint"))
+    # Both are words, not numbered options, on Matrix and the console: there a typed "1"
+    # must keep line 1, as the hint says, not press a button numbered 1 that adds them all.
     buttons = (
         (
-            Choice(label=turn.tr("ship.btn.fill_add", count=len(state.picks)), payload="shf:ok"),
+            Choice(label=turn.tr("ship.btn.fill_add"), payload="shf:ok", nav=True),
             Choice(label=turn.tr("btn.cancel"), payload="shf:no", nav=True),
         ),
     )

@@ -98,34 +98,45 @@ def parse_new(
     name = segments[0] if segments else ""
     if not name:
         return None, FormError("ship.form.no_name")
-    values: dict[str, object] = {"name": name}
-    for segment in segments[1:]:
+    fields, error = parse_fields(segments[1:], orgs, today)
+    if error is not None:
+        return None, error
+    try:
+        return ShipmentDraft.model_validate({"name": name, **fields}), None
+    except ValidationError:
+        return None, FormError("ship.form.too_long", name[:60])
+
+
+def parse_fields(
+    segments: Sequence[str], orgs: Sequence[Organisation], today: date
+) -> tuple[dict[str, object], FormError | None]:
+    """'carrier ORG', 'departs 04.12.2026', … -> the ShipmentDraft fields they set."""
+    values: dict[str, object] = {}
+    for segment in segments:
+        segment = segment.strip()
         if not segment:
             continue
         word, _, rest = segment.partition(" ")
         what = FIELD_WORDS.get(word.casefold().rstrip(":"))
         rest = rest.strip()
         if what is None or not rest:
-            return None, FormError("ship.form.unknown_field", segment)
+            return {}, FormError("ship.form.unknown_field", segment)
         if what in ("carrier", "hub"):
             org, error = find_org(orgs, rest)
             if error is not None:
-                return None, error
+                return {}, error
             assert org is not None
             values[f"{what}_org_id"] = org.id
         elif what == "departs":
             day = read_date(rest, today)
             if day is None or day < today:
-                return None, FormError("ship.form.bad_date", rest)
+                return {}, FormError("ship.form.bad_date", rest)
             values["planned_departure"] = day
         elif what == "value":
             euros = read_euros(rest)
             if euros is None:
-                return None, FormError("ship.form.bad_value", rest)
+                return {}, FormError("ship.form.bad_value", rest)
             values["declared_value_eur"] = euros
         else:
             values[what] = rest
-    try:
-        return ShipmentDraft.model_validate(values), None
-    except ValidationError:
-        return None, FormError("ship.form.too_long", name[:60])
+    return values, None

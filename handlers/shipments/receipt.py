@@ -137,7 +137,9 @@ async def ask(turn: Turn, ref_text: str) -> list[Reply]:
         else []
     )
     if shipment is None or not lines:  # absent and not ours look the same
-        return [Reply(text=turn.tr("ship.not_found", ref=esc(ref_text.strip()[:20] or "?")))]
+        # Not "see /shipments": a hospital's member cannot list shipments.
+        ref = esc(ref_text.strip()[:20] or "?")
+        return [Reply(text=turn.tr("ship.not_found_mine", ref=ref))]
     open_lines = [line for line in lines if line.status is LineStatus.SHIPPED]
     if not open_lines:
         return [Reply(text=turn.tr("ship.already_signed", ref=esc(shipment.ref)))]

@@ -208,6 +208,44 @@ async def move(
     return None
 
 
+async def set_details(turn: Turn, shipment: Shipment, draft: ShipmentDraft) -> Refusal | None:
+    """Carrier, hub, origin, departure, vehicle, waybill, value of a truck not yet gone
+    (``/shipment set``); the hospitals with goods on it hear a new departure day."""
+    if shipment.status not in rules.EDITABLE:
+        return Refusal("ship.refused_status")
+    lines = await shipments.list_lines(turn.conn, shipment.id)
+    if draft.hub_org_id != shipment.hub_org_id and any(ln.request_id is None for ln in lines):
+        # Goods for the hub go to the hub they were loaded for: take them off first.
+        return Refusal("ship.hub_has_goods")
+    if not await shipments.set_details(
+        turn.conn, shipment.id, draft, statuses=rules.EDITABLE, now=turn.now
+    ):
+        return Refusal("ship.refused_status")
+    before = shipment.model_dump(include=set(ShipmentDraft.model_fields))
+    after = draft.model_dump()
+    changed = sorted(key for key in after if key != "name" and after[key] != before.get(key))
+    await turn.audit("shipment.details", shipment.ref, ", ".join(changed)[:500])
+    if "planned_departure" in changed and draft.planned_departure is not None:
+        t = turn.ctx.t
+        day = draft.planned_departure
+        for dest in _by_dest(lines):
+            recipients = await members.list_members(turn.conn, org_id=dest)
+
+            def moved(lang: Language) -> Reply:
+                return Reply(
+                    text=t(
+                        lang,
+                        "ship.notify.new_departure",
+                        ref=esc(shipment.ref),
+                        name=esc(shipment.name),
+                        when=esc(when_text(t, lang, day)),
+                    )
+                )
+
+            await notify_replies(turn, recipients, moved)
+    return None
+
+
 async def _closed_requests(turn: Turn, lines: Sequence[ShipmentLine]) -> list[str]:
     closed: list[str] = []
     for request_id in sorted({line.request_id for line in lines if line.request_id}):
@@ -385,7 +423,7 @@ async def _tell_at_hub(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentL
                 "ship.notify.at_hub",
                 ref=esc(shipment.ref),
                 name=esc(shipment.name),
-                hub=esc(hub),
+                hub=esc(latin_beside(hub, lang)),
                 lines=lines_block(t, catalog, lang, group),
             )
             text += "\n\n" + t(lang, "ship.sign_hint", ref=esc(shipment.ref))
@@ -402,7 +440,7 @@ async def _tell_at_hub(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentL
                     "ship.notify.coord_at_hub",
                     ref=esc(shipment.ref),
                     name=esc(shipment.name),
-                    hub=esc(hub),
+                    hub=esc(latin_beside(hub, lang)),
                 )
             )
 

@@ -116,8 +116,10 @@ def card(
     shipment: Shipment,
     lines: Sequence[ShipmentLine],
     orgs: Mapping[int, Organisation],
+    onward: Mapping[int, date] | None = None,
 ) -> str:
-    """The shipment with its lines grouped by destination."""
+    """The shipment with its lines grouped by destination; ``onward``: the local day each
+    destination's goods left the hub (handlers/shipments/hub.py)."""
     carrier = org_name(orgs, shipment.carrier_org_id, lang)
     out = [
         f"{STATUS_ICON[shipment.status]} {title(shipment)}"
@@ -157,4 +159,6 @@ def card(
             f"{n}. {line_text(t, catalog, lang, line, status=True)}"
             for n, line in enumerate(group, 1)
         )
+        if onward and dest in onward:
+            out.append(esc(t(lang, "hub.sent_on", date=fmt_date(onward[dest]))))
     return "\n".join(out)

@@ -78,7 +78,8 @@ class TelegramHarness:
         return [
             c
             for c in self.fake.calls(chat_id=chat_id)
-            if c.seq > seq and c.method in ("sendMessage", "editMessageText", "sendDocument")
+            if c.seq > seq
+            and c.method in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto")
         ]
 
     async def say(self, user_id: int, text: str, **kw: Any) -> list[RecordedCall]:

@@ -60,7 +60,8 @@ async def test_meeting_pack_after_the_weekly_truck(world: World) -> None:
 
     sent = await tg.say(COORD, "/meeting", language_code=LANG)
     methods = [c.method for c in sent]
-    assert methods == ["sendMessage", "sendMessage", "sendDocument", "sendDocument"], methods
+    # The chart as a photo, seen in the chat at a glance; the workbook as a file.
+    assert methods == ["sendMessage", "sendMessage", "sendDocument", "sendPhoto"], methods
     assert "Koordinierungsrunde" in plain(sent[1])
     summary = plain(sent[1])
     assert "Neue Anfragen: 3 · kritisch offen: 0" in summary, summary

@@ -218,8 +218,29 @@ async def test_the_weekly_truck_from_pledges_to_signed_receipt(world: World) -> 
         for user, needle in ((NURSE_A, "прибув до"), (NURSE_B, "angekommen"), (NURSE_C, "reached"))
     }
     assert all(len(calls) == 1 for calls in at_hub.values()), at_hub
-    assert len(told(tg, COORD, mark, "ist in Полтавська обласна лікарня angekommen")) == 1
+    assert (
+        len(
+            told(
+                tg,
+                COORD,
+                mark,
+                "ist in Полтавська обласна лікарня (Poltavska oblasna likarnia) angekommen",
+            )
+        )
+        == 1
+    )
     assert await scalar(tg.app.db, "SELECT status FROM shipments") == "at_hub"
+
+    # The hub sends A's goods on (/hub S-1, the first hospital's button); A hears it once.
+    mark_onward = tg.fake.last_seq
+    sent = await tg.say(HUB, "/hub S-1", language_code="uk")
+    view = sent[-1]
+    sent = await tg.press(HUB, button(view, "sho:"), message_id(view))
+    assert "Відправлено далі" in plain(sent[-1])
+    await outbox_drained(tg)
+    onward = told(tg, NURSE_A, mark_onward, "відправлено з хабу")
+    assert len(onward) == 1 and "R-1003: Бинт — 200 уп." in plain(onward[0])
+    assert not told(tg, NURSE_B, mark_onward, "weiterversandt")
 
     # A signs for everything with one tap.
     mark = tg.fake.last_seq
@@ -281,7 +302,8 @@ async def test_the_weekly_truck_from_pledges_to_signed_receipt(world: World) -> 
         " WHERE action LIKE 'shipment.%' ORDER BY id)",
     )
     assert actions == (
-        "shipment.new shipment.lines shipment.departed shipment.at_hub shipment.receipt"
+        "shipment.new shipment.lines shipment.departed shipment.at_hub shipment.onward"
+        " shipment.receipt"
         " shipment.receipt shipment.receipt shipment.closed"
     )
     # Nobody heard anything twice: one message per notice per person over the whole run.

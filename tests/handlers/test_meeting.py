@@ -343,9 +343,15 @@ async def test_an_ambiguous_hromada_is_asked_then_the_pack_built(harness: Engine
     pack = await h.reported(COORD.user_id, after=last)
     assert requests_per_sheet(workbook_of(pack))["new"] == {"R-1002", "R-1004"}
     assert await rounds(h) == recorded
-    # Words that are no place (or a filter other than a place) get the usage, as before.
-    for line in ("/meeting again Атлантида", "/meeting critical", "/meeting again 2"):
+    # A filter other than a place gets the usage; a word that is no place, or a date that
+    # cannot be read, is named in the answer.
+    for line in ("/meeting critical", "/meeting again 2"):
         assert "/meeting again" in (await h.send(COORD, line))[0].text, line
+    reply = (await h.send(COORD, "/meeting again Атлантида"))[0]
+    assert "“Атлантида”: I know no raion or hromada" in reply.text
+    reply = (await h.send(COORD, "/meeting since 2026-13-01"))[0]
+    assert "the date “2026-13-01”" in reply.text
+    assert await rounds(h) == recorded
 
 
 async def test_who_does_what_where_names_the_raion_and_hromada(harness: EngineHarness) -> None:

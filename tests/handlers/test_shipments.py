@@ -135,6 +135,27 @@ async def test_fill_proposes_critical_then_overdue_then_oldest(harness: EngineHa
     assert "nonsenseword" in replies[0].text
 
 
+async def test_fill_on_a_platform_without_buttons_keeps_line_one_when_told_1(
+    harness: EngineHarness,
+) -> None:
+    """On Matrix and the console buttons are numbered options; the preview's "Add" and
+    "Cancel" are words there, so a typed "1" keeps line 1 as the hint says, never adds all."""
+    h = harness
+    await setup(h)
+    await h.need_and_submit(NURSE_A, "/need 10 уп бинти; 2 генератор")
+    await h.send(COORD, "/pledge R-1001")
+    await h.send(COORD, "/shipment new Truck 1")
+    replies = await h.send(COORD, "/shipment fill S-1", buttons=False)
+    assert "(2)" in replies[0].text
+    assert all(choice.nav for choice in replies[0].flat_choices())
+    replies = await h.send(COORD, "1", buttons=False)
+    assert "(1)" in replies[0].text and "Generator" not in replies[0].text
+    assert await h.count("shipment_lines") == 0
+    replies = await h.send(COORD, "add", buttons=False)
+    assert "S-1" in replies[0].text
+    assert await h.rows("SELECT item_key, quantity FROM shipment_lines") == [("bandages", 10)]
+
+
 async def test_the_guided_form(harness: EngineHarness) -> None:
     h = harness
     orgs = await setup(h)
