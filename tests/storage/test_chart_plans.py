@@ -1,11 +1,11 @@
 """The 8-week chart of outstanding need, summed in SQL, and the round's reads off indexes
 (issue 14's bench: the coordination round's pack).
 
-``storage.charts.outstanding_by_week`` buckets each open item line by the week its request
-appeared in (and closed in) and sums in SQL. Here it is compared with the definition walked
+``storage.charts.outstanding_by_week`` reads the weeks off the aggregates kept by triggers
+(migration v021). Here it is compared with the definition walked
 row by row in Python (a request counts at a week end when it existed then and no history row
 at or before it closed it), on bench/scale.py's two years of requests, with and without
-filters; and the the round's sections read off v022's indexes, not by reading every
+filters; and the round's sections read off v022's indexes, not by reading every
 history row of the window.
 """
 
@@ -25,7 +25,7 @@ from storage.charts import ChartData, outstanding_by_week, week_ends
 from storage.db import Database, open_db, run_in_db_thread
 from storage.meeting import load_meeting_data
 from storage.migrations import migrate
-from storage.models import OPEN_STATUSES, Filters, Status, Urgency
+from storage.models import OPEN_STATUSES, Filters, Urgency
 from storage.timefmt import to_db
 
 WEEKS = 8
