@@ -10,6 +10,7 @@ import pytest
 
 from tests.engine_harness import EngineHarness
 from tests.matrix_fixtures import homeserver  # noqa: F401
+from tests.postgres_fixtures import pg_url, postgres_server  # noqa: F401
 
 # PTB 22 warns on every RetryAfter unless time periods are timedeltas; opt in, as the bot does.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
