@@ -42,7 +42,7 @@ from handlers.text.i18n import Translator
 from handlers.text.workbook import to_csv
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
-from storage.db import open_db
+from storage.db import open_database, open_db
 from storage.exports import list_export_lines
 from storage.fileperms import write_private
 from storage.migrations import DatabaseTooNew, current_version, migrate
@@ -157,13 +157,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _migrate(settings: Settings) -> int:
-    db = await open_db(settings.db_path)
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    db = await open_database(settings.db_path, url)
     try:
         before = await current_version(db)
         applied = await migrate(db)
         after = applied[-1] if applied else before
         print(
-            f"database {settings.db_path}: schema version {after}"
+            f"database {db.path}: schema version {after}"
             + (f" (applied {', '.join(map(str, applied))})" if applied else " (up to date)")
         )
     finally:
@@ -466,6 +467,9 @@ async def _shipment_list(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     # Not migrated first: a copy taken before an upgrade is the one to fall back to.
+    if settings.database_url is not None:
+        print("error: on PostgreSQL back up with pg_dump; this copies SQLite", file=sys.stderr)
+        return 2
     if not settings.db_path.is_file():
         print(f"error: no database at {settings.db_path}", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -55,6 +55,9 @@ class _Group:
 
 
 class Database:
+    # Which engine: "sqlite" here, "postgresql" for storage.pg.PgDatabase.
+    engine = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
@@ -103,7 +106,10 @@ class Database:
 
     @asynccontextmanager
     async def grouped_transaction(
-        self, first: Callable[[sqlite3.Connection], T]
+        self,
+        first: Callable[[sqlite3.Connection], T],
+        *,
+        first_async: Callable[[aiosqlite.Connection], Awaitable[T]] | None = None,
     ) -> AsyncIterator[tuple[aiosqlite.Connection, T]]:
         """An engine turn: its own savepoint inside a transaction shared with the turns queued
         behind it, committed once for all of them (group commit).
@@ -120,6 +126,9 @@ class Database:
         A body that raises rolls back to its savepoint and leaves the others' work alone. When
         the shared COMMIT fails, every turn of the group raises (DatabaseLocked or
         GroupCommitFailed) and none of them took effect.
+
+        ``first_async`` is ``first`` for engines without a raw synchronous connection (PostgreSQL):
+        the same reads, awaited on the turn's connection; SQLite does not use it.
         """
         group = _Group()  # replaced under the lock by the group this turn joins
         self._turns_waiting += 1
@@ -303,6 +312,24 @@ def _abandon_turn(raw: sqlite3.Connection, first: bool, savepoint: str) -> None:
         _rollback_if_open(raw)
     else:
         _undo_turn(raw, savepoint)
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+async def open_database(
+    path: str | Path, url: str | None = None, *, background_checkpoints: bool = False
+) -> Database:
+    """The engine the settings choose: PostgreSQL for a ``postgresql://`` URL, else the SQLite
+    file at ``path`` (the embedded default)."""
+    if url is not None and is_postgres_url(url):
+        from storage.pg import open_pg  # asyncpg only loaded when PostgreSQL is used
+
+        return await open_pg(url)
+    if url is not None:
+        raise ValueError("AIDBRIDGE_DATABASE_URL must start with postgresql://")
+    return await open_db(path, background_checkpoints=background_checkpoints)
 
 
 async def open_db(
