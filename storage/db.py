@@ -282,6 +282,16 @@ class Database:
             # Closing ends the read transaction; there is nothing to commit.
             await conn.close()
 
+    # The user tables, by name, for tools that copy or compare whole databases.
+    TABLES_SQL = (
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " ORDER BY name"
+    )
+
+    async def table_names(self) -> list[str]:
+        async with self.read() as conn:
+            return [str(row[0]) for row in await conn.execute_fetchall(self.TABLES_SQL)]
+
     async def close(self) -> None:
         async with self._lock:
             await self._commit_group()
@@ -445,7 +455,15 @@ async def run_in_db_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Con
 
     aiosqlite has no public call for this; ``_execute`` and ``_conn`` have been its internals
     since 0.17, and pyproject pins aiosqlite below 1.0. tests/storage/test_db.py covers it.
+
+    On PostgreSQL (storage.pg.PgConn) ``fn`` runs in a worker thread with a synchronous
+    stand-in for the sqlite3 connection whose statements are sent by the event loop: the
+    rows and models are still built off the loop.
     """
+    run_sync = getattr(conn, "run_sync", None)
+    if run_sync is not None:
+        result_pg: T = await run_sync(fn)
+        return result_pg
     raw: sqlite3.Connection = conn._conn
     result: T = await conn._execute(fn, raw)  # type: ignore[no-untyped-call]
     return result

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -175,6 +175,12 @@ class PgConn:
         cursor = await self.execute(sql, args)
         return await cursor.fetchall()
 
+    async def run_sync(self, fn: Callable[[Any], T]) -> T:
+        """storage.db.run_in_db_thread: ``fn`` in a worker thread, given a synchronous
+        stand-in for sqlite3's connection (SyncPgConn)."""
+        loop = asyncio.get_running_loop()
+        return await asyncio.to_thread(fn, SyncPgConn(self, loop))
+
     async def executemany(self, sql: str, args_seq: Iterable[Sequence[object]]) -> None:
         tr = translate(sql)
         try:
@@ -190,10 +196,14 @@ class PgConn:
             raise Untranslatable(f"SQL function {name} has no PostgreSQL definition")
 
     async def commit(self) -> None:
-        raise Untranslatable("commit belongs to Database.transaction()")
+        """Outside a transaction each statement committed by itself, as on sqlite3's
+        connection; a transaction is Database.transaction()'s to end."""
+        if self.in_transaction:
+            raise Untranslatable("commit belongs to Database.transaction()")
 
     async def rollback(self) -> None:
-        raise Untranslatable("rollback belongs to Database.transaction()")
+        if self.in_transaction:
+            raise Untranslatable("rollback belongs to Database.transaction()")
 
 
 async def run_pg_script(conn: aiosqlite.Connection, script: str) -> None:
@@ -205,6 +215,65 @@ async def run_pg_script(conn: aiosqlite.Connection, script: str) -> None:
         await conn.raw.execute(script)
     except asyncpg.PostgresError as exc:
         raise _as_sqlite_error(exc, script) from exc
+
+
+class SyncPgCursor:
+    """sqlite3.Cursor's reading side over rows already fetched."""
+
+    def __init__(self, cursor: PgCursor) -> None:
+        self._rows = cursor._rows
+        self._at = 0
+        self.rowcount = cursor.rowcount
+        self.lastrowid = cursor.lastrowid
+        self.row_factory: object = None  # rows are asyncpg Records, read as sqlite3.Row
+
+    def fetchone(self) -> asyncpg.Record | None:
+        if self._at >= len(self._rows):
+            return None
+        self._at += 1
+        return self._rows[self._at - 1]
+
+    def fetchall(self) -> list[asyncpg.Record]:
+        rest = self._rows[self._at :]
+        self._at = len(self._rows)
+        return rest
+
+    def __iter__(self) -> Iterator[asyncpg.Record]:
+        return self
+
+    def __next__(self) -> asyncpg.Record:
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
+
+class SyncPgConn:
+    """What functions written for sqlite3's connection call on it, from a worker thread: each
+    statement runs on the event loop's PgConn, and the thread waits for its rows."""
+
+    def __init__(self, conn: PgConn, loop: asyncio.AbstractEventLoop) -> None:
+        self._conn = conn
+        self._loop = loop
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    def execute(self, sql: str, args: Sequence[object] = ()) -> SyncPgCursor:
+        future = asyncio.run_coroutine_threadsafe(self._conn.execute(sql, args), self._loop)
+        return SyncPgCursor(future.result())
+
+    def executemany(self, sql: str, args_seq: Iterable[Sequence[object]]) -> None:
+        asyncio.run_coroutine_threadsafe(
+            self._conn.executemany(sql, list(args_seq)), self._loop
+        ).result()
+
+    def create_function(
+        self, name: str, narg: int, func: Callable[..., object], *, deterministic: bool = False
+    ) -> None:
+        if name not in SQL_FUNCTIONS:
+            raise Untranslatable(f"SQL function {name} has no PostgreSQL definition")
 
 
 def as_conn(conn: PgConn) -> aiosqlite.Connection:
@@ -226,6 +295,10 @@ class PgDatabase(Database):
     """storage.db.Database's interface over PostgreSQL (see the module's docstring)."""
 
     engine = "postgresql"
+    TABLES_SQL = (
+        "SELECT table_name FROM information_schema.tables"
+        " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+    )
 
     def __init__(self, writer: asyncpg.Connection[Any], url: str) -> None:
         # Database's attributes the rest of the code reads; no SQLite connection behind them.
@@ -238,7 +311,8 @@ class PgDatabase(Database):
 
     @property
     def raw(self) -> aiosqlite.Connection:
-        raise Untranslatable("Database.raw is SQLite's connection; PostgreSQL has none")
+        """The writer connection outside any transaction (each statement commits itself)."""
+        return as_conn(self._writer)
 
     @property
     def url(self) -> str:

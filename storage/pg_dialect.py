@@ -15,6 +15,7 @@ Queries:
   left side;
 - ``MAX(a, b)`` / ``MIN(a, b)``, SQLite's scalar forms, become ``GREATEST`` / ``LEAST``;
 - a subquery in FROM or JOIN without a name gets one (PostgreSQL 15 requires it);
+- ``+column`` (SQLite's hint not to use the column's index) loses its ``+``;
 - ``? IS NULL``: a parameter whose type nothing else says is typed as text.
 DDL (CREATE TABLE, ALTER TABLE ... ADD COLUMN), so most migrations need no second text:
 - ``INTEGER PRIMARY KEY AUTOINCREMENT`` becomes a BIGINT identity column; INTEGER is BIGINT
@@ -57,6 +58,9 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+
+# Words before a "+" that make it a unary plus.
+_UNARY_CONTEXT = {"WHERE", "AND", "OR", "ON", "NOT", "SELECT", "WHEN", "THEN", "ELSE", "BY", "IN"}
 
 # Words after a subquery's closing parenthesis that show it has no name of its own.
 _NOT_ALIAS = {
@@ -151,6 +155,29 @@ def _top_level_commas(toks: list[_Tok], open_at: int, close_at: int) -> bool:
             depth -= 1
         elif tok.text == "," and depth == 0:
             return True
+    return False
+
+
+_JOIN_END = {"JOIN", "WHERE", "GROUP", "ORDER", "LIMIT", "UNION", "CROSS", "LEFT", "INNER"}
+
+
+def _join_has_on(toks: list[_Tok], i: int) -> bool:
+    """Whether the join whose table starts after ``i`` has an ON clause."""
+    depth = 0
+    for tok in toks[i:]:
+        if tok.text == "(":
+            depth += 1
+        elif tok.text == ")":
+            if depth == 0:
+                return False
+            depth -= 1
+        elif depth == 0 and tok.kind == "word":
+            if tok.upper == "ON":
+                return True
+            if tok.upper in _JOIN_END:
+                return False
+        elif depth == 0 and tok.text == ",":
+            return False
     return False
 
 
@@ -250,6 +277,24 @@ def translate(sql: str) -> Translated:
                         out.append(_Tok("word", "GREATEST" if up == "MAX" else "LEAST"))
                         i += 1
                         continue
+            if up == "CROSS":
+                join = _words(toks, i, "CROSS", "JOIN")
+                if join is not None and _join_has_on(toks, join):
+                    # SQLite's CROSS JOIN ... ON: an inner join in a fixed order.
+                    out.append(_Tok("word", "JOIN"))
+                    i = join
+                    continue
+            if up == "IS":
+                # SQLite's "a IS ?" / "a IS NOT ?": equality that holds for NULLs too.
+                negated = _words(toks, i, "IS", "NOT")
+                operand = _next(toks, negated if negated is not None else i + 1)
+                if operand < len(toks) and toks[operand].kind == "param":
+                    out.append(
+                        _Tok("word", "IS DISTINCT FROM" if negated else "IS NOT DISTINCT FROM")
+                    )
+                    out.append(_Tok("ws", " "))
+                    i = operand
+                    continue
             if up == "JSON_EACH":
                 raise Untranslatable("json_each(?) used other than as IN (SELECT value ...)")
             out.append(tok)
@@ -270,6 +315,13 @@ def translate(sql: str) -> Translated:
                     toks[following].kind != "word" or toks[following].upper in _NOT_ALIAS
                 ):
                     needs_alias.add(close)
+        if tok.text == "+" and i + 1 < len(toks) and toks[i + 1].kind == "word":
+            before = _prev(toks, i)
+            if before < 0 or toks[before].upper in _UNARY_CONTEXT or toks[before].text in "(,":
+                # SQLite's "+column": a planner hint that the column's index is not to be
+                # used; PostgreSQL has no unary plus on text, and no use for the hint.
+                i += 1
+                continue
         if tok.kind == "param":
             param += 1
             nxt = _words(toks, i + 1, "IS")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
-import asyncpg
 import pytest
 
 from tests.postgres_server import PostgresServer, running
@@ -20,19 +19,14 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-async def pg_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
-    """The URL of an empty database of its own, dropped after the test."""
+def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of an empty database of its own, dropped after the test.
+
+    Synchronous (psql), so that other fixtures, async or not, can ask for it by name.
+    """
     name = f"t{next(_names)}"
-    admin = await asyncpg.connect(postgres_server.url("postgres"))
-    try:
-        await admin.execute(f"CREATE DATABASE {name} TEMPLATE template0")
-    finally:
-        await admin.close()
+    postgres_server.sql(f"CREATE DATABASE {name} TEMPLATE template0")
     try:
         yield postgres_server.url(name)
     finally:
-        admin = await asyncpg.connect(postgres_server.url("postgres"))
-        try:
-            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        finally:
-            await admin.close()
+        postgres_server.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -68,6 +68,28 @@ class PostgresServer:
         # asyncpg reads a socket folder from the host query parameter.
         return f"postgresql://{SUPERUSER}@/{database}?host={self.socket_dir}"
 
+    def sql(self, statement: str) -> None:
+        """One statement as the superuser, through psql (no event loop needed)."""
+        subprocess.run(
+            [
+                str(self.bin / "psql"),
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                str(self.socket_dir),
+                "-U",
+                SUPERUSER,
+                "-d",
+                "postgres",
+                "-c",
+                statement,
+            ],
+            check=True,
+            capture_output=True,
+        )
+
     def stop(self) -> None:
         if self.process.poll() is None:
             # SIGINT is PostgreSQL's "fast" shutdown: sessions ended, no waiting on clients.

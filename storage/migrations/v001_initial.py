@@ -188,6 +188,11 @@ CREATE AGGREGATE total(double precision) (
 -- SQLite's MIN/MAX over a comparison (0/1 there, boolean here).
 CREATE AGGREGATE min(boolean) (SFUNC = booland_statefunc, STYPE = boolean);
 CREATE AGGREGATE max(boolean) (SFUNC = boolor_statefunc, STYPE = boolean);
+-- SQLite's SUM over a comparison counts the rows where it holds (NULL over none, as SUM).
+CREATE FUNCTION aidbridge_count_true(acc bigint, b boolean) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT CASE WHEN b IS NULL THEN acc ELSE COALESCE(acc, 0) + b::int END $$;
+CREATE AGGREGATE sum(boolean) (SFUNC = aidbridge_count_true, STYPE = bigint);
 
 -- People read ids aloud on the phone: start at R-1001 so every id has four digits.
 ALTER TABLE requests ALTER COLUMN id RESTART WITH 1001;
