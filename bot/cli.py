@@ -42,9 +42,10 @@ from handlers.text.i18n import Translator
 from handlers.text.workbook import to_csv
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
-from storage.db import open_database, open_db
+from storage.db import is_postgres_url, open_database, open_db
 from storage.exports import list_export_lines
 from storage.fileperms import write_private
+from storage.migrate_data import CopyMismatch, CopyRefused, copy_database
 from storage.migrations import DatabaseTooNew, current_version, migrate
 from storage.models import (
     OPEN_STATUSES,
@@ -148,6 +149,13 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument(
         "--dir", type=Path, help="folder for the copy (default AIDBRIDGE_BACKUP_DIR)"
     )
+
+    move = sub.add_parser(
+        "migrate-data",
+        help="copy every table from SQLite into an empty PostgreSQL database, verified",
+    )
+    move.add_argument("--from", dest="source", required=True, help="sqlite:///path/to/aidbridge.db")
+    move.add_argument("--to", dest="target", required=True, help="postgresql://user@host/db")
 
     invite = sub.add_parser("invite", help="create a single-use invite code")
     invite.add_argument("org_id", type=int)
@@ -465,6 +473,45 @@ async def _shipment_list(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a sqlite:///relative or sqlite:////absolute URL (SQLAlchemy's form)."""
+    prefix = "sqlite:///"
+    return Path(url[len(prefix) :]) if url.startswith(prefix) and len(url) > len(prefix) else None
+
+
+async def _migrate_data(source_url: str, target_url: str) -> int:
+    """Exit status 0 copied and verified, 1 copied but not verified, 2 refused."""
+    path = sqlite_path(source_url)
+    if path is None or not path.is_file():
+        print(
+            f"error: --from must name an SQLite file as sqlite:///path: {source_url}",
+            file=sys.stderr,
+        )
+        return 2
+    if not is_postgres_url(target_url):
+        print("error: --to must be a postgresql:// URL", file=sys.stderr)
+        return 2
+    source = await open_database(path)
+    try:
+        target = await open_database(path, target_url)
+        try:
+            report = await copy_database(source, target)
+        finally:
+            await target.close()
+    except CopyRefused as exc:
+        print(f"error: nothing copied: {exc}", file=sys.stderr)
+        return 2
+    except CopyMismatch as exc:
+        print(f"error: the copy does not match the source, do not use it: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await source.close()
+    for check in report.tables:
+        print(f"{check.table:<22} {check.rows:>9} rows  checksum {check.checksum[:16]}")
+    print(f"copied {report.rows} rows in {len(report.tables)} tables; counts and checksums match")
+    return 0
+
+
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     # Not migrated first: a copy taken before an upgrade is the one to fall back to.
     if settings.database_url is not None:
@@ -528,6 +575,8 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return await _export(settings, args)
     if args.command == "backup":
         return await _backup(settings, args)
+    if args.command == "migrate-data":
+        return await _migrate_data(args.source, args.target)
     if args.command == "shipment":
         return await _shipment_list(settings, args)
     raise AssertionError(args.command)

@@ -12,7 +12,12 @@ from storage.db import Database, open_database
 from storage.migrations import migrate
 from tests.engine_harness import EngineHarness
 from tests.matrix_fixtures import homeserver  # noqa: F401
-from tests.postgres_fixtures import pg_url, postgres_server  # noqa: F401
+from tests.postgres_fixtures import (  # noqa: F401
+    pg_migrated_url,
+    pg_template,
+    pg_url,
+    postgres_server,
+)
 
 # PTB 22 warns on every RetryAfter unless time periods are timedeltas; opt in, as the bot does.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -28,7 +33,7 @@ def engine_url(request: pytest.FixtureRequest) -> str | None:
     """None for SQLite, else the URL of a fresh PostgreSQL database."""
     if request.param == "sqlite":
         return None
-    url: str = request.getfixturevalue("pg_url")
+    url: str = request.getfixturevalue("pg_migrated_url")
     return url
 
 
@@ -58,7 +63,7 @@ def harness_url(request: pytest.FixtureRequest) -> str | None:
     # AIDBRIDGE_TEST_ENGINE=postgresql runs every harness test on PostgreSQL (a developer's
     # switch to try the whole handlers suite there; the default run uses SQLite).
     if os.environ.get("AIDBRIDGE_TEST_ENGINE") == "postgresql":
-        url: str = request.getfixturevalue("pg_url")
+        url: str = request.getfixturevalue("pg_migrated_url")
         return url
     return None
 
