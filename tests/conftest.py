@@ -58,11 +58,39 @@ async def any_harness(tmp_path: Path, engine_url: str | None) -> AsyncIterator[E
         await h.close()
 
 
+# Handler modules whose tests run on both engines (part of the storage contract suite): the
+# repositories they reach, end to end through the engine: members and invites, requests and
+# their lifecycle, digests and subscriptions, shipments, offers, audit, privacy, the outbox.
+HARNESS_CONTRACT_MODULES = frozenset(
+    {
+        "tests.handlers.test_lifecycle",
+        "tests.handlers.test_shipments",
+        "tests.handlers.test_offers",
+        "tests.handlers.test_digest",
+        "tests.handlers.test_admin_invites",
+        "tests.handlers.test_admin_audit",
+        "tests.handlers.test_privacy",
+        "tests.handlers.test_reconfirm_stale",
+    }
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "harness" in metafunc.fixturenames and metafunc.module.__name__ in HARNESS_CONTRACT_MODULES:
+        metafunc.parametrize("harness_engine", ENGINES)
+
+
 @pytest.fixture
-def harness_url(request: pytest.FixtureRequest) -> str | None:
+def harness_engine() -> str:
     # AIDBRIDGE_TEST_ENGINE=postgresql runs every harness test on PostgreSQL (a developer's
-    # switch to try the whole handlers suite there; the default run uses SQLite).
-    if os.environ.get("AIDBRIDGE_TEST_ENGINE") == "postgresql":
+    # switch to try the whole handlers suite there; by default SQLite, but for the modules
+    # above, which run on both).
+    return os.environ.get("AIDBRIDGE_TEST_ENGINE", "sqlite")
+
+
+@pytest.fixture
+def harness_url(harness_engine: str, request: pytest.FixtureRequest) -> str | None:
+    if harness_engine == "postgresql":
         url: str = request.getfixturevalue("pg_migrated_url")
         return url
     return None
