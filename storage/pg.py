@@ -320,27 +320,47 @@ class PgDatabase(Database):
 
     async def _end(self, ok: bool) -> None:
         raw = self._writer.raw
-        if not raw.is_in_transaction():
+        if raw.is_closed() or not raw.is_in_transaction():
             return
         try:
             await raw.execute("COMMIT" if ok else "ROLLBACK")
         except asyncpg.PostgresError as exc:
             if ok and raw.is_in_transaction():
-                await asyncio.shield(raw.execute("ROLLBACK"))
+                await self._guarded(raw.execute("ROLLBACK"))
             if _locked(exc):
                 raise DatabaseLocked(str(exc)) from exc
             raise _as_sqlite_error(exc, "COMMIT") from exc
 
+    async def _guarded(self, step: Awaitable[T]) -> T:
+        """A step on the writer connection; when it fails other than by PostgreSQL's answer
+        (the connection lost, a cancelled query leaving the protocol mid-operation) the
+        connection is dropped, and the next transaction opens a new one. The server rolls
+        back whatever the lost connection had open."""
+        try:
+            return await step
+        except asyncpg.PostgresError:
+            raise
+        except BaseException:
+            self._writer.raw.terminate()
+            raise
+
+    async def _ready_writer(self) -> None:
+        """A new writer connection when the last one was lost or dropped. Called with the
+        lock held."""
+        if self._writer.raw.is_closed():
+            self._writer = PgConn(await connect(self._url), self._schema)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
-            await self._writer.raw.execute("BEGIN")
+            await self._ready_writer()
+            await self._guarded(self._writer.raw.execute("BEGIN"))
             try:
                 yield as_conn(self._writer)
             except BaseException:
-                await asyncio.shield(self._end(ok=False))
+                await asyncio.shield(self._guarded(self._end(ok=False)))
                 raise
-            await asyncio.shield(self._end(ok=True))
+            await asyncio.shield(self._guarded(self._end(ok=True)))
 
     @asynccontextmanager
     async def grouped_transaction(
@@ -362,6 +382,7 @@ class PgDatabase(Database):
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
+            await self._ready_writer()
             yield as_conn(self._writer)
 
     @asynccontextmanager
@@ -377,7 +398,8 @@ class PgDatabase(Database):
 
     async def close(self) -> None:
         async with self._lock:
-            await self._writer.raw.close()
+            if not self._writer.raw.is_closed():
+                await self._writer.raw.close()
 
 
 async def connect(url: str) -> asyncpg.Connection[Any]:

@@ -174,7 +174,11 @@ def start() -> PostgresServer:
     )
     log.close()
     server = PostgresServer(root, sockets, process, bin_dir, run_as)
-    _wait_ready(server)
+    try:
+        _wait_ready(server)
+    except BaseException:
+        server.stop()  # never leave a server behind a failed start
+        raise
     return server
 
 
