@@ -7,10 +7,11 @@ import sqlite3
 import asyncpg
 import pytest
 
-from storage.db import fetch_one, open_database
-from storage.migrations import migrate
+from storage.db import Database, fetch_all, fetch_one, open_database
+from storage.migrations import discover, migrate
 from storage.pg import PgDatabase, redact
 from storage.pg_dialect import Untranslatable, translate
+from tests.postgres_server import PostgresServer
 
 
 @pytest.mark.parametrize(
@@ -111,3 +112,67 @@ async def test_migrations_run_from_empty_on_postgresql(pg_url: str) -> None:
         assert await migrate(db) == []
     finally:
         await db.close()
+
+
+async def test_each_version_upgrades_to_newest_on_postgresql(
+    postgres_server: PostgresServer,
+) -> None:
+    versions = [m.version for m in discover()]
+    for start in versions:
+        name = f"upgrade_from_{start}"
+        postgres_server.sql(f"CREATE DATABASE {name} TEMPLATE template0")
+        db = await open_database("unused", postgres_server.url(name))
+        try:
+            assert await migrate(db, target=start) == list(range(1, start + 1))
+            assert await migrate(db) == [v for v in versions if v > start]
+        finally:
+            await db.close()
+            postgres_server.sql(f"DROP DATABASE {name}")
+
+
+async def test_v018_backfills_and_its_triggers_keep_the_columns(pg_url: str) -> None:
+    db = await open_database("unused", pg_url)
+    try:
+        await migrate(db, target=17)
+        async with db.transaction() as conn:
+            for sql in (
+                "INSERT INTO organisations (kind, name, raion, settlement, created_at)"
+                " VALUES ('hospital', 'H', 'R', 'S', 't')",
+                "INSERT INTO requests (org_id, urgency, status, created_at, updated_at)"
+                " VALUES (1, 'high', 'new', '2026-01-01', 't'),"
+                " (1, 'low', 'delivered', '2026-01-02', 't')",
+                "INSERT INTO request_items (request_id, position, free_text, quantity, unit)"
+                " VALUES (1001, 1, 'a', 1, 'pcs'), (1002, 1, 'b', 1, 'pcs')",
+                "INSERT INTO status_events (request_id, status, at)"
+                " VALUES (1001, 'new', '2026-01-05')",
+            ):
+                await conn.execute(sql)
+        await migrate(db)
+        rows = await _all(db, "SELECT request_id, request_open, request_org_id FROM request_items")
+        assert sorted(rows) == [(1001, 1, 1), (1002, 0, 1)]
+        rows = await _all(db, "SELECT id, urgency_rank, last_event_at FROM requests")
+        assert sorted(rows) == [(1001, 1, "2026-01-05"), (1002, 3, "2026-01-02")]
+        # The triggers: a new line takes its request's state, a status change moves its lines,
+        # a later event moves last_event_at.
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO request_items (request_id, position, free_text, quantity, unit)"
+                " VALUES (1001, 2, 'c', 1, 'pcs')"
+            )
+            await conn.execute("UPDATE requests SET status = 'withdrawn' WHERE id = 1001")
+            await conn.execute(
+                "INSERT INTO status_events (request_id, status, at)"
+                " VALUES (1001, 'withdrawn', '2026-01-09')"
+            )
+        rows = await _all(db, "SELECT request_open FROM request_items WHERE request_id = 1001")
+        assert rows == [(0,), (0,)]
+        assert await _all(db, "SELECT last_event_at FROM requests WHERE id = 1001") == [
+            ("2026-01-09",)
+        ]
+    finally:
+        await db.close()
+
+
+async def _all(db: Database, sql: str) -> list[tuple[object, ...]]:
+    async with db.read() as conn:
+        return [tuple(r) for r in await fetch_all(conn, sql)]
