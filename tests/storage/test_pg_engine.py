@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -11,6 +12,7 @@ from storage.db import Database, fetch_all, fetch_one, open_database
 from storage.migrations import discover, migrate
 from storage.pg import PgDatabase, redact
 from storage.pg_dialect import Untranslatable, translate
+from tests.engine_harness import ADMIN, EngineHarness
 from tests.postgres_server import PostgresServer
 
 
@@ -176,3 +178,13 @@ async def test_v018_backfills_and_its_triggers_keep_the_columns(pg_url: str) -> 
 async def _all(db: Database, sql: str) -> list[tuple[object, ...]]:
     async with db.read() as conn:
         return [tuple(r) for r in await fetch_all(conn, sql)]
+
+
+async def test_backup_on_postgresql_points_to_pg_dump(tmp_path: Path, pg_migrated_url: str) -> None:
+    h = await EngineHarness.create(tmp_path / "unused.db", url=pg_migrated_url)
+    try:
+        replies = await h.send(ADMIN, "/backup")
+        assert "pg_dump" in replies[-1].text
+        assert "***" not in replies[-1].text and "postgresql://" not in replies[-1].text
+    finally:
+        await h.close()
