@@ -60,17 +60,21 @@ async def any_harness(tmp_path: Path, engine_url: str | None) -> AsyncIterator[E
 
 # Handler modules whose tests run on both engines (part of the storage contract suite): the
 # repositories they reach, end to end through the engine: members and invites, requests and
-# their lifecycle, digests and subscriptions, shipments, offers, audit, privacy, the outbox.
+# their lifecycle, reminders, scheduled digests, the round's pack, exports and charts (the
+# functions run_in_db_thread runs), stats, shipments, offers, audit, privacy, the outbox.
 HARNESS_CONTRACT_MODULES = frozenset(
     {
         "tests.handlers.test_lifecycle",
         "tests.handlers.test_shipments",
         "tests.handlers.test_offers",
-        "tests.handlers.test_digest",
         "tests.handlers.test_admin_invites",
         "tests.handlers.test_admin_audit",
         "tests.handlers.test_privacy",
         "tests.handlers.test_reconfirm_stale",
+        "tests.handlers.test_digest_category",
+        "tests.handlers.test_meeting",
+        "tests.handlers.test_export",
+        "tests.handlers.test_stats",
     }
 )
 
