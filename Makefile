@@ -10,7 +10,7 @@ SYNAPSE_STAMP := $(SYNAPSE_VENV)/.installed
 CONSTRAINTS := constraints.txt
 SYNAPSE_CONSTRAINTS := constraints-synapse.txt
 
-.PHONY: run test lint typecheck pytest bench clean synapse lock
+.PHONY: run test lint typecheck pytest bench clean synapse lock postgres
 
 # pip's output goes to a log: shown only when something fails.
 $(STAMP): pyproject.toml $(CONSTRAINTS)
@@ -33,6 +33,19 @@ $(SYNAPSE_STAMP): $(SYNAPSE_CONSTRAINTS)
 
 synapse: $(SYNAPSE_STAMP)
 
+# The storage contract suite also runs on PostgreSQL: the tests start a throwaway server of
+# their own (tests/postgres_server.py) from Debian's packages, installed here when initdb is
+# missing. No cluster is created or started by the package: the tests make their own.
+postgres:
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing PostgreSQL from Debian's packages for the storage tests ..."; \
+		if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
+		$$SUDO mkdir -p /etc/postgresql-common \
+		&& echo 'create_main_cluster = false' | $$SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null \
+		&& $$SUDO apt-get update -q >/dev/null \
+		&& DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends postgresql >/dev/null; \
+	fi
+
 run: $(STAMP)
 	$(BIN)/aidbridge migrate
 	$(BIN)/aidbridge run
@@ -44,7 +57,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy bot handlers storage tests bench
 
-pytest: $(STAMP) $(SYNAPSE_STAMP)
+pytest: $(STAMP) $(SYNAPSE_STAMP) postgres
 	AIDBRIDGE_SYNAPSE_PYTHON=$(CURDIR)/$(SYNAPSE_VENV)/bin/python $(BIN)/pytest -q
 
 test: lint typecheck pytest

@@ -48,7 +48,7 @@ from handlers.core.offload import ReportSlots
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator, normalise_language
 from storage import members, organisations, places
-from storage.db import Checkpointer, Database, open_db
+from storage.db import Checkpointer, Database, open_database
 from storage.invites import InviteKey
 from storage.migrations import migrate
 from storage.models import Identity
@@ -208,14 +208,15 @@ def make_context(
 
 
 async def open_and_migrate(settings: Settings, *, background_checkpoints: bool = False) -> Database:
-    db = await open_db(settings.db_path, background_checkpoints=background_checkpoints)
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    db = await open_database(settings.db_path, url, background_checkpoints=background_checkpoints)
     try:
         applied = await migrate(db)
     except Exception:
         await db.close()
         raise
     if applied:
-        log.info("database %s migrated to version %d", settings.db_path, applied[-1])
+        log.info("database %s migrated to version %d", db.path, applied[-1])
     return db
 
 
@@ -308,7 +309,8 @@ async def build_app(
         ctx=ctx,
         engine=engine,
         worker=worker,
-        checkpointer=Checkpointer(db.path),
+        # SQLite's WAL only; PostgreSQL checkpoints itself (":memory:" starts no task).
+        checkpointer=Checkpointer(db.path if db.engine == "sqlite" else ":memory:"),
         scheduler=scheduler,
         renderers=renderers,
         metrics=metrics,

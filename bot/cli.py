@@ -37,8 +37,9 @@ from handlers.shipments.packing_list import packing_file, read_packing
 from handlers.text.i18n import Translator
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
-from storage.db import open_db
+from storage.db import is_postgres_url, open_database, open_db
 from storage.fileperms import write_private
+from storage.migrate_data import CopyMismatch, CopyRefused, copy_database
 from storage.migrations import DatabaseTooNew, current_version, migrate
 from storage.models import (
     OPEN_STATUSES,
@@ -143,6 +144,13 @@ def _parser() -> argparse.ArgumentParser:
         "--dir", type=Path, help="folder for the copy (default AIDBRIDGE_BACKUP_DIR)"
     )
 
+    move = sub.add_parser(
+        "migrate-data",
+        help="copy every table from SQLite into an empty PostgreSQL database, verified",
+    )
+    move.add_argument("--from", dest="source", required=True, help="sqlite:///path/to/aidbridge.db")
+    move.add_argument("--to", dest="target", required=True, help="postgresql://user@host/db")
+
     invite = sub.add_parser("invite", help="create a single-use invite code")
     invite.add_argument("org_id", type=int)
     invite.add_argument("role", choices=[r.value for r in Role])
@@ -151,13 +159,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _migrate(settings: Settings) -> int:
-    db = await open_db(settings.db_path)
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    db = await open_database(settings.db_path, url)
     try:
         before = await current_version(db)
         applied = await migrate(db)
         after = applied[-1] if applied else before
         print(
-            f"database {settings.db_path}: schema version {after}"
+            f"database {db.path}: schema version {after}"
             + (f" (applied {', '.join(map(str, applied))})" if applied else " (up to date)")
         )
     finally:
@@ -400,7 +409,10 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         place_detail=Detail.FULL if args.full_places else Detail.AREA,
         tz=settings.tz.key,
     )
-    files = await asyncio.to_thread(FileRenderers().export, spec, db_path=str(settings.db_path))
+    # The database's location (a file, or PostgreSQL's URL): the export reads it itself.
+    source = settings.database_url.get_secret_value() if settings.database_url else None
+    location = source or str(settings.db_path)
+    files = await asyncio.to_thread(FileRenderers().export, spec, db_path=location)
     data = files.parts[0].data
     out = Path(
         args.out
@@ -447,8 +459,50 @@ async def _shipment_list(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a sqlite:///relative or sqlite:////absolute URL (SQLAlchemy's form)."""
+    prefix = "sqlite:///"
+    return Path(url[len(prefix) :]) if url.startswith(prefix) and len(url) > len(prefix) else None
+
+
+async def _migrate_data(source_url: str, target_url: str) -> int:
+    """Exit status 0 copied and verified, 1 copied but not verified, 2 refused."""
+    path = sqlite_path(source_url)
+    if path is None or not path.is_file():
+        print(
+            f"error: --from must name an SQLite file as sqlite:///path: {source_url}",
+            file=sys.stderr,
+        )
+        return 2
+    if not is_postgres_url(target_url):
+        print("error: --to must be a postgresql:// URL", file=sys.stderr)
+        return 2
+    source = await open_database(path)
+    try:
+        target = await open_database(path, target_url)
+        try:
+            report = await copy_database(source, target)
+        finally:
+            await target.close()
+    except CopyRefused as exc:
+        print(f"error: nothing copied: {exc}", file=sys.stderr)
+        return 2
+    except CopyMismatch as exc:
+        print(f"error: the copy does not match the source, do not use it: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await source.close()
+    for check in report.tables:
+        print(f"{check.table:<22} {check.rows:>9} rows  checksum {check.checksum[:16]}")
+    print(f"copied {report.rows} rows in {len(report.tables)} tables; counts and checksums match")
+    return 0
+
+
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     # Not migrated first: a copy taken before an upgrade is the one to fall back to.
+    if settings.database_url is not None:
+        print("error: on PostgreSQL back up with pg_dump; this copies SQLite", file=sys.stderr)
+        return 2
     if not settings.db_path.is_file():
         print(f"error: no database at {settings.db_path}", file=sys.stderr)
         return 2
@@ -507,6 +561,8 @@ async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return await _export(settings, args)
     if args.command == "backup":
         return await _backup(settings, args)
+    if args.command == "migrate-data":
+        return await _migrate_data(args.source, args.target)
     if args.command == "shipment":
         return await _shipment_list(settings, args)
     raise AssertionError(args.command)

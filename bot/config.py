@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     )
 
     db_path: Path = Path("./data/aidbridge.db")
+    # PostgreSQL as the shared store (issue 16): postgresql://user:password@host/db. Unset:
+    # the SQLite file at db_path, the embedded default. (db_path still places the invite key
+    # and the Matrix store beside it.)
+    database_url: SecretStr | None = None
     telegram_token: SecretStr | None = None
     telegram_api_url: str = DEFAULT_TELEGRAM_API
     # Seconds between long polls' retries and for each getUpdates; tests lower them.
@@ -115,6 +119,15 @@ class Settings(BaseSettings):
     def _check_language(cls, value: str) -> str:
         if value not in LANGUAGES:
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("must start with postgresql://")
         return value
 
     @field_validator("telegram_api_url")

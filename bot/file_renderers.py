@@ -28,6 +28,7 @@ from handlers.coordination.hxl_export import ExportFiles, ExportPart, ExportSpec
 from handlers.text.i18n import Language
 from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook
 from storage.charts import ChartData
+from storage.db import is_postgres_url
 
 
 class FileRenderers:
@@ -66,11 +67,13 @@ class FileRenderers:
         """Written where the rows never reach this process (``ExportRequest``), into a
         private folder beside the database (0700; not /tmp, which may be memory), read back
         and deleted here."""
-        path = Path(db_path).absolute()
-        folder = tempfile.mkdtemp(prefix=".export-", dir=path.parent)
+        # On PostgreSQL ``db_path`` is the URL (Database.location): no folder of its own.
+        beside = None if is_postgres_url(db_path) else Path(db_path).absolute().parent
+        folder = tempfile.mkdtemp(prefix=".export-", dir=beside)
+        source = db_path if beside is None else str(Path(db_path).absolute())
         try:
             answer = self._render(
-                self._tables, ExportRequest(spec=spec, db_path=str(path), out_dir=folder)
+                self._tables, ExportRequest(spec=spec, db_path=source, out_dir=folder)
             )
             written = ExportWritten.model_validate_json(answer)
             return ExportFiles(

@@ -154,5 +154,8 @@ async def backup_database(source: str | Path, dest_dir: Path, now: datetime) -> 
     """Copy the database at ``source`` into ``dest_dir``; needs no lock of the caller's.
 
     Runs in a worker thread, so the event loop (and the bot's own connection) keeps going.
+    A PostgreSQL database (its URL as ``source``) is refused: pg_dump backs it up.
     """
+    if str(source).startswith(("postgresql://", "postgres://")):
+        raise BackupError("the database is PostgreSQL: back it up with pg_dump")
     return await asyncio.to_thread(_backup, str(source), dest_dir, now)

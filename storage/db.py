@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -55,6 +55,9 @@ class _Group:
 
 
 class Database:
+    # Which engine: "sqlite" here, "postgresql" for storage.pg.PgDatabase.
+    engine = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
@@ -76,6 +79,12 @@ class Database:
     def raw(self) -> aiosqlite.Connection:
         """The connection itself, for migrations and backups that run before anything else."""
         return self._conn
+
+    @property
+    def location(self) -> str:
+        """Where another process opens this database to read it (an export in the render
+        process): the file's path here, the connection URL on PostgreSQL."""
+        return self.path
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -103,7 +112,10 @@ class Database:
 
     @asynccontextmanager
     async def grouped_transaction(
-        self, first: Callable[[sqlite3.Connection], T]
+        self,
+        first: Callable[[sqlite3.Connection], T],
+        *,
+        first_async: Callable[[aiosqlite.Connection], Awaitable[T]] | None = None,
     ) -> AsyncIterator[tuple[aiosqlite.Connection, T]]:
         """An engine turn: its own savepoint inside a transaction shared with the turns queued
         behind it, committed once for all of them (group commit).
@@ -120,6 +132,9 @@ class Database:
         A body that raises rolls back to its savepoint and leaves the others' work alone. When
         the shared COMMIT fails, every turn of the group raises (DatabaseLocked or
         GroupCommitFailed) and none of them took effect.
+
+        ``first_async`` is ``first`` for engines without a raw synchronous connection (PostgreSQL):
+        the same reads, awaited on the turn's connection; SQLite does not use it.
         """
         group = _Group()  # replaced under the lock by the group this turn joins
         self._turns_waiting += 1
@@ -273,6 +288,16 @@ class Database:
             # Closing ends the read transaction; there is nothing to commit.
             await conn.close()
 
+    # The user tables, by name, for tools that copy or compare whole databases.
+    TABLES_SQL = (
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " ORDER BY name"
+    )
+
+    async def table_names(self) -> list[str]:
+        async with self.read() as conn:
+            return [str(row[0]) for row in await conn.execute_fetchall(self.TABLES_SQL)]
+
     async def close(self) -> None:
         async with self._lock:
             await self._commit_group()
@@ -303,6 +328,24 @@ def _abandon_turn(raw: sqlite3.Connection, first: bool, savepoint: str) -> None:
         _rollback_if_open(raw)
     else:
         _undo_turn(raw, savepoint)
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+async def open_database(
+    path: str | Path, url: str | None = None, *, background_checkpoints: bool = False
+) -> Database:
+    """The engine the settings choose: PostgreSQL for a ``postgresql://`` URL, else the SQLite
+    file at ``path`` (the embedded default)."""
+    if url is not None and is_postgres_url(url):
+        from storage.pg import open_pg  # asyncpg only loaded when PostgreSQL is used
+
+        return await open_pg(url)
+    if url is not None:
+        raise ValueError("AIDBRIDGE_DATABASE_URL must start with postgresql://")
+    return await open_db(path, background_checkpoints=background_checkpoints)
 
 
 async def open_db(
@@ -418,7 +461,15 @@ async def run_in_db_thread(conn: aiosqlite.Connection, fn: Callable[[sqlite3.Con
 
     aiosqlite has no public call for this; ``_execute`` and ``_conn`` have been its internals
     since 0.17, and pyproject pins aiosqlite below 1.0. tests/storage/test_db.py covers it.
+
+    On PostgreSQL (storage.pg.PgConn) ``fn`` runs in a worker thread with a synchronous
+    stand-in for the sqlite3 connection whose statements are sent by the event loop: the
+    rows and models are still built off the loop.
     """
+    run_sync = getattr(conn, "run_sync", None)
+    if run_sync is not None:
+        result_pg: T = await run_sync(fn)
+        return result_pg
     raw: sqlite3.Connection = conn._conn
     result: T = await conn._execute(fn, raw)  # type: ignore[no-untyped-call]
     return result

@@ -539,7 +539,8 @@ async def _delivered(
         conn,
         f"SELECT {_SUMMARY_COLUMNS}, MAX(e.at) AS delivered_at"
         f" FROM {_EVENTS_FROM} WHERE {delivered_where}"
-        " GROUP BY r.id ORDER BY delivered_at DESC, r.id DESC LIMIT ?",
+        # o.id too: PostgreSQL lets o's columns follow only its own key (SQLite any column).
+        " GROUP BY r.id, o.id ORDER BY delivered_at DESC, r.id DESC LIMIT ?",
         [*args, limit],
     )
     return count, rows

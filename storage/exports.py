@@ -14,11 +14,11 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import aiosqlite
 
-from storage.db import BUSY_TIMEOUT_MS, run_in_db_thread
+from storage.db import BUSY_TIMEOUT_MS, is_postgres_url, run_in_db_thread
 from storage.filters import request_conditions
 from storage.models import Filters, Identity, OrgKind, Status, Urgency
 from storage.timefmt import date_from_db, from_db
@@ -206,7 +206,15 @@ class ExportSnapshot:
 @contextlib.contextmanager
 def export_snapshot(path: str | Path) -> Iterator[ExportSnapshot]:
     """``ExportSnapshot`` of the database file at ``path``, for a process or thread that
-    has no ``Database`` (the render process). Opened read-only: it can change nothing."""
+    has no ``Database`` (the render process). Opened read-only: it can change nothing.
+    ``path`` may be a PostgreSQL URL (``Database.location``): then one read-only
+    REPEATABLE READ transaction there."""
+    if is_postgres_url(str(path)):
+        from storage.pg import sync_snapshot  # asyncpg only where PostgreSQL is used
+
+        with sync_snapshot(str(path)) as conn:
+            yield ExportSnapshot(cast(sqlite3.Connection, conn))
+        return
     uri = f"{Path(path).absolute().as_uri()}?mode=ro"
     raw = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     try:

@@ -25,6 +25,16 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
-async def run_script(conn: aiosqlite.Connection, script: str) -> None:
+def _is_trigger(statement: str) -> bool:
+    code = [line for line in statement.splitlines() if not line.lstrip().startswith("--")]
+    return " ".join(code).split()[:2] == ["CREATE", "TRIGGER"]
+
+
+async def run_script(
+    conn: aiosqlite.Connection, script: str, *, skip_triggers: bool = False
+) -> None:
+    """``skip_triggers``: for a PostgreSQL step that says its triggers in PL/pgSQL itself."""
     for statement in split_statements(script):
+        if skip_triggers and _is_trigger(statement):
+            continue
         await conn.execute(statement)

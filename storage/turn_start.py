@@ -10,8 +10,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from storage import conversations, members
+from storage.db import Conn, fetch_one
 from storage.models import ConversationState, Identity, Member
 from storage.timefmt import to_db
 
@@ -34,31 +36,45 @@ class TurnKey:
     want_menu: bool
 
 
+_CLAIM = (
+    "INSERT INTO processed_updates (transport, update_id, processed_at) VALUES (?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
+)
+_MEMBER = f"SELECT {members.COLUMNS} FROM members WHERE transport = ? AND user_id = ?"
+_CONVERSATION = "SELECT * FROM conversations WHERE transport = ? AND chat_id = ? AND user_id = ?"
+_MENU = "SELECT choices FROM chat_menus WHERE transport = ? AND chat_id = ?"
+_NOT_CLAIMED = TurnStart(claimed=False, member=None, conversation=None, menu=None)
+
+
 def open_turn(raw: sqlite3.Connection, key: TurnKey) -> TurnStart:
     """Runs in the database thread, inside the transaction that BEGIN just opened."""
-    cur = raw.execute(
-        "INSERT INTO processed_updates (transport, update_id, processed_at) VALUES (?, ?, ?)"
-        " ON CONFLICT DO NOTHING",
-        (key.transport, key.update_id, to_db(key.now)),
-    )
+    cur = raw.execute(_CLAIM, (key.transport, key.update_id, to_db(key.now)))
     if cur.rowcount != 1:
-        return TurnStart(claimed=False, member=None, conversation=None, menu=None)
-    member_row = raw.execute(
-        f"SELECT {members.COLUMNS} FROM members WHERE transport = ? AND user_id = ?",
-        (key.sender.transport, key.sender.user_id),
-    ).fetchone()
+        return _NOT_CLAIMED
+    member_row = raw.execute(_MEMBER, (key.sender.transport, key.sender.user_id)).fetchone()
     conversation_row = raw.execute(
-        "SELECT * FROM conversations WHERE transport = ? AND chat_id = ? AND user_id = ?",
-        (key.transport, key.chat_id, key.sender.user_id),
+        _CONVERSATION, (key.transport, key.chat_id, key.sender.user_id)
     ).fetchone()
     menu_row = (
-        raw.execute(
-            "SELECT choices FROM chat_menus WHERE transport = ? AND chat_id = ?",
-            (key.transport, key.chat_id),
-        ).fetchone()
-        if key.want_menu
-        else None
+        raw.execute(_MENU, (key.transport, key.chat_id)).fetchone() if key.want_menu else None
     )
+    return _started(member_row, conversation_row, menu_row)
+
+
+async def open_turn_async(conn: Conn, key: TurnKey) -> TurnStart:
+    """``open_turn`` for an engine without a synchronous connection (PostgreSQL)."""
+    cur = await conn.execute(_CLAIM, (key.transport, key.update_id, to_db(key.now)))
+    if cur.rowcount != 1:
+        return _NOT_CLAIMED
+    member_row = await fetch_one(conn, _MEMBER, (key.sender.transport, key.sender.user_id))
+    conversation_row = await fetch_one(
+        conn, _CONVERSATION, (key.transport, key.chat_id, key.sender.user_id)
+    )
+    menu_row = await fetch_one(conn, _MENU, (key.transport, key.chat_id)) if key.want_menu else None
+    return _started(member_row, conversation_row, menu_row)
+
+
+def _started(member_row: Any, conversation_row: Any, menu_row: Any) -> TurnStart:
     return TurnStart(
         claimed=True,
         member=members.member_from_row(member_row) if member_row is not None else None,

@@ -18,7 +18,7 @@ from handlers.core.events import ChatRef, Incoming, Reply
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Translator
 from storage import organisations, outbox
-from storage.db import Database, open_db
+from storage.db import Database, open_database
 from storage.invites import InviteKey
 from storage.migrations import migrate
 from storage.models import Identity, Organisation, OrgKind, Role
@@ -53,12 +53,14 @@ class EngineHarness:
         cls,
         path: Path,
         *,
+        url: str | None = None,
         start: datetime | None = None,
         renderers: Renderers | None = None,
         **policy: Any,
     ) -> EngineHarness:
-        """``policy`` overrides Policy fields (e.g. rate_limit_per_minute) for one test."""
-        db = await open_db(path)
+        """``policy`` overrides Policy fields (e.g. rate_limit_per_minute) for one test;
+        ``url`` a postgresql:// URL to run on PostgreSQL instead of the SQLite file ``path``."""
+        db = await open_database(path, url)
         await migrate(db)
         clock = FrozenClock(start or datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
         ctx = HandlerContext(
@@ -233,12 +235,8 @@ async def db_snapshot(
     db: Database, skip: tuple[str, ...] = ("processed_updates",)
 ) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (but ``skip``): equal snapshots mean nothing was written."""
+    tables = [name for name in await db.table_names() if name not in skip]
     async with db.read() as conn:
-        cur = await conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY name"
-        )
-        tables = [str(r[0]) for r in await cur.fetchall() if r[0] not in skip]
         snapshot: dict[str, list[tuple[Any, ...]]] = {}
         for table in tables:
             cur = await conn.execute(f"SELECT * FROM {table}")

@@ -597,7 +597,7 @@ async def export_documents(
     if ctx.db.path == ":memory:":
         raise ValueError("an export reads the database file; an in-memory database has none")
     async with ctx.reports.slot():
-        files = await off_loop(ctx.renderers.export, spec, db_path=ctx.db.path)
+        files = await off_loop(ctx.renderers.export, spec, db_path=ctx.db.location)
     return _documents(ctx, spec, files, today)
 
 

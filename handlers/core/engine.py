@@ -45,7 +45,7 @@ from storage import members
 from storage.db import Conn, DatabaseLocked
 from storage.models import Identity, Member, Recipient, Role
 from storage.outbox_files import spool_reply
-from storage.turn_start import TurnKey, TurnStart, open_turn
+from storage.turn_start import TurnKey, TurnStart, open_turn, open_turn_async
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,9 @@ class Engine:
         prepared: object | None = None
         if incoming.upload is not None and self.registry.upload is not None:
             prepared = await self.registry.upload.prepare(ctx, incoming)
-        async with ctx.db.grouped_transaction(partial(open_turn, key=key)) as (conn, start):
+        async with ctx.db.grouped_transaction(
+            partial(open_turn, key=key), first_async=partial(open_turn_async, key=key)
+        ) as (conn, start):
             if not start.claimed:
                 return []  # a replay: its effects are already committed
             member, bootstrapped = await self._member(conn, incoming, now, start.member)

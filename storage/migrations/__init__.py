@@ -3,6 +3,11 @@
 Each module ``vNNN_name.py`` defines ``async def upgrade(conn)``. Steps run in order, each in
 its own transaction together with the row that records it in ``schema_version``. A shipped step
 is never edited: change the schema with a new step. A database newer than the code is refused.
+
+Both engines have the same versions. On PostgreSQL a step runs its ``upgrade`` too, its SQLite
+statements translated by storage/pg_dialect.py (tables, columns, indexes, updates), unless the
+module also defines ``async def upgrade_pg(conn)``: a step with triggers, generated columns or
+SQLite's own schema table needs one (v001, v004, v016, v018), in the same file.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ class Migration:
     version: int
     name: str
     upgrade: Callable[[aiosqlite.Connection], Awaitable[None]]
+    upgrade_pg: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None
 
 
 class DatabaseTooNew(RuntimeError):
@@ -39,7 +45,14 @@ def discover() -> list[Migration]:
         if not match:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        found.append(Migration(int(match.group(1)), info.name, module.upgrade))
+        found.append(
+            Migration(
+                int(match.group(1)),
+                info.name,
+                module.upgrade,
+                getattr(module, "upgrade_pg", None),
+            )
+        )
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
     if versions != list(range(1, len(versions) + 1)):
@@ -50,9 +63,12 @@ def discover() -> list[Migration]:
 async def current_version(db: Database) -> int:
     async with db.read() as conn:
         cur = await conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'"
+            "SELECT to_regclass('schema_version')"
+            if db.engine == "postgresql"
+            else "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_version'"
         )
-        if await cur.fetchone() is None:
+        found = await cur.fetchone()
+        if found is None or found[0] is None:
             return 0
         cur = await conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
         row = await cur.fetchone()
@@ -86,7 +102,10 @@ async def migrate(db: Database, target: int | None = None) -> list[int]:
             )
             if list(done):
                 continue
-            await step.upgrade(conn)
+            if db.engine == "postgresql" and step.upgrade_pg is not None:
+                await step.upgrade_pg(conn)
+            else:
+                await step.upgrade(conn)
             await conn.execute(
                 "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
                 (step.version, step.name, datetime.now(UTC).isoformat()),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aiosqlite
 
+from storage.pg import run_pg_script
 from storage.sqlscript import run_script
 
 SCHEMA = """
@@ -160,3 +161,44 @@ async def upgrade(conn: aiosqlite.Connection) -> None:
 
     # People read ids aloud on the phone: start at R-1001 so every id has four digits.
     await conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('requests', 1000)")
+
+
+# PostgreSQL: the tables as above (translated), the append-only audit log as PL/pgSQL, and the
+# few SQL functions SQLite has (or is given from Python) that the repositories' queries call.
+PG_SCHEMA = r"""
+CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit log is append-only';
+END $$;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+
+-- storage.requests.fold_text / storage.digests._fold: case and spacing folded (the
+-- database's C.UTF-8 lower() folds Cyrillic).
+CREATE FUNCTION aidbridge_fold(t text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT lower(btrim(regexp_replace(t, '\s+', ' ', 'g'))) $$;
+-- SQLite's total(): a float sum, 0.0 over no rows.
+CREATE AGGREGATE total(double precision) (
+    SFUNC = float8pl, STYPE = double precision, INITCOND = '0');
+-- SQLite's MIN/MAX over a comparison (0/1 there, boolean here).
+CREATE AGGREGATE min(boolean) (SFUNC = booland_statefunc, STYPE = boolean);
+CREATE AGGREGATE max(boolean) (SFUNC = boolor_statefunc, STYPE = boolean);
+-- SQLite's SUM over a comparison counts the rows where it holds (NULL over none, as SUM).
+CREATE FUNCTION aidbridge_count_true(acc bigint, b boolean) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT CASE WHEN b IS NULL THEN acc ELSE COALESCE(acc, 0) + b::int END $$;
+CREATE AGGREGATE sum(boolean) (SFUNC = aidbridge_count_true, STYPE = bigint);
+
+-- People read ids aloud on the phone: start at R-1001 so every id has four digits.
+ALTER TABLE requests ALTER COLUMN id RESTART WITH 1001;
+"""
+
+
+async def upgrade_pg(conn: aiosqlite.Connection) -> None:
+    await run_script(conn, SCHEMA, skip_triggers=True)
+    await run_pg_script(conn, PG_SCHEMA)

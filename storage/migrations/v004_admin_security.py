@@ -35,3 +35,9 @@ BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 
 async def upgrade(conn: aiosqlite.Connection) -> None:
     await run_script(conn, SCHEMA)
+
+
+async def upgrade_pg(conn: aiosqlite.Connection) -> None:
+    # No audit_no_replace: PostgreSQL has no INSERT OR REPLACE, and the primary key refuses an
+    # insert onto an existing id.
+    await run_script(conn, SCHEMA, skip_triggers=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import aiosqlite
 
+from storage.pg import run_pg_script
 from storage.sqlscript import run_script
 
 _ORG_OLD = "CHECK (kind IN ('hospital','municipality','ngo','coordination'))"
@@ -109,4 +110,18 @@ async def upgrade(conn: aiosqlite.Connection) -> None:
     check = await cur.fetchone()
     if check is None or check[0] != "ok":
         raise RuntimeError(f"v016: integrity check after widening: {check}")
+    await run_script(conn, SCHEMA)
+
+
+# PostgreSQL alters a CHECK constraint in place (its name is PostgreSQL's default for v001's).
+PG_WIDEN = f"""
+ALTER TABLE organisations DROP CONSTRAINT organisations_kind_check,
+    ADD CONSTRAINT organisations_kind_check {_ORG_NEW};
+ALTER TABLE invites DROP CONSTRAINT invites_role_check,
+    ADD CONSTRAINT invites_role_check {_ROLE_NEW};
+"""
+
+
+async def upgrade_pg(conn: aiosqlite.Connection) -> None:
+    await run_pg_script(conn, PG_WIDEN)
     await run_script(conn, SCHEMA)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import aiosqlite
 
+from storage.pg import run_pg_script
 from storage.sqlscript import run_script
 
 SCHEMA = """
@@ -103,3 +104,86 @@ CREATE INDEX request_items_open_totals
 
 async def upgrade(conn: aiosqlite.Connection) -> None:
     await run_script(conn, SCHEMA)
+
+
+# PostgreSQL: urgency_rank STORED (PostgreSQL 15 has no virtual generated columns); the
+# triggers in PL/pgSQL, the line's columns set BEFORE its insert rather than updated after it.
+PG_SCHEMA = """
+ALTER TABLE requests ADD COLUMN urgency_rank BIGINT GENERATED ALWAYS AS (
+    CASE urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END
+) STORED;
+CREATE INDEX requests_open_order ON requests (urgency_rank, created_at, id)
+    WHERE status IN ('new', 'acknowledged', 'pledged', 'in_transit');
+CREATE INDEX requests_org_open_order ON requests (org_id, urgency_rank, created_at, id)
+    WHERE status IN ('new', 'acknowledged', 'pledged', 'in_transit');
+
+ALTER TABLE request_items ADD COLUMN request_open BIGINT NOT NULL DEFAULT 0
+    CHECK (request_open IN (0, 1));
+UPDATE request_items SET request_open = 1 WHERE request_id IN (
+    SELECT id FROM requests WHERE status IN ('new', 'acknowledged', 'pledged', 'in_transit'));
+ALTER TABLE request_items ADD COLUMN request_org_id BIGINT;
+UPDATE request_items SET request_org_id = (
+    SELECT org_id FROM requests WHERE id = request_items.request_id);
+
+CREATE FUNCTION request_items_open_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT CASE WHEN status IN ('new', 'acknowledged', 'pledged', 'in_transit')
+                THEN 1 ELSE 0 END,
+           org_id
+    INTO NEW.request_open, NEW.request_org_id
+    FROM requests WHERE id = NEW.request_id;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER request_items_open_on_insert BEFORE INSERT ON request_items
+    FOR EACH ROW EXECUTE FUNCTION request_items_open_on_insert();
+
+CREATE FUNCTION requests_open_on_status() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE request_items
+    SET request_open = CASE WHEN NEW.status IN ('new', 'acknowledged', 'pledged', 'in_transit')
+                            THEN 1 ELSE 0 END
+    WHERE request_id = NEW.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER requests_open_on_status AFTER UPDATE OF status ON requests
+    FOR EACH ROW
+    WHEN ((OLD.status IN ('new', 'acknowledged', 'pledged', 'in_transit'))
+          IS DISTINCT FROM (NEW.status IN ('new', 'acknowledged', 'pledged', 'in_transit')))
+    EXECUTE FUNCTION requests_open_on_status();
+
+CREATE INDEX request_items_request_key ON request_items (request_id, item_key);
+DROP INDEX request_items_request;
+
+ALTER TABLE requests ADD COLUMN last_event_at TEXT;
+UPDATE requests SET last_event_at = COALESCE(
+    (SELECT MAX(e.at) FROM status_events e WHERE e.request_id = requests.id), created_at);
+
+CREATE FUNCTION requests_last_event_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.last_event_at := COALESCE(NEW.last_event_at, NEW.created_at);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER requests_last_event_on_insert BEFORE INSERT ON requests
+    FOR EACH ROW EXECUTE FUNCTION requests_last_event_on_insert();
+
+CREATE FUNCTION status_events_last_event() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE requests SET last_event_at = NEW.at
+    WHERE id = NEW.request_id AND (last_event_at IS NULL OR last_event_at < NEW.at);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER status_events_last_event AFTER INSERT ON status_events
+    FOR EACH ROW EXECUTE FUNCTION status_events_last_event();
+
+CREATE INDEX requests_open_last_event ON requests (last_event_at)
+    WHERE status IN ('new', 'acknowledged', 'pledged', 'in_transit');
+CREATE INDEX request_items_open_org_key
+    ON request_items (request_org_id, item_key, request_id) WHERE request_open = 1;
+CREATE INDEX request_items_open_totals
+    ON request_items (item_key, unit, request_id, quantity, pledged, delivered, request_open)
+    WHERE request_open = 1;
+"""
+
+
+async def upgrade_pg(conn: aiosqlite.Connection) -> None:
+    await run_pg_script(conn, PG_SCHEMA)

@@ -6,17 +6,14 @@ out (it belongs to the next digest).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from storage import organisations, requests
-from storage.db import Database, open_db
+from storage.db import Database
 from storage.digests import DigestData, ItemLine, ItemTotal, StaleReason, load_digest_data
-from storage.migrations import migrate
 from storage.models import Filters, NeedItemDraft, OrgKind, Status, Urgency
 from storage.timefmt import to_db
 
@@ -31,13 +28,9 @@ BANDAGE: Item = ("bandages", None, 1, "packs")
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_db(tmp_path / "digest.db")
-    await migrate(database)
-    try:
-        yield database
-    finally:
-        await database.close()
+def db(any_db: Database) -> Database:
+    """Part of the storage contract suite: every test here runs on SQLite and PostgreSQL."""
+    return any_db
 
 
 async def add_org(db: Database, name: str, raion: str) -> int:
@@ -460,8 +453,13 @@ async def test_invalid_arguments(db: Database) -> None:
 
 
 async def test_migration_adds_digest_indexes(db: Database) -> None:
+    indexes = (
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+        if db.engine == "postgresql"
+        else "SELECT name FROM sqlite_master WHERE type = 'index'"
+    )
     async with db.read() as conn:
-        cur = await conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        cur = await conn.execute(indexes)
         names = {row[0] for row in await cur.fetchall()}
     assert {
         "requests_created",

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from storage import outbox
-from storage.db import Database, open_db
-from storage.migrations import migrate
+from storage.db import Database
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=5)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_db(tmp_path / "batch.db")
-    await migrate(database)
-    try:
-        yield database
-    finally:
-        await database.close()
+def db(any_db: Database) -> Database:
+    """Part of the storage contract suite: every test here runs on SQLite and PostgreSQL."""
+    return any_db
 
 
 async def notice(db: Database, at: datetime, chat: str = "1", kind: str = "colleague") -> datetime:

@@ -5,15 +5,12 @@ back, and rows written before the codec existed still read."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from storage import outbox
-from storage.db import Database, open_db
-from storage.migrations import migrate
+from storage.db import Database
 from storage.models import ChatRef, Choice, Document, Recipient, Reply
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -21,13 +18,9 @@ TO = Recipient(transport="telegram", chat_id="42", member_id=None)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_db(tmp_path / "codec.db")
-    await migrate(database)
-    try:
-        yield database
-    finally:
-        await database.close()
+def db(any_db: Database) -> Database:
+    """Part of the storage contract suite: every test here runs on SQLite and PostgreSQL."""
+    return any_db
 
 
 async def round_trip(db: Database, reply: Reply) -> Reply:
