@@ -28,7 +28,7 @@ from functools import cache, partial
 
 import aiosqlite
 
-from storage.db import run_in_db_thread
+from storage.db import is_postgres, run_in_db_thread
 from storage.exports import filter_sql
 from storage.filters import request_conditions
 from storage.models import OPEN_STATUSES, URGENCY_ORDER, Filters, Frozen, Status, Urgency
@@ -84,6 +84,9 @@ async def outstanding_by_week(
     # The queries and the sums run in the database thread, in one trip: nothing of it is for
     # the event loop (every chat's answers) to pay.
     read = _outstanding_for_organisations if by_organisation(filters) else _outstanding_from_changes
+    if is_postgres(conn):
+        # v021's aggregates are kept by SQLite triggers only: PostgreSQL walks the history.
+        read = _outstanding
     return await run_in_db_thread(
         conn, partial(read, ends=ends, filters=filters, count_lines=count_lines)
     )

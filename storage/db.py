@@ -330,6 +330,12 @@ def _abandon_turn(raw: sqlite3.Connection, first: bool, savepoint: str) -> None:
         _undo_turn(raw, savepoint)
 
 
+def is_postgres(conn: object) -> bool:
+    """Whether a repository's connection is PostgreSQL's (storage.pg.PgConn): for the few
+    reads that use what only the SQLite schema keeps (v021's aggregates)."""
+    return getattr(conn, "engine", "sqlite") == "postgresql"
+
+
 def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 

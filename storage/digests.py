@@ -32,7 +32,7 @@ from enum import StrEnum
 import aiosqlite
 from pydantic import Field
 
-from storage.db import fetch_all, fetch_one
+from storage.db import fetch_all, fetch_one, is_postgres
 from storage.filters import request_conditions
 from storage.models import (
     OPEN_STATUSES,
@@ -569,7 +569,8 @@ async def _totals(
     await conn.create_function(_FOLD, 1, _fold, deterministic=True)
     rf_sql, rf_args = _request_filter(filters)
     if kept is None:
-        kept = not rf_sql
+        # open_item_totals is kept by SQLite triggers only (v021): PostgreSQL sums the lines.
+        kept = not rf_sql and not is_postgres(conn)
     elif kept and rf_sql:
         raise ValueError("the kept totals cover every request: no request filter")
     key_sql = ""

@@ -26,6 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Final
 
+from storage.db import is_postgres_url
 from storage.fileperms import PRIVATE_FILE, make_private_dir
 from storage.models import Reply
 
@@ -39,8 +40,10 @@ _SUFFIX: Final = ".doc"
 
 
 def folder_of(db_path: str) -> Path | None:
-    """``<database>.outbox-files``; None for an in-memory database (its rows keep BLOBs)."""
-    if db_path == ":memory:":
+    """``<database>.outbox-files``; None for an in-memory database and for PostgreSQL, whose
+    rows keep BLOBs: it has no single write lock for a big row to hold, and replicas on other
+    hosts could not read a file written here."""
+    if db_path == ":memory:" or is_postgres_url(db_path):
         return None
     return Path(db_path + ".outbox-files")
 

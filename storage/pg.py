@@ -137,6 +137,7 @@ class PgConn:
     """An asyncpg connection with the subset of aiosqlite.Connection the repositories use."""
 
     row_factory: object = None  # SQLite's Row factory: asyncpg's Record reads the same way
+    engine = "postgresql"
 
     def __init__(self, raw: asyncpg.Connection[Any], schema: PgSchema) -> None:
         self.raw = raw

@@ -14,6 +14,7 @@ Queries:
   parameter decoded into a list (``Translated.json_params``), its element type taken from the
   left side;
 - ``MAX(a, b)`` / ``MIN(a, b)``, SQLite's scalar forms, become ``GREATEST`` / ``LEAST``;
+- ``group_concat(x)`` becomes ``string_agg((x)::text, ',')``;
 - a subquery in FROM or JOIN without a name gets one (PostgreSQL 15 requires it);
 - ``+column`` (SQLite's hint not to use the column's index) loses its ``+``;
 - ``? IS NULL``: a parameter whose type nothing else says is typed as text.
@@ -246,9 +247,15 @@ def translate(sql: str) -> Translated:
     subqueries = 0
     # Closing parentheses of subqueries in FROM/JOIN that need a name: index in toks.
     needs_alias: set[int] = set()
+    # Closing parentheses said otherwise (group_concat's): index in toks -> text.
+    closers: dict[int, str] = {}
     i = 0
     while i < len(toks):
         tok = toks[i]
+        if i in closers:
+            out.append(_Tok("op", closers.pop(i)))
+            i += 1
+            continue
         if tok.kind == "word":
             up = tok.upper
             after = _words(toks, i, "INDEXED", "BY")
@@ -277,6 +284,19 @@ def translate(sql: str) -> Translated:
                         out.append(_Tok("word", "GREATEST" if up == "MAX" else "LEAST"))
                         i += 1
                         continue
+            if up == "GROUP_CONCAT":
+                # SQLite's group_concat(x): the values joined by commas.
+                paren = _next(toks, i + 1)
+                if paren >= len(toks) or toks[paren].text != "(":
+                    raise Untranslatable("group_concat without its argument")
+                close = _close(toks, paren)
+                if _top_level_commas(toks, paren, close):
+                    raise Untranslatable("group_concat(x, separator): say it with one argument")
+                out.append(_Tok("word", "STRING_AGG"))
+                out.append(_Tok("op", "(("))
+                closers[close] = ")::text, ',')"
+                i = paren + 1
+                continue
             if up == "CROSS":
                 join = _words(toks, i, "CROSS", "JOIN")
                 if join is not None and _join_has_on(toks, join):

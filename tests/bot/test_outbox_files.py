@@ -65,3 +65,18 @@ def test_sweep_removes_only_old_files_no_unsent_row_names(tmp_path: Path) -> Non
 def test_a_row_cannot_name_a_file_outside_the_folder(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         outbox_files.read(tmp_path, "../bot.db")
+
+
+async def test_on_postgresql_a_big_document_stays_in_its_row() -> None:
+    # Replicas on other hosts share the database, not this host's folder.
+    from storage.models import Document, Reply
+    from storage.outbox_files import spool_reply
+
+    reply = Reply(
+        text="x", document=Document(filename="a.csv", mime_type="text/csv", data=b"a" * (2 << 20))
+    )
+    url = "postgresql://bot:***@db.example/aidbridge"
+    assert folder_of(url) is None
+    kept, name = await spool_reply(url, reply)
+    assert name is None
+    assert kept.document is not None and len(kept.document.data) == 2 << 20

@@ -39,6 +39,10 @@ from tests.postgres_server import PostgresServer
             "SELECT 1 WHERE ? IS NULL OR org_id IS ?",
             "SELECT 1 WHERE $1::text IS NULL OR org_id IS NOT DISTINCT FROM $2",
         ),
+        (
+            "SELECT (SELECT group_concat(s.id) FROM s) AS ids",
+            "SELECT (SELECT STRING_AGG((s.id)::text, ',') FROM s) AS ids",
+        ),
         ("SELECT 1 FROM a CROSS JOIN b ON b.x = a.x", "SELECT 1 FROM a JOIN b ON b.x = a.x"),
         ("SELECT 1 FROM a CROSS JOIN b", "SELECT 1 FROM a CROSS JOIN b"),
         (
@@ -62,6 +66,7 @@ def test_translation(sqlite: str, postgres: str) -> None:
         "CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END",
         "INSERT OR REPLACE INTO t VALUES (1)",
         "SELECT * FROM json_each(?)",
+        "SELECT group_concat(a, ';') FROM t",
     ],
 )
 def test_what_it_cannot_say_it_refuses(sql: str) -> None:
