@@ -351,6 +351,12 @@ class PgDatabase(Database):
             return await step
         except asyncpg.PostgresError:
             raise
+        except Exception as exc:
+            # The connection lost (or its protocol left mid-operation by the loss, asyncpg's
+            # InternalClientError): a passing failure like a locked database, which callers
+            # already answer with "try again"; the next transaction runs on a new connection.
+            self._writer.raw.terminate()
+            raise DatabaseLocked(f"the database connection was lost: {exc}") from exc
         except BaseException:
             self._writer.raw.terminate()
             raise

@@ -8,7 +8,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from storage.db import Database, fetch_all, fetch_one, open_database
+from storage.db import Database, DatabaseLocked, fetch_all, fetch_one, open_database
 from storage.migrations import discover, migrate
 from storage.pg import PgDatabase, redact
 from storage.pg_dialect import Untranslatable, translate
@@ -98,7 +98,13 @@ async def test_a_lost_writer_connection_is_replaced(pg_migrated_url: str) -> Non
                 async with db.transaction() as conn:
                     await conn.execute("INSERT INTO transport_state VALUES ('a', 'b', 'c')")
                 break
-            except (sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            except (
+                sqlite3.Error,
+                asyncpg.PostgresError,
+                asyncpg.InterfaceError,
+                OSError,
+                DatabaseLocked,
+            ):
                 failures += 1
         assert failures <= 1
         async with db.read() as conn:
