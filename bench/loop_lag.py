@@ -255,18 +255,22 @@ def shifted_clock() -> Any:
 
 
 async def wait_documents(fake: FakeServer, since: int, chats: set[int]) -> dict[int, float]:
-    """When each chat's first document reached the fake."""
+    """When each chat's first file reached the fake: a document, or a photo (a chart is
+    sent as one)."""
     arrived: dict[int, float] = {}
-    cursor = since
+    cursors = {"sendDocument": since, "sendPhoto": since}
     deadline = time.monotonic() + DOCUMENT_DEADLINE_SECONDS
     while not chats <= arrived.keys():
         if time.monotonic() > deadline:
             raise TimeoutError(f"no document for chats {sorted(chats - arrived.keys())}")
-        calls, cursor = await fake.calls("sendDocument", since=cursor, min_count=1, timeout=60)
-        for call in calls:
-            chat = int(call["params"]["chat_id"])
-            arrived.setdefault(chat, float(call["at"]))
-        if not calls:
+        found = False
+        for method, cursor in cursors.items():
+            calls, cursors[method] = await fake.calls(method, since=cursor, timeout=0)
+            for call in calls:
+                chat = int(call["params"]["chat_id"])
+                arrived.setdefault(chat, float(call["at"]))
+            found = found or bool(calls)
+        if not found:
             await asyncio.sleep(0.2)
     return arrived
 
