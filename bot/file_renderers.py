@@ -21,10 +21,12 @@ from bot.render_requests import (
     ChartRequest,
     CsvRequest,
     ExportRequest,
+    PackingRequest,
     RenderRequest,
     WorkbookRequest,
 )
 from handlers.coordination.hxl_export import ExportFiles, ExportPart, ExportSpec, ExportTable
+from handlers.shipments.packing_list import PackingSpec
 from handlers.text.i18n import Language
 from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook
 from storage.charts import ChartData
@@ -84,6 +86,9 @@ class FileRenderers:
             )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+    def packing_list(self, spec: PackingSpec) -> bytes:
+        return self._render(self._tables, PackingRequest(spec=spec))
 
     def weekly_chart(
         self, chart: ChartData, *, lang: Language, title: str, labels: Mapping[str, str]

@@ -14,6 +14,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, TypeAdapter
 
 from handlers.coordination.hxl_export import ExportSpec
+from handlers.shipments.packing_list import PackingSpec
 from handlers.text.i18n import Language
 from handlers.text.workbook import Sheet, Workbook, to_csv
 from storage.charts import ChartData
@@ -87,7 +88,22 @@ class ExportRequest(Frozen):
         return written.model_dump_json().encode()
 
 
+class PackingRequest(Frozen):
+    """A shipment's packing list (``Renderers.packing_list``): its sheets built here from the
+    shipment's lines, then drawn here as XLSX or CSV."""
+
+    timeout_seconds: ClassVar[float] = TABLE_TIMEOUT_SECONDS
+    kind: Literal["packing"] = "packing"
+    spec: PackingSpec
+
+    def render(self) -> bytes:
+        from bot.file_renderers import FileRenderers
+
+        return self.spec.render(FileRenderers())
+
+
 RenderRequest = Annotated[
-    ChartRequest | WorkbookRequest | CsvRequest | ExportRequest, Field(discriminator="kind")
+    ChartRequest | WorkbookRequest | CsvRequest | ExportRequest | PackingRequest,
+    Field(discriminator="kind"),
 ]
 RENDER_REQUEST: TypeAdapter[RenderRequest] = TypeAdapter(RenderRequest)

@@ -17,6 +17,7 @@ raion only (``packing_detail``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 from handlers.coordination.file_renderers import Renderers
 from handlers.coordination.hxl_export import CSV_DELIMITERS, CSV_MIME
@@ -239,18 +240,35 @@ def packing_file(
     return renderers.workbook(book)
 
 
+class PackingSpec(Frozen):
+    """A packing list to draw: what crosses to the render process (``Renderers.packing_list``),
+    which builds the sheets there. Built here, the 2,000-line workbook's cells and their walk
+    into the pipe held the bot's interpreter lock 70-115 ms at a time (bench/shipments.py)."""
+
+    data: PackingData
+    fmt: Literal["xlsx", "csv"]
+    lang: Language
+    level: Detail
+
+    def render(self, renderers: Renderers) -> bytes:
+        return packing_file(
+            self.data,
+            fmt=self.fmt,
+            lang=self.lang,
+            t=Translator(),
+            catalog=Catalog.default(),
+            renderers=renderers,
+            level=self.level,
+        )
+
+
 def render_packing_list(
     ctx: HandlerContext, data: PackingData, lang: Language, fmt: str, level: Detail
 ) -> Document:
-    """Built and drawn together, in a worker thread (``off_loop``)."""
-    payload = packing_file(
-        data,
-        fmt=fmt,
-        lang=lang,
-        t=ctx.t,
-        catalog=ctx.catalog,
-        renderers=ctx.renderers,
-        level=level,
+    """Drawn by the renderers (the render process in a running bot), from a worker thread
+    (``off_loop``): the pipe's waits are the thread's, not the loop's."""
+    payload = ctx.renderers.packing_list(
+        PackingSpec(data=data, fmt="csv" if fmt == "csv" else "xlsx", lang=lang, level=level)
     )
     caption = ctx.t(lang, "ship.pl.caption", ref=data.shipment.ref, lines=len(data.lines))
     return Document(

@@ -6,7 +6,9 @@ import io
 
 from openpyxl import load_workbook
 
-from handlers.shipments.packing_list import COLUMNS, XLSX_MIME
+from bot.file_renderers import FileRenderers
+from handlers.core.location_policy import Detail
+from handlers.shipments.packing_list import COLUMNS, XLSX_MIME, PackingSpec, read_packing
 from handlers.text.i18n import Translator
 from storage import organisations
 from storage.models import Identity, OrgKind, Placement, Role
@@ -217,6 +219,22 @@ async def test_packing_list_as_csv(harness: EngineHarness) -> None:
         "уп.;Pkg.;Hilfswerk NRW;CMR 4711"
     )
     assert rows[3:] == [""]
+
+    # Drawn by the render process, as in the running bot: the spec crosses the pipe as JSON and
+    # the child builds and writes the same file.
+    async with h.db.snapshot() as conn:
+        data = await read_packing(conn, 1)
+    assert data is not None
+    spec = PackingSpec(data=data, fmt="csv", lang="de", level=Detail.FULL)
+    process = FileRenderers(process=True)
+    try:
+        assert process.packing_list(spec) == doc.data
+        book = load_workbook(
+            io.BytesIO(process.packing_list(spec.model_copy(update={"fmt": "xlsx"})))
+        )
+    finally:
+        process.close()
+    assert book.sheetnames[1] == "1 =Лікарня; А"
 
 
 OTHER_COORD = Identity(transport="telegram", user_id="302")
