@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from handlers.core.context import Turn
 from handlers.core.events import Choice, Reply
-from handlers.core.notify import notify_replies
+from handlers.core.notify import notify_members, notify_replies
 from handlers.lifecycle.rules import ItemAmount
 from handlers.offers import service as offer_service
 from handlers.shipments import rules
@@ -153,21 +153,19 @@ async def add_lines(
     for dest, group in _by_dest(stored).items():
         recipients = await members.list_members(turn.conn, org_id=dest)
 
-        def loaded(lang: Language, group: list[ShipmentLine] = group) -> Reply:
+        def loaded(lang: Language, group: list[ShipmentLine] = group) -> str:
             via = t(lang, "ship.via", hub=esc(latin_beside(hub, lang))) if hub else ""
-            return Reply(
-                text=t(
-                    lang,
-                    "ship.notify.loaded",
-                    ref=esc(shipment.ref),
-                    name=esc(shipment.name),
-                    lines=lines_block(t, catalog, lang, group),
-                    when=esc(when_text(t, lang, shipment.planned_departure)),
-                    via=via,
-                )
+            return t(
+                lang,
+                "ship.notify.loaded",
+                ref=esc(shipment.ref),
+                name=esc(shipment.name),
+                lines=lines_block(t, catalog, lang, group),
+                when=esc(when_text(t, lang, shipment.planned_departure)),
+                via=via,
             )
 
-        await notify_replies(turn, recipients, loaded)
+        await notify_members(turn, recipients, loaded)
     return stored
 
 
@@ -231,18 +229,16 @@ async def set_details(turn: Turn, shipment: Shipment, draft: ShipmentDraft) -> R
         for dest in _by_dest(lines):
             recipients = await members.list_members(turn.conn, org_id=dest)
 
-            def moved(lang: Language) -> Reply:
-                return Reply(
-                    text=t(
-                        lang,
-                        "ship.notify.new_departure",
-                        ref=esc(shipment.ref),
-                        name=esc(shipment.name),
-                        when=esc(when_text(t, lang, day)),
-                    )
+            def moved(lang: Language) -> str:
+                return t(
+                    lang,
+                    "ship.notify.new_departure",
+                    ref=esc(shipment.ref),
+                    name=esc(shipment.name),
+                    when=esc(when_text(t, lang, day)),
                 )
 
-            await notify_replies(turn, recipients, moved)
+            await notify_members(turn, recipients, moved)
     return None
 
 
@@ -277,18 +273,16 @@ async def remove_request(
         "; ".join(audit_line(turn, line) for line in lines)[:500],
     )
 
-    def removed(lang: Language) -> Reply:
-        return Reply(
-            text=t(
-                lang,
-                "ship.notify.removed",
-                ref=esc(shipment.ref),
-                name=esc(shipment.name),
-                lines=lines_block(t, catalog, lang, lines),
-            )
+    def removed(lang: Language) -> str:
+        return t(
+            lang,
+            "ship.notify.removed",
+            ref=esc(shipment.ref),
+            name=esc(shipment.name),
+            lines=lines_block(t, catalog, lang, lines),
         )
 
-    await notify_replies(
+    await notify_members(
         turn, await members.list_members(turn.conn, org_id=request.org_id), removed
     )
     return lines, None
@@ -433,18 +427,16 @@ async def _tell_at_hub(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentL
     # The coordinators hear it too when the hub confirmed it.
     if turn.member is not None and Role.COORDINATOR not in turn.member.roles:
 
-        def at_hub(lang: Language) -> Reply:
-            return Reply(
-                text=t(
-                    lang,
-                    "ship.notify.coord_at_hub",
-                    ref=esc(shipment.ref),
-                    name=esc(shipment.name),
-                    hub=esc(latin_beside(hub, lang)),
-                )
+        def at_hub(lang: Language) -> str:
+            return t(
+                lang,
+                "ship.notify.coord_at_hub",
+                ref=esc(shipment.ref),
+                name=esc(shipment.name),
+                hub=esc(latin_beside(hub, lang)),
             )
 
-        await notify_replies(turn, await coordinators_of(turn, shipment), at_hub)
+        await notify_members(turn, await coordinators_of(turn, shipment), at_hub)
 
 
 async def _tell_cancelled(
@@ -588,13 +580,13 @@ async def _tell_signed(turn: Turn, shipment: Shipment, lines: Sequence[ShipmentL
     org = await _org_label(turn, turn.member.org_id)
     problem = any(rules.is_problem(line.status) for line in lines)
 
-    def signed(lang: Language) -> Reply:
+    def signed(lang: Language) -> str:
         body = "\n".join(f"• {line_text(t, catalog, lang, line, status=True)}" for line in lines)
         key = "ship.notify.problem" if problem else "ship.notify.signed"
         named = esc(latin_beside(org, lang))
-        return Reply(text=t(lang, key, ref=esc(shipment.ref), org=named, lines=body))
+        return t(lang, key, ref=esc(shipment.ref), org=named, lines=body)
 
-    await notify_replies(
+    await notify_members(
         turn,
         await coordinators_of(turn, shipment),
         signed,
