@@ -208,7 +208,7 @@ def make_context(
 
 
 async def open_and_migrate(settings: Settings, *, background_checkpoints: bool = False) -> Database:
-    url = settings.database_url.get_secret_value() if settings.database_url else None
+    url = settings.postgres_url
     db = await open_database(settings.db_path, url, background_checkpoints=background_checkpoints)
     try:
         applied = await migrate(db)

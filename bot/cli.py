@@ -159,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _migrate(settings: Settings) -> int:
-    url = settings.database_url.get_secret_value() if settings.database_url else None
+    url = settings.postgres_url
     db = await open_database(settings.db_path, url)
     try:
         before = await current_version(db)
@@ -410,8 +410,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         tz=settings.tz.key,
     )
     # The database's location (a file, or PostgreSQL's URL): the export reads it itself.
-    source = settings.database_url.get_secret_value() if settings.database_url else None
-    location = source or str(settings.db_path)
+    location = settings.postgres_url or str(settings.db_path)
     files = await asyncio.to_thread(FileRenderers().export, spec, db_path=location)
     data = files.parts[0].data
     out = Path(

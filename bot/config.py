@@ -121,6 +121,11 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
         return value
 
+    @property
+    def postgres_url(self) -> str | None:
+        """The PostgreSQL URL in clear when one is set (to connect; never to log)."""
+        return self.database_url.get_secret_value() if self.database_url else None
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:

@@ -444,40 +444,53 @@ def _shipped_line(row: sqlite3.Row) -> ShippedLine:
     )
 
 
+def _shipment_lines(
+    raw: sqlite3.Connection,
+    term: str,
+    args: Sequence[object],
+    order: str,
+    limit: int,
+    place: str | None,
+) -> Section[ShippedLine]:
+    """Shipment lines where ``term`` holds (its ``args``), the first ``limit`` in ``order``,
+    and how many there are in all; only those bound for ``place`` when one is given."""
+    dest, dest_args = _in_place("l.dest_org_id", place)
+    where = f" FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id WHERE {term}{dest}"
+    total = raw.execute(f"SELECT COUNT(*){where}", [*args, *dest_args]).fetchone()[0]
+    rows = raw.execute(
+        f"SELECT {_SHIPPED_COLUMNS}{where} ORDER BY {order} LIMIT ?",
+        [*args, *dest_args, limit],
+    ).fetchall()
+    return Section(rows=tuple(_shipped_line(r) for r in rows), total=int(total))
+
+
 def _shipped(
     raw: sqlite3.Connection, start: str, end: str, limit: int, place: str | None
 ) -> Section[ShippedLine]:
     """Lines of shipments that departed in the window (a cancelled one never departed)."""
-    dest, dest_args = _in_place("l.dest_org_id", place)
-    where = (
-        f" FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id"
-        f" WHERE l.shipment_id IN {_DEPARTED_IN}{dest}"
+    return _shipment_lines(
+        raw,
+        f"l.shipment_id IN {_DEPARTED_IN}",
+        [start, end],
+        "departed_at, s.id, l.dest_org_id, l.id",
+        limit,
+        place,
     )
-    total = raw.execute(f"SELECT COUNT(*){where}", [start, end, *dest_args]).fetchone()[0]
-    rows = raw.execute(
-        f"SELECT {_SHIPPED_COLUMNS}{where} ORDER BY departed_at, s.id, l.dest_org_id, l.id LIMIT ?",
-        [start, end, *dest_args, limit],
-    ).fetchall()
-    return Section(rows=tuple(_shipped_line(r) for r in rows), total=int(total))
 
 
 def _receipts(
     raw: sqlite3.Connection, start: str, end: str, limit: int, place: str | None
 ) -> Section[ShippedLine]:
     """Lines signed for in the window: received, partly received, damaged or missing."""
-    dest, dest_args = _in_place("l.dest_org_id", place)
-    where = (
-        f" FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id"
-        f" WHERE l.confirmed_at >= ? AND l.confirmed_at < ?{dest}"
-    )
-    total = raw.execute(f"SELECT COUNT(*){where}", [start, end, *dest_args]).fetchone()[0]
-    rows = raw.execute(
-        f"SELECT {_SHIPPED_COLUMNS}{where}"
+    return _shipment_lines(
+        raw,
+        "l.confirmed_at >= ? AND l.confirmed_at < ?",
+        [start, end],
         # Damaged and missing goods first: they are what the round must act on.
-        " ORDER BY (l.damaged + l.missing) = 0, l.confirmed_at, l.id LIMIT ?",
-        [start, end, *dest_args, limit],
-    ).fetchall()
-    return Section(rows=tuple(_shipped_line(r) for r in rows), total=int(total))
+        "(l.damaged + l.missing) = 0, l.confirmed_at, l.id",
+        limit,
+        place,
+    )
 
 
 def _who_what_where(
