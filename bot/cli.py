@@ -521,12 +521,18 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
                     actor_label=audit.CLI_ACTOR,
                     action="backup.create",
                     target=result.path.name,
-                    params={"bytes": result.size, "seconds": round(result.seconds, 2)},
+                    params={
+                        "bytes": result.size,
+                        "seconds": round(result.seconds, 2),
+                        "outbox_files": result.outbox_files,
+                    },
                     now=utc_now(),
                 )
     finally:
         await db.close()
     print(f"backup written to {result.path.resolve()} ({result.size} bytes)")
+    if result.outbox_files:
+        print(f"{result.outbox_files} unsent outbox file(s) copied beside it")
     # The Matrix crypto store beside it: the bot's device keys and sessions, without which it
     # cannot read its encrypted rooms after a restore (bot/matrix_store.py).
     try:

@@ -8,18 +8,27 @@ steps would let the bot's commits restart the copy again and again.
 
 The file is written under a ``.part`` name, checked, flushed and only then renamed, so a file
 with the final name is always a complete backup.
+
+Big documents still waiting in the outbox live in files beside the database
+(storage/outbox_files.py); the ones the COPY's unsent rows name are copied beside the backup,
+into the folder the backup would use as a database (``aidbridge-<stamp>.db.outbox-files``), so
+an export queued before a restore is still delivered after it. A file that is gone by the time
+it is copied belongs to a row delivered while the backup ran; restored, that row is given up
+(its file is missing) rather than sent twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from storage import outbox_files
 from storage.db import BUSY_TIMEOUT_MS
 from storage.fileperms import create_private, make_private_dir
 
@@ -36,6 +45,9 @@ class BackupResult:
     path: Path
     size: int
     seconds: float
+    # Outbox files copied beside the backup, and those already gone (delivered meanwhile).
+    outbox_files: int = 0
+    outbox_files_gone: int = 0
 
 
 def backup_name(now: datetime, attempt: int = 0) -> str:
@@ -80,6 +92,49 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _pending_files(copy: Path) -> list[str]:
+    """The outbox files the copy's unsent rows name (none before migration v020)."""
+    conn = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+    try:
+        columns = {str(row[1]) for row in conn.execute("PRAGMA table_info(outbox)")}
+        if "document_file" not in columns:
+            return []
+        rows = conn.execute(
+            "SELECT document_file FROM outbox WHERE document_file IS NOT NULL"
+            " AND sent_at IS NULL AND failed_at IS NULL"
+        ).fetchall()
+    finally:
+        conn.close()
+    return sorted({str(row[0]) for row in rows})
+
+
+def _copy_outbox_files(source: str, copy: Path, final: Path) -> tuple[int, int]:
+    """Copy the files the copy's unsent rows name into ``final``'s outbox folder; returns
+    (copied, gone). Written before the backup gets its final name, like the backup itself."""
+    names = _pending_files(copy)
+    src_folder = outbox_files.folder_of(source)
+    dst_folder = outbox_files.folder_of(str(final))
+    if not names or src_folder is None or dst_folder is None:
+        return 0, 0
+    make_private_dir(dst_folder)
+    copied = gone = 0
+    for name in names:
+        target = dst_folder / name
+        try:
+            create_private(target)
+            with outbox_files.open_file(src_folder, name) as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1024 * 1024)
+                dst.flush()
+                os.fsync(dst.fileno())
+        except FileNotFoundError:
+            target.unlink(missing_ok=True)
+            gone += 1
+            continue
+        copied += 1
+    _fsync_dir(dst_folder)
+    return copied, gone
+
+
 def _backup(source: str, dest_dir: Path, now: datetime) -> BackupResult:
     started = time.monotonic()
     if source == ":memory:":
@@ -91,13 +146,20 @@ def _backup(source: str, dest_dir: Path, now: datetime) -> BackupResult:
     part = final.with_name(final.name + ".part")
     try:
         _copy(source, part)
+        copied, gone = _copy_outbox_files(source, part, final)
         part.rename(final)
         _fsync_dir(dest_dir)
     except sqlite3.Error as exc:
         raise BackupError(str(exc)) from exc
     finally:
         part.unlink(missing_ok=True)
-    return BackupResult(path=final, size=final.stat().st_size, seconds=time.monotonic() - started)
+    return BackupResult(
+        path=final,
+        size=final.stat().st_size,
+        seconds=time.monotonic() - started,
+        outbox_files=copied,
+        outbox_files_gone=gone,
+    )
 
 
 @dataclass(frozen=True)

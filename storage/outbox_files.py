@@ -24,7 +24,7 @@ import time
 from collections.abc import Collection
 from datetime import timedelta
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 from storage.db import is_postgres_url
 from storage.fileperms import PRIVATE_FILE, make_private_dir
@@ -90,6 +90,11 @@ async def spool_reply(db_path: str, reply: Reply) -> tuple[Reply, str | None]:
 def read(folder: Path, name: str) -> bytes:
     """The file's bytes (blocking: call it in a worker thread)."""
     return _path(folder, name).read_bytes()
+
+
+def open_file(folder: Path, name: str) -> BinaryIO:
+    """The file opened for reading (blocking: call it in a worker thread)."""
+    return _path(folder, name).open("rb")
 
 
 def remove(folder: Path, name: str) -> None:

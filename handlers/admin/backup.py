@@ -40,7 +40,11 @@ async def cmd_backup(turn: Turn, args: str) -> list[Reply]:
         return [Reply(text=turn.tr("backup.failed", error=esc(exc)))]
     assert turn.member is not None
     text = turn.tr("backup.done", path=esc(result.path.resolve()), size=human_size(result.size))
-    params: dict[str, object] = {"bytes": result.size, "seconds": round(result.seconds, 2)}
+    params: dict[str, object] = {
+        "bytes": result.size,
+        "seconds": round(result.seconds, 2),
+        "outbox_files": result.outbox_files,
+    }
     store = turn.ctx.policy.matrix_store_dir
     if store is not None:
         try:

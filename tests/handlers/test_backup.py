@@ -174,3 +174,58 @@ async def test_backup_while_writes_happen(tmp_path: Path) -> None:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         await db.close()
+
+
+async def test_backup_copies_the_outbox_files_its_unsent_rows_name(tmp_path: Path) -> None:
+    """An export queued but not yet sent lives in a file beside the database: the backup takes
+    it along (only the files the copy's unsent rows name), and the restored database delivers
+    it; a file delivered (and removed) while the backup ran is counted as gone."""
+    from storage import outbox, outbox_files
+
+    path = tmp_path / "live.db"
+    db = await open_db(path)
+    await migrate(db)
+    folder = outbox_files.folder_of(str(path))
+    assert folder is not None
+    waiting = outbox_files.spool(folder, b"waiting export " * 1000)
+    sent = outbox_files.spool(folder, b"already delivered")
+    vanished = outbox_files.spool(folder, b"delivered during the backup")
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    async with db.transaction() as conn:
+        ids = {}
+        for name in (waiting, sent, vanished):
+            ids[name] = await outbox.add_outbox(
+                conn,
+                transport="telegram",
+                chat_id="42",
+                text="",
+                now=now,
+                kind="reply",
+                document_name="export.csv",
+                document_mime="text/csv",
+                document=b"",
+                document_file=name,
+            )
+        await outbox.set_outbox_sent(conn, ids[sent], now)
+    await db.close()
+    (folder / vanished).unlink()
+
+    result = await backup_database(path, tmp_path / "backups", now)
+
+    copies = outbox_files.folder_of(str(result.path))
+    assert copies is not None and copies.name == result.path.name + ".outbox-files"
+    assert sorted(p.name for p in copies.iterdir()) == [waiting]
+    assert (copies / waiting).read_bytes() == (folder / waiting).read_bytes()
+    assert (copies / waiting).stat().st_mode & 0o777 == 0o600
+    assert (result.outbox_files, result.outbox_files_gone) == (1, 1)
+
+    # Restored as the bot's database, the row still delivers its document.
+    restored = await open_db(result.path)
+    try:
+        async with restored.read() as conn:
+            document = await outbox.get_outbox_document(conn, ids[waiting])
+        assert document is not None
+        loaded = await outbox.load_document_file(str(result.path), document)
+        assert loaded.data == b"waiting export " * 1000
+    finally:
+        await restored.close()
