@@ -252,10 +252,12 @@ def packing_list_report(turn: Turn, shipment: Shipment, fmt: str) -> list[Reply]
     ctx, lang, shipment_id = turn.ctx, turn.lang, shipment.id
     # Street addresses for admins and the carrier's members only (location_policy).
     level = packing_detail(turn.roles, turn.member, shipment)
+    # Past the platform's largest file the list comes in parts, each announced (as /export).
+    max_bytes = ctx.file_limits.max_bytes(turn.incoming.chat.transport)
 
     async def packing() -> list[Reply]:
-        document = await packing_document(ctx, shipment_id, lang, fmt, level)
-        return [Reply(document=document)] if document is not None else []
+        documents = await packing_document(ctx, shipment_id, lang, fmt, level, max_bytes=max_bytes)
+        return [Reply(document=document) for document in documents]
 
     turn.after_commit.append(packing)
     return []
