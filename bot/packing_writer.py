@@ -54,7 +54,7 @@ from storage.shipment_models import ShipmentLine
 
 # A part that came out too big is written again with this share of what would just fit.
 MARGIN: Final = 0.9
-_COPY_CHUNK: Final = 1 << 20
+_COPY_CHUNK: Final = 1 << 16
 
 
 class WrittenPart(Frozen):
@@ -302,7 +302,8 @@ def _open_note(
     here = min(count - seen, part.lines - taken)
     notes = layout.note_notes(dest_id)
     if here < count:
-        notes += (layout.note_part_note(seen + 1, seen + here, count),)
+        # Above the signature: the recipient signs for the lines this sheet holds.
+        notes = (*notes[:-1], layout.note_part_note(seen + 1, seen + here, count), notes[-1])
     return _NoteSheet(
         title=layout.note_title(part.index_of[dest_id], dest_id),
         notes=notes,
