@@ -202,7 +202,12 @@ class _Widths:
         self._rows += 1
         for index, (text, value) in enumerate(zip(self._text, row, strict=True)):
             if value is not None:
-                length = _longest_line(value) if text else len(str(value))
+                if not text:
+                    length = len(str(value))
+                elif isinstance(value, str) and "\n" not in value:
+                    length = len(value)  # _longest_line's answer, without its split
+                else:
+                    length = _longest_line(value)
                 if length > self._longest[index]:
                     self._longest[index] = length
 

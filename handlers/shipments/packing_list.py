@@ -18,7 +18,8 @@ raion only (``packing_detail``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from pydantic import Field
@@ -116,15 +117,17 @@ def _row(
     catalog: Catalog,
     place: Mapping[int, Where],
     lang: Language,
+    beside: Callable[[str, Language], str] = latin_beside,
 ) -> tuple[Cell, ...]:
-    """A line; names with their Latin form beside them for German and English readers."""
+    """A line; names with their Latin form beside them for German and English readers
+    (``beside``: ``latin_beside``, or a cache of it)."""
     dest = orgs.get(line.dest_org_id)
     carrier = orgs.get(shipment.carrier_org_id) if shipment.carrier_org_id else None
     at = place.get(line.dest_org_id, Where())
     return (
         number,
         request_ref(line.request_id) if line.request_id else None,
-        latin_beside(dest.name, lang) if dest else None,
+        beside(dest.name, lang) if dest else None,
         dest.code if dest else None,
         at.address,
         at.place,
@@ -134,7 +137,7 @@ def _row(
         line.quantity,
         unit_name(line.unit, "uk"),
         unit_name(line.unit, "de"),
-        latin_beside(carrier.name, lang) if carrier else None,
+        beside(carrier.name, lang) if carrier else None,
         shipment.waybill,
     )
 
@@ -200,14 +203,20 @@ class PackingLayout:
         # Each destination's place, once per destination (a few hundred at most).
         self._place: dict[int, Where] = {}
         self._note_place: dict[int, Where] = {}
+        # The same few names on every line: transliterated once each, not twice a line.
+        self._beside = functools.lru_cache(maxsize=1024)(latin_beside)
 
     def summary_row(self, number: int, line: ShipmentLine) -> tuple[Cell, ...]:
         place = self._places(self._place, self.lang, line.dest_org_id)
-        return _row(number, line, self.shipment, self.orgs, self._catalog, place, self.lang)
+        return _row(
+            number, line, self.shipment, self.orgs, self._catalog, place, self.lang, self._beside
+        )
 
     def note_row(self, number: int, line: ShipmentLine) -> tuple[Cell, ...]:
         place = self._places(self._note_place, NOTE_LANG, line.dest_org_id)
-        return _row(number, line, self.shipment, self.orgs, self._catalog, place, NOTE_LANG)
+        return _row(
+            number, line, self.shipment, self.orgs, self._catalog, place, NOTE_LANG, self._beside
+        )
 
     def note_title(self, index: int, dest_id: int) -> str:
         """The ``index``-th destination's sheet. Numbered: two recipients may share the
