@@ -12,7 +12,7 @@ chart in the renderers' chart process):
 
 * ``meeting``: the pack of the last 14 days (``meeting_pack``: summary, XLSX of nine sheets,
   PNG of open item lines per category over 8 weeks);
-* ``packing``: the packing list of the ``--lines`` truck as XLSX (``packing_document``: the
+* ``packing``: the packing list of the ``--lines`` truck as XLSX (``packing_documents``: the
   render process reads the lines and writes them as they come, in parts past Telegram's
   limit).
 
@@ -59,7 +59,7 @@ from bot.file_renderers import FileRenderers
 from handlers.coordination.meeting_pack import meeting_pack
 from handlers.core.file_limits import DEFAULT_LIMITS
 from handlers.core.location_policy import Detail
-from handlers.shipments.packing_list import packing_document
+from handlers.shipments.packing_list import packing_documents
 from storage.invites import KEY_BYTES, InviteKey
 from storage.timefmt import to_db
 
@@ -185,7 +185,7 @@ async def _job(path: Path, job: str, runs: int) -> dict[str, Any]:
             else:
                 # The carrier's copy: every address, the most a packing list carries; in parts
                 # past Telegram's limit, as the bot sends it there.
-                documents = await packing_document(
+                documents = await packing_documents(
                     ctx, 1, "de", "xlsx", Detail.FULL, max_bytes=TELEGRAM_LIMIT
                 )
                 assert documents

@@ -5,7 +5,7 @@ recipient's signature (or, as CSV, the summary's lines).
 Since April 2024 every humanitarian import into Ukraine is declared with its recipient and
 item lines, so each line carries the item in Ukrainian and German, quantity and unit, the
 request id, the recipient's name, EDRPOU code and address, the carrier and the waybill, under
-an HXL hashtag row. What a sheet says is pure (``PackingLayout``); ``packing_document`` sends
+an HXL hashtag row. What a sheet says is pure (``PackingLayout``); ``packing_documents`` sends
 a ``PackingSpec`` to the renderers, which read the lines from the database and write them
 row by row in the render process (bot/packing_writer.py), in parts past the platform's
 largest file, as /export does.
@@ -286,7 +286,7 @@ class PackingFiles(Frozen):
     total: int
 
 
-def packing_documents(t: Translator, spec: PackingSpec, files: PackingFiles) -> list[Document]:
+def part_documents(t: Translator, spec: PackingSpec, files: PackingFiles) -> list[Document]:
     """The files as documents; a list in parts has each part's caption say which part of
     how many it is and which lines it holds, as an export's parts do."""
     ref, lang, count = shipment_ref(spec.shipment_id), spec.lang, len(files.parts)
@@ -317,7 +317,7 @@ def packing_documents(t: Translator, spec: PackingSpec, files: PackingFiles) -> 
     ]
 
 
-async def packing_document(
+async def packing_documents(
     ctx: HandlerContext,
     shipment_id: int,
     lang: Language,
@@ -341,4 +341,4 @@ async def packing_document(
         raise ValueError("a packing list reads the database file; an in-memory one has none")
     async with ctx.reports.slot():
         files = await off_loop(ctx.renderers.packing_list, spec, db_path=ctx.db.location)
-    return [] if files is None else packing_documents(ctx.t, spec, files)
+    return [] if files is None else part_documents(ctx.t, spec, files)
