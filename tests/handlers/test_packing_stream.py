@@ -342,3 +342,19 @@ async def test_memory_does_not_grow_with_the_lines(tmp_path: Path) -> None:
         finally:
             await h.close()
     assert peaks[12_000] < peaks[1_500] * 1.3, peaks
+
+
+async def test_an_empty_shipment_has_its_labels_and_an_unknown_one_nothing(
+    harness: EngineHarness,
+) -> None:
+    h = harness
+    shipment_id = await truck(h, destinations=1, lines=0)
+    spec = PackingSpec(shipment_id=shipment_id, fmt="xlsx", lang="en", level=Detail.AREA)
+    files = FileRenderers().packing_list(spec, db_path=h.db.location)
+    assert files is not None and files.total == 0 and len(files.parts) == 1
+    book = load_workbook(io.BytesIO(files.parts[0].data))
+    assert book.sheetnames == ["Summary"]
+    labels, data = _labels_and_data(book.worksheets[0], "No.")
+    assert str(labels[0]).startswith("Packing list: S-") and data == []
+    unknown = spec.model_copy(update={"shipment_id": shipment_id + 1})
+    assert FileRenderers().packing_list(unknown, db_path=h.db.location) is None
