@@ -1,6 +1,7 @@
 """The coordination round's pack and a 2,000-line packing list over 100,000 requests.
 
     .venv/bin/python -m bench.shipments [--requests 100000] [--orgs 300] [--lines 2000]
+        [--jobs meeting,packing]
 
 A temporary SQLite database is filled in a subprocess (bench/digest.py's generator: 1-4 items
 per request over 8 weeks, plus 5 donor organisations, a pledge for every pledged item line, a
@@ -11,14 +12,17 @@ chart in the renderers' chart process):
 
 * ``meeting``: the pack of the last 14 days (``meeting_pack``: summary, XLSX of nine sheets,
   PNG of open item lines per category over 8 weeks);
-* ``packing``: the packing list of the 2,000-line truck as XLSX (``packing_document``).
+* ``packing``: the packing list of the ``--lines`` truck as XLSX (``packing_documents``: the
+  render process reads the lines and writes them as they come, in parts past Telegram's
+  limit).
 
 Printed per job: wall time (median of ``--runs``) and the CPU time the process used in it
 (every thread; on a shared VM the wall time also holds the waits for a core, and the render
 processes, niced, wait longest), the render processes' CPU time per run, the child's peak
-RSS, and the event loop's worst stall while the job ran (a ticker sleeping 5 ms at a time
-records how late it wakes), with the part of it that was not the loop thread waiting for a CPU
-(Linux's schedstat: on a shared VM other people's work stalls the loop too).
+RSS and the largest render process's (its VmHWM: a forked child's getrusage counts its parent's
+pages), and the event loop's worst stall while the job ran (a ticker sleeping 5 ms at a time
+records how late it wakes), with the part of it that was not the loop thread waiting for a
+CPU (Linux's schedstat: on a shared VM other people's work stalls the loop too).
 Targets: under 2 s each, peak RSS under 300 MB, no stall over 50 ms.
 
 openpyxl and matplotlib are imported before the measurement, as in a bot that has run for a
@@ -53,8 +57,9 @@ from bot.app import SWITCH_INTERVAL_SECONDS, make_context, open_and_migrate
 from bot.config import Settings
 from bot.file_renderers import FileRenderers
 from handlers.coordination.meeting_pack import meeting_pack
+from handlers.core.file_limits import DEFAULT_LIMITS
 from handlers.core.location_policy import Detail
-from handlers.shipments.packing_list import packing_document
+from handlers.shipments.packing_list import packing_documents
 from storage.invites import KEY_BYTES, InviteKey
 from storage.timefmt import to_db
 
@@ -63,6 +68,7 @@ TARGET_MB = 300.0
 TARGET_STALL_MS = 50.0
 DONORS = 5
 ROUND = timedelta(days=14)
+TELEGRAM_LIMIT = DEFAULT_LIMITS["telegram"]
 
 
 def add_shipments(path: Path, n_orgs: int, n_lines: int, seed: int = 7) -> None:
@@ -167,24 +173,29 @@ async def _job(path: Path, job: str, runs: int) -> dict[str, Any]:
     cpu: list[float] = []
     stalls: list[float] = []
     own: list[float] = []  # the same less the loop thread's wait for a CPU
-    size = 0
+    size = parts = 0
     try:
         for _ in range(runs + 1):  # the first warms the chart process and SQLite's cache
             await asyncio.sleep(0.05)
             began, mono, used = time.perf_counter(), time.monotonic(), time.process_time()
             if job == "meeting":
                 replies = await meeting_pack(ctx, since=NOW - ROUND, until=NOW, lang="de")
-                size = sum(len(r.document.data) for r in replies if r.document is not None)
+                files = [r.document for r in replies if r.document is not None]
+                size, parts = sum(len(d.data) for d in files), len(files)
             else:
-                # The carrier's copy: every address, the most a packing list carries.
-                document = await packing_document(ctx, 1, "de", "xlsx", Detail.FULL)
-                assert document is not None
-                size = len(document.data)
+                # The carrier's copy: every address, the most a packing list carries; in parts
+                # past Telegram's limit, as the bot sends it there.
+                documents = await packing_documents(
+                    ctx, 1, "de", "xlsx", Detail.FULL, max_bytes=TELEGRAM_LIMIT
+                )
+                assert documents
+                size, parts = sum(len(d.data) for d in documents), len(documents)
             timings.append(time.perf_counter() - began)
             cpu.append(time.process_time() - used)
             await asyncio.sleep(0.01)  # the tick that was due when the job ended
             stalls.append(ticker.worst(mono, time.monotonic()))
             own.append(ticker.worst_own(mono, time.monotonic()))
+        render_peak = _render_peak_mb(renderers)
     finally:
         ticking.cancel()
         renderers.close()  # waits for the render processes: their CPU time is counted now
@@ -198,8 +209,25 @@ async def _job(path: Path, job: str, runs: int) -> dict[str, Any]:
         "own": own[1:],
         "first": timings[0],
         "bytes": size,
+        "parts": parts,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "render_maxrss_mb": render_peak,
     }
+
+
+def _render_peak_mb(renderers: FileRenderers) -> float:
+    """The largest render process's peak RSS (VmHWM), read while it runs: RUSAGE_CHILDREN
+    would report the bot's own size, which a forked child starts with."""
+    peak = 0.0
+    for process in (renderers._charts, renderers._tables):
+        child = None if process is None else process._child
+        if child is None:
+            continue
+        status = Path(f"/proc/{child.pid}/status").read_text()
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) / 1024)
+    return peak
 
 
 def _run_self(*args: str) -> str:
@@ -223,6 +251,9 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=300)
     parser.add_argument("--lines", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--jobs", default="meeting,packing", help="which to run, e.g. packing (default: both)"
+    )
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--job", default="meeting", help=argparse.SUPPRESS)
@@ -267,10 +298,13 @@ def main() -> None:
             f" {counts['pledges']:,} pledges, {counts['shipment_lines']:,} shipment lines"
             f" (generated in {time.perf_counter() - began:.1f} s)"
         )
+        jobs = args.jobs.split(",")
         for job, label in (
             ("meeting", "meeting pack (14 days, XLSX + PNG)"),
             ("packing", f"packing list ({args.lines:,} lines, XLSX)"),
         ):
+            if job not in jobs:
+                continue
             result = json.loads(
                 _run_self("--child", str(path), "--job", job, "--runs", str(args.runs))
             )
@@ -285,7 +319,8 @@ def main() -> None:
                 f" {result['render_cpu']:.2f} s a run on average, their start included),"
                 f" peak RSS {rss:.0f} MB, worst loop stall"
                 f" {stall:.1f} ms ({max(result['own']):.1f} ms of it not waiting for a CPU),"
-                f" {result['bytes'] / 1024:.0f} KiB  [{_verdict(ok)}]"
+                f" {result['bytes'] / 1024:.0f} KiB in {result['parts']} file(s), render"
+                f" process peak RSS {result['render_maxrss_mb']:.0f} MB  [{_verdict(ok)}]"
             )
 
 

@@ -8,7 +8,6 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
-from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Final
@@ -32,9 +31,7 @@ from handlers.coordination.hxl_export import ExportSpec, expand_category
 from handlers.core.context import BotLinks
 from handlers.core.location_policy import Detail
 from handlers.requests.catalog import Catalog
-from handlers.shipments.packing_list import filename as packing_filename
-from handlers.shipments.packing_list import packing_file, read_packing
-from handlers.text.i18n import Translator
+from handlers.shipments.packing_list import PackingSpec, filename
 from storage import audit, organisations
 from storage.backup import BackupError, backup_database
 from storage.db import is_postgres_url, open_database, open_db
@@ -53,7 +50,7 @@ from storage.models import (
 )
 from storage.places import Level, Unit, codifier, search
 from storage.places.placing import resolve_parts
-from storage.shipment_models import parse_shipment_ref
+from storage.shipment_models import parse_shipment_ref, shipment_ref
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -428,33 +425,29 @@ async def _shipment_list(settings: Settings, args: argparse.Namespace) -> int:
     if shipment_id is None:
         print(f"error: {args.ref!r} is no shipment id; give one like S-12", file=sys.stderr)
         return 2
+    # Opened and migrated here; the lines are then read by the packing list's writer itself,
+    # a page at a time, and written as they come (bot/packing_writer.py).
     db = await open_and_migrate(settings)
-    try:
-        async with db.read() as conn:
-            data = await read_packing(conn, shipment_id)
-    finally:
-        await db.close()
-    if data is None:
-        print(f"error: shipment S-{shipment_id} not found", file=sys.stderr)
-        return 1
-    payload = await asyncio.to_thread(
-        partial(
-            packing_file,
-            data,
-            fmt=args.format,
-            lang=args.lang,
-            t=Translator(),
-            catalog=Catalog.default(),
-            renderers=FileRenderers(),
-            # The operator prints the list the truck travels with: the carrier's copy, with
-            # the street addresses (location_policy: the carrier sees them).
-            level=Detail.FULL,
-        )
+    await db.close()
+    spec = PackingSpec(
+        shipment_id=shipment_id,
+        fmt=args.format,
+        lang=args.lang,
+        # The operator prints the list the truck travels with: the carrier's copy, with
+        # the street addresses (location_policy: the carrier sees them). One file: a disk
+        # has no platform's limit.
+        level=Detail.FULL,
     )
-    out = Path(args.out or packing_filename(data.shipment, args.format))
+    location = settings.postgres_url or str(settings.db_path)
+    files = await asyncio.to_thread(FileRenderers().packing_list, spec, db_path=location)
+    ref = shipment_ref(shipment_id)
+    if files is None:
+        print(f"error: shipment {ref} not found", file=sys.stderr)
+        return 1
+    out = Path(args.out or filename(ref, args.format))
     # Readable by this user only: it holds recipients' names and addresses.
-    await asyncio.to_thread(write_private, out, payload)
-    print(f"{len(data.lines)} lines of {data.shipment.ref} written to {out}")
+    await asyncio.to_thread(write_private, out, files.parts[0].data)
+    print(f"{files.total} lines of {ref} written to {out}")
     return 0
 
 

@@ -10,12 +10,14 @@ state, and each call builds its own objects.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from bot.export_writer import ExportWritten
+from bot.packing_writer import PackingWritten
 from bot.render_process import RenderProcess
 from bot.render_requests import (
     ChartRequest,
@@ -26,7 +28,7 @@ from bot.render_requests import (
     WorkbookRequest,
 )
 from handlers.coordination.hxl_export import ExportFiles, ExportPart, ExportSpec, ExportTable
-from handlers.shipments.packing_list import PackingSpec
+from handlers.shipments.packing_list import PackingFiles, PackingPart, PackingSpec
 from handlers.text.i18n import Language
 from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook
 from storage.charts import ChartData
@@ -87,8 +89,25 @@ class FileRenderers:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def packing_list(self, spec: PackingSpec) -> bytes:
-        return self._render(self._tables, PackingRequest(spec=spec))
+    def packing_list(self, spec: PackingSpec, *, db_path: str) -> PackingFiles | None:
+        """Written where the lines never reach this process (``PackingRequest``), as an
+        export is: files in a private folder beside the database, read back and deleted."""
+        with _private_folder(db_path) as (folder, source):
+            answer = self._render(
+                self._tables, PackingRequest(spec=spec, db_path=source, out_dir=folder)
+            )
+            written = PackingWritten.model_validate_json(answer)
+            if not written.found:
+                return None
+            return PackingFiles(
+                total=written.total,
+                parts=tuple(
+                    PackingPart(
+                        data=Path(part.path).read_bytes(), lines=part.lines, first=part.first
+                    )
+                    for part in written.parts
+                ),
+            )
 
     def weekly_chart(
         self, chart: ChartData, *, lang: Language, title: str, labels: Mapping[str, str]
@@ -108,6 +127,21 @@ class FileRenderers:
         if process is None:
             return request.render()
         return process.render(request)
+
+
+@contextlib.contextmanager
+def _private_folder(db_path: str) -> Iterator[tuple[str, str]]:
+    """A private folder (0700) beside the database for a render's files, removed after,
+    and the database as the render process opens it (``export`` does the same inline). On
+    PostgreSQL ``db_path`` is the URL (Database.location): no folder of its own, so the
+    system's temporary one."""
+    beside = None if is_postgres_url(db_path) else Path(db_path).absolute().parent
+    folder = tempfile.mkdtemp(prefix=".packing-", dir=beside)
+    source = db_path if beside is None else str(Path(db_path).absolute())
+    try:
+        yield folder, source
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _kind_of(rows: Sequence[tuple[str | int | None, ...]], index: int) -> ColumnKind:

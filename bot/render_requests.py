@@ -89,17 +89,21 @@ class ExportRequest(Frozen):
 
 
 class PackingRequest(Frozen):
-    """A shipment's packing list (``Renderers.packing_list``): its sheets built here from the
-    shipment's lines, then drawn here as XLSX or CSV."""
+    """A shipment's packing list (``Renderers.packing_list``) read from the database and
+    written here row by row, into files in ``out_dir``; the answer is ``PackingWritten``'s
+    JSON (the parts' paths and line counts), where the lines used to cross the pipe whole."""
 
     timeout_seconds: ClassVar[float] = TABLE_TIMEOUT_SECONDS
     kind: Literal["packing"] = "packing"
     spec: PackingSpec
+    db_path: str
+    out_dir: str
 
     def render(self) -> bytes:
-        from bot.file_renderers import FileRenderers
+        from bot.packing_writer import write_packing
 
-        return self.spec.render(FileRenderers())
+        written = write_packing(self.spec, db_path=self.db_path, out_dir=self.out_dir)
+        return written.model_dump_json().encode()
 
 
 RenderRequest = Annotated[

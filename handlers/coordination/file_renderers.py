@@ -14,7 +14,7 @@ from handlers.text.i18n import Language
 
 if TYPE_CHECKING:
     from handlers.coordination.hxl_export import ExportFiles, ExportSpec, ExportTable
-    from handlers.shipments.packing_list import PackingSpec
+    from handlers.shipments.packing_list import PackingFiles, PackingSpec
     from handlers.text.workbook import Sheet, Workbook
     from storage.charts import ChartData
 
@@ -43,9 +43,11 @@ class Renderers(Protocol):
         ``spec.max_bytes``. Memory stays flat in the number of rows."""
         ...
 
-    def packing_list(self, spec: PackingSpec) -> bytes:
-        """``handlers.shipments.packing_list.packing_file`` of ``spec``: built and drawn where
-        its thousands of cells stall no chat (the render process)."""
+    def packing_list(self, spec: PackingSpec, *, db_path: str) -> PackingFiles | None:
+        """The packing list ``spec`` describes, read from the database at ``db_path`` (one
+        read-only snapshot) and written row by row, in parts when a file would pass
+        ``spec.max_bytes``; None when there is no such shipment. Memory stays flat in the
+        number of lines."""
         ...
 
     def weekly_chart(

@@ -27,7 +27,7 @@ from handlers.requests.requester_commands import not_found, visible_request
 from handlers.shipments import fill, hub, new_flow, receipt, service
 from handlers.shipments.cards import form_error, load_shipment, refuse, show_card
 from handlers.shipments.forms import FormError, parse_fields, parse_new
-from handlers.shipments.packing_list import FORMATS, packing_detail, packing_document
+from handlers.shipments.packing_list import FORMATS, packing_detail, packing_documents
 from handlers.shipments.rules import Refusal
 from handlers.shipments.view import lines_block, list_line, status_text
 from handlers.text.format import esc
@@ -252,10 +252,12 @@ def packing_list_report(turn: Turn, shipment: Shipment, fmt: str) -> list[Reply]
     ctx, lang, shipment_id = turn.ctx, turn.lang, shipment.id
     # Street addresses for admins and the carrier's members only (location_policy).
     level = packing_detail(turn.roles, turn.member, shipment)
+    # Past the platform's largest file the list comes in parts, each announced (as /export).
+    max_bytes = ctx.file_limits.max_bytes(turn.incoming.chat.transport)
 
     async def packing() -> list[Reply]:
-        document = await packing_document(ctx, shipment_id, lang, fmt, level)
-        return [Reply(document=document)] if document is not None else []
+        documents = await packing_documents(ctx, shipment_id, lang, fmt, level, max_bytes=max_bytes)
+        return [Reply(document=document) for document in documents]
 
     turn.after_commit.append(packing)
     return []

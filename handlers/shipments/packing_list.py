@@ -1,12 +1,14 @@
-"""The packing list of a shipment as a workbook (handlers/text/workbook.py), drawn as XLSX by
-bot/file_renderers.py: a summary sheet with every line, then one sheet per destination whose
-heading is a delivery note in Ukrainian with room for the recipient's signature.
+"""The packing list of a shipment as a workbook: a summary sheet with every line, then one
+sheet per destination whose heading is a delivery note in Ukrainian with room for the
+recipient's signature (or, as CSV, the summary's lines).
 
 Since April 2024 every humanitarian import into Ukraine is declared with its recipient and
 item lines, so each line carries the item in Ukrainian and German, quantity and unit, the
 request id, the recipient's name, EDRPOU code and address, the carrier and the waybill, under
-an HXL hashtag row. Building it is pure (``build_packing_list``); ``packing_document`` reads a
-snapshot and renders in a worker thread, as /export does.
+an HXL hashtag row. What a sheet says is pure (``PackingLayout``); ``packing_documents`` sends
+a ``PackingSpec`` to the renderers, which read the lines from the database and write them
+row by row in the render process (bot/packing_writer.py), in parts past the platform's
+largest file, as /export does.
 
 Where each recipient is follows the location policy (handlers/core/location_policy.py, view
 PACKING_LIST): the street address and the settlement for admins and for the members of the
@@ -16,10 +18,12 @@ raion only (``packing_detail``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Literal
 
-from handlers.coordination.file_renderers import Renderers
+from pydantic import Field
+
 from handlers.coordination.hxl_export import CSV_DELIMITERS, CSV_MIME
 from handlers.core import location_policy
 from handlers.core.context import HandlerContext
@@ -32,11 +36,10 @@ from handlers.shipments.view import when_text
 from handlers.text.format import fmt_qty, item_label
 from handlers.text.i18n import Language, Translator
 from handlers.text.places import latin_beside
-from handlers.text.workbook import Cell, ColumnHead, ColumnKind, Sheet, Workbook, to_csv
-from storage import organisations, shipments
-from storage.db import Conn
+from handlers.text.workbook import Cell, ColumnHead, ColumnKind
 from storage.models import Frozen, Member, Organisation, Role, request_ref
-from storage.shipment_models import Shipment, ShipmentLine
+from storage.packing_lines import PackingHead
+from storage.shipment_models import Shipment, ShipmentLine, shipment_ref
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("xlsx", "csv")
@@ -59,21 +62,6 @@ COLUMNS: tuple[tuple[str, str | None, ColumnKind], ...] = (
     ("carrier", "#org+carrier+name", ColumnKind.TEXT),
     ("waybill", "#meta+waybill", ColumnKind.TEXT),
 )
-
-
-class PackingData(Frozen):
-    shipment: Shipment
-    lines: tuple[ShipmentLine, ...]
-    orgs: dict[int, Organisation]
-
-
-async def read_packing(conn: Conn, shipment_id: int) -> PackingData | None:
-    shipment = await shipments.get_shipment(conn, shipment_id)
-    if shipment is None:
-        return None
-    lines = tuple(await shipments.list_lines(conn, shipment_id))
-    orgs = {o.id: o for o in await organisations.list_organisations(conn)}
-    return PackingData(shipment=shipment, lines=lines, orgs=orgs)
 
 
 def packing_detail(roles: frozenset[Role], member: Member | None, shipment: Shipment) -> Detail:
@@ -108,8 +96,10 @@ def where(t: Translator, lang: Language, level: Detail, dest: Organisation | Non
     return Where(address=address, place=place)
 
 
-def filename(shipment: Shipment, fmt: str = "xlsx") -> str:
-    return f"packing-list-{shipment.ref}.{fmt}"
+def filename(ref: str, fmt: str = "xlsx", *, part: int = 1, parts: int = 1) -> str:
+    """packing-list-S-12.xlsx; a part of a list in parts packing-list-S-12-2-of-3.xlsx."""
+    tail = "" if parts == 1 else f"-{part}-of-{parts}"
+    return f"packing-list-{ref}{tail}.{fmt}"
 
 
 def _heads(t: Translator, lang: Language) -> list[ColumnHead]:
@@ -127,15 +117,17 @@ def _row(
     catalog: Catalog,
     place: Mapping[int, Where],
     lang: Language,
+    beside: Callable[[str, Language], str] = latin_beside,
 ) -> tuple[Cell, ...]:
-    """A line; names with their Latin form beside them for German and English readers."""
+    """A line; names with their Latin form beside them for German and English readers
+    (``beside``: ``latin_beside``, or a cache of it)."""
     dest = orgs.get(line.dest_org_id)
     carrier = orgs.get(shipment.carrier_org_id) if shipment.carrier_org_id else None
     at = place.get(line.dest_org_id, Where())
     return (
         number,
         request_ref(line.request_id) if line.request_id else None,
-        latin_beside(dest.name, lang) if dest else None,
+        beside(dest.name, lang) if dest else None,
         dest.code if dest else None,
         at.address,
         at.place,
@@ -145,7 +137,7 @@ def _row(
         line.quantity,
         unit_name(line.unit, "uk"),
         unit_name(line.unit, "de"),
-        latin_beside(carrier.name, lang) if carrier else None,
+        beside(carrier.name, lang) if carrier else None,
         shipment.waybill,
     )
 
@@ -173,120 +165,180 @@ def _header_notes(
     return notes
 
 
-def build_packing_list(
-    data: PackingData, *, lang: Language, t: Translator, catalog: Catalog, level: Detail
-) -> Workbook:
-    """Summary (the reader's language) and one delivery note per destination (Ukrainian);
-    the recipients' places at ``level`` (``packing_detail``)."""
-    shipment, orgs = data.shipment, data.orgs
-    dests = {line.dest_org_id for line in data.lines}
-    place = {d: where(t, lang, level, orgs.get(d)) for d in dests}
-    note_place = {d: where(t, NOTE_LANG, level, orgs.get(d)) for d in dests}
-    summary_rows = [
-        _row(n, line, shipment, orgs, catalog, place, lang) for n, line in enumerate(data.lines, 1)
-    ]
-    sheets = [
-        Sheet.from_rows(
-            t(lang, "ship.pl.summary"),
-            _heads(t, lang),
-            summary_rows,
-            notes=_header_notes(t, lang, shipment, orgs),
+class PackingSpec(Frozen):
+    """A packing list as plain data, which the renderers read and write by themselves
+    (``Renderers.packing_list``).
+
+    The render process (bot/packing_writer.py) opens the database read-only in one read
+    transaction (storage/packing_lines.py), builds each line's rows (``PackingLayout``) and
+    writes them straight into the workbook or the CSV file, so memory stays flat in the
+    number of lines; before, the bot read every line into models and sent them down the
+    pipe, and the child built the whole workbook in memory. ``level``: the recipients'
+    places (``packing_detail``); ``max_bytes``: the platform's largest file (None: no
+    limit), past which the list comes in parts, each announced, never cut."""
+
+    shipment_id: int
+    fmt: Literal["xlsx", "csv"]
+    lang: Language
+    level: Detail
+    max_bytes: int | None = None
+
+
+class PackingLayout:
+    """All a writer needs in the reader's words: the summary's title, columns and notes in
+    the reader's language, each destination's delivery note in Ukrainian, and each line's
+    row on either. Pure, so any thread or process may build it."""
+
+    def __init__(
+        self, spec: PackingSpec, head: PackingHead, *, t: Translator, catalog: Catalog
+    ) -> None:
+        self._t, self._catalog, self._level = t, catalog, spec.level
+        self.lang: Language = spec.lang
+        self.shipment, self.orgs = head.shipment, head.orgs
+        self.summary_title = t(spec.lang, "ship.pl.summary")
+        self.heads = tuple(_heads(t, spec.lang))
+        self.note_heads = tuple(_heads(t, NOTE_LANG))
+        self.summary_notes = tuple(_header_notes(t, spec.lang, head.shipment, head.orgs))
+        self.delimiter = CSV_DELIMITERS[spec.lang]
+        # Each destination's place, once per destination (a few hundred at most).
+        self._place: dict[int, Where] = {}
+        self._note_place: dict[int, Where] = {}
+        # The same few names on every line: transliterated once each, not twice a line.
+        self._beside = functools.lru_cache(maxsize=1024)(latin_beside)
+
+    def summary_row(self, number: int, line: ShipmentLine) -> tuple[Cell, ...]:
+        place = self._places(self._place, self.lang, line.dest_org_id)
+        return _row(
+            number, line, self.shipment, self.orgs, self._catalog, place, self.lang, self._beside
         )
-    ]
-    by_dest: dict[int, list[ShipmentLine]] = {}
-    for line in data.lines:
-        by_dest.setdefault(line.dest_org_id, []).append(line)
-    for index, (dest_id, group) in enumerate(by_dest.items(), 1):
-        dest = orgs.get(dest_id)
-        name = dest.name if dest else "?"
-        notes = [
+
+    def note_row(self, number: int, line: ShipmentLine) -> tuple[Cell, ...]:
+        place = self._places(self._note_place, NOTE_LANG, line.dest_org_id)
+        return _row(
+            number, line, self.shipment, self.orgs, self._catalog, place, NOTE_LANG, self._beside
+        )
+
+    def note_title(self, index: int, dest_id: int) -> str:
+        """The ``index``-th destination's sheet. Numbered: two recipients may share the
+        first 31 characters of their names."""
+        dest = self.orgs.get(dest_id)
+        return f"{index} {dest.name if dest else '?'}"
+
+    def note_notes(self, dest_id: int) -> tuple[str, ...]:
+        """The delivery note's heading, in Ukrainian, with room for the signature."""
+        t, shipment = self._t, self.shipment
+        dest = self.orgs.get(dest_id)
+        at = self._places(self._note_place, NOTE_LANG, dest_id)[dest_id]
+        return (
             t(NOTE_LANG, "ship.pl.delivery_note", ref=shipment.ref, name=shipment.name),
             t(
                 NOTE_LANG,
                 "ship.pl.recipient",
-                org=name,
+                org=dest.name if dest else "?",
                 code=(dest.code if dest else None) or "—",
-                address=note_place[dest_id].note_text() or "—",
+                address=at.note_text() or "—",
             ),
-            *_header_notes(t, NOTE_LANG, shipment, orgs)[1:],
+            *_header_notes(t, NOTE_LANG, shipment, self.orgs)[1:],
             t(NOTE_LANG, "ship.pl.signature"),
-        ]
-        rows = [
-            _row(n, line, shipment, orgs, catalog, note_place, NOTE_LANG)
-            for n, line in enumerate(group, 1)
-        ]
-        # Numbered: two recipients may share the first 31 characters of their names.
-        title = f"{index} {name}"
-        sheets.append(Sheet.from_rows(title, _heads(t, NOTE_LANG), rows, notes=notes))
-    return Workbook(sheets=tuple(sheets))
-
-
-def packing_file(
-    data: PackingData,
-    *,
-    fmt: str,
-    lang: Language,
-    t: Translator,
-    catalog: Catalog,
-    renderers: Renderers,
-    level: Detail,
-) -> bytes:
-    """XLSX (every sheet), or CSV: the summary's lines under the HXL row, split as Excel in
-    the reader's language expects (";" for uk and de, "," for en); text that a spreadsheet
-    would run as a formula is marked as text."""
-    book = build_packing_list(data, lang=lang, t=t, catalog=catalog, level=level)
-    if fmt == "csv":
-        return to_csv(book.sheets[0], delimiter=CSV_DELIMITERS[lang])
-    return renderers.workbook(book)
-
-
-class PackingSpec(Frozen):
-    """A packing list to draw: what crosses to the render process (``Renderers.packing_list``),
-    which builds the sheets there. Built here, the 2,000-line workbook's cells and their walk
-    into the pipe held the bot's interpreter lock 70-115 ms at a time (bench/shipments.py)."""
-
-    data: PackingData
-    fmt: Literal["xlsx", "csv"]
-    lang: Language
-    level: Detail
-
-    def render(self, renderers: Renderers) -> bytes:
-        return packing_file(
-            self.data,
-            fmt=self.fmt,
-            lang=self.lang,
-            t=Translator(),
-            catalog=Catalog.default(),
-            renderers=renderers,
-            level=self.level,
         )
 
+    def summary_part_note(self, part: int, first: int, last: int, total: int) -> str:
+        """A list in parts: which lines this file's summary holds (the captions say it too)."""
+        return self._t(
+            self.lang,
+            "ship.pl.part_note",
+            part=part,
+            first=fmt_qty(first),
+            last=fmt_qty(last),
+            total=fmt_qty(total),
+        )
 
-def render_packing_list(
-    ctx: HandlerContext, data: PackingData, lang: Language, fmt: str, level: Detail
-) -> Document:
-    """Drawn by the renderers (the render process in a running bot), from a worker thread
-    (``off_loop``): the pipe's waits are the thread's, not the loop's."""
-    payload = ctx.renderers.packing_list(
-        PackingSpec(data=data, fmt="csv" if fmt == "csv" else "xlsx", lang=lang, level=level)
+    def note_part_note(self, first: int, last: int, total: int) -> str:
+        """A delivery note split between parts: which of the recipient's lines it holds."""
+        return self._t(
+            NOTE_LANG,
+            "ship.pl.note_part",
+            first=fmt_qty(first),
+            last=fmt_qty(last),
+            total=fmt_qty(total),
+        )
+
+    def _places(self, cache: dict[int, Where], lang: Language, dest_id: int) -> dict[int, Where]:
+        if dest_id not in cache:
+            cache[dest_id] = where(self._t, lang, self._level, self.orgs.get(dest_id))
+        return cache
+
+
+class PackingPart(Frozen):
+    """One file of a packing list: its summary's lines are ``first`` to
+    ``first + lines - 1`` of the whole list."""
+
+    data: bytes
+    lines: int
+    first: int
+
+
+class PackingFiles(Frozen):
+    """What the renderers made of a ``PackingSpec``: its parts in order, more than one only
+    when one file would be bigger than ``max_bytes``; ``total``: the list's lines."""
+
+    parts: tuple[PackingPart, ...] = Field(min_length=1)
+    total: int
+
+
+def part_documents(t: Translator, spec: PackingSpec, files: PackingFiles) -> list[Document]:
+    """The files as documents; a list in parts has each part's caption say which part of
+    how many it is and which lines it holds, as an export's parts do."""
+    ref, lang, count = shipment_ref(spec.shipment_id), spec.lang, len(files.parts)
+    caption = t(lang, "ship.pl.caption", ref=ref, lines=fmt_qty(files.total))
+    mime = CSV_MIME if spec.fmt == "csv" else XLSX_MIME
+    if count == 1:
+        data = files.parts[0].data
+        return [
+            Document(filename=filename(ref, spec.fmt), mime_type=mime, data=data, caption=caption)
+        ]
+    return [
+        Document(
+            filename=filename(ref, spec.fmt, part=number, parts=count),
+            mime_type=mime,
+            data=part.data,
+            caption=t(
+                lang,
+                "ship.pl.part",
+                part=number,
+                parts=count,
+                first=fmt_qty(part.first),
+                last=fmt_qty(part.first + part.lines - 1),
+            )
+            + "\n"
+            + caption,
+        )
+        for number, part in enumerate(files.parts, start=1)
+    ]
+
+
+async def packing_documents(
+    ctx: HandlerContext,
+    shipment_id: int,
+    lang: Language,
+    fmt: str,
+    level: Detail,
+    *,
+    max_bytes: int | None = None,
+) -> list[Document]:
+    """A report (Turn.after_commit), in its turn among reports: the renderers read the
+    lines from a snapshot of the database and write them in their own process
+    (``PackingSpec``); nothing when the shipment is gone. The recipients' places at
+    ``level`` (``packing_detail``); past ``max_bytes`` in parts."""
+    spec = PackingSpec(
+        shipment_id=shipment_id,
+        fmt="csv" if fmt == "csv" else "xlsx",
+        lang=lang,
+        level=level,
+        max_bytes=max_bytes,
     )
-    caption = ctx.t(lang, "ship.pl.caption", ref=data.shipment.ref, lines=len(data.lines))
-    return Document(
-        filename=filename(data.shipment, fmt),
-        mime_type=CSV_MIME if fmt == "csv" else XLSX_MIME,
-        data=payload,
-        caption=caption,
-    )
-
-
-async def packing_document(
-    ctx: HandlerContext, shipment_id: int, lang: Language, fmt: str, level: Detail
-) -> Document | None:
-    """A report (Turn.after_commit): read from a snapshot, drawn off the event loop; the
-    recipients' places at ``level`` (``packing_detail``)."""
+    if ctx.db.path == ":memory:":
+        raise ValueError("a packing list reads the database file; an in-memory one has none")
     async with ctx.reports.slot():
-        async with ctx.db.snapshot() as conn:
-            data = await read_packing(conn, shipment_id)
-        if data is None:
-            return None
-        return await off_loop(render_packing_list, ctx, data, lang, fmt, level)
+        files = await off_loop(ctx.renderers.packing_list, spec, db_path=ctx.db.location)
+    return [] if files is None else part_documents(ctx.t, spec, files)

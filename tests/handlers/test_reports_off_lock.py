@@ -26,7 +26,7 @@ from handlers.coordination import digest_jobs
 from handlers.coordination.digest_jobs import run_digest, run_key
 from handlers.coordination.digest_text import render_digest
 from handlers.coordination.hxl_export import XLSX_MIME, ExportFiles, ExportSpec, ExportTable
-from handlers.shipments.packing_list import PackingSpec
+from handlers.shipments.packing_list import PackingFiles, PackingSpec
 from handlers.text.i18n import Language
 from handlers.text.workbook import Sheet, Workbook
 from storage import subscriptions
@@ -76,9 +76,9 @@ class ProbeRenderers:
         self._probe("xlsx" if spec.fmt == "xlsx" else "csv")
         return self._inner.export(spec, db_path=db_path)
 
-    def packing_list(self, spec: PackingSpec) -> bytes:
+    def packing_list(self, spec: PackingSpec, *, db_path: str) -> PackingFiles | None:
         self._probe(spec.fmt)
-        return self._inner.packing_list(spec)
+        return self._inner.packing_list(spec, db_path=db_path)
 
     def csv(self, sheet: Sheet, *, delimiter: str = ",", bom: bool = True) -> bytes:
         self._probe("csv")

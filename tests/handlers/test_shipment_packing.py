@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from bot.file_renderers import FileRenderers
 from handlers.core.location_policy import Detail
-from handlers.shipments.packing_list import COLUMNS, XLSX_MIME, PackingSpec, read_packing
+from handlers.shipments.packing_list import COLUMNS, XLSX_MIME, PackingSpec
 from handlers.text.i18n import Translator
 from storage import organisations
 from storage.models import Identity, OrgKind, Placement, Role
@@ -221,20 +221,30 @@ async def test_packing_list_as_csv(harness: EngineHarness) -> None:
     assert rows[3:] == [""]
 
     # Drawn by the render process, as in the running bot: the spec crosses the pipe as JSON and
-    # the child builds and writes the same file.
-    async with h.db.snapshot() as conn:
-        data = await read_packing(conn, 1)
-    assert data is not None
-    spec = PackingSpec(data=data, fmt="csv", lang="de", level=Detail.FULL)
+    # the child reads the lines and writes the same file.
+    spec = PackingSpec(shipment_id=1, fmt="csv", lang="de", level=Detail.FULL)
+    in_thread = FileRenderers().packing_list(spec, db_path=h.db.location)
     process = FileRenderers(process=True)
     try:
-        assert process.packing_list(spec) == doc.data
-        book = load_workbook(
-            io.BytesIO(process.packing_list(spec.model_copy(update={"fmt": "xlsx"})))
-        )
+        in_child = process.packing_list(spec, db_path=h.db.location)
+        assert in_child is not None and in_child.parts[0].data == doc.data
+        assert in_child == in_thread
+        xlsx = spec.model_copy(update={"fmt": "xlsx"})
+        child_xlsx = process.packing_list(xlsx, db_path=h.db.location)
+        thread_xlsx = FileRenderers().packing_list(xlsx, db_path=h.db.location)
     finally:
         process.close()
+    assert child_xlsx is not None and thread_xlsx is not None
+    book = load_workbook(io.BytesIO(child_xlsx.parts[0].data))
     assert book.sheetnames[1] == "1 =Лікарня; А"
+    assert _cells(book) == _cells(load_workbook(io.BytesIO(thread_xlsx.parts[0].data)))
+
+
+def _cells(book: Workbook) -> list[tuple[str, list[list[object]]]]:
+    return [
+        (sheet.title, [[c.value for c in row] for row in sheet.iter_rows()])
+        for sheet in book.worksheets
+    ]
 
 
 OTHER_COORD = Identity(transport="telegram", user_id="302")
