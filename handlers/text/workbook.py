@@ -349,7 +349,7 @@ class CsvFields:
         if cell is None:
             return ""
         if cell.__class__ is str:
-            return self.text(cell)  # type: ignore[arg-type]  # checked by class
+            return self.text(cell)
         value = _csv_cell(cell, self._decimal_comma)
         # The csv module writes an int as str() does; the rest _csv_cell made text.
         return str(value) if value.__class__ is int else self.quoted(str(value))
