@@ -30,7 +30,7 @@ from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator
 from handlers.text.workbook import Cell, ColumnHead, CsvFields, write_csv
 from storage.db import open_database
-from storage.exports import export_snapshot
+from storage.exports import EXPORT_COLUMNS, export_snapshot
 from storage.migrations import migrate
 from storage.models import Filters, Status, Urgency
 from storage.places import codifier
@@ -281,3 +281,13 @@ def _csv_module(cells: Sequence[Cell], delimiter: str) -> str:
 def test_fields_are_what_the_csv_module_writes(cells: list[Cell], delimiter: str) -> None:
     field = CsvFields(delimiter)
     assert delimiter.join(map(field, cells)) + "\r\n" == _csv_module(cells, delimiter)
+
+
+def test_rows_come_in_export_columns_order(awkward_db: Path) -> None:
+    """csv_line_builder unpacks a row by ``EXPORT_COLUMNS``: the query's own names."""
+    query = _spec("csv", "uk", Detail.FULL, "UTC").query()
+    assert query is not None
+    with export_snapshot(awkward_db) as snapshot:
+        cursor = snapshot._raw.execute(f"{query.sql} LIMIT 1", query.args)
+        names = tuple(column[0] for column in cursor.description)
+    assert names == EXPORT_COLUMNS
