@@ -18,8 +18,9 @@ the same snapshot.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -58,14 +59,18 @@ def write_export(spec: ExportSpec, *, db_path: str, out_dir: str) -> ExportWritt
     """``spec``'s export from the database at ``db_path`` as files in ``out_dir``."""
     t, catalog = Translator(), Catalog.default()
     layout = export_layout(spec, t=t, catalog=catalog)
-    query = spec.query()
-    write = _xlsx_writer(layout) if spec.fmt == "xlsx" else _csv_writer(layout, spec, t, catalog)
+    xlsx = spec.fmt == "xlsx"
+    # The CSV's lines read each organisation once (ExportSnapshot.organisation).
+    query = spec.query(org_columns=xlsx)
     folder = Path(out_dir)
     # Rows are built and dropped one at a time and hold no cycles: the collector would only
     # walk the young objects again and again, for nothing.
     gc.disable()
     try:
         with export_snapshot(db_path) as snapshot:
+            write = (
+                _xlsx_writer(layout) if xlsx else _csv_writer(layout, spec, t, catalog, snapshot)
+            )
             parts = _parts(spec, layout, snapshot, query, folder, write)
     finally:
         gc.enable()
@@ -90,9 +95,12 @@ def _parts(
     while True:
         wanted = min(per_part, spec.limit - done)
         path = folder / f"part-{len(parts) + 1}.{SUFFIXES[spec.fmt]}"
-        batches = iter(()) if query is None else snapshot.batches(query, limit=wanted, offset=done)
+        batches = (
+            _no_rows() if query is None else snapshot.batches(query, limit=wanted, offset=done)
+        )
         create_private(path)  # the folder is the caller's private one; the file is too
-        count = write(path, batches)
+        with contextlib.closing(batches):  # its cursor closed now, even if a write fails
+            count = write(path, batches)
         size = path.stat().st_size
         if spec.max_bytes is not None and size > spec.max_bytes and count > 1:
             # Too big: the same rows again in a smaller part. One row that alone passes the
@@ -110,7 +118,17 @@ def _parts(
     return parts
 
 
-def _csv_writer(layout: ExportLayout, spec: ExportSpec, t: Translator, catalog: Catalog) -> Writer:
+def _no_rows() -> Generator[list[ExportRow], None, None]:
+    yield from ()
+
+
+def _csv_writer(
+    layout: ExportLayout,
+    spec: ExportSpec,
+    t: Translator,
+    catalog: Catalog,
+    snapshot: ExportSnapshot,
+) -> Writer:
     line = csv_line_builder(
         lang=spec.lang,
         t=t,
@@ -119,6 +137,7 @@ def _csv_writer(layout: ExportLayout, spec: ExportSpec, t: Translator, catalog: 
         place_detail=spec.place_detail,
         delimiter=spec.delimiter,
         tz=ZoneInfo(spec.tz),
+        organisation=snapshot.organisation,
     )
     # The BOM once, then plain UTF-8: what the utf-8-sig codec writes, without its call per
     # write.

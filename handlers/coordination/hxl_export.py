@@ -34,6 +34,7 @@ from handlers.text.workbook import CSV_LINE_END, ColumnHead, ColumnKind, CsvFiel
 from handlers.text.workbook import Cell as WorkbookCell
 from storage.exports import (
     EXPORT_COLUMNS,
+    ORG_COLUMNS,
     ExportLine,
     ExportQuery,
     ExportRow,
@@ -327,6 +328,7 @@ def csv_line_builder(
     place_detail: Detail,
     delimiter: str,
     tz: tzinfo = UTC,
+    organisation: Callable[[int], Sequence[object]] | None = None,
 ) -> Callable[[ExportRow], str]:
     """A row of ``export_query`` straight to its CSV line (``CSV_LINE_END`` included), the
     same text ``write_csv`` writes for ``row_builder``'s cells of its ``ExportLine``.
@@ -338,6 +340,10 @@ def csv_line_builder(
     ids, dates, amounts, free text, description, shipments) is made per line, with no line
     object (a dataclass per line was a tenth of the export) and no cell lists for the csv
     module (two fifths of it). tests/bot/test_export_csv_bytes.py holds the bytes equal.
+
+    ``organisation``: when the rows come without their organisation's columns
+    (``export_query(org_columns=False)``), those of an organisation id
+    (``ExportSnapshot.organisation``), asked once per organisation.
     """
     if tuple(column.name for column in COLUMNS) != _CSV_ORDER:
         raise AssertionError("csv_line_builder pastes the columns in another order")
@@ -371,10 +377,16 @@ def csv_line_builder(
     def joined(cells: Sequence[WorkbookCell]) -> str:
         return d.join(map(field, cells))
 
+    def whole(row: ExportRow) -> ExportLine:
+        if organisation is not None:
+            org_start, org_stop = ORG_COLUMNS.start, ORG_COLUMNS.stop
+            row = (*row[:org_start], *organisation(row[_ORG_ID]), *row[org_stop:])
+        return export_line(row)
+
     def learn(row: ExportRow) -> None:
         """The fields of ``row``'s organisation, item, unit and state, from its reference
         cells."""
-        cells = reference(export_line(row))
+        cells = reference(whole(row))
         orgs[row[_ORG_ID]] = joined(cells[org_fields])
         item = (joined(cells[item_fields]), field(cells[at["sector_code"]]))
         if row[_ITEM_KEY] is not None:
@@ -449,7 +461,7 @@ def csv_line_builder(
         if include_contacts:
             key = (creator_name, transport, user_id, creator_forgotten)
             if (contact := contacts.get(key)) is None:
-                contact = contacts[key] = field(_contact(export_line(row), former))
+                contact = contacts[key] = field(_contact(whole(row), former))
             shipped = f"{shipped}{d}{contact}"
         # request_ref of an int never needs quoting or the guard; ints are written as str()
         # writes them, as the csv module does.
@@ -663,10 +675,14 @@ class ExportSpec(Frozen):
     def bom(self) -> bool:
         return self.fmt != "hxl"
 
-    def query(self) -> ExportQuery | None:
-        """The item lines' query; None when the filters match nothing."""
+    def query(self, *, org_columns: bool = True) -> ExportQuery | None:
+        """The item lines' query; None when the filters match nothing. ``org_columns``:
+        see ``export_query``."""
         return export_query(
-            self.filters, include_contacts=self.include_contacts, statuses=self.statuses
+            self.filters,
+            include_contacts=self.include_contacts,
+            statuses=self.statuses,
+            org_columns=org_columns,
         )
 
 
