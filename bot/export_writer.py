@@ -32,11 +32,12 @@ from handlers.coordination.hxl_export import (
     ExportSpec,
     csv_line_builder,
     export_layout,
+    export_row_builder,
 )
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Translator
 from handlers.text.workbook import csv_heads
-from storage.exports import ExportQuery, ExportRow, ExportSnapshot, export_line, export_snapshot
+from storage.exports import ExportQuery, ExportRow, ExportSnapshot, export_snapshot
 from storage.fileperms import create_private
 from storage.models import Frozen
 
@@ -59,9 +60,8 @@ def write_export(spec: ExportSpec, *, db_path: str, out_dir: str) -> ExportWritt
     """``spec``'s export from the database at ``db_path`` as files in ``out_dir``."""
     t, catalog = Translator(), Catalog.default()
     layout = export_layout(spec, t=t, catalog=catalog)
-    xlsx = spec.fmt == "xlsx"
-    # The CSV's lines read each organisation once (ExportSnapshot.organisation).
-    query = spec.query(org_columns=xlsx)
+    # Each organisation read once (ExportSnapshot.organisation), not with each of its rows.
+    query = spec.query(org_columns=False)
     folder = Path(out_dir)
     # Rows are built and dropped one at a time and hold no cycles: the collector would only
     # walk the young objects again and again, for nothing.
@@ -69,7 +69,9 @@ def write_export(spec: ExportSpec, *, db_path: str, out_dir: str) -> ExportWritt
     try:
         with export_snapshot(db_path) as snapshot:
             write = (
-                _xlsx_writer(layout) if xlsx else _csv_writer(layout, spec, t, catalog, snapshot)
+                _xlsx_writer(layout, spec, t, catalog, snapshot)
+                if spec.fmt == "xlsx"
+                else _csv_writer(layout, spec, t, catalog, snapshot)
             )
             parts = _parts(spec, layout, snapshot, query, folder, write)
     finally:
@@ -157,9 +159,25 @@ def _csv_writer(
     return write
 
 
-def _xlsx_writer(layout: ExportLayout) -> Writer:
+def _xlsx_writer(
+    layout: ExportLayout,
+    spec: ExportSpec,
+    t: Translator,
+    catalog: Catalog,
+    snapshot: ExportSnapshot,
+) -> Writer:
+    cells = export_row_builder(
+        lang=spec.lang,
+        t=t,
+        catalog=catalog,
+        include_contacts=spec.include_contacts,
+        place_detail=spec.place_detail,
+        tz=ZoneInfo(spec.tz),
+        organisation=snapshot.organisation,
+    )
+
     def write(path: Path, batches: Iterator[list[ExportRow]]) -> int:
-        rows = (layout.row(export_line(row)) for batch in batches for row in batch)
+        rows = (cells(row) for batch in batches for row in batch)
         return write_streamed_workbook(
             path, layout.title, layout.heads, rows, after=(layout.about,)
         )

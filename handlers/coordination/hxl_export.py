@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, tzinfo
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -305,8 +305,8 @@ def row_builder(
     return build
 
 
-# The columns in the order csv_line_builder pastes them (COLUMNS must say the same).
-_CSV_ORDER: Final = (
+# The columns in the order the line builders paste them (COLUMNS must say the same).
+_ORDER: Final = (
     "id", "reported", "needed",
     "org", "org_code", "adm1", "adm1_code", "adm2", "adm2_code", "adm3", "adm3_code", "adm4",
     "adm4_code", "facility",
@@ -315,8 +315,173 @@ _CSV_ORDER: Final = (
     "unit", "severity", "status", "description", "sector_code", "unit_code",
     "severity_code", "status_code", "shipment",
 )  # fmt: skip
+_AT: Final = MappingProxyType({name: index for index, name in enumerate(_ORDER)})
 # Free texts whose fields are kept at once: they repeat ("Дрова"), but need not.
 _FREE_TEXTS_KEPT: Final = 4096
+
+
+P = TypeVar("P")
+
+
+@dataclass(slots=True)
+class _Parts(Generic[P]):
+    """What the lines of an export share, made once each from ``row_builder``'s cells of the
+    first line that has it (``part`` of a slice of them: the cells themselves, or their CSV
+    fields), and how to make the rest."""
+
+    part: Callable[[Sequence[WorkbookCell]], P]
+    reference: Callable[[ExportLine], tuple[WorkbookCell, ...]]
+    organisation: Callable[[int], Sequence[object]] | None
+    orgs: dict[int, P] = field(default_factory=dict)  # org id -> org .. facility
+    items: dict[str, tuple[P, P]] = field(default_factory=dict)  # key -> sector..item_en, code
+    frees: dict[str, tuple[P, P]] = field(default_factory=dict)  # free text -> the same
+    units: dict[str, tuple[P, P]] = field(default_factory=dict)  # unit -> unit, unit_code
+    # (urgency, status) -> severity, status; their codes
+    states: dict[tuple[str, str], tuple[P, P]] = field(default_factory=dict)
+
+    def whole(self, row: ExportRow) -> ExportLine:
+        """``row`` as a line, its organisation's columns filled in if the query left them."""
+        if self.organisation is not None:
+            start, stop = ORG_COLUMNS.start, ORG_COLUMNS.stop
+            row = (*row[:start], *self.organisation(row[_ORG_ID]), *row[stop:])
+        return export_line(row)
+
+    def learn(self, row: ExportRow) -> None:
+        """The parts of ``row``'s organisation, item, unit and state."""
+        cells, part = self.reference(self.whole(row)), self.part
+        self.orgs[row[_ORG_ID]] = part(cells[_span("org", "facility")])
+        item = (part(cells[_span("sector", "item_en")]), part(cells[_span("sector_code")]))
+        if row[_ITEM_KEY] is not None:
+            self.items[row[_ITEM_KEY]] = item
+        else:
+            if len(self.frees) >= _FREE_TEXTS_KEPT:
+                self.frees.clear()
+            self.frees[row[_FREE_TEXT]] = item
+        self.units[row[_UNIT]] = (part(cells[_span("unit")]), part(cells[_span("unit_code")]))
+        self.states[row[_URGENCY], row[_STATUS]] = (
+            part(cells[_span("severity", "status")]),
+            part(cells[_span("severity_code", "status_code")]),
+        )
+
+
+def _span(first: str, last: str | None = None) -> slice:
+    """The columns ``first`` to ``last`` (or ``first`` alone), both included."""
+    return slice(_AT[first], _AT[last or first] + 1)
+
+
+def _parts(
+    part: Callable[[Sequence[WorkbookCell]], P],
+    *,
+    lang: Language,
+    t: Translator,
+    catalog: Catalog,
+    place_detail: Detail,
+    tz: tzinfo,
+    organisation: Callable[[int], Sequence[object]] | None,
+) -> _Parts[P]:
+    if tuple(column.name for column in COLUMNS) != _ORDER:
+        raise AssertionError("the export's line builders paste the columns in another order")
+    reference = row_builder(
+        lang=lang,
+        t=t,
+        catalog=catalog,
+        include_contacts=False,
+        place_detail=place_detail,
+        tz=tz,
+    )
+    return _Parts(part, reference, organisation)
+
+
+def _description(note: str | None, spec: str | None) -> str | None:
+    """``_row``'s description: the note and the spec that are not empty."""
+    if note:
+        return f"{note}; {spec}" if spec else note
+    return spec or None
+
+
+def export_row_builder(
+    *,
+    lang: Language,
+    t: Translator,
+    catalog: Catalog,
+    include_contacts: bool,
+    place_detail: Detail,
+    tz: tzinfo = UTC,
+    organisation: Callable[[int], Sequence[object]] | None = None,
+) -> Callable[[ExportRow], tuple[WorkbookCell, ...]]:
+    """A row of ``export_query`` straight to ``row_builder``'s cells of its ``ExportLine``,
+    for the XLSX: the cells an organisation, item, unit and state share made once, by
+    ``row_builder`` itself, and no line object per row. ``organisation``: as for
+    ``csv_line_builder``."""
+    parts: _Parts[tuple[WorkbookCell, ...]] = _parts(
+        tuple,
+        lang=lang,
+        t=t,
+        catalog=catalog,
+        place_detail=place_detail,
+        tz=tz,
+        organisation=organisation,
+    )
+    orgs, items, frees, units, states = (
+        parts.orgs,
+        parts.items,
+        parts.frees,
+        parts.units,
+        parts.states,
+    )
+    former = t(lang, "privacy.former_member")
+    needed_days: dict[str, date] = {}
+    contacts: dict[tuple[object, ...], str | None] = {}
+    created: list[Any] = ["", None]  # the last created_at seen, its date
+
+    def build(row: ExportRow) -> tuple[WorkbookCell, ...]:
+        (
+            request_id, created_at, needed_by, urgency, status, note, org_id,
+            _org_name, _org_code, _org_kind, _raion, _settlement, _raion_code,
+            _hromada_code, _settlement_code, _outside_oblast, _position,
+            item_key, free_text, spec, quantity, unit, pledged, delivered,
+            creator_name, transport, user_id, creator_forgotten, shipments,
+        ) = row  # fmt: skip
+        org = orgs.get(org_id)
+        item = items.get(item_key) if item_key is not None else frees.get(free_text)
+        unit_cells = units.get(unit)
+        state = states.get((urgency, status))
+        if org is None or item is None or unit_cells is None or state is None:
+            parts.learn(row)
+            org = orgs[org_id]
+            item = items[item_key] if item_key is not None else frees[free_text]
+            unit_cells, state = units[unit], states[urgency, status]
+        if created_at != created[0]:
+            created[0] = created_at
+            created[1] = from_db(created_at).astimezone(tz).date()
+        needed = None if needed_by is None else needed_days.get(needed_by)
+        if needed is None and needed_by is not None:
+            needed = needed_days[needed_by] = date.fromisoformat(needed_by)  # as date_from_db
+        cells = (
+            request_ref(request_id),
+            created[1],
+            needed,
+            *org,
+            *item[0],
+            quantity,
+            pledged,
+            delivered,
+            *unit_cells[0],
+            *state[0],
+            _description(note, spec),
+            *item[1],
+            *unit_cells[1],
+            *state[1],
+            ", ".join(map(shipment_ref, parse_shipment_ids(shipments))) or None,
+        )
+        if not include_contacts:
+            return cells
+        key = (creator_name, transport, user_id, creator_forgotten)
+        if key not in contacts:
+            contacts[key] = _contact(parts.whole(row), former)
+        return (*cells, contacts[key])
+
+    return build
 
 
 def csv_line_builder(
@@ -345,100 +510,48 @@ def csv_line_builder(
     (``export_query(org_columns=False)``), those of an organisation id
     (``ExportSnapshot.organisation``), asked once per organisation.
     """
-    if tuple(column.name for column in COLUMNS) != _CSV_ORDER:
-        raise AssertionError("csv_line_builder pastes the columns in another order")
-    at = {name: index for index, name in enumerate(_CSV_ORDER)}
-    reference = row_builder(
+    fields = CsvFields(delimiter)
+    d = delimiter
+
+    def joined(cells: Sequence[WorkbookCell]) -> str:
+        return d.join(map(fields, cells))
+
+    parts = _parts(
+        joined,
         lang=lang,
         t=t,
         catalog=catalog,
-        include_contacts=False,
         place_detail=place_detail,
         tz=tz,
+        organisation=organisation,
     )
-    field = CsvFields(delimiter)
-    d = delimiter
+    orgs, items, frees, units, states = (
+        parts.orgs,
+        parts.items,
+        parts.frees,
+        parts.units,
+        parts.states,
+    )
     former = t(lang, "privacy.former_member")
-    org_fields = slice(at["org"], at["facility"] + 1)
-    item_fields = slice(at["sector"], at["item_en"] + 1)
-    state_fields = slice(at["severity"], at["status"] + 1)
-    state_codes = slice(at["severity_code"], at["status_code"] + 1)
-    # Each: a key of the row -> its fields, joined by the delimiter where there are several.
-    orgs: dict[int, str] = {}
-    items: dict[str, tuple[str, str]] = {}  # item key -> (sector..item_en, sector_code)
-    frees: dict[str, tuple[str, str]] = {}  # free text -> the same
-    units: dict[str, tuple[str, str]] = {}  # unit key -> (unit, unit_code)
-    states: dict[tuple[str, str], tuple[str, str]] = {}  # (urgency, status) -> words, codes
     needed_days: dict[str, str] = {}
     contacts: dict[tuple[object, ...], str] = {}
     # A request's lines come one after another and share its report date.
     created: list[str] = ["", ""]  # the last created_at seen, its date's field
 
-    def joined(cells: Sequence[WorkbookCell]) -> str:
-        return d.join(map(field, cells))
-
-    def whole(row: ExportRow) -> ExportLine:
-        if organisation is not None:
-            org_start, org_stop = ORG_COLUMNS.start, ORG_COLUMNS.stop
-            row = (*row[:org_start], *organisation(row[_ORG_ID]), *row[org_stop:])
-        return export_line(row)
-
-    def learn(row: ExportRow) -> None:
-        """The fields of ``row``'s organisation, item, unit and state, from its reference
-        cells."""
-        cells = reference(whole(row))
-        orgs[row[_ORG_ID]] = joined(cells[org_fields])
-        item = (joined(cells[item_fields]), field(cells[at["sector_code"]]))
-        if row[_ITEM_KEY] is not None:
-            items[row[_ITEM_KEY]] = item
-        else:
-            if len(frees) >= _FREE_TEXTS_KEPT:
-                frees.clear()
-            frees[row[_FREE_TEXT]] = item
-        units[row[_UNIT]] = (field(cells[at["unit"]]), field(cells[at["unit_code"]]))
-        states[row[_URGENCY], row[_STATUS]] = (
-            joined(cells[state_fields]),
-            joined(cells[state_codes]),
-        )
-
     def line(row: ExportRow) -> str:
         (
-            request_id,
-            created_at,
-            needed_by,
-            urgency,
-            status,
-            note,
-            org_id,
-            _org_name,
-            _org_code,
-            _org_kind,
-            _raion,
-            _settlement,
-            _raion_code,
-            _hromada_code,
-            _settlement_code,
-            _outside_oblast,
-            _position,
-            item_key,
-            free_text,
-            spec,
-            quantity,
-            unit,
-            pledged,
-            delivered,
-            creator_name,
-            transport,
-            user_id,
-            creator_forgotten,
-            shipments,
-        ) = row
+            request_id, created_at, needed_by, urgency, status, note, org_id,
+            _org_name, _org_code, _org_kind, _raion, _settlement, _raion_code,
+            _hromada_code, _settlement_code, _outside_oblast, _position,
+            item_key, free_text, spec, quantity, unit, pledged, delivered,
+            creator_name, transport, user_id, creator_forgotten, shipments,
+        ) = row  # fmt: skip
         org = orgs.get(org_id)
         item = items.get(item_key) if item_key is not None else frees.get(free_text)
         unit_texts = units.get(unit)
         state = states.get((urgency, status))
         if org is None or item is None or unit_texts is None or state is None:
-            learn(row)
+            parts.learn(row)
             org = orgs[org_id]
             item = items[item_key] if item_key is not None else frees[free_text]
             unit_texts, state = units[unit], states[urgency, status]
@@ -447,21 +560,21 @@ def csv_line_builder(
             created[1] = from_db(created_at).astimezone(tz).date().isoformat()
         needed = "" if needed_by is None else needed_days.get(needed_by)
         if needed is None:
-            needed = needed_days[needed_by] = field(date_from_db(needed_by))
-        # "; ".join of the note and the spec that are not empty, as _row has it.
+            needed = needed_days[needed_by] = fields(date_from_db(needed_by))
+        # _description inline: a call per line costs more than the test.
         if note:
-            description = field.text(f"{note}; {spec}" if spec else note)
+            description = fields.text(f"{note}; {spec}" if spec else note)
         else:
-            description = field.text(spec) if spec else ""
+            description = fields.text(spec) if spec else ""
         shipped = (
-            field.text(", ".join(map(shipment_ref, parse_shipment_ids(shipments))))
+            fields.text(", ".join(map(shipment_ref, parse_shipment_ids(shipments))))
             if shipments
             else ""
         )
         if include_contacts:
             key = (creator_name, transport, user_id, creator_forgotten)
             if (contact := contacts.get(key)) is None:
-                contact = contacts[key] = field(_contact(whole(row), former))
+                contact = contacts[key] = fields(_contact(parts.whole(row), former))
             shipped = f"{shipped}{d}{contact}"
         # request_ref of an int never needs quoting or the guard; ints are written as str()
         # writes them, as the csv module does.
@@ -474,7 +587,7 @@ def csv_line_builder(
     return line
 
 
-# Where csv_line_builder's learn() finds the keys of its memos in a row.
+# Where _Parts.learn finds the keys of its memos in a row.
 _URGENCY: Final = EXPORT_COLUMNS.index("urgency")
 _STATUS: Final = EXPORT_COLUMNS.index("status")
 _ORG_ID: Final = EXPORT_COLUMNS.index("org_id")

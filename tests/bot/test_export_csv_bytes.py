@@ -8,7 +8,8 @@ module, the formula guard). On a database full of awkward values (formula prefix
 CR, quotes, delimiters, newlines, Cyrillic, long text, empty values, numbers, dates around
 midnight and the DST change, placed, unplaced and foreign organisations, retired items and
 units, shipments, forgotten members), every combination of format, language and place
-detail must come out byte for byte the same, split into the same parts.
+detail must come out byte for byte the same, split into the same parts; and the XLSX's rows
+(``export_row_builder``) the same cells.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.export_writer import write_export
-from handlers.coordination.hxl_export import ExportSpec, export_layout
+from handlers.coordination.hxl_export import ExportSpec, export_layout, export_row_builder
 from handlers.core.location_policy import Detail
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Language, Translator
@@ -291,3 +293,36 @@ def test_rows_come_in_export_columns_order(awkward_db: Path) -> None:
         cursor = snapshot._raw.execute(f"{query.sql} LIMIT 1", query.args)
         names = tuple(column[0] for column in cursor.description)
     assert names == EXPORT_COLUMNS
+
+
+@pytest.mark.parametrize("lang", ["uk", "de", "en"])
+@pytest.mark.parametrize("detail", [Detail.NONE, Detail.AREA, Detail.FULL])
+def test_xlsx_rows_are_the_reference_cells(
+    awkward_db: Path, lang: Language, detail: Detail
+) -> None:
+    """The XLSX's rows (``export_row_builder``, its organisations read once) are the cells
+    ``row_builder`` makes of each ``ExportLine``, value and type."""
+    spec = _spec("xlsx", lang, detail, "Europe/Berlin")
+    t, catalog = Translator(), Catalog.default()
+    layout = export_layout(spec, t=t, catalog=catalog)
+    fast_query, query = spec.query(org_columns=False), spec.query()
+    assert fast_query is not None and query is not None
+    with export_snapshot(awkward_db) as snapshot:
+        build = export_row_builder(
+            lang=lang,
+            t=t,
+            catalog=catalog,
+            include_contacts=spec.include_contacts,
+            place_detail=detail,
+            tz=ZoneInfo(spec.tz),
+            organisation=snapshot.organisation,
+        )
+        fast = [
+            build(row)
+            for batch in snapshot.batches(fast_query, limit=spec.limit, size=7)
+            for row in batch
+        ]
+        expected = [layout.row(line) for line in snapshot.lines(query, limit=spec.limit)]
+    assert len(fast) > 300
+    assert fast == expected
+    assert [list(map(type, row)) for row in fast] == [list(map(type, row)) for row in expected]
