@@ -5,7 +5,8 @@ into humanitarian tools that join data by tag rather than by column title; title
 row, and the words in the cells, follow the reader's language. One row per item line.
 ``export_documents`` describes the export as an ``ExportSpec``; the renderers read its rows
 from the database file and write them (bot/export_writer.py), building each row here
-(``export_layout``). ``build_workbook`` makes the same sheets from lines read elsewhere.
+(``csv_line_builder``, ``export_row_builder``: what ``row_builder`` makes of a line, without
+the line). ``build_workbook`` makes the same sheets from lines read elsewhere.
 
 Contact details of requesters are personal data: only admins' exports carry them, and only
 then are they read from the database at all.
