@@ -4,7 +4,7 @@
 One read-only connection, one read transaction (every part of an export shows the same
 committed state), the cursor's rows read a batch at a time and written straight to the file:
 a CSV line made from each row (``csv_line_builder``) and a batch's lines encoded and written
-at once; for XLSX each row built into its cells (``export_layout``) for the streamed sheet.
+at once; for XLSX each row made its cells (``export_row_builder``) for the streamed sheet.
 Nothing keeps them: memory is flat in the number of rows. The files go to a folder the
 caller gives (beside the database, not /tmp, which may be memory), and the caller reads and
 deletes them.
@@ -73,7 +73,7 @@ def write_export(spec: ExportSpec, *, db_path: str, out_dir: str) -> ExportWritt
                 if spec.fmt == "xlsx"
                 else _csv_writer(layout, spec, t, catalog, snapshot)
             )
-            parts = _parts(spec, layout, snapshot, query, folder, write)
+            parts = _parts(spec, snapshot, query, folder, write)
     finally:
         gc.enable()
     return ExportWritten(parts=tuple(parts))
@@ -85,7 +85,6 @@ Writer = Callable[[Path, Iterator[list[ExportRow]]], int]
 
 def _parts(
     spec: ExportSpec,
-    layout: ExportLayout,
     snapshot: ExportSnapshot,
     query: ExportQuery | None,
     folder: Path,
