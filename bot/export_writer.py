@@ -2,10 +2,12 @@
 ``handlers.coordination.hxl_export.ExportSpec``.
 
 One read-only connection, one read transaction (every part of an export shows the same
-committed state), the cursor's rows built one at a time (``export_layout``) and handed
-straight to the CSV writer or openpyxl's write-only sheet, which keep none of them: memory
-is flat in the number of rows. The files go to a folder the caller gives (beside the
-database, not /tmp, which may be memory), and the caller reads and deletes them.
+committed state), the cursor's rows read a batch at a time and written straight to the file:
+a CSV line made from each row (``csv_line_builder``) and a batch's lines encoded and written
+at once; for XLSX each row made its cells (``export_row_builder``) for the streamed sheet.
+Nothing keeps them: memory is flat in the number of rows. The files go to a folder the
+caller gives (beside the database, not /tmp, which may be memory), and the caller reads and
+deletes them.
 
 Past ``max_bytes`` the export is split into parts, each a whole file with its header rows.
 A CSV's size is known as it is written; an XLSX's only once it is zipped, so a part that
@@ -15,17 +17,27 @@ the same snapshot.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from bot.xlsx_streaming import write_streamed_workbook
-from handlers.coordination.hxl_export import SUFFIXES, ExportLayout, ExportSpec, export_layout
+from handlers.coordination.hxl_export import (
+    SUFFIXES,
+    ExportLayout,
+    ExportSpec,
+    csv_line_builder,
+    export_layout,
+    export_row_builder,
+)
 from handlers.requests.catalog import Catalog
 from handlers.text.i18n import Translator
-from handlers.text.workbook import Cell, write_csv
-from storage.exports import ExportQuery, ExportSnapshot, export_snapshot
+from handlers.text.workbook import csv_heads
+from storage.exports import ExportQuery, ExportRow, ExportSnapshot, export_snapshot
 from storage.fileperms import create_private
 from storage.models import Frozen
 
@@ -46,28 +58,33 @@ class ExportWritten(Frozen):
 
 def write_export(spec: ExportSpec, *, db_path: str, out_dir: str) -> ExportWritten:
     """``spec``'s export from the database at ``db_path`` as files in ``out_dir``."""
-    layout = export_layout(spec, t=Translator(), catalog=Catalog.default())
-    query = spec.query()
-    write = _xlsx_writer(layout) if spec.fmt == "xlsx" else _csv_writer(layout, spec)
+    t, catalog = Translator(), Catalog.default()
+    layout = export_layout(spec, t=t, catalog=catalog)
+    # Each organisation read once (ExportSnapshot.organisation), not with each of its rows.
+    query = spec.query(org_columns=False)
     folder = Path(out_dir)
     # Rows are built and dropped one at a time and hold no cycles: the collector would only
     # walk the young objects again and again, for nothing.
     gc.disable()
     try:
         with export_snapshot(db_path) as snapshot:
-            parts = _parts(spec, layout, snapshot, query, folder, write)
+            write = (
+                _xlsx_writer(layout, spec, t, catalog, snapshot)
+                if spec.fmt == "xlsx"
+                else _csv_writer(layout, spec, t, catalog, snapshot)
+            )
+            parts = _parts(spec, snapshot, query, folder, write)
     finally:
         gc.enable()
     return ExportWritten(parts=tuple(parts))
 
 
-# Writes rows to a path; returns how many it wrote.
-Writer = Callable[[Path, Iterator[Sequence[Cell]]], int]
+# Writes the batches of rows to a path; returns how many rows it wrote.
+Writer = Callable[[Path, Iterator[list[ExportRow]]], int]
 
 
 def _parts(
     spec: ExportSpec,
-    layout: ExportLayout,
     snapshot: ExportSnapshot,
     query: ExportQuery | None,
     folder: Path,
@@ -79,9 +96,12 @@ def _parts(
     while True:
         wanted = min(per_part, spec.limit - done)
         path = folder / f"part-{len(parts) + 1}.{SUFFIXES[spec.fmt]}"
-        lines = () if query is None else snapshot.lines(query, limit=wanted, offset=done)
+        batches = (
+            _no_rows() if query is None else snapshot.batches(query, limit=wanted, offset=done)
+        )
         create_private(path)  # the folder is the caller's private one; the file is too
-        count = write(path, (layout.row(line) for line in lines))
+        with contextlib.closing(batches):  # its cursor closed now, even if a write fails
+            count = write(path, batches)
         size = path.stat().st_size
         if spec.max_bytes is not None and size > spec.max_bytes and count > 1:
             # Too big: the same rows again in a smaller part. One row that alone passes the
@@ -99,18 +119,64 @@ def _parts(
     return parts
 
 
-def _csv_writer(layout: ExportLayout, spec: ExportSpec) -> Writer:
-    encoding = "utf-8-sig" if spec.bom else "utf-8"
+def _no_rows() -> Generator[list[ExportRow], None, None]:
+    yield from ()
 
-    def write(path: Path, rows: Iterator[Sequence[Cell]]) -> int:
-        with path.open("w", encoding=encoding, newline="") as out:
-            return write_csv(out, layout.heads, rows, delimiter=spec.delimiter)
+
+def _csv_writer(
+    layout: ExportLayout,
+    spec: ExportSpec,
+    t: Translator,
+    catalog: Catalog,
+    snapshot: ExportSnapshot,
+) -> Writer:
+    line = csv_line_builder(
+        lang=spec.lang,
+        t=t,
+        catalog=catalog,
+        include_contacts=spec.include_contacts,
+        place_detail=spec.place_detail,
+        delimiter=spec.delimiter,
+        tz=ZoneInfo(spec.tz),
+        organisation=snapshot.organisation,
+    )
+    # The BOM once, then plain UTF-8: what the utf-8-sig codec writes, without its call per
+    # write.
+    head = (codecs.BOM_UTF8 if spec.bom else b"") + csv_heads(
+        layout.heads, delimiter=spec.delimiter
+    ).encode()
+
+    def write(path: Path, batches: Iterator[list[ExportRow]]) -> int:
+        count = 0
+        with path.open("wb") as out:
+            out.write(head)
+            for batch in batches:
+                out.write("".join(map(line, batch)).encode())
+                count += len(batch)
+        return count
 
     return write
 
 
-def _xlsx_writer(layout: ExportLayout) -> Writer:
-    def write(path: Path, rows: Iterator[Sequence[Cell]]) -> int:
+def _xlsx_writer(
+    layout: ExportLayout,
+    spec: ExportSpec,
+    t: Translator,
+    catalog: Catalog,
+    snapshot: ExportSnapshot,
+) -> Writer:
+    cells = export_row_builder(
+        lang=spec.lang,
+        t=t,
+        catalog=catalog,
+        include_contacts=spec.include_contacts,
+        place_detail=spec.place_detail,
+        tz=ZoneInfo(spec.tz),
+        organisation=snapshot.organisation,
+    )
+
+    def write(path: Path, batches: Iterator[list[ExportRow]]) -> int:
+        rows = (cells(row) for batch in batches for row in batch)
         return write_streamed_workbook(
             path, layout.title, layout.heads, rows, after=(layout.about,)
         )

@@ -5,7 +5,8 @@ into humanitarian tools that join data by tag rather than by column title; title
 row, and the words in the cells, follow the reader's language. One row per item line.
 ``export_documents`` describes the export as an ``ExportSpec``; the renderers read its rows
 from the database file and write them (bot/export_writer.py), building each row here
-(``export_layout``). ``build_workbook`` makes the same sheets from lines read elsewhere.
+(``csv_line_builder``, ``export_row_builder``: what ``row_builder`` makes of a line, without
+the line). ``build_workbook`` makes the same sheets from lines read elsewhere.
 
 Contact details of requesters are personal data: only admins' exports carry them, and only
 then are they read from the database at all.
@@ -15,10 +16,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, tzinfo
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -30,12 +31,22 @@ from handlers.requests.catalog import Catalog
 from handlers.requests.units import unit_name
 from handlers.text.i18n import Language, Translator
 from handlers.text.places import latin_beside
+from handlers.text.workbook import CSV_LINE_END, ColumnHead, ColumnKind, CsvFields, Sheet, Workbook
 from handlers.text.workbook import Cell as WorkbookCell
-from handlers.text.workbook import ColumnHead, ColumnKind, Sheet, Workbook
-from storage.exports import ExportLine, ExportQuery, export_query
+from storage.exports import (
+    EXPORT_COLUMNS,
+    ORG_COLUMNS,
+    ExportLine,
+    ExportQuery,
+    ExportRow,
+    export_line,
+    export_query,
+    parse_shipment_ids,
+)
 from storage.models import Filters, Frozen, OrgKind, Role, Status, Urgency, request_ref
 from storage.places import Unit, codifier
 from storage.shipment_models import shipment_ref
+from storage.timefmt import date_from_db, from_db
 
 if TYPE_CHECKING:
     from handlers.core.context import HandlerContext
@@ -295,6 +306,297 @@ def row_builder(
     return build
 
 
+# The columns in the order the line builders paste them (COLUMNS must say the same).
+_ORDER: Final = (
+    "id", "reported", "needed",
+    "org", "org_code", "adm1", "adm1_code", "adm2", "adm2_code", "adm3", "adm3_code", "adm4",
+    "adm4_code", "facility",
+    "sector", "item_uk", "item_de", "item_en",
+    "requested", "pledged", "delivered",
+    "unit", "severity", "status", "description", "sector_code", "unit_code",
+    "severity_code", "status_code", "shipment",
+)  # fmt: skip
+_AT: Final = MappingProxyType({name: index for index, name in enumerate(_ORDER)})
+# Free texts whose fields are kept at once: they repeat ("Дрова"), but need not.
+_FREE_TEXTS_KEPT: Final = 4096
+
+
+P = TypeVar("P")
+
+
+@dataclass(slots=True)
+class _Parts(Generic[P]):
+    """What the lines of an export share, made once each from ``row_builder``'s cells of the
+    first line that has it (``part`` of a slice of them: the cells themselves, or their CSV
+    fields), and how to make the rest."""
+
+    part: Callable[[Sequence[WorkbookCell]], P]
+    reference: Callable[[ExportLine], tuple[WorkbookCell, ...]]
+    organisation: Callable[[int], Sequence[object]] | None
+    orgs: dict[int, P] = field(default_factory=dict)  # org id -> org .. facility
+    items: dict[str, tuple[P, P]] = field(default_factory=dict)  # key -> sector..item_en, code
+    frees: dict[str, tuple[P, P]] = field(default_factory=dict)  # free text -> the same
+    units: dict[str, tuple[P, P]] = field(default_factory=dict)  # unit -> unit, unit_code
+    # (urgency, status) -> severity, status; their codes
+    states: dict[tuple[str, str], tuple[P, P]] = field(default_factory=dict)
+
+    def whole(self, row: ExportRow) -> ExportLine:
+        """``row`` as a line, its organisation's columns filled in if the query left them."""
+        if self.organisation is not None:
+            start, stop = ORG_COLUMNS.start, ORG_COLUMNS.stop
+            row = (*row[:start], *self.organisation(row[_ORG_ID]), *row[stop:])
+        return export_line(row)
+
+    def learn(self, row: ExportRow) -> None:
+        """The parts of ``row``'s organisation, item, unit and state."""
+        cells, part = self.reference(self.whole(row)), self.part
+        self.orgs[row[_ORG_ID]] = part(cells[_span("org", "facility")])
+        item = (part(cells[_span("sector", "item_en")]), part(cells[_span("sector_code")]))
+        if row[_ITEM_KEY] is not None:
+            self.items[row[_ITEM_KEY]] = item
+        else:
+            if len(self.frees) >= _FREE_TEXTS_KEPT:
+                self.frees.clear()
+            self.frees[row[_FREE_TEXT]] = item
+        self.units[row[_UNIT]] = (part(cells[_span("unit")]), part(cells[_span("unit_code")]))
+        self.states[row[_URGENCY], row[_STATUS]] = (
+            part(cells[_span("severity", "status")]),
+            part(cells[_span("severity_code", "status_code")]),
+        )
+
+
+def _span(first: str, last: str | None = None) -> slice:
+    """The columns ``first`` to ``last`` (or ``first`` alone), both included."""
+    return slice(_AT[first], _AT[last or first] + 1)
+
+
+def _parts(
+    part: Callable[[Sequence[WorkbookCell]], P],
+    *,
+    lang: Language,
+    t: Translator,
+    catalog: Catalog,
+    place_detail: Detail,
+    tz: tzinfo,
+    organisation: Callable[[int], Sequence[object]] | None,
+) -> _Parts[P]:
+    if tuple(column.name for column in COLUMNS) != _ORDER:
+        raise AssertionError("the export's line builders paste the columns in another order")
+    reference = row_builder(
+        lang=lang,
+        t=t,
+        catalog=catalog,
+        include_contacts=False,
+        place_detail=place_detail,
+        tz=tz,
+    )
+    return _Parts(part, reference, organisation)
+
+
+def _description(note: str | None, spec: str | None) -> str | None:
+    """``_row``'s description: the note and the spec that are not empty."""
+    if note:
+        return f"{note}; {spec}" if spec else note
+    return spec or None
+
+
+def export_row_builder(
+    *,
+    lang: Language,
+    t: Translator,
+    catalog: Catalog,
+    include_contacts: bool,
+    place_detail: Detail,
+    tz: tzinfo = UTC,
+    organisation: Callable[[int], Sequence[object]] | None = None,
+) -> Callable[[ExportRow], tuple[WorkbookCell, ...]]:
+    """A row of ``export_query`` straight to ``row_builder``'s cells of its ``ExportLine``,
+    for the XLSX: the cells an organisation, item, unit and state share made once, by
+    ``row_builder`` itself, and no line object per row. ``organisation``: as for
+    ``csv_line_builder``."""
+    parts: _Parts[tuple[WorkbookCell, ...]] = _parts(
+        tuple,
+        lang=lang,
+        t=t,
+        catalog=catalog,
+        place_detail=place_detail,
+        tz=tz,
+        organisation=organisation,
+    )
+    orgs, items, frees, units, states = (
+        parts.orgs,
+        parts.items,
+        parts.frees,
+        parts.units,
+        parts.states,
+    )
+    former = t(lang, "privacy.former_member")
+    needed_days: dict[str, date] = {}
+    contacts: dict[tuple[object, ...], str | None] = {}
+    created: list[Any] = ["", None]  # the last created_at seen, its date
+
+    def build(row: ExportRow) -> tuple[WorkbookCell, ...]:
+        (
+            request_id, created_at, needed_by, urgency, status, note, org_id,
+            _org_name, _org_code, _org_kind, _raion, _settlement, _raion_code,
+            _hromada_code, _settlement_code, _outside_oblast, _position,
+            item_key, free_text, spec, quantity, unit, pledged, delivered,
+            creator_name, transport, user_id, creator_forgotten, shipments,
+        ) = row  # fmt: skip
+        org = orgs.get(org_id)
+        item = items.get(item_key) if item_key is not None else frees.get(free_text)
+        unit_cells = units.get(unit)
+        state = states.get((urgency, status))
+        if org is None or item is None or unit_cells is None or state is None:
+            parts.learn(row)
+            org = orgs[org_id]
+            item = items[item_key] if item_key is not None else frees[free_text]
+            unit_cells, state = units[unit], states[urgency, status]
+        if created_at != created[0]:
+            created[0] = created_at
+            created[1] = from_db(created_at).astimezone(tz).date()
+        needed = None if needed_by is None else needed_days.get(needed_by)
+        if needed is None and needed_by is not None:
+            needed = needed_days[needed_by] = date.fromisoformat(needed_by)  # as date_from_db
+        cells = (
+            request_ref(request_id),
+            created[1],
+            needed,
+            *org,
+            *item[0],
+            quantity,
+            pledged,
+            delivered,
+            *unit_cells[0],
+            *state[0],
+            _description(note, spec),
+            *item[1],
+            *unit_cells[1],
+            *state[1],
+            ", ".join(map(shipment_ref, parse_shipment_ids(shipments))) or None,
+        )
+        if not include_contacts:
+            return cells
+        key = (creator_name, transport, user_id, creator_forgotten)
+        if key not in contacts:
+            contacts[key] = _contact(parts.whole(row), former)
+        return (*cells, contacts[key])
+
+    return build
+
+
+def csv_line_builder(
+    *,
+    lang: Language,
+    t: Translator,
+    catalog: Catalog,
+    include_contacts: bool,
+    place_detail: Detail,
+    delimiter: str,
+    tz: tzinfo = UTC,
+    organisation: Callable[[int], Sequence[object]] | None = None,
+) -> Callable[[ExportRow], str]:
+    """A row of ``export_query`` straight to its CSV line (``CSV_LINE_END`` included), the
+    same text ``write_csv`` writes for ``row_builder``'s cells of its ``ExportLine``.
+
+    An export's 100,000 lines name a few hundred organisations, a few hundred items and
+    units, and a few dozen urgency and status pairs: their fields are made once, by
+    ``row_builder`` itself on the first line that has them, quoted and guarded
+    (``CsvFields``), and pasted into every later line. Only what differs line by line (the
+    ids, dates, amounts, free text, description, shipments) is made per line, with no line
+    object (a dataclass per line was a tenth of the export) and no cell lists for the csv
+    module (two fifths of it). tests/bot/test_export_csv_bytes.py holds the bytes equal.
+
+    ``organisation``: when the rows come without their organisation's columns
+    (``export_query(org_columns=False)``), those of an organisation id
+    (``ExportSnapshot.organisation``), asked once per organisation.
+    """
+    fields = CsvFields(delimiter)
+    d = delimiter
+
+    def joined(cells: Sequence[WorkbookCell]) -> str:
+        return d.join(map(fields, cells))
+
+    parts = _parts(
+        joined,
+        lang=lang,
+        t=t,
+        catalog=catalog,
+        place_detail=place_detail,
+        tz=tz,
+        organisation=organisation,
+    )
+    orgs, items, frees, units, states = (
+        parts.orgs,
+        parts.items,
+        parts.frees,
+        parts.units,
+        parts.states,
+    )
+    former = t(lang, "privacy.former_member")
+    needed_days: dict[str, str] = {}
+    contacts: dict[tuple[object, ...], str] = {}
+    # A request's lines come one after another and share its report date.
+    created: list[str] = ["", ""]  # the last created_at seen, its date's field
+
+    def line(row: ExportRow) -> str:
+        (
+            request_id, created_at, needed_by, urgency, status, note, org_id,
+            _org_name, _org_code, _org_kind, _raion, _settlement, _raion_code,
+            _hromada_code, _settlement_code, _outside_oblast, _position,
+            item_key, free_text, spec, quantity, unit, pledged, delivered,
+            creator_name, transport, user_id, creator_forgotten, shipments,
+        ) = row  # fmt: skip
+        org = orgs.get(org_id)
+        item = items.get(item_key) if item_key is not None else frees.get(free_text)
+        unit_texts = units.get(unit)
+        state = states.get((urgency, status))
+        if org is None or item is None or unit_texts is None or state is None:
+            parts.learn(row)
+            org = orgs[org_id]
+            item = items[item_key] if item_key is not None else frees[free_text]
+            unit_texts, state = units[unit], states[urgency, status]
+        if created_at != created[0]:
+            created[0] = created_at
+            created[1] = from_db(created_at).astimezone(tz).date().isoformat()
+        needed = "" if needed_by is None else needed_days.get(needed_by)
+        if needed is None:
+            needed = needed_days[needed_by] = fields(date_from_db(needed_by))
+        # _description inline: a call per line costs more than the test.
+        if note:
+            description = fields.text(f"{note}; {spec}" if spec else note)
+        else:
+            description = fields.text(spec) if spec else ""
+        shipped = (
+            fields.text(", ".join(map(shipment_ref, parse_shipment_ids(shipments))))
+            if shipments
+            else ""
+        )
+        if include_contacts:
+            key = (creator_name, transport, user_id, creator_forgotten)
+            if (contact := contacts.get(key)) is None:
+                contact = contacts[key] = fields(_contact(parts.whole(row), former))
+            shipped = f"{shipped}{d}{contact}"
+        # request_ref of an int never needs quoting or the guard; ints are written as str()
+        # writes them, as the csv module does.
+        return (
+            f"{request_ref(request_id)}{d}{created[1]}{d}{needed}{d}{org}{d}{item[0]}{d}"
+            f"{quantity}{d}{pledged}{d}{delivered}{d}{unit_texts[0]}{d}{state[0]}{d}"
+            f"{description}{d}{item[1]}{d}{unit_texts[1]}{d}{state[1]}{d}{shipped}{CSV_LINE_END}"
+        )
+
+    return line
+
+
+# Where _Parts.learn finds the keys of its memos in a row.
+_URGENCY: Final = EXPORT_COLUMNS.index("urgency")
+_STATUS: Final = EXPORT_COLUMNS.index("status")
+_ORG_ID: Final = EXPORT_COLUMNS.index("org_id")
+_ITEM_KEY: Final = EXPORT_COLUMNS.index("item_key")
+_FREE_TEXT: Final = EXPORT_COLUMNS.index("free_text")
+_UNIT: Final = EXPORT_COLUMNS.index("unit")
+
+
 @dataclass(frozen=True, slots=True)
 class _Words:
     """The reader's words, looked up once per export rather than once per line."""
@@ -487,10 +789,14 @@ class ExportSpec(Frozen):
     def bom(self) -> bool:
         return self.fmt != "hxl"
 
-    def query(self) -> ExportQuery | None:
-        """The item lines' query; None when the filters match nothing."""
+    def query(self, *, org_columns: bool = True) -> ExportQuery | None:
+        """The item lines' query; None when the filters match nothing. ``org_columns``:
+        see ``export_query``."""
         return export_query(
-            self.filters, include_contacts=self.include_contacts, statuses=self.statuses
+            self.filters,
+            include_contacts=self.include_contacts,
+            statuses=self.statuses,
+            org_columns=org_columns,
         )
 
 
