@@ -237,8 +237,10 @@ class _NoteSheet:
 
 def _xlsx_writer(layout: PackingLayout) -> Writer:
     def write(path: Path, lines: Iterator[ShipmentLine], part: _Part) -> None:
-        summary_cells = [_cell_xml(head, None) for head in layout.heads]
-        note_cells = [_cell_xml(head, None) for head in layout.note_heads]
+        # No texts kept: a packing list is a few thousand lines of mostly one-off texts, and
+        # its memory is to stay flat in the lines (tests/handlers/test_packing_stream.py).
+        summary_cells = [_cell_xml(head, None, kept=0) for head in layout.heads]
+        note_cells = [_cell_xml(head, None, kept=0) for head in layout.note_heads]
         for head in (*layout.heads, *layout.note_heads):
             if head.number_format is not None or head.kind not in (
                 ColumnKind.TEXT,

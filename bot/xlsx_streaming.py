@@ -176,14 +176,16 @@ def _with_rows(
     return count
 
 
-def _cell_xml(head: ColumnHead, style: int | None) -> CellXml:
-    """How one column's values become cell XML, as XlsxWriter would write them."""
+def _cell_xml(head: ColumnHead, style: int | None, *, kept: int = _TEXTS_KEPT) -> CellXml:
+    """How one column's values become cell XML, as XlsxWriter would write them. ``kept``:
+    how many of a column's texts keep their XML (0: none, for sheets whose texts are mostly
+    one-offs, like a packing list's)."""
     s = "" if style is None else f' s="{style}"'
     if head.kind is ColumnKind.TEXT:
         # A column's texts repeat (organisations, places, items, units, words): each one's
         # XML is made once per export and kept, a few thousand of them at most (making it
         # for each of 1.7 million text cells was a third of a 100,000-row export).
-        @functools.lru_cache(maxsize=_TEXTS_KEPT)
+        @functools.lru_cache(maxsize=kept)
         def inline(value: str) -> str:
             body = _escape(_text(value))
             space = ' xml:space="preserve"' if body != body.strip() else ""
