@@ -130,7 +130,8 @@ async def write_history(db: Database, seed: int = 17, steps: int = 700) -> list[
             elif roll < 0.8:
                 items = await fetch_all(
                     conn,
-                    "SELECT id, quantity FROM request_items WHERE request_id = ?",
+                    # In id order: the same history on either engine (test_aggregates_engines).
+                    "SELECT id, quantity FROM request_items WHERE request_id = ? ORDER BY id",
                     (request_id,),
                 )
                 item = rng.choice(items)
