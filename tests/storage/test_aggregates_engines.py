@@ -347,15 +347,12 @@ async def test_two_replicas_writing_the_same_items_in_opposite_order_both_commit
                 await file(conn, ["insulin", "generator"])
 
         async with first.transaction() as conn:
-            await file(conn, ["generator"])
+            request_id = await file(conn, ["generator"])
             task = asyncio.create_task(other())
             # The other replica is stopped at its first upsert, behind this transaction (a
             # state of another server session: nothing here could set an Event for it).
             while not await _waiting(watcher, 1):  # noqa: ASYNC110
                 await asyncio.sleep(0)
-            request_id = int(
-                (await fetch_all(conn, "SELECT MAX(id) FROM requests"))[0][0]  # type: ignore[index]
-            )
             await requests.add_items(conn, request_id, [draft("insulin")])
         await task
         await assert_kept_right(first, closed=False)
