@@ -10,12 +10,12 @@ yesterday therefore lowers the bars of earlier weeks too; requests that were clo
 placed correctly in time, since closing is dated by its status event.
 
 Read, on both engines, from what migrations v021 (SQLite) and v024 (PostgreSQL) keep with
-every change (triggers): the aggregates
-``outstanding_changes``, some forty rows per item key and week whatever the size of the
-history; and, for filters on the organisation or its place (which the aggregates do not
-carry), ``request_open_changes`` since the first week end, summed in SQL. The walk over the
-candidate requests' lines and histories (``_outstanding``), how the chart was computed before,
-is kept as the reference: tests/storage/test_chart_aggregates.py holds both to its figures.
+every change (triggers): the aggregates ``outstanding_changes``, some forty rows per item key
+and week whatever the size of the history; and, for filters on the organisation or its place
+(which the aggregates do not carry), ``request_open_changes`` since the first week end, summed
+in SQL. The walk over the candidate requests' lines and histories (``_outstanding``), how the
+chart was computed before, is kept as the reference: tests/storage/test_chart_aggregates.py
+holds both to its figures, on both engines.
 """
 
 from __future__ import annotations
