@@ -9,12 +9,13 @@ every week, because pledges and deliveries per item carry no full history. A ple
 yesterday therefore lowers the bars of earlier weeks too; requests that were closed are still
 placed correctly in time, since closing is dated by its status event.
 
-Read from what migration v021 keeps with every change (triggers): the aggregates
-``outstanding_changes``, some forty rows per item key and week whatever the size of the
-history; and, for filters on the organisation or its place (which the aggregates do not
-carry), ``request_open_changes`` since the first week end, summed in SQL. The walk over the
-candidate requests' lines and histories (``_outstanding``), how the chart was computed before,
-is kept as the reference: tests/storage/test_chart_aggregates.py holds both to its figures.
+Read, on both engines, from what migrations v021 (SQLite) and v024 (PostgreSQL) keep with
+every change (triggers): the aggregates ``outstanding_changes``, some forty rows per item key
+and week whatever the size of the history; and, for filters on the organisation or its place
+(which the aggregates do not carry), ``request_open_changes`` since the first week end, summed
+in SQL. The walk over the candidate requests' lines and histories (``_outstanding``), how the
+chart was computed before, is kept as the reference: tests/storage/test_chart_aggregates.py
+holds both to its figures, on both engines.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from functools import cache, partial
 
 import aiosqlite
 
-from storage.db import is_postgres, run_in_db_thread
+from storage.db import run_in_db_thread
 from storage.exports import filter_sql
 from storage.filters import request_conditions
 from storage.models import OPEN_STATUSES, URGENCY_ORDER, Filters, Frozen, Status, Urgency
@@ -84,9 +85,6 @@ async def outstanding_by_week(
     # The queries and the sums run in the database thread, in one trip: nothing of it is for
     # the event loop (every chat's answers) to pay.
     read = _outstanding_for_organisations if by_organisation(filters) else _outstanding_from_changes
-    if is_postgres(conn):
-        # v021's aggregates are kept by SQLite triggers only: PostgreSQL walks the history.
-        read = _outstanding
     return await run_in_db_thread(
         conn, partial(read, ends=ends, filters=filters, count_lines=count_lines)
     )
@@ -113,11 +111,8 @@ def _outstanding_for_organisations(
     if filters.item_keys is not None:
         where += " AND i.item_key IN (SELECT value FROM json_each(?))"
         args.append(json.dumps(list(filters.item_keys)))
-    amount = (
-        "(i.quantity > MAX(i.pledged, i.delivered))"
-        if count_lines
-        else "(i.quantity - MAX(i.pledged, i.delivered))"
-    )
+    # Every line read has something outstanding (the condition below): as a line it is 1.
+    amount = "1" if count_lines else "(i.quantity - MAX(i.pledged, i.delivered))"
     outstanding = " AND i.quantity > MAX(i.pledged, i.delivered)"
     # The open lines of the organisations' requests, off the index of open lines by
     # organisation (v018), not every request the organisations ever filed.
@@ -166,7 +161,7 @@ def _outstanding_for_organisations(
 
 def _organisations(filters: Filters) -> tuple[str, list[object]]:
     """A SELECT of the ids of the organisations the filters name (as request_conditions)."""
-    sql = "SELECT o.id FROM organisations o WHERE 1"
+    sql = "SELECT o.id FROM organisations o WHERE TRUE"
     args: list[object] = []
     if filters.org_id is not None:
         sql += " AND o.id = ?"
@@ -210,11 +205,8 @@ def _outstanding_from_changes(
         args,
     ).fetchall()
     now = {(key, urgency): value for key, urgency, value in now_rows}
-    line_amount = (
-        "(i.quantity > MAX(i.pledged, i.delivered))"
-        if count_lines
-        else "(i.quantity - MAX(i.pledged, i.delivered))"
-    )
+    # The lines read have something outstanding (the condition below): as lines, 1 each.
+    line_amount = "1" if count_lines else "(i.quantity - MAX(i.pledged, i.delivered))"
     after_sql = (
         f"SELECT item_key, urgency, SUM({amount}) FROM ("
         # The changes of the week end's own hour, after it, one by one.
@@ -233,7 +225,7 @@ def _outstanding_from_changes(
         " UNION ALL"
         f" SELECT item_key, urgency, {amount} FROM outstanding_changes"
         "  WHERE span = 'w' AND bucket >= ?"
-        f") WHERE 1{where} GROUP BY item_key, urgency"
+        f") WHERE TRUE{where} GROUP BY item_key, urgency"
     )
     weeks: list[ChartWeek] = []
     for week_end in ends:

@@ -32,7 +32,7 @@ from enum import StrEnum
 import aiosqlite
 from pydantic import Field
 
-from storage.db import fetch_all, fetch_one, is_postgres
+from storage.db import fetch_all, fetch_one
 from storage.filters import request_conditions
 from storage.models import (
     OPEN_STATUSES,
@@ -552,11 +552,11 @@ async def _totals(
     """The top (item, unit) groups by outstanding quantity, and how many groups are left out.
 
     Without a filter on requests (urgency, organisation, place) the catalogue lines' groups
-    are read from ``open_item_totals`` (migration v021), kept by triggers with every change
-    of a line or of its request's status: a few hundred rows, less the lines of requests filed
-    at or after the window's end (as many as were filed since, by index), whatever the number
-    of open lines. ``kept=False`` sums the lines instead, as it must under a request filter;
-    tests hold the two to the same figures.
+    are read from ``open_item_totals`` (migrations v021, and v024 on PostgreSQL), kept by
+    triggers with every change of a line or of its request's status: a few hundred rows, less
+    the lines of requests filed at or after the window's end (as many as were filed since, by
+    index), whatever the number of open lines. ``kept=False`` sums the lines instead, as it
+    must under a request filter; tests hold the two to the same figures.
 
     Summing, catalogue lines are grouped in the order of the request_items_open_totals index
     (item_key, unit, ...), which needs neither a sort nor a table read; whether a line's
@@ -569,8 +569,7 @@ async def _totals(
     await conn.create_function(_FOLD, 1, _fold, deterministic=True)
     rf_sql, rf_args = _request_filter(filters)
     if kept is None:
-        # open_item_totals is kept by SQLite triggers only (v021): PostgreSQL sums the lines.
-        kept = not rf_sql and not is_postgres(conn)
+        kept = not rf_sql
     elif kept and rf_sql:
         raise ValueError("the kept totals cover every request: no request filter")
     key_sql = ""

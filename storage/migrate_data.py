@@ -9,7 +9,9 @@ Every table is read from one snapshot of the source (a running bot may keep writ
 it writes after the snapshot is not copied: stop it for the move) and written in one
 transaction on the target, parents before children (the foreign keys decide the order), ids
 kept; the target's id sequences then continue after the highest id (or SQLite's own counter,
-which also remembers deleted rows). Generated columns are computed by the target, not copied.
+which also remembers deleted rows). Generated columns are computed by the target, not copied;
+columns and tables kept by triggers (v018, the aggregates of v021/v024) are copied as they are,
+with the target's triggers off meanwhile.
 
 Then it verifies: per table the row count and a checksum over every copied column of every
 row, read back from both databases. The checksum does not depend on row order (a sum of each
@@ -161,6 +163,13 @@ async def copy_database(source: Database, target: Database, *, batch: int = BATC
     expected: dict[str, TableCheck] = {}
     async with source.snapshot() as src, target.transaction() as dst:
         sequences = await _sqlite_sequences(src)
+        # The rows go in as the source holds them, what the target's triggers derive from
+        # them included (v018's columns, v021/v024's aggregates, copied as tables): those
+        # triggers stay off for the copy, or each aggregate would be counted twice. Only the
+        # project's own (USER): the foreign keys' are still checked. Part of the transaction,
+        # so a failed copy leaves them on.
+        for table in order:
+            await dst.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         for table in order:
             names = ", ".join(columns[table])
             rows = await fetch_all(src, f"SELECT {names} FROM {table}")
@@ -175,6 +184,8 @@ async def copy_database(source: Database, target: Database, *, batch: int = BATC
                     await dst.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), ?)", (top,)
                     )
+        for table in order:
+            await dst.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
     checks: list[TableCheck] = []
     mismatches: list[str] = []

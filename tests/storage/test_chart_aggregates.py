@@ -31,9 +31,10 @@ from storage.charts import (
     outstanding_by_week,
     week_ends,
 )
-from storage.db import Database, fetch_all, open_db, run_in_db_thread
+from storage.db import Database, fetch_all, open_database, run_in_db_thread
 from storage.migrations import migrate
 from storage.models import EventKind, Filters, NeedItemDraft, OrgKind, Status, Urgency
+from tests.conftest import ENGINES
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Two weeks before the spring change (29 Mar 2026) to past the autumn one (25 Oct 2026).
@@ -45,13 +46,24 @@ CLOSED = (Status.DELIVERED, Status.DECLINED, Status.WITHDRAWN)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_db(tmp_path / "chart.db")
+async def db(tmp_path: Path, engine_url: str | None) -> AsyncIterator[Database]:
+    """A migrated database on each engine in turn (SQLite: v021's triggers; PostgreSQL:
+    v024's)."""
+    database = await open_database(tmp_path / "chart.db", engine_url)
     await migrate(database)
     try:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture(params=ENGINES)
+def empty_url(request: pytest.FixtureRequest) -> str | None:
+    """None for SQLite, else the URL of an empty PostgreSQL database (for older versions)."""
+    if request.param == "sqlite":
+        return None
+    url: str = request.getfixturevalue("pg_url")
+    return url
 
 
 def _draft(rng: random.Random) -> NeedItemDraft:
@@ -118,7 +130,8 @@ async def write_history(db: Database, seed: int = 17, steps: int = 700) -> list[
             elif roll < 0.8:
                 items = await fetch_all(
                     conn,
-                    "SELECT id, quantity FROM request_items WHERE request_id = ?",
+                    # In id order: the same history on either engine (test_aggregates_engines).
+                    "SELECT id, quantity FROM request_items WHERE request_id = ? ORDER BY id",
                     (request_id,),
                 )
                 item = rng.choice(items)
@@ -261,12 +274,16 @@ async def run_in_db_thread_agg(db: Database, end: datetime, filters: Filters) ->
         )
 
 
-async def test_backfill_gives_the_same_figures(tmp_path: Path) -> None:
-    """The history written before v021, then migrated: the backfill's aggregates match the
-    walk, and so do the triggers' for what happens after it."""
-    database = await open_db(tmp_path / "old.db")
+@pytest.mark.parametrize("before", [20, 23])
+async def test_backfill_gives_the_same_figures(
+    tmp_path: Path, empty_url: str | None, before: int
+) -> None:
+    """The history written before v021 (or, on PostgreSQL, before v024 kept the aggregates
+    there), then migrated: the backfill's aggregates match the walk, and so do the triggers'
+    for what happens after it."""
+    database = await open_database(tmp_path / "old.db", empty_url)
     try:
-        await migrate(database, target=20)
+        await migrate(database, target=before)
         moments = await write_history(database, seed=11, steps=400)
         await migrate(database)
         assert await assert_same_figures(database, moments) > 100

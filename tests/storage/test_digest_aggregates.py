@@ -1,22 +1,25 @@
-"""The digest's totals from ``open_item_totals`` (migration v021) equal the sums over the open
-lines, for the same data: the seeded history of test_chart_aggregates (statuses back and forth,
-withdrawn and declined, pledges and deliveries, items added later, several lines of one item
-and unit in a request), at window ends before and after requests were filed, with and without
-an item filter; and after the backfill of a database written before v021."""
+"""The digest's totals from ``open_item_totals`` (migration v021; v024 on PostgreSQL) equal the
+sums over the open lines, for the same data, on SQLite and PostgreSQL: the seeded history of
+test_chart_aggregates (statuses back and forth, withdrawn and declined, pledges and deliveries,
+items added later, several lines of one item and unit in a request), at window ends before and
+after requests were filed, with and without an item filter; and after the backfill of a
+database written before v021 (or, on PostgreSQL, before v024)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from storage.db import Database, fetch_all, open_db
+import pytest
+
+from storage.db import Database, fetch_all, open_database
 from storage.digests import ItemTotal, _totals
 from storage.migrations import migrate
 from storage.models import Filters, Urgency
 from storage.timefmt import to_db
-from tests.storage.test_chart_aggregates import db, write_history
+from tests.storage.test_chart_aggregates import db, empty_url, write_history
 
-__all__ = ["db"]  # the fixture, shared
+__all__ = ["db", "empty_url"]  # the fixtures, shared
 
 
 async def both(
@@ -67,10 +70,13 @@ async def test_a_request_filter_sums_the_lines(db: Database) -> None:
     assert high != every
 
 
-async def test_backfilled_totals_equal_the_sums(tmp_path: Path) -> None:
-    database = await open_db(tmp_path / "old.db")
+@pytest.mark.parametrize("before", [20, 23])
+async def test_backfilled_totals_equal_the_sums(
+    tmp_path: Path, empty_url: str | None, before: int
+) -> None:
+    database = await open_database(tmp_path / "old.db", empty_url)
     try:
-        await migrate(database, target=20)
+        await migrate(database, target=before)
         moments = await write_history(database, seed=37, steps=400)
         await migrate(database)
         assert await assert_same_totals(database, moments) > 20
