@@ -374,6 +374,15 @@ class PgDatabase(Database):
             await self._guarded(self._writer.raw.execute("BEGIN"))
             try:
                 yield as_conn(self._writer)
+            except sqlite3.OperationalError as exc:
+                await asyncio.shield(self._guarded(self._end(ok=False)))
+                if exc.__cause__ is not None and _locked(exc.__cause__):
+                    # A deadlock with another replica's transaction, a lock or statement
+                    # timeout: passing, as SQLite's busy database is, and answered the same
+                    # way by callers (a turn says "busy, try again"; the outbox, leases and
+                    # the shared pace ask again), not taken for a fault of the code.
+                    raise DatabaseLocked(str(exc)) from exc
+                raise
             except BaseException:
                 await asyncio.shield(self._guarded(self._end(ok=False)))
                 raise
