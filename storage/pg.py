@@ -398,10 +398,11 @@ class PgDatabase(Database):
         """A new writer connection when the last one was lost or dropped; an open group on
         the lost one is lost with it (the server rolled it back). Called with the lock held;
         commits the open group first, so what follows never sees its rows uncommitted."""
+        if not self._writer.raw.is_closed():
+            await self._commit_group()
         if self._writer.raw.is_closed():
             self._group_lost()
             self._writer = PgConn(await connect(self._url), self._schema)
-        await self._commit_group()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -455,11 +456,13 @@ class PgDatabase(Database):
                 savepoint = f"turn{self._turn_seq}"
                 conn = as_conn(self._writer)
                 raw = self._writer.raw
+                if begin_first:
+                    # Before BEGIN: a failure from here on ends the group (_undo_turn).
+                    self._group = group
                 try:
                     if begin_first:
                         # One round trip for both (the simple query protocol).
                         await self._guarded(raw.execute(f"BEGIN; SAVEPOINT {savepoint}"))
-                        self._group = group
                     elif not raw.is_in_transaction():
                         # SAVEPOINT outside a transaction is an error on PostgreSQL; say why.
                         raise GroupCommitFailed("the shared transaction was rolled back")
@@ -503,7 +506,7 @@ class PgDatabase(Database):
         (the connection lost, or the turn had not got its savepoint), the group is lost."""
         raw = self._writer.raw
         if self._group is not group:
-            return  # the turn never joined a group (it failed before BEGIN)
+            return  # the group already ended (lost with the connection)
         if raw.is_closed() or not raw.is_in_transaction():
             self._group_lost()
             return

@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from storage.db import Conn, GroupCommitFailed, open_database
+from storage.db import Conn, DatabaseLocked, GroupCommitFailed, fetch_one, open_database
 from storage.pg import PgDatabase
 
 
@@ -203,6 +203,43 @@ async def test_a_turn_cancelled_in_its_body_is_undone(db: PgDatabase, pg_url: st
     await inside.wait()
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
+    async with db.grouped_transaction(_unused, first_async=_insert(3)):
+        pass
+    assert await committed(pg_url) == [3]
+
+
+async def test_a_connection_lost_mid_group_confirms_none_of_its_turns(
+    db: PgDatabase, pg_url: str
+) -> None:
+    async with db.read() as conn:
+        row = await fetch_one(conn, "SELECT pg_backend_pid()")
+    assert row is not None
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def held_turn() -> None:
+        async with db.grouped_transaction(_unused, first_async=_insert(1)):
+            inside.set()
+            await release.wait()
+
+    async def joining_turn() -> None:
+        async with db.grouped_transaction(_unused, first_async=_insert(2)):
+            pass
+
+    first = asyncio.create_task(held_turn())
+    await inside.wait()
+    second = asyncio.create_task(joining_turn())
+    await asyncio.sleep(0)  # it waits to join the group
+    admin = await asyncpg.connect(pg_url)
+    try:
+        await admin.execute("SELECT pg_terminate_backend($1)", row[0])
+    finally:
+        await admin.close()
+    release.set()
+    results = await asyncio.gather(first, second, return_exceptions=True)
+    assert all(isinstance(r, GroupCommitFailed | DatabaseLocked) for r in results), results
+    assert await committed(pg_url) == []
+    # A new connection takes over.
     async with db.grouped_transaction(_unused, first_async=_insert(3)):
         pass
     assert await committed(pg_url) == [3]
