@@ -236,10 +236,17 @@ async def test_a_connection_lost_mid_group_confirms_none_of_its_turns(
     finally:
         await admin.close()
     release.set()
-    results = await asyncio.gather(first, second, return_exceptions=True)
-    assert all(isinstance(r, GroupCommitFailed | DatabaseLocked) for r in results), results
-    assert await committed(pg_url) == []
+    held, joining = await asyncio.gather(first, second, return_exceptions=True)
+    # The held turn's work went with the connection: it must not return as committed.
+    assert isinstance(held, GroupCommitFailed | DatabaseLocked), held
+    # The joining turn fails with it, unless asyncpg had already seen the connection close
+    # when that turn began: then it ran, alone, on a new one.
+    if joining is None:
+        assert await committed(pg_url) == [2]
+    else:
+        assert isinstance(joining, GroupCommitFailed | DatabaseLocked), joining
+        assert await committed(pg_url) == []
     # A new connection takes over.
     async with db.grouped_transaction(_unused, first_async=_insert(3)):
         pass
-    assert await committed(pg_url) == [3]
+    assert 3 in await committed(pg_url)
