@@ -19,7 +19,7 @@ import aiosqlite
 from pydantic import TypeAdapter
 
 from storage import outbox_files
-from storage.db import fetch_all, fetch_one, run_in_db_thread
+from storage.db import fetch_all, fetch_one, is_postgres, run_in_db_thread
 from storage.models import Choice, Document, OutboxKind, OutboxMessage, Recipient, Reply
 from storage.timefmt import from_db, opt_from_db, to_db
 
@@ -494,14 +494,46 @@ async def set_all_pending_due(
 
 # One statement claims the rows a replica is about to send: each only if it is still pending,
 # not claimed by another replica whose claim runs, and no other pending row of its chat is
-# claimed by another replica (one replica at a time per chat keeps the chat's order).
-# PostgreSQL: `id IN ({ids})` becomes `id IN (SELECT id FROM outbox WHERE id IN ({ids})
-# FOR UPDATE SKIP LOCKED)`, so two replicas never wait on each other's rows (the conditions
-# below still decide); SQLite has one writer at a time and needs nothing more.
+# claimed by another replica (one replica at a time per chat keeps the chat's order). SQLite
+# has one writer at a time, so nothing can change between the test and the write.
 _CLAIM = """
 UPDATE outbox SET claimed_by = ?, claim_until = ?
 WHERE id IN ({ids}) AND sent_at IS NULL AND failed_at IS NULL
   AND (claimed_by IS NULL OR claimed_by = ? OR claim_until <= ?)
+  AND NOT EXISTS (
+    SELECT 1 FROM outbox AS e
+    WHERE e.transport = outbox.transport AND e.chat_id = outbox.chat_id
+      AND e.sent_at IS NULL AND e.failed_at IS NULL AND e.id <> outbox.id
+      AND e.claimed_by IS NOT NULL AND e.claimed_by <> ? AND e.claim_until > ?)
+RETURNING id
+"""
+
+# PostgreSQL runs the replicas' transactions side by side (READ COMMITTED), so the claim is
+# two statements there, neither of which ever waits for another replica:
+# 1. each asked row's chat is locked for this transaction with a try-lock (an advisory lock
+#    keyed by the chat, released at COMMIT); a chat another replica is claiming in right now
+#    is left out. Without it two replicas could claim two different rows of one chat at once
+#    (an urgent row overtaking a bulk one), each statement reading the other's claim as not
+#    yet committed. The CTE is MATERIALIZED so the lock is tried for the asked rows only,
+#    never for rows of a whole-table scan.
+# 2. `SELECT ... FOR UPDATE SKIP LOCKED` takes the rows: a row another transaction holds
+#    (a replica marking it sent, a turn editing it) is skipped, not waited for (a wait would
+#    hold up this replica's one writer connection, and every turn behind it). The statement
+#    starts after step 1, so its snapshot already sees a claim committed before the chat
+#    lock was won, and the NOT EXISTS below decides on it.
+_CHAT_LOCKS = 0x0A1D  # the project's namespace (first key) of advisory locks on chats
+_CLAIM_CHATS_PG = f"""
+WITH asked AS MATERIALIZED (SELECT id, transport, chat_id FROM outbox WHERE id IN ({{ids}}))
+SELECT id FROM asked
+WHERE pg_try_advisory_xact_lock({_CHAT_LOCKS}, hashtext(transport || ' ' || chat_id))
+"""
+_CLAIM_PG = """
+UPDATE outbox SET claimed_by = ?, claim_until = ?
+WHERE id IN (
+    SELECT id FROM outbox
+    WHERE id IN ({ids}) AND sent_at IS NULL AND failed_at IS NULL
+      AND (claimed_by IS NULL OR claimed_by = ? OR claim_until <= ?)
+    FOR UPDATE SKIP LOCKED)
   AND NOT EXISTS (
     SELECT 1 FROM outbox AS e
     WHERE e.transport = outbox.transport AND e.chat_id = outbox.chat_id
@@ -539,9 +571,17 @@ async def claim_rows(
         " AND claimed_by <> ? AND claim_until <= ?",
         (*ids, holder, moment),
     )
+    statement = _CLAIM
+    if is_postgres(conn):
+        free = await fetch_all(conn, _CLAIM_CHATS_PG.format(ids=marks), ids)
+        ids = sorted(int(r[0]) for r in free)
+        if not ids:
+            return Claimed([], [])
+        marks = ", ".join("?" for _ in ids)
+        statement = _CLAIM_PG
     rows = await fetch_all(
         conn,
-        _CLAIM.format(ids=marks),
+        statement.format(ids=marks),
         (holder, to_db(until), *ids, holder, moment, holder, moment),
     )
     claimed = sorted(int(r[0]) for r in rows)

@@ -14,9 +14,12 @@ Values are typed as loosely as SQLite types them: a text parameter takes any val
 
 Concurrency is the SQLite engine's: one writer connection under one lock, so transactions run
 one at a time in this process, as the repositories were written for; reports read from a
-connection of their own, in a REPEATABLE READ snapshot, without that lock. Each turn is its own
-transaction (no group commit: PostgreSQL's commit is a network round trip, not an fsync the
-turns could share the way SQLite's is).
+connection of their own, in a REPEATABLE READ snapshot, without that lock. Engine turns are
+group-committed as on SQLite (each in a savepoint of a transaction shared with the turns queued
+behind it, one COMMIT for all): a durable COMMIT waits for the WAL's flush, and the turns of a
+process all go through its one writer connection, so PostgreSQL's own grouping of concurrent
+sessions' flushes (commit_delay) never sees them together. Measured with bench/pg_turns.py:
+see docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiosqlite
 import asyncpg
 
-from storage.db import Database, DatabaseLocked
+from storage.db import Database, DatabaseLocked, GroupCommitFailed, _Group
 from storage.pg_dialect import Translated, Untranslatable, translate
 
 T = TypeVar("T")
@@ -79,6 +82,21 @@ def _as_sqlite_error(exc: asyncpg.PostgresError, sql: str) -> sqlite3.Error:
     if _locked(exc):
         return sqlite3.OperationalError(f"database is locked ({text})")
     return sqlite3.OperationalError(text)
+
+
+def _busy(exc: BaseException) -> DatabaseLocked | None:
+    """A statement's failure that is passing (a deadlock with another replica's transaction,
+    a lock or statement timeout) as SQLite's busy database is, and answered the same way by
+    callers (a turn says "busy, try again"; the outbox, leases and the shared pace ask
+    again), not taken for a fault of the code."""
+    cause = exc.__cause__ if isinstance(exc, sqlite3.OperationalError) else None
+    if cause is not None and _locked(cause):
+        return DatabaseLocked(str(exc))
+    return None
+
+
+# Turns per shared transaction at most (see PgDatabase.grouped_transaction).
+MAX_GROUP = 48
 
 
 class PgCursor:
@@ -315,6 +333,14 @@ class PgDatabase(Database):
         self.on_group_commit: Callable[[int], None] | None = None
         self._schema = PgSchema()
         self._writer = PgConn(writer, self._schema)
+        # The open group commit (storage.db.Database's model): turns done with their work and
+        # not yet committed, and how many turns wait for the lock to join it.
+        self._group: _Group | None = None
+        self._turns_waiting = 0
+        self._turn_seq = 0
+        # Turns per shared transaction at most; 1 commits each turn alone (bench/pg_turns.py
+        # compares the two).
+        self.max_group = MAX_GROUP
 
     @property
     def raw(self) -> aiosqlite.Connection:
@@ -334,7 +360,14 @@ class PgDatabase(Database):
         if raw.is_closed() or not raw.is_in_transaction():
             return
         try:
-            await raw.execute("COMMIT" if ok else "ROLLBACK")
+            status = await raw.execute("COMMIT" if ok else "ROLLBACK")
+            if ok and status != "COMMIT":
+                # PostgreSQL ends a transaction a failed statement left aborted with ROLLBACK,
+                # not an error, when asked to COMMIT (a repository that caught the error and
+                # went on): nothing was written, and it must not be confirmed.
+                raise sqlite3.OperationalError(
+                    f"the transaction was aborted by an earlier error; COMMIT said {status}"
+                )
         except asyncpg.PostgresError as exc:
             if ok and raw.is_in_transaction():
                 await self._guarded(raw.execute("ROLLBACK"))
@@ -349,8 +382,8 @@ class PgDatabase(Database):
         back whatever the lost connection had open."""
         try:
             return await step
-        except asyncpg.PostgresError:
-            raise
+        except (asyncpg.PostgresError, sqlite3.Error, DatabaseLocked):
+            raise  # PostgreSQL's answer (as it is, or as the caller's error): the link is fine
         except Exception as exc:
             # The connection lost (or its protocol left mid-operation by the loss, asyncpg's
             # InternalClientError): a passing failure like a locked database, which callers
@@ -362,9 +395,13 @@ class PgDatabase(Database):
             raise
 
     async def _ready_writer(self) -> None:
-        """A new writer connection when the last one was lost or dropped. Called with the
-        lock held."""
+        """A new writer connection when the last one was lost or dropped; an open group on
+        the lost one is lost with it (the server rolled it back). Called with the lock held;
+        commits the open group first, so what follows never sees its rows uncommitted."""
+        if not self._writer.raw.is_closed():
+            await self._commit_group()
         if self._writer.raw.is_closed():
+            self._group_lost()
             self._writer = PgConn(await connect(self._url), self._schema)
 
     @asynccontextmanager
@@ -374,8 +411,11 @@ class PgDatabase(Database):
             await self._guarded(self._writer.raw.execute("BEGIN"))
             try:
                 yield as_conn(self._writer)
-            except BaseException:
+            except BaseException as exc:
                 await asyncio.shield(self._guarded(self._end(ok=False)))
+                busy = _busy(exc)
+                if busy is not None:
+                    raise busy from exc
                 raise
             await asyncio.shield(self._guarded(self._end(ok=True)))
 
@@ -386,15 +426,133 @@ class PgDatabase(Database):
         *,
         first_async: Callable[[aiosqlite.Connection], Awaitable[T]] | None = None,
     ) -> AsyncIterator[tuple[aiosqlite.Connection, T]]:
-        """An engine turn in a transaction of its own: ``first_async`` (the same reads as
-        ``first``, which runs on SQLite's raw connection) right after BEGIN, then the body."""
+        """An engine turn: ``first_async`` (the same reads as ``first``, which runs on
+        SQLite's raw connection) in a savepoint of its own, then the body, inside a
+        transaction shared with the turns queued behind it and committed once for all of
+        them: storage.db.Database.grouped_transaction's contract, said with PostgreSQL's
+        savepoints. A turn that fails rolls back to its savepoint (which also clears the
+        transaction's error state), the others' work stays; a failed shared COMMIT fails
+        every turn of the group. A group holds at most MAX_GROUP turns: each savepoint that
+        wrote takes a subtransaction id, and past 64 in one transaction every session's
+        snapshots must look them up on disk (subtransaction overflow)."""
         if first_async is None:
             raise Untranslatable("grouped_transaction on PostgreSQL needs first_async")
-        async with self.transaction() as conn:
-            opened = await first_async(conn)
-            yield conn, opened
-        if self.on_group_commit is not None:
-            self.on_group_commit(1)
+        group = _Group()  # replaced under the lock by the group this turn joins
+        self._turns_waiting += 1
+        acquired = False
+        try:
+            async with self._lock:
+                self._turns_waiting -= 1
+                acquired = True
+                if self._writer.raw.is_closed():
+                    self._group_lost()
+                    self._writer = PgConn(await connect(self._url), self._schema)
+                if self._group is not None and self._group.turns >= self.max_group:
+                    await self._commit_group()
+                begin_first = self._group is None
+                if self._group is not None:
+                    group = self._group
+                self._turn_seq += 1
+                savepoint = f"turn{self._turn_seq}"
+                conn = as_conn(self._writer)
+                raw = self._writer.raw
+                if begin_first:
+                    # Before BEGIN: a failure from here on ends the group (_undo_turn).
+                    self._group = group
+                try:
+                    if begin_first:
+                        # One round trip for both (the simple query protocol).
+                        await self._guarded(raw.execute(f"BEGIN; SAVEPOINT {savepoint}"))
+                    elif not raw.is_in_transaction():
+                        # SAVEPOINT outside a transaction is an error on PostgreSQL; say why.
+                        raise GroupCommitFailed("the shared transaction was rolled back")
+                    else:
+                        await self._guarded(raw.execute(f"SAVEPOINT {savepoint}"))
+                    opened = await first_async(conn)
+                except BaseException as exc:
+                    await asyncio.shield(self._undo_turn(group, savepoint))
+                    busy = _busy(exc)
+                    if busy is not None:
+                        raise busy from exc
+                    raise
+                group.turns += 1
+                try:
+                    yield conn, opened
+                except BaseException as exc:
+                    await asyncio.shield(self._undo_turn(group, savepoint))
+                    busy = _busy(exc)
+                    if busy is not None:
+                        raise busy from exc
+                    raise
+                if self._turns_waiting == 0:
+                    # Nobody queued to join: commit now rather than hand the lock round again.
+                    await self._commit_group()
+        finally:
+            if not acquired:
+                self._turns_waiting -= 1
+            # Otherwise commit the group unless a turn queued behind this one already did;
+            # after a failed body too, so an open transaction never outlives its turns.
+            if self._group is group:
+                async with self._lock:
+                    if self._group is group:
+                        await self._commit_group()
+        if group.error is not None:
+            if isinstance(group.error, DatabaseLocked):
+                raise DatabaseLocked(str(group.error)) from group.error
+            raise GroupCommitFailed(str(group.error)) from group.error
+
+    async def _undo_turn(self, group: _Group, savepoint: str) -> None:
+        """Roll back to the turn's savepoint; when there is no transaction left to do that in
+        (the connection lost, or the turn had not got its savepoint), the group is lost."""
+        raw = self._writer.raw
+        if self._group is not group:
+            return  # the group already ended (lost with the connection)
+        if raw.is_closed() or not raw.is_in_transaction():
+            self._group_lost()
+            return
+        try:
+            await self._guarded(raw.execute(f"ROLLBACK TO SAVEPOINT {savepoint}"))
+        except (asyncpg.PostgresError, DatabaseLocked):
+            # No such savepoint (it failed before taking it) or the connection went: end the
+            # whole transaction, and the group's other turns learn it was lost.
+            if not raw.is_closed() and raw.is_in_transaction():
+                with contextlib.suppress(Exception):
+                    await self._guarded(raw.execute("ROLLBACK"))
+            self._group_lost()
+
+    def _group_lost(self) -> None:
+        if self._group is not None:
+            self._group.error = GroupCommitFailed("the shared transaction was rolled back")
+            self._group = None
+
+    async def _commit_group(self) -> None:
+        """Commit the open group, if any; called with the lock held. The COMMIT runs to its
+        end even when the caller is cancelled: the group's turns must learn its outcome."""
+        group = self._group
+        if group is None:
+            return
+        self._group = None
+        finishing = asyncio.ensure_future(self._finish_group(group))
+        try:
+            await asyncio.shield(finishing)
+        except asyncio.CancelledError:
+            while not finishing.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(finishing)
+            raise
+
+    async def _finish_group(self, group: _Group) -> None:
+        raw = self._writer.raw
+        if raw.is_closed() or not raw.is_in_transaction():
+            group.error = GroupCommitFailed("the shared transaction was lost before COMMIT")
+            return
+        try:
+            await self._guarded(self._end(ok=True))
+        except Exception as exc:
+            group.error = exc
+            return
+        if self.on_group_commit is not None and group.turns:
+            self.on_group_commit(group.turns)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -416,6 +574,7 @@ class PgDatabase(Database):
     async def close(self) -> None:
         async with self._lock:
             if not self._writer.raw.is_closed():
+                await self._commit_group()
                 await self._writer.raw.close()
 
 

@@ -106,7 +106,9 @@ def _user_kwargs(run_as: str | None) -> dict[str, object]:
     return {} if run_as is None else {"user": run_as, "group": pwd.getpwnam(run_as).pw_gid}
 
 
-def start() -> PostgresServer:
+def start(*, durable: bool = False) -> PostgresServer:
+    """``durable``: PostgreSQL's defaults for fsync and commits (a bench measuring commits as
+    a deployment pays them); off for tests."""
     bin_dir = find_bin()
     run_as: str | None = None
     if os.geteuid() == 0:
@@ -158,12 +160,18 @@ def start() -> PostgresServer:
             str(sockets),
             "-c",
             "listen_addresses=",
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
+            *(
+                []
+                if durable
+                else [
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                ]
+            ),
             "-c",
             "max_connections=200",
         ],
@@ -203,8 +211,8 @@ def _wait_ready(server: PostgresServer) -> None:
 
 
 @contextlib.contextmanager
-def running() -> Iterator[PostgresServer]:
-    server = start()
+def running(*, durable: bool = False) -> Iterator[PostgresServer]:
+    server = start(durable=durable)
     try:
         yield server
     finally:

@@ -75,6 +75,10 @@ async def current_version(db: Database) -> int:
         return int(row[0]) if row else 0
 
 
+# PostgreSQL's advisory lock key (one bigint) a migration step is applied under.
+MIGRATION_LOCK = 0x0A1D_0000_0001
+
+
 async def migrate(db: Database, target: int | None = None) -> list[int]:
     """Bring the schema up to ``target`` (default: the newest). Returns the versions applied."""
     steps = discover()
@@ -91,6 +95,13 @@ async def migrate(db: Database, target: int | None = None) -> list[int]:
         if step.version <= have or step.version > target:
             continue
         async with db.transaction() as conn:
+            if db.engine == "postgresql":
+                # PostgreSQL runs two replicas' transactions side by side (SQLite's BEGIN
+                # IMMEDIATE makes the second wait): the step is taken one process at a time
+                # by a lock held until this transaction ends, so the check below sees a step
+                # the other process committed meanwhile (and CREATE TABLE IF NOT EXISTS never
+                # races itself into a duplicate catalog row).
+                await conn.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version ("
                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"

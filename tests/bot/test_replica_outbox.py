@@ -1,4 +1,5 @@
-"""Two outbox workers (two replicas) on one SQLite file against the fake Bot API (issue 16):
+"""Two outbox workers (two replicas) on one database (an SQLite file, a PostgreSQL database)
+against the fake Bot API (issue 16):
 every row delivered once, each chat's rows in order, a dead replica's expired claims taken
 over and counted, and Telegram's limits kept by both together."""
 
@@ -15,7 +16,7 @@ import pytest
 from bot.app import App, build_app
 from bot.transports.telegram import TelegramTransport
 from storage import outbox
-from storage.db import open_db
+from storage.db import open_database
 from storage.migrations import migrate
 from tests.bot.telegram_harness import TOKEN, make_settings
 from tests.engine_harness import scalar
@@ -37,10 +38,10 @@ async def fake() -> AsyncIterator[FakeBotApi]:
         await server.stop()
 
 
-async def seed(db_path: Path) -> list[int]:
+async def seed(db_path: Path, url: str | None) -> list[int]:
     """The rows, and the first GHOST_ROWS chats' heads claimed by a replica that died (its
     claims expired a second ago)."""
-    db = await open_db(db_path)
+    db = await open_database(db_path, url)
     await migrate(db)
     now = datetime.now(UTC)
     heads: list[int] = []
@@ -67,7 +68,7 @@ async def seed(db_path: Path) -> list[int]:
     return heads
 
 
-async def replica(fake: FakeBotApi, db_path: Path) -> App:
+async def replica(fake: FakeBotApi, db_path: Path, url: str | None) -> App:
     # Webhook mode, as replicas run (the HTTP server is built, never started: only the
     # outbox works here).
     settings = make_settings(
@@ -76,6 +77,7 @@ async def replica(fake: FakeBotApi, db_path: Path) -> App:
         replicas=True,
         telegram_webhook_url="http://127.0.0.1:9/telegram",
         http_listen="127.0.0.1:9",
+        database_url=url,
     )
     app = await build_app(settings)
     transport = app.transports["telegram"]
@@ -86,10 +88,12 @@ async def replica(fake: FakeBotApi, db_path: Path) -> App:
     return app
 
 
-async def test_two_replicas_share_one_outbox(fake: FakeBotApi, tmp_path: Path) -> None:
+async def test_two_replicas_share_one_outbox(
+    fake: FakeBotApi, tmp_path: Path, engine_url: str | None
+) -> None:
     db_path = tmp_path / "bot.db"
-    await seed(db_path)
-    apps = [await replica(fake, db_path), await replica(fake, db_path)]
+    await seed(db_path, engine_url)
+    apps = [await replica(fake, db_path, engine_url), await replica(fake, db_path, engine_url)]
     try:
         deadline = time.monotonic() + 120
         while await scalar(

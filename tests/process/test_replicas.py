@@ -1,6 +1,7 @@
-"""Three `aidbridge run` replicas in webhook mode on one SQLite file, behind a round-robin
-proxy (issue 16): a burst of updates from many chats, one replica SIGKILLed in the middle,
-then the scheduler's lease holder killed.
+"""Three `aidbridge run` replicas in webhook mode on one database, behind a round-robin proxy
+(issue 16): a burst of updates from many chats, one replica SIGKILLed in the middle, then the
+scheduler's lease holder killed. The same scenario runs on one SQLite file and on one
+throwaway PostgreSQL database (AIDBRIDGE_DATABASE_URL, tests/postgres_fixtures.py).
 
 What must hold: every update handled once (none lost, none doubled), each chat's answers in
 the order its messages were written, every request filed once, every notification delivered
@@ -22,19 +23,23 @@ import signal
 import socket
 import sqlite3
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
+import asyncpg
 import pytest
 from aiohttp import web
 
 from storage import members, organisations, outbox, subscriptions
-from storage.db import open_db
+from storage.db import open_database
 from storage.models import Filters, Identity, OrgKind, Role, SubscriptionKind
+from storage.pg import PgConn, PgSchema, SyncPgConn, connect
 from storage.places import codifier
 from storage.places.placing import placement_for
 from tests.bot.telegram_harness import TOKEN, button, message_id
@@ -56,6 +61,77 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+T = TypeVar("T")
+
+
+class Store(Protocol):
+    """The database the replicas share, as the test reads it (never through the replicas)."""
+
+    path: Path  # the SQLite file, or where the invite key and other files go beside it
+    url: str | None  # AIDBRIDGE_DATABASE_URL, or None for the SQLite file
+
+    def query(self, sql: str, *args: object) -> list[tuple[object, ...]]: ...
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.url: str | None = None
+
+    def query(self, sql: str, *args: object) -> list[tuple[object, ...]]:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
+        try:
+            return list(conn.execute(sql, args).fetchall())
+        finally:
+            conn.close()
+
+
+class PgStore:
+    """One connection of the test's own on a loop in a thread of its own (so a check is a plain
+    call, as sqlite3's), each statement in SQLite's dialect through storage.pg's translation;
+    errors come back as sqlite3's, which until() waits through."""
+
+    def __init__(self, path: Path, url: str) -> None:
+        self.path = path
+        self.url: str | None = url
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._raw: asyncpg.Connection[Any] = self._wait(connect(url))
+        self._conn = SyncPgConn(PgConn(self._raw, PgSchema()), self._loop)
+
+    def _wait(self, step: Awaitable[T]) -> T:
+        async def awaited() -> T:
+            return await step
+
+        return asyncio.run_coroutine_threadsafe(awaited(), self._loop).result(timeout=60)
+
+    def query(self, sql: str, *args: object) -> list[tuple[object, ...]]:
+        return [tuple(row) for row in self._conn.execute(sql, args).fetchall()]
+
+    def close(self) -> None:
+        try:
+            self._wait(self._raw.close())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    path = tmp_path / "aidbridge.db"
+    if request.param == "sqlite":
+        yield SqliteStore(path)
+        return
+    url: str = request.getfixturevalue("pg_url")
+    pg = PgStore(path, url)
+    try:
+        yield pg
+    finally:
+        pg.close()
 
 
 class Proxy:
@@ -108,9 +184,10 @@ class Proxy:
 
 
 class Replica:
-    def __init__(self, fake: FakeBotApi, db_path: Path, proxy_port: int, index: int) -> None:
+    def __init__(self, fake: FakeBotApi, store: Store, proxy_port: int, index: int) -> None:
         self.fake = fake
-        self.db_path = db_path
+        self.store = store
+        self.db_path = store.path
         self.port = free_port()
         self.proxy_port = proxy_port
         self.index = index
@@ -131,6 +208,8 @@ class Replica:
             AIDBRIDGE_COLLEAGUE_BATCH_SECONDS="0",
             AIDBRIDGE_LOG_LEVEL="WARNING",
         )
+        if self.store.url is not None:
+            env["AIDBRIDGE_DATABASE_URL"] = self.store.url
         return env
 
     async def cli(self, *args: str) -> None:
@@ -182,14 +261,6 @@ class Replica:
                 await self.proc.wait()
 
 
-def query(db_path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
-    try:
-        return list(conn.execute(sql, args).fetchall())
-    finally:
-        conn.close()
-
-
 async def until(what: str, check: Callable[[], bool], timeout: float, info: str = "") -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -197,18 +268,18 @@ async def until(what: str, check: Callable[[], bool], timeout: float, info: str 
             if check():
                 return
         except sqlite3.OperationalError:
-            pass  # the replicas hold the write lock a moment
+            pass  # the replicas hold SQLite's write lock a moment
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} after {timeout}s {info}")
         await asyncio.sleep(0.1)
 
 
-def count(db_path: Path, sql: str) -> int:
-    return int(str(query(db_path, sql)[0][0]))
+def count(store: Store, sql: str) -> int:
+    return int(str(store.query(sql)[0][0]))
 
 
-def holder_pid(db_path: Path) -> int | None:
-    rows = query(db_path, "SELECT holder, expires_at FROM leases WHERE name = 'scheduler'")
+def holder_pid(store: Store) -> int | None:
+    rows = store.query("SELECT holder, expires_at FROM leases WHERE name = 'scheduler'")
     if not rows:
         return None
     holder, expires = str(rows[0][0]), datetime.fromisoformat(str(rows[0][1]))
@@ -217,11 +288,10 @@ def holder_pid(db_path: Path) -> int | None:
     return int(holder.split(":")[-2])
 
 
-def in_flight_of(db_path: Path, pid: int) -> set[str]:
+def in_flight_of(store: Store, pid: int) -> set[str]:
     """Texts of the rows a replica had claimed and not finished: the only ones that may repeat
     after it dies (each sent, perhaps, in the moment before the kill)."""
-    rows = query(
-        db_path,
+    rows = store.query(
         "SELECT text FROM outbox WHERE claimed_by LIKE ? AND sent_at IS NULL",
         f"%:{pid}:%",
     )
@@ -243,10 +313,10 @@ async def fake() -> AsyncIterator[FakeBotApi]:
         await server.stop()
 
 
-async def seed(db_path: Path) -> None:
+async def seed(store: Store) -> None:
     """An organisation and a requester per chat, a coordinator with a digest every minute,
     and notices already waiting in the outbox."""
-    db = await open_db(db_path)
+    db = await open_database(store.path, store.url)
     now = datetime.now(UTC)
     try:
         async with db.transaction() as conn:
@@ -326,18 +396,17 @@ def last_preview(fake: FakeBotApi, chat: int) -> RecordedCall:
 
 
 async def test_three_replicas_lose_nothing_and_double_nothing(
-    fake: FakeBotApi, tmp_path: Path
+    fake: FakeBotApi, store: Store
 ) -> None:
-    db_path = tmp_path / "aidbridge.db"
     ports = [free_port() for _ in range(3)]
     proxy = Proxy(ports)
     await proxy.start()
-    replicas = [Replica(fake, db_path, proxy.port, i) for i in range(3)]
+    replicas = [Replica(fake, store, proxy.port, i) for i in range(3)]
     for replica, port in zip(replicas, ports, strict=True):
         replica.port = port
     started = time.monotonic()
     await replicas[0].cli("migrate")
-    await seed(db_path)
+    await seed(store)
     may_repeat: set[str] = set()
     try:
         # One after another: the first creates the invite key file beside the database.
@@ -356,13 +425,13 @@ async def test_three_replicas_lose_nothing_and_double_nothing(
         total = len(burst)
 
         def handled() -> int:
-            return count(db_path, "SELECT COUNT(*) FROM processed_updates")
+            return count(store, "SELECT COUNT(*) FROM processed_updates")
 
         await until("half the burst handled", lambda: handled() >= total // 2, 300)
-        holder = holder_pid(db_path)
+        holder = holder_pid(store)
         victim = next(r for r in replicas if r.pid != holder)
         await victim.kill()
-        may_repeat |= in_flight_of(db_path, victim.pid)
+        may_repeat |= in_flight_of(store, victim.pid)
         killed_first = time.monotonic() - started
         await until(
             "burst handled",
@@ -384,43 +453,39 @@ async def test_three_replicas_lose_nothing_and_double_nothing(
             fake.push_callback(chat, button(preview, "w:submit:"), message_id=submitted[chat])
 
         def filed() -> int:
-            return count(db_path, "SELECT COUNT(*) FROM requests")
+            return count(store, "SELECT COUNT(*) FROM requests")
 
         await until("half the requests filed", lambda: filed() >= CHATS // 2, 300)
-        holder = holder_pid(db_path)
+        holder = holder_pid(store)
         lease_holder = next(r for r in replicas if r.pid == holder)
         await lease_holder.kill()
-        may_repeat |= in_flight_of(db_path, lease_holder.pid)
+        may_repeat |= in_flight_of(store, lease_holder.pid)
         killed_holder = time.monotonic() - started
         survivor = next(r for r in replicas if r.proc and r.proc.returncode is None)
         await until(
-            "lease taken over by the survivor", lambda: holder_pid(db_path) == survivor.pid, 30
+            "lease taken over by the survivor", lambda: holder_pid(store) == survivor.pid, 30
         )
         took_over = time.monotonic() - started
-        runs_at_takeover = count(db_path, "SELECT COUNT(*) FROM digest_runs")
+        runs_at_takeover = count(store, "SELECT COUNT(*) FROM digest_runs")
 
         await until("all requests filed", lambda: filed() >= CHATS, 300, info=str(fake.stats()))
         await until(
             "outbox drained",
             lambda: (
-                not query(
-                    db_path, "SELECT 1 FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
-                )
+                not store.query("SELECT 1 FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
             ),
             300,
         )
         # A digest fired by the survivor after the takeover (the schedule is every minute).
         await until(
             "a digest after the takeover",
-            lambda: count(db_path, "SELECT COUNT(*) FROM digest_runs") > runs_at_takeover,
+            lambda: count(store, "SELECT COUNT(*) FROM digest_runs") > runs_at_takeover,
             120,
         )
         await until(
             "outbox drained after the digest",
             lambda: (
-                not query(
-                    db_path, "SELECT 1 FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
-                )
+                not store.query("SELECT 1 FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
             ),
             120,
         )
@@ -451,7 +516,7 @@ async def test_three_replicas_lose_nothing_and_double_nothing(
     )
 
     # Every update handled exactly once.
-    update_ids = {int(str(r[0])) for r in query(db_path, "SELECT update_id FROM processed_updates")}
+    update_ids = {int(str(r[0])) for r in store.query("SELECT update_id FROM processed_updates")}
     assert update_ids >= set(burst), summary
 
     # Each chat's previews in the order written, none twice; one is lost only when the replica
@@ -464,7 +529,7 @@ async def test_three_replicas_lose_nothing_and_double_nothing(
     assert lost_previews <= failed_posts, summary
 
     # Every request filed once, its confirmation on the preview.
-    per_org = Counter(int(str(r[0])) for r in query(db_path, "SELECT org_id FROM requests"))
+    per_org = Counter(int(str(r[0])) for r in store.query("SELECT org_id FROM requests"))
     assert len(per_org) == CHATS and set(per_org.values()) == {1}, summary
     for chat in chats:
         confirmations = [
@@ -489,8 +554,7 @@ async def test_three_replicas_lose_nothing_and_double_nothing(
     # replica had in flight), and at least two runs: one before the takeover, one after.
     digest_texts = Counter(
         str(r[0])
-        for r in query(
-            db_path,
+        for r in store.query(
             "SELECT text FROM outbox WHERE kind = 'digest' AND chat_id = ?",
             str(COORDINATOR),
         )
