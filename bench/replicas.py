@@ -38,13 +38,15 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -71,9 +73,11 @@ from tests.process.test_replicas import Proxy, free_port
 
 FIRST_CHAT = 30_000
 PROJECT = Path(__file__).resolve().parents[1]
+# py-spy is no dependency of the project: PY_SPY, else the one on PATH.
+PY_SPY = os.environ.get("PY_SPY") or shutil.which("py-spy") or "py-spy"
 WEBHOOK_PATH = "/telegram"
 DNIPRO = placement_for(codifier()["UA12020010010037010"])
-CONFIGS = ("bare", "sqlite1", "pg1", "pg3")
+CONFIGS = ("bare", "solo", "sqlite1", "pg1", "pg3")
 # A figure within this much of the pace's floor is the pace's, not the bot's.
 PACE_BOUND_MARGIN = 1.25
 
@@ -283,10 +287,16 @@ def children_of(pid: int) -> list[int]:
 
 @dataclass
 class Setup:
-    name: str  # bare, sqlite1, pg1, pg3
+    name: str  # one of CONFIGS
     paced: bool  # the bot's pace as shipped (else raised by --factor)
     replicas: int
-    engine: str  # "-", "sqlite", "postgresql"
+    engine: str  # "-", "sqlite", "pg"
+
+    @property
+    def shared(self) -> bool:
+        """AIDBRIDGE_REPLICAS: chat leases and the pace reserved in the database. "solo" is
+        the one process of the default deployment (its answers paced by PTB's limiter)."""
+        return self.name not in ("bare", "solo")
 
 
 @dataclass
@@ -295,13 +305,13 @@ class Outcome:
     updates: int
     seconds: float
     latencies_ms: list[float]
+    steady_ms: list[float]  # at --steady updates/s
     cpu_bot: float
     cpu_pg: float
     failed_posts: int
     missing_replies: int
     violations: int
     pace_floor: float  # seconds the pace needs at least for the burst; 0: no pace
-    notes: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -313,9 +323,12 @@ class Outcome:
 
 
 def pace_floor(setup: Setup, chats: int, per_chat: int, factor: float) -> float:
-    """The least time the shared pace allows for the burst's replies (one per update)."""
-    if setup.name == "bare":
+    """The least time the pace allows for the burst's replies (one per update)."""
+    if setup.name == "bare" or (setup.name == "solo" and not setup.paced):
         return 0.0
+    if setup.name == "solo":
+        # PTB's AIORateLimiter: 30/s overall, nothing per private chat.
+        return (chats * per_chat - 1) / 30
     scale = 1.0 if setup.paced else factor
     overall = (chats * per_chat - 1) / (SHARED_PER_SECOND * scale)
     per_chat_floor = (per_chat - 1) * SHARED_CHAT_INTERVAL / scale
@@ -329,6 +342,7 @@ def replica_env(
     front_port: int,
     port: int,
     factor: float,
+    setup: Setup,
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIDBRIDGE_")}
     env.update(
@@ -336,11 +350,11 @@ def replica_env(
         AIDBRIDGE_TELEGRAM_API_URL=api_url,
         AIDBRIDGE_DB_PATH=str(db_dir / "aidbridge.db"),
         # The shared pace paces every send (bot/replicas.py SharedPace); PTB's limiter would
-        # only pace them again.
-        AIDBRIDGE_TELEGRAM_RATE_LIMITER="false",
+        # only pace them again. One process paces its answers with PTB's limiter, as shipped.
+        AIDBRIDGE_TELEGRAM_RATE_LIMITER=str(setup.name == "solo" and setup.paced).lower(),
         AIDBRIDGE_TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{front_port}{WEBHOOK_PATH}",
         AIDBRIDGE_HTTP_LISTEN=f"127.0.0.1:{port}",
-        AIDBRIDGE_REPLICAS="1",
+        AIDBRIDGE_REPLICAS=str(setup.shared).lower(),
         # Ten messages a minute from each requester would meet the abuse limit's refusals.
         AIDBRIDGE_RATE_LIMIT_PER_MINUTE="1000",
         AIDBRIDGE_TELEGRAM_PACE_FACTOR=str(factor),
@@ -385,16 +399,20 @@ async def seed(db_dir: Path, database_url: str | None, chats: int) -> None:
 
 
 async def post_burst(
-    url: str, burst: list[dict[str, Any]], connections: int
+    url: str, burst: list[dict[str, Any]], connections: int, rate: float = 0.0
 ) -> tuple[dict[int, float], int]:
     """POST every update as Telegram would: up to ``connections`` at once, a chat's next one
-    only after the one before it was answered 2xx (posted again after anything else).
-    Returns each update's first POST time and the count of failed POSTs."""
+    only after the one before it was answered 2xx (posted again after anything else); with a
+    ``rate``, the n-th update not before n / rate seconds from the start (people writing at
+    that pace). Returns each update's first POST time and the count of failed POSTs."""
     posted: dict[int, float] = {}
     failed = 0
     by_chat: dict[int, list[dict[str, Any]]] = {}
-    for update in burst:
+    start = time.monotonic()
+    due: dict[int, float] = {}
+    for index, update in enumerate(burst):
         by_chat.setdefault(int(update["message"]["chat"]["id"]), []).append(update)
+        due[int(update["update_id"])] = start + index / rate if rate > 0 else start
     slots = asyncio.Semaphore(connections)
     headers = {"Content-Type": "application/json", SECRET_HEADER: derive_secret(DEFAULT_TOKEN)}
     connector = aiohttp.TCPConnector(limit=0)
@@ -405,6 +423,7 @@ async def post_burst(
             nonlocal failed
             for update in updates:
                 body = json.dumps(update)
+                await asyncio.sleep(max(0.0, due[int(update["update_id"])] - time.monotonic()))
                 while True:
                     async with slots:
                         posted.setdefault(int(update["update_id"]), time.monotonic())
@@ -429,13 +448,14 @@ async def measure(
     connections: int,
     pids: list[int],
     pg: PostgresServer | None,
+    rate: float = 0.0,
 ) -> tuple[float, list[float], float, float, int, int]:
     """The burst through the front URL: (seconds, latencies ms, bot CPU s, PostgreSQL CPU s,
     failed POSTs, replies missing or extra)."""
     _, since = await fake.calls("sendMessage")
     pg_pids = children_of(pg.process.pid) if pg is not None else []
     cpu0, pg0 = cpu_seconds(pids), cpu_seconds(pg_pids)
-    posted, failed = await post_burst(front_url, burst, connections)
+    posted, failed = await post_burst(front_url, burst, connections, rate)
     replies, _ = await fake.calls("sendMessage", since=since, min_count=len(burst), timeout=120)
     cpu, pg_cpu = cpu_seconds(pids) - cpu0, cpu_seconds(pg_pids) - pg0
     # A chat's replies come in the order of its updates (one in flight per chat).
@@ -497,7 +517,7 @@ async def deployment(
             name = f"bench_{setup.name}_{int(time.time() * 1000) % 10**9}"
             pg.sql(f"CREATE DATABASE {name} TEMPLATE template0")
             database_url = pg.url(name)
-        envs = [replica_env(fake.url, db_dir, database_url, front, p, factor) for p in ports]
+        envs = [replica_env(fake.url, db_dir, database_url, front, p, factor, setup) for p in ports]
         migrate = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -532,6 +552,45 @@ async def deployment(
             await child.stop()
 
 
+@contextlib.asynccontextmanager
+async def profiled(folder: Path | None, setup: Setup, pids: list[int]) -> AsyncIterator[None]:
+    """With --py-spy: py-spy samples each of the bot's processes during the burst, its stacks
+    (py-spy's raw format: one collapsed stack and its count a line) written to the folder."""
+    if folder is None:
+        yield
+        return
+    spies = []
+    for pid in pids:
+        pace = "telegram" if setup.paced else "raised"
+        out = folder / f"{setup.name}-{pace}-{pid}.txt"
+        spies.append(
+            await asyncio.create_subprocess_exec(
+                PY_SPY,
+                "record",
+                "--pid",
+                str(pid),
+                "--format",
+                "raw",
+                "--rate",
+                "200",
+                "--nonblocking",
+                "--gil",
+                "-o",
+                str(out),
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+        )
+    await asyncio.sleep(0.5)  # attached before the burst starts
+    try:
+        yield
+    finally:
+        for spy in spies:
+            spy.send_signal(signal.SIGINT)
+        for spy in spies:
+            await spy.wait()
+
+
 async def run_setup(
     setup: Setup,
     fake: FakeServer,
@@ -540,14 +599,30 @@ async def run_setup(
     first_update_id: int,
 ) -> Outcome:
     burst = make_burst(args.chats, args.per_chat, first_update_id)
+    # Then people writing at a steady pace, each chat every chats / rate seconds: latency
+    # without the burst's queue.
+    steady_count = int(args.steady * args.steady_seconds)
+    steady = make_burst(args.chats, -(-steady_count // args.chats), first_update_id + len(burst))[
+        :steady_count
+    ]
     await fake.reset()
     with tempfile.TemporaryDirectory(prefix="bench-replicas-") as tmp:
         factor = 1.0 if setup.paced else args.factor
         async with deployment(setup, fake, pg, Path(tmp), factor, args.chats) as (url, pids):
             before = await fake.stats()
-            seconds, latencies, cpu, pg_cpu, failed, missing = await measure(
-                fake, url, burst, args.connections, pids, pg
-            )
+            async with profiled(args.py_spy, setup, pids):
+                seconds, latencies, cpu, pg_cpu, failed, missing = await measure(
+                    fake, url, burst, args.connections, pids, pg
+                )
+            steady_latencies: list[float] = []
+            if steady:
+                # Past every chat's interval from the burst, so no steady update waits for it.
+                await asyncio.sleep(2 * SHARED_CHAT_INTERVAL)
+                _, steady_latencies, _, _, failed_steady, missing_steady = await measure(
+                    fake, url, steady, args.connections, pids, pg, rate=args.steady
+                )
+                failed += failed_steady
+                missing += missing_steady
             after = await fake.stats()
     violations = int(after["rate_limit_violations"]) - int(before["rate_limit_violations"])
     return Outcome(
@@ -555,6 +630,7 @@ async def run_setup(
         updates=len(burst),
         seconds=seconds,
         latencies_ms=latencies,
+        steady_ms=steady_latencies,
         cpu_bot=cpu,
         cpu_pg=pg_cpu,
         failed_posts=failed,
@@ -570,6 +646,8 @@ async def run_setup(
 def describe(setup: Setup) -> str:
     if setup.name == "bare":
         return "bare PTB webhook app"
+    if setup.name == "solo":
+        return "1 process SQLite, no replicas"
     engine = "SQLite" if setup.engine == "sqlite" else "PostgreSQL"
     proxy = " + proxy" if setup.replicas > 1 else ""
     return f"{setup.replicas} replica{'s' if setup.replicas > 1 else ''} {engine}{proxy}"
@@ -577,7 +655,10 @@ def describe(setup: Setup) -> str:
 
 def row(outcome: Outcome, factor: float) -> str:
     setup = outcome.setup
-    pace = "none" if setup.name == "bare" else ("Telegram" if setup.paced else f"x{factor:g}")
+    if setup.name == "solo":
+        pace = "PTB 30/s" if setup.paced else "off"
+    else:
+        pace = "none" if setup.name == "bare" else ("Telegram" if setup.paced else f"x{factor:g}")
     if outcome.pace_bound:
         bound = f"yes (floor {outcome.pace_floor:.1f} s)"
     elif outcome.pace_floor > 0:
@@ -595,7 +676,8 @@ def row(outcome: Outcome, factor: float) -> str:
         problems.append(f"{outcome.violations} over Telegram's limits")
     return (
         f"{describe(setup):<30} {pace:<9} {outcome.rate:7.1f} {percentile(lat, 50):7.0f} "
-        f"{percentile(lat, 99):7.0f} {outcome.cpu_bot * per_k:7.1f} "
+        f"{percentile(lat, 99):7.0f} {percentile(outcome.steady_ms, 50):7.0f} "
+        f"{percentile(outcome.steady_ms, 99):7.0f} {outcome.cpu_bot * per_k:7.1f} "
         f"{outcome.cpu_pg * per_k:6.1f}  {bound:<22} {'; '.join(problems) or 'ok'}"
     )
 
@@ -603,7 +685,7 @@ def row(outcome: Outcome, factor: float) -> str:
 # CPU: milliseconds of CPU per update, the bot's processes (with the proxy) and PostgreSQL's.
 HEADER = (
     f"{'configuration':<30} {'pace':<9} {'upd/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
-    f"{'CPU bot':>7} {'CPU PG':>6}  {'pace-bound':<22} checks"
+    f"{'s.p50':>7} {'s.p99':>7} {'CPU bot':>7} {'CPU PG':>6}  {'pace-bound':<22} checks"
 )
 
 
@@ -618,8 +700,10 @@ def plan(args: argparse.Namespace) -> list[Setup]:
         for name in wanted:
             if name == "bare" and paced:
                 continue  # the bare app paces nothing: it runs once, unpaced
-            engine = "-" if name == "bare" else ("sqlite" if name.startswith("sqlite") else "pg")
-            replicas = 0 if name == "bare" else int(name[-1])
+            if name in ("bare", "solo"):
+                engine, replicas = ("-", 0) if name == "bare" else ("sqlite", 1)
+            else:
+                engine, replicas = name[:-1], int(name[-1])
             setups.append(Setup(name, paced, replicas, engine))
     return setups
 
@@ -645,8 +729,13 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"uptime at start: {uptime()}")
     print(
         f"burst: {args.chats * args.per_chat} /need updates from {args.chats} chats "
-        f"({args.per_chat} each), {args.connections} webhook connections; "
+        f"({args.per_chat} each), {args.connections} webhook connections; then "
+        f"{args.steady:g} updates/s for {args.steady_seconds:g} s (s.p50, s.p99); "
         f"{args.repeat} round(s)"
+    )
+    print(
+        "upd/s: the burst's updates over first POST to last reply; p50/p99: POST to reply "
+        "in the burst; CPU: ms per burst update (bot = replicas + proxy)"
     )
     results: dict[tuple[str, bool], list[Outcome]] = {}
     next_id = 1
@@ -667,14 +756,24 @@ async def main_async(args: argparse.Namespace) -> None:
                     print(row(outcome, args.factor), flush=True)
     if args.repeat > 1:
         print(f"\nmedians over {args.repeat} rounds; uptime: {uptime()}")
-        print(f"{'configuration':<30} {'pace':<9} {'upd/s':>7} {'p50 ms':>7} {'p99 ms':>7}")
+        print(
+            f"{'configuration':<30} {'pace':<9} {'upd/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+            f"{'s.p50':>7} {'s.p99':>7} {'CPU bot':>7} {'CPU PG':>6}"
+        )
         for outcomes in results.values():
             setup = outcomes[0].setup
             pace = "none" if setup.name == "bare" else ("Telegram" if setup.paced else "raised")
             rate = statistics.median(o.rate for o in outcomes)
             p50 = statistics.median(percentile(o.latencies_ms, 50) for o in outcomes)
             p99 = statistics.median(percentile(o.latencies_ms, 99) for o in outcomes)
-            print(f"{describe(setup):<30} {pace:<9} {rate:7.1f} {p50:7.0f} {p99:7.0f}")
+            s50 = statistics.median(percentile(o.steady_ms, 50) for o in outcomes)
+            s99 = statistics.median(percentile(o.steady_ms, 99) for o in outcomes)
+            cpu = statistics.median(o.cpu_bot * 1000 / o.updates for o in outcomes)
+            pg_cpu = statistics.median(o.cpu_pg * 1000 / o.updates for o in outcomes)
+            print(
+                f"{describe(setup):<30} {pace:<9} {rate:7.1f} {p50:7.0f} {p99:7.0f} "
+                f"{s50:7.0f} {s99:7.0f} {cpu:7.1f} {pg_cpu:6.1f}"
+            )
     print(f"\nuptime at the end: {uptime()}")
 
 
@@ -706,8 +805,24 @@ def main() -> None:
     parser.add_argument(
         "--factor", type=float, default=100.0, help="AIDBRIDGE_TELEGRAM_PACE_FACTOR when raised"
     )
+    parser.add_argument(
+        "--steady",
+        type=float,
+        default=20.0,
+        help="after the burst, updates/s at a steady pace for the s.p50/s.p99 latency (0: none)",
+    )
+    parser.add_argument("--steady-seconds", type=float, default=10.0)
     parser.add_argument("--repeat", type=int, default=1, help="rounds; medians are printed")
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        default=None,
+        metavar="FOLDER",
+        help="sample the bot's processes during each burst with py-spy (PY_SPY: its path)",
+    )
     args = parser.parse_args()
+    if getattr(args, "py_spy", None) is not None:
+        args.py_spy.mkdir(parents=True, exist_ok=True)
     if args.command == "proxy":
         asyncio.run(serve_proxy(args.port, [int(p) for p in args.upstreams.split(",")]))
     elif args.command == "bare":
