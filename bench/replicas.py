@@ -1,9 +1,10 @@
 """Updates/s and latency of AidBridge in webhook mode: one replica on SQLite, one on PostgreSQL,
-three on PostgreSQL behind a round-robin proxy, against a bare python-telegram-bot webhook app
-in the same run (issue 16).
+three on PostgreSQL behind a round-robin proxy, and the default one process (solo, no
+AIDBRIDGE_REPLICAS), against a bare python-telegram-bot webhook app in the same run (issue 16).
 
     .venv/bin/python -m bench.replicas [--chats 100] [--per-chat 10] [--pace both]
-        [--configs bare,sqlite1,pg1,pg3] [--connections 40] [--repeat 1]
+        [--configs bare,solo,sqlite1,pg1,pg3] [--connections 40] [--repeat 1]
+        [--steady 20 --steady-seconds 10] [--py-spy FOLDER]
 
 Every process has its own: the fake Bot API (tests/fakes/bot_api_server.py), the PostgreSQL
 server (tests/postgres_server.py, made durable like the bot's SQLite: fsync and
@@ -21,8 +22,10 @@ its preview, the bare app with one sendMessage. Measured per configuration:
 - latency from an update's POST to its reply at the fake (p50, p99): the bot's own time, with
   the queue the burst makes in front of it (a chat's next update is posted only once the one
   before it is answered);
-- CPU seconds of the bot's processes (and PostgreSQL's) per 1,000 updates: unlike updates/s,
-  it does not count time a loaded machine did not run the bot.
+- the same latency at a steady --steady updates/s after the burst (s.p50, s.p99), without
+  that queue;
+- CPU milliseconds of the bot's processes (and PostgreSQL's) per burst update: unlike
+  updates/s, it does not count time a loaded machine did not run the bot.
 
 The bot's shared send pace (bot/replicas.py: 25 messages/s overall, one per chat every 1.5 s)
 bounds the burst: --pace telegram measures with it (and the fake refusing anything beyond
