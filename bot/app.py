@@ -26,6 +26,8 @@ from bot.outbox import OutboxClaims, OutboxWorker
 from bot.pacing import Pacer
 from bot.replicas import (
     SCHEDULER_LEASE,
+    SHARED_CHAT_INTERVAL,
+    SHARED_PER_SECOND,
     AlwaysHeld,
     ChatLeases,
     LeaseKeeper,
@@ -336,11 +338,17 @@ async def build_app(
             webhook=_webhook_settings(settings),
             max_upload_bytes=settings.max_attachment_bytes,
         )
-        pacers["telegram"] = Pacer(overall_per_second=30, per_chat_interval=1.0)
+        factor = settings.telegram_pace_factor
+        pacers["telegram"] = Pacer(overall_per_second=30 * factor, per_chat_interval=1.0 / factor)
         if replica:
             tg = transports["telegram"]
             assert isinstance(tg, TelegramTransport)
-            tg.shared_pace = SharedPace(db, "telegram").wait
+            tg.shared_pace = SharedPace(
+                db,
+                "telegram",
+                per_second=SHARED_PER_SECOND * factor,
+                chat_interval=SHARED_CHAT_INTERVAL / factor,
+            ).wait
             if tg.webhook is not None:
                 chats = ChatLeases(db, replica, ttl=settings.lease_seconds, clock=clock)
                 tg.chat_guard = chats.hold

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     # Seconds between long polls' retries and for each getUpdates; tests lower them.
     telegram_poll_timeout: int = Field(default=30, ge=0, le=60)
     telegram_rate_limiter: bool = True
+    # Telegram's pace (30 messages/s overall, 1/s per chat; with replicas 25/s and 1.5 s
+    # shared) multiplied by this: rates times it, intervals divided by it. Only for a bench
+    # against a fake Bot API (bench/replicas.py), so that it measures the bot and not the
+    # limiter; above 1 against the real Telegram, the excess is refused with 429.
+    telegram_pace_factor: float = Field(default=1.0, gt=0, le=1000)
     # Webhook mode (issue 16): Telegram POSTs updates to this public https URL, which the
     # reverse proxy forwards to http_listen; its path is the route. Unset: long polling.
     telegram_webhook_url: str | None = None
