@@ -157,16 +157,22 @@ async def test_a_locked_database_delays_the_mark_but_never_causes_a_second_send(
     engine.ctx = dataclasses.replace(
         engine.ctx, policy=dataclasses.replace(engine.ctx.policy, reply_grace_seconds=0.3)
     )
-    locker = sqlite3.connect(db_path, isolation_level=None)
+    # Used from a worker thread to take the lock and from the loop to let it go.
+    locker = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=30)
     released = asyncio.Event()
+    taken = asyncio.Event()
 
     def release() -> None:
         locker.execute("ROLLBACK")
         released.set()
 
-    def lock_on_confirmation(call: RecordedCall) -> None:
-        if "R-1001" in str(call.params.get("text")) and not locker.in_transaction:
-            locker.execute("BEGIN IMMEDIATE")
+    async def lock_on_confirmation(call: RecordedCall) -> None:
+        if "R-1001" in str(call.params.get("text")) and not taken.is_set():
+            taken.set()
+            # Taken in a thread, before the answer goes back: the bot's own transaction may
+            # hold the lock this moment, and it needs the event loop to finish (taken on the
+            # loop, BEGIN IMMEDIATE waited for it, stopping the loop, and failed as locked).
+            await asyncio.to_thread(locker.execute, "BEGIN IMMEDIATE")
             # Several grace periods and many failed marks later.
             asyncio.get_running_loop().call_later(2.0, release)
 
@@ -174,14 +180,14 @@ async def test_a_locked_database_delays_the_mark_but_never_causes_a_second_send(
         await join_as_requester(harness)
         sent = await harness.say(NURSE, "/need 2 генератор")
         preview = sent[-1]
-        fake.on_accepted = lock_on_confirmation
+        fake.before_answer = lock_on_confirmation
         await harness.press(NURSE, button(preview, "w:submit:"), message_id(preview))
-        await released.wait()
+        await asyncio.wait_for(released.wait(), timeout=30)
         await wait_until(harness, "SELECT COUNT(*) = 0 FROM outbox WHERE sent_at IS NULL")
         # Long enough for the worker to have taken the row up again had it been due.
         await asyncio.sleep(1.0)
     finally:
-        fake.on_accepted = None
+        fake.before_answer = None
         if locker.in_transaction:
             release()
         locker.close()

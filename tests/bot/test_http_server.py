@@ -163,8 +163,10 @@ async def test_health_readiness_and_metrics(fake: FakeBotApi, tmp_path: Path) ->
 
         # Another process holds the write lock: not ready (the check gives up after its
         # timeout), ready again once the lock is gone.
-        other = sqlite3.connect(db, timeout=0)
-        other.execute("BEGIN IMMEDIATE")
+        # Taken in a thread: the bot may hold the lock this moment and needs the loop to let
+        # it go (taken on the loop, with no wait, it failed as locked now and then).
+        other = sqlite3.connect(db, timeout=30, check_same_thread=False)
+        await asyncio.to_thread(other.execute, "BEGIN IMMEDIATE")
         try:
             status, body = await get(base(harness) + "/readyz")
             assert status == 503

@@ -4,7 +4,7 @@ the work to the part that owns that state."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -151,6 +151,16 @@ class FakeBotApi:
     @on_accepted.setter
     def on_accepted(self, hook: Callable[[RecordedCall], None] | None) -> None:
         self._log.on_accepted = hook
+
+    @property
+    def before_answer(self) -> Callable[[RecordedCall], Awaitable[None]] | None:
+        """Awaited with each accepted call before its answer goes back (after on_accepted):
+        unlike on_accepted it may wait, e.g. for a lock, without stopping the event loop."""
+        return self._log.before_answer
+
+    @before_answer.setter
+    def before_answer(self, hook: Callable[[RecordedCall], Awaitable[None]] | None) -> None:
+        self._log.before_answer = hook
 
     @property
     def last_seq(self) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +80,9 @@ class CallLog:
         # Called with each accepted call before its answer goes back: a test can act at the
         # moment the platform has a message and the bot does not know it yet.
         self.on_accepted: Callable[[RecordedCall], None] | None = None
+        # Awaited with each accepted call before its answer goes back, for a test that must
+        # wait for something (a lock another connection takes) without blocking the loop.
+        self.before_answer: Callable[[RecordedCall], Awaitable[None]] | None = None
         self._seq = 0
         # Replaced after every set(), so each waiter sleeps until the next call only.
         self._changed = asyncio.Event()

@@ -177,7 +177,9 @@ class BotApiServer:
             if isinstance(exc, GarbageAnswer):
                 return web.Response(text=GARBAGE_BODY, status=200, content_type="text/html")
             return web.json_response(exc.payload(), status=exc.code)
-        self._log.accept(canonical, params, files, at, result)
+        call = self._log.accept(canonical, params, files, at, result)
+        if self._log.before_answer is not None:
+            await self._log.before_answer(call)
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file(self, request: web.Request) -> web.Response:
