@@ -15,8 +15,7 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 from pathlib import Path
 from typing import TypeAlias, TypeVar
@@ -24,6 +23,9 @@ from typing import TypeAlias, TypeVar
 import aiosqlite
 
 from storage.fileperms import create_private, make_private_dir, restrict
+from storage.group_commit import DatabaseLocked as DatabaseLocked
+from storage.group_commit import Group, GroupCommit
+from storage.group_commit import GroupCommitFailed as GroupCommitFailed
 
 T = TypeVar("T")
 
@@ -38,38 +40,14 @@ JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 log = logging.getLogger(__name__)
 
 
-class DatabaseLocked(RuntimeError):
-    """The database stayed locked by another process past the busy timeout."""
-
-
-class GroupCommitFailed(RuntimeError):
-    """The commit shared by a group of turns failed: none of them took effect."""
-
-
-@dataclass
-class _Group:
-    """Engine turns sharing one transaction, each inside its own savepoint."""
-
-    error: BaseException | None = None
-    turns: int = 0
-
-
-class Database:
+class Database(GroupCommit):
     # Which engine: "sqlite" here, "postgresql" for storage.pg.PgDatabase.
     engine = "sqlite"
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        super().__init__()
         self._conn = conn
-        self._lock = asyncio.Lock()
-        # The open group commit, if any: turns that finished their work but are not yet durable.
-        self._group: _Group | None = None
-        # Engine turns waiting for the lock: while there are any, a finished turn leaves the
-        # group open for them to join.
-        self._turns_waiting = 0
-        self._turn_seq = 0
         self.path = path
-        # Told how many turns each group commit made durable (a metrics endpoint counts them).
-        self.on_group_commit: Callable[[int], None] | None = None
         # How snapshot() opens its own read-only connection to the same file.
         self._snapshot_uri = (
             None if path == ":memory:" else f"{Path(path).absolute().as_uri()}?mode=ro"
@@ -110,13 +88,12 @@ class Database:
                     raise DatabaseLocked(str(exc)) from exc
                 raise
 
-    @asynccontextmanager
-    async def grouped_transaction(
+    def grouped_transaction(
         self,
         first: Callable[[sqlite3.Connection], T],
         *,
         first_async: Callable[[aiosqlite.Connection], Awaitable[T]] | None = None,
-    ) -> AsyncIterator[tuple[aiosqlite.Connection, T]]:
+    ) -> AbstractAsyncContextManager[tuple[aiosqlite.Connection, T]]:
         """An engine turn: its own savepoint inside a transaction shared with the turns queued
         behind it, committed once for all of them (group commit).
 
@@ -136,107 +113,62 @@ class Database:
         ``first_async`` is ``first`` for engines without a raw synchronous connection (PostgreSQL):
         the same reads, awaited on the turn's connection; SQLite does not use it.
         """
-        group = _Group()  # replaced under the lock by the group this turn joins
-        self._turns_waiting += 1
-        acquired = False
+        return self._grouped_turn(partial(self._open_turn, first))
+
+    async def _open_turn(
+        self,
+        first: Callable[[sqlite3.Connection], T],
+        group: Group,
+        begin_first: bool,
+        savepoint: str,
+    ) -> tuple[aiosqlite.Connection, T]:
+        def open_turn(raw: sqlite3.Connection) -> T:
+            if begin_first:
+                raw.execute("BEGIN IMMEDIATE")
+            elif not raw.in_transaction:
+                # SAVEPOINT would silently start a new transaction, and the group's
+                # earlier turns would return as if committed.
+                raise GroupCommitFailed("the shared transaction was rolled back")
+            raw.execute(f"SAVEPOINT {savepoint}")
+            try:
+                return first(raw)
+            except BaseException:
+                _abandon_turn(raw, begin_first, savepoint)
+                raise
+
         try:
-            async with self._lock:
-                self._turns_waiting -= 1
-                acquired = True
-                begin_first = self._group is None
-                if self._group is not None:
-                    group = self._group
+            opened = await self._trip(open_turn)
+        except asyncio.CancelledError:
+            # The trip still runs after its await was cancelled (at shutdown): undo it
+            # behind it on the database thread, or its update claim would commit with
+            # the group and the redelivered update would be dropped as a replay.
+            await asyncio.shield(
+                self._trip(partial(_abandon_turn, first=begin_first, savepoint=savepoint))
+            )
+            self._check_group_alive(group)
+            raise
+        except BaseException:
+            # A full disk makes SQLite roll back the whole transaction, the group's
+            # earlier turns included: they must fail, not return as committed.
+            self._check_group_alive(group)
+            raise
+        return self._conn, opened
 
-                # A name of its own: undoing one turn can never reach another's savepoint.
-                self._turn_seq += 1
-                savepoint = f"turn{self._turn_seq}"
+    async def _turn_failed(self, group: Group, savepoint: str, exc: BaseException) -> None:
+        undone = self._trip(partial(_undo_turn, savepoint=savepoint))
+        if not await asyncio.shield(undone):
+            # SQLite rolled the whole transaction back (a full disk, say): the
+            # group's other turns went with it and must say so.
+            group.error = GroupCommitFailed("the shared transaction was rolled back")
+            self._group = None
 
-                def open_turn(raw: sqlite3.Connection) -> T:
-                    if begin_first:
-                        raw.execute("BEGIN IMMEDIATE")
-                    elif not raw.in_transaction:
-                        # SAVEPOINT would silently start a new transaction, and the group's
-                        # earlier turns would return as if committed.
-                        raise GroupCommitFailed("the shared transaction was rolled back")
-                    raw.execute(f"SAVEPOINT {savepoint}")
-                    try:
-                        return first(raw)
-                    except BaseException:
-                        _abandon_turn(raw, begin_first, savepoint)
-                        raise
-
-                try:
-                    opened = await self._trip(open_turn)
-                except asyncio.CancelledError:
-                    # The trip still runs after its await was cancelled (at shutdown): undo it
-                    # behind it on the database thread, or its update claim would commit with
-                    # the group and the redelivered update would be dropped as a replay.
-                    await asyncio.shield(
-                        self._trip(partial(_abandon_turn, first=begin_first, savepoint=savepoint))
-                    )
-                    self._check_group_alive(group)
-                    raise
-                except BaseException:
-                    # A full disk makes SQLite roll back the whole transaction, the group's
-                    # earlier turns included: they must fail, not return as committed.
-                    self._check_group_alive(group)
-                    raise
-                if begin_first:
-                    self._group = group
-                group.turns += 1
-                try:
-                    yield self._conn, opened
-                except BaseException:
-                    undone = self._trip(partial(_undo_turn, savepoint=savepoint))
-                    if not await asyncio.shield(undone):
-                        # SQLite rolled the whole transaction back (a full disk, say): the
-                        # group's other turns went with it and must say so.
-                        group.error = GroupCommitFailed("the shared transaction was rolled back")
-                        self._group = None
-                    raise
-                if self._turns_waiting == 0:
-                    # Nobody queued to join: commit now rather than hand the lock round again.
-                    await self._commit_group()
-        finally:
-            if not acquired:
-                self._turns_waiting -= 1
-            # Otherwise commit the group unless a turn queued behind this one already did;
-            # after a failed body too, so an open write transaction never outlives its turns.
-            if self._group is group:
-                async with self._lock:
-                    if self._group is group:
-                        await self._commit_group()
-        if group.error is not None:
-            if isinstance(group.error, DatabaseLocked):
-                raise DatabaseLocked(str(group.error)) from group.error
-            raise GroupCommitFailed(str(group.error)) from group.error
-
-    def _check_group_alive(self, group: _Group) -> None:
+    def _check_group_alive(self, group: Group) -> None:
         """After a failure: if no transaction is left, the group is lost; say so to its turns."""
         if self._group is group and not self._conn.in_transaction:
             group.error = GroupCommitFailed("the shared transaction was rolled back")
             self._group = None
 
-    async def _commit_group(self) -> None:
-        """Commit the open group, if any; called with the lock held.
-
-        The commit runs to its end even when the caller is cancelled (at shutdown), with the
-        lock still held: the group's other turns must learn its outcome, never guess it.
-        """
-        group = self._group
-        if group is None:
-            return
-        self._group = None
-        finishing = asyncio.ensure_future(self._finish_group(group))
-        try:
-            await asyncio.shield(finishing)
-        except asyncio.CancelledError:
-            while not finishing.done():
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.shield(finishing)
-            raise
-
-    async def _finish_group(self, group: _Group) -> None:
+    async def _finish_group(self, group: Group) -> None:
         try:
             await self._conn.commit()
         except sqlite3.Error as exc:

@@ -30,15 +30,17 @@ import json
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import aiosqlite
 import asyncpg
 
-from storage.db import Database, DatabaseLocked, GroupCommitFailed, _Group
+from storage.db import Database, DatabaseLocked, GroupCommitFailed
+from storage.group_commit import Group, GroupCommit
 from storage.pg_dialect import Translated, Untranslatable, translate
 
 T = TypeVar("T")
@@ -326,18 +328,14 @@ class PgDatabase(Database):
     )
 
     def __init__(self, writer: asyncpg.Connection[Any], url: str) -> None:
-        # Database's attributes the rest of the code reads; no SQLite connection behind them.
-        self._lock = asyncio.Lock()
+        # Database's attributes the rest of the code reads; no SQLite connection behind them,
+        # so not Database.__init__: the write lock and the open group commit (storage.db's
+        # model) come from GroupCommit's.
+        GroupCommit.__init__(self)
         self._url = url
         self.path = redact(url)
-        self.on_group_commit: Callable[[int], None] | None = None
         self._schema = PgSchema()
         self._writer = PgConn(writer, self._schema)
-        # The open group commit (storage.db.Database's model): turns done with their work and
-        # not yet committed, and how many turns wait for the lock to join it.
-        self._group: _Group | None = None
-        self._turns_waiting = 0
-        self._turn_seq = 0
         # Turns per shared transaction at most; 1 commits each turn alone (bench/pg_turns.py
         # compares the two).
         self.max_group = MAX_GROUP
@@ -419,13 +417,12 @@ class PgDatabase(Database):
                 raise
             await asyncio.shield(self._guarded(self._end(ok=True)))
 
-    @asynccontextmanager
-    async def grouped_transaction(
+    def grouped_transaction(
         self,
         first: Callable[[sqlite3.Connection], T],
         *,
         first_async: Callable[[aiosqlite.Connection], Awaitable[T]] | None = None,
-    ) -> AsyncIterator[tuple[aiosqlite.Connection, T]]:
+    ) -> AbstractAsyncContextManager[tuple[aiosqlite.Connection, T]]:
         """An engine turn: ``first_async`` (the same reads as ``first``, which runs on
         SQLite's raw connection) in a savepoint of its own, then the body, inside a
         transaction shared with the turns queued behind it and committed once for all of
@@ -437,71 +434,51 @@ class PgDatabase(Database):
         snapshots must look them up on disk (subtransaction overflow)."""
         if first_async is None:
             raise Untranslatable("grouped_transaction on PostgreSQL needs first_async")
-        group = _Group()  # replaced under the lock by the group this turn joins
-        self._turns_waiting += 1
-        acquired = False
-        try:
-            async with self._lock:
-                self._turns_waiting -= 1
-                acquired = True
-                if self._writer.raw.is_closed():
-                    self._group_lost()
-                    self._writer = PgConn(await connect(self._url), self._schema)
-                if self._group is not None and self._group.turns >= self.max_group:
-                    await self._commit_group()
-                begin_first = self._group is None
-                if self._group is not None:
-                    group = self._group
-                self._turn_seq += 1
-                savepoint = f"turn{self._turn_seq}"
-                conn = as_conn(self._writer)
-                raw = self._writer.raw
-                if begin_first:
-                    # Before BEGIN: a failure from here on ends the group (_undo_turn).
-                    self._group = group
-                try:
-                    if begin_first:
-                        # One round trip for both (the simple query protocol).
-                        await self._guarded(raw.execute(f"BEGIN; SAVEPOINT {savepoint}"))
-                    elif not raw.is_in_transaction():
-                        # SAVEPOINT outside a transaction is an error on PostgreSQL; say why.
-                        raise GroupCommitFailed("the shared transaction was rolled back")
-                    else:
-                        await self._guarded(raw.execute(f"SAVEPOINT {savepoint}"))
-                    opened = await first_async(conn)
-                except BaseException as exc:
-                    await asyncio.shield(self._undo_turn(group, savepoint))
-                    busy = _busy(exc)
-                    if busy is not None:
-                        raise busy from exc
-                    raise
-                group.turns += 1
-                try:
-                    yield conn, opened
-                except BaseException as exc:
-                    await asyncio.shield(self._undo_turn(group, savepoint))
-                    busy = _busy(exc)
-                    if busy is not None:
-                        raise busy from exc
-                    raise
-                if self._turns_waiting == 0:
-                    # Nobody queued to join: commit now rather than hand the lock round again.
-                    await self._commit_group()
-        finally:
-            if not acquired:
-                self._turns_waiting -= 1
-            # Otherwise commit the group unless a turn queued behind this one already did;
-            # after a failed body too, so an open transaction never outlives its turns.
-            if self._group is group:
-                async with self._lock:
-                    if self._group is group:
-                        await self._commit_group()
-        if group.error is not None:
-            if isinstance(group.error, DatabaseLocked):
-                raise DatabaseLocked(str(group.error)) from group.error
-            raise GroupCommitFailed(str(group.error)) from group.error
+        return self._grouped_turn(partial(self._open_pg_turn, first_async))
 
-    async def _undo_turn(self, group: _Group, savepoint: str) -> None:
+    async def _prepare_turn(self) -> None:
+        """A lost writer connection is replaced, its open group lost with it (the server
+        rolled it back); a group of max_group turns is committed before another joins."""
+        if self._writer.raw.is_closed():
+            self._group_lost()
+            self._writer = PgConn(await connect(self._url), self._schema)
+        if self._group is not None and self._group.turns >= self.max_group:
+            await self._commit_group()
+
+    async def _open_pg_turn(
+        self,
+        first_async: Callable[[aiosqlite.Connection], Awaitable[T]],
+        group: Group,
+        begin_first: bool,
+        savepoint: str,
+    ) -> tuple[aiosqlite.Connection, T]:
+        conn = as_conn(self._writer)
+        raw = self._writer.raw
+        if begin_first:
+            # Before BEGIN: a failure from here on ends the group (_undo_turn).
+            self._group = group
+        try:
+            if begin_first:
+                # One round trip for both (the simple query protocol).
+                await self._guarded(raw.execute(f"BEGIN; SAVEPOINT {savepoint}"))
+            elif not raw.is_in_transaction():
+                # SAVEPOINT outside a transaction is an error on PostgreSQL; say why.
+                raise GroupCommitFailed("the shared transaction was rolled back")
+            else:
+                await self._guarded(raw.execute(f"SAVEPOINT {savepoint}"))
+            opened = await first_async(conn)
+        except BaseException as exc:
+            await self._turn_failed(group, savepoint, exc)
+            raise
+        return conn, opened
+
+    async def _turn_failed(self, group: Group, savepoint: str, exc: BaseException) -> None:
+        await asyncio.shield(self._undo_turn(group, savepoint))
+        busy = _busy(exc)
+        if busy is not None:
+            raise busy from exc
+
+    async def _undo_turn(self, group: Group, savepoint: str) -> None:
         """Roll back to the turn's savepoint; when there is no transaction left to do that in
         (the connection lost, or the turn had not got its savepoint), the group is lost."""
         raw = self._writer.raw
@@ -525,23 +502,7 @@ class PgDatabase(Database):
             self._group.error = GroupCommitFailed("the shared transaction was rolled back")
             self._group = None
 
-    async def _commit_group(self) -> None:
-        """Commit the open group, if any; called with the lock held. The COMMIT runs to its
-        end even when the caller is cancelled: the group's turns must learn its outcome."""
-        group = self._group
-        if group is None:
-            return
-        self._group = None
-        finishing = asyncio.ensure_future(self._finish_group(group))
-        try:
-            await asyncio.shield(finishing)
-        except asyncio.CancelledError:
-            while not finishing.done():
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.shield(finishing)
-            raise
-
-    async def _finish_group(self, group: _Group) -> None:
+    async def _finish_group(self, group: Group) -> None:
         raw = self._writer.raw
         if raw.is_closed() or not raw.is_in_transaction():
             group.error = GroupCommitFailed("the shared transaction was lost before COMMIT")
