@@ -331,7 +331,9 @@ def _peak(db: str, spec: PackingSpec, out: Path) -> int:
 async def test_memory_does_not_grow_with_the_lines(tmp_path: Path) -> None:
     """tracemalloc's peak of writing 1,500 and 12,000 lines: the same within a margin (the
     lines are read 1,000 at a time and written as they come); the whole list in memory
-    grew eightfold. Counted allocations, not time: the machine's load cannot move it."""
+    grew eightfold. The margin is 2x: the peaks are under 1 MB, and a page's texts and the
+    XML around them vary by a few hundred KB between runs (1.38x seen once). Counted
+    allocations, not time: the machine's load cannot move it."""
     peaks = {}
     for lines in (1_500, 12_000):
         h = await EngineHarness.create(tmp_path / f"{lines}.db")
@@ -341,7 +343,7 @@ async def test_memory_does_not_grow_with_the_lines(tmp_path: Path) -> None:
             peaks[lines] = _peak(h.db.location, spec, tmp_path / f"out-{lines}")
         finally:
             await h.close()
-    assert peaks[12_000] < peaks[1_500] * 1.3, peaks
+    assert peaks[12_000] < peaks[1_500] * 2, peaks
 
 
 async def test_an_empty_shipment_has_its_labels_and_an_unknown_one_nothing(
