@@ -14,11 +14,11 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import TypeAlias, TypeVar
+from typing import TypeAlias, TypeVar, cast
 
 import aiosqlite
 
@@ -264,8 +264,35 @@ def _abandon_turn(raw: sqlite3.Connection, first: bool, savepoint: str) -> None:
 
 def is_postgres(conn: object) -> bool:
     """Whether a repository's connection is PostgreSQL's (storage.pg.PgConn): for the few
-    reads that use what only the SQLite schema keeps (v021's aggregates)."""
+    statements written per engine (the outbox claim's FOR UPDATE SKIP LOCKED)."""
     return getattr(conn, "engine", "sqlite") == "postgresql"
+
+
+@contextlib.contextmanager
+def read_only_snapshot(
+    path: str | Path, *, rows_by_name: bool = False
+) -> Iterator[sqlite3.Connection]:
+    """One read-only transaction on the database at ``path``, for a process or thread that
+    has no ``Database`` (the render process): a file opened read-only, so it can change
+    nothing, or a PostgreSQL URL (``Database.location``): one read-only REPEATABLE READ
+    transaction there, behind the same sqlite3-shaped interface. ``rows_by_name``: rows as
+    sqlite3.Row, as the repositories' row readers expect."""
+    if is_postgres_url(str(path)):
+        from storage.pg import sync_snapshot  # asyncpg only where PostgreSQL is used
+
+        with sync_snapshot(str(path)) as conn:
+            yield cast(sqlite3.Connection, conn)
+        return
+    uri = f"{Path(path).absolute().as_uri()}?mode=ro"
+    raw = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        if rows_by_name:
+            raw.row_factory = sqlite3.Row
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        raw.execute("BEGIN")
+        yield raw
+    finally:
+        raw.close()  # ends the read transaction; nothing to commit
 
 
 def is_postgres_url(url: str) -> bool:

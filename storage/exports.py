@@ -15,11 +15,11 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeVar
 
 import aiosqlite
 
-from storage.db import BUSY_TIMEOUT_MS, is_postgres_url, run_in_db_thread
+from storage.db import read_only_snapshot, run_in_db_thread
 from storage.filters import request_conditions
 from storage.models import Filters, Identity, OrgKind, Status, Urgency
 from storage.timefmt import date_from_db, from_db
@@ -281,24 +281,10 @@ class ExportSnapshot:
 
 @contextlib.contextmanager
 def export_snapshot(path: str | Path) -> Iterator[ExportSnapshot]:
-    """``ExportSnapshot`` of the database file at ``path``, for a process or thread that
-    has no ``Database`` (the render process). Opened read-only: it can change nothing.
-    ``path`` may be a PostgreSQL URL (``Database.location``): then one read-only
-    REPEATABLE READ transaction there."""
-    if is_postgres_url(str(path)):
-        from storage.pg import sync_snapshot  # asyncpg only where PostgreSQL is used
-
-        with sync_snapshot(str(path)) as conn:
-            yield ExportSnapshot(cast(sqlite3.Connection, conn))
-        return
-    uri = f"{Path(path).absolute().as_uri()}?mode=ro"
-    raw = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    try:
-        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        raw.execute("BEGIN")
+    """``ExportSnapshot`` of the database at ``path`` (a file or a PostgreSQL URL), in
+    one read-only transaction (storage.db.read_only_snapshot)."""
+    with read_only_snapshot(path) as raw:
         yield ExportSnapshot(raw)
-    finally:
-        raw.close()  # ends the read transaction; nothing to commit
 
 
 def _same(line: ExportLine) -> ExportLine:

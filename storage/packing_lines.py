@@ -15,9 +15,9 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final, cast
+from typing import Final
 
-from storage.db import BUSY_TIMEOUT_MS, is_postgres_url
+from storage.db import read_only_snapshot
 from storage.models import Frozen, Organisation
 from storage.organisations import _COLUMNS as _ORG_COLUMNS
 from storage.organisations import _row as _organisation
@@ -121,21 +121,7 @@ class PackingSnapshot:
 
 @contextlib.contextmanager
 def packing_snapshot(path: str | Path) -> Iterator[PackingSnapshot]:
-    """``PackingSnapshot`` of the database file at ``path``, opened read-only: it can
-    change nothing. ``path`` may be a PostgreSQL URL (``Database.location``): then one
-    read-only REPEATABLE READ transaction there."""
-    if is_postgres_url(str(path)):
-        from storage.pg import sync_snapshot  # asyncpg only where PostgreSQL is used
-
-        with sync_snapshot(str(path)) as conn:
-            yield PackingSnapshot(cast(sqlite3.Connection, conn))
-        return
-    uri = f"{Path(path).absolute().as_uri()}?mode=ro"
-    raw = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    try:
-        raw.row_factory = sqlite3.Row  # by name, as the repositories' row readers expect
-        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        raw.execute("BEGIN")
+    """``PackingSnapshot`` of the database at ``path`` (a file or a PostgreSQL URL), in
+    one read-only transaction (storage.db.read_only_snapshot)."""
+    with read_only_snapshot(path, rows_by_name=True) as raw:
         yield PackingSnapshot(raw)
-    finally:
-        raw.close()  # ends the read transaction; nothing to commit
